@@ -1,0 +1,138 @@
+//! The seven kinds of offer-decisioning object, and the facts about each that every stage shares:
+//! its manifest spelling, its XCore schema id, and the short name used inside `@id` values.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A kind of object in the offer repository.
+///
+/// The declaration order is the natural creation order (what others reference comes first);
+/// the dependency graph refines it, but it is also used to break ties deterministically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Kind {
+    Tag,
+    Placement,
+    Rule,
+    Offer,
+    FallbackOffer,
+    Filter,
+    Activity,
+}
+
+const SCHEMA_BASE: &str = "https://ns.adobe.com/experience/offer-management/";
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Tag,
+        Kind::Placement,
+        Kind::Rule,
+        Kind::Offer,
+        Kind::FallbackOffer,
+        Kind::Filter,
+        Kind::Activity,
+    ];
+
+    /// The spelling used in manifests (`kind: FallbackOffer`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Tag => "Tag",
+            Kind::Placement => "Placement",
+            Kind::Rule => "Rule",
+            Kind::Offer => "Offer",
+            Kind::FallbackOffer => "FallbackOffer",
+            Kind::Filter => "Filter",
+            Kind::Activity => "Activity",
+        }
+    }
+
+    /// The segment of the XCore schema id and of `@id` values (`xcore:<short>:<hex>`).
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Kind::Tag => "tag",
+            Kind::Placement => "offer-placement",
+            Kind::Rule => "eligibility-rule",
+            Kind::Offer => "personalized-offer",
+            Kind::FallbackOffer => "fallback-offer",
+            Kind::Filter => "offer-filter",
+            Kind::Activity => "offer-activity",
+        }
+    }
+
+    /// The XCore schema id, without a version parameter (the repository treats versions as opaque).
+    pub fn schema_id(self) -> String {
+        format!("{SCHEMA_BASE}{}", self.short_name())
+    }
+
+    /// The kind whose schema id is `schema`; a `;version=...` suffix is ignored.
+    pub fn from_schema_id(schema: &str) -> Option<Kind> {
+        let schema = schema.split(';').next().unwrap_or_default().trim();
+        let short = schema.strip_prefix(SCHEMA_BASE)?;
+        Kind::ALL.into_iter().find(|kind| kind.short_name() == short)
+    }
+
+    /// The kind whose short name appears in an `@id` such as `xcore:tag:124e147572cd7866`.
+    pub fn from_id(id: &str) -> Option<Kind> {
+        let mut parts = id.splitn(3, ':');
+        let _scheme = parts.next()?;
+        let short = parts.next()?;
+        Kind::ALL.into_iter().find(|kind| kind.short_name() == short)
+    }
+
+    /// Words people use for this kind in the product UI, for messages.
+    pub fn description(self) -> &'static str {
+        match self {
+            Kind::Tag => "tag (collection qualifier)",
+            Kind::Placement => "placement",
+            Kind::Rule => "eligibility rule",
+            Kind::Offer => "personalized offer",
+            Kind::FallbackOffer => "fallback offer",
+            Kind::Filter => "offer filter (collection)",
+            Kind::Activity => "offer activity (decision)",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == s).ok_or(())
+    }
+}
+
+/// Whether a reference is a literal repository id rather than the name of a manifest object.
+/// `xcore:` ids come from the XCore API; `dps:` ids from objects created through the newer API.
+pub fn is_literal_id(reference: &str) -> bool {
+    reference.starts_with("xcore:") || reference.starts_with("dps:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_ids_round_trip_with_and_without_version() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_schema_id(&kind.schema_id()), Some(kind));
+            let versioned = format!("{};version=0.5", kind.schema_id());
+            assert_eq!(Kind::from_schema_id(&versioned), Some(kind));
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+        }
+        assert_eq!(Kind::from_schema_id("https://example.com/tag"), None);
+    }
+
+    #[test]
+    fn kind_is_read_from_seed_ids() {
+        assert_eq!(Kind::from_id("xcore:fallback-offer:124e2e764b1ac1b9"), Some(Kind::FallbackOffer));
+        assert_eq!(Kind::from_id("xcore:offer-placement:e91afcf81bad130"), Some(Kind::Placement));
+        assert_eq!(Kind::from_id("dps:tag:1ae3b5a203797a2b"), Some(Kind::Tag));
+        assert_eq!(Kind::from_id("xcore:ranking-function:18ca80c5b15c5e11"), None);
+        assert!(is_literal_id("xcore:tag:1") && !is_literal_id("credit card"));
+    }
+}
