@@ -4,4 +4,13 @@
 //! repository) → `diff` → `plan` → `apply`. Pure stages do no I/O; files and network live at the
 //! edges (`sources`, the repository clients, `commands`).
 
+pub mod cli;
+pub mod commands;
+pub mod diagnostic;
+pub mod exit;
+pub mod graph;
 pub mod kind;
+pub mod manifest;
+pub mod source;
+pub mod sources;
+pub mod yaml;

@@ -1,0 +1,99 @@
+//! One module per subcommand. Commands do the I/O (read files, print) around the pure stages.
+
+mod graph;
+mod schema;
+mod validate;
+
+use crate::cli::{Cli, Command, ManifestArgs};
+use crate::diagnostic::{self, Diagnostic};
+use crate::exit::{CommandError, Exit};
+use crate::graph::DependencyGraph;
+use crate::manifest::{self, Catalog};
+use crate::source::SourceSet;
+use crate::sources;
+
+/// Settings every command shares, decided once from the arguments and the environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub color: bool,
+    pub quiet: bool,
+}
+
+pub fn run(cli: Cli) -> Result<Exit, CommandError> {
+    let output = Output {
+        color: cli.color.for_stderr(),
+        quiet: cli.quiet,
+    };
+    match cli.command {
+        Command::Validate(args) => validate::run(&args, output),
+        Command::Graph(args) => graph::run(&args, output),
+        Command::Schema => schema::run(),
+    }
+}
+
+/// Valid manifests, ordered.
+pub struct Manifests {
+    pub sources: SourceSet,
+    pub catalog: Catalog,
+    pub graph: DependencyGraph,
+    pub warnings: usize,
+}
+
+/// Reads, validates and orders the manifests under `args.dir`. Every problem is printed to
+/// stderr, located; any error makes this fail with exit code 3.
+pub fn load_manifests(args: &ManifestArgs, output: Output) -> Result<Manifests, CommandError> {
+    let read =
+        sources::read(&args.dir).map_err(|e| CommandError::new(Exit::Invalid, e.to_string()))?;
+    let dir = args.dir.display();
+    if read.sources.is_empty() && read.diagnostics.is_empty() {
+        return Err(CommandError::new(
+            Exit::Invalid,
+            format!("no manifests (*.yaml, *.yml) found in `{dir}`"),
+        ));
+    }
+    let loaded = manifest::load(&read.sources);
+    let mut diagnostics = read.diagnostics;
+    diagnostics.extend(loaded.diagnostics);
+    let graph = DependencyGraph::build(&loaded.catalog);
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.extend(graph.cycles().iter().map(|cycle| cycle.to_diagnostic()));
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if !(output.quiet && errors == 0) {
+        eprint!(
+            "{}",
+            diagnostic::render(&diagnostics, &read.sources, output.color)
+        );
+    }
+    if errors > 0 {
+        let files = read.sources.len();
+        return Err(CommandError::new(
+            Exit::Invalid,
+            format!(
+                "{dir}: {} in {files} file{}{}",
+                plural(errors, "error"),
+                if files == 1 { "" } else { "s" },
+                if warnings > 0 {
+                    format!(" (and {})", plural(warnings, "warning"))
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+    }
+    Ok(Manifests {
+        sources: read.sources,
+        catalog: loaded.catalog,
+        graph,
+        warnings,
+    })
+}
+
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}

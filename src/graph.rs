@@ -1,0 +1,310 @@
+//! The dependency graph of a catalogue: which objects must exist before which.
+//!
+//! An edge `a → b` means "b refers to a", so a topological order is a safe creation order and its
+//! reverse a safe deletion order. References to repository-only objects (`xcore:` ids) are not
+//! nodes: they already exist.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::fmt::Write as _;
+
+use petgraph::Direction;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::diagnostic::Diagnostic;
+use crate::kind::Kind;
+use crate::manifest::{Catalog, ObjectKey, Target};
+use crate::source::Loc;
+
+/// Why one object depends on another: the field that refers, and where it is written.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub field: &'static str,
+    pub loc: Loc,
+}
+
+/// A dependency cycle: each object depends on the next, and the last on the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    pub path: Vec<ObjectKey>,
+    /// Where each step's reference is written (`locs[i]` makes `path[i+1]` depend on `path[i]`).
+    pub locs: Vec<Loc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DependencyGraph {
+    graph: DiGraph<ObjectKey, Edge>,
+    index: HashMap<ObjectKey, NodeIndex>,
+}
+
+impl DependencyGraph {
+    /// Builds the graph from a catalogue's references and `dependsOn` entries.
+    /// References that resolve to nothing are skipped; validation reports them.
+    pub fn build(catalog: &Catalog) -> Self {
+        let objects = catalog.objects();
+        let mut graph = DiGraph::with_capacity(objects.len(), objects.len() * 2);
+        let nodes: Vec<NodeIndex> = objects.iter().map(|o| graph.add_node(o.key())).collect();
+        for (i, object) in objects.iter().enumerate() {
+            let mut seen = BTreeSet::new();
+            for site in object.manifest.references() {
+                if let Some(Target::Object(dependency)) =
+                    catalog.resolve(site.expected, site.reference)
+                    && seen.insert(dependency)
+                {
+                    let edge = Edge {
+                        field: site.field,
+                        loc: site.reference.loc,
+                    };
+                    graph.add_edge(nodes[dependency], nodes[i], edge);
+                }
+            }
+            for entry in &object.manifest.meta().depends_on {
+                if let Some(dependency) = catalog.resolve_dependency(entry)
+                    && seen.insert(dependency)
+                {
+                    graph.add_edge(
+                        nodes[dependency],
+                        nodes[i],
+                        Edge {
+                            field: "dependsOn",
+                            loc: entry.loc,
+                        },
+                    );
+                }
+            }
+        }
+        let index = graph
+            .node_indices()
+            .map(|n| (graph[n].clone(), n))
+            .collect();
+        DependencyGraph { graph, index }
+    }
+
+    pub fn len(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Objects in an order where each comes after everything it depends on. Among objects that
+    /// are ready at the same time, the order is by kind then name, so output is reproducible.
+    /// Errors with every cycle when there is one.
+    pub fn topological_order(&self) -> Result<Vec<ObjectKey>, Vec<Cycle>> {
+        let mut waiting: Vec<usize> = self
+            .graph
+            .node_indices()
+            .map(|n| {
+                self.graph
+                    .neighbors_directed(n, Direction::Incoming)
+                    .count()
+            })
+            .collect();
+        // Duplicate edges are never added, so in-degrees count distinct dependencies.
+        let mut ready: BinaryHeap<Reverse<(Kind, &str, NodeIndex)>> = self
+            .graph
+            .node_indices()
+            .filter(|n| waiting[n.index()] == 0)
+            .map(|n| Reverse(self.sort_key(n)))
+            .collect();
+        let mut order = Vec::with_capacity(self.len());
+        while let Some(Reverse((_, _, node))) = ready.pop() {
+            order.push(self.graph[node].clone());
+            for dependent in self.graph.neighbors_directed(node, Direction::Outgoing) {
+                waiting[dependent.index()] -= 1;
+                if waiting[dependent.index()] == 0 {
+                    ready.push(Reverse(self.sort_key(dependent)));
+                }
+            }
+        }
+        if order.len() == self.len() {
+            Ok(order)
+        } else {
+            Err(self.cycles())
+        }
+    }
+
+    /// The creation order reversed: dependents before what they depend on, for deletes.
+    pub fn deletion_order(&self) -> Result<Vec<ObjectKey>, Vec<Cycle>> {
+        self.topological_order().map(|mut order| {
+            order.reverse();
+            order
+        })
+    }
+
+    fn sort_key(&self, node: NodeIndex) -> (Kind, &str, NodeIndex) {
+        let key = &self.graph[node];
+        (key.kind, key.name.as_str(), node)
+    }
+
+    /// What `key` depends on directly, sorted.
+    pub fn dependencies(&self, key: &ObjectKey) -> Vec<&ObjectKey> {
+        self.neighbours(key, Direction::Incoming)
+    }
+
+    /// What depends on `key` directly, sorted.
+    pub fn dependents(&self, key: &ObjectKey) -> Vec<&ObjectKey> {
+        self.neighbours(key, Direction::Outgoing)
+    }
+
+    /// Everything that depends on `key`, directly or not: what must be skipped if it fails.
+    pub fn transitive_dependents(&self, key: &ObjectKey) -> BTreeSet<&ObjectKey> {
+        let mut found = BTreeSet::new();
+        let Some(&start) = self.index.get(key) else {
+            return found;
+        };
+        let mut queue = VecDeque::from([start]);
+        while let Some(node) = queue.pop_front() {
+            for next in self.graph.neighbors_directed(node, Direction::Outgoing) {
+                if found.insert(&self.graph[next]) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        found
+    }
+
+    fn neighbours(&self, key: &ObjectKey, direction: Direction) -> Vec<&ObjectKey> {
+        let Some(&node) = self.index.get(key) else {
+            return Vec::new();
+        };
+        let mut out: Vec<&ObjectKey> = self
+            .graph
+            .neighbors_directed(node, direction)
+            .map(|n| &self.graph[n])
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every cycle, one per strongly connected component, each as a full path.
+    pub fn cycles(&self) -> Vec<Cycle> {
+        let mut cycles: Vec<Cycle> = tarjan_scc(&self.graph)
+            .into_iter()
+            .filter(|scc| scc.len() > 1 || self.graph.contains_edge(scc[0], scc[0]))
+            .map(|scc| self.cycle_in(&scc))
+            .collect();
+        cycles.sort_by(|a, b| a.path.cmp(&b.path));
+        cycles
+    }
+
+    /// The shortest cycle through the smallest node of a strongly connected component.
+    fn cycle_in(&self, component: &[NodeIndex]) -> Cycle {
+        let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
+        let start = *component
+            .iter()
+            .min_by_key(|&&n| &self.graph[n])
+            .unwrap_or(&component[0]);
+        // Breadth-first search inside the component, back to `start`.
+        let mut previous: HashMap<NodeIndex, (NodeIndex, Loc)> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        'search: while let Some(node) = queue.pop_front() {
+            let mut edges: Vec<_> = self
+                .graph
+                .edges_directed(node, Direction::Outgoing)
+                .collect();
+            edges.sort_by_key(|e| &self.graph[e.target()]);
+            for edge in edges {
+                let next = edge.target();
+                if !members.contains(&next) || previous.contains_key(&next) {
+                    continue;
+                }
+                previous.insert(next, (node, edge.weight().loc));
+                if next == start {
+                    break 'search;
+                }
+                queue.push_back(next);
+            }
+        }
+        let mut path = Vec::new();
+        let mut locs = Vec::new();
+        let mut node = start;
+        while let Some(&(from, loc)) = previous.get(&node) {
+            path.push(self.graph[from].clone());
+            locs.push(loc);
+            node = from;
+            if node == start {
+                break;
+            }
+        }
+        path.reverse();
+        locs.reverse();
+        Cycle { path, locs }
+    }
+
+    /// Graphviz DOT: an arrow from each object to what depends on it.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from("digraph offerctl {\n  rankdir=LR;\n  node [shape=box];\n");
+        let mut nodes: Vec<&ObjectKey> = self.index.keys().collect();
+        nodes.sort();
+        for key in &nodes {
+            let _ = writeln!(
+                out,
+                "  {} [label={}];",
+                dot_id(key),
+                dot_string(&format!("{}\n{}", key.kind, key.name))
+            );
+        }
+        let mut edges: Vec<(&ObjectKey, &ObjectKey, &str)> = self
+            .graph
+            .edge_references()
+            .map(|e| {
+                (
+                    &self.graph[e.source()],
+                    &self.graph[e.target()],
+                    e.weight().field,
+                )
+            })
+            .collect();
+        edges.sort();
+        for (from, to, field) in edges {
+            let _ = writeln!(
+                out,
+                "  {} -> {} [label={}];",
+                dot_id(from),
+                dot_id(to),
+                dot_string(field)
+            );
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+fn dot_id(key: &ObjectKey) -> String {
+    dot_string(&key.to_string())
+}
+
+fn dot_string(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
+    format!("\"{escaped}\"")
+}
+
+impl Cycle {
+    /// `Offer/a → Offer/b → Offer/a`
+    pub fn describe(&self) -> String {
+        let mut names: Vec<String> = self.path.iter().map(ToString::to_string).collect();
+        if let Some(first) = names.first().cloned() {
+            names.push(first);
+        }
+        names.join(" → ")
+    }
+
+    /// A located diagnostic: one label on each reference that closes the loop.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let mut diagnostic = Diagnostic::error("dependency-cycle", format!("dependency cycle: {}", self.describe()))
+            .with_help("objects in a cycle can never be created in order; remove one of these references or dependsOn entries");
+        let n = self.path.len();
+        for (i, loc) in self.locs.iter().enumerate() {
+            let (from, to) = (&self.path[i], &self.path[(i + 1) % n]);
+            diagnostic = diagnostic.with_label(*loc, format!("{to} depends on {from}"));
+        }
+        diagnostic
+    }
+}

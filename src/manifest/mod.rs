@@ -1,0 +1,151 @@
+//! The manifest language: loading YAML text into a validated [`Catalog`] of objects.
+//!
+//! Pure: callers read the files (see `sources`) and hand over a [`SourceSet`]; [`load`] returns
+//! the objects and every problem found, each located in the source.
+
+mod decode;
+pub mod model;
+pub mod schema;
+mod validate;
+
+use std::collections::HashMap;
+
+pub use decode::{CHANNELS, COMPONENT_TYPES};
+pub use model::*;
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::kind::{Kind, is_literal_id};
+use crate::source::SourceSet;
+use crate::yaml;
+
+/// The objects of a manifest set, indexed by kind and name.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    objects: Vec<Object>,
+    by_key: HashMap<(Kind, String), usize>,
+}
+
+/// What a reference points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// An object in the manifests (its index in [`Catalog::objects`]).
+    Object(usize),
+    /// An object that exists only in the repository, named by its id.
+    Literal(&'a str),
+}
+
+impl Catalog {
+    pub fn objects(&self) -> &[Object] {
+        &self.objects
+    }
+
+    pub fn get(&self, kind: Kind, name: &str) -> Option<usize> {
+        self.by_key.get(&(kind, name.to_string())).copied()
+    }
+
+    /// Resolves a reference to an object of `expected` kind; `None` if it names nothing.
+    pub fn resolve<'r>(&self, expected: Kind, reference: &'r str) -> Option<Target<'r>> {
+        if is_literal_id(reference) {
+            return Some(Target::Literal(reference));
+        }
+        self.get(expected, reference).map(Target::Object)
+    }
+
+    /// Resolves a `dependsOn` entry (`Kind/name`).
+    pub fn resolve_dependency(&self, entry: &str) -> Option<usize> {
+        let (kind, name) = entry.split_once('/')?;
+        self.get(kind.parse().ok()?, name)
+    }
+
+    /// Names of all objects of one kind, for suggestions.
+    pub fn names(&self, kind: Kind) -> impl Iterator<Item = &str> {
+        self.objects
+            .iter()
+            .filter(move |o| o.kind() == kind)
+            .map(Object::name)
+    }
+
+    fn insert(&mut self, object: Object) -> Result<(), usize> {
+        let key = (object.kind(), object.name().to_string());
+        if let Some(&existing) = self.by_key.get(&key) {
+            return Err(existing);
+        }
+        self.by_key.insert(key, self.objects.len());
+        self.objects.push(object);
+        Ok(())
+    }
+}
+
+/// The result of loading manifests: the objects that could be read, and every problem found.
+#[derive(Debug)]
+pub struct Loaded {
+    pub catalog: Catalog,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses, decodes and validates every document of every file.
+pub fn load(sources: &SourceSet) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let mut objects = Vec::new();
+    let mut syntax_errors = false;
+    for (file, source) in sources.iter() {
+        let stream = yaml::parse(&source.text);
+        if let Some(error) = &stream.error {
+            syntax_errors = true;
+            let loc = crate::source::Loc {
+                file,
+                start: error.span.start,
+                end: error.span.end,
+            };
+            diagnostics.push(
+                Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", error.message))
+                    .with_label(loc, "here"),
+            );
+        }
+        let mut decoder = decode::Decoder::new(file, &mut diagnostics);
+        objects.extend(stream.documents.iter().filter_map(|d| decoder.document(d)));
+    }
+
+    let mut catalog = Catalog::default();
+    for object in objects {
+        let (loc, kind, name) = (
+            object.manifest.meta().name.loc,
+            object.kind(),
+            object.name().to_string(),
+        );
+        if let Err(existing) = catalog.insert(object) {
+            let first = catalog.objects[existing].manifest.meta().name.loc;
+            diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-name",
+                    format!("two {kind} objects are named `{name}`"),
+                )
+                .with_label(loc, "second definition")
+                .with_label(first, "first definition")
+                .with_help(
+                    "names identify objects within a kind; rename one of them or remove the copy",
+                ),
+            );
+        }
+    }
+
+    if syntax_errors {
+        diagnostics.push(Diagnostic::warning(
+            "checks-skipped",
+            "references between objects were not checked, because some files are not valid YAML",
+        ));
+    } else {
+        validate::check(&catalog, &mut diagnostics);
+    }
+    diagnostic::sort(&mut diagnostics);
+    Loaded {
+        catalog,
+        diagnostics,
+    }
+}

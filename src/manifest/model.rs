@@ -1,0 +1,450 @@
+//! The manifest language as Rust types: one struct per kind, with friendly camelCase fields.
+//!
+//! These types are the single description of the language: the decoder fills them, the JSON
+//! Schema is generated from them (`offerctl schema`), and the wire mapping reads them.
+
+use std::collections::BTreeMap;
+use std::ops::Deref;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::kind::Kind;
+use crate::source::Loc;
+
+/// A value together with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+impl<T> Deref for Spanned<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: Serialize> Serialize for Spanned<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Spanned<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+/// A reference to another object: its `name`, or a literal repository id (`xcore:...`).
+pub type Reference = Spanned<String>;
+
+/// One manifest document. `kind` selects the fields that follow.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "kind")]
+pub enum Manifest {
+    /// A tag (collection qualifier) that offers carry and filters select by.
+    Tag(Tag),
+    /// Where offers are shown: a channel and a kind of content.
+    Placement(Placement),
+    /// An eligibility (decision) rule: a PQL condition on the profile.
+    Rule(Rule),
+    /// A personalized offer.
+    Offer(Offer),
+    /// The offer shown when no personalized offer qualifies.
+    FallbackOffer(FallbackOffer),
+    /// An offer filter (collection): a set of offers, listed or selected by tags.
+    Filter(Filter),
+    /// An offer activity (decision): a placement, a filter and a fallback.
+    Activity(Activity),
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
+}
+
+/// Fields every kind has.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    /// The object's identity within its kind (`xdm:name`, what the product UI shows).
+    pub name: Spanned<String>,
+    /// Pins this object to an existing repository object (`xcore:<type>:<hex>`): adopts it, and
+    /// lets a rename be applied as a patch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^(xcore|dps):[a-z-]+:[0-9a-zA-Z]+$"))]
+    pub id: Option<Spanned<String>>,
+    /// Never delete this object, even when pruning.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub protect: bool,
+    /// Extra ordering: objects (`Kind/name`) that must exist before this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(inner(regex(
+        pattern = r"^(Tag|Placement|Rule|Offer|FallbackOffer|Filter|Activity)/.+$"
+    )))]
+    pub depends_on: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tag {
+    #[serde(flatten)]
+    pub meta: Meta,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Placement {
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// `web`, `email`, `mobile`, `offline`, ... or a full channel URI.
+    pub channel: Spanned<String>,
+    /// `imagelink`, `text`, `html`, `json`, or a full component-type URI.
+    pub component_type: Spanned<String>,
+    /// Media types accepted in this placement, such as `image/png`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub content_types: Vec<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rule {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Spanned<String>>,
+    /// The PQL condition, as text.
+    pub condition: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OfferStatus {
+    #[default]
+    Draft,
+    Approved,
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivityStatus {
+    #[default]
+    Draft,
+    Live,
+    Archived,
+}
+
+/// Frequency capping: how many times the offer may be proposed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cap {
+    /// Across all profiles (`xdm:globalCap`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub global: Option<Spanned<i64>>,
+    /// Per profile (`xdm:profileCap`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub profile: Option<Spanned<i64>>,
+}
+
+/// The content of an offer for one placement.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Representation {
+    /// The placement (by name, or `xcore:` id).
+    pub placement: Reference,
+    /// A channel (`web`, ... or URI); normally implied by the placement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Spanned<String>>,
+    #[schemars(length(min = 1))]
+    pub components: Vec<Component>,
+}
+
+/// One content fragment of a representation.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    /// `imagelink`, `text`, `html`, `json`, or a full component-type URI (`@type`).
+    #[serde(rename = "type")]
+    pub component_type: Spanned<String>,
+    /// Media type of the content (`dc:format`), such as `text/html`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Spanned<String>>,
+    /// Languages (`dc:language`), such as `en` or `fr-CA`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub language: Vec<Spanned<String>>,
+    /// Inline content (`xdm:content`): text, HTML or JSON as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Spanned<String>>,
+    /// A short text (`xdm:copyline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copyline: Option<Spanned<String>>,
+    /// Where an image link leads (`xdm:linkURL`).
+    #[serde(default, rename = "linkURL", skip_serializing_if = "Option::is_none")]
+    pub link_url: Option<Spanned<String>>,
+    /// Where the asset is delivered from (`xdm:deliveryURL`).
+    #[serde(
+        default,
+        rename = "deliveryURL",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delivery_url: Option<Spanned<String>>,
+    /// Where to read the asset (`repo:resolveURL`).
+    #[serde(
+        default,
+        rename = "resolveURL",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resolve_url: Option<Spanned<String>>,
+    /// The asset's id in its content repository (`repo:id`).
+    #[serde(default, rename = "repoId", skip_serializing_if = "Option::is_none")]
+    pub repo_id: Option<Spanned<String>>,
+    /// The asset's name in its content repository (`repo:name`).
+    #[serde(default, rename = "repoName", skip_serializing_if = "Option::is_none")]
+    pub repo_name: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Offer {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(default)]
+    pub status: OfferStatus,
+    /// RFC 3339 time from which the offer may be proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub start_date: Option<Spanned<String>>,
+    /// RFC 3339 time after which the offer is no longer proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub end_date: Option<Spanned<String>>,
+    /// The eligibility rule the profile must satisfy (by name, or `xcore:` id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Reference>,
+    /// Base priority: higher wins when no ranking applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub priority: Option<Spanned<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Cap>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Reference>,
+    /// Free-form attributes (text to text), usable in rules and content.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub characteristics: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub representations: Vec<Representation>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FallbackOffer {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(default)]
+    pub status: OfferStatus,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub characteristics: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub representations: Vec<Representation>,
+}
+
+/// How a filter selects offers (`xdm:filterType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum FilterMatch {
+    /// The offers listed under `offers`.
+    Offers,
+    /// Offers carrying any of the `tags`.
+    AnyTags,
+    /// Offers carrying all of the `tags`.
+    AllTags,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(rename = "match")]
+    pub filter_match: Spanned<FilterMatch>,
+    /// With `match: offers`: the offers in the collection.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<Reference>,
+    /// With `match: anyTags` or `allTags`: the tags to select by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Reference>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Activity {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(default)]
+    pub status: ActivityStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub start_date: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub end_date: Option<Spanned<String>>,
+    /// The placement decided for (by name, or `xcore:` id).
+    pub placement: Reference,
+    /// The offer filter that narrows the inventory.
+    pub filter: Reference,
+    /// The fallback offer; it must have a representation for `placement`.
+    pub fallback: Reference,
+}
+
+/// Identity of a manifest object: its kind and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectKey {
+    pub kind: Kind,
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)
+    }
+}
+
+/// A place where one object refers to another.
+#[derive(Debug, Clone, Copy)]
+pub struct ReferenceSite<'a> {
+    /// The field path, such as `representations[1].placement`, for messages.
+    pub field: &'static str,
+    /// The kinds the reference may name.
+    pub expected: Kind,
+    pub reference: &'a Reference,
+}
+
+/// A decoded manifest document with where it was written.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub manifest: Manifest,
+    /// The whole document.
+    pub loc: Loc,
+}
+
+impl Manifest {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Manifest::Tag(_) => Kind::Tag,
+            Manifest::Placement(_) => Kind::Placement,
+            Manifest::Rule(_) => Kind::Rule,
+            Manifest::Offer(_) => Kind::Offer,
+            Manifest::FallbackOffer(_) => Kind::FallbackOffer,
+            Manifest::Filter(_) => Kind::Filter,
+            Manifest::Activity(_) => Kind::Activity,
+        }
+    }
+
+    pub fn meta(&self) -> &Meta {
+        match self {
+            Manifest::Tag(o) => &o.meta,
+            Manifest::Placement(o) => &o.meta,
+            Manifest::Rule(o) => &o.meta,
+            Manifest::Offer(o) => &o.meta,
+            Manifest::FallbackOffer(o) => &o.meta,
+            Manifest::Filter(o) => &o.meta,
+            Manifest::Activity(o) => &o.meta,
+        }
+    }
+
+    /// The representations of an offer or fallback offer (empty for other kinds).
+    pub fn representations(&self) -> &[Representation] {
+        match self {
+            Manifest::Offer(o) => &o.representations,
+            Manifest::FallbackOffer(o) => &o.representations,
+            _ => &[],
+        }
+    }
+
+    /// Every reference this object makes to another object, in field order.
+    pub fn references(&self) -> Vec<ReferenceSite<'_>> {
+        let mut sites = Vec::new();
+        match self {
+            Manifest::Tag(_) | Manifest::Placement(_) | Manifest::Rule(_) => {}
+            Manifest::Offer(o) => {
+                push_sites(&mut sites, "rule", Kind::Rule, o.rule.iter());
+                push_offer_sites(&mut sites, &o.tags, &o.representations);
+            }
+            Manifest::FallbackOffer(o) => push_offer_sites(&mut sites, &o.tags, &o.representations),
+            Manifest::Filter(f) => {
+                push_sites(&mut sites, "offers", Kind::Offer, f.offers.iter());
+                push_sites(&mut sites, "tags", Kind::Tag, f.tags.iter());
+            }
+            Manifest::Activity(a) => {
+                push_sites(&mut sites, "placement", Kind::Placement, [&a.placement]);
+                push_sites(&mut sites, "filter", Kind::Filter, [&a.filter]);
+                push_sites(&mut sites, "fallback", Kind::FallbackOffer, [&a.fallback]);
+            }
+        }
+        sites
+    }
+}
+
+fn push_sites<'a>(
+    sites: &mut Vec<ReferenceSite<'a>>,
+    field: &'static str,
+    expected: Kind,
+    references: impl IntoIterator<Item = &'a Reference>,
+) {
+    sites.extend(references.into_iter().map(|reference| ReferenceSite {
+        field,
+        expected,
+        reference,
+    }));
+}
+
+fn push_offer_sites<'a>(
+    sites: &mut Vec<ReferenceSite<'a>>,
+    tags: &'a [Reference],
+    representations: &'a [Representation],
+) {
+    push_sites(sites, "tags", Kind::Tag, tags);
+    let placements = representations.iter().map(|r| &r.placement);
+    push_sites(
+        sites,
+        "representations.placement",
+        Kind::Placement,
+        placements,
+    );
+}
+
+impl Object {
+    pub fn kind(&self) -> Kind {
+        self.manifest.kind()
+    }
+
+    pub fn name(&self) -> &str {
+        &self.manifest.meta().name
+    }
+
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey {
+            kind: self.kind(),
+            name: self.name().to_string(),
+        }
+    }
+}
