@@ -94,6 +94,15 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, candidate)| candidate)
 }
 
+/// "a tag", "an offer": the word with its indefinite article.
+pub fn a(word: &str) -> String {
+    let vowel = word
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {word}", if vowel { "an" } else { "a" })
+}
+
 /// Renders diagnostics as miette reports, each naming `file:line:column` and showing the source.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceSet, color: bool) -> String {
     let theme = if color {
@@ -222,5 +231,7 @@ mod tests {
         assert_eq!(suggest("priorty", fields), Some("priority"));
         assert_eq!(suggest("Status", fields), Some("status"));
         assert_eq!(suggest("colour", fields), None);
+        assert_eq!(a("eligibility rule"), "an eligibility rule");
+        assert_eq!(a("Tag"), "a Tag");
     }
 }

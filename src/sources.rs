@@ -119,7 +119,7 @@ mod tests {
         assert!(
             read.diagnostics[0]
                 .message
-                .contains("latin1.yaml is not UTF-8 text (invalid byte at offset 8)")
+                .contains("latin1.yaml is not UTF-8 text (invalid byte at offset 9)")
         );
     }
 

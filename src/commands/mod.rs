@@ -4,11 +4,12 @@ mod graph;
 mod schema;
 mod validate;
 
+use crate::check::check;
 use crate::cli::{Cli, Command, ManifestArgs};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic;
 use crate::exit::{CommandError, Exit};
 use crate::graph::DependencyGraph;
-use crate::manifest::{self, Catalog};
+use crate::manifest::Catalog;
 use crate::source::SourceSet;
 use crate::sources;
 
@@ -51,13 +52,9 @@ pub fn load_manifests(args: &ManifestArgs, output: Output) -> Result<Manifests, 
             format!("no manifests (*.yaml, *.yml) found in `{dir}`"),
         ));
     }
-    let loaded = manifest::load(&read.sources);
+    let checked = check(&read.sources);
     let mut diagnostics = read.diagnostics;
-    diagnostics.extend(loaded.diagnostics);
-    let graph = DependencyGraph::build(&loaded.catalog);
-    if !diagnostics.iter().any(Diagnostic::is_error) {
-        diagnostics.extend(graph.cycles().iter().map(|cycle| cycle.to_diagnostic()));
-    }
+    diagnostics.extend(checked.diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     if !(output.quiet && errors == 0) {
@@ -84,8 +81,8 @@ pub fn load_manifests(args: &ManifestArgs, output: Output) -> Result<Manifests, 
     }
     Ok(Manifests {
         sources: read.sources,
-        catalog: loaded.catalog,
-        graph,
+        catalog: checked.catalog,
+        graph: checked.graph,
         warnings,
     })
 }

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::model::*;
-use crate::diagnostic::{Diagnostic, suggest};
+use crate::diagnostic::{Diagnostic, a, suggest};
 use crate::kind::{Kind, is_literal_id};
 use crate::source::{FileId, Loc};
 use crate::yaml::{Document, Entry, Node, Resolved, Value};
@@ -161,7 +161,7 @@ impl<'d> Decoder<'d> {
             self.report(
                 Diagnostic::error(
                     "bad-id",
-                    format!("`{}` is not the id of a {}", id.value, kind.description()),
+                    format!("`{}` is not the id of {}", id.value, a(kind.description())),
                 )
                 .with_label(
                     id.loc,
@@ -325,11 +325,11 @@ impl<'d> Decoder<'d> {
                         first.loc,
                         format!("ignored with match: {}", match_name(m.value)),
                     )
-                    .with_label(m.loc, "selects the field used")
+                    .with_label(m.loc, format!("this selects `{used_name}`"))
                     .with_help(format!("list them under `{used_name}`, or change `match`")),
                 );
             }
-            if used.is_empty() {
+            if used.is_empty() && unused.is_empty() {
                 self.report(
                     Diagnostic::warning(
                         "empty-filter",
@@ -626,7 +626,10 @@ impl<'d> Decoder<'d> {
         )
         .with_label(
             text.loc,
-            format!("expected {} or a full URI", one_of(shorthands)),
+            format!(
+                "expected one of {}, or a full URI",
+                quoted(shorthands).join(", ")
+            ),
         );
         if let Some(best) = suggest(&text.value, shorthands.iter().copied()) {
             diagnostic = diagnostic.with_help(format!("did you mean `{best}`?"));
@@ -752,9 +755,13 @@ fn match_name(m: FilterMatch) -> &'static str {
         .map_or("", |(name, _)| name)
 }
 
+fn quoted(options: &[&str]) -> Vec<String> {
+    options.iter().map(|o| format!("`{o}`")).collect()
+}
+
 /// "`a`, `b` or `c`".
 fn one_of(options: &[&str]) -> String {
-    let quoted: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
+    let quoted = quoted(options);
     match quoted.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         _ => quoted.join(""),

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{Catalog, Manifest, Target};
-use crate::diagnostic::{Diagnostic, suggest};
+use crate::diagnostic::{Diagnostic, a, suggest};
 use crate::kind::Kind;
 
 pub(super) fn check(catalog: &Catalog, diagnostics: &mut Vec<Diagnostic>) {
@@ -26,10 +26,10 @@ fn check_references(catalog: &Catalog, diagnostics: &mut Vec<Diagnostic>) {
                             Diagnostic::error(
                                 "wrong-kind",
                                 format!(
-                                    "`{}` must name a {}, but `{id}` is the id of a {}",
+                                    "`{}` must name {}, but `{id}` is the id of {}",
                                     site.field,
-                                    expected.description(),
-                                    actual.description()
+                                    a(expected.description()),
+                                    a(actual.description())
                                 ),
                             )
                             .with_label(
@@ -79,12 +79,19 @@ fn unresolved(
         let mut diagnostic = Diagnostic::error(
             "wrong-kind",
             format!(
-                "`{field}` must name a {}, but `{reference}` is a {}",
-                expected.description(),
-                actual.description()
+                "`{field}` must name {}, but `{reference}` is {}",
+                a(expected.description()),
+                a(actual.description())
             ),
         )
-        .with_label(loc, format!("this is a {actual}, not a {expected}"));
+        .with_label(
+            loc,
+            format!(
+                "this is {}, not {}",
+                a(actual.as_str()),
+                a(expected.as_str())
+            ),
+        );
         if field == "offers" && *actual == Kind::Tag {
             diagnostic = diagnostic.with_help("to select offers by tag, use `match: anyTags` (or `allTags`) and list the tag under `tags`");
         } else if field == "tags" && *actual == Kind::Offer {

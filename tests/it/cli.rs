@@ -1,0 +1,202 @@
+//! The command line as users run it: exit codes, messages, formats, colour.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::root;
+
+fn offerctl() -> Command {
+    let mut command = Command::cargo_bin("offerctl").unwrap();
+    command
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .env_remove("OFFERCTL_DIR");
+    command
+}
+
+#[test]
+fn validate_accepts_the_sample_by_default() {
+    offerctl()
+        .arg("validate")
+        .assert()
+        .code(0)
+        .stdout("offers.d: 23 objects in 8 files valid\n")
+        .stderr("");
+}
+
+#[test]
+fn validate_reports_every_problem_with_file_line_and_column_and_exits_3() {
+    offerctl()
+        .args([
+            "validate",
+            "--dir",
+            "tests/fixtures/invalid/unknown-field.yaml",
+        ])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicate::str::contains("unknown field `priorty` in Offer"))
+        .stderr(predicate::str::contains(
+            "[tests/fixtures/invalid/unknown-field.yaml:8:1]",
+        ))
+        .stderr(predicate::str::contains("did you mean `priority`?"))
+        .stderr(predicate::str::contains(
+            "unknown field `deliveryUrl` in component",
+        ))
+        .stderr(predicate::str::contains("did you mean `deliveryURL`?"))
+        .stderr(predicate::str::contains(
+            "error: tests/fixtures/invalid/unknown-field.yaml: 2 errors in 1 file",
+        ));
+}
+
+#[test]
+fn whole_corpus_at_once_reports_problems_from_every_file() {
+    let output = offerctl()
+        .args(["validate", "--dir", "tests/fixtures/invalid"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let files = std::fs::read_dir(root().join("tests/fixtures/invalid"))
+        .unwrap()
+        .count();
+    for entry in std::fs::read_dir(root().join("tests/fixtures/invalid")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        // Reference checks are skipped when any file has a syntax error, so look for the file
+        // names of local problems only: every file has at least one.
+        if ![
+            "fallback-placement.yaml",
+            "wrong-kind-reference.yaml",
+            "unknown-reference.yaml",
+            "cycle.yaml",
+        ]
+        .contains(&name.as_str())
+        {
+            assert!(
+                stderr.contains(&format!("invalid/{name}:")),
+                "no problem reported in {name}"
+            );
+        }
+    }
+    assert!(stderr.contains(&format!("in {files} files")));
+    assert!(stderr.contains("references between objects were not checked"));
+}
+
+#[test]
+fn missing_directory_and_empty_directory_are_configuration_errors() {
+    offerctl()
+        .args(["validate", "--dir", "no-such-dir"])
+        .assert()
+        .code(3)
+        .stderr("error: manifest directory `no-such-dir` does not exist\n");
+    let empty = tempfile::tempdir().unwrap();
+    offerctl()
+        .args(["validate", "--dir"])
+        .arg(empty.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "no manifests (*.yaml, *.yml) found",
+        ));
+}
+
+#[test]
+fn directory_can_come_from_the_environment() {
+    offerctl()
+        .arg("validate")
+        .env("OFFERCTL_DIR", "examples/minimal")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("examples/minimal: "));
+}
+
+#[test]
+fn graph_prints_the_creation_order() {
+    let output = offerctl().arg("graph").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap());
+}
+
+#[test]
+fn graph_dot_is_graphviz() {
+    offerctl()
+        .args(["graph", "--format", "dot"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("digraph offerctl {"))
+        .stdout(predicate::str::contains(
+            "\"Placement/Kiosk banner\" -> \"Activity/Kiosk personalization\" [label=\"placement\"];",
+        ));
+}
+
+#[test]
+fn graph_of_a_cycle_exits_3_with_the_path() {
+    offerctl()
+        .args(["graph", "--dir", "tests/fixtures/invalid/cycle.yaml"])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "dependency cycle: Tag/travel → Offer/Lounge day pass → Tag/travel",
+        ));
+}
+
+#[test]
+fn schema_is_printed_as_json() {
+    let output = offerctl().arg("schema").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schema["oneOf"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn help_documents_the_exit_codes_and_every_subcommand_has_examples() {
+    offerctl()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Exit codes:"))
+        .stdout(predicate::str::contains("6  destructive change refused"));
+    for command in ["validate", "graph", "schema"] {
+        offerctl()
+            .args([command, "--help"])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("Examples:"));
+    }
+    offerctl()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("offerctl "));
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let bad = "tests/fixtures/invalid/date-order.yaml";
+    let always = offerctl()
+        .args(["--color", "always", "validate", "--dir", bad])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&always.stderr).contains('\u{1b}'));
+    let never = offerctl()
+        .args(["--color", "never", "validate", "--dir", bad])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&never.stderr).contains('\u{1b}'));
+    let no_color = offerctl()
+        .args(["validate", "--dir", bad])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&no_color.stderr).contains('\u{1b}'));
+}
+
+#[test]
+fn usage_errors_are_reported_by_clap() {
+    offerctl()
+        .args(["graph", "--format", "svg"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'svg'"));
+}

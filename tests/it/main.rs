@@ -1,0 +1,32 @@
+//! One integration-test binary for the offline commands (see the modules below).
+
+mod cli;
+mod fuzz;
+mod graph;
+mod schema;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use offerctl::check::{Checked, check};
+use offerctl::source::{SourceFile, SourceSet};
+
+/// The repository root, where `offers.d/` and `examples/` live.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Reads a manifest directory (or file) exactly as the CLI does.
+pub fn read(path: &Path) -> SourceSet {
+    let read = offerctl::sources::read(path).expect("readable manifests");
+    assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+    read.sources
+}
+
+/// Checks one in-memory file shown as `display`.
+pub fn check_text(display: &str, text: &str) -> (SourceSet, Checked) {
+    let mut sources = SourceSet::new();
+    sources.add(SourceFile::new(display, text));
+    let checked = check(&sources);
+    (sources, checked)
+}

@@ -1,0 +1,76 @@
+//! The published JSON Schema accepts the sample manifests and rejects broken ones.
+
+use offerctl::manifest::schema::json_schema;
+use offerctl::yaml;
+
+use crate::{read, root};
+
+fn validator() -> jsonschema::Validator {
+    let schema = json_schema();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    jsonschema::draft7::new(&schema).expect("the schema is itself valid")
+}
+
+fn documents(text: &str) -> Vec<serde_json::Value> {
+    yaml::parse(text)
+        .documents
+        .iter()
+        .map(|d| d.root.to_json())
+        .collect()
+}
+
+#[test]
+fn schema_accepts_every_sample_and_example_document() {
+    let validator = validator();
+    let mut dirs = vec![root().join("offers.d")];
+    dirs.extend(
+        std::fs::read_dir(root().join("examples"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir()),
+    );
+    let mut count = 0;
+    for dir in dirs {
+        for (_, file) in read(&dir).iter() {
+            for document in documents(&file.text) {
+                let errors: Vec<String> = validator
+                    .iter_errors(&document)
+                    .map(|e| format!("{e} at {}", e.instance_path()))
+                    .collect();
+                assert!(errors.is_empty(), "{}: {errors:?}\n{document:#}", file.path);
+                count += 1;
+            }
+        }
+    }
+    assert!(count >= 23, "validated only {count} documents");
+}
+
+#[test]
+fn schema_rejects_what_validate_rejects() {
+    let validator = validator();
+    let broken = [
+        "kind: Ofer\nname: x\n",
+        "kind: Offer\nname: x\npriorty: 5\n",
+        "kind: Offer\nname: x\npriority: -1\n",
+        "kind: Offer\nname: x\nstatus: aproved\n",
+        "kind: Offer\nname: x\ncap: {global: 0}\n",
+        "kind: Placement\nname: x\nchannel: web\n",
+        "kind: FallbackOffer\nname: x\npriority: 1\n",
+        "kind: Filter\nname: x\nmatch: anytags\n",
+        "kind: Tag\nname: x\nprotect: yes\n",
+    ];
+    for text in broken {
+        let document = &documents(text)[0];
+        assert!(!validator.is_valid(document), "schema accepted:\n{text}");
+    }
+}
+
+#[test]
+fn committed_schema_file_is_up_to_date() {
+    let committed = std::fs::read_to_string(root().join("offerctl.schema.json")).unwrap();
+    let current = serde_json::to_string_pretty(&json_schema()).unwrap() + "\n";
+    assert_eq!(
+        committed, current,
+        "run `cargo run -- schema > offerctl.schema.json`"
+    );
+}

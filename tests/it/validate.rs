@@ -1,0 +1,104 @@
+//! Validation: the sample and examples are valid; every broken fixture yields the expected
+//! located diagnostics (snapshots of the rendered reports).
+
+use offerctl::check::check;
+use offerctl::diagnostic::render;
+
+use crate::{check_text, read, root};
+
+#[test]
+fn sample_catalogue_and_examples_are_valid() {
+    let mut dirs = vec![root().join("offers.d")];
+    for entry in std::fs::read_dir(root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            dirs.push(path);
+        }
+    }
+    assert!(
+        dirs.len() >= 3,
+        "expected offers.d and at least two examples"
+    );
+    for dir in dirs {
+        let sources = read(&dir);
+        let checked = check(&sources);
+        let report = render(&checked.diagnostics, &sources, false);
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{}:\n{report}",
+            dir.display()
+        );
+        assert!(!checked.catalog.objects().is_empty());
+    }
+}
+
+#[test]
+fn sample_catalogue_covers_every_kind() {
+    let checked = check(&read(&root().join("offers.d")));
+    for kind in offerctl::kind::Kind::ALL {
+        assert!(
+            checked
+                .catalog
+                .objects()
+                .iter()
+                .filter(|o| o.kind() == kind)
+                .count()
+                >= 2,
+            "offers.d should have at least two objects of kind {kind}"
+        );
+    }
+}
+
+#[test]
+fn every_broken_fixture_reports_located_problems() {
+    insta::glob!("../fixtures", "invalid/*.yaml", |path| {
+        let name = path.file_name().unwrap().to_string_lossy();
+        let text = std::fs::read_to_string(path).unwrap();
+        let (sources, checked) = check_text(&format!("invalid/{name}"), &text);
+        assert!(checked.errors() > 0, "{name} should be invalid");
+        for diagnostic in checked.diagnostics.iter().filter(|d| d.is_error()) {
+            assert!(
+                !diagnostic.labels.is_empty(),
+                "{name}: unlocated error {diagnostic:?}"
+            );
+        }
+        insta::assert_snapshot!(render(&checked.diagnostics, &sources, false));
+    });
+}
+
+/// YAML 1.2: `on`, `yes` and `0755` are text where text is expected, never booleans or numbers.
+#[test]
+fn yaml_1_1_lookalikes_stay_text() {
+    let (_, checked) = check_text(
+        "scalars.yaml",
+        "kind: Offer\nname: on\ncharacteristics:\n  freeDrinks: yes\n  gate: 0755\n  ratio: 1.50\n",
+    );
+    assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
+    let offer = &checked.catalog.objects()[0];
+    assert_eq!(offer.name(), "on");
+    let offerctl::manifest::Manifest::Offer(offer) = &offer.manifest else {
+        panic!()
+    };
+    let values: Vec<&str> = offer.characteristics.values().map(String::as_str).collect();
+    assert_eq!(values, ["yes", "0755", "1.50"]);
+}
+
+#[test]
+fn problems_in_several_files_are_all_reported_in_file_order() {
+    let mut sources = offerctl::source::SourceSet::new();
+    sources.add(offerctl::source::SourceFile::new(
+        "a.yaml",
+        "kind: Tag\nname: x\ncolour: red\n",
+    ));
+    sources.add(offerctl::source::SourceFile::new(
+        "b.yaml",
+        "kind: Offer\nname: y\ntags: [z]\npriority: -2\n",
+    ));
+    let checked = check(&sources);
+    let located: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .map(|d| sources.describe(d.labels[0].loc))
+        .collect();
+    assert_eq!(located, ["a.yaml:3:1", "b.yaml:3:8", "b.yaml:4:11"]);
+}
