@@ -12,6 +12,7 @@ pub mod exit;
 pub mod graph;
 pub mod kind;
 pub mod manifest;
+pub mod mapping;
 pub mod source;
 pub mod sources;
 pub mod yaml;
