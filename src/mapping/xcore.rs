@@ -274,6 +274,31 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
     }
 }
 
+/// Inside managed properties, the members offerctl manages, by path pattern (array positions
+/// as `*`). `None` means every member is managed (free-form maps such as characteristics).
+pub fn managed_members(pattern: &str) -> Option<&'static [&'static str]> {
+    match pattern {
+        "xdm:representations/*" => Some(&["xdm:placement", "xdm:channel", "xdm:components"]),
+        "xdm:representations/*/xdm:components/*" => Some(&[
+            "@type",
+            "dc:format",
+            "dc:language",
+            "xdm:content",
+            "xdm:copyline",
+            "xdm:linkURL",
+            "xdm:deliveryURL",
+            "repo:resolveURL",
+            "repo:id",
+            "repo:name",
+        ]),
+        "xdm:selectionConstraint" => Some(&["xdm:startDate", "xdm:endDate", "xdm:eligibilityRule"]),
+        "xdm:rank" => Some(&["xdm:priority"]),
+        "xdm:cappingConstraint" => Some(&["xdm:globalCap", "xdm:profileCap"]),
+        "xdm:condition" => Some(&["xdm:type", "xdm:format", "xdm:value"]),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

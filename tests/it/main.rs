@@ -1,6 +1,7 @@
 //! One integration-test binary for the offline commands (see the modules below).
 
 mod cli;
+mod diff;
 mod fuzz;
 mod graph;
 mod schema;
