@@ -67,7 +67,9 @@ impl Kind {
     pub fn from_schema_id(schema: &str) -> Option<Kind> {
         let schema = schema.split(';').next().unwrap_or_default().trim();
         let short = schema.strip_prefix(SCHEMA_BASE)?;
-        Kind::ALL.into_iter().find(|kind| kind.short_name() == short)
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.short_name() == short)
     }
 
     /// The kind whose short name appears in an `@id` such as `xcore:tag:124e147572cd7866`.
@@ -75,7 +77,9 @@ impl Kind {
         let mut parts = id.splitn(3, ':');
         let _scheme = parts.next()?;
         let short = parts.next()?;
-        Kind::ALL.into_iter().find(|kind| kind.short_name() == short)
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.short_name() == short)
     }
 
     /// Words people use for this kind in the product UI, for messages.
@@ -102,7 +106,10 @@ impl FromStr for Kind {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Kind::ALL.into_iter().find(|kind| kind.as_str() == s).ok_or(())
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -129,10 +136,19 @@ mod tests {
 
     #[test]
     fn kind_is_read_from_seed_ids() {
-        assert_eq!(Kind::from_id("xcore:fallback-offer:124e2e764b1ac1b9"), Some(Kind::FallbackOffer));
-        assert_eq!(Kind::from_id("xcore:offer-placement:e91afcf81bad130"), Some(Kind::Placement));
+        assert_eq!(
+            Kind::from_id("xcore:fallback-offer:124e2e764b1ac1b9"),
+            Some(Kind::FallbackOffer)
+        );
+        assert_eq!(
+            Kind::from_id("xcore:offer-placement:e91afcf81bad130"),
+            Some(Kind::Placement)
+        );
         assert_eq!(Kind::from_id("dps:tag:1ae3b5a203797a2b"), Some(Kind::Tag));
-        assert_eq!(Kind::from_id("xcore:ranking-function:18ca80c5b15c5e11"), None);
+        assert_eq!(
+            Kind::from_id("xcore:ranking-function:18ca80c5b15c5e11"),
+            None
+        );
         assert!(is_literal_id("xcore:tag:1") && !is_literal_id("credit card"));
     }
 }

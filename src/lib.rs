@@ -5,3 +5,5 @@
 //! edges (`sources`, the repository clients, `commands`).
 
 pub mod kind;
+pub mod repository;
+pub mod serve;
