@@ -31,19 +31,19 @@ pub fn router(app: Arc<App>) -> Router {
         .route(BASE, get(home))
         .route(&format!("{BASE}/"), get(home))
         .route(
-            &format!("{BASE}/{{container_id}}/instances"),
+            &format!("{BASE}/{{containerId}}/instances"),
             post(create).get(list),
         )
         .route(
-            &format!("{BASE}/{{container_id}}/instances/{{instance_id}}"),
+            &format!("{BASE}/{{containerId}}/instances/{{instanceId}}"),
             get(read).put(replace).patch(patch).delete(delete),
         )
         .route(
-            &format!("{BASE}/{{container_id}}/queries/core/search"),
+            &format!("{BASE}/{{containerId}}/queries/core/search"),
             get(search),
         )
         .route(
-            &format!("{BASE}/{{container_id}}/deletes/{{job_id}}"),
+            &format!("{BASE}/{{containerId}}/deletes/{{jobId}}"),
             get(poll_delete),
         )
         .route("/ims/token/v3", post(ims_token))
