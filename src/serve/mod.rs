@@ -307,14 +307,24 @@ pub async fn run(args: ServeArgs) -> Result<(), Error> {
         None => "in memory (use --data DIR to persist)".to_string(),
     };
     let mut server = start(args).await?;
-    println!("offerctl serve: listening on {}{BASE}/", server.url());
-    println!("offerctl serve: {storage}");
-    println!(
+    // Not println!: it panics when stdout is closed (a supervisor that stopped reading).
+    let say = |line: String| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    };
+    say(format!(
+        "offerctl serve: listening on {}{BASE}/",
+        server.url()
+    ));
+    say(format!("offerctl serve: {storage}"));
+    say(format!(
         "offerctl serve: sandbox prod has container {} (other sandboxes: see GET {BASE}/ with x-sandbox-name)",
         container_id("prod")
-    );
+    ));
     shutdown_signal().await;
-    println!("offerctl serve: shutting down");
+    say("offerctl serve: shutting down".to_string());
     server.stop().await
 }
 
