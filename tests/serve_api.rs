@@ -889,6 +889,17 @@ async fn lists_filter_sort_and_page() {
         .list_all(Kind::Offer, "&orderby=repo:createdDate&limit=2")
         .await;
     assert_eq!(by_created.len(), 7);
+    // Dates in `start` may be epoch milliseconds, the form XCore's own `next` links use.
+    let since_epoch = emu
+        .get_json(&format!("{base}&orderby=repo:createdDate&start=0"))
+        .await;
+    assert_eq!(results(&since_epoch).len(), 7);
+    let future = emu
+        .get_json(&format!(
+            "{base}&orderby=repo:createdDate&start=99999999999999"
+        ))
+        .await;
+    assert_eq!(results(&future).len(), 0);
     // `start` alone: strictly after the given value.
     let after = emu
         .get_json(&format!("{base}&orderby=xdm:name&start=delta"))
