@@ -14,7 +14,9 @@ use offerctl::kind::Kind;
 use offerctl::serve::{self, ServeArgs};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, Notify};
 
 fn durable(dir: &Path) -> ServeArgs {
     ServeArgs {
@@ -121,6 +123,7 @@ async fn kill_9_loses_no_acknowledged_write_and_never_corrupts_the_store() {
     let client = reqwest::Client::new();
     // (instanceId, acknowledged etag) for every write that got a success response.
     let acked: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
+    let progress = Arc::new(Notify::new());
 
     for round in 0..3 {
         let mut server = spawn_server(dir.path()).await;
@@ -134,6 +137,7 @@ async fn kill_9_loses_no_acknowledged_write_and_never_corrupts_the_store() {
                 stop.clone(),
             );
             let container = container.clone();
+            let progress = progress.clone();
             writers.push(tokio::spawn(async move {
                 let mut n = 0;
                 while !stop.load(Ordering::SeqCst) && n < 500 {
@@ -154,6 +158,7 @@ async fn kill_9_loses_no_acknowledged_write_and_never_corrupts_the_store() {
                     let Ok(receipt) = response.json::<Value>().await else { break };
                     let instance_id = id(&receipt);
                     acked.lock().await.push((instance_id.clone(), 1));
+                    progress.notify_one();
                     let patched = client
                         .patch(format!("{url}/data/core/xcore/{container}/instances/{instance_id}"))
                         .bearer_auth("t")
@@ -168,15 +173,15 @@ async fn kill_9_loses_no_acknowledged_write_and_never_corrupts_the_store() {
                         acked.lock().await.push((instance_id, 2));
                     }
                 }
+                progress.notify_one();
             }));
         }
         // Kill while the writers are mid-flight: wait for some acknowledgements first.
         let target = (round + 1) * 40;
-        while acked.lock().await.len() < target {
-            tokio::task::yield_now().await;
-            if writers.iter().all(|w| w.is_finished()) {
-                break;
-            }
+        while acked.lock().await.len() < target && !writers.iter().all(|w| w.is_finished()) {
+            // A bound against a hung server, not a synchronisation delay.
+            let woke = tokio::time::timeout(Duration::from_secs(60), progress.notified()).await;
+            assert!(woke.is_ok(), "no progress for 60 s in round {round}");
         }
         server.child.kill().expect("SIGKILL");
         server.child.wait().expect("reap");

@@ -113,7 +113,8 @@ fn path_params<T>(extracted: Result<Path<T>, PathRejection>) -> Result<T> {
         .map_err(|e| ApiError::BadRequest(format!("invalid path: {e}")))
 }
 
-/// Runs a repository call off the async workers: durable writes block on `fsync`.
+/// Runs a repository call off the async workers: durable writes block on `fsync` while
+/// holding the repository lock, so any call may wait for one.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, RepoError> + Send + 'static,
 ) -> Result<T> {
@@ -136,7 +137,12 @@ fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&s
 }
 
 fn if_match(headers: &HeaderMap) -> Option<IfMatch> {
-    header_str(headers, header::IF_MATCH).map(media::parse_if_match)
+    let value = headers.get(header::IF_MATCH)?;
+    // An If-Match that is not even text names no etag of ours: it can never match.
+    Some(match value.to_str() {
+        Ok(text) => media::parse_if_match(text),
+        Err(_) => IfMatch::OneOf(Vec::new()),
+    })
 }
 
 fn content_base(app: &App, headers: &HeaderMap) -> String {
@@ -190,7 +196,11 @@ async fn home(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Resu
             _ => {}
         }
     }
-    let container = app.repo.container(&caller.sandbox).to_hal();
+    let repo = app.repo.clone();
+    let sandbox = caller.sandbox.clone();
+    let container = blocking(move || Ok(repo.container(&sandbox)))
+        .await?
+        .to_hal();
     let object = container.as_object().cloned().unwrap_or_default();
     let product_ok =
         products.is_empty() || products.iter().any(|p| matches!(*p, "dma_offers" | "acp"));
@@ -326,7 +336,9 @@ async fn read(
 ) -> Result<Response> {
     let (container, instance_id) = path_params(path)?;
     let caller = caller(&headers)?;
-    let envelope = app.repo.get(&caller.sandbox, &container, &instance_id)?;
+    let repo = app.repo.clone();
+    let c = container.clone();
+    let envelope = blocking(move || repo.get(&caller.sandbox, &c, &instance_id)).await?;
     let etag = media::etag_header(envelope.etag);
     if let Some(none_match) = header_str(&headers, header::IF_NONE_MATCH) {
         let unchanged = match media::parse_if_match(none_match) {
@@ -543,11 +555,16 @@ async fn run_query(
     let caller = caller(&headers)?;
     let params = query_params(&uri);
     let query = ListQuery::from_params(&params)?;
-    let page = if is_search {
-        app.repo.search(&caller.sandbox, &container, &query)?
-    } else {
-        app.repo.list(&caller.sandbox, &container, &query)?
-    };
+    let repo = app.repo.clone();
+    let (c, q) = (container.clone(), query.clone());
+    let page = blocking(move || {
+        if is_search {
+            repo.search(&caller.sandbox, &c, &q)
+        } else {
+            repo.list(&caller.sandbox, &c, &q)
+        }
+    })
+    .await?;
     let route = if is_search {
         format!("/{container}/queries/core/search")
     } else {
