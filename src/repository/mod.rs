@@ -1008,4 +1008,123 @@ mod tests {
             Err(RepoError::NotFound(_))
         ));
     }
+
+    mod no_panics {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+
+        use super::super::*;
+
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                (-1e6f64..1e6).prop_map(Value::from),
+                "[a-z:@/ -]{0,12}".prop_map(Value::from),
+                Just(json!("xcore:offer-placement:0000000000000000")),
+                Just(json!("2020-01-01T00:00:00Z")),
+            ];
+            leaf.prop_recursive(3, 24, 4, |inner| {
+                let keys = prop_oneof![
+                    Just("xdm:name".to_string()),
+                    Just("xdm:status".to_string()),
+                    Just("xdm:representations".to_string()),
+                    Just("xdm:placement".to_string()),
+                    Just("xdm:rank".to_string()),
+                    Just("xdm:priority".to_string()),
+                    Just("xdm:tags".to_string()),
+                    Just("ids".to_string()),
+                    Just("@id".to_string()),
+                    "[a-z:]{1,6}",
+                ];
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::vec((keys, inner), 0..5)
+                        .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn patch_op() -> impl Strategy<Value = Value> {
+            let path = || {
+                prop_oneof![
+                    Just("/_instance".to_string()),
+                    Just("/_instance/xdm:name".to_string()),
+                    Just("/_instance/xdm:tags/-".to_string()),
+                    Just("/_instance/@id".to_string()),
+                    Just("/_links/x".to_string()),
+                    "/[a-z_:/0-9~-]{0,16}",
+                ]
+            };
+            let op = prop_oneof![
+                Just("add"),
+                Just("remove"),
+                Just("replace"),
+                Just("test"),
+                Just("move"),
+                Just("copy")
+            ];
+            (op, path(), path(), json_value()).prop_map(|(op, path, from, value)| {
+                json!({"op": op, "path": path, "from": from, "value": value})
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(96))]
+
+            #[test]
+            fn writes_of_arbitrary_json_never_panic(
+                kind in 0usize..7,
+                instance in json_value(),
+                ops in prop::collection::vec(patch_op(), 0..4),
+            ) {
+                let repo = Repository::open_in_memory();
+                let c = container_id("prod");
+                let me = Actor::new("me", "key");
+                let schema = Kind::ALL[kind].schema_id();
+                let _ = repo.create("prod", &c, &schema, instance.clone(), &me);
+                let tag = repo
+                    .create("prod", &c, &Kind::Tag.schema_id(), json!({"xdm:name": "t"}), &me)
+                    .expect("a valid tag");
+                let _ = repo.put("prod", &c, &tag.instance_id, &schema, instance, None, &me);
+                let ops = serde_json::from_value::<Vec<json_patch::PatchOperation>>(Value::Array(ops));
+                if let Ok(ops) = ops {
+                    let condition = IfMatch::OneOf(vec![1, 2]);
+                    let _ = repo.patch("prod", &c, &tag.instance_id, &ops, Some(&condition), &me);
+                }
+                let after = repo.get("prod", &c, &tag.instance_id).expect("still there");
+                prop_assert!(after.uri().starts_with("xcore:tag:"));
+            }
+
+            #[test]
+            fn arbitrary_query_parameters_never_panic(
+                params in prop::collection::vec(
+                    (
+                        prop_oneof![
+                            Just("orderby"), Just("start"), Just("limit"), Just("property"),
+                            Just("id"), Just("name"), Just("q"), Just("field"), Just("qop")
+                        ],
+                        "\\PC{0,16}",
+                    ),
+                    0..6,
+                ),
+            ) {
+                let params: Vec<(String, String)> =
+                    params.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+                let repo = Repository::open_in_memory();
+                let c = container_id("prod");
+                let me = Actor::new("me", "key");
+                for name in ["a", "b,c", "\\N"] {
+                    repo.create("prod", &c, &Kind::Tag.schema_id(), json!({"xdm:name": name}), &me)
+                        .expect("a valid tag");
+                }
+                if let Ok(mut query) = ListQuery::from_params(&params) {
+                    query.schema = Some(Kind::Tag.schema_id());
+                    let _ = repo.list("prod", &c, &query);
+                    let _ = repo.search("prod", &c, &query);
+                }
+            }
+        }
+    }
 }

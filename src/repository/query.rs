@@ -359,13 +359,17 @@ impl PropertyFilter {
         ];
         for (spelling, op) in ops {
             if let Some(value) = rest.strip_prefix(spelling) {
-                let test =
-                    match op {
-                        Some(op) => Test::Compare(op, value.to_string()),
-                        None => Test::Matches(Regex::new(&format!("(?is)^(?:{value})$")).map_err(
-                            |e| RepoError::BadQuery(format!("invalid regular expression: {e}")),
-                        )?),
-                    };
+                let test = match op {
+                    Some(op) => Test::Compare(op, value.to_string()),
+                    None => {
+                        let invalid = |e: regex::Error| {
+                            RepoError::BadQuery(format!("invalid regular expression: {e}"))
+                        };
+                        // Compiled alone first: `a)|(b` must not escape the anchoring below.
+                        Regex::new(value).map_err(invalid)?;
+                        Test::Matches(Regex::new(&format!("(?is)^(?:{value})$")).map_err(invalid)?)
+                    }
+                };
                 return Ok(PropertyFilter {
                     property: property.to_string(),
                     negated,
@@ -665,6 +669,7 @@ mod tests {
         let lt = PropertyFilter::parse("xdm:rank.xdm:priority<10").expect("parses");
         assert!(lt.matches_values(&[Cow::Owned(json!(9))]));
         assert!(PropertyFilter::parse("a=b").is_err());
+        assert!(PropertyFilter::parse("a~x)|(y").is_err());
         assert!(PropertyFilter::parse("a~(").is_err());
     }
 

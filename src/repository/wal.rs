@@ -387,4 +387,25 @@ mod tests {
         let (_wal, replay) = open(dir.path());
         assert_eq!(replay.records, vec![json!(3), json!(4)]);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever bytes a log holds after a valid prefix, opening never panics, and either
+        /// keeps the prefix or refuses the file.
+        #[test]
+        fn opening_arbitrary_logs_never_panics(
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let mut bytes = frame(&json!({"n": 1})).expect("frame");
+            bytes.extend_from_slice(&tail);
+            fs::write(dir.path().join(LOG_NAME), &bytes).expect("write");
+            match Wal::open::<Value>(dir.path()) {
+                Ok((_, replay)) => proptest::prop_assert_eq!(&replay.records[0], &json!({"n": 1})),
+                Err(WalError::Corrupt { .. }) => {}
+                Err(other) => proptest::prop_assert!(false, "unexpected {}", other),
+            }
+        }
+    }
 }

@@ -202,4 +202,14 @@ mod tests {
             ]
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn header_parsers_never_panic(text in "\\PC{0,40}") {
+            let _ = MediaType::parse(&text);
+            let _ = parse_if_match(&text);
+            let _ = parse_form(&text);
+            let _ = encode_component(&text);
+        }
+    }
 }
