@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -81,41 +79,6 @@ async fn state_survives_a_restart_and_a_directory_has_one_owner() {
     assert_eq!(emu.list_all(Kind::Tag, "").await.len(), 1);
 }
 
-/// The `offerctl serve` binary on an ephemeral port, persisting to `dir`.
-struct Process {
-    child: Child,
-    url: String,
-}
-
-async fn spawn_server(dir: &Path) -> Process {
-    let dir = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_offerctl"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(&dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn offerctl serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("the server prints its address before anything else")
-                .expect("read stdout");
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                break rest.trim_end_matches("/data/core/xcore/").to_string();
-            }
-        };
-        // Keep draining stdout so the server never writes into a closed pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Process { child, url }
-    })
-    .await
-    .expect("spawn task")
-}
-
 #[tokio::test]
 async fn kill_9_loses_no_acknowledged_write_and_never_corrupts_the_store() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -126,7 +89,7 @@ async fn kill_9_loses_no_acknowledged_write_and_never_corrupts_the_store() {
     let progress = Arc::new(Notify::new());
 
     for round in 0..3 {
-        let mut server = spawn_server(dir.path()).await;
+        let mut server = spawn_server(&["--data", &dir.path().display().to_string()]).await;
         let stop = Arc::new(AtomicBool::new(false));
         let mut writers = Vec::new();
         for w in 0..4 {

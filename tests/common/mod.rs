@@ -1,6 +1,9 @@
 //! Shared harness for the `serve_*` integration tests: an in-process emulator on an ephemeral
-//! loopback port and a client that sends the gateway headers.
+//! loopback port and a client that sends the gateway headers; or the real binary.
 #![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
 
 use offerctl::kind::Kind;
 use offerctl::serve::{self, RunningServer, ServeArgs};
@@ -212,4 +215,75 @@ pub fn violated(body: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The `offerctl serve` binary on an ephemeral loopback port.
+pub struct Process {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+/// Starts `offerctl serve --listen 127.0.0.1:0 ARGS...` and waits for its address. Stdout is
+/// drained in the background; stderr is kept for [`Process::stderr`] when `capture_stderr`.
+pub async fn spawn_server_with(args: &[&str], capture_stderr: bool) -> Process {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_offerctl"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(if capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .spawn()
+            .expect("spawn offerctl serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("the server prints its address before anything else")
+                .expect("read stdout");
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.trim_end_matches("/data/core/xcore/").to_string();
+            }
+        };
+        // Keep draining stdout so the server never writes into a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Process { child, url }
+    })
+    .await
+    .expect("spawn task")
+}
+
+pub async fn spawn_server(args: &[&str]) -> Process {
+    spawn_server_with(args, false).await
+}
+
+impl Process {
+    /// Sends SIGTERM, waits for the exit and returns whether it succeeded plus all of stderr.
+    pub fn terminate(mut self) -> (bool, String) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let exit = self.child.wait().expect("wait");
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            pipe.read_to_string(&mut stderr).expect("read stderr");
+        }
+        (exit.success(), stderr)
+    }
+}
+
+impl Drop for Process {
+    /// A test that fails half-way must not leave a server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
