@@ -64,11 +64,8 @@ async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound(format!("no resource at {}", uri.path()))
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    let detail = format!("{method} is not supported on {}", uri.path());
-    let mut response = ApiError::BadRequest(detail).into_response();
-    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-    response
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path()))
 }
 
 /// Who is calling, in which sandbox.
@@ -77,23 +74,27 @@ struct Caller {
     actor: Actor,
 }
 
+/// Sandbox names as AEP spells them: letters, digits, `-` and `_`.
+fn sandbox_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(name.to_string())
+    } else {
+        Err(ApiError::BadRequest(
+            "a sandbox name must be 1-64 letters, digits, '-' or '_'".into(),
+        ))
+    }
+}
+
 fn caller(headers: &HeaderMap) -> Result<Caller> {
     let sandbox = match headers.get("x-sandbox-name") {
         None => "prod".to_string(),
-        Some(value) => {
-            let name = value.to_str().unwrap_or_default().trim();
-            let valid = !name.is_empty()
-                && name.len() <= 64
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !valid {
-                return Err(ApiError::BadRequest(
-                    "x-sandbox-name must be 1-64 letters, digits, '-' or '_'".into(),
-                ));
-            }
-            name.to_string()
-        }
+        Some(value) => sandbox_name(value.to_str().unwrap_or_default())?,
     };
     let api_key = headers
         .get("x-api-key")
@@ -716,14 +717,10 @@ async fn clear_stats(State(app): State<Arc<App>>) -> Response {
 
 /// `POST /_emulator/reset` empties the sandbox named by `?sandbox=` or `x-sandbox-name`.
 async fn reset(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Result<Response> {
-    let mut sandbox = caller(&headers)?.sandbox;
-    if let Some((_, name)) = query_params(&uri).into_iter().find(|(k, _)| k == "sandbox") {
-        let mut probe = HeaderMap::new();
-        let value = HeaderValue::from_str(&name)
-            .map_err(|_| ApiError::BadRequest("invalid sandbox name".into()))?;
-        probe.insert("x-sandbox-name", value);
-        sandbox = caller(&probe)?.sandbox;
-    }
+    let sandbox = match query_params(&uri).into_iter().find(|(k, _)| k == "sandbox") {
+        Some((_, name)) => sandbox_name(&name)?,
+        None => caller(&headers)?.sandbox,
+    };
     let repo = app.repo.clone();
     let name = sandbox.clone();
     blocking(move || repo.reset(&name)).await?;

@@ -20,6 +20,7 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     PayloadTooLarge(String),
     NotFound(String),
+    MethodNotAllowed(String),
     /// A gateway-level rejection: auth, throttling, injected faults.
     Gateway {
         status: StatusCode,
@@ -88,6 +89,12 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(detail) => {
                 problem(StatusCode::NOT_FOUND, "not-found", detail, json!({}))
             }
+            ApiError::MethodNotAllowed(detail) => problem(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                detail,
+                json!({}),
+            ),
             ApiError::Gateway {
                 status,
                 code,
