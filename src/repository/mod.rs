@@ -554,7 +554,11 @@ impl Repository {
             "_instance": current.instance,
             "_links": links,
         });
-        json_patch::patch(&mut doc, ops).map_err(|e| RepoError::PatchFailed {
+        // Atomicity comes from patching this throw-away copy: on any error it is dropped and the
+        // stored instance is untouched. `json_patch::patch` would add an undo pass, which in
+        // json-patch 5.0.0 panics (`unreachable!`) when undoing some `move` sequences; the
+        // property test below found one.
+        json_patch::patch_unsafe(&mut doc, ops).map_err(|e| RepoError::PatchFailed {
             index: e.operation,
             path: e.path.to_string(),
             reason: e.kind.to_string(),
@@ -984,6 +988,44 @@ mod tests {
         let again = repo.get("prod", &c, &tag.instance_id).expect("get");
         assert_eq!(again, tag);
         assert_eq!(again.etag, 2);
+    }
+
+    #[test]
+    fn a_patch_whose_undo_would_fail_is_refused_without_panicking() {
+        let repo = Repository::open_in_memory();
+        let c = container_id("prod");
+        let tag = repo
+            .create(
+                "prod",
+                &c,
+                &Kind::Tag.schema_id(),
+                json!({"xdm:name": "a"}),
+                &me(),
+            )
+            .expect("create");
+        let ops: Vec<json_patch::PatchOperation> = serde_json::from_value(json!([
+            {"op": "move", "from": "/_instance/@id", "path": "/_instance"},
+            {"op": "test", "path": "/_instance", "value": "not this"}
+        ]))
+        .expect("ops");
+        // The library's own atomic `patch` cannot undo the first operation and panics.
+        let mut doc = json!({"_instance": {"@id": "x"}});
+        let library = std::panic::catch_unwind(move || json_patch::patch(&mut doc, &ops.clone()));
+        assert!(
+            library.is_err(),
+            "json_patch::patch no longer panics here; the comment in patch() can go"
+        );
+        let ops: Vec<json_patch::PatchOperation> = serde_json::from_value(json!([
+            {"op": "move", "from": "/_instance/@id", "path": "/_instance"},
+            {"op": "test", "path": "/_instance", "value": "not this"}
+        ]))
+        .expect("ops");
+        let result = repo.patch("prod", &c, &tag.instance_id, &ops, None, &me());
+        assert!(
+            matches!(result, Err(RepoError::PatchFailed { index: 1, .. })),
+            "{result:?}"
+        );
+        assert_eq!(repo.get("prod", &c, &tag.instance_id).expect("get"), tag);
     }
 
     #[test]
