@@ -51,6 +51,16 @@ Exits 0 when the manifests are valid (warnings allowed), 3 when any problem is f
   offerctl graph --format dot | dot -Tsvg > graph.svg")]
     Graph(GraphArgs),
 
+    /// Run a local offer repository (an XCore API emulator) over HTTP.
+    #[command(after_help = "Examples:
+  offerctl serve                                  # in memory, on 127.0.0.1:8080
+  offerctl serve --data .offerctl/serve --listen 127.0.0.1:9090
+  offerctl serve --latency 50 --fail-rate 0.1 --seed 7   # a misbehaving network, reproducibly
+  offerctl -v serve                               # one log line per request
+
+See docs/serve.md for the API, the delete protocol and curl examples.")]
+    Serve(crate::serve::ServeArgs),
+
     /// Print the JSON Schema (draft-07) of the manifest language, for editors.
     #[command(after_help = "Examples:
   offerctl schema > offerctl.schema.json

@@ -14,6 +14,8 @@ pub mod graph;
 pub mod kind;
 pub mod manifest;
 pub mod mapping;
+pub mod repository;
+pub mod serve;
 pub mod source;
 pub mod sources;
 pub mod yaml;

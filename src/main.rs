@@ -24,9 +24,9 @@ fn init_logging(verbose: u8, quiet: bool, color: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, 2) => "debug",
-        (false, _) => "trace",
+        (false, 1) => "warn,offerctl=info",
+        (false, 2) => "info,offerctl=debug",
+        (false, _) => "debug,offerctl=trace",
     };
     let filter = EnvFilter::try_from_env("OFFERCTL_LOG").unwrap_or_else(|_| EnvFilter::new(level));
     tracing_subscriber::fmt()

@@ -2,6 +2,7 @@
 
 mod graph;
 mod schema;
+mod serve;
 mod validate;
 
 use crate::check::check;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Validate(args) => validate::run(&args, output),
         Command::Graph(args) => graph::run(&args, output),
         Command::Schema => schema::run(),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

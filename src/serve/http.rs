@@ -1,0 +1,729 @@
+//! Routes and handlers: translate HTTP to repository calls and results back to HTTP. No
+//! repository rule lives here; errors go through `problem` to get their status.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Map, Value, json};
+
+use super::App;
+use super::gate::{self, Committed};
+use super::media::{self, MediaType};
+use super::problem::ApiError;
+use crate::kind::Kind;
+use crate::repository::{
+    Actor, DeleteDecision, DeleteJob, DeleteOutcome, Draft, Envelope, IfMatch, ListQuery, Page,
+    RepoError, format_timestamp, values_in_map,
+};
+
+/// Largest request body accepted (real instances are a few KiB).
+const MAX_BODY: usize = 8 << 20;
+pub const BASE: &str = "/data/core/xcore";
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(BASE, get(home))
+        .route(&format!("{BASE}/"), get(home))
+        .route(
+            &format!("{BASE}/{{containerId}}/instances"),
+            post(create).get(list),
+        )
+        .route(
+            &format!("{BASE}/{{containerId}}/instances/{{instanceId}}"),
+            get(read).put(replace).patch(patch).delete(delete),
+        )
+        .route(
+            &format!("{BASE}/{{containerId}}/queries/core/search"),
+            get(search),
+        )
+        .route(
+            &format!("{BASE}/{{containerId}}/deletes/{{jobId}}"),
+            get(poll_delete),
+        )
+        .route("/ims/token/v3", post(ims_token))
+        .route("/_emulator/stats", get(stats).delete(clear_stats))
+        .route("/_emulator/reset", post(reset))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            gate::gate,
+        ))
+        .with_state(app)
+}
+
+type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no resource at {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path()))
+}
+
+/// Who is calling, in which sandbox.
+struct Caller {
+    sandbox: String,
+    actor: Actor,
+}
+
+/// Sandbox names as AEP spells them: letters, digits, `-` and `_`.
+fn sandbox_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(name.to_string())
+    } else {
+        Err(ApiError::BadRequest(
+            "a sandbox name must be 1-64 letters, digits, '-' or '_'".into(),
+        ))
+    }
+}
+
+fn caller(headers: &HeaderMap) -> Result<Caller> {
+    let sandbox = match headers.get("x-sandbox-name") {
+        None => "prod".to_string(),
+        Some(value) => sandbox_name(value.to_str().unwrap_or_default())?,
+    };
+    let api_key = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or("anonymous");
+    Ok(Caller {
+        sandbox,
+        actor: Actor::new(format!("{api_key}@techacct.adobe.com"), api_key),
+    })
+}
+
+fn path_params<T>(extracted: Result<Path<T>, PathRejection>) -> Result<T> {
+    extracted
+        .map(|Path(p)| p)
+        .map_err(|e| ApiError::BadRequest(format!("invalid path: {e}")))
+}
+
+/// Runs a repository call off the async workers: durable writes block on `fsync` while
+/// holding the repository lock, so any call may wait for one.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, RepoError> + Send + 'static,
+) -> Result<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(error) => Err(ApiError::Internal(format!(
+            "repository task failed: {error}"
+        ))),
+    }
+}
+
+async fn read_body(body: Body) -> Result<Bytes> {
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+        ApiError::PayloadTooLarge(format!("request bodies are limited to {MAX_BODY} bytes"))
+    })
+}
+
+fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn if_match(headers: &HeaderMap) -> Option<IfMatch> {
+    let value = headers.get(header::IF_MATCH)?;
+    // An If-Match that is not even text names no etag of ours: it can never match.
+    Some(match value.to_str() {
+        Ok(text) => media::parse_if_match(text),
+        Err(_) => IfMatch::OneOf(Vec::new()),
+    })
+}
+
+fn content_base(app: &App, headers: &HeaderMap) -> String {
+    let host = header_str(headers, header::HOST)
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| app.addr.to_string());
+    format!("http://{host}{BASE}/")
+}
+
+fn with_content_type(mut response: Response, content_type: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+fn json_response(status: StatusCode, body: &Value, content_type: &str) -> Response {
+    with_content_type((status, body.to_string()).into_response(), content_type)
+}
+
+fn set_header(response: &mut Response, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+/// A receipt response for a committed write.
+fn receipt(status: StatusCode, envelope: &Envelope) -> Response {
+    let mut response = json_response(status, &envelope.to_receipt(), media::RECEIPT);
+    set_header(&mut response, "etag", &media::etag_header(envelope.etag));
+    response.extensions_mut().insert(Committed);
+    response
+}
+
+fn query_params(uri: &Uri) -> Vec<(String, String)> {
+    media::parse_form(uri.query().unwrap_or_default())
+}
+
+// ---- home --------------------------------------------------------------------------------
+
+async fn home(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Result<Response> {
+    let caller = caller(&headers)?;
+    let params = query_params(&uri);
+    let mut filters = Vec::new();
+    let mut products = Vec::new();
+    for (key, value) in &params {
+        match key.as_str() {
+            "product" => products.push(value.as_str()),
+            "property" => filters.push(crate::repository::PropertyFilter::parse(value)?),
+            _ => {}
+        }
+    }
+    let repo = app.repo.clone();
+    let sandbox = caller.sandbox.clone();
+    let container = blocking(move || Ok(repo.container(&sandbox)))
+        .await?
+        .to_hal();
+    let object = container.as_object().cloned().unwrap_or_default();
+    let product_ok =
+        products.is_empty() || products.iter().any(|p| matches!(*p, "dma_offers" | "acp"));
+    let filters_ok = filters
+        .iter()
+        .all(|f| f.matches_values(&values_in_map(&object, &f.property)));
+    let containers: Vec<Value> = if product_ok && filters_ok {
+        vec![container]
+    } else {
+        Vec::new()
+    };
+    let self_href = match uri.query() {
+        Some(q) => format!("/?{q}"),
+        None => "/".to_string(),
+    };
+    let body = json!({
+        "_embedded": {crate::repository::CONTAINER_SCHEMA: containers},
+        "_links": {"self": {"href": self_href, "@type": media::HOME_SCHEMA}},
+    });
+    Ok(json_response(StatusCode::OK, &body, media::HOME_HAL))
+}
+
+// ---- create, read, replace, patch ----------------------------------------------------------
+
+/// Reads the schema id and instance from a create or PUT request.
+fn instance_body(headers: &HeaderMap, bytes: &[u8]) -> Result<(String, Draft)> {
+    let accepted = format!(
+        "use `{}; schema=\"<schema id>\"` with {{\"_instance\": ..., \"_links\": ...}} or `{}; schema=\"<schema id>\"` with the bare instance",
+        media::HAL,
+        media::SCHEMA_INSTANCE
+    );
+    let Some(content_type) = header_str(headers, header::CONTENT_TYPE) else {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "a Content-Type is required: {accepted}"
+        )));
+    };
+    let media_type = MediaType::parse(content_type).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!("unparseable Content-Type; {accepted}"))
+    })?;
+    let wrapped = match media_type.essence.as_str() {
+        media::HAL => true,
+        media::SCHEMA_INSTANCE => false,
+        other => {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "{other} is not accepted here; {accepted}"
+            )));
+        }
+    };
+    let schemas: Vec<&str> = media_type
+        .param("schema")
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let Some(first) = schemas.first() else {
+        return Err(ApiError::BadRequest(format!(
+            "the Content-Type has no schema parameter naming the instance's schema; {accepted}"
+        )));
+    };
+    let schema = schemas
+        .iter()
+        .find(|s| Kind::from_schema_id(s).is_some())
+        .unwrap_or(first)
+        .to_string();
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let Value::Object(mut body) = value else {
+        return Err(ApiError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
+    };
+    // Some published examples wrap the instance even with the bare media type; a real
+    // instance never has an `_instance` property, so unwrapping is unambiguous.
+    let is_wrapper =
+        body.contains_key("_instance") && body.keys().all(|k| k == "_instance" || k == "_links");
+    if !wrapped && !is_wrapper {
+        return Ok((schema, Draft::from(Value::Object(body))));
+    }
+    let instance = match body.remove("_instance") {
+        Some(instance @ Value::Object(_)) => instance,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "the body's _instance property must be an object".into(),
+            ));
+        }
+        None => {
+            return Err(ApiError::BadRequest(
+                "the body must wrap the instance as {\"_instance\": {...}, \"_links\": {}}".into(),
+            ));
+        }
+    };
+    let links = match body.remove("_links") {
+        Some(Value::Object(links)) => links,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "the body's _links property must be an object".into(),
+            ));
+        }
+        None if wrapped => {
+            return Err(ApiError::BadRequest(
+                "the body must have a _links property (it may be empty: \"_links\": {})".into(),
+            ));
+        }
+        None => Map::new(),
+    };
+    Ok((schema, Draft { instance, links }))
+}
+
+async fn create(
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let container = path_params(path)?;
+    let caller = caller(&headers)?;
+    let bytes = read_body(body).await?;
+    let (schema, draft) = instance_body(&headers, &bytes)?;
+    let repo = app.repo.clone();
+    let (sandbox, c) = (caller.sandbox, container.clone());
+    let envelope =
+        blocking(move || repo.create(&sandbox, &c, &schema, draft, &caller.actor)).await?;
+    let mut response = receipt(StatusCode::CREATED, &envelope);
+    let location = format!("{container}/instances/{}", envelope.instance_id);
+    set_header(&mut response, "location", &location);
+    set_header(&mut response, "content-base", &content_base(&app, &headers));
+    Ok(response)
+}
+
+async fn read(
+    State(app): State<Arc<App>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (container, instance_id) = path_params(path)?;
+    let caller = caller(&headers)?;
+    let repo = app.repo.clone();
+    let c = container.clone();
+    let envelope = blocking(move || repo.get(&caller.sandbox, &c, &instance_id)).await?;
+    let etag = media::etag_header(envelope.etag);
+    if let Some(none_match) = header_str(&headers, header::IF_NONE_MATCH) {
+        let unchanged = match media::parse_if_match(none_match) {
+            IfMatch::Any => true,
+            IfMatch::OneOf(etags) => etags.contains(&envelope.etag),
+        };
+        if unchanged {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            set_header(&mut response, "etag", &etag);
+            return Ok(response);
+        }
+    }
+    let content_type = format!("{}; schema=\"{}\"", media::HAL, envelope.schema);
+    let mut response = json_response(StatusCode::OK, &envelope.to_hal(&container), &content_type);
+    set_header(&mut response, "etag", &etag);
+    Ok(response)
+}
+
+async fn replace(
+    State(app): State<Arc<App>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let (container, instance_id) = path_params(path)?;
+    let caller = caller(&headers)?;
+    let bytes = read_body(body).await?;
+    let (schema, draft) = instance_body(&headers, &bytes)?;
+    let condition = if_match(&headers);
+    let repo = app.repo.clone();
+    let envelope = blocking(move || {
+        repo.put(
+            &caller.sandbox,
+            &container,
+            &instance_id,
+            &schema,
+            draft,
+            condition.as_ref(),
+            &caller.actor,
+        )
+    })
+    .await?;
+    Ok(receipt(StatusCode::OK, &envelope))
+}
+
+async fn patch(
+    State(app): State<Arc<App>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let (container, instance_id) = path_params(path)?;
+    let caller = caller(&headers)?;
+    let essence = header_str(&headers, header::CONTENT_TYPE)
+        .and_then(MediaType::parse)
+        .map(|m| m.essence);
+    if essence.as_deref() != Some(media::PATCH_HAL) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "PATCH takes `{}` with an RFC 6902 array whose paths start at /_instance",
+            media::PATCH_HAL
+        )));
+    }
+    let bytes = read_body(body).await?;
+    let ops: Vec<json_patch::PatchOperation> = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body is not a JSON Patch (an array of {{\"op\", \"path\", ...}} objects): {e}"
+        ))
+    })?;
+    let condition = if_match(&headers);
+    let repo = app.repo.clone();
+    let envelope = blocking(move || {
+        repo.patch(
+            &caller.sandbox,
+            &container,
+            &instance_id,
+            &ops,
+            condition.as_ref(),
+            &caller.actor,
+        )
+    })
+    .await?;
+    Ok(receipt(StatusCode::OK, &envelope))
+}
+
+// ---- delete and its poll -------------------------------------------------------------------
+
+fn job_location(container: &str, job: &DeleteJob) -> String {
+    format!("{container}/deletes/{}", job.id)
+}
+
+fn job_body(job: &DeleteJob) -> Value {
+    let mut body = json!({
+        "jobId": job.id,
+        "instanceId": job.instance_id,
+        "@id": job.uri,
+        "schema": job.schema,
+        "requestedDate": job.requested_date,
+    });
+    let extra = match &job.decision {
+        None => json!({"status": "pending"}),
+        Some(DeleteDecision::Deleted {
+            receipt,
+            decided_date,
+        }) => json!({
+            "status": "decided",
+            "outcome": "deleted",
+            "decidedDate": decided_date,
+            "receipt": receipt,
+        }),
+        Some(DeleteDecision::Rejected {
+            reason,
+            referenced_by,
+            decided_date,
+        }) => json!({
+            "status": "decided",
+            "outcome": "rejected",
+            "decidedDate": decided_date,
+            "reason": reason,
+            "referencedBy": referenced_by,
+        }),
+    };
+    if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+        body.extend(extra);
+    }
+    body
+}
+
+/// 202 with the poll `Location` while pending; 200 with the outcome once decided.
+fn job_response(app: &App, headers: &HeaderMap, container: &str, job: &DeleteJob) -> Response {
+    let status = if job.decision.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    let mut response = json_response(status, &job_body(job), "application/json");
+    if job.decision.is_none() {
+        set_header(&mut response, "location", &job_location(container, job));
+        set_header(&mut response, "content-base", &content_base(app, headers));
+    }
+    response
+}
+
+async fn delete(
+    State(app): State<Arc<App>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (container, instance_id) = path_params(path)?;
+    let caller = caller(&headers)?;
+    let condition = if_match(&headers);
+    let repo = app.repo.clone();
+    let c = container.clone();
+    let outcome = blocking(move || {
+        repo.delete(
+            &caller.sandbox,
+            &c,
+            &instance_id,
+            condition.as_ref(),
+            &caller.actor,
+        )
+    })
+    .await?;
+    Ok(match outcome {
+        DeleteOutcome::Deleted(envelope) => receipt(StatusCode::OK, &envelope),
+        DeleteOutcome::Accepted(job) => {
+            let mut response = job_response(&app, &headers, &container, &job);
+            response.extensions_mut().insert(Committed);
+            response
+        }
+    })
+}
+
+async fn poll_delete(
+    State(app): State<Arc<App>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (container, job_id) = path_params(path)?;
+    let caller = caller(&headers)?;
+    let repo = app.repo.clone();
+    let c = container.clone();
+    let job = blocking(move || repo.poll_delete(&caller.sandbox, &c, &job_id)).await?;
+    Ok(job_response(&app, &headers, &container, &job))
+}
+
+// ---- list and search -----------------------------------------------------------------------
+
+async fn list(
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response> {
+    run_query(app, path, headers, uri, false).await
+}
+
+async fn search(
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response> {
+    run_query(app, path, headers, uri, true).await
+}
+
+async fn run_query(
+    app: Arc<App>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+    is_search: bool,
+) -> Result<Response> {
+    let container = path_params(path)?;
+    let caller = caller(&headers)?;
+    let params = query_params(&uri);
+    let query = ListQuery::from_params(&params)?;
+    let repo = app.repo.clone();
+    let (c, q) = (container.clone(), query.clone());
+    let page = blocking(move || {
+        if is_search {
+            repo.search(&caller.sandbox, &c, &q)
+        } else {
+            repo.list(&caller.sandbox, &c, &q)
+        }
+    })
+    .await?;
+    let route = if is_search {
+        format!("/{container}/queries/core/search")
+    } else {
+        format!("/{container}/instances")
+    };
+    let body = results_body(&container, &query, &page, &route, &uri, &params);
+    let content_type = format!("{}; schema=\"{}\"", media::HAL, media::RESULTS_SCHEMA);
+    Ok(json_response(StatusCode::OK, &body, &content_type))
+}
+
+fn results_body(
+    container: &str,
+    query: &ListQuery,
+    page: &Page,
+    route: &str,
+    uri: &Uri,
+    params: &[(String, String)],
+) -> Value {
+    let results: Vec<Value> = page
+        .items
+        .iter()
+        .map(|hit| {
+            let mut hal = hit.envelope.to_hal(container);
+            if let (Some(score), Value::Object(map)) = (hit.score, &mut hal) {
+                map.insert("_score".into(), json!(score));
+            }
+            hal
+        })
+        .collect();
+    let self_href = match uri.query() {
+        Some(q) => format!("{route}?{q}"),
+        None => route.to_string(),
+    };
+    let mut links = json!({"self": {"href": self_href, "@type": media::RESULTS_SCHEMA}});
+    if let Some(start) = &page.next_start {
+        let mut next: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "start" | "orderby" | "orderBy" | "limit"))
+            .cloned()
+            .collect();
+        next.push(("start".into(), start.clone()));
+        next.push(("orderby".into(), page.order_by.clone()));
+        next.push(("limit".into(), page.limit.to_string()));
+        links["next"] = json!({
+            "href": format!("{route}?{}", media::encode_query(&next)),
+            "@type": media::RESULTS_SCHEMA,
+        });
+    }
+    let mut body = json!({
+        "requestTime": format_timestamp(time::OffsetDateTime::now_utc()),
+        "_embedded": {
+            "results": results,
+            "total": page.total,
+            "count": page.items.len(),
+        },
+        "_links": links,
+        "containerId": container,
+    });
+    if let Some(schema) = &query.schema {
+        body["schemaNs"] = json!(schema);
+    }
+    body
+}
+
+// ---- IMS token exchange --------------------------------------------------------------------
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let body = json!({"error": error, "error_description": description});
+    (status, axum::Json(body)).into_response()
+}
+
+/// `POST /ims/token/v3` with the client-credentials grant, as Adobe IMS serves it.
+async fn ims_token(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Result<Response> {
+    let mut params = query_params(&uri);
+    let bytes = read_body(body).await?;
+    if !bytes.is_empty() {
+        let essence = header_str(&headers, header::CONTENT_TYPE)
+            .and_then(MediaType::parse)
+            .map(|m| m.essence);
+        if essence.as_deref() != Some("application/x-www-form-urlencoded") {
+            return Ok(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the body must be application/x-www-form-urlencoded",
+            ));
+        }
+        params.extend(media::parse_form(&String::from_utf8_lossy(&bytes)));
+    }
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if param("grant_type") != Some("client_credentials") {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant_type must be client_credentials",
+        ));
+    }
+    let (Some(client_id), Some(client_secret)) = (param("client_id"), param("client_secret"))
+    else {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "client_id and client_secret are required",
+        ));
+    };
+    let credentials = &app.credentials;
+    let id_ok = credentials
+        .client_id
+        .as_deref()
+        .is_none_or(|expected| gate::same_secret(client_id, expected));
+    let secret_ok = credentials
+        .client_secret
+        .as_deref()
+        .is_none_or(|expected| gate::same_secret(client_secret, expected));
+    if !(id_ok && secret_ok) {
+        return Ok(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "invalid client_id or client_secret",
+        ));
+    }
+    let token = credentials
+        .token
+        .clone()
+        .unwrap_or_else(|| format!("emulator-{}", uuid::Uuid::new_v4().simple()));
+    let body = json!({"access_token": token, "token_type": "bearer", "expires_in": 86399});
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+// ---- emulator controls ---------------------------------------------------------------------
+
+async fn stats(State(app): State<Arc<App>>) -> Response {
+    (StatusCode::OK, axum::Json(app.stats.snapshot())).into_response()
+}
+
+async fn clear_stats(State(app): State<Arc<App>>) -> Response {
+    app.stats.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /_emulator/reset` empties the sandbox named by `?sandbox=` or `x-sandbox-name`.
+async fn reset(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Result<Response> {
+    let sandbox = match query_params(&uri).into_iter().find(|(k, _)| k == "sandbox") {
+        Some((_, name)) => sandbox_name(&name)?,
+        None => caller(&headers)?.sandbox,
+    };
+    let repo = app.repo.clone();
+    let name = sandbox.clone();
+    blocking(move || repo.reset(&name)).await?;
+    let body = json!({"sandbox": sandbox, "containerId": crate::repository::container_id(&sandbox), "reset": true});
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
