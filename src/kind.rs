@@ -8,7 +8,9 @@ use std::str::FromStr;
 ///
 /// The declaration order is the natural creation order (what others reference comes first);
 /// the dependency graph refines it, but it is also used to break ties deterministically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Kind {
     Tag,
     Placement,

@@ -4,6 +4,7 @@
 //! repository) → `diff` → `plan` → `apply`. Pure stages do no I/O; files and network live at the
 //! edges (`sources`, the repository clients, `commands`).
 
+pub mod backend;
 pub mod check;
 pub mod cli;
 pub mod commands;

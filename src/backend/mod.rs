@@ -1,0 +1,178 @@
+//! The remote offer repository, behind one small trait, so that the HTTP client, the embedded
+//! repository and later other APIs plug in without touching manifests, diff, plan or apply.
+
+pub mod embedded;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::diff::Op;
+use crate::exit::Exit;
+use crate::kind::Kind;
+
+/// A boxed future, so the trait stays object-safe (`dyn Backend`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One object as the repository holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveObject {
+    pub kind: Kind,
+    /// The physical id, used in URLs.
+    pub instance_id: String,
+    /// The `@id` other objects use to refer to this one.
+    pub id: String,
+    /// Opaque revision, sent back as `If-Match`.
+    pub etag: String,
+    /// The `_instance` document (including `@id`).
+    pub instance: Value,
+}
+
+impl LiveObject {
+    pub fn name(&self) -> &str {
+        self.instance
+            .get("xdm:name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn target(&self) -> Target {
+        Target {
+            kind: self.kind,
+            instance_id: self.instance_id.clone(),
+            id: self.id.clone(),
+            name: self.name().to_string(),
+        }
+    }
+}
+
+/// Which object a write is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub kind: Kind,
+    pub instance_id: String,
+    pub id: String,
+    /// For messages.
+    pub name: String,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{} ({})", self.kind, self.name, self.id)
+    }
+}
+
+/// What a successful write returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub instance_id: String,
+    pub id: String,
+    pub etag: String,
+    /// The request id the server saw, for the journal and for support.
+    pub request_id: Option<String>,
+}
+
+/// The outcome of a delete that the repository answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Deleted {
+    Deleted {
+        request_id: Option<String>,
+    },
+    /// The repository kept the object because these `@id`s still refer to it.
+    Rejected {
+        referenced_by: Vec<String>,
+        request_id: Option<String>,
+    },
+}
+
+/// Why a call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Credentials missing, wrong or refused (after one token refresh).
+    Auth,
+    /// The object changed since it was read (stale etag, HTTP 409).
+    Conflict,
+    /// The object does not exist (any more).
+    NotFound,
+    /// The repository refused the request as invalid (400, 415, 422...).
+    Rejected,
+    /// The repository or the network kept failing (after retries).
+    Unavailable,
+    /// Anything else, including responses that make no sense.
+    Other,
+}
+
+/// A failed call, safe to print: never contains a secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct BackendError {
+    pub kind: ErrorKind,
+    /// What failed and why, naming the object and the HTTP status where there is one.
+    pub message: String,
+    pub status: Option<u16>,
+    pub request_id: Option<String>,
+}
+
+impl BackendError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        BackendError {
+            kind,
+            message: message.into(),
+            status: None,
+            request_id: None,
+        }
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// The exit code this failure deserves when it ends a command.
+    pub fn exit(&self) -> Exit {
+        match self.kind {
+            ErrorKind::Auth => Exit::Auth,
+            ErrorKind::Conflict => Exit::Conflict,
+            _ => Exit::Error,
+        }
+    }
+}
+
+/// A remote offer repository.
+///
+/// Implementations own transport concerns: authentication, retries of idempotent calls,
+/// paging, and making a create whose outcome is unknown safe (look the name up before sending
+/// it again). Callers see complete answers or an error.
+pub trait Backend: Send + Sync {
+    /// One line for users: which repository this is (never a secret).
+    fn describe(&self) -> String;
+
+    /// Every object of one kind. Fails rather than return a partial list.
+    fn list(&self, kind: Kind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>>;
+
+    /// Creates an object from its `_instance` document.
+    fn create<'a>(
+        &'a self,
+        kind: Kind,
+        instance: &'a Value,
+    ) -> BoxFuture<'a, Result<Receipt, BackendError>>;
+
+    /// Applies RFC 6902 operations (paths under `/_instance`) if the object is still at `etag`.
+    fn patch<'a>(
+        &'a self,
+        target: &'a Target,
+        ops: &'a [Op],
+        etag: &'a str,
+    ) -> BoxFuture<'a, Result<Receipt, BackendError>>;
+
+    /// Deletes an object if it is still at `etag`, waiting for the repository's decision.
+    fn delete<'a>(
+        &'a self,
+        target: &'a Target,
+        etag: &'a str,
+    ) -> BoxFuture<'a, Result<Deleted, BackendError>>;
+}
