@@ -51,6 +51,23 @@ Exits 0 when the manifests are valid (warnings allowed), 3 when any problem is f
   offerctl graph --format dot | dot -Tsvg > graph.svg")]
     Graph(GraphArgs),
 
+    /// Show what apply would change in the repository to match the manifests.
+    #[command(after_help = "Examples:
+  offerctl plan                                   # against the embedded local repository
+  offerctl plan --output markdown > plan.md       # a pull-request comment
+  offerctl plan --out plan.json                   # save it; `offerctl apply plan.json` applies exactly this
+  offerctl plan --detailed-exitcode               # drift detection: exit 2 when live differs
+  offerctl plan --prune --prune-kind Tag          # also delete tags no manifest describes")]
+    Plan(PlanCommand),
+
+    /// Make the repository match the manifests (or apply a saved plan).
+    #[command(after_help = "Examples:
+  offerctl apply                                  # plan, confirm on a terminal, apply
+  offerctl apply --auto-approve                   # in CI, after the plan was reviewed
+  offerctl apply plan.json                        # exactly a saved plan; stale objects fail (exit 5)
+  offerctl apply --auto-approve --journal apply.jsonl --parallelism 16")]
+    Apply(ApplyCommand),
+
     /// Run a local offer repository (an XCore API emulator) over HTTP.
     #[command(after_help = "Examples:
   offerctl serve                                  # in memory, on 127.0.0.1:8080
@@ -68,11 +85,111 @@ See docs/serve.md for the API, the delete protocol and curl examples.")]
     Schema,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ManifestArgs {
     /// Directory of manifests (*.yaml, *.yml, read recursively), or a single file.
     #[arg(long, default_value = "offers.d", env = "OFFERCTL_DIR")]
     pub dir: PathBuf,
+}
+
+/// Which repository to talk to.
+#[derive(Debug, Clone, Args)]
+pub struct RepositoryArgs {
+    /// Where offerctl keeps local state, including the embedded repository.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = ".offerctl",
+        env = "OFFERCTL_STATE_DIR"
+    )]
+    pub state_dir: PathBuf,
+
+    /// Sandbox (x-sandbox-name).
+    #[arg(long, default_value = "prod", env = "OFFERCTL_SANDBOX")]
+    pub sandbox: String,
+}
+
+/// What to plan: the manifests, pruning, and the guard against deletes.
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+
+    /// Also delete live objects that no manifest describes (never protected ones).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// With --prune: only prune these kinds (repeatable).
+    #[arg(long = "prune-kind", value_name = "KIND", value_parser = parse_kind, requires = "prune")]
+    pub prune_kinds: Vec<crate::kind::Kind>,
+
+    /// Allow a plan that deletes objects (any number).
+    #[arg(long)]
+    pub allow_delete: bool,
+
+    /// Allow up to N deletes without --allow-delete.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_deletes: usize,
+
+    /// How to show the plan.
+    #[arg(long, short, value_enum, default_value_t = PlanFormat::Text)]
+    pub output: PlanFormat,
+}
+
+fn parse_kind(value: &str) -> Result<crate::kind::Kind, String> {
+    value.parse().map_err(|_| {
+        let kinds: Vec<&str> = crate::kind::Kind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("not a kind; kinds are {}", kinds.join(", "))
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// For people: Terraform-like, coloured on a terminal.
+    Text,
+    /// For machines: the versioned plan document (see README).
+    Json,
+    /// For pull-request comments.
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanCommand {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
+    /// Save the plan to FILE, for `offerctl apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Exit 2 when there are changes, 0 when there are none (1 on errors).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyCommand {
+    /// A plan saved with `offerctl plan --out FILE`: apply exactly that.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// How many changes may be in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub parallelism: usize,
+
+    /// Append a JSON-lines record of every call to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

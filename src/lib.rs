@@ -4,6 +4,7 @@
 //! repository) → `diff` → `plan` → `apply`. Pure stages do no I/O; files and network live at the
 //! edges (`sources`, the repository clients, `commands`).
 
+pub mod apply;
 pub mod backend;
 pub mod check;
 pub mod cli;
@@ -13,8 +14,10 @@ pub mod diff;
 pub mod exit;
 pub mod graph;
 pub mod kind;
+pub mod live;
 pub mod manifest;
 pub mod mapping;
+pub mod plan;
 pub mod repository;
 pub mod serve;
 pub mod source;

@@ -1,6 +1,9 @@
 //! One module per subcommand. Commands do the I/O (read files, print) around the pure stages.
 
+mod apply;
 mod graph;
+mod plan;
+mod reconcile;
 mod schema;
 mod serve;
 mod validate;
@@ -29,6 +32,8 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, output),
         Command::Graph(args) => graph::run(&args, output),
+        Command::Plan(command) => plan::run(&command, output),
+        Command::Apply(command) => apply::run(&command, output),
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(args),
     }

@@ -135,11 +135,16 @@ impl<'d> Decoder<'d> {
             .get("dependsOn")
             .map(|node| self.depends_on(node))
             .unwrap_or_default();
+        let ignore_changes = fields
+            .get("ignoreChanges")
+            .map(|node| self.ignore_changes(node, kind))
+            .unwrap_or_default();
         Some(Meta {
             name: name?,
             id,
             protect,
             depends_on,
+            ignore_changes,
         })
     }
 
@@ -171,6 +176,37 @@ impl<'d> Decoder<'d> {
             return None;
         }
         Some(id)
+    }
+
+    fn ignore_changes(&mut self, node: &Node, kind: Kind) -> Vec<Spanned<String>> {
+        let fields = crate::mapping::xcore::ignorable_fields(kind);
+        let mut out = Vec::new();
+        for item in self.list(node, "ignoreChanges") {
+            let Some(field) = self.text(item, "ignoreChanges") else {
+                continue;
+            };
+            if fields.contains(&field.value.as_str()) {
+                out.push(field);
+                continue;
+            }
+            let mut diagnostic = Diagnostic::error(
+                "unknown-field",
+                format!(
+                    "`ignoreChanges` names `{}`, which is not a field of {kind}",
+                    field.value
+                ),
+            )
+            .with_label(field.loc, "not a field of this kind");
+            diagnostic = match suggest(&field.value, fields.iter().copied()) {
+                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
+                None => diagnostic.with_help(format!(
+                    "{kind} fields that can be ignored: {}",
+                    fields.join(", ")
+                )),
+            };
+            self.report(diagnostic);
+        }
+        out
     }
 
     fn depends_on(&mut self, node: &Node) -> Vec<Spanned<String>> {

@@ -94,6 +94,9 @@ pub struct Meta {
         pattern = r"^(Tag|Placement|Rule|Offer|FallbackOffer|Filter|Activity)/.+$"
     )))]
     pub depends_on: Vec<Spanned<String>>,
+    /// Fields edited outside git on purpose: plans never change them (creates still set them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_changes: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

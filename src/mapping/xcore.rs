@@ -274,6 +274,156 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
     }
 }
 
+/// Manifest fields of a kind that `ignoreChanges` may name, with the wire pointer (under
+/// `_instance`) each one maps to.
+const FIELD_POINTERS: &[(Kind, &str, &str)] = &[
+    (Kind::Tag, "name", "/xdm:name"),
+    (Kind::Placement, "name", "/xdm:name"),
+    (Kind::Placement, "channel", "/xdm:channel"),
+    (Kind::Placement, "componentType", "/xdm:componentType"),
+    (Kind::Placement, "contentTypes", "/xdm:contentTypes"),
+    (Kind::Placement, "description", "/xdm:description"),
+    (Kind::Rule, "name", "/xdm:name"),
+    (Kind::Rule, "description", "/xdm:description"),
+    (Kind::Rule, "condition", "/xdm:condition"),
+    (Kind::Offer, "name", "/xdm:name"),
+    (Kind::Offer, "status", "/xdm:status"),
+    (
+        Kind::Offer,
+        "startDate",
+        "/xdm:selectionConstraint/xdm:startDate",
+    ),
+    (
+        Kind::Offer,
+        "endDate",
+        "/xdm:selectionConstraint/xdm:endDate",
+    ),
+    (
+        Kind::Offer,
+        "rule",
+        "/xdm:selectionConstraint/xdm:eligibilityRule",
+    ),
+    (Kind::Offer, "priority", "/xdm:rank/xdm:priority"),
+    (Kind::Offer, "cap", "/xdm:cappingConstraint"),
+    (Kind::Offer, "tags", "/xdm:tags"),
+    (Kind::Offer, "characteristics", "/xdm:characteristics"),
+    (Kind::Offer, "representations", "/xdm:representations"),
+    (Kind::FallbackOffer, "name", "/xdm:name"),
+    (Kind::FallbackOffer, "status", "/xdm:status"),
+    (Kind::FallbackOffer, "tags", "/xdm:tags"),
+    (
+        Kind::FallbackOffer,
+        "characteristics",
+        "/xdm:characteristics",
+    ),
+    (
+        Kind::FallbackOffer,
+        "representations",
+        "/xdm:representations",
+    ),
+    (Kind::Filter, "name", "/xdm:name"),
+    (Kind::Filter, "match", "/xdm:filterType"),
+    (Kind::Filter, "offers", "/ids"),
+    (Kind::Filter, "tags", "/ids"),
+    (Kind::Activity, "name", "/xdm:name"),
+    (Kind::Activity, "status", "/xdm:status"),
+    (Kind::Activity, "startDate", "/xdm:startDate"),
+    (Kind::Activity, "endDate", "/xdm:endDate"),
+    (Kind::Activity, "placement", "/xdm:placement"),
+    (Kind::Activity, "filter", "/xdm:filter"),
+    (Kind::Activity, "fallback", "/xdm:fallback"),
+];
+
+/// The fields `ignoreChanges` accepts for a kind.
+pub fn ignorable_fields(kind: Kind) -> Vec<&'static str> {
+    FIELD_POINTERS
+        .iter()
+        .filter(|(k, _, _)| *k == kind)
+        .map(|(_, f, _)| *f)
+        .collect()
+}
+
+/// The `_instance` pointer of a manifest field (`priority` → `/xdm:rank/xdm:priority`).
+pub fn field_pointer(kind: Kind, field: &str) -> Option<&'static str> {
+    FIELD_POINTERS
+        .iter()
+        .find(|(k, f, _)| *k == kind && *f == field)
+        .map(|(_, _, p)| *p)
+}
+
+/// A readable label for a wire pointer under `_instance`, in manifest terms where one exists:
+/// `/xdm:rank/xdm:priority` → `priority`, `/xdm:representations/0/xdm:components/1/xdm:content`
+/// → `representations[0].components[1].content`.
+pub fn field_label(kind: Kind, pointer: &str) -> String {
+    let pointer = pointer.strip_prefix("/_instance").unwrap_or(pointer);
+    // A filter's `ids` holds offers or tags, depending on `match`: keep the wire name there.
+    if let Some((_, field, _)) = FIELD_POINTERS
+        .iter()
+        .find(|(k, _, p)| *k == kind && *p == pointer && *p != "/ids")
+    {
+        return (*field).to_string();
+    }
+    let mut label = String::new();
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        if token == "-" || token.parse::<usize>().is_ok() {
+            label.push_str(&format!("[{token}]"));
+            continue;
+        }
+        let name = match token.strip_prefix("xdm:").unwrap_or(&token) {
+            // Containers with no manifest counterpart: their members are top-level fields.
+            "selectionConstraint" | "rank" => continue,
+            "eligibilityRule" => "rule",
+            "cappingConstraint" => "cap",
+            "globalCap" => "global",
+            "profileCap" => "profile",
+            "filterType" => "match",
+            "ids" => "ids",
+            other => other,
+        }
+        .to_string();
+        if !label.is_empty() {
+            label.push('.');
+        }
+        label.push_str(&name);
+    }
+    label
+}
+
+/// The `@id`s a live instance refers to (placements, rules, tags, filter ids, an activity's
+/// placement, filter and fallback).
+pub fn references(instance: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |v: Option<&Value>| {
+        if let Some(s) = v.and_then(Value::as_str) {
+            out.push(s.to_string());
+        }
+    };
+    for key in ["xdm:placement", "xdm:filter", "xdm:fallback"] {
+        push(instance.get(key));
+    }
+    push(instance.pointer("/xdm:selectionConstraint/xdm:eligibilityRule"));
+    for key in ["xdm:tags", "ids", "xdm:ids"] {
+        for item in instance
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            push(Some(item));
+        }
+    }
+    for rep in instance
+        .get("xdm:representations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        push(rep.get("xdm:placement"));
+    }
+    out
+}
+
 /// Inside managed properties, the members offerctl manages, by path pattern (array positions
 /// as `*`). `None` means every member is managed (free-form maps such as characteristics).
 pub fn managed_members(pattern: &str) -> Option<&'static [&'static str]> {
@@ -330,6 +480,54 @@ mod tests {
     }
 
     /// The shapes of seed 002's examples.
+    #[test]
+    fn labels_use_manifest_names() {
+        assert_eq!(
+            field_label(Kind::Offer, "/_instance/xdm:rank/xdm:priority"),
+            "priority"
+        );
+        assert_eq!(
+            field_label(
+                Kind::Offer,
+                "/_instance/xdm:selectionConstraint/xdm:eligibilityRule"
+            ),
+            "rule"
+        );
+        assert_eq!(
+            field_label(
+                Kind::Offer,
+                "/_instance/xdm:cappingConstraint/xdm:globalCap"
+            ),
+            "cap.global"
+        );
+        assert_eq!(
+            field_label(
+                Kind::Offer,
+                "/_instance/xdm:representations/0/xdm:components/1/dc:language/-"
+            ),
+            "representations[0].components[1].dc:language[-]"
+        );
+        assert_eq!(field_label(Kind::Filter, "/_instance/ids/2"), "ids[2]");
+        assert_eq!(
+            field_label(Kind::Activity, "/_instance/xdm:startDate"),
+            "startDate"
+        );
+        assert_eq!(
+            field_pointer(Kind::Offer, "startDate"),
+            Some("/xdm:selectionConstraint/xdm:startDate")
+        );
+        assert!(ignorable_fields(Kind::Tag) == ["name"]);
+    }
+
+    #[test]
+    fn references_of_live_instances() {
+        let offer = json!({"xdm:tags": ["t1", "t2"], "xdm:selectionConstraint": {"xdm:eligibilityRule": "r"},
+                           "xdm:representations": [{"xdm:placement": "p"}]});
+        assert_eq!(references(&offer), ["r", "t1", "t2", "p"]);
+        let activity = json!({"xdm:placement": "p", "xdm:filter": "f", "xdm:fallback": "b"});
+        assert_eq!(references(&activity), ["p", "f", "b"]);
+    }
+
     #[test]
     fn seed_002_shapes() {
         let docs = instances(

@@ -1,0 +1,388 @@
+//! `offerctl apply`: make the repository match the manifests, or apply a saved plan exactly.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::Output;
+use super::reconcile::{connect, guard_deletes, make_plan, read_live, runtime, show};
+use crate::apply::{self, Event, Options, Report, Status};
+use crate::backend::{Backend, BackendError, ErrorKind};
+use crate::cli::{ApplyCommand, PlanArgs};
+use crate::exit::{CommandError, Exit};
+use crate::plan::{self, Action, Plan};
+use crate::sources;
+
+pub fn run(command: &ApplyCommand, output: Output) -> Result<Exit, CommandError> {
+    let backend = connect(&command.plan.repository, output)?;
+    runtime()?.block_on(run_async(command, backend.as_ref(), output))
+}
+
+async fn run_async(
+    command: &ApplyCommand,
+    backend: &dyn Backend,
+    output: Output,
+) -> Result<Exit, CommandError> {
+    let (plan, stale) = match &command.plan_file {
+        Some(path) => load_saved_plan(path, &command.plan, backend).await?,
+        None => (
+            make_plan(&command.plan, backend, output).await?.1,
+            HashMap::new(),
+        ),
+    };
+    show(&plan, command.plan.output, output);
+    guard_deletes(&plan, &command.plan)?;
+    if !plan.summary.has_changes() {
+        return Ok(Exit::Success);
+    }
+    if command.plan_file.is_none() && !command.auto_approve {
+        confirm()?;
+    }
+    let mut journal = match &command.journal {
+        Some(path) => Some(Journal::open(path, &plan)?),
+        None => None,
+    };
+    let total = plan.actions().count() as u64;
+    let progress = Progress::new(total, output);
+    let mut on_event = |event: Event<'_>| {
+        if let Some(journal) = journal.as_mut() {
+            journal.record(&event);
+        }
+        progress.update(&event);
+    };
+    let options = Options {
+        parallelism: command.parallelism,
+    };
+    let report = apply::apply(&plan, backend, &options, stale, &mut on_event).await;
+    progress.finish();
+    print_report(&report, output);
+    Ok(report.exit())
+}
+
+/// Reads a saved plan and checks that it still applies: same format, same manifests, same
+/// repository, and every object still at the revision the plan saw. Objects that changed are
+/// returned as failures (stale), so that nothing of theirs is overwritten.
+async fn load_saved_plan(
+    path: &Path,
+    args: &PlanArgs,
+    backend: &dyn Backend,
+) -> Result<(Plan, HashMap<String, BackendError>), CommandError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CommandError::new(
+            Exit::Invalid,
+            format!("cannot read the plan {}: {e}", path.display()),
+        )
+    })?;
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+        CommandError::new(
+            Exit::Invalid,
+            format!("{} is not an offerctl plan: {e}", path.display()),
+        )
+    })?;
+    let major = |v: &str| v.split('.').next().map(str::to_string);
+    if major(&plan.format_version) != major(plan::FORMAT_VERSION) {
+        return Err(CommandError::new(
+            Exit::Invalid,
+            format!(
+                "{} has plan format {}; this offerctl reads {}",
+                path.display(),
+                plan.format_version,
+                plan::FORMAT_VERSION
+            ),
+        ));
+    }
+    if let Ok(read) = sources::read(&args.manifests.dir)
+        && plan::hash_sources(&read.sources) != plan.manifests_hash
+    {
+        return Err(CommandError::new(
+            Exit::Conflict,
+            format!(
+                "the manifests in {} changed since {} was made; run `offerctl plan` again",
+                args.manifests.dir.display(),
+                path.display()
+            ),
+        ));
+    }
+    if plan.repository != backend.describe() {
+        return Err(CommandError::new(
+            Exit::Conflict,
+            format!(
+                "{} was made for {}, not {}",
+                path.display(),
+                plan.repository,
+                backend.describe()
+            ),
+        ));
+    }
+    let live = read_live(backend).await?;
+    let by_instance: HashMap<&str, &crate::backend::LiveObject> = live
+        .objects
+        .iter()
+        .map(|o| (o.instance_id.as_str(), o))
+        .collect();
+    let mut stale = HashMap::new();
+    for change in plan.actions() {
+        let problem = match (&change.action, &change.live) {
+            (Action::Create, _) => live
+                .objects
+                .iter()
+                .any(|o| o.kind == change.kind && o.name() == change.name)
+                .then(|| {
+                    format!(
+                        "{} was created in the repository after the plan was made",
+                        change.address
+                    )
+                }),
+            (_, Some(expected)) => match by_instance.get(expected.instance_id.as_str()) {
+                None => Some(format!(
+                    "{} was deleted from the repository after the plan was made",
+                    change.address
+                )),
+                Some(now) if now.etag != expected.etag => Some(format!(
+                    "{} changed in the repository after the plan was made (etag {} then, {} now)",
+                    change.address, expected.etag, now.etag
+                )),
+                Some(_) => None,
+            },
+            (_, None) => Some(format!(
+                "the plan entry for {} names no live object",
+                change.address
+            )),
+        };
+        if let Some(message) = problem {
+            stale.insert(
+                change.address.clone(),
+                BackendError::new(ErrorKind::Conflict, format!("stale: {message}")),
+            );
+        }
+    }
+    Ok((plan, stale))
+}
+
+fn confirm() -> Result<(), CommandError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CommandError::new(
+            Exit::Error,
+            "refusing to apply without confirmation: stdin is not a terminal. Review the plan, then pass --auto-approve",
+        ));
+    }
+    eprint!("Apply these changes? Only 'yes' will be accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CommandError::new(Exit::Error, format!("cannot read the answer: {e}")))?;
+    if answer.trim() != "yes" {
+        return Err(CommandError::new(
+            Exit::Error,
+            "apply cancelled: nothing was changed",
+        ));
+    }
+    Ok(())
+}
+
+/// A progress bar on a terminal, one line per finished change otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+}
+
+impl Progress {
+    fn new(total: u64, output: Output) -> Self {
+        let bar = (std::io::stderr().is_terminal() && !output.quiet).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            quiet: output.quiet,
+        }
+    }
+
+    fn update(&self, event: &Event<'_>) {
+        let Event::Finished(outcome) = event else {
+            return;
+        };
+        let line = match &outcome.status {
+            Status::Succeeded { .. } => {
+                format!("{} {}", past_tense(outcome.action), outcome.address)
+            }
+            Status::Failed { error } => format!(
+                "FAILED {} {}: {error}",
+                verb(outcome.action),
+                outcome.address
+            ),
+            Status::Skipped { because } => format!("skipped {}: {because}", outcome.address),
+        };
+        match &self.bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.set_message(line);
+            }
+            None if !self.quiet => eprintln!("{line}"),
+            None => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Delete => "delete",
+        Action::NoOp => "check",
+    }
+}
+
+fn past_tense(action: Action) -> &'static str {
+    match action {
+        Action::Create => "created",
+        Action::Update => "updated",
+        Action::Delete => "deleted",
+        Action::NoOp => "unchanged",
+    }
+}
+
+fn print_report(report: &Report, output: Output) {
+    let mut out = String::new();
+    let problems: Vec<_> = report
+        .outcomes
+        .iter()
+        .filter(|o| !matches!(o.status, Status::Succeeded { .. }))
+        .collect();
+    if !problems.is_empty() {
+        out.push_str("\nNot applied:\n");
+        for outcome in problems {
+            let (label, detail) = match &outcome.status {
+                Status::Failed { error } => ("failed ", error.to_string()),
+                Status::Skipped { because } => ("skipped", because.clone()),
+                Status::Succeeded { .. } => continue,
+            };
+            out.push_str(&format!(
+                "  {label}  {} {}: {detail}\n",
+                verb(outcome.action),
+                outcome.address
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\nApply finished: {} succeeded, {} failed, {} skipped.\n",
+        report.succeeded(),
+        report.failed(),
+        report.skipped()
+    ));
+    if report.failed() > 0 {
+        out.push_str("Run `offerctl plan` to see what remains; applying again resumes.\n");
+    }
+    if !output.quiet || report.failed() > 0 {
+        print!("{out}");
+    }
+}
+
+/// `--journal FILE`: one JSON object per line for every call, flushed as it happens, so an
+/// interrupted run can be audited.
+struct Journal {
+    file: Mutex<File>,
+}
+
+impl Journal {
+    fn open(path: &Path, plan: &Plan) -> Result<Self, CommandError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| {
+                CommandError::new(
+                    Exit::Error,
+                    format!("cannot open the journal {}: {e}", path.display()),
+                )
+            })?;
+        let journal = Journal {
+            file: Mutex::new(file),
+        };
+        journal.write(json!({
+            "time": now(),
+            "event": "apply",
+            "repository": plan.repository,
+            "manifestsHash": plan.manifests_hash,
+            "changes": plan.actions().count(),
+        }));
+        Ok(journal)
+    }
+
+    fn record(&mut self, event: &Event<'_>) {
+        let line = match event {
+            Event::Started(change) => json!({
+                "time": now(),
+                "event": "start",
+                "intent": verb(change.action),
+                "address": change.address,
+                "instanceId": change.live.as_ref().map(|l| &l.instance_id),
+                "ifMatch": change.live.as_ref().map(|l| &l.etag),
+            }),
+            Event::Finished(outcome) => {
+                let mut line = json!({
+                    "time": now(),
+                    "event": "finish",
+                    "intent": verb(outcome.action),
+                    "address": outcome.address,
+                });
+                match &outcome.status {
+                    Status::Succeeded { receipt } => {
+                        line["status"] = json!("succeeded");
+                        if let Some(r) = receipt {
+                            line["instanceId"] = json!(r.instance_id);
+                            line["id"] = json!(r.id);
+                            line["etag"] = json!(r.etag);
+                            line["requestId"] = json!(r.request_id);
+                        }
+                    }
+                    Status::Failed { error } => {
+                        line["status"] = json!("failed");
+                        line["error"] = json!(error.message);
+                        line["httpStatus"] = json!(error.status);
+                        line["requestId"] = json!(error.request_id);
+                    }
+                    Status::Skipped { because } => {
+                        line["status"] = json!("skipped");
+                        line["because"] = json!(because);
+                    }
+                }
+                line
+            }
+        };
+        self.write(line);
+    }
+
+    fn write(&self, line: serde_json::Value) {
+        if let Ok(mut file) = self.file.lock() {
+            // A journal that cannot be written must not stop the apply; say so once per line.
+            if writeln!(file, "{line}").and_then(|_| file.flush()).is_err() {
+                eprintln!("warning: could not write to the journal");
+            }
+        }
+    }
+}
+
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}

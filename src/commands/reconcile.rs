@@ -1,0 +1,132 @@
+//! What `plan` and `apply` share: connect, read the live state, build and show the plan, and
+//! guard against deletes.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use super::{Manifests, Output, load_manifests, plural};
+use crate::backend::embedded::Embedded;
+use crate::backend::{Backend, BackendError};
+use crate::cli::{PlanArgs, PlanFormat, RepositoryArgs};
+use crate::diagnostic;
+use crate::exit::{CommandError, Exit};
+use crate::live::{self, LiveState};
+use crate::plan::{self, Action, Plan, PlanOptions, render};
+
+/// Opens the repository the arguments name, announcing which one on stderr.
+pub fn connect(args: &RepositoryArgs, output: Output) -> Result<Box<dyn Backend>, CommandError> {
+    let dir = args.state_dir.join("repository");
+    let backend = Embedded::open(&dir, &args.sandbox)
+        .map_err(|e| CommandError::new(Exit::Error, e.message))?;
+    if !output.quiet {
+        eprintln!(
+            "No endpoint configured: using the embedded local repository in {} (sandbox {}).",
+            dir.display(),
+            args.sandbox
+        );
+    }
+    Ok(Box::new(backend))
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+    tokio::runtime::Runtime::new()
+        .map_err(|e| CommandError::new(Exit::Error, format!("cannot start the async runtime: {e}")))
+}
+
+/// A failed repository call as the command's error.
+pub fn backend_error(context: &str, error: BackendError) -> CommandError {
+    CommandError::new(error.exit(), format!("{context}: {error}"))
+}
+
+pub async fn read_live(backend: &dyn Backend) -> Result<LiveState, CommandError> {
+    live::read(backend)
+        .await
+        .map_err(|e| backend_error(&format!("cannot read {}", backend.describe()), e))
+}
+
+/// Loads the manifests, reads the repository and builds the plan.
+pub async fn make_plan(
+    args: &PlanArgs,
+    backend: &dyn Backend,
+    output: Output,
+) -> Result<(Manifests, Plan), CommandError> {
+    let manifests = load_manifests(&args.manifests, output)?;
+    let live = read_live(backend).await?;
+    let options = PlanOptions {
+        prune: args.prune,
+        prune_kinds: args.prune_kinds.clone(),
+    };
+    let hash = plan::hash_sources(&manifests.sources);
+    let plan = plan::build(
+        &manifests.catalog,
+        &manifests.graph,
+        &live,
+        &backend.describe(),
+        &hash,
+        options,
+    )
+    .map_err(|diagnostics| {
+        eprint!(
+            "{}",
+            diagnostic::render(&diagnostics, &manifests.sources, output.color)
+        );
+        CommandError::new(
+            Exit::Invalid,
+            format!(
+                "the manifests cannot be matched to the repository ({})",
+                plural(diagnostics.len(), "problem")
+            ),
+        )
+    })?;
+    Ok((manifests, plan))
+}
+
+/// Prints the plan to stdout in the chosen format.
+pub fn show(plan: &Plan, format: PlanFormat, output: Output) {
+    let text = match format {
+        PlanFormat::Text => {
+            let color = output.color && std::io::stdout().is_terminal();
+            render::text(plan, color)
+        }
+        PlanFormat::Json => render::json(plan),
+        PlanFormat::Markdown => render::markdown(plan),
+    };
+    print!("{text}");
+}
+
+/// Refuses a plan with more deletes than allowed (exit 6).
+pub fn guard_deletes(plan: &Plan, args: &PlanArgs) -> Result<(), CommandError> {
+    let deletes = plan
+        .actions()
+        .filter(|c| c.action == Action::Delete)
+        .count();
+    if deletes > args.max_deletes && !args.allow_delete {
+        return Err(CommandError::new(
+            Exit::Refused,
+            format!(
+                "refusing a plan that deletes {}{}: review it, then pass --allow-delete (or --max-deletes {deletes})",
+                plural(deletes, "object"),
+                if args.max_deletes > 0 {
+                    format!(" (more than --max-deletes {})", args.max_deletes)
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `contents` to `path` atomically: a crash leaves the old file or the new one.
+pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(contents.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

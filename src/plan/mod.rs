@@ -1,0 +1,536 @@
+//! The plan: what apply will do, as data (Terraform's `internal/plans` idea). Built purely from
+//! the manifests, their dependency order and the live state; rendered for review, saved to a
+//! file, and applied exactly as reviewed.
+
+pub mod render;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::backend::LiveObject;
+use crate::diagnostic::Diagnostic;
+use crate::diff::{self, Op};
+use crate::graph::DependencyGraph;
+use crate::kind::{Kind, is_literal_id};
+use crate::live::LiveState;
+use crate::manifest::{Catalog, Object, ObjectKey};
+use crate::mapping::xcore::{self, field_pointer, managed_properties};
+use crate::source::SourceSet;
+
+/// Version of the saved and JSON plan format. Minor versions only add fields.
+pub const FORMAT_VERSION: &str = "1.0";
+
+/// Marks, inside a desired document, the id of an object this run creates: apply replaces it
+/// with the id from the create receipt. It cannot clash with a repository id.
+pub const PENDING: &str = "offerctl:pending:";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    NoOp,
+}
+
+/// Where a change's object lives in the repository, as read when planning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveRef {
+    pub instance_id: String,
+    pub id: String,
+    /// The revision the plan was made against; apply sends it as `If-Match`.
+    pub etag: String,
+}
+
+/// One object's planned change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// `Kind/name`.
+    pub address: String,
+    pub kind: Kind,
+    pub name: String,
+    pub action: Action,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveRef>,
+    /// Addresses of changes in this plan that must succeed first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// The live `_instance` (managed properties only), for updates and deletes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    /// The desired `_instance`, for creates and updates (ids of objects created in this run
+    /// are [`PENDING`] markers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    /// The exact operations an update sends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ops: Vec<Op>,
+    /// For deletes: objects that will still refer to this one, so the repository will refuse.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub referenced_by: Vec<String>,
+}
+
+impl Change {
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey {
+            kind: self.kind,
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// A live object that no manifest describes, left alone unless pruning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unmanaged {
+    pub address: String,
+    pub kind: Kind,
+    pub name: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub no_op: usize,
+    pub unmanaged: usize,
+}
+
+impl Summary {
+    pub fn has_changes(&self) -> bool {
+        self.create + self.update + self.delete > 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    pub offerctl_version: String,
+    /// Which repository the plan was made against (as `Backend::describe` says).
+    pub repository: String,
+    /// SHA-256 over the manifest files, so a saved plan can refuse changed manifests.
+    pub manifests_hash: String,
+    pub summary: Summary,
+    /// Creates and updates in dependency order (no-ops included), then deletes.
+    pub changes: Vec<Change>,
+    pub unmanaged: Vec<Unmanaged>,
+    /// `@id` → `Kind/name` of every live object, to show references by name.
+    pub names: BTreeMap<String, String>,
+}
+
+impl Plan {
+    /// The changes that do something.
+    pub fn actions(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.action != Action::NoOp)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Delete live objects that no manifest describes.
+    pub prune: bool,
+    /// Limit pruning to these kinds (all kinds when empty).
+    pub prune_kinds: Vec<Kind>,
+}
+
+impl PlanOptions {
+    fn prunes(&self, kind: Kind) -> bool {
+        self.prune && (self.prune_kinds.is_empty() || self.prune_kinds.contains(&kind))
+    }
+}
+
+/// SHA-256 over the manifest files' paths and contents.
+pub fn hash_sources(sources: &SourceSet) -> String {
+    let mut hasher = Sha256::new();
+    for (_, file) in sources.iter() {
+        hasher.update(file.path.as_bytes());
+        hasher.update([0]);
+        hasher.update(file.text.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Builds the plan. Fails with located diagnostics when manifests and the repository cannot
+/// be matched unambiguously (a pinned id that does not exist, two live objects with one name,
+/// a literal id that names nothing).
+pub fn build(
+    catalog: &Catalog,
+    graph: &DependencyGraph,
+    live: &LiveState,
+    repository: &str,
+    manifests_hash: &str,
+    options: PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let objects = catalog.objects();
+    let by_id = live.by_id();
+    let matched = match_live(objects, live, &by_id)?;
+    check_literal_references(objects, &by_id)?;
+
+    let index: HashMap<ObjectKey, usize> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.key(), i))
+        .collect();
+    let resolve = |kind: Kind, reference: &str| -> String {
+        if is_literal_id(reference) {
+            return reference.to_string();
+        }
+        match catalog.get(kind, reference).and_then(|i| matched[i]) {
+            Some(live) => live.id.clone(),
+            None => format!("{PENDING}{kind}/{reference}"),
+        }
+    };
+
+    // Cycles were rejected by validation; fall back to file order rather than fail.
+    let order = graph
+        .topological_order()
+        .unwrap_or_else(|_| objects.iter().map(Object::key).collect());
+    let mut changes: Vec<Change> = Vec::with_capacity(objects.len());
+    let mut acting: HashSet<String> = HashSet::new();
+    for key in &order {
+        let object = &objects[index[key]];
+        let kind = object.kind();
+        let mut desired = xcore::to_instance(&object.manifest, &resolve);
+        let depends_on: Vec<String> = graph
+            .dependencies(key)
+            .into_iter()
+            .map(ToString::to_string)
+            .filter(|address| acting.contains(address))
+            .collect();
+        let change = match matched[index[key]] {
+            None => Change {
+                action: Action::Create,
+                after: Some(desired),
+                depends_on,
+                ..change_for(key)
+            },
+            Some(live) => {
+                keep_ignored(object, &live.instance, &mut desired);
+                let ops = diff::diff(kind, &live.instance, &desired);
+                Change {
+                    action: if ops.is_empty() {
+                        Action::NoOp
+                    } else {
+                        Action::Update
+                    },
+                    live: Some(live_ref(live)),
+                    before: Some(managed(kind, &live.instance)),
+                    after: Some(desired),
+                    ops,
+                    depends_on,
+                    ..change_for(key)
+                }
+            }
+        };
+        if change.action != Action::NoOp {
+            acting.insert(change.address.clone());
+        }
+        changes.push(change);
+    }
+
+    let claimed: HashSet<&str> = matched.iter().flatten().map(|o| o.id.as_str()).collect();
+    let unclaimed: Vec<&LiveObject> = live
+        .objects
+        .iter()
+        .filter(|o| !claimed.contains(o.id.as_str()))
+        .collect();
+    let names: BTreeMap<String, String> = live
+        .objects
+        .iter()
+        .map(|o| (o.id.clone(), format!("{}/{}", o.kind, o.name())))
+        .collect();
+    let (pruned, kept): (Vec<&LiveObject>, Vec<&LiveObject>) =
+        unclaimed.into_iter().partition(|o| options.prunes(o.kind));
+    let unmanaged: Vec<Unmanaged> = kept
+        .iter()
+        .map(|o| Unmanaged {
+            address: format!("{}/{}", o.kind, o.name()),
+            kind: o.kind,
+            name: o.name().to_string(),
+            id: o.id.clone(),
+        })
+        .collect();
+    let deletes = plan_deletes(&pruned, &kept, &changes, &names);
+    changes.extend(deletes);
+
+    let count = |action| changes.iter().filter(|c| c.action == action).count();
+    let summary = Summary {
+        create: count(Action::Create),
+        update: count(Action::Update),
+        delete: count(Action::Delete),
+        no_op: count(Action::NoOp),
+        unmanaged: unmanaged.len(),
+    };
+    Ok(Plan {
+        format_version: FORMAT_VERSION.to_string(),
+        offerctl_version: env!("CARGO_PKG_VERSION").to_string(),
+        repository: repository.to_string(),
+        manifests_hash: manifests_hash.to_string(),
+        summary,
+        changes,
+        unmanaged,
+        names,
+    })
+}
+
+fn change_for(key: &ObjectKey) -> Change {
+    Change {
+        address: key.to_string(),
+        kind: key.kind,
+        name: key.name.clone(),
+        action: Action::NoOp,
+        live: None,
+        depends_on: Vec::new(),
+        before: None,
+        after: None,
+        ops: Vec::new(),
+        referenced_by: Vec::new(),
+    }
+}
+
+fn live_ref(live: &LiveObject) -> LiveRef {
+    LiveRef {
+        instance_id: live.instance_id.clone(),
+        id: live.id.clone(),
+        etag: live.etag.clone(),
+    }
+}
+
+/// The managed properties of a live instance (what a reviewer needs to see).
+fn managed(kind: Kind, instance: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in managed_properties(kind) {
+        if let Some(value) = instance.get(*key) {
+            out.insert((*key).to_string(), value.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// `ignoreChanges`: the live value of each ignored field stands in for the desired one.
+fn keep_ignored(object: &Object, live: &Value, desired: &mut Value) {
+    for field in &object.manifest.meta().ignore_changes {
+        let Some(pointer) = field_pointer(object.kind(), field) else {
+            continue;
+        };
+        let (parent, member) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+        let member = member.to_string();
+        match live.pointer(pointer).cloned() {
+            Some(value) => {
+                if desired.pointer(parent).is_none_or(|p| !p.is_object()) {
+                    let _ = set_pointer(desired, parent, Value::Object(Default::default()));
+                }
+                if let Some(Value::Object(map)) = desired.pointer_mut(parent) {
+                    map.insert(member, value);
+                }
+            }
+            None => {
+                if let Some(Value::Object(map)) = desired.pointer_mut(parent) {
+                    map.remove(&member);
+                }
+            }
+        }
+    }
+}
+
+/// Sets `pointer` (one level below an existing object) to `value`.
+fn set_pointer(doc: &mut Value, pointer: &str, value: Value) -> Option<()> {
+    let (parent, member) = pointer.rsplit_once('/')?;
+    let Value::Object(map) = doc.pointer_mut(parent)? else {
+        return None;
+    };
+    map.insert(member.to_string(), value);
+    Some(())
+}
+
+/// Matches each manifest object to its live object: pinned ids first, then names.
+fn match_live<'l>(
+    objects: &[Object],
+    live: &'l LiveState,
+    by_id: &HashMap<&str, &'l LiveObject>,
+) -> Result<Vec<Option<&'l LiveObject>>, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut matched: Vec<Option<&LiveObject>> = vec![None; objects.len()];
+    let mut claimed: HashSet<&str> = HashSet::new();
+    for (i, object) in objects.iter().enumerate() {
+        let Some(pin) = &object.manifest.meta().id else {
+            continue;
+        };
+        match by_id.get(pin.value.as_str()) {
+            Some(live) if live.kind == object.kind() => {
+                matched[i] = Some(live);
+                claimed.insert(&live.id);
+            }
+            _ => diagnostics.push(
+                Diagnostic::error(
+                    "pinned-id-not-found",
+                    format!(
+                        "{} is pinned to `{}`, which does not exist in the repository",
+                        object.key(),
+                        pin.value
+                    ),
+                )
+                .with_label(pin.loc, "no such object")
+                .with_help("remove `id:` to create the object anew, or correct the id"),
+            ),
+        }
+    }
+    let mut by_name: HashMap<(Kind, &str), Vec<&LiveObject>> = HashMap::new();
+    for object in &live.objects {
+        if !claimed.contains(object.id.as_str()) {
+            by_name
+                .entry((object.kind, object.name()))
+                .or_default()
+                .push(object);
+        }
+    }
+    for (i, object) in objects.iter().enumerate() {
+        if object.manifest.meta().id.is_some() {
+            continue;
+        }
+        match by_name
+            .get(&(object.kind(), object.name()))
+            .map(Vec::as_slice)
+        {
+            None | Some([]) => {}
+            Some([one]) => matched[i] = Some(one),
+            Some(several) => {
+                let ids: Vec<&str> = several.iter().map(|o| o.id.as_str()).collect();
+                diagnostics.push(
+                    Diagnostic::error(
+                        "ambiguous-name",
+                        format!(
+                            "{} matches {} live objects with that name: {}",
+                            object.key(),
+                            several.len(),
+                            ids.join(", ")
+                        ),
+                    )
+                    .with_label(object.manifest.meta().name.loc, "ambiguous")
+                    .with_help(format!(
+                        "pin the one to manage with `id: {}`, and rename or delete the others",
+                        ids[0]
+                    )),
+                );
+            }
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(matched)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// A literal `xcore:` reference must name an existing object of the right kind: otherwise the
+/// repository would reject the write halfway through an apply.
+fn check_literal_references(
+    objects: &[Object],
+    by_id: &HashMap<&str, &LiveObject>,
+) -> Result<(), Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    for object in objects {
+        for site in object.manifest.references() {
+            let reference = &site.reference.value;
+            if !is_literal_id(reference) {
+                continue;
+            }
+            match by_id.get(reference.as_str()) {
+                Some(live) if live.kind == site.expected => {}
+                Some(live) => diagnostics.push(
+                    Diagnostic::error(
+                        "wrong-kind",
+                        format!("`{}` names {reference}, which is a {} in the repository", site.field, live.kind),
+                    )
+                    .with_label(site.reference.loc, format!("expected a {}", site.expected)),
+                ),
+                None => diagnostics.push(
+                    Diagnostic::error(
+                        "unknown-reference",
+                        format!("`{}` names {reference}, which does not exist in the repository", site.field),
+                    )
+                    .with_label(site.reference.loc, "no such object")
+                    .with_help("the repository would reject this write; correct the id or manage the object here"),
+                ),
+            }
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(())
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// Deletes of pruned objects, dependents first. Each is flagged when an object that stays (a
+/// managed one after this plan's updates, or an unmanaged one left alone) will still refer to
+/// it, since the repository would refuse the delete.
+fn plan_deletes(
+    pruned: &[&LiveObject],
+    kept: &[&LiveObject],
+    changes: &[Change],
+    names: &BTreeMap<String, String>,
+) -> Vec<Change> {
+    let unclaimed = pruned;
+    let deleted: HashSet<&str> = unclaimed.iter().map(|o| o.id.as_str()).collect();
+    // What each remaining object will refer to once the creates and updates are done.
+    let mut remaining_refs: Vec<(String, Vec<String>)> = Vec::new();
+    for change in changes {
+        if let Some(after) = &change.after {
+            remaining_refs.push((change.address.clone(), xcore::references(after)));
+        }
+    }
+    for object in kept {
+        let address = format!("{}/{} (not managed)", object.kind, object.name());
+        remaining_refs.push((address, xcore::references(&object.instance)));
+    }
+    let mut deletes: Vec<Change> = unclaimed
+        .iter()
+        .map(|object| {
+            let referenced_by = remaining_refs
+                .iter()
+                .filter(|(_, refs)| refs.contains(&object.id))
+                .map(|(address, _)| address.clone())
+                .collect();
+            // Deleted objects that refer to this one must go first.
+            let depends_on = unclaimed
+                .iter()
+                .filter(|other| {
+                    other.id != object.id && xcore::references(&other.instance).contains(&object.id)
+                })
+                .filter(|other| deleted.contains(other.id.as_str()))
+                .map(|other| {
+                    names
+                        .get(&other.id)
+                        .cloned()
+                        .unwrap_or_else(|| other.id.clone())
+                })
+                .collect();
+            Change {
+                action: Action::Delete,
+                live: Some(live_ref(object)),
+                before: Some(managed(object.kind, &object.instance)),
+                referenced_by,
+                depends_on,
+                ..change_for(&ObjectKey {
+                    kind: object.kind,
+                    name: object.name().to_string(),
+                })
+            }
+        })
+        .collect();
+    // Dependents first: kinds only refer to kinds declared before them.
+    deletes.sort_by(|a, b| {
+        (std::cmp::Reverse(a.kind), &a.name).cmp(&(std::cmp::Reverse(b.kind), &b.name))
+    });
+    deletes
+}

@@ -1,0 +1,419 @@
+//! Rendering a plan for people (text, markdown for pull requests) and machines (JSON).
+//!
+//! Text and markdown share one path: each change becomes signed lines (`+`, `-`, `~`, `!`),
+//! which text colours and markdown puts in `diff` blocks. References are shown by name, ids of
+//! objects created in this run as "(known after apply)", and updates list the exact patch.
+
+use std::fmt::Write as _;
+
+use owo_colors::OwoColorize;
+use serde_json::Value;
+use similar::TextDiff;
+
+use super::{Action, Change, PENDING, Plan};
+use crate::diff::Op;
+use crate::mapping::xcore::{field_label, managed_properties};
+
+/// GitHub refuses comments over 65,536 characters; stay clear of it.
+pub const MARKDOWN_LIMIT: usize = 65_000;
+
+/// Strings longer than this (or with newlines) are shown as a line diff.
+const LONG_TEXT: usize = 72;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sign {
+    Add,
+    Remove,
+    Change,
+    Context,
+    Warn,
+}
+
+#[derive(Debug, Clone)]
+struct Line {
+    sign: Sign,
+    text: String,
+}
+
+impl Line {
+    fn new(sign: Sign, text: impl Into<String>) -> Self {
+        Line {
+            sign,
+            text: text.into(),
+        }
+    }
+}
+
+fn symbol(action: Action) -> &'static str {
+    match action {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Delete => "-",
+        Action::NoOp => " ",
+    }
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in place",
+        Action::Delete => "will be deleted",
+        Action::NoOp => "is up to date",
+    }
+}
+
+/// `Plan: 1 to create, 2 to update, 0 to delete.`
+pub fn summary_line(plan: &Plan) -> String {
+    let s = &plan.summary;
+    format!(
+        "Plan: {} to create, {} to update, {} to delete.",
+        s.create, s.update, s.delete
+    )
+}
+
+/// A value for people: references by name, pending ids as "(known after apply)".
+fn show(value: &Value, plan: &Plan) -> String {
+    match value {
+        Value::String(s) => {
+            if let Some(address) = s.strip_prefix(PENDING) {
+                format!("{address} (known after apply)")
+            } else if let Some(address) = plan.names.get(s) {
+                address.clone()
+            } else {
+                Value::String(s.clone()).to_string()
+            }
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(|v| show(v, plan)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(map) => {
+            let members: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", show(v, plan)))
+                .collect();
+            format!("{{{}}}", members.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn is_long(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|s| s.contains('\n') || s.len() > LONG_TEXT)
+}
+
+/// Lines for one field going from `old` to `new` (either may be absent).
+fn field_lines(
+    label: &str,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    plan: &Plan,
+    out: &mut Vec<Line>,
+) {
+    match (old, new) {
+        (Some(old), Some(new)) if is_long(old) || is_long(new) => {
+            let (old, new) = (
+                old.as_str().unwrap_or_default(),
+                new.as_str().unwrap_or_default(),
+            );
+            out.push(Line::new(Sign::Change, format!("{label}:")));
+            let diff = TextDiff::from_lines(old, new);
+            for hunk in diff.unified_diff().context_radius(2).iter_hunks() {
+                for change in hunk.iter_changes() {
+                    let sign = match change.tag() {
+                        similar::ChangeTag::Delete => Sign::Remove,
+                        similar::ChangeTag::Insert => Sign::Add,
+                        similar::ChangeTag::Equal => Sign::Context,
+                    };
+                    out.push(Line::new(
+                        sign,
+                        format!("    {}", change.value().trim_end_matches('\n')),
+                    ));
+                }
+            }
+        }
+        (Some(old), Some(new)) => {
+            out.push(Line::new(
+                Sign::Change,
+                format!("{label}: {} → {}", show(old, plan), show(new, plan)),
+            ));
+        }
+        (None, Some(new)) => out.push(Line::new(
+            Sign::Add,
+            format!("{label}: {}", show(new, plan)),
+        )),
+        (Some(old), None) => out.push(Line::new(
+            Sign::Remove,
+            format!("{label}: {}", show(old, plan)),
+        )),
+        (None, None) => {}
+    }
+}
+
+/// The lines under a change's header.
+fn change_lines(change: &Change, plan: &Plan) -> Vec<Line> {
+    let mut out = Vec::new();
+    match change.action {
+        Action::Create => {
+            let after = change.after.as_ref().and_then(Value::as_object);
+            for key in managed_properties(change.kind) {
+                if let Some(value) = after.and_then(|a| a.get(*key)) {
+                    field_lines(
+                        &field_label(change.kind, &format!("/{key}")),
+                        None,
+                        Some(value),
+                        plan,
+                        &mut out,
+                    );
+                }
+            }
+        }
+        Action::Update => {
+            let before = change.before.clone().unwrap_or(Value::Null);
+            for op in &change.ops {
+                let path = op.path().strip_prefix("/_instance").unwrap_or(op.path());
+                let label = field_label(change.kind, path);
+                match op {
+                    Op::Add { value, .. } if path.ends_with("/-") => {
+                        let label = label.trim_end_matches("[-]");
+                        field_lines(label, None, Some(value), plan, &mut out);
+                    }
+                    Op::Add { value, .. } | Op::Replace { value, .. } => {
+                        field_lines(&label, before.pointer(path), Some(value), plan, &mut out);
+                    }
+                    Op::Remove { .. } => {
+                        field_lines(&label, before.pointer(path), None, plan, &mut out)
+                    }
+                }
+            }
+            let etag = change.live.as_ref().map_or("?", |l| l.etag.as_str());
+            let noun = if change.ops.len() == 1 {
+                "operation"
+            } else {
+                "operations"
+            };
+            out.push(Line::new(
+                Sign::Context,
+                format!("patch ({} {noun}, If-Match \"{etag}\"):", change.ops.len()),
+            ));
+            for op in &change.ops {
+                let json = serde_json::to_string(op).unwrap_or_default();
+                out.push(Line::new(Sign::Context, format!("  {json}")));
+            }
+        }
+        Action::Delete => {
+            if let Some(live) = &change.live {
+                out.push(Line::new(Sign::Context, format!("id: {}", live.id)));
+            }
+            if !change.referenced_by.is_empty() {
+                out.push(Line::new(
+                    Sign::Warn,
+                    format!(
+                        "still referenced by {}: the repository will reject this delete",
+                        change.referenced_by.join(", ")
+                    ),
+                ));
+            }
+        }
+        Action::NoOp => {}
+    }
+    out
+}
+
+/// The plan for a terminal or a log: Terraform-like, coloured when `color`.
+pub fn text(plan: &Plan, color: bool) -> String {
+    let paint = |sign: Sign, text: &str| -> String {
+        if !color {
+            return text.to_string();
+        }
+        match sign {
+            Sign::Add => text.green().to_string(),
+            Sign::Remove => text.red().to_string(),
+            Sign::Change => text.yellow().to_string(),
+            Sign::Warn => text.red().bold().to_string(),
+            Sign::Context => text.dimmed().to_string(),
+        }
+    };
+    let mut out = String::new();
+    if !plan.summary.has_changes() {
+        let _ = writeln!(
+            out,
+            "No changes. The repository matches the manifests ({} objects up to date).",
+            plan.summary.no_op
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "offerctl will perform these actions on {}:\n",
+            plan.repository
+        );
+        for change in plan.actions() {
+            let sign = match change.action {
+                Action::Create => Sign::Add,
+                Action::Delete => Sign::Remove,
+                _ => Sign::Change,
+            };
+            let header = format!(
+                "{} {} {}",
+                symbol(change.action),
+                change.address,
+                verb(change.action)
+            );
+            let _ = writeln!(out, "  {}", paint(sign, &header));
+            for line in change_lines(change, plan) {
+                let marker = match line.sign {
+                    Sign::Add => "+ ",
+                    Sign::Remove => "- ",
+                    Sign::Change => "~ ",
+                    Sign::Warn => "! ",
+                    Sign::Context => "  ",
+                };
+                let _ = writeln!(
+                    out,
+                    "      {}",
+                    paint(line.sign, &format!("{marker}{}", line.text))
+                );
+            }
+            out.push('\n');
+        }
+    }
+    if !plan.unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} in the repository but not in the manifests (left alone; --prune deletes them):",
+            count(plan.unmanaged.len(), "object")
+        );
+        for object in &plan.unmanaged {
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                object.address,
+                paint(Sign::Context, &object.id)
+            );
+        }
+        out.push('\n');
+    }
+    if plan.summary.has_changes() {
+        let _ = writeln!(out, "{}", paint(Sign::Change, &summary_line(plan)));
+    }
+    out
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// A deterministic pull-request comment: summary table, a callout for deletes, one
+/// collapsible `diff` block per object, kept under [`MARKDOWN_LIMIT`] characters.
+pub fn markdown(plan: &Plan) -> String {
+    let s = &plan.summary;
+    let mut head = String::from("## offerctl plan\n\n");
+    let _ = writeln!(
+        head,
+        "**{}** Repository: {}\n",
+        summary_line(plan),
+        plan.repository
+    );
+    head.push_str("| | action | objects |\n|---|---|---:|\n");
+    for (symbol, action, n) in [
+        ("+", "create", s.create),
+        ("~", "update", s.update),
+        ("-", "delete", s.delete),
+    ] {
+        let _ = writeln!(head, "| `{symbol}` | {action} | {n} |");
+    }
+    let _ = writeln!(head, "| | unchanged | {} |", s.no_op);
+    let _ = writeln!(head, "| | unmanaged (left alone) | {} |\n", s.unmanaged);
+    let deletes: Vec<&Change> = plan
+        .actions()
+        .filter(|c| c.action == Action::Delete)
+        .collect();
+    if !deletes.is_empty() {
+        let _ = writeln!(
+            head,
+            "> [!CAUTION]\n> **This plan deletes {}:**",
+            count(deletes.len(), "object")
+        );
+        for change in &deletes {
+            let warning = if change.referenced_by.is_empty() {
+                ""
+            } else {
+                " — still referenced, will be rejected"
+            };
+            let _ = writeln!(head, "> - `{}`{warning}", change.address);
+        }
+        head.push('\n');
+    }
+    let foot = format!(
+        "\n<sub>offerctl {} · plan format {} · manifests sha256 `{}`</sub>\n",
+        plan.offerctl_version,
+        plan.format_version,
+        &plan
+            .manifests_hash
+            .get(..12)
+            .unwrap_or(&plan.manifests_hash)
+    );
+    let mut body = String::new();
+    let actions: Vec<&Change> = plan.actions().collect();
+    for (i, change) in actions.iter().enumerate() {
+        let section = markdown_section(change, plan);
+        let room = MARKDOWN_LIMIT.saturating_sub(head.len() + foot.len() + 200);
+        if body.len() + section.len() > room {
+            let _ = writeln!(
+                body,
+                "\n**… {} more not shown** (the comment would be too long). Run `offerctl plan` for the full plan.\n",
+                count(actions.len() - i, "change")
+            );
+            break;
+        }
+        body.push_str(&section);
+    }
+    if actions.is_empty() {
+        body.push_str("No changes: the repository matches the manifests.\n");
+    }
+    head + &body + &foot
+}
+
+fn markdown_section(change: &Change, plan: &Plan) -> String {
+    let mut section = format!(
+        "<details><summary><code>{} {}</code> {}</summary>\n\n```diff\n",
+        symbol(change.action),
+        html_escape(&change.address),
+        verb(change.action)
+    );
+    for line in change_lines(change, plan) {
+        // In a diff block the sign must be in column 0; a change is shown as old and new.
+        match line.sign {
+            Sign::Add => section.push_str(&format!("+ {}\n", line.text)),
+            Sign::Remove => section.push_str(&format!("- {}\n", line.text)),
+            Sign::Context => section.push_str(&format!("  {}\n", line.text)),
+            Sign::Warn => section.push_str(&format!("! {}\n", line.text)),
+            Sign::Change => match line.text.split_once(" → ") {
+                Some((old, new)) => {
+                    let (label, old) = old.split_once(": ").unwrap_or(("", old));
+                    section.push_str(&format!("- {label}: {old}\n+ {label}: {new}\n"));
+                }
+                None => section.push_str(&format!("~ {}\n", line.text)),
+            },
+        }
+    }
+    section.push_str("```\n\n</details>\n");
+    section
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The machine-readable plan (the same document `plan --out` saves).
+pub fn json(plan: &Plan) -> String {
+    serde_json::to_string_pretty(plan).unwrap_or_default() + "\n"
+}
