@@ -378,7 +378,12 @@ pub fn field_label(kind: Kind, pointer: &str) -> String {
             "globalCap" => "global",
             "profileCap" => "profile",
             "filterType" => "match",
-            "ids" => "ids",
+            "@type" => "type",
+            "dc:format" => "format",
+            "dc:language" => "language",
+            "repo:resolveURL" => "resolveURL",
+            "repo:id" => "repoId",
+            "repo:name" => "repoName",
             other => other,
         }
         .to_string();
@@ -505,7 +510,7 @@ mod tests {
                 Kind::Offer,
                 "/_instance/xdm:representations/0/xdm:components/1/dc:language/-"
             ),
-            "representations[0].components[1].dc:language[-]"
+            "representations[0].components[1].language[-]"
         );
         assert_eq!(field_label(Kind::Filter, "/_instance/ids/2"), "ids[2]");
         assert_eq!(

@@ -104,6 +104,19 @@ fn is_long(value: &Value) -> bool {
         .is_some_and(|s| s.contains('\n') || s.len() > LONG_TEXT)
 }
 
+/// One line for a value, or a block of lines for long text.
+fn text_or_value(sign: Sign, label: &str, value: &Value, plan: &Plan, out: &mut Vec<Line>) {
+    match value.as_str().filter(|_| is_long(value)) {
+        Some(text) => {
+            out.push(Line::new(sign, format!("{label}: |")));
+            for line in text.lines() {
+                out.push(Line::new(sign, format!("    {line}")));
+            }
+        }
+        None => out.push(Line::new(sign, format!("{label}: {}", show(value, plan)))),
+    }
+}
+
 /// Lines for one field going from `old` to `new` (either may be absent).
 fn field_lines(
     label: &str,
@@ -140,15 +153,77 @@ fn field_lines(
                 format!("{label}: {} → {}", show(old, plan), show(new, plan)),
             ));
         }
-        (None, Some(new)) => out.push(Line::new(
-            Sign::Add,
-            format!("{label}: {}", show(new, plan)),
-        )),
-        (Some(old), None) => out.push(Line::new(
-            Sign::Remove,
-            format!("{label}: {}", show(old, plan)),
-        )),
+        (None, Some(new)) => text_or_value(Sign::Add, label, new, plan, out),
+        (Some(old), None) => text_or_value(Sign::Remove, label, old, plan, out),
         (None, None) => {}
+    }
+}
+
+/// A field's label in manifest terms, with representations named by their placement
+/// (`representations[Kiosk banner].components[0].content`) rather than by position.
+fn label(change: &Change, pointer: &str, doc: &Value, plan: &Plan) -> String {
+    let mut label = field_label(change.kind, pointer);
+    if let Some(index) = pointer
+        .strip_prefix("/xdm:representations/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|i| i.parse::<usize>().is_ok())
+        && let Some(placement) = doc.pointer(&format!("/xdm:representations/{index}/xdm:placement"))
+    {
+        let shown = show(placement, plan);
+        let name = shown
+            .strip_prefix("Placement/")
+            .unwrap_or(&shown)
+            .trim_end_matches(" (known after apply)");
+        label = label.replacen(
+            &format!("representations[{index}]"),
+            &format!("representations[{name}]"),
+            1,
+        );
+    }
+    label
+}
+
+/// Lines for a whole value being added or removed: nested objects (and lists of objects) are
+/// spread over one line per leaf, so that every line names one field.
+fn leaf_lines(
+    change: &Change,
+    pointer: &str,
+    value: &Value,
+    doc: &Value,
+    adding: bool,
+    plan: &Plan,
+    out: &mut Vec<Line>,
+) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, child) in map {
+                let child_pointer =
+                    format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                leaf_lines(change, &child_pointer, child, doc, adding, plan, out);
+            }
+        }
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            for (i, item) in items.iter().enumerate() {
+                leaf_lines(
+                    change,
+                    &format!("{pointer}/{i}"),
+                    item,
+                    doc,
+                    adding,
+                    plan,
+                    out,
+                );
+            }
+        }
+        _ => {
+            let label = label(change, pointer, doc, plan);
+            let label = label.trim_end_matches("[-]");
+            if adding {
+                field_lines(label, None, Some(value), plan, out);
+            } else {
+                field_lines(label, Some(value), None, plan, out);
+            }
+        }
     }
 }
 
@@ -157,13 +232,15 @@ fn change_lines(change: &Change, plan: &Plan) -> Vec<Line> {
     let mut out = Vec::new();
     match change.action {
         Action::Create => {
-            let after = change.after.as_ref().and_then(Value::as_object);
+            let after = change.after.clone().unwrap_or(Value::Null);
             for key in managed_properties(change.kind) {
-                if let Some(value) = after.and_then(|a| a.get(*key)) {
-                    field_lines(
-                        &field_label(change.kind, &format!("/{key}")),
-                        None,
-                        Some(value),
+                if let Some(value) = after.get(*key) {
+                    leaf_lines(
+                        change,
+                        &format!("/{key}"),
+                        value,
+                        &after,
+                        true,
                         plan,
                         &mut out,
                     );
@@ -174,17 +251,47 @@ fn change_lines(change: &Change, plan: &Plan) -> Vec<Line> {
             let before = change.before.clone().unwrap_or(Value::Null);
             for op in &change.ops {
                 let path = op.path().strip_prefix("/_instance").unwrap_or(op.path());
-                let label = field_label(change.kind, path);
                 match op {
-                    Op::Add { value, .. } if path.ends_with("/-") => {
-                        let label = label.trim_end_matches("[-]");
-                        field_lines(label, None, Some(value), plan, &mut out);
+                    Op::Add { value, .. } if path.ends_with("/-") && value.is_object() => {
+                        // A new element (such as a representation), shown with its own fields.
+                        let parent = path.trim_end_matches("/-");
+                        let mut doc = before.clone();
+                        let index = doc
+                            .pointer(parent)
+                            .and_then(Value::as_array)
+                            .map_or(0, Vec::len);
+                        if let Some(Value::Array(items)) = doc.pointer_mut(parent) {
+                            items.push(value.clone());
+                        }
+                        leaf_lines(
+                            change,
+                            &format!("{parent}/{index}"),
+                            value,
+                            &doc,
+                            true,
+                            plan,
+                            &mut out,
+                        );
                     }
-                    Op::Add { value, .. } | Op::Replace { value, .. } => {
-                        field_lines(&label, before.pointer(path), Some(value), plan, &mut out);
-                    }
+                    Op::Add { value, .. } | Op::Replace { value, .. } => match before.pointer(path)
+                    {
+                        Some(old) if old.is_object() || value.is_object() => {
+                            leaf_lines(change, path, old, &before, false, plan, &mut out);
+                            leaf_lines(change, path, value, &before, true, plan, &mut out);
+                        }
+                        Some(old) if !path.ends_with("/-") => field_lines(
+                            &label(change, path, &before, plan),
+                            Some(old),
+                            Some(value),
+                            plan,
+                            &mut out,
+                        ),
+                        _ => leaf_lines(change, path, value, &before, true, plan, &mut out),
+                    },
                     Op::Remove { .. } => {
-                        field_lines(&label, before.pointer(path), None, plan, &mut out)
+                        if let Some(old) = before.pointer(path) {
+                            leaf_lines(change, path, old, &before, false, plan, &mut out);
+                        }
                     }
                 }
             }

@@ -1,9 +1,11 @@
 //! One integration-test binary for the offline commands (see the modules below).
 
+mod apply;
 mod cli;
 mod diff;
 mod fuzz;
 mod graph;
+mod render;
 mod schema;
 mod validate;
 
