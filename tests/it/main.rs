@@ -19,6 +19,18 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The sample catalogue and every example catalogue (examples/ci holds workflow files).
+pub fn catalogue_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![root().join("offers.d")];
+    for entry in std::fs::read_dir(root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() && !path.ends_with("ci") {
+            dirs.push(path);
+        }
+    }
+    dirs
+}
+
 /// Reads a manifest directory (or file) exactly as the CLI does.
 pub fn read(path: &Path) -> SourceSet {
     let read = offerctl::sources::read(path).expect("readable manifests");

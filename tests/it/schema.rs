@@ -22,13 +22,7 @@ fn documents(text: &str) -> Vec<serde_json::Value> {
 #[test]
 fn schema_accepts_every_sample_and_example_document() {
     let validator = validator();
-    let mut dirs = vec![root().join("offers.d")];
-    dirs.extend(
-        std::fs::read_dir(root().join("examples"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir()),
-    );
+    let dirs = crate::catalogue_dirs();
     let mut count = 0;
     for dir in dirs {
         for (_, file) in read(&dir).iter() {

@@ -8,13 +8,7 @@ use crate::{check_text, read, root};
 
 #[test]
 fn sample_catalogue_and_examples_are_valid() {
-    let mut dirs = vec![root().join("offers.d")];
-    for entry in std::fs::read_dir(root().join("examples")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            dirs.push(path);
-        }
-    }
+    let dirs = crate::catalogue_dirs();
     assert!(
         dirs.len() >= 3,
         "expected offers.d and at least two examples"
