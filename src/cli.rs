@@ -78,6 +78,16 @@ Exits 0 when the manifests are valid (warnings allowed), 3 when any problem is f
 See docs/serve.md for the API, the delete protocol and curl examples.")]
     Serve(crate::serve::ServeArgs),
 
+    /// Write a synthetic catalogue of about N objects (for benchmarks and demos).
+    #[command(after_help = "Examples:
+  offerctl generate --objects 10000 --seed 1 --out /tmp/catalogue
+  offerctl plan --dir /tmp/catalogue
+
+The catalogue has the proportions of a real sandbox (about 70% offers with 1-3
+representations, tags and rules; placements, tags, rules, filters, fallbacks, activities), is
+valid, and is the same for the same --objects and --seed.")]
+    Generate(GenerateArgs),
+
     /// Print the JSON Schema (draft-07) of the manifest language, for editors.
     #[command(after_help = "Examples:
   offerctl schema > offerctl.schema.json
@@ -190,6 +200,21 @@ pub struct ApplyCommand {
     /// Append a JSON-lines record of every call to FILE.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// About how many objects to generate.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub objects: usize,
+
+    /// Random seed: the same seed gives the same catalogue.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Directory to write to (must not exist, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod diff;
 pub mod exit;
+pub mod generate;
 pub mod graph;
 pub mod kind;
 pub mod live;

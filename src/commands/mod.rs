@@ -1,6 +1,7 @@
 //! One module per subcommand. Commands do the I/O (read files, print) around the pure stages.
 
 mod apply;
+mod generate;
 mod graph;
 mod plan;
 mod reconcile;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Graph(args) => graph::run(&args, output),
         Command::Plan(command) => plan::run(&command, output),
         Command::Apply(command) => apply::run(&command, output),
+        Command::Generate(args) => generate::run(&args, output),
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(args),
     }
