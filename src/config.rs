@@ -37,6 +37,13 @@ pub const ENV_ACCESS_TOKEN: &str = "OFFERCTL_ACCESS_TOKEN";
 /// The OAuth client secret that goes with `--client-id` / `OFFERCTL_CLIENT_ID`.
 pub const ENV_CLIENT_SECRET: &str = "OFFERCTL_CLIENT_SECRET";
 
+/// For the `after_help` of commands that flatten [`RemoteArgs`].
+pub const CREDENTIALS_HELP: &str = "\
+Credentials are read from the environment only (never from flags or offerctl.yaml):
+  OFFERCTL_ACCESS_TOKEN                      a bearer token (with --api-key), or
+  OFFERCTL_CLIENT_ID + OFFERCTL_CLIENT_SECRET  Adobe IMS OAuth server-to-server credentials
+Without --endpoint, the embedded local repository in .offerctl/repository is used.";
+
 /// Where the offer repository is. Flattened into the commands that talk to it.
 ///
 /// No field has a clap default: defaults apply after the configuration file, so that a file

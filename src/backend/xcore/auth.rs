@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::retry::{RetryPolicy, is_transient, parse_retry_after};
-use super::{error_chain, server_detail};
+use super::{error_chain, server_detail, strip_query};
 use crate::backend::{BackendError, ErrorKind};
 use crate::secret::Secret;
 
@@ -66,10 +66,9 @@ impl Auth {
     pub(super) fn describe(&self) -> String {
         match self {
             Auth::Token(_) => "a static access token".into(),
-            Auth::ClientCredentials(c) => format!(
-                "OAuth client credentials via {}",
-                c.token_url.as_str().split('?').next().unwrap_or_default()
-            ),
+            Auth::ClientCredentials(c) => {
+                format!("OAuth client credentials via {}", strip_query(&c.token_url))
+            }
         }
     }
 }
@@ -172,12 +171,7 @@ async fn exchange(
     retry: &RetryPolicy,
 ) -> Result<Cached, BackendError> {
     let url = &credentials.token_url;
-    let where_ = format!(
-        "{}://{}{}",
-        url.scheme(),
-        url.host_str().unwrap_or_default(),
-        url.path()
-    );
+    let where_ = strip_query(url);
     let body = format!(
         "grant_type=client_credentials&client_id={}&client_secret={}&scope={}",
         form_encode(credentials.client_id.expose()),
@@ -200,7 +194,7 @@ async fn exchange(
             Err(error) => {
                 tracing::debug!(
                     target: "offerctl::xcore",
-                    method = "POST",
+                    method = %"POST",
                     path = url.path(),
                     attempt,
                     error = %error_chain(&error),
@@ -222,7 +216,7 @@ async fn exchange(
         let status = response.status();
         tracing::debug!(
             target: "offerctl::xcore",
-            method = "POST",
+            method = %"POST",
             path = url.path(),
             status = status.as_u16(),
             attempt,

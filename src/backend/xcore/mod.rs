@@ -182,7 +182,7 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// A URL for messages and logs: no query (it could carry anything), no credentials.
-fn strip_query(url: &Url) -> String {
+pub(crate) fn strip_query(url: &Url) -> String {
     format!(
         "{}://{}{}{}",
         url.scheme(),
@@ -274,6 +274,8 @@ enum Safety {
 
 /// One logical request.
 struct Call<'a> {
+    /// What the request is for ("listing Tag"), to begin error messages.
+    what: &'a str,
     method: Method,
     url: Url,
     accept: &'a str,
@@ -464,6 +466,14 @@ impl XcoreClient {
         BackendError::new(kind, self.redact(message))
     }
 
+    /// `error` with `what` in front of its message.
+    fn prefixed(&self, what: &str, error: BackendError) -> BackendError {
+        BackendError {
+            message: self.redact(format!("{what}: {}", error.message)),
+            ..error
+        }
+    }
+
     // ---- transport -------------------------------------------------------------------------
 
     async fn send_once(
@@ -507,7 +517,7 @@ impl XcoreClient {
             .tokens
             .token(&self.http, &self.retry)
             .await
-            .map_err(Failure::Error)?;
+            .map_err(|e| Failure::Error(self.prefixed(call.what, e)))?;
         let mut attempt = 0;
         let mut refreshed = false;
         let mut uncertain = false;
@@ -536,7 +546,7 @@ impl XcoreClient {
                             .tokens
                             .refresh(&token, &self.http, &self.retry)
                             .await
-                            .map_err(Failure::Error)?;
+                            .map_err(|e| Failure::Error(self.prefixed(call.what, e)))?;
                         if let Some(fresh) = fresh {
                             token = fresh;
                             // A 401 was not processed: this retry does not use up an attempt.
@@ -605,7 +615,7 @@ impl XcoreClient {
                     if sent && call.safety == Safety::Once {
                         return Err(Failure::Unknown {
                             error: self
-                                .error(ErrorKind::Unavailable, chain)
+                                .error(ErrorKind::Unavailable, format!("{}: {chain}", call.what))
                                 .with_request_id(request_id),
                             retryable: true,
                         });
@@ -619,7 +629,7 @@ impl XcoreClient {
                     return Err(Failure::Error(
                         self.error(
                             ErrorKind::Unavailable,
-                            format!("{host}: {chain} (after {attempt} attempts)"),
+                            format!("{}: {host}: {chain} (after {attempt} attempts)", call.what),
                         )
                         .with_request_id(request_id),
                     ));
@@ -711,11 +721,13 @@ impl XcoreClient {
     // ---- container -------------------------------------------------------------------------
 
     async fn discover_container(&self) -> Result<String, BackendError> {
+        let what = format!("finding the container of sandbox {}", self.sandbox);
         let mut url = self.api.clone();
         url.query_pairs_mut()
             .append_pair("product", "dma_offers")
             .append_pair("product", "acp");
         let call = Call {
+            what: &what,
             method: Method::GET,
             url,
             accept: HOME_HAL,
@@ -724,7 +736,6 @@ impl XcoreClient {
             body: None,
             safety: Safety::Resendable,
         };
-        let what = format!("finding the container of sandbox {}", self.sandbox);
         let reply = self.execute_resendable(&call).await?;
         if reply.status != StatusCode::OK {
             return Err(self.answer_error(&what, &reply, ErrorKind::Other));
@@ -836,6 +847,7 @@ impl XcoreClient {
                 return Err(bad(format!("more than {MAX_PAGES} pages")));
             }
             let call = Call {
+                what,
                 method: Method::GET,
                 url: url.clone(),
                 accept: &accept,
@@ -922,6 +934,7 @@ impl XcoreClient {
         let body = serde_json::to_vec(&json!({"_instance": instance, "_links": {}}))
             .map_err(|e| self.error(ErrorKind::Other, format!("{what}: {e}")))?;
         let call = Call {
+            what: &what,
             method: Method::POST,
             url: self.container_url(&container, &["instances"]),
             accept: RECEIPT,
@@ -963,19 +976,14 @@ impl XcoreClient {
                     }
                     return Err(self.answer_error(&what, &reply, ErrorKind::Rejected));
                 }
-                Err(Failure::Error(error)) => {
-                    return Err(self
-                        .error(error.kind, format!("{what}: {}", error.message))
-                        .with_request_id_opt(error.request_id)
-                        .with_status_opt(error.status));
-                }
+                Err(Failure::Error(error)) => return Err(error),
                 Err(Failure::Unknown { error, retryable }) => {
                     uncertain = true;
                     let request_id = error.request_id.clone();
                     let Some(name) = name else {
                         return Err(self.error(
                             ErrorKind::Unavailable,
-                            format!("{what}: {}; the outcome is unknown and an object without a name cannot be looked up, so it was not sent again", error.message),
+                            format!("{}; the outcome is unknown and an object without a name cannot be looked up, so it was not sent again", error.message),
                         ).with_request_id_opt(request_id));
                     };
                     tracing::debug!(
@@ -992,7 +1000,7 @@ impl XcoreClient {
                             .error(
                                 ErrorKind::Unavailable,
                                 format!(
-                                    "{what}: {} (after {sends} attempts; no {kind} named {name:?} with this content exists, so it was not created)",
+                                    "{} (after {sends} attempts; no {kind} named {name:?} with this content exists, so it was not created)",
                                     error.message
                                 ),
                             )
@@ -1016,6 +1024,7 @@ impl XcoreClient {
         let body = serde_json::to_vec(ops)
             .map_err(|e| self.error(ErrorKind::Other, format!("{what}: {e}")))?;
         let call = Call {
+            what: &what,
             method: Method::PATCH,
             url: self.container_url(&container, &["instances", &target.instance_id]),
             accept: RECEIPT,
@@ -1060,6 +1069,7 @@ impl XcoreClient {
         let container = self.container().await?.to_string();
         let accept = format!("*, {HAL}; schema=\"{}\"", target.kind.schema_id());
         let call = Call {
+            what,
             method: Method::GET,
             url: self.container_url(&container, &["instances", &target.instance_id]),
             accept: &accept,
@@ -1107,6 +1117,7 @@ impl XcoreClient {
         let what = format!("deleting {target}");
         let container = self.container().await?.to_string();
         let call = Call {
+            what: &what,
             method: Method::DELETE,
             url: self.container_url(&container, &["instances", &target.instance_id]),
             accept: RECEIPT,
@@ -1176,6 +1187,7 @@ impl XcoreClient {
                 .unwrap_or(self.delete_poll_interval);
             tokio::time::sleep(delay).await;
             let call = Call {
+                what,
                 method: Method::GET,
                 url: url.clone(),
                 accept: "application/json, */*",
