@@ -580,3 +580,188 @@ async fn a_conflict_after_an_unknown_outcome_that_is_not_ours_stays_a_conflict()
     assert!(error.message.contains("plan"), "{}", error.message);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+/// What a fake server saw of one request.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    uri: String,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+fn header<'a>(seen: &'a Seen, name: &str) -> &'a str {
+    seen.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("(absent)")
+}
+
+#[tokio::test]
+async fn requests_carry_the_headers_and_media_types_of_the_contract() {
+    use axum::extract::Request;
+    use axum::response::IntoResponse;
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let log = seen.clone();
+    let handler = move |request: Request| {
+        let log = log.clone();
+        async move {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20)
+                .await
+                .unwrap_or_default();
+            let entry = Seen {
+                method: parts.method.to_string(),
+                uri: parts.uri.to_string(),
+                headers: parts.headers.clone(),
+                body: String::from_utf8_lossy(&body).into_owned(),
+            };
+            let patches_before = {
+                let mut log = log.lock().expect("lock");
+                let n = log.iter().filter(|s| s.method == "PATCH").count();
+                log.push(entry);
+                n
+            };
+            let receipt = |etag: u64| {
+                axum::Json(json!({"instanceId": "i1", "@id": "xcore:tag:1", "repo:etag": etag}))
+            };
+            match (parts.method.as_str(), parts.uri.path()) {
+                ("GET", "/data/core/xcore/") => axum::Json(json!({"_embedded": {
+                    "https://ns.adobe.com/experience/xcore/container": [{"instanceId": "c"}]
+                }}))
+                .into_response(),
+                ("GET", _) => {
+                    axum::Json(json!({"_embedded": {"results": [], "count": 0}})).into_response()
+                }
+                ("POST", _) => (axum::http::StatusCode::CREATED, receipt(1)).into_response(),
+                // The first PATCH is refused with 503: the retry must carry a new request id.
+                ("PATCH", _) if patches_before == 0 => {
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+                }
+                ("PATCH", _) => receipt(4).into_response(),
+                _ => receipt(4).into_response(),
+            }
+        }
+    };
+    let base = fake_server(Router::new().fallback(handler)).await;
+    let client = client(&base);
+    client.list(Kind::Offer).await.expect("list");
+    let receipt = client.create(Kind::Tag, &tag("t")).await.expect("create");
+    let target = target_of(Kind::Tag, &receipt, "t");
+    let patched = client
+        .patch(&target, &rename("u"), "3")
+        .await
+        .expect("patch");
+    client.delete(&target, "4").await.expect("delete");
+
+    let seen = seen.lock().expect("lock").clone();
+    let methods: Vec<&str> = seen.iter().map(|s| s.method.as_str()).collect();
+    assert_eq!(methods, ["GET", "GET", "POST", "PATCH", "PATCH", "DELETE"]);
+    let mut ids = BTreeSet::new();
+    for s in &seen {
+        assert_eq!(
+            header(s, "authorization"),
+            format!("Bearer {TOKEN}"),
+            "{s:?}"
+        );
+        assert_eq!(header(s, "x-api-key"), API_KEY);
+        assert_eq!(header(s, "x-gw-ims-org-id"), ORG);
+        assert_eq!(header(s, "x-sandbox-name"), "prod");
+        let id = header(s, "x-request-id");
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+        ids.insert(id.to_string());
+    }
+    assert_eq!(
+        ids.len(),
+        seen.len(),
+        "a fresh x-request-id for every attempt"
+    );
+    let [home, list, create, patch_refused, patch, delete] = &seen[..] else {
+        unreachable!()
+    };
+    assert_eq!(home.uri, "/data/core/xcore/?product=dma_offers&product=acp");
+    assert_eq!(
+        header(home, "accept"),
+        "application/vnd.adobe.platform.xcore.home.hal+json"
+    );
+    assert!(
+        list.uri.starts_with("/data/core/xcore/c/instances?schema=https%3A%2F%2Fns.adobe.com%2Fexperience%2Foffer-management%2Fpersonalized-offer&limit=500"),
+        "{}",
+        list.uri
+    );
+    assert_eq!(
+        header(list, "accept"),
+        "*, application/vnd.adobe.platform.xcore.hal+json; schema=\"https://ns.adobe.com/experience/xcore/hal/results\""
+    );
+    assert_eq!(create.uri, "/data/core/xcore/c/instances");
+    assert_eq!(
+        header(create, "content-type"),
+        "application/vnd.adobe.platform.xcore.hal+json; schema=\"https://ns.adobe.com/experience/offer-management/tag\""
+    );
+    assert_eq!(
+        header(create, "accept"),
+        "application/vnd.adobe.platform.xcore.xdm.receipt+json"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&create.body).expect("json"),
+        json!({"_instance": {"xdm:name": "t"}, "_links": {}})
+    );
+    for p in [patch_refused, patch] {
+        assert_eq!(p.uri, "/data/core/xcore/c/instances/i1");
+        assert_eq!(
+            header(p, "content-type"),
+            "application/vnd.adobe.platform.xcore.patch.hal+json; schema=\"https://ns.adobe.com/experience/offer-management/tag\""
+        );
+        assert_eq!(header(p, "if-match"), "\"3\"");
+        assert_eq!(
+            serde_json::from_str::<Value>(&p.body).expect("json"),
+            json!([{"op": "replace", "path": "/_instance/xdm:name", "value": "u"}])
+        );
+    }
+    assert_eq!(
+        patched.request_id.as_deref(),
+        Some(header(patch, "x-request-id")),
+        "the receipt names the attempt that succeeded"
+    );
+    assert_eq!(patched.etag, "4");
+    assert_eq!(delete.uri, "/data/core/xcore/c/instances/i1");
+    assert_eq!(header(delete, "if-match"), "\"4\"");
+    assert_eq!(
+        header(delete, "accept"),
+        "application/vnd.adobe.platform.xcore.xdm.receipt+json"
+    );
+}
+
+#[tokio::test]
+async fn a_delete_that_stays_undecided_gives_up_after_the_configured_polls() {
+    let emu = Emu::with(ServeArgs {
+        delete_pending_polls: 1000,
+        ..ServeArgs::ephemeral()
+    })
+    .await;
+    let mut config = config(&emu.server.url());
+    config.delete_polls = 3;
+    let client = offerctl::backend::xcore::XcoreClient::new(config).expect("valid");
+    let web = client
+        .create(Kind::Placement, &placement("web"))
+        .await
+        .expect("placement");
+    client
+        .create(Kind::Offer, &offer("o", &web.id))
+        .await
+        .expect("offer");
+    let error = client
+        .delete(&target_of(Kind::Placement, &web, "web"), &web.etag)
+        .await
+        .expect_err("undecided");
+    assert_eq!(error.kind, ErrorKind::Unavailable, "{error:?}");
+    assert!(error.message.contains("3 polls"), "{}", error.message);
+    assert!(error.message.contains("web"), "{}", error.message);
+    let stats = emu.stats().await;
+    assert_eq!(
+        route_count(&stats, "GET /data/core/xcore/{containerId}/deletes/{jobId}"),
+        3,
+        "{stats}"
+    );
+}

@@ -25,8 +25,11 @@
 //!   be opened, proves the request was not processed, so it is sent again. When the outcome is
 //!   unknown (timeout, connection dropped after sending, 500/502/504), the name is looked up
 //!   (`property=_instance.xdm:name==<name>`): an instance with that name and the same content
-//!   is the one we created, and its receipt is returned; only when none exists is the create
-//!   sent again (and a 409 duplicate after an unknown outcome triggers the same lookup).
+//!   (`diff::equivalent`; the newest if several) is taken to be the one we created, and its
+//!   receipt is returned. Only when none exists, and the failure was transient (not a 500), is
+//!   the create sent again; a 409 duplicate after an unknown outcome triggers the same lookup.
+//!   This relies on plan having seen no object of that name (so an equivalent one appearing
+//!   since is ours), and on lists reflecting a committed create, as the emulator's do.
 //!
 //! A 401 with OAuth client credentials exchanges them again once, then retries; a second 401,
 //! or any 403, is [`ErrorKind::Auth`].
@@ -80,6 +83,9 @@ const CONTAINER_SCHEMA: &str = "https://ns.adobe.com/experience/xcore/container"
 pub const MAX_PAGE_SIZE: usize = 500;
 /// A list longer than this many pages is taken for a server bug rather than followed forever.
 const MAX_PAGES: usize = 100_000;
+/// Empty pages that still link to a next one: a few are legal (filters skip items), a long run
+/// is a cursor that does not advance.
+const MAX_EMPTY_PAGES: usize = 100;
 
 /// A configuration the client refuses (bad endpoint, bad container id...). Never contains a
 /// secret.
@@ -292,9 +298,11 @@ struct Reply {
     body: Vec<u8>,
     request_id: String,
     attempts: u32,
-    /// An earlier attempt was sent and its outcome is unknown.
+    /// A write of which an earlier attempt was sent and its outcome is unknown.
     uncertain: bool,
 }
+
+const UNKNOWN_OUTCOME: &str = "; an earlier attempt got no answer, so whether it was applied is unknown: a new plan will show the current state";
 
 enum Failure {
     /// Give up with this error.
@@ -583,7 +591,10 @@ impl XcoreClient {
                             .unwrap_or_default();
                         return Err(Failure::Unknown {
                             error: self
-                                .error(ErrorKind::Unavailable, format!("HTTP {status}{detail}"))
+                                .error(
+                                    ErrorKind::Unavailable,
+                                    format!("{}: HTTP {status}{detail}", call.what),
+                                )
                                 .with_status(status.as_u16())
                                 .with_request_id(request_id),
                             retryable: is_transient(status),
@@ -595,7 +606,7 @@ impl XcoreClient {
                         body,
                         request_id,
                         attempts: attempt,
-                        uncertain,
+                        uncertain: uncertain && call.method != Method::GET,
                     });
                 }
                 Err(error) => {
@@ -626,10 +637,18 @@ impl XcoreClient {
                         continue;
                     }
                     let host = self.api.host_str().unwrap_or_default().to_string();
+                    let unknown = if uncertain && call.method != Method::GET {
+                        UNKNOWN_OUTCOME
+                    } else {
+                        ""
+                    };
                     return Err(Failure::Error(
                         self.error(
                             ErrorKind::Unavailable,
-                            format!("{}: {host}: {chain} (after {attempt} attempts)", call.what),
+                            format!(
+                                "{}: {host}: {chain} (after {attempt} attempts){unknown}",
+                                call.what
+                            ),
                         )
                         .with_request_id(request_id),
                     ));
@@ -661,11 +680,14 @@ impl XcoreClient {
         let detail = server_detail(&reply.body)
             .map(|d| format!(": {d}"))
             .unwrap_or_default();
-        let after = if reply.attempts > 1 {
+        let mut after = if reply.attempts > 1 {
             format!(" (after {} attempts)", reply.attempts)
         } else {
             String::new()
         };
+        if reply.uncertain && kind == ErrorKind::Unavailable {
+            after.push_str(UNKNOWN_OUTCOME);
+        }
         let hint = match (kind, status.as_u16()) {
             (ErrorKind::Auth, 401) => {
                 " (check OFFERCTL_ACCESS_TOKEN, or OFFERCTL_CLIENT_ID and OFFERCTL_CLIENT_SECRET)"
@@ -830,6 +852,7 @@ impl XcoreClient {
         let mut objects = Vec::new();
         let mut seen_ids = HashSet::new();
         let mut seen_pages = HashSet::new();
+        let mut empty_in_a_row = 0;
         let bad = |problem: String| {
             self.error(
                 ErrorKind::Other,
@@ -875,6 +898,16 @@ impl XcoreClient {
                     "page {} says it has {count} results but holds {}",
                     seen_pages.len(),
                     results.len()
+                )));
+            }
+            empty_in_a_row = if results.is_empty() {
+                empty_in_a_row + 1
+            } else {
+                0
+            };
+            if empty_in_a_row > MAX_EMPTY_PAGES {
+                return Err(bad(format!(
+                    "{empty_in_a_row} empty pages in a row, each with a next link"
                 )));
             }
             for item in results {
