@@ -2,6 +2,7 @@
 //! repository and later other APIs plug in without touching manifests, diff, plan or apply.
 
 pub mod embedded;
+pub mod xcore;
 
 use std::fmt;
 use std::future::Future;

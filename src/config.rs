@@ -1,0 +1,517 @@
+//! Which offer repository to use and how to reach it: flags, environment variables and an
+//! optional `offerctl.yaml`, in that order of precedence (a flag wins over its environment
+//! variable, which wins over the file).
+//!
+//! Secrets come **only** from the environment: `OFFERCTL_ACCESS_TOKEN` (a bearer token) or
+//! `OFFERCTL_CLIENT_SECRET` (with a client id, for Adobe IMS server-to-server OAuth). They are
+//! never accepted as flags (other users could read them in `ps`) nor from the configuration
+//! file (it tends to be committed); the file rejects such keys with an explanation.
+//!
+//! Without an endpoint, offerctl uses the embedded local repository under the state directory
+//! (default `.offerctl/repository`), so that it works on a fresh machine with no credentials.
+//!
+//! [`connect`] does no network I/O: the XCore client exchanges credentials and discovers the
+//! container lazily, on the first call that needs them (see [`crate::backend::xcore`]).
+//! Every error here is a configuration error (exit code 3).
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::backend::Backend;
+use crate::backend::embedded::Embedded;
+use crate::backend::xcore::{
+    Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, XcoreClient, XcoreConfig, check_url,
+};
+use crate::exit::{CommandError, Exit};
+use crate::secret::Secret;
+use crate::source::SourceFile;
+use crate::yaml::{self, Resolved};
+
+pub const DEFAULT_SANDBOX: &str = "prod";
+pub const DEFAULT_STATE_DIR: &str = ".offerctl";
+pub const DEFAULT_CONFIG_FILE: &str = "offerctl.yaml";
+/// A bearer token, used as is (it cannot be refreshed).
+pub const ENV_ACCESS_TOKEN: &str = "OFFERCTL_ACCESS_TOKEN";
+/// The OAuth client secret that goes with `--client-id` / `OFFERCTL_CLIENT_ID`.
+pub const ENV_CLIENT_SECRET: &str = "OFFERCTL_CLIENT_SECRET";
+
+/// For the `after_help` of commands that flatten [`RemoteArgs`].
+pub const CREDENTIALS_HELP: &str = "\
+Credentials are read from the environment only (never from flags or offerctl.yaml):
+  OFFERCTL_ACCESS_TOKEN                      a bearer token (with --api-key), or
+  OFFERCTL_CLIENT_ID + OFFERCTL_CLIENT_SECRET  Adobe IMS OAuth server-to-server credentials
+Without --endpoint, the embedded local repository in .offerctl/repository is used.";
+
+/// Where the offer repository is. Flattened into the commands that talk to it.
+///
+/// No field has a clap default: defaults apply after the configuration file, so that a file
+/// value is not hidden by a default.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RemoteArgs {
+    /// XCore API gateway, e.g. https://platform.adobe.io (/data/core/xcore is appended). Without
+    /// one, the embedded local repository under --state-dir is used.
+    #[arg(long, value_name = "URL", env = "OFFERCTL_ENDPOINT")]
+    pub endpoint: Option<String>,
+
+    /// Sandbox name [default: prod].
+    #[arg(long, value_name = "NAME", env = "OFFERCTL_SANDBOX")]
+    pub sandbox: Option<String>,
+
+    /// IMS organization id (…@AdobeOrg), sent as x-gw-ims-org-id.
+    #[arg(long, value_name = "ORG", env = "OFFERCTL_ORG")]
+    pub org: Option<String>,
+
+    /// API key (x-api-key) [default: the client id].
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "OFFERCTL_API_KEY",
+        hide_env_values = true
+    )]
+    pub api_key: Option<Secret>,
+
+    /// Container id [default: discovered from the repository's home document].
+    #[arg(long, value_name = "ID", env = "OFFERCTL_CONTAINER")]
+    pub container: Option<String>,
+
+    /// OAuth server-to-server client id; the secret is read from OFFERCTL_CLIENT_SECRET only.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "OFFERCTL_CLIENT_ID",
+        hide_env_values = true
+    )]
+    pub client_id: Option<Secret>,
+
+    /// OAuth scopes, comma-separated [default:
+    /// openid,AdobeID,read_organizations,additional_info.projectedProductContext,session].
+    #[arg(long, value_name = "LIST", env = "OFFERCTL_SCOPES")]
+    pub scopes: Option<String>,
+
+    /// IMS token endpoint [default: https://ims-na1.adobelogin.com/ims/token/v3].
+    #[arg(long, value_name = "URL", env = "OFFERCTL_TOKEN_URL")]
+    pub token_url: Option<String>,
+
+    /// Configuration file [default: offerctl.yaml, when it exists].
+    #[arg(long, value_name = "FILE", env = "OFFERCTL_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Where offerctl keeps local state, including the embedded repository [default: .offerctl].
+    #[arg(long, value_name = "DIR", env = "OFFERCTL_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// The contents of `offerctl.yaml`. Keys are the flags' names in camelCase, plus settings of
+/// `plan` and `apply`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileConfig {
+    /// Where it was read from (`None`: no file).
+    pub path: Option<PathBuf>,
+    pub endpoint: Option<String>,
+    pub sandbox: Option<String>,
+    pub org: Option<String>,
+    pub api_key: Option<Secret>,
+    pub container: Option<String>,
+    pub client_id: Option<Secret>,
+    pub scopes: Option<String>,
+    pub token_url: Option<String>,
+    /// Relative paths are relative to the file's directory.
+    pub state_dir: Option<PathBuf>,
+    /// Delete repository objects that no manifest declares.
+    pub prune: Option<bool>,
+    /// Refuse an apply that would delete more than this many objects.
+    pub max_deletes: Option<u64>,
+    /// Concurrent requests during apply (at least 1).
+    pub parallelism: Option<u64>,
+}
+
+const STRING_KEYS: &[&str] = &[
+    "endpoint",
+    "sandbox",
+    "org",
+    "apiKey",
+    "container",
+    "clientId",
+    "scopes",
+    "tokenUrl",
+    "stateDir",
+];
+const OTHER_KEYS: &[&str] = &["prune", "maxDeletes", "parallelism"];
+/// Keys people might try for secrets: refused with an explanation rather than "unknown".
+const SECRET_KEYS: &[&str] = &[
+    "accessToken",
+    "token",
+    "clientSecret",
+    "secret",
+    "password",
+    "bearerToken",
+];
+
+fn invalid(message: impl Into<String>) -> CommandError {
+    CommandError::new(Exit::Invalid, message)
+}
+
+/// The same spelling, ignoring case, `-` and `_` (`api_key` for `apiKey`).
+fn loose(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '-' | '_'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn suggestion(key: &str) -> Option<&'static str> {
+    let known = STRING_KEYS.iter().chain(OTHER_KEYS);
+    known
+        .clone()
+        .find(|k| loose(k) == loose(key))
+        .or_else(|| known.min_by_key(|k| strsim::levenshtein(&loose(k), &loose(key))))
+        .filter(|k| loose(k) == loose(key) || strsim::levenshtein(&loose(k), &loose(key)) <= 2)
+        .copied()
+}
+
+impl FileConfig {
+    /// Reads and checks a configuration file.
+    pub fn read(path: &Path) -> Result<FileConfig, CommandError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            invalid(format!(
+                "cannot read the configuration file {}: {e}",
+                path.display()
+            ))
+        })?;
+        let mut config = FileConfig::parse(&path.display().to_string(), &text)?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        if let Some(dir) = &config.state_dir
+            && dir.is_relative()
+        {
+            config.state_dir = Some(base.join(dir));
+        }
+        config.path = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// Parses configuration text; `display` names the file in messages. Reports every problem
+    /// at once, each as `file:line:column: message`.
+    pub fn parse(display: &str, text: &str) -> Result<FileConfig, CommandError> {
+        let source = SourceFile::new(display, text);
+        let at = |span: &Range<usize>| {
+            let (line, column) = source.line_col(span.start);
+            format!("{display}:{line}:{column}")
+        };
+        let stream = yaml::parse(text);
+        if let Some(error) = &stream.error {
+            return Err(invalid(format!("{}: {}", at(&error.span), error.message)));
+        }
+        let mut config = FileConfig::default();
+        let Some(document) = stream.documents.first() else {
+            return Ok(config);
+        };
+        let mut problems = Vec::new();
+        if let Some(second) = stream.documents.get(1) {
+            problems.push(format!(
+                "{}: the configuration file must hold a single YAML document",
+                at(&second.root.span)
+            ));
+        }
+        for (key, _, again) in &document.duplicate_keys {
+            problems.push(format!("{}: `{key}` is given twice", at(again)));
+        }
+        let root = &document.root;
+        let entries = match &root.value {
+            _ if root.is_null() => &[][..],
+            yaml::Value::Map(entries) => entries.as_slice(),
+            _ => {
+                return Err(invalid(format!(
+                    "{}: the configuration file must be a mapping of settings (`endpoint: https://platform.adobe.io`...), found {}",
+                    at(&root.span),
+                    root.describe()
+                )));
+            }
+        };
+        for entry in entries {
+            let key = entry.key.as_str();
+            let node = &entry.value;
+            let here = at(&node.span);
+            if STRING_KEYS.contains(&key) {
+                let text = match &node.value {
+                    _ if node.is_null() => None,
+                    yaml::Value::Scalar(scalar) => Some(match scalar.resolve() {
+                        Resolved::Str(s) => s.to_string(),
+                        _ => scalar.text.clone(),
+                    }),
+                    _ => {
+                        problems.push(format!(
+                            "{here}: `{key}` must be text, found {}",
+                            node.describe()
+                        ));
+                        None
+                    }
+                };
+                let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+                match key {
+                    "endpoint" => config.endpoint = text,
+                    "sandbox" => config.sandbox = text,
+                    "org" => config.org = text,
+                    "apiKey" => config.api_key = text.map(Secret::new),
+                    "container" => config.container = text,
+                    "clientId" => config.client_id = text.map(Secret::new),
+                    "scopes" => config.scopes = text,
+                    "tokenUrl" => config.token_url = text,
+                    _ => config.state_dir = text.map(PathBuf::from),
+                }
+                continue;
+            }
+            let scalar = match &node.value {
+                yaml::Value::Scalar(scalar) if !node.is_null() => Some(scalar.resolve()),
+                _ => None,
+            };
+            match key {
+                "prune" => match scalar {
+                    Some(Resolved::Bool(b)) => config.prune = Some(b),
+                    _ if node.is_null() => {}
+                    _ => problems.push(format!(
+                        "{here}: `prune` must be true or false, found {}",
+                        node.describe()
+                    )),
+                },
+                "maxDeletes" | "parallelism" => {
+                    let minimum = if key == "parallelism" { 1 } else { 0 };
+                    match scalar {
+                        Some(Resolved::Int(n)) if n >= minimum => {
+                            let n = Some(n as u64);
+                            if key == "parallelism" {
+                                config.parallelism = n;
+                            } else {
+                                config.max_deletes = n;
+                            }
+                        }
+                        _ if node.is_null() => {}
+                        _ => problems.push(format!(
+                            "{here}: `{key}` must be a whole number of at least {minimum}, found {}",
+                            node.describe()
+                        )),
+                    }
+                }
+                _ if SECRET_KEYS.iter().any(|s| loose(s) == loose(key)) => {
+                    problems.push(format!(
+                        "{}: `{key}`: secrets are never read from the configuration file (it is easily committed); set {ENV_ACCESS_TOKEN}, or {ENV_CLIENT_SECRET} with clientId, in the environment",
+                        at(&entry.key_span)
+                    ));
+                }
+                _ => {
+                    let hint = match suggestion(key) {
+                        Some(known) => format!("did you mean `{known}`? "),
+                        None => String::new(),
+                    };
+                    let all: Vec<&str> = STRING_KEYS.iter().chain(OTHER_KEYS).copied().collect();
+                    problems.push(format!(
+                        "{}: unknown key `{key}`; {hint}known keys: {}",
+                        at(&entry.key_span),
+                        all.join(", ")
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(invalid(problems.join("\n")))
+        }
+    }
+}
+
+/// Flags, environment and file merged, defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub endpoint: Option<String>,
+    pub sandbox: String,
+    pub org: Option<String>,
+    pub api_key: Option<Secret>,
+    pub container: Option<String>,
+    pub client_id: Option<Secret>,
+    pub scopes: String,
+    pub token_url: String,
+    pub state_dir: PathBuf,
+    pub file: FileConfig,
+}
+
+fn nonempty(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+fn nonempty_secret(value: &Option<Secret>) -> Option<Secret> {
+    value.clone().filter(|s| !s.expose().trim().is_empty())
+}
+
+impl Settings {
+    /// Reads the configuration file (the one named, or `offerctl.yaml` when it exists) and
+    /// merges: flag > environment (clap has already done that) > file > default.
+    pub fn resolve(args: &RemoteArgs) -> Result<Settings, CommandError> {
+        let file = match &args.config {
+            Some(path) if !path.as_os_str().is_empty() => {
+                if !path.exists() {
+                    return Err(invalid(format!(
+                        "the configuration file {} does not exist",
+                        path.display()
+                    )));
+                }
+                FileConfig::read(path)?
+            }
+            _ => {
+                let default = Path::new(DEFAULT_CONFIG_FILE);
+                if default.is_file() {
+                    FileConfig::read(default)?
+                } else {
+                    FileConfig::default()
+                }
+            }
+        };
+        Ok(Settings::merge(args, file))
+    }
+
+    /// Merges already-read arguments and file.
+    pub fn merge(args: &RemoteArgs, file: FileConfig) -> Settings {
+        Settings {
+            endpoint: nonempty(&args.endpoint).or(file.endpoint.clone()),
+            sandbox: nonempty(&args.sandbox)
+                .or(file.sandbox.clone())
+                .unwrap_or_else(|| DEFAULT_SANDBOX.to_string()),
+            org: nonempty(&args.org).or(file.org.clone()),
+            api_key: nonempty_secret(&args.api_key).or(file.api_key.clone()),
+            container: nonempty(&args.container).or(file.container.clone()),
+            client_id: nonempty_secret(&args.client_id).or(file.client_id.clone()),
+            scopes: nonempty(&args.scopes)
+                .or(file.scopes.clone())
+                .unwrap_or_else(|| DEFAULT_SCOPES.to_string()),
+            token_url: nonempty(&args.token_url)
+                .or(file.token_url.clone())
+                .unwrap_or_else(|| DEFAULT_TOKEN_URL.to_string()),
+            state_dir: args
+                .state_dir
+                .clone()
+                .filter(|d| !d.as_os_str().is_empty())
+                .or(file.state_dir.clone())
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_STATE_DIR)),
+            file,
+        }
+    }
+
+    /// The XCore client configuration, with credentials from `env` (the process environment
+    /// in [`connect`]). `None` when no endpoint is configured.
+    pub fn xcore_config(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<XcoreConfig>, CommandError> {
+        let Some(endpoint) = &self.endpoint else {
+            return Ok(None);
+        };
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty()).map(Secret::new);
+        let Some(org) = &self.org else {
+            return Err(invalid(format!(
+                "the endpoint {endpoint} needs an organization: set --org, OFFERCTL_ORG or `org` in {DEFAULT_CONFIG_FILE}"
+            )));
+        };
+        let auth = match (
+            env(ENV_ACCESS_TOKEN),
+            &self.client_id,
+            env(ENV_CLIENT_SECRET),
+        ) {
+            (Some(token), _, _) => Auth::Token(token),
+            (None, Some(client_id), Some(client_secret)) => {
+                let token_url =
+                    check_url(&self.token_url, "token URL").map_err(|e| invalid(e.to_string()))?;
+                Auth::ClientCredentials(ClientCredentials {
+                    client_id: client_id.clone(),
+                    client_secret,
+                    scopes: self.scopes.clone(),
+                    token_url,
+                })
+            }
+            (None, Some(_), None) => {
+                return Err(invalid(format!(
+                    "a client id is configured but {ENV_CLIENT_SECRET} is not set: set it in the environment (secrets are never read from flags or the configuration file), or set {ENV_ACCESS_TOKEN} instead"
+                )));
+            }
+            (None, None, Some(_)) => {
+                return Err(invalid(format!(
+                    "{ENV_CLIENT_SECRET} is set but no client id: set --client-id, OFFERCTL_CLIENT_ID or `clientId` in {DEFAULT_CONFIG_FILE}"
+                )));
+            }
+            (None, None, None) => {
+                return Err(invalid(format!(
+                    "no credentials for {endpoint}: set {ENV_ACCESS_TOKEN} (and --api-key or OFFERCTL_API_KEY), or OFFERCTL_CLIENT_ID and {ENV_CLIENT_SECRET} for OAuth server-to-server, in the environment"
+                )));
+            }
+        };
+        let mut config =
+            XcoreConfig::new(endpoint.clone(), self.sandbox.clone(), org.clone(), auth);
+        config.api_key = self.api_key.clone();
+        config.container = self.container.clone();
+        Ok(Some(config))
+    }
+}
+
+/// The repository to work with, and what to tell the user about it.
+pub struct Connection {
+    pub backend: Box<dyn Backend>,
+    /// One line for stderr when the choice may surprise (the embedded repository).
+    pub announcement: Option<String>,
+    /// Settings of `plan` and `apply` from the configuration file.
+    pub file: FileConfig,
+}
+
+/// Opens the configured repository: the XCore API when an endpoint is configured (credentials
+/// from the process environment), the embedded local repository otherwise. No network I/O.
+pub fn connect(args: &RemoteArgs) -> Result<Connection, CommandError> {
+    connect_with_env(args, |name| std::env::var(name).ok())
+}
+
+/// [`connect`] with the secrets read through `env` instead of the process environment.
+pub fn connect_with_env(
+    args: &RemoteArgs,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Connection, CommandError> {
+    let settings = Settings::resolve(args)?;
+    match settings.xcore_config(env)? {
+        Some(config) => {
+            let client = XcoreClient::new(config).map_err(|e| invalid(e.to_string()))?;
+            Ok(Connection {
+                backend: Box::new(client),
+                announcement: None,
+                file: settings.file,
+            })
+        }
+        None => {
+            let dir = settings.state_dir.join("repository");
+            let embedded = Embedded::open(&dir, &settings.sandbox)
+                .map_err(|e| CommandError::new(Exit::Error, e.message))?;
+            Ok(Connection {
+                backend: Box::new(embedded),
+                announcement: Some(format!(
+                    "No endpoint configured: using the embedded local repository in {} (sandbox {}).",
+                    dir.display(),
+                    settings.sandbox
+                )),
+                file: settings.file,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_for_near_misses() {
+        assert_eq!(suggestion("api_key"), Some("apiKey"));
+        assert_eq!(suggestion("endpiont"), Some("endpoint"));
+        assert_eq!(suggestion("state-dir"), Some("stateDir"));
+        assert_eq!(suggestion("completely-different"), None);
+    }
+}
