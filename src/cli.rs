@@ -57,7 +57,12 @@ Exits 0 when the manifests are valid (warnings allowed), 3 when any problem is f
   offerctl plan --output markdown > plan.md       # a pull-request comment
   offerctl plan --out plan.json                   # save it; `offerctl apply plan.json` applies exactly this
   offerctl plan --detailed-exitcode               # drift detection: exit 2 when live differs
-  offerctl plan --prune --prune-kind Tag          # also delete tags no manifest describes")]
+  offerctl plan --prune --prune-kind Tag          # also delete tags no manifest describes
+
+Credentials are read from the environment only (never from flags or offerctl.yaml):
+  OFFERCTL_ACCESS_TOKEN                        a bearer token (with --api-key), or
+  OFFERCTL_CLIENT_ID + OFFERCTL_CLIENT_SECRET  Adobe IMS OAuth server-to-server credentials
+Without --endpoint, the embedded local repository in .offerctl/repository is used.")]
     Plan(PlanCommand),
 
     /// Make the repository match the manifests (or apply a saved plan).
@@ -65,7 +70,12 @@ Exits 0 when the manifests are valid (warnings allowed), 3 when any problem is f
   offerctl apply                                  # plan, confirm on a terminal, apply
   offerctl apply --auto-approve                   # in CI, after the plan was reviewed
   offerctl apply plan.json                        # exactly a saved plan; stale objects fail (exit 5)
-  offerctl apply --auto-approve --journal apply.jsonl --parallelism 16")]
+  offerctl apply --auto-approve --journal apply.jsonl --parallelism 16
+
+Credentials are read from the environment only (never from flags or offerctl.yaml):
+  OFFERCTL_ACCESS_TOKEN                        a bearer token (with --api-key), or
+  OFFERCTL_CLIENT_ID + OFFERCTL_CLIENT_SECRET  Adobe IMS OAuth server-to-server credentials
+Without --endpoint, the embedded local repository in .offerctl/repository is used.")]
     Apply(ApplyCommand),
 
     /// Run a local offer repository (an XCore API emulator) over HTTP.
@@ -102,23 +112,6 @@ pub struct ManifestArgs {
     pub dir: PathBuf,
 }
 
-/// Which repository to talk to.
-#[derive(Debug, Clone, Args)]
-pub struct RepositoryArgs {
-    /// Where offerctl keeps local state, including the embedded repository.
-    #[arg(
-        long,
-        value_name = "DIR",
-        default_value = ".offerctl",
-        env = "OFFERCTL_STATE_DIR"
-    )]
-    pub state_dir: PathBuf,
-
-    /// Sandbox (x-sandbox-name).
-    #[arg(long, default_value = "prod", env = "OFFERCTL_SANDBOX")]
-    pub sandbox: String,
-}
-
 /// What to plan: the manifests, pruning, and the guard against deletes.
 #[derive(Debug, Clone, Args)]
 pub struct PlanArgs {
@@ -126,23 +119,23 @@ pub struct PlanArgs {
     pub manifests: ManifestArgs,
 
     #[command(flatten)]
-    pub repository: RepositoryArgs,
+    pub remote: crate::config::RemoteArgs,
 
-    /// Also delete live objects that no manifest describes (never protected ones).
+    /// Also delete live objects that no manifest describes (also `prune: true` in offerctl.yaml).
     #[arg(long)]
     pub prune: bool,
 
     /// With --prune: only prune these kinds (repeatable).
-    #[arg(long = "prune-kind", value_name = "KIND", value_parser = parse_kind, requires = "prune")]
+    #[arg(long = "prune-kind", value_name = "KIND", value_parser = parse_kind)]
     pub prune_kinds: Vec<crate::kind::Kind>,
 
     /// Allow a plan that deletes objects (any number).
     #[arg(long)]
     pub allow_delete: bool,
 
-    /// Allow up to N deletes without --allow-delete.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub max_deletes: usize,
+    /// Allow up to N deletes without --allow-delete (default 0; also `maxDeletes` in offerctl.yaml).
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
 
     /// How to show the plan.
     #[arg(long, short, value_enum, default_value_t = PlanFormat::Text)]
@@ -193,9 +186,9 @@ pub struct ApplyCommand {
     #[arg(long)]
     pub auto_approve: bool,
 
-    /// How many changes may be in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    pub parallelism: usize,
+    /// How many changes may be in flight at once (default 8; also `parallelism` in offerctl.yaml).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub parallelism: Option<u64>,
 
     /// Append a JSON-lines record of every call to FILE.
     #[arg(long, value_name = "FILE")]

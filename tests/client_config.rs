@@ -272,7 +272,16 @@ fn an_endpoint_needs_an_organization_and_credentials_from_the_environment() {
     let secret = |name: &str| (name == "OFFERCTL_CLIENT_SECRET").then(|| "s3cr3t".to_string());
     let connection = connect_with_env(&args(&with_client), secret).expect("client credentials");
     assert_eq!(connection.announcement, None);
-    assert!(connection.backend.describe().contains("client credentials"));
+    // The identity names where, not how: a plan made with a token applies with credentials.
+    let identity = connection.backend.describe();
+    assert!(
+        identity.contains("XCore API at https://") && identity.contains("sandbox"),
+        "{identity}"
+    );
+    assert!(
+        !identity.contains("s3cr3t") && !identity.contains("credentials"),
+        "{identity}"
+    );
 
     // Plain http to a remote host: refused before any connection.
     let error = failure(connect_with_env(

@@ -103,6 +103,8 @@ pub enum ErrorKind {
     Rejected,
     /// The repository or the network kept failing (after retries).
     Unavailable,
+    /// The configuration cannot work (e.g. no container, or several, match the sandbox).
+    Config,
     /// Anything else, including responses that make no sense.
     Other,
 }
@@ -138,6 +140,7 @@ impl BackendError {
         match self.kind {
             ErrorKind::Auth => Exit::Auth,
             ErrorKind::Conflict => Exit::Conflict,
+            ErrorKind::Config => Exit::Invalid,
             _ => Exit::Error,
         }
     }
@@ -149,7 +152,9 @@ impl BackendError {
 /// paging, and making a create whose outcome is unknown safe (look the name up before sending
 /// it again). Callers see complete answers or an error.
 pub trait Backend: Send + Sync {
-    /// One line for users: which repository this is (never a secret).
+    /// Which repository this is, in one line for users: the same for the same repository
+    /// however it is reached (no credentials, no auth method), once it has been read (a
+    /// container may be discovered on first use). Saved plans record it. Never a secret.
     fn describe(&self) -> String;
 
     /// Every object of one kind. Fails rather than return a partial list.

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::Output;
-use super::reconcile::{connect, guard_deletes, make_plan, read_live, runtime, show};
+use super::reconcile::{Session, connect, guard_deletes, make_plan, read_live, runtime, show};
 use crate::apply::{self, Event, Options, Report, Status};
 use crate::backend::{Backend, BackendError, ErrorKind};
 use crate::cli::{ApplyCommand, PlanArgs};
@@ -21,24 +21,25 @@ use crate::plan::{self, Action, Plan};
 use crate::sources;
 
 pub fn run(command: &ApplyCommand, output: Output) -> Result<Exit, CommandError> {
-    let backend = connect(&command.plan.repository, output)?;
-    runtime()?.block_on(run_async(command, backend.as_ref(), output))
+    let session = connect(&command.plan, command.parallelism, output)?;
+    runtime()?.block_on(run_async(command, &session, output))
 }
 
 async fn run_async(
     command: &ApplyCommand,
-    backend: &dyn Backend,
+    session: &Session,
     output: Output,
 ) -> Result<Exit, CommandError> {
+    let backend = session.backend.as_ref();
     let (plan, stale) = match &command.plan_file {
         Some(path) => load_saved_plan(path, &command.plan, backend).await?,
         None => (
-            make_plan(&command.plan, backend, output).await?.1,
+            make_plan(&command.plan, session, output).await?.1,
             HashMap::new(),
         ),
     };
     show(&plan, command.plan.output, output);
-    guard_deletes(&plan, &command.plan)?;
+    guard_deletes(&plan, &command.plan, session)?;
     if !plan.summary.has_changes() {
         return Ok(Exit::Success);
     }
@@ -58,7 +59,7 @@ async fn run_async(
         progress.update(&event);
     };
     let options = Options {
-        parallelism: command.parallelism,
+        parallelism: session.parallelism,
     };
     let report = apply::apply(&plan, backend, &options, stale, &mut on_event).await;
     progress.finish();
@@ -110,6 +111,8 @@ async fn load_saved_plan(
             ),
         ));
     }
+    // After the read: the repository's identity may only be complete once it has been used.
+    let live = read_live(backend).await?;
     if plan.repository != backend.describe() {
         return Err(CommandError::new(
             Exit::Conflict,
@@ -121,7 +124,6 @@ async fn load_saved_plan(
             ),
         ));
     }
-    let live = read_live(backend).await?;
     let by_instance: HashMap<&str, &crate::backend::LiveObject> = live
         .objects
         .iter()

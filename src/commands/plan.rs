@@ -7,10 +7,10 @@ use crate::exit::{CommandError, Exit};
 use crate::plan::render;
 
 pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> {
-    let backend = connect(&command.plan.repository, output)?;
-    let (_, plan) = runtime()?.block_on(make_plan(&command.plan, backend.as_ref(), output))?;
+    let session = connect(&command.plan, None, output)?;
+    let (_, plan) = runtime()?.block_on(make_plan(&command.plan, &session, output))?;
     show(&plan, command.plan.output, output);
-    guard_deletes(&plan, &command.plan)?;
+    guard_deletes(&plan, &command.plan, &session)?;
     if let Some(path) = &command.out {
         write_atomically(path, &render::json(&plan)).map_err(|e| {
             CommandError::new(

@@ -5,27 +5,57 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use super::{Manifests, Output, load_manifests, plural};
-use crate::backend::embedded::Embedded;
 use crate::backend::{Backend, BackendError};
-use crate::cli::{PlanArgs, PlanFormat, RepositoryArgs};
+use crate::cli::{PlanArgs, PlanFormat};
+use crate::config;
 use crate::diagnostic;
 use crate::exit::{CommandError, Exit};
 use crate::live::{self, LiveState};
 use crate::plan::{self, Action, Plan, PlanOptions, render};
 
-/// Opens the repository the arguments name, announcing which one on stderr.
-pub fn connect(args: &RepositoryArgs, output: Output) -> Result<Box<dyn Backend>, CommandError> {
-    let dir = args.state_dir.join("repository");
-    let backend = Embedded::open(&dir, &args.sandbox)
-        .map_err(|e| CommandError::new(Exit::Error, e.message))?;
-    if !output.quiet {
-        eprintln!(
-            "No endpoint configured: using the embedded local repository in {} (sandbox {}).",
-            dir.display(),
-            args.sandbox
-        );
+/// A connected repository and the effective settings of this run (flags, then
+/// `offerctl.yaml`, then defaults).
+pub struct Session {
+    pub backend: Box<dyn Backend>,
+    pub prune: bool,
+    pub max_deletes: usize,
+    pub parallelism: usize,
+}
+
+/// Opens the configured repository, announcing the embedded one on stderr.
+pub fn connect(
+    args: &PlanArgs,
+    parallelism: Option<u64>,
+    output: Output,
+) -> Result<Session, CommandError> {
+    let connection = config::connect(&args.remote)?;
+    if let Some(line) = &connection.announcement
+        && !output.quiet
+    {
+        eprintln!("{line}");
     }
-    Ok(Box::new(backend))
+    let file = &connection.file;
+    let prune = args.prune || file.prune == Some(true);
+    if !prune && !args.prune_kinds.is_empty() {
+        return Err(CommandError::new(
+            Exit::Invalid,
+            "--prune-kind limits pruning: it needs --prune (or `prune: true` in offerctl.yaml)",
+        ));
+    }
+    let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    Ok(Session {
+        prune,
+        max_deletes: args
+            .max_deletes
+            .or(file.max_deletes.map(as_usize))
+            .unwrap_or(0),
+        parallelism: parallelism
+            .or(file.parallelism)
+            .map(as_usize)
+            .unwrap_or(8)
+            .max(1),
+        backend: connection.backend,
+    })
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
@@ -47,13 +77,14 @@ pub async fn read_live(backend: &dyn Backend) -> Result<LiveState, CommandError>
 /// Loads the manifests, reads the repository and builds the plan.
 pub async fn make_plan(
     args: &PlanArgs,
-    backend: &dyn Backend,
+    session: &Session,
     output: Output,
 ) -> Result<(Manifests, Plan), CommandError> {
+    let backend = session.backend.as_ref();
     let manifests = load_manifests(&args.manifests, output)?;
     let live = read_live(backend).await?;
     let options = PlanOptions {
-        prune: args.prune,
+        prune: session.prune,
         prune_kinds: args.prune_kinds.clone(),
     };
     let hash = plan::hash_sources(&manifests.sources);
@@ -95,22 +126,23 @@ pub fn show(plan: &Plan, format: PlanFormat, output: Output) {
 }
 
 /// Refuses a plan with more deletes than allowed (exit 6).
-pub fn guard_deletes(plan: &Plan, args: &PlanArgs) -> Result<(), CommandError> {
+pub fn guard_deletes(plan: &Plan, args: &PlanArgs, session: &Session) -> Result<(), CommandError> {
     let deletes = plan
         .actions()
         .filter(|c| c.action == Action::Delete)
         .count();
-    if deletes > args.max_deletes && !args.allow_delete {
+    let max = session.max_deletes;
+    if deletes > max && !args.allow_delete {
+        let limit = if max > 0 {
+            format!(" (more than --max-deletes {max})")
+        } else {
+            String::new()
+        };
         return Err(CommandError::new(
             Exit::Refused,
             format!(
-                "refusing a plan that deletes {}{}: review it, then pass --allow-delete (or --max-deletes {deletes})",
-                plural(deletes, "object"),
-                if args.max_deletes > 0 {
-                    format!(" (more than --max-deletes {})", args.max_deletes)
-                } else {
-                    String::new()
-                }
+                "refusing a plan that deletes {}{limit}: review it, then pass --allow-delete (or --max-deletes {deletes})",
+                plural(deletes, "object")
             ),
         ));
     }

@@ -359,6 +359,7 @@ impl XcoreClient {
             format!("{path}{API_PATH}/")
         };
         api.set_path(&path);
+        tracing::info!(target: "offerctl::xcore", "authenticating with {}", config.auth.describe());
         if let Auth::ClientCredentials(c) = &config.auth {
             check_url(c.token_url.as_str(), "token URL")?;
             if c.client_id.is_empty() || c.client_secret.is_empty() {
@@ -809,7 +810,7 @@ impl XcoreClient {
                     listed.iter().map(describe).collect::<Vec<_>>().join(", ")
                 };
                 Err(self.error(
-                    ErrorKind::Other,
+                    ErrorKind::Config,
                     format!(
                         "configuration error: no decisioning container of sandbox {} is visible to this credential (containers listed: {others}); check the sandbox name and the credential's permissions, or set --container / OFFERCTL_CONTAINER",
                         self.sandbox
@@ -817,7 +818,7 @@ impl XcoreClient {
                 ))
             }
             several => Err(self.error(
-                ErrorKind::Other,
+                ErrorKind::Config,
                 format!(
                     "configuration error: {} decisioning containers match sandbox {}: {}; choose one with --container / OFFERCTL_CONTAINER",
                     several.len(),
@@ -1447,11 +1448,10 @@ impl Backend for XcoreClient {
             None => "container discovered on first use".to_string(),
         };
         format!(
-            "XCore API at {} (organization {}, sandbox {}, {container}, {})",
+            "XCore API at {} (organization {}, sandbox {}, {container})",
             self.api.as_str().trim_end_matches('/'),
             self.org,
             self.sandbox,
-            self.tokens.auth().describe()
         )
     }
 

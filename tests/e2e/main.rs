@@ -1,0 +1,7 @@
+//! End to end over real HTTP: the `offerctl` binary against `offerctl serve` running in the
+//! test process on an ephemeral loopback port. Requests are counted with `/_emulator/stats`.
+
+mod auth;
+mod faults;
+mod harness;
+mod reconcile;
