@@ -100,7 +100,7 @@ async fn load_saved_plan(
         ));
     }
     if let Ok(read) = sources::read(&args.manifests.dir)
-        && plan::hash_sources(&read.sources) != plan.manifests_hash
+        && plan::hash_sources(&read.sources, &args.manifests.dir) != plan.manifests_hash
     {
         return Err(CommandError::new(
             Exit::Conflict,

@@ -87,7 +87,7 @@ pub async fn make_plan(
         prune: session.prune,
         prune_kinds: args.prune_kinds.clone(),
     };
-    let hash = plan::hash_sources(&manifests.sources);
+    let hash = plan::hash_sources(&manifests.sources, &args.manifests.dir);
     let plan = plan::build(
         &manifests.catalog,
         &manifests.graph,

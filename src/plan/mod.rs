@@ -129,6 +129,44 @@ impl Plan {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    #[test]
+    fn the_manifest_hash_ignores_where_the_checkout_is() {
+        let set = |root: &str| {
+            let mut sources = SourceSet::new();
+            sources.add(SourceFile::new(
+                format!("{root}/tags.yaml"),
+                "kind: Tag\nname: a\n",
+            ));
+            sources
+        };
+        let here = hash_sources(
+            &set("/work/a/offers.d"),
+            std::path::Path::new("/work/a/offers.d"),
+        );
+        let there = hash_sources(
+            &set("/tmp/b/offers.d"),
+            std::path::Path::new("/tmp/b/offers.d"),
+        );
+        let relative = hash_sources(&set("offers.d"), std::path::Path::new("offers.d"));
+        assert_eq!(here, there);
+        assert_eq!(here, relative);
+        let mut changed = set("offers.d");
+        changed.add(SourceFile::new(
+            "offers.d/more.yaml",
+            "kind: Tag\nname: b\n",
+        ));
+        assert_ne!(
+            hash_sources(&changed, std::path::Path::new("offers.d")),
+            relative
+        );
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     /// Delete live objects that no manifest describes.
@@ -143,11 +181,19 @@ impl PlanOptions {
     }
 }
 
-/// SHA-256 over the manifest files' paths and contents.
-pub fn hash_sources(sources: &SourceSet) -> String {
+/// SHA-256 over the manifest files' contents and their paths relative to `root` (the manifest
+/// directory), so the same manifests hash the same in any checkout and however `--dir` is
+/// spelled.
+pub fn hash_sources(sources: &SourceSet, root: &std::path::Path) -> String {
+    let root = root.display().to_string();
     let mut hasher = Sha256::new();
     for (_, file) in sources.iter() {
-        hasher.update(file.path.as_bytes());
+        let relative = file
+            .path
+            .strip_prefix(&root)
+            .unwrap_or(&file.path)
+            .trim_start_matches(['/', '\\']);
+        hasher.update(relative.as_bytes());
         hasher.update([0]);
         hasher.update(file.text.as_bytes());
         hasher.update([0]);

@@ -30,7 +30,7 @@ pub async fn plan_for(dir: &std::path::Path, backend: &dyn Backend, options: Pla
         &checked.graph,
         &live,
         &backend.describe(),
-        &plan::hash_sources(&sources),
+        &plan::hash_sources(&sources, dir),
         options,
     )
     .unwrap()

@@ -5,6 +5,7 @@ mod cli;
 mod diff;
 mod fuzz;
 mod graph;
+mod plan;
 mod render;
 mod schema;
 mod validate;

@@ -50,7 +50,7 @@ async fn plan_from(sources: &SourceSet, backend: &Embedded, options: PlanOptions
         &checked.graph,
         &live,
         &backend_name(),
-        &plan::hash_sources(sources),
+        &plan::hash_sources(sources, &root().join("offers.d")),
         options,
     )
     .unwrap()
