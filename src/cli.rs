@@ -122,23 +122,23 @@ pub struct PlanArgs {
     pub remote: crate::config::RemoteArgs,
 
     /// Also delete live objects that no manifest describes (also `prune: true` in offerctl.yaml).
-    #[arg(long)]
+    #[arg(long, env = "OFFERCTL_PRUNE")]
     pub prune: bool,
 
     /// With --prune: only prune these kinds (repeatable).
-    #[arg(long = "prune-kind", value_name = "KIND", value_parser = parse_kind)]
+    #[arg(long = "prune-kind", value_name = "KIND", value_parser = parse_kind, env = "OFFERCTL_PRUNE_KIND", value_delimiter = ',')]
     pub prune_kinds: Vec<crate::kind::Kind>,
 
     /// Allow a plan that deletes objects (any number).
-    #[arg(long)]
+    #[arg(long, env = "OFFERCTL_ALLOW_DELETE")]
     pub allow_delete: bool,
 
     /// Allow up to N deletes without --allow-delete (default 0; also `maxDeletes` in offerctl.yaml).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", env = "OFFERCTL_MAX_DELETES")]
     pub max_deletes: Option<usize>,
 
     /// How to show the plan.
-    #[arg(long, short, value_enum, default_value_t = PlanFormat::Text)]
+    #[arg(long, short, value_enum, default_value_t = PlanFormat::Text, env = "OFFERCTL_OUTPUT")]
     pub output: PlanFormat,
 }
 
@@ -165,11 +165,11 @@ pub struct PlanCommand {
     pub plan: PlanArgs,
 
     /// Save the plan to FILE, for `offerctl apply FILE`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "OFFERCTL_OUT")]
     pub out: Option<PathBuf>,
 
     /// Exit 2 when there are changes, 0 when there are none (1 on errors).
-    #[arg(long)]
+    #[arg(long, env = "OFFERCTL_DETAILED_EXITCODE")]
     pub detailed_exitcode: bool,
 }
 
@@ -183,15 +183,15 @@ pub struct ApplyCommand {
     pub plan: PlanArgs,
 
     /// Do not ask for confirmation.
-    #[arg(long)]
+    #[arg(long, env = "OFFERCTL_AUTO_APPROVE")]
     pub auto_approve: bool,
 
     /// How many changes may be in flight at once (default 8; also `parallelism` in offerctl.yaml).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256), env = "OFFERCTL_PARALLELISM")]
     pub parallelism: Option<u64>,
 
     /// Append a JSON-lines record of every call to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "OFFERCTL_JOURNAL")]
     pub journal: Option<PathBuf>,
 }
 
@@ -216,7 +216,7 @@ pub struct GraphArgs {
     pub manifests: ManifestArgs,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    #[arg(long, value_enum, default_value_t = GraphFormat::Text, env = "OFFERCTL_GRAPH_FORMAT")]
     pub format: GraphFormat,
 }
 

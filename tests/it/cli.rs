@@ -193,6 +193,55 @@ fn colour_follows_the_flag_and_no_color() {
 }
 
 #[test]
+fn plan_and_apply_flags_can_come_from_the_environment() {
+    for (command, flags) in [
+        (
+            "plan",
+            &[
+                "--prune",
+                "--prune-kind",
+                "--allow-delete",
+                "--max-deletes",
+                "--output",
+                "--out",
+                "--detailed-exitcode",
+            ][..],
+        ),
+        (
+            "apply",
+            &[
+                "--auto-approve",
+                "--parallelism",
+                "--journal",
+                "--endpoint",
+                "--sandbox",
+                "--org",
+            ][..],
+        ),
+    ] {
+        let help = offerctl().args([command, "--help"]).output().unwrap();
+        let help = String::from_utf8(help.stdout).unwrap();
+        for flag in flags {
+            // The flag's help block: from its line to the next flag's line.
+            let is_flag = |l: &str| {
+                let l = l.trim_start();
+                l.starts_with("--") || (l.starts_with('-') && l.contains(", --"))
+            };
+            let mut block = help
+                .lines()
+                .skip_while(|l| !(is_flag(l) && l.contains(flag)));
+            let first = block.next().unwrap_or_default();
+            let rest: Vec<&str> = block.take_while(|l| !is_flag(l)).collect();
+            let line = format!("{first}\n{}", rest.join("\n"));
+            assert!(
+                line.contains("[env: OFFERCTL_"),
+                "{command} {flag} has no environment variable:\n{line}"
+            );
+        }
+    }
+}
+
+#[test]
 fn usage_errors_are_reported_by_clap() {
     offerctl()
         .args(["graph", "--format", "svg"])
