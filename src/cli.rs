@@ -68,6 +68,26 @@ Exits 0 when the manifests are valid (warnings allowed), 3 when any problem is f
   offerctl apply --auto-approve --journal apply.jsonl --parallelism 16")]
     Apply(ApplyCommand),
 
+    /// Write the repository's objects as manifests: adopt an existing sandbox into git.
+    #[command(after_help = "Examples:
+  offerctl export --out offers.d                        # every object, one file per kind
+  offerctl export --out offers.d --layout per-object    # one file per object
+  offerctl export --out cards --kind Offer --kind Tag --name '(?i)card'
+  offerctl export --out offers.d --force                # replace an earlier export
+
+Then `offerctl plan --dir DIR` against the same repository shows no changes. Properties the
+manifest language does not model are kept verbatim under `extra:`. An object that cannot be
+exported losslessly fails the export (exit 1) and nothing is written. A non-empty DIR is
+refused (exit 6) unless --force.")]
+    Export(ExportCommand),
+
+    /// Rewrite manifests in the canonical form `export` writes, keeping comments.
+    #[command(after_help = "Examples:
+  offerctl fmt                                    # rewrite offers.d/ in place
+  offerctl fmt --check                            # CI and pre-commit: exit 3 if a file would change
+  offerctl fmt --dir catalogue/")]
+    Fmt(FmtArgs),
+
     /// Run a local offer repository (an XCore API emulator) over HTTP.
     #[command(after_help = "Examples:
   offerctl serve                                  # in memory, on 127.0.0.1:8080
@@ -190,6 +210,43 @@ pub struct ApplyCommand {
     /// Append a JSON-lines record of every call to FILE.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCommand {
+    /// Directory to write the manifests to (created if missing; must be empty unless --force).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Only export objects of this kind (repeatable; every kind by default).
+    #[arg(long = "kind", value_name = "KIND", value_parser = parse_kind)]
+    pub kinds: Vec<crate::kind::Kind>,
+
+    /// Only export objects whose name matches this regular expression (anywhere in the name;
+    /// anchor it with ^...$). References to objects left out stay literal ids.
+    #[arg(long, value_name = "REGEX")]
+    pub name: Option<String>,
+
+    /// One file per kind, or one file per object (in a directory per kind).
+    #[arg(long, value_enum, default_value_t = crate::export::Layout::PerKind)]
+    pub layout: crate::export::Layout,
+
+    /// Replace the manifests in a non-empty DIR (other files there are kept).
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    /// Change nothing: list the files that are not in canonical form and exit 3 if any.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

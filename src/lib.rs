@@ -12,6 +12,8 @@ pub mod commands;
 pub mod diagnostic;
 pub mod diff;
 pub mod exit;
+pub mod export;
+pub mod format;
 pub mod graph;
 pub mod kind;
 pub mod live;
