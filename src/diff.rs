@@ -669,6 +669,72 @@ mod tests {
     }
 
     #[test]
+    fn properties_the_desired_document_sets_are_managed_and_null_removes_them() {
+        let mut live = offer();
+        live["xdm:representations"][0]["xdm:components"][0]["offerui:previewThumbnail"] =
+            json!("old.png");
+        live["offerui:segmentModel"] = json!({"a": 1});
+        // Without them in the desired document, nothing is touched.
+        let mut desired = live.clone();
+        desired
+            .as_object_mut()
+            .unwrap()
+            .remove("offerui:previewThumbnail");
+        desired
+            .as_object_mut()
+            .unwrap()
+            .remove("offerui:segmentModel");
+        desired["xdm:representations"][0]["xdm:components"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("offerui:previewThumbnail");
+        assert!(diff(Kind::Offer, &live, &desired).is_empty());
+        assert_eq!(
+            unaccounted(Kind::Offer, &live, &desired),
+            [
+                "/_instance/xdm:representations/0/xdm:components/0/offerui:previewThumbnail",
+                "/_instance/offerui:previewThumbnail",
+                "/_instance/offerui:segmentModel"
+            ]
+        );
+        // Set: compared and patched; null: removed.
+        desired["xdm:representations"][0]["xdm:components"][0]["offerui:previewThumbnail"] =
+            json!("new.png");
+        desired["offerui:segmentModel"] = Value::Null;
+        let ops = diff(Kind::Offer, &live, &desired);
+        assert_eq!(
+            ops,
+            [
+                Op::Replace {
+                    path:
+                        "/_instance/xdm:representations/0/xdm:components/0/offerui:previewThumbnail"
+                            .into(),
+                    value: json!("new.png")
+                },
+                Op::Remove {
+                    path: "/_instance/offerui:segmentModel".into()
+                }
+            ]
+        );
+        let patched = apply(&live, &ops);
+        assert!(equivalent(Kind::Offer, &patched, &desired));
+        assert_eq!(
+            patched["offerui:previewThumbnail"],
+            live["offerui:previewThumbnail"]
+        );
+        // A member of a modelled container set by the desired document.
+        let mut desired = live.clone();
+        desired["xdm:selectionConstraint"]["xdm:profileConstraintType"] = json!("none");
+        assert_eq!(
+            diff(Kind::Offer, &live, &desired),
+            [Op::Add {
+                path: "/_instance/xdm:selectionConstraint/xdm:profileConstraintType".into(),
+                value: json!("none")
+            }]
+        );
+    }
+
+    #[test]
     fn keys_with_slashes_and_tildes_are_escaped() {
         let live = json!({"xdm:name": "x", "xdm:status": "draft", "xdm:characteristics": {"a/b": "1", "c~d": "2"}});
         let desired = json!({"xdm:name": "x", "xdm:status": "draft", "xdm:characteristics": {"a/b": "3", "c~d": "2"}});

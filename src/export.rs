@@ -135,49 +135,27 @@ pub fn export(
             .map_or_else(|| format!("unresolved:{reference}"), |id| id.to_string())
     };
 
+    // Map and check every object (in parallel: this is most of an export's time).
+    let results = parallel_map(&selected, |object| {
+        map_object(object, &namer, &resolver, shared(object))
+    });
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
     let mut manifests: Vec<(&LiveObject, Manifest)> = Vec::with_capacity(selected.len());
     let mut warned: HashSet<(Kind, &str)> = HashSet::new();
-    for object in &selected {
-        let address = format!("{}/{} ({})", object.kind, object.name(), object.id);
-        let mut manifest = match xcore::from_instance(object.kind, &object.instance, &namer) {
-            Ok(manifest) => manifest,
-            Err(reasons) => {
-                problems.push(Problem {
-                    object: address,
-                    reasons,
-                });
-                continue;
-            }
-        };
-        if shared(object) {
-            manifest.meta_mut().id = Some(synthetic(object.id.clone()));
-            if warned.insert((object.kind, object.name())) {
-                warnings.push(format!(
-                    "{} {} objects are named `{}`: each is pinned with its `id:`, and references to them are ids",
-                    name_counts[&(object.kind, object.name())],
-                    object.kind,
-                    object.name()
-                ));
-            }
+    for (object, result) in selected.iter().zip(results) {
+        match result {
+            Ok(manifest) => manifests.push((object, manifest)),
+            Err(problem) => problems.push(problem),
         }
-        let desired = xcore::to_instance(&manifest, &resolver);
-        let ops = diff::diff(object.kind, &object.instance, &desired);
-        let left_out = diff::unaccounted(object.kind, &object.instance, &desired);
-        if !ops.is_empty() || !left_out.is_empty() {
-            let mut reasons: Vec<String> = ops
-                .iter()
-                .map(|op| format!("the manifest would change `{}`", op.path()))
-                .collect();
-            reasons.extend(left_out.iter().map(|p| format!("`{p}` would be left out")));
-            problems.push(Problem {
-                object: address,
-                reasons,
-            });
-            continue;
+        if shared(object) && warned.insert((object.kind, object.name())) {
+            warnings.push(format!(
+                "{} {} objects are named `{}`: each is pinned with its `id:`, and references to them are ids",
+                name_counts[&(object.kind, object.name())],
+                object.kind,
+                object.name()
+            ));
         }
-        manifests.push((object, manifest));
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -205,6 +183,59 @@ pub fn export(
     Ok(exported)
 }
 
+/// The manifest of one live object, checked: mapped back to the wire it must give exactly
+/// the live document, with nothing left out.
+fn map_object(
+    object: &LiveObject,
+    namer: &(dyn xcore::Namer + Sync),
+    resolver: &(dyn xcore::Resolver + Sync),
+    pinned: bool,
+) -> Result<Manifest, Problem> {
+    let address = || format!("{}/{} ({})", object.kind, object.name(), object.id);
+    let mut manifest =
+        xcore::from_instance(object.kind, &object.instance, namer).map_err(|reasons| Problem {
+            object: address(),
+            reasons,
+        })?;
+    if pinned {
+        manifest.meta_mut().id = Some(synthetic(object.id.clone()));
+    }
+    let desired = xcore::to_instance(&manifest, resolver);
+    let ops = diff::diff(object.kind, &object.instance, &desired);
+    let left_out = diff::unaccounted(object.kind, &object.instance, &desired);
+    if ops.is_empty() && left_out.is_empty() {
+        return Ok(manifest);
+    }
+    let mut reasons: Vec<String> = ops
+        .iter()
+        .map(|op| format!("the manifest would change `{}`", op.path()))
+        .collect();
+    reasons.extend(left_out.iter().map(|p| format!("`{p}` would be left out")));
+    Err(Problem {
+        object: address(),
+        reasons,
+    })
+}
+
+/// `f` over `items` on all cores, results in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 256 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("export worker panicked"))
+            .collect()
+    })
+}
+
 /// Groups the documents into files.
 fn layout_files(manifests: &[(&LiveObject, Manifest)], layout: Layout) -> Vec<File> {
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
@@ -217,8 +248,10 @@ fn layout_files(manifests: &[(&LiveObject, Manifest)], layout: Layout) -> Vec<Fi
                     .map(|(_, m)| m)
                     .collect();
                 if !docs.is_empty() {
+                    // Documents are rendered in parallel, then joined as `emit::documents` does.
+                    let texts = parallel_map(&docs, |m| emit::document(m));
                     let path = PathBuf::from(format!("{}.yaml", kind_file(kind)));
-                    files.insert(path, emit::documents(docs));
+                    files.insert(path, texts.join("---\n"));
                 }
             }
         }

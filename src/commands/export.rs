@@ -118,12 +118,18 @@ pub fn write_tree(out: &Path, files: &[File], keep_others: bool) -> io::Result<(
         }
         let mut handle = fs::File::create(&path)?;
         io::Write::write_all(&mut handle, file.text.as_bytes())?;
-        handle.sync_all()?;
+        if !cfg!(target_os = "linux") {
+            handle.sync_all()?;
+        }
     }
     let exists = out.exists();
     if exists && keep_others {
         carry_over(out, staging.path())?;
     }
+    // Everything must be on disk before the rename makes it visible.
+    #[cfg(target_os = "linux")]
+    sync_file_system(staging.path())?;
+    #[cfg(not(target_os = "linux"))]
     sync_tree(staging.path())?;
     let staging = staging.keep();
     if !exists {
@@ -165,6 +171,21 @@ fn is_manifest(path: &Path) -> bool {
     )
 }
 
+/// One `syncfs` for the whole staging tree: much faster than a `fsync` per file when an export
+/// writes one file per object.
+#[cfg(target_os = "linux")]
+fn sync_file_system(dir: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let handle = fs::File::open(dir)?;
+    // SAFETY: the descriptor is open for the duration of the call.
+    if unsafe { libc::syncfs(handle.as_raw_fd()) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
 fn sync_tree(dir: &Path) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;

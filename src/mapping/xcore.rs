@@ -1258,6 +1258,165 @@ mod tests {
             .collect()
     }
 
+    /// Reverse mapping of the ids the test resolver makes (`xcore:<kind>:Name-with-dashes`).
+    fn namer(_: Kind, id: &str) -> String {
+        match id.splitn(3, ':').nth(2) {
+            Some(name) if !id.contains("f2df943c428b6f7") => name.replace('-', " "),
+            _ => id.to_string(),
+        }
+    }
+
+    #[test]
+    fn from_instance_is_the_reverse_of_to_instance() {
+        let docs = instances(SEED_002);
+        let resolver = |kind: Kind, reference: &str| {
+            if crate::kind::is_literal_id(reference) {
+                reference.to_string()
+            } else {
+                format!(
+                    "xcore:{}:{}",
+                    kind.short_name(),
+                    reference.replace(' ', "-")
+                )
+            }
+        };
+        for (doc, kind) in docs.iter().zip(SEED_002_KINDS) {
+            let manifest = from_instance(kind, doc, &namer).unwrap();
+            assert!(manifest.meta().extra.is_empty(), "{kind}: {doc}");
+            assert_eq!(&to_instance(&manifest, &resolver), doc, "{kind}");
+        }
+    }
+
+    #[test]
+    fn from_instance_keeps_what_no_field_expresses_in_extra() {
+        let rule = json!({"@id": "xcore:eligibility-rule:1", "xdm:name": "r",
+            "xdm:condition": {"xdm:type": "PQL", "xdm:format": "pql/text", "xdm:value": "true", "x:y": 1},
+            "xdm:definedOn": {"profile": {}}});
+        let Manifest::Rule(r) = from_instance(Kind::Rule, &rule, &namer).unwrap() else {
+            panic!("a rule")
+        };
+        let keys: Vec<&String> = r.meta.extra.keys().collect();
+        assert_eq!(keys, ["/xdm:condition/x:y", "xdm:definedOn"]);
+        let offer = json!({"xdm:name": "o", "xdm:status": "draft",
+            "xdm:rank": {"xdm:priority": -1},
+            "xdm:selectionConstraint": {"xdm:startDate": "2026-02-01T00:00:00Z", "xdm:endDate": "2026-01-01T00:00:00Z"},
+            "xdm:representations": [{"xdm:placement": "xcore:offer-placement:P", "xdm:channel": "kiosk",
+                "xdm:components": [{"@type": "html", "dc:format": "html"}]}]});
+        let manifest = from_instance(Kind::Offer, &offer, &namer).unwrap();
+        let keys: Vec<&String> = manifest.meta().extra.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "/xdm:rank/xdm:priority",
+                "/xdm:selectionConstraint/xdm:endDate",
+                "/xdm:selectionConstraint/xdm:startDate",
+                "xdm:representations"
+            ]
+        );
+        let resolver = |_: Kind, r: &str| r.to_string();
+        assert_eq!(to_instance(&manifest, &resolver), offer);
+        let errors = from_instance(
+            Kind::Activity,
+            &json!({"xdm:name": " ", "xdm:status": "complete",
+            "xdm:criteria": []}),
+            &namer,
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "`xdm:name` is \" \", which no manifest field can express",
+                "`xdm:status` is \"complete\", which no manifest field can express",
+                "`xdm:placement` is missing",
+                "`xdm:filter` is missing",
+                "`xdm:fallback` is missing"
+            ]
+        );
+    }
+
+    #[test]
+    fn extra_may_not_set_what_a_field_sets() {
+        let mut sources = SourceSet::new();
+        sources.add(SourceFile::new(
+            "t.yaml",
+            "kind: Offer\nname: o\npriority: 1\nextra:\n  xdm:status: approved\n  /xdm:rank/xdm:priority: 2\n  /xdm:nope/x: 1\n  /xdm:rank/x:ok: 3\n  x:fine: 4\nrepresentations:\n  - placement: xcore:offer-placement:1\n    components:\n      - type: html\n        extra: {\"@type\": x, offerui:previewThumbnail: t.png}\n",
+        ));
+        let messages: Vec<String> = check(&sources)
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "bad-extra")
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "`extra` sets `xdm:status`, which the field `status` already sets",
+                "`extra` sets `/xdm:rank/xdm:priority`, which the field `priority` already sets",
+                "`/xdm:nope/x` is not a pointer `extra` can use in Offer",
+                "`extra` of representations[0].components[0] sets `@type`, which the field `type` already sets"
+            ]
+        );
+    }
+
+    const SEED_002: &str = r#"
+kind: Placement
+name: Kiosk Placement 1
+channel: https://ns.adobe.com/xdm/channels/web
+componentType: imagelink
+contentTypes: [image/png]
+---
+kind: Rule
+name: Eligible for a free flight upgrade
+condition: membership.status = "elite"
+---
+kind: Tag
+name: credit card
+---
+kind: Offer
+name: ABC Bank Credit Card
+status: approved
+startDate: 2019-06-13T00:00:00.000Z
+endDate: 2019-07-13T00:00:00.000Z
+rule: Eligible for a free flight upgrade
+priority: 0
+cap: {global: 1000000, profile: 5}
+tags: [credit card, xcore:tag:f2df943c428b6f7]
+representations:
+  - placement: Kiosk Placement 1
+    components:
+      - {type: html, format: text/html, language: [en]}
+---
+kind: FallbackOffer
+name: Default for Kiosk Placements
+status: approved
+representations:
+  - placement: Kiosk Placement 1
+    components: [{type: html, format: text/html, language: [en]}]
+---
+kind: Filter
+name: All Upgrade offers
+match: allTags
+tags: [credit card]
+---
+kind: Activity
+name: Call center IVR Personalization
+status: live
+startDate: 2019-03-01T05:59:59.999Z
+endDate: 2019-12-27T00:00:00.000Z
+placement: Kiosk Placement 1
+filter: All Upgrade offers
+fallback: Default for Kiosk Placements
+"#;
+    const SEED_002_KINDS: [Kind; 7] = [
+        Kind::Placement,
+        Kind::Rule,
+        Kind::Tag,
+        Kind::Offer,
+        Kind::FallbackOffer,
+        Kind::Filter,
+        Kind::Activity,
+    ];
+
     /// The shapes of seed 002's examples.
     #[test]
     fn labels_use_manifest_names() {
@@ -1309,57 +1468,7 @@ mod tests {
 
     #[test]
     fn seed_002_shapes() {
-        let docs = instances(
-            r#"
-kind: Placement
-name: Kiosk Placement 1
-channel: https://ns.adobe.com/xdm/channels/web
-componentType: imagelink
-contentTypes: [image/png]
----
-kind: Rule
-name: Eligible for a free flight upgrade
-condition: membership.status = "elite"
----
-kind: Tag
-name: credit card
----
-kind: Offer
-name: ABC Bank Credit Card
-status: approved
-startDate: 2019-06-13T00:00:00.000Z
-endDate: 2019-07-13T00:00:00.000Z
-rule: Eligible for a free flight upgrade
-priority: 0
-cap: {global: 1000000, profile: 5}
-tags: [credit card, xcore:tag:f2df943c428b6f7]
-representations:
-  - placement: Kiosk Placement 1
-    components:
-      - {type: html, format: text/html, language: [en]}
----
-kind: FallbackOffer
-name: Default for Kiosk Placements
-status: approved
-representations:
-  - placement: Kiosk Placement 1
-    components: [{type: html, format: text/html, language: [en]}]
----
-kind: Filter
-name: All Upgrade offers
-match: allTags
-tags: [credit card]
----
-kind: Activity
-name: Call center IVR Personalization
-status: live
-startDate: 2019-03-01T05:59:59.999Z
-endDate: 2019-12-27T00:00:00.000Z
-placement: Kiosk Placement 1
-filter: All Upgrade offers
-fallback: Default for Kiosk Placements
-"#,
-        );
+        let docs = instances(SEED_002);
         assert_eq!(
             docs[0],
             json!({"xdm:name": "Kiosk Placement 1", "xdm:channel": "https://ns.adobe.com/xdm/channels/web",
@@ -1394,15 +1503,7 @@ fallback: Default for Kiosk Placements
             docs[6]["xdm:fallback"],
             "xcore:fallback-offer:Default-for-Kiosk-Placements"
         );
-        for (doc, kind) in docs.iter().zip([
-            Kind::Placement,
-            Kind::Rule,
-            Kind::Tag,
-            Kind::Offer,
-            Kind::FallbackOffer,
-            Kind::Filter,
-            Kind::Activity,
-        ]) {
+        for (doc, kind) in docs.iter().zip(SEED_002_KINDS) {
             for key in doc.as_object().unwrap().keys() {
                 assert!(
                     managed_properties(kind).contains(&key.as_str()),

@@ -395,6 +395,30 @@ async fn two_exports_are_byte_identical_and_both_layouts_round_trip() {
 }
 
 #[tokio::test]
+async fn a_generated_ui_catalogue_round_trips_in_both_layouts() {
+    let backend = Embedded::in_memory("prod");
+    let created = crate::common::catalogue::generate(&backend, 700).await;
+    let live = live::read(&backend).await.unwrap();
+    assert_eq!(live.objects.len(), created);
+    for layout in [Layout::PerKind, Layout::PerObject] {
+        let exported = export::export(&live, &Selection::default(), layout).unwrap();
+        assert_eq!(exported.objects, created);
+        let plan = plan_files(&exported.files, &live);
+        assert!(!plan.summary.has_changes());
+        assert_eq!(plan.summary.no_op, created);
+        let text: String = exported.files.iter().map(|f| f.text.as_str()).collect();
+        for expected in [
+            "offerui:previewThumbnail:",
+            "xdm:criteria:",
+            "offerui:segmentModel:",
+            "id: xcore:personalized-offer:",
+        ] {
+            assert!(text.contains(expected), "{expected}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_selection_keeps_references_to_what_it_leaves_out_as_ids() {
     let backend = Embedded::in_memory("prod");
     let plan = plan_for(&root().join("offers.d"), &backend, PlanOptions::default()).await;
