@@ -78,6 +78,26 @@ Credentials are read from the environment only (never from flags or offerctl.yam
 Without --endpoint, the embedded local repository in .offerctl/repository is used.")]
     Apply(ApplyCommand),
 
+    /// Write the repository's objects as manifests: adopt an existing sandbox into git.
+    #[command(after_help = "Examples:
+  offerctl export --out offers.d                        # every object, one file per kind
+  offerctl export --out offers.d --layout per-object    # one file per object
+  offerctl export --out cards --kind Offer --kind Tag --name '(?i)card'
+  offerctl export --out offers.d --force                # replace an earlier export
+
+Then `offerctl plan --dir DIR` against the same repository shows no changes. Properties the
+manifest language does not model are kept verbatim under `extra:`. An object that cannot be
+exported losslessly fails the export (exit 1) and nothing is written. A non-empty DIR is
+refused (exit 6) unless --force.")]
+    Export(ExportCommand),
+
+    /// Rewrite manifests in the canonical form `export` writes, keeping comments.
+    #[command(after_help = "Examples:
+  offerctl fmt                                    # rewrite offers.d/ in place
+  offerctl fmt --check                            # CI and pre-commit: exit 3 if a file would change
+  offerctl fmt --dir catalogue/")]
+    Fmt(FmtArgs),
+
     /// Run a local offer repository (an XCore API emulator) over HTTP.
     #[command(after_help = "Examples:
   offerctl serve                                  # in memory, on 127.0.0.1:8080
@@ -208,6 +228,43 @@ pub struct GenerateArgs {
     /// Directory to write to (must not exist, or be empty).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCommand {
+    /// Directory to write the manifests to (created if missing; must be empty unless --force).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Only export objects of this kind (repeatable; every kind by default).
+    #[arg(long = "kind", value_name = "KIND", value_parser = parse_kind, env = "OFFERCTL_EXPORT_KIND", value_delimiter = ',')]
+    pub kinds: Vec<crate::kind::Kind>,
+
+    /// Only export objects whose name matches this regular expression (anywhere in the name;
+    /// anchor it with ^...$). References to objects left out stay literal ids.
+    #[arg(long, value_name = "REGEX")]
+    pub name: Option<String>,
+
+    /// One file per kind, or one file per object (in a directory per kind).
+    #[arg(long, value_enum, default_value_t = crate::export::Layout::PerKind)]
+    pub layout: crate::export::Layout,
+
+    /// Replace the manifests in a non-empty DIR (other files there are kept).
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub remote: crate::config::RemoteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    /// Change nothing: list the files that are not in canonical form and exit 3 if any.
+    #[arg(long, env = "OFFERCTL_FMT_CHECK")]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,11 @@
 //! are matched by placement, and only the properties offerctl manages are looked at (others,
 //! such as `@id` or `offerui:previewThumbnail`, are never touched). Patches are minimal: a
 //! changed field is one `replace`, a new tag one `add .../-`, never a chain of index rewrites.
+//!
+//! What is managed: the properties the manifest language models (`managed_properties`,
+//! `managed_members`), plus, in each JSON object, the members the desired document itself sets
+//! there (a manifest's `extra`). So an object whose manifest has no `extra` never touches
+//! unmodelled live properties, and one that lists `offerui:previewThumbnail: null` removes it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -45,23 +50,45 @@ const KEEP_CONTAINER: &[&str] = &["xdm:selectionConstraint"];
 
 const ROOT: &str = "/_instance";
 
-/// The normal form of an instance, for comparison: managed properties only, empties dropped,
-/// sets sorted, keyed arrays ordered by key.
+/// The normal form of an instance, for comparison: the modelled properties only, empties
+/// dropped, sets sorted, keyed arrays ordered by key.
 pub fn normalize(kind: Kind, instance: &Value) -> Value {
+    normalize_against(kind, instance, None)
+}
+
+/// The normal form of `instance` restricted to what is managed when `desired` is the goal:
+/// the modelled properties plus those `desired` sets.
+fn normalize_against(kind: Kind, instance: &Value, desired: Option<&Value>) -> Value {
     let mut out = Map::new();
     if let Value::Object(map) = instance {
-        for key in managed_properties(kind) {
-            if let Some(value) = map.get(*key).and_then(|v| normal(&[key], v)) {
-                out.insert((*key).to_string(), value);
+        for key in top_level_keys(kind, desired) {
+            let counterpart = desired.and_then(|d| d.get(key));
+            if let Some(value) = map.get(key).and_then(|v| normal(&[key], v, counterpart)) {
+                out.insert(key.to_string(), value);
             }
         }
     }
+    out.sort_keys();
     Value::Object(out)
+}
+
+/// The top-level properties managed when `desired` is the goal, modelled ones first. `@id` is
+/// the repository's, never managed.
+fn top_level_keys(kind: Kind, desired: Option<&Value>) -> Vec<&str> {
+    let mut keys: Vec<&str> = managed_properties(kind).to_vec();
+    if let Some(Value::Object(map)) = desired {
+        keys.extend(
+            map.keys()
+                .map(String::as_str)
+                .filter(|k| *k != "@id" && !managed_properties(kind).contains(k)),
+        );
+    }
+    keys
 }
 
 /// Whether `live` already is what `desired` asks for.
 pub fn equivalent(kind: Kind, live: &Value, desired: &Value) -> bool {
-    normalize(kind, live) == normalize(kind, desired)
+    normalize_against(kind, live, Some(desired)) == normalize_against(kind, desired, Some(desired))
 }
 
 /// The operations that turn `live` into `desired` (empty when equivalent).
@@ -70,18 +97,106 @@ pub fn diff(kind: Kind, live: &Value, desired: &Value) -> Vec<Op> {
     let live_map = live.as_object().unwrap_or(&empty);
     let desired_map = desired.as_object().unwrap_or(&empty);
     let mut ops = Vec::new();
-    for key in managed_properties(kind) {
-        let path = [*key];
+    for key in top_level_keys(kind, Some(desired)) {
+        let path = [key];
         let pointer = format!("{ROOT}/{}", escape(key));
         members(
             &path,
             &pointer,
-            live_map.get(*key),
-            desired_map.get(*key),
+            live_map.get(key),
+            desired_map.get(key),
             &mut ops,
         );
     }
     ops
+}
+
+/// Pointers (under `/_instance`) of the non-empty live properties that `diff` does not look at
+/// when `desired` is the goal: neither modelled nor set by `desired`. Empty when `desired`
+/// accounts for everything in `live` (`@id`, assigned by the repository, is not counted).
+pub fn unaccounted(kind: Kind, live: &Value, desired: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let Value::Object(map) = live else {
+        return out;
+    };
+    let keys = top_level_keys(kind, Some(desired));
+    for (key, value) in map {
+        let pointer = format!("{ROOT}/{}", escape(key));
+        if key == "@id" {
+            continue;
+        }
+        if keys.contains(&key.as_str()) {
+            hidden(&[key], &pointer, value, desired.get(key), &mut out);
+        } else if normal(&[key], value, None).is_some() {
+            out.push(pointer);
+        }
+    }
+    out
+}
+
+fn hidden(
+    path: &[&str],
+    pointer: &str,
+    live: &Value,
+    desired: Option<&Value>,
+    out: &mut Vec<String>,
+) {
+    let shape = pattern(path);
+    match live {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let child_path: Vec<&str> = path.iter().copied().chain([key.as_str()]).collect();
+                let child_pointer = format!("{pointer}/{}", escape(key));
+                let counterpart = desired.and_then(|d| d.get(key));
+                if is_managed(&shape, key, desired) {
+                    hidden(&child_path, &child_pointer, child, counterpart, out);
+                } else if normal(&child_path, child, None).is_some() {
+                    out.push(child_pointer);
+                }
+            }
+        }
+        Value::Array(items) => {
+            let child_path: Vec<&str> = path.iter().copied().chain(["*"]).collect();
+            for (i, item) in items.iter().enumerate() {
+                let counterpart = counterpart_element(&shape, item, i, desired);
+                hidden(
+                    &child_path,
+                    &format!("{pointer}/{i}"),
+                    item,
+                    counterpart,
+                    out,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether member `key` of the object at `shape` is managed: modelled there, or set by the
+/// desired object (`counterpart`).
+fn is_managed(shape: &str, key: &str, counterpart: Option<&Value>) -> bool {
+    managed_members(shape).is_none_or(|m| m.contains(&key))
+        || counterpart
+            .and_then(Value::as_object)
+            .is_some_and(|d| d.contains_key(key))
+}
+
+/// The element of the desired array (`counterpart`) that live element `item` (at `index`) is
+/// compared with: the one with the same key in keyed arrays, the one at the same index otherwise.
+fn counterpart_element<'d>(
+    shape: &str,
+    item: &Value,
+    index: usize,
+    counterpart: Option<&'d Value>,
+) -> Option<&'d Value> {
+    let items = counterpart?.as_array()?;
+    match KEYED.iter().find(|(p, _)| *p == shape) {
+        Some((_, key)) => {
+            let wanted = item.get(*key).filter(|k| !k.is_null())?;
+            items.iter().find(|d| d.get(*key) == Some(wanted))
+        }
+        None => items.get(index),
+    }
 }
 
 /// Diffs one object member that may be absent on either side.
@@ -92,8 +207,8 @@ fn members(
     desired: Option<&Value>,
     ops: &mut Vec<Op>,
 ) {
-    let live_normal = live.and_then(|v| normal(path, v));
-    let desired_normal = desired.and_then(|v| normal(path, v));
+    let live_normal = live.and_then(|v| normal(path, v, desired));
+    let desired_normal = desired.and_then(|v| normal(path, v, Some(v)));
     match (live_normal, desired_normal) {
         (None, None) => {}
         (None, Some(_)) => ops.push(Op::Add {
@@ -104,14 +219,19 @@ fn members(
             let shape = pattern(path);
             let live_object = live.and_then(Value::as_object);
             if let (true, Some(live)) = (KEEP_CONTAINER.contains(&shape.as_str()), live_object) {
-                let managed = managed_members(&shape).unwrap_or_default();
-                for (key, value) in live.iter().filter(|(k, _)| managed.contains(&k.as_str())) {
+                let managed = |k: &str| {
+                    managed_members(&shape).is_some_and(|m| m.contains(&k))
+                        || desired
+                            .and_then(Value::as_object)
+                            .is_some_and(|d| d.contains_key(k))
+                };
+                for (key, value) in live.iter().filter(|(k, _)| managed(k)) {
                     let child: Vec<&str> = path.iter().copied().chain([key.as_str()]).collect();
                     members(
                         &child,
                         &format!("{pointer}/{}", escape(key)),
                         Some(value),
-                        None,
+                        desired.and_then(|d| d.get(key)),
                         ops,
                     );
                 }
@@ -136,9 +256,8 @@ fn value(path: &[&str], pointer: &str, live: &Value, desired: &Value, ops: &mut 
     let shape = pattern(path);
     match (live, desired) {
         (Value::Object(l), Value::Object(d)) => {
-            let managed = managed_members(&shape);
             let keys = l.keys().chain(d.keys().filter(|k| !l.contains_key(*k)));
-            for key in keys.filter(|k| managed.is_none_or(|m| m.contains(&k.as_str()))) {
+            for key in keys.filter(|k| is_managed(&shape, k, Some(desired))) {
                 let child: Vec<&str> = path.iter().copied().chain([key.as_str()]).collect();
                 members(
                     &child,
@@ -171,7 +290,10 @@ fn value(path: &[&str], pointer: &str, live: &Value, desired: &Value, ops: &mut 
 /// Diffs two array elements. Elements always exist, so an element that is empty on one side
 /// is replaced (an `add` at an index would insert, and a `remove` would shift the rest).
 fn element(path: &[&str], pointer: &str, live: &Value, desired: &Value, ops: &mut Vec<Op>) {
-    match (normal(path, live), normal(path, desired)) {
+    match (
+        normal(path, live, Some(desired)),
+        normal(path, desired, Some(desired)),
+    ) {
         (l, d) if l == d => {}
         (Some(_), Some(_)) => value(path, pointer, live, desired, ops),
         _ => ops.push(Op::Replace {
@@ -289,7 +411,8 @@ fn ordered(
     ops: &mut Vec<Op>,
 ) -> bool {
     let child_path: Vec<&str> = path.iter().copied().chain(["*"]).collect();
-    let same = |l: &Value, d: &Value| normal(&child_path, l) == normal(&child_path, d);
+    let same =
+        |l: &Value, d: &Value| normal(&child_path, l, Some(d)) == normal(&child_path, d, Some(d));
     let prefix = live
         .iter()
         .zip(desired)
@@ -330,20 +453,21 @@ fn ordered(
     true
 }
 
-/// The normal form of one value at `path`; `None` for empty values.
-fn normal(path: &[&str], value: &Value) -> Option<Value> {
+/// The normal form of one value at `path`; `None` for empty values. Members are kept when
+/// managed: modelled, or set by `counterpart` (the desired value at the same place).
+fn normal(path: &[&str], value: &Value, counterpart: Option<&Value>) -> Option<Value> {
     let shape = pattern(path);
     match value {
         Value::Null => None,
         Value::Object(map) => {
-            let managed = managed_members(&shape);
             let mut out = Map::new();
             for (key, child) in map
                 .iter()
-                .filter(|(k, _)| managed.is_none_or(|m| m.contains(&k.as_str())))
+                .filter(|(k, _)| is_managed(&shape, k, counterpart))
             {
                 let child_path: Vec<&str> = path.iter().copied().chain([key.as_str()]).collect();
-                if let Some(child) = normal(&child_path, child) {
+                let child_counterpart = counterpart.and_then(|c| c.get(key));
+                if let Some(child) = normal(&child_path, child, child_counterpart) {
                     out.insert(key.clone(), child);
                 }
             }
@@ -355,7 +479,11 @@ fn normal(path: &[&str], value: &Value) -> Option<Value> {
             let child_path: Vec<&str> = path.iter().copied().chain(["*"]).collect();
             let mut out: Vec<Value> = items
                 .iter()
-                .map(|item| normal(&child_path, item).unwrap_or(Value::Null))
+                .enumerate()
+                .map(|(i, item)| {
+                    let element = counterpart_element(&shape, item, i, counterpart);
+                    normal(&child_path, item, element).unwrap_or(Value::Null)
+                })
                 .collect();
             if SETS.contains(&shape.as_str()) {
                 out.sort_by_cached_key(|v| v.to_string());
@@ -538,6 +666,72 @@ mod tests {
             json!({"xdm:profileConstraintType": "none"})
         );
         assert!(equivalent(Kind::Offer, &patched, &desired));
+    }
+
+    #[test]
+    fn properties_the_desired_document_sets_are_managed_and_null_removes_them() {
+        let mut live = offer();
+        live["xdm:representations"][0]["xdm:components"][0]["offerui:previewThumbnail"] =
+            json!("old.png");
+        live["offerui:segmentModel"] = json!({"a": 1});
+        // Without them in the desired document, nothing is touched.
+        let mut desired = live.clone();
+        desired
+            .as_object_mut()
+            .unwrap()
+            .remove("offerui:previewThumbnail");
+        desired
+            .as_object_mut()
+            .unwrap()
+            .remove("offerui:segmentModel");
+        desired["xdm:representations"][0]["xdm:components"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("offerui:previewThumbnail");
+        assert!(diff(Kind::Offer, &live, &desired).is_empty());
+        assert_eq!(
+            unaccounted(Kind::Offer, &live, &desired),
+            [
+                "/_instance/xdm:representations/0/xdm:components/0/offerui:previewThumbnail",
+                "/_instance/offerui:previewThumbnail",
+                "/_instance/offerui:segmentModel"
+            ]
+        );
+        // Set: compared and patched; null: removed.
+        desired["xdm:representations"][0]["xdm:components"][0]["offerui:previewThumbnail"] =
+            json!("new.png");
+        desired["offerui:segmentModel"] = Value::Null;
+        let ops = diff(Kind::Offer, &live, &desired);
+        assert_eq!(
+            ops,
+            [
+                Op::Replace {
+                    path:
+                        "/_instance/xdm:representations/0/xdm:components/0/offerui:previewThumbnail"
+                            .into(),
+                    value: json!("new.png")
+                },
+                Op::Remove {
+                    path: "/_instance/offerui:segmentModel".into()
+                }
+            ]
+        );
+        let patched = apply(&live, &ops);
+        assert!(equivalent(Kind::Offer, &patched, &desired));
+        assert_eq!(
+            patched["offerui:previewThumbnail"],
+            live["offerui:previewThumbnail"]
+        );
+        // A member of a modelled container set by the desired document.
+        let mut desired = live.clone();
+        desired["xdm:selectionConstraint"]["xdm:profileConstraintType"] = json!("none");
+        assert_eq!(
+            diff(Kind::Offer, &live, &desired),
+            [Op::Add {
+                path: "/_instance/xdm:selectionConstraint/xdm:profileConstraintType".into(),
+                value: json!("none")
+            }]
+        );
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub mod config;
 pub mod diagnostic;
 pub mod diff;
 pub mod exit;
+pub mod export;
+pub mod format;
 pub mod generate;
 pub mod graph;
 pub mod kind;

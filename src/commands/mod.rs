@@ -1,6 +1,8 @@
 //! One module per subcommand. Commands do the I/O (read files, print) around the pure stages.
 
 mod apply;
+mod export;
+mod fmt;
 mod generate;
 mod graph;
 mod plan;
@@ -36,6 +38,8 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Plan(command) => plan::run(&command, output),
         Command::Apply(command) => apply::run(&command, output),
         Command::Generate(args) => generate::run(&args, output),
+        Command::Export(command) => export::run(&command, output),
+        Command::Fmt(args) => fmt::run(&args, output),
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(args),
     }

@@ -23,17 +23,26 @@ pub struct Session {
 }
 
 /// Opens the configured repository, announcing the embedded one on stderr.
-pub fn connect(
-    args: &PlanArgs,
-    parallelism: Option<u64>,
+pub fn open(
+    remote: &config::RemoteArgs,
     output: Output,
-) -> Result<Session, CommandError> {
-    let connection = config::connect(&args.remote)?;
+) -> Result<config::Connection, CommandError> {
+    let connection = config::connect(remote)?;
     if let Some(line) = &connection.announcement
         && !output.quiet
     {
         eprintln!("{line}");
     }
+    Ok(connection)
+}
+
+/// Opens the repository and settles this run's settings.
+pub fn connect(
+    args: &PlanArgs,
+    parallelism: Option<u64>,
+    output: Output,
+) -> Result<Session, CommandError> {
+    let connection = open(&args.remote, output)?;
     let file = &connection.file;
     let prune = args.prune || file.prune == Some(true);
     if !prune && !args.prune_kinds.is_empty() {

@@ -98,9 +98,18 @@ impl<'d> Decoder<'d> {
             Kind::Activity => self.activity(&mut fields, meta),
         };
         fields.finish(self, kind.as_str());
+        let manifest = manifest?;
+        for problem in crate::mapping::xcore::extra_problems(&manifest) {
+            self.report(
+                Diagnostic::error("bad-extra", problem.message)
+                    .with_label(problem.loc, problem.label)
+                    .with_help(problem.help),
+            );
+        }
         Some(Object {
-            manifest: manifest?,
+            manifest,
             loc: self.loc(&root.span),
+            disambiguated: false,
         })
     }
 
@@ -139,13 +148,54 @@ impl<'d> Decoder<'d> {
             .get("ignoreChanges")
             .map(|node| self.ignore_changes(node, kind))
             .unwrap_or_default();
+        let extra = self.extra(fields);
         Some(Meta {
             name: name?,
             id,
             protect,
             depends_on,
             ignore_changes,
+            extra,
         })
+    }
+
+    /// `extra`: repository properties kept verbatim, as JSON. Whether a key clashes with a
+    /// modelled field is checked once the whole manifest is decoded.
+    fn extra(&mut self, fields: &mut Fields<'_>) -> Extra {
+        let mut out = Extra::new();
+        let Some(node) = fields.get("extra") else {
+            return out;
+        };
+        let Value::Map(entries) = &node.value else {
+            self.expected(
+                node,
+                "extra",
+                "a mapping of repository properties to values",
+            );
+            return out;
+        };
+        for entry in entries {
+            let loc = self.loc(&entry.key_span);
+            if entry.key.is_empty() || entry.key == "@id" {
+                self.report(
+                    Diagnostic::error(
+                        "bad-extra",
+                        format!("`extra` cannot set `{}`", entry.key),
+                    )
+                    .with_label(loc, "not a property offerctl can set")
+                    .with_help("`@id` is assigned by the repository; pin the object with `id:` instead"),
+                );
+                continue;
+            }
+            out.insert(
+                entry.key.clone(),
+                Spanned {
+                    value: entry.value.to_json(),
+                    loc,
+                },
+            );
+        }
+        out
     }
 
     fn pinned_id(&mut self, node: &Node, kind: Kind) -> Option<Spanned<String>> {
@@ -538,11 +588,13 @@ impl<'d> Decoder<'d> {
                 self.expected(list, "components", "at least one component");
             }
         }
+        let extra = self.extra(&mut f);
         f.finish(self, "representation");
         Some(Representation {
             placement: placement?,
             channel,
             components,
+            extra,
         })
     }
 
@@ -565,6 +617,7 @@ impl<'d> Decoder<'d> {
         let resolve_url = text(self, "resolveURL");
         let repo_id = text(self, "repoId");
         let repo_name = text(self, "repoName");
+        let extra = self.extra(&mut f);
         f.finish(self, "component");
         Some(Component {
             component_type: component_type?,
@@ -577,6 +630,7 @@ impl<'d> Decoder<'d> {
             resolve_url,
             repo_id,
             repo_name,
+            extra,
         })
     }
 

@@ -4,6 +4,7 @@
 //! the objects and every problem found, each located in the source.
 
 mod decode;
+pub mod emit;
 pub mod model;
 pub mod schema;
 mod validate;
@@ -23,6 +24,8 @@ use crate::yaml;
 pub struct Catalog {
     objects: Vec<Object>,
     by_key: HashMap<(Kind, String), usize>,
+    /// Names shared by several objects of a kind (each pinned by id), with those objects.
+    shared: HashMap<(Kind, String), Vec<usize>>,
 }
 
 /// What a reference points at.
@@ -41,6 +44,14 @@ impl Catalog {
 
     pub fn get(&self, kind: Kind, name: &str) -> Option<usize> {
         self.by_key.get(&(kind, name.to_string())).copied()
+    }
+
+    /// The objects of `kind` that share `name` (each pinned by id); empty when the name is
+    /// unique or unknown. A reference by such a name is ambiguous.
+    pub fn sharing(&self, kind: Kind, name: &str) -> &[usize] {
+        self.shared
+            .get(&(kind, name.to_string()))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Resolves a reference to an object of `expected` kind; `None` if it names nothing.
@@ -65,12 +76,35 @@ impl Catalog {
             .map(Object::name)
     }
 
-    fn insert(&mut self, object: Object) -> Result<(), usize> {
+    /// Adds an object. A second object with the same kind and name is refused (the index of
+    /// the first is returned), unless both are pinned to ids: then both are kept, each known as
+    /// `name [id]` (see [`Object::key`]).
+    fn insert(&mut self, mut object: Object) -> Result<(), usize> {
         let key = (object.kind(), object.name().to_string());
-        if let Some(&existing) = self.by_key.get(&key) {
-            return Err(existing);
+        let index = self.objects.len();
+        if let Some(first) = self.shared.get(&key).and_then(|all| all.first()) {
+            if object.manifest.meta().id.is_none() {
+                return Err(*first);
+            }
+            object.disambiguated = true;
+        } else if let Some(&existing) = self.by_key.get(&key) {
+            let pinned = |o: &Object| o.manifest.meta().id.is_some();
+            if !(pinned(&object) && pinned(&self.objects[existing])) {
+                return Err(existing);
+            }
+            self.by_key.remove(&key);
+            self.objects[existing].disambiguated = true;
+            let existing_key = self.objects[existing].key();
+            self.by_key
+                .insert((existing_key.kind, existing_key.name), existing);
+            self.shared.insert(key.clone(), vec![existing]);
+            object.disambiguated = true;
         }
-        self.by_key.insert(key, self.objects.len());
+        if object.disambiguated {
+            self.shared.entry(key).or_default().push(index);
+        }
+        let own = object.key();
+        self.by_key.insert((own.kind, own.name), index);
         self.objects.push(object);
         Ok(())
     }
@@ -113,13 +147,20 @@ pub fn load(sources: &SourceSet) -> Loaded {
     }
 
     let mut catalog = Catalog::default();
+    let mut shared_names = Vec::new();
     for object in objects {
         let (loc, kind, name) = (
             object.manifest.meta().name.loc,
             object.kind(),
             object.name().to_string(),
         );
-        if let Err(existing) = catalog.insert(object) {
+        let inserted = catalog.insert(object);
+        if let Ok(()) = inserted
+            && catalog.sharing(kind, &name).len() == 2
+        {
+            shared_names.push((kind, name.clone(), loc));
+        }
+        if let Err(existing) = inserted {
             let first = catalog.objects[existing].manifest.meta().name.loc;
             diagnostics.push(
                 Diagnostic::error(
@@ -129,10 +170,31 @@ pub fn load(sources: &SourceSet) -> Loaded {
                 .with_label(loc, "second definition")
                 .with_label(first, "first definition")
                 .with_help(
-                    "names identify objects within a kind; rename one of them or remove the copy",
+                    "names identify objects within a kind; rename one of them or remove the copy \
+                     (objects that really share a name in the repository must each be pinned with `id:`)",
                 ),
             );
         }
+    }
+    for (kind, name, loc) in shared_names {
+        let ids: Vec<String> = catalog
+            .sharing(kind, &name)
+            .iter()
+            .filter_map(|&i| catalog.objects[i].manifest.meta().id.as_ref())
+            .map(|id| id.value.clone())
+            .collect();
+        diagnostics.push(
+            Diagnostic::warning(
+                "shared-name",
+                format!(
+                    "{} {kind} objects are named `{name}` ({}); they are told apart by their pinned ids",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            )
+            .with_label(loc, "this name is not unique")
+            .with_help("references to them must use their ids; renaming them makes the catalogue easier to read"),
+        );
     }
 
     if syntax_errors {

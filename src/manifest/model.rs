@@ -50,6 +50,11 @@ impl<T: JsonSchema> JsonSchema for Spanned<T> {
 /// A reference to another object: its `name`, or a literal repository id (`xcore:...`).
 pub type Reference = Spanned<String>;
 
+/// Repository properties the manifest language does not model, kept verbatim: wire property
+/// name (such as `offerui:previewThumbnail`) → JSON value. Plans manage exactly the properties
+/// listed here (a `null` value removes the property); unlisted ones are never touched.
+pub type Extra = BTreeMap<String, Spanned<serde_json::Value>>;
+
 /// One manifest document. `kind` selects the fields that follow.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(tag = "kind")]
@@ -97,6 +102,14 @@ pub struct Meta {
     /// Fields edited outside git on purpose: plans never change them (creates still set them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore_changes: Vec<Spanned<String>>,
+    /// Repository properties of this object that no field models, kept verbatim and managed
+    /// exactly as written (`offerctl export` fills it): wire name → JSON value, such as
+    /// `offerui:segmentModel` or `xdm:definedOn`; `null` removes the property. A key may also be
+    /// a pointer into a modelled container, such as `/xdm:selectionConstraint/xdm:profileConstraintType`.
+    /// Properties a field of this manifest sets cannot be given here; references inside stay ids.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -176,6 +189,11 @@ pub struct Representation {
     pub channel: Option<Spanned<String>>,
     #[schemars(length(min = 1))]
     pub components: Vec<Component>,
+    /// Repository properties of this representation that no field models, kept verbatim (wire
+    /// name → JSON value; `null` removes the property).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub extra: Extra,
 }
 
 /// One content fragment of a representation.
@@ -220,6 +238,11 @@ pub struct Component {
     /// The asset's name in its content repository (`repo:name`).
     #[serde(default, rename = "repoName", skip_serializing_if = "Option::is_none")]
     pub repo_name: Option<Spanned<String>>,
+    /// Repository properties of this component that no field models, kept verbatim (wire name →
+    /// JSON value), such as the product UI's `offerui:previewThumbnail`; `null` removes one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -347,6 +370,9 @@ pub struct Object {
     pub manifest: Manifest,
     /// The whole document.
     pub loc: Loc,
+    /// Another object of the same kind has the same name, and both are pinned by `id`: the
+    /// object is then known as `name [id]` in plans and graphs (see [`Object::key`]).
+    pub disambiguated: bool,
 }
 
 impl Manifest {
@@ -371,6 +397,18 @@ impl Manifest {
             Manifest::FallbackOffer(o) => &o.meta,
             Manifest::Filter(o) => &o.meta,
             Manifest::Activity(o) => &o.meta,
+        }
+    }
+
+    pub fn meta_mut(&mut self) -> &mut Meta {
+        match self {
+            Manifest::Tag(o) => &mut o.meta,
+            Manifest::Placement(o) => &mut o.meta,
+            Manifest::Rule(o) => &mut o.meta,
+            Manifest::Offer(o) => &mut o.meta,
+            Manifest::FallbackOffer(o) => &mut o.meta,
+            Manifest::Filter(o) => &mut o.meta,
+            Manifest::Activity(o) => &mut o.meta,
         }
     }
 
@@ -444,10 +482,16 @@ impl Object {
         &self.manifest.meta().name
     }
 
+    /// The object's identity: its kind and name, or `name [id]` when the name is shared by
+    /// several objects of its kind (each pinned to its own id).
     pub fn key(&self) -> ObjectKey {
+        let name = match (&self.manifest.meta().id, self.disambiguated) {
+            (Some(id), true) => format!("{} [{}]", self.name(), id.value),
+            _ => self.name().to_string(),
+        };
         ObjectKey {
             kind: self.kind(),
-            name: self.name().to_string(),
+            name,
         }
     }
 }

@@ -71,6 +71,23 @@ fn unresolved(
     reference: &str,
     loc: crate::source::Loc,
 ) -> Diagnostic {
+    let sharing = catalog.sharing(expected, reference);
+    if !sharing.is_empty() {
+        let ids: Vec<String> = sharing
+            .iter()
+            .filter_map(|&i| catalog.objects()[i].manifest.meta().id.as_ref())
+            .map(|id| format!("`{}`", id.value))
+            .collect();
+        return Diagnostic::error(
+            "ambiguous-reference",
+            format!(
+                "`{field}` names `{reference}`, but {} {expected} objects have that name",
+                sharing.len()
+            ),
+        )
+        .with_label(loc, "ambiguous")
+        .with_help(format!("refer to one by its id: {}", ids.join(" or ")));
+    }
     let elsewhere: Vec<Kind> = Kind::ALL
         .into_iter()
         .filter(|kind| catalog.get(*kind, reference).is_some())
@@ -153,6 +170,14 @@ fn check_fallbacks_qualify(catalog: &Catalog, diagnostics: &mut Vec<Diagnostic>)
             continue;
         };
         let fallback = &objects[fallback_index];
+        if fallback
+            .manifest
+            .meta()
+            .extra
+            .contains_key("xdm:representations")
+        {
+            continue; // representations kept verbatim in `extra`: not checked offline
+        }
         let same_placement =
             |reference: &str| match (catalog.resolve(Kind::Placement, reference), placement) {
                 (Some(a), b) if a == b => true,

@@ -255,7 +255,7 @@ pub fn build(
         let change = match matched[index[key]] {
             None => Change {
                 action: Action::Create,
-                after: Some(desired),
+                after: Some(without_nulls(desired)),
                 depends_on,
                 ..change_for(key)
             },
@@ -269,7 +269,7 @@ pub fn build(
                         Action::Update
                     },
                     live: Some(live_ref(live)),
-                    before: Some(managed(kind, &live.instance)),
+                    before: Some(managed(kind, &live.instance, Some(&desired))),
                     after: Some(desired),
                     ops,
                     depends_on,
@@ -351,15 +351,37 @@ fn live_ref(live: &LiveObject) -> LiveRef {
     }
 }
 
-/// The managed properties of a live instance (what a reviewer needs to see).
-fn managed(kind: Kind, instance: &Value) -> Value {
+/// The managed properties of a live instance (what a reviewer needs to see): the modelled ones,
+/// and those the desired document sets (a manifest's `extra`).
+fn managed(kind: Kind, instance: &Value, desired: Option<&Value>) -> Value {
     let mut out = serde_json::Map::new();
-    for key in managed_properties(kind) {
-        if let Some(value) = instance.get(*key) {
-            out.insert((*key).to_string(), value.clone());
+    let extra = desired
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|d| d.keys())
+        .map(String::as_str)
+        .filter(|k| !managed_properties(kind).contains(k));
+    for key in managed_properties(kind).iter().copied().chain(extra) {
+        if let Some(value) = instance.get(key) {
+            out.insert(key.to_string(), value.clone());
         }
     }
     Value::Object(out)
+}
+
+/// A create body: `null` members (an `extra` property set to `null` means "absent") are left
+/// out rather than sent.
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
 }
 
 /// `ignoreChanges`: the live value of each ignored field stands in for the desired one.
@@ -564,7 +586,7 @@ fn plan_deletes(
             Change {
                 action: Action::Delete,
                 live: Some(live_ref(object)),
-                before: Some(managed(object.kind, &object.instance)),
+                before: Some(managed(object.kind, &object.instance, None)),
                 referenced_by,
                 depends_on,
                 ..change_for(&ObjectKey {

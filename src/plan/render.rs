@@ -233,8 +233,15 @@ fn change_lines(change: &Change, plan: &Plan) -> Vec<Line> {
     match change.action {
         Action::Create => {
             let after = change.after.clone().unwrap_or(Value::Null);
-            for key in managed_properties(change.kind) {
-                if let Some(value) = after.get(*key) {
+            // Modelled properties in their usual order, then those from `extra`.
+            let extra = after
+                .as_object()
+                .into_iter()
+                .flat_map(|a| a.keys())
+                .map(String::as_str)
+                .filter(|k| !managed_properties(change.kind).contains(k));
+            for key in managed_properties(change.kind).iter().copied().chain(extra) {
+                if let Some(value) = after.get(key) {
                     leaf_lines(
                         change,
                         &format!("/{key}"),

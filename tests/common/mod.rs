@@ -2,6 +2,8 @@
 //! loopback port and a client that sends the gateway headers; or the real binary.
 #![allow(dead_code)]
 
+pub mod catalogue;
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 

@@ -2,7 +2,10 @@
 
 mod apply;
 mod cli;
+#[path = "../common/mod.rs"]
+mod common;
 mod diff;
+mod export;
 mod fuzz;
 mod graph;
 mod plan;

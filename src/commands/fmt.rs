@@ -1,0 +1,70 @@
+//! `offerctl fmt`: rewrite manifests in canonical form (what `export` writes), keeping comments.
+
+use super::reconcile::write_atomically;
+use super::{Output, load_manifests, plural};
+use crate::cli::FmtArgs;
+use crate::exit::{CommandError, Exit};
+use crate::format;
+use crate::manifest::Manifest;
+
+pub fn run(args: &FmtArgs, output: Output) -> Result<Exit, CommandError> {
+    let manifests = load_manifests(&args.manifests, output)?;
+    let mut changed = Vec::new();
+    for (file, source) in manifests.sources.iter() {
+        let objects: Vec<&Manifest> = manifests
+            .catalog
+            .objects()
+            .iter()
+            .filter(|o| o.loc.file == file)
+            .map(|o| &o.manifest)
+            .collect();
+        if objects.is_empty() {
+            continue; // only comments: nothing to format
+        }
+        let Some(text) = format::format(&source.text, &objects) else {
+            return Err(CommandError::new(
+                Exit::Error,
+                format!(
+                    "cannot format {}: its documents could not be matched",
+                    source.path
+                ),
+            ));
+        };
+        if text != *source.text {
+            changed.push((source.path.clone(), text));
+        }
+    }
+    if args.check {
+        for (path, _) in &changed {
+            println!("{path}");
+        }
+        if changed.is_empty() {
+            return Ok(Exit::Success);
+        }
+        return Err(CommandError::new(
+            Exit::Invalid,
+            format!(
+                "{} not in canonical form; run `offerctl fmt --dir {}`",
+                if changed.len() == 1 {
+                    "1 file is".to_string()
+                } else {
+                    format!("{} files are", changed.len())
+                },
+                args.manifests.dir.display()
+            ),
+        ));
+    }
+    for (path, text) in &changed {
+        write_atomically(std::path::Path::new(path), text)
+            .map_err(|e| CommandError::new(Exit::Error, format!("cannot write {path}: {e}")))?;
+        println!("{path}");
+    }
+    if !output.quiet {
+        eprintln!(
+            "{} rewritten, {} already canonical.",
+            plural(changed.len(), "file"),
+            plural(manifests.sources.len() - changed.len(), "file")
+        );
+    }
+    Ok(Exit::Success)
+}
