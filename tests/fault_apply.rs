@@ -2,6 +2,12 @@
 //! emulator that fails 10% of requests with 503, throttles (429 with Retry-After), and drops
 //! the response of 5% of committed writes. Afterwards the live state equals the manifests, no
 //! name exists twice, and the next plan is empty.
+//!
+//! "One run converges" holds only with high probability: the client gives each request 5
+//! attempts, so a request whose 5 attempts all draw an injected 503 (or a 429) fails. At
+//! these settings that is about 1 run in 40 (measured: see `docs/reliability.md`). Such a run
+//! is accepted only if its every failure is exactly that (an injected 503/429 "after 5
+//! attempts"), and then a second run must converge; anything else fails the test.
 
 mod fault_common;
 
@@ -22,10 +28,8 @@ struct Tally {
 }
 
 /// Applies a generated catalogue of `objects` against a faulty emulator seeded with `seed`,
-/// then checks the result; returns what happened. `strict`: the first run must converge;
-/// otherwise (for the long variant's statistics) a run that does not is followed by another,
-/// and the checks apply after that.
-async fn faulty_apply(objects: usize, seed: u64, strict: bool) -> Tally {
+/// then checks the result; returns what happened.
+async fn faulty_apply(objects: usize, seed: u64) -> Tally {
     let server = start_emulator(ServeArgs {
         fail_rate: 0.1,
         // This apply sends about 600 requests at some 300 per second (16 in flight, 10 ms of
@@ -62,22 +66,31 @@ async fn faulty_apply(objects: usize, seed: u64, strict: bool) -> Tally {
         converged_in_one_run: applied.code == 0,
         ..Tally::default()
     };
-    if !strict && applied.code != 0 {
+    if applied.code != 0 {
         println!(
             "seed {seed}: the first run did not converge: {}",
             applied.all()
         );
+        let lines = journal(&work.path("journal.jsonl"));
+        let failed: Vec<_> = lines.iter().filter(|l| l["status"] == "failed").collect();
+        assert!(
+            !failed.is_empty(),
+            "exit {} without a failure: {}",
+            applied.code,
+            applied.all()
+        );
+        for line in failed {
+            let status = line["httpStatus"].as_u64();
+            let message = line["error"].as_str().unwrap_or_default();
+            assert!(
+                matches!(status, Some(503 | 429)) && message.contains("(after 5 attempts)"),
+                "the only acceptable failure is a retry budget used up on injected faults: {line}"
+            );
+        }
         let again = work
             .run(&["apply", "--auto-approve", "--parallelism", "16"])
             .await;
         assert_eq!(again.code, 0, "a second run converges: {}", again.all());
-    } else {
-        assert_eq!(
-            applied.code,
-            0,
-            "one run converges (seed {seed}; stats {stats}): {}",
-            applied.all()
-        );
     }
     assert!(
         stat(&stats, "byStatus", "500") == 0,
@@ -114,7 +127,7 @@ async fn faulty_apply(objects: usize, seed: u64, strict: bool) -> Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_of_500_objects_converges_through_503s_429s_and_dropped_responses() {
-    let tally = faulty_apply(500, 5, true).await;
+    let tally = faulty_apply(500, 5).await;
     println!("{tally:?}");
     assert!(tally.status_503 > 0, "503s were injected: {tally:?}");
     assert!(tally.status_429 > 0, "429s were answered: {tally:?}");
@@ -133,7 +146,7 @@ async fn many_faulty_applies_of_500_objects_all_converge() {
     let mut total = Tally::default();
     let mut converged = 0;
     for seed in 100..100 + runs {
-        let tally = faulty_apply(500, seed, false).await;
+        let tally = faulty_apply(500, seed).await;
         println!("seed {seed}: {tally:?}");
         total.objects += tally.objects;
         total.requests += tally.requests;

@@ -29,11 +29,9 @@ struct Fuzz {
     runtime: tokio::runtime::Runtime,
     server: RunningServer,
     http: reqwest::Client,
-    /// Instance ids, `@id`s and delete-job locations that exist, so that paths and bodies
-    /// can point at real objects.
-    ids: Vec<String>,
-    uris: Vec<String>,
-    jobs: Vec<String>,
+    /// Objects that exist, so that paths and bodies can point at real ones; made again when a
+    /// case may have deleted them.
+    known: Mutex<Known>,
     statuses: Mutex<BTreeMap<u16, u64>>,
 }
 
@@ -45,10 +43,10 @@ fn fuzz() -> &'static Fuzz {
             .enable_all()
             .build()
             .expect("runtime");
-        let (server, ids, uris, jobs) = runtime.block_on(async {
+        let (server, known) = runtime.block_on(async {
             let server = start_emulator(ServeArgs::ephemeral()).await;
-            let (ids, uris, jobs) = seed(&server.url()).await;
-            (server, ids, uris, jobs)
+            let known = seed(&server.url(), 0).await;
+            (server, known)
         });
         Fuzz {
             runtime,
@@ -60,16 +58,22 @@ fn fuzz() -> &'static Fuzz {
                 .pool_max_idle_per_host(0)
                 .build()
                 .expect("client"),
-            ids,
-            uris,
-            jobs,
+            known: Mutex::new(known),
             statuses: Mutex::default(),
         }
     })
 }
 
+/// Instance ids, `@id`s and delete-job ids.
+#[derive(Clone, Default)]
+struct Known {
+    ids: Vec<String>,
+    uris: Vec<String>,
+    jobs: Vec<String>,
+}
+
 /// A few real objects: a tag, a placement, an offer using both, and a pending delete job.
-async fn seed(origin: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+async fn seed(origin: &str, n: usize) -> Known {
     let http = reqwest::Client::new();
     let container = offerctl::repository::container_id("prod");
     let base = format!("{origin}/data/core/xcore/{container}");
@@ -93,13 +97,16 @@ async fn seed(origin: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
                 .json()
                 .await
                 .expect("receipt");
-            (
-                receipt["instanceId"].as_str().expect("id").to_string(),
-                receipt["@id"].as_str().expect("@id").to_string(),
-            )
+            let field = |name: &str| {
+                receipt[name]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("seeding: no {name} in {receipt}"))
+                    .to_string()
+            };
+            (field("instanceId"), field("@id"))
         }
     };
-    let tag = create(Kind::Tag, json!({"xdm:name": "fuzz tag"})).await;
+    let tag = create(Kind::Tag, json!({"xdm:name": format!("fuzz tag {n}")})).await;
     let placement = create(
         Kind::Placement,
         json!({
@@ -138,11 +145,11 @@ async fn seed(origin: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
         .unwrap_or_default()
         .to_string();
     let job_id = location.rsplit('/').next().unwrap_or_default().to_string();
-    (
-        vec![tag.0, placement.0, offer.0],
-        vec![tag.1, placement.1, offer.1],
-        vec![job_id],
-    )
+    Known {
+        ids: vec![tag.0, placement.0, offer.0],
+        uris: vec![tag.1, placement.1, offer.1],
+        jobs: vec![job_id],
+    }
 }
 
 /// A random request, as parts.
@@ -204,8 +211,8 @@ fn path() -> impl Strategy<Value = Path> {
         1 => Just(Path::Search),
         1 => Just(Path::Token),
         1 => prop_oneof![
+            // Not `/_emulator/reset`: it would empty the store under the other cases' feet.
             Just("/_emulator/stats"),
-            Just("/_emulator/reset"),
             Just("/_emulator/nothing")
         ]
         .prop_map(Path::Emulator),
@@ -297,7 +304,16 @@ fn headers() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
         1 => bytes(20).prop_map(|v| ("content-encoding".to_string(), v)),
         1 => ("x-[a-z]{1,8}", bytes(40)),
     ];
-    prop::collection::vec(header, 0..5)
+    (
+        prop::option::weighted(0.8, content_type()),
+        prop::collection::vec(header, 0..4),
+    )
+        .prop_map(|(content_type, mut headers)| {
+            if let Some(value) = content_type {
+                headers.insert(0, ("content-type".to_string(), value.into_bytes()));
+            }
+            headers
+        })
 }
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -389,15 +405,30 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// The methods a path answers to, to send more often than the others (which get 405).
+fn methods_of(path: &Path) -> Vec<&'static str> {
+    match path {
+        Path::Instances => vec!["GET", "POST"],
+        Path::Instance(_) => vec!["GET", "PUT", "PATCH", "DELETE"],
+        Path::Token => vec!["POST"],
+        Path::Emulator(_) => vec!["GET", "DELETE"],
+        _ => vec!["GET"],
+    }
+}
+
 fn request() -> impl Strategy<Value = Fuzzed> {
-    (
-        method(),
-        path(),
-        query(),
-        headers(),
-        prop::bool::weighted(0.85),
-        body(),
-    )
+    path()
+        .prop_flat_map(|path| {
+            let usual = prop::sample::select(methods_of(&path)).prop_map(str::to_string);
+            (
+                prop_oneof![4 => usual, 1 => method()],
+                Just(path),
+                query(),
+                headers(),
+                prop::bool::weighted(0.85),
+                body(),
+            )
+        })
         .prop_map(|(method, path, query, headers, auth, body)| Fuzzed {
             method,
             path,
@@ -409,23 +440,23 @@ fn request() -> impl Strategy<Value = Fuzzed> {
 }
 
 /// Replaces the `@@uriN` placeholders with the `@id`s of real objects.
-fn with_real_ids(f: &Fuzz, text: &str) -> String {
+fn with_real_ids(known: &Known, text: &str) -> String {
     let mut text = text.to_string();
-    for (i, uri) in f.uris.iter().enumerate() {
+    for (i, uri) in known.uris.iter().enumerate() {
         text = text.replace(&format!("@@uri{i}"), uri);
     }
     text
 }
 
-fn url_of(f: &Fuzz, request: &Fuzzed) -> String {
+fn url_of(f: &Fuzz, known: &Known, request: &Fuzzed) -> String {
     let container = offerctl::repository::container_id("prod");
     let base = format!("{}/data/core/xcore", f.server.url());
     let pick = |list: &[String], i: usize| list.get(i).cloned().unwrap_or_else(|| "0".repeat(16));
     let mut url = match &request.path {
         Path::Home => format!("{base}/"),
         Path::Instances => format!("{base}/{container}/instances"),
-        Path::Instance(i) => format!("{base}/{container}/instances/{}", pick(&f.ids, *i)),
-        Path::Job(i) => format!("{base}/{container}/deletes/{}", pick(&f.jobs, *i)),
+        Path::Instance(i) => format!("{base}/{container}/instances/{}", pick(&known.ids, *i)),
+        Path::Job(i) => format!("{base}/{container}/deletes/{}", pick(&known.jobs, *i)),
         Path::Search => format!("{base}/{container}/queries/core/search"),
         Path::Token => format!("{}/ims/token/v3", f.server.url()),
         Path::Emulator(path) => format!("{}{path}", f.server.url()),
@@ -439,7 +470,7 @@ fn url_of(f: &Fuzz, request: &Fuzzed) -> String {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         url.push('?');
-        url.push_str(&with_real_ids(f, &query.join("&")));
+        url.push_str(&with_real_ids(known, &query.join("&")));
     }
     url
 }
@@ -451,7 +482,8 @@ fn check(request: &Fuzzed) -> Result<(), TestCaseError> {
     let Ok(method) = Method::from_bytes(request.method.as_bytes()) else {
         return Ok(());
     };
-    let mut builder = f.http.request(method.clone(), url_of(f, request));
+    let known = f.known.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut builder = f.http.request(method.clone(), url_of(f, &known, request));
     if request.auth {
         builder = builder
             .bearer_auth(TOKEN)
@@ -468,7 +500,7 @@ fn check(request: &Fuzzed) -> Result<(), TestCaseError> {
     }
     if method != Method::GET && method != Method::HEAD || !request.body.is_empty() {
         let body = match std::str::from_utf8(&request.body) {
-            Ok(text) => with_real_ids(f, text).into_bytes(),
+            Ok(text) => with_real_ids(&known, text).into_bytes(),
             Err(_) => request.body.clone(),
         };
         builder = builder.body(body);
@@ -497,6 +529,14 @@ fn check(request: &Fuzzed) -> Result<(), TestCaseError> {
         status.as_u16() < 500,
         "{method} {url} answered {status}: {body}"
     );
+    let deleted = method == Method::DELETE && url.contains("/instances/");
+    if status.is_success() && deleted {
+        // The seeded objects may be gone: make new ones (uniquely named: tag names are).
+        static SEEDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        let n = SEEDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let fresh = f.runtime.block_on(seed(&f.server.url(), n));
+        *f.known.lock().unwrap_or_else(|e| e.into_inner()) = fresh;
+    }
     assert_alive(f)
 }
 

@@ -20,6 +20,9 @@ struct Tally {
     /// Kills that landed while at least one request was in flight (a `start` line without its
     /// `finish`).
     kills_mid_request: usize,
+    /// Objects whose create committed but whose acknowledgement the kill cut off (live, with
+    /// no `succeeded` line): the next plan had to find them rather than create them again.
+    committed_unacknowledged: usize,
     duplicates: usize,
     lost: usize,
 }
@@ -150,6 +153,7 @@ async fn killed_applies(objects: usize, seed: u64, kills: usize) -> Tally {
     let addresses: std::collections::HashSet<&str> =
         acked.iter().filter_map(|l| l["address"].as_str()).collect();
     assert_eq!(addresses.len(), acked.len(), "an object was created twice");
+    tally.committed_unacknowledged = live.count() - addresses.len();
     work.assert_plan_empty().await;
     tally
 }
@@ -182,15 +186,17 @@ async fn many_killed_applies_of_500_objects_resume_cleanly() {
         total.objects += tally.objects;
         total.kills += tally.kills;
         total.kills_mid_request += tally.kills_mid_request;
+        total.committed_unacknowledged += tally.committed_unacknowledged;
         total.duplicates += tally.duplicates;
         total.lost += tally.lost;
     }
     println!(
-        "RELIABILITY fault_kill_apply: scenarios={} objects={} sigkills={} sigkills_with_requests_in_flight={} duplicates={} lost={}",
+        "RELIABILITY fault_kill_apply: scenarios={} objects={} sigkills={} sigkills_with_requests_in_flight={} creates_committed_but_unacknowledged={} duplicates={} lost={}",
         total.runs,
         total.objects,
         total.kills,
         total.kills_mid_request,
+        total.committed_unacknowledged,
         total.duplicates,
         total.lost
     );

@@ -21,10 +21,11 @@ struct Tally {
 /// Every acknowledged write of the journal is in the store: the instance exists with the
 /// receipt's `@id` and at least the receipt's etag. Returns how many were checked.
 async fn assert_acknowledged_writes_present(api: &Api, journal_path: &std::path::Path) -> usize {
-    let live = api.live().await;
-    let by_id = live.by_instance_id();
+    // The journal first: a write acknowledged after the listing would look lost otherwise.
     let lines = journal(journal_path);
     let acked = acknowledged(&lines);
+    let live = api.live().await;
+    let by_id = live.by_instance_id();
     for line in &acked {
         let instance_id = line["instanceId"].as_str().expect("a receipt");
         let Some(envelope) = by_id.get(instance_id) else {
