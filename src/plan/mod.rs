@@ -242,6 +242,8 @@ pub fn build(
         .unwrap_or_else(|_| objects.iter().map(Object::key).collect());
     let mut changes: Vec<Change> = Vec::with_capacity(objects.len());
     let mut acting: HashSet<String> = HashSet::new();
+    // References of up-to-date objects, which keep no documents (see plan_deletes).
+    let mut managed_refs: Vec<(String, Vec<String>)> = Vec::new();
     for key in &order {
         let object = &objects[index[key]];
         let kind = object.kind();
@@ -262,18 +264,25 @@ pub fn build(
             Some(live) => {
                 keep_ignored(object, &live.instance, &mut desired);
                 let ops = diff::diff(kind, &live.instance, &desired);
-                Change {
-                    action: if ops.is_empty() {
-                        Action::NoOp
-                    } else {
-                        Action::Update
-                    },
-                    live: Some(live_ref(live)),
-                    before: Some(managed(kind, &live.instance, Some(&desired))),
-                    after: Some(desired),
-                    ops,
-                    depends_on,
-                    ..change_for(key)
+                if ops.is_empty() {
+                    // Up to date: no documents to show or send, only what it keeps referring to.
+                    if options.prune {
+                        managed_refs.push((key.to_string(), xcore::references(&desired)));
+                    }
+                    Change {
+                        live: Some(live_ref(live)),
+                        ..change_for(key)
+                    }
+                } else {
+                    Change {
+                        action: Action::Update,
+                        live: Some(live_ref(live)),
+                        before: Some(managed(kind, &live.instance, Some(&desired))),
+                        after: Some(desired),
+                        ops,
+                        depends_on,
+                        ..change_for(key)
+                    }
                 }
             }
         };
@@ -305,7 +314,7 @@ pub fn build(
             id: o.id.clone(),
         })
         .collect();
-    let deletes = plan_deletes(&pruned, &kept, &changes, &names);
+    let deletes = plan_deletes(&pruned, &kept, &changes, managed_refs, &names);
     changes.extend(deletes);
 
     let count = |action| changes.iter().filter(|c| c.action == action).count();
@@ -546,12 +555,13 @@ fn plan_deletes(
     pruned: &[&LiveObject],
     kept: &[&LiveObject],
     changes: &[Change],
+    up_to_date_refs: Vec<(String, Vec<String>)>,
     names: &BTreeMap<String, String>,
 ) -> Vec<Change> {
     let unclaimed = pruned;
     let deleted: HashSet<&str> = unclaimed.iter().map(|o| o.id.as_str()).collect();
     // What each remaining object will refer to once the creates and updates are done.
-    let mut remaining_refs: Vec<(String, Vec<String>)> = Vec::new();
+    let mut remaining_refs = up_to_date_refs;
     for change in changes {
         if let Some(after) = &change.after {
             remaining_refs.push((change.address.clone(), xcore::references(after)));
