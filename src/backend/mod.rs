@@ -2,6 +2,7 @@
 //! repository and later other APIs plug in without touching manifests, diff, plan or apply.
 
 pub mod embedded;
+pub mod http;
 pub mod xcore;
 
 use std::fmt;

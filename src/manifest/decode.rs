@@ -326,16 +326,7 @@ impl<'d> Decoder<'d> {
         let status = self.status(f, &OFFER_STATUSES);
         let (start_date, end_date) = self.date_range(f);
         let rule = f.get("rule").and_then(|n| self.non_empty_text(n, "rule"));
-        let priority = f.get("priority").and_then(|n| self.integer(n, "priority"));
-        if let Some(p) = priority.as_ref().filter(|p| p.value < 0) {
-            self.report(
-                Diagnostic::error(
-                    "out-of-range",
-                    format!("priority must be 0 or more, not {}", p.value),
-                )
-                .with_label(p.loc, "negative priority"),
-            );
-        }
+        let priority = self.priority(f);
         let cap = f.get("cap").and_then(|n| self.cap(n));
         let tags = self.references(f, "tags");
         let characteristics = self.characteristics(f);
@@ -436,22 +427,136 @@ impl<'d> Decoder<'d> {
     fn activity(&mut self, f: &mut Fields<'_>, meta: Option<Meta>) -> Option<Manifest> {
         let status = self.status(f, &ACTIVITY_STATUSES);
         let (start_date, end_date) = self.date_range(f);
-        let mut reference = |this: &mut Self, field: &'static str| {
+        let reference = |this: &mut Self, f: &mut Fields<'_>, field: &'static str| {
             f.required(this, field, "Activity")
                 .and_then(|n| this.non_empty_text(n, field))
         };
-        let placement = reference(self, "placement");
-        let filter = reference(self, "filter");
-        let fallback = reference(self, "fallback");
+        let (placement, filter, criteria) = match f.get("criteria") {
+            Some(node) => {
+                let criteria = self.criteria(node);
+                for shorthand in ["placement", "filter"] {
+                    if let Some(span) = f.take_key_span(shorthand) {
+                        self.report(
+                            Diagnostic::error(
+                                "not-allowed",
+                                format!("an activity with `criteria` cannot also have `{shorthand}`"),
+                            )
+                            .with_label(self.loc(&span), "written beside `criteria`")
+                            .with_help(
+                                "`placement` + `filter` is the shorthand for one criterion: move them into a criterion, or drop `criteria`",
+                            ),
+                        );
+                    }
+                }
+                (None, None, criteria)
+            }
+            None => {
+                let placement = reference(self, f, "placement");
+                let filter = reference(self, f, "filter");
+                let criteria = match (&placement, &filter) {
+                    (Some(placement), Some(filter)) => Some(vec![Criterion {
+                        placements: vec![placement.clone()],
+                        filter: filter.clone(),
+                        rule: None,
+                        priority: None,
+                    }]),
+                    _ => None,
+                };
+                (placement, filter, criteria)
+            }
+        };
+        let fallback = reference(self, f, "fallback");
         Some(Manifest::Activity(Activity {
             meta: meta?,
             status,
             start_date,
             end_date,
-            placement: placement?,
-            filter: filter?,
+            placement,
+            filter,
+            criteria: criteria?,
             fallback: fallback?,
         }))
+    }
+
+    /// `priority`, an integer 0 or more.
+    fn priority(&mut self, f: &mut Fields<'_>) -> Option<Spanned<i64>> {
+        let priority = f.get("priority").and_then(|n| self.integer(n, "priority"));
+        if let Some(p) = priority.as_ref().filter(|p| p.value < 0) {
+            self.report(
+                Diagnostic::error(
+                    "out-of-range",
+                    format!("priority must be 0 or more, not {}", p.value),
+                )
+                .with_label(p.loc, "negative priority"),
+            );
+        }
+        priority
+    }
+
+    /// The `criteria` list of an activity: at least one, each complete. `None` when any
+    /// criterion is broken (the problems are reported).
+    fn criteria(&mut self, node: &Node) -> Option<Vec<Criterion>> {
+        let items = self.list(node, "criteria");
+        if items.is_empty() {
+            if matches!(&node.value, Value::Seq(_)) {
+                self.expected(node, "criteria", "at least one criterion");
+            }
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut complete = true;
+        for item in items {
+            match self.criterion(item) {
+                Some(criterion) => out.push(criterion),
+                None => complete = false,
+            }
+        }
+        complete.then_some(out)
+    }
+
+    fn criterion(&mut self, node: &Node) -> Option<Criterion> {
+        let mut f = self.mapping(node, "criterion")?;
+        let placements_node = f.required(self, "placements", "criterion");
+        let mut placements = Vec::new();
+        if let Some(list) = placements_node {
+            for item in self.list(list, "placements") {
+                let Some(placement) = self.non_empty_text(item, "placements") else {
+                    continue;
+                };
+                if let Some(earlier) = placements
+                    .iter()
+                    .find(|p: &&Reference| p.value == placement.value)
+                {
+                    self.report(
+                        Diagnostic::error(
+                            "duplicate-placement",
+                            format!("placement `{}` is listed twice", placement.value),
+                        )
+                        .with_label(placement.loc, "second time")
+                        .with_label(earlier.loc, "first time"),
+                    );
+                }
+                placements.push(placement);
+            }
+            if matches!(&list.value, Value::Seq(items) if items.is_empty()) {
+                self.expected(list, "placements", "at least one placement");
+            }
+        }
+        let filter = f
+            .required(self, "filter", "criterion")
+            .and_then(|n| self.non_empty_text(n, "filter"));
+        let rule = f.get("rule").and_then(|n| self.non_empty_text(n, "rule"));
+        let priority = self.priority(&mut f);
+        f.finish(self, "criterion");
+        if placements.is_empty() {
+            return None;
+        }
+        Some(Criterion {
+            placements,
+            filter: filter?,
+            rule,
+            priority,
+        })
     }
 
     fn status<T: Copy + Default>(

@@ -149,8 +149,17 @@ pub fn manifest_entries(manifest: &Manifest) -> Vec<(String, Node)> {
             e.push("status", Node::str(activity_status(a.status)));
             e.opt("startDate", &a.start_date);
             e.opt("endDate", &a.end_date);
-            e.push("placement", Node::str(a.placement.value.clone()));
-            e.push("filter", Node::str(a.filter.value.clone()));
+            match a.criteria.as_slice() {
+                // The shorthand says all one simple criterion says: the canonical spelling.
+                [only] if only.is_shorthand() => {
+                    e.push("placement", Node::str(only.placements[0].value.clone()));
+                    e.push("filter", Node::str(only.filter.value.clone()));
+                }
+                criteria => {
+                    let items = criteria.iter().map(criterion).collect();
+                    e.push("criteria", Node::Seq(items));
+                }
+            }
             e.push("fallback", Node::str(a.fallback.value.clone()));
         }
     }
@@ -228,6 +237,17 @@ impl Entries {
             .collect();
         self.push("representations", Node::Seq(items));
     }
+}
+
+fn criterion(c: &Criterion) -> Node {
+    let mut e = Entries::default();
+    e.list("placements", &c.placements);
+    e.push("filter", Node::str(c.filter.value.clone()));
+    e.opt("rule", &c.rule);
+    if let Some(priority) = &c.priority {
+        e.push("priority", Node::Raw(priority.value.to_string()));
+    }
+    Node::Map(e.0)
 }
 
 fn component(c: &Component) -> Node {

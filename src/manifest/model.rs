@@ -333,12 +333,44 @@ pub struct Activity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("format" = "date-time"))]
     pub end_date: Option<Spanned<String>>,
-    /// The placement decided for (by name, or `xcore:` id).
-    pub placement: Reference,
-    /// The offer filter that narrows the inventory.
-    pub filter: Reference,
-    /// The fallback offer; it must have a representation for `placement`.
+    /// Shorthand for one criterion: the placement decided for (by name, or repository id).
+    /// Write either `placement` + `filter`, or `criteria`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Reference>,
+    /// Shorthand for one criterion: the offer filter that narrows the inventory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Reference>,
+    /// The decision's criteria, each selecting offers for its placements. The shorthand
+    /// `placement` + `filter` is decoded into one criterion here, so every stage reads this list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub criteria: Vec<Criterion>,
+    /// The fallback offer; it must have a representation for every placement.
     pub fallback: Reference,
+}
+
+/// One criterion of an activity: which offers may fill which placements, and how they rank.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    /// The placements this criterion decides for (at least one).
+    #[schemars(length(min = 1))]
+    pub placements: Vec<Reference>,
+    /// The offer filter (collection) the offers come from.
+    pub filter: Reference,
+    /// An eligibility rule the profile must satisfy for this criterion to apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Reference>,
+    /// Ranking priority of this criterion (0 or more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub priority: Option<Spanned<i64>>,
+}
+
+impl Criterion {
+    /// Whether the shorthand `placement` + `filter` says all this criterion says.
+    pub fn is_shorthand(&self) -> bool {
+        self.placements.len() == 1 && self.rule.is_none() && self.priority.is_none()
+    }
 }
 
 /// Identity of a manifest object: its kind and name.
@@ -436,8 +468,21 @@ impl Manifest {
                 push_sites(&mut sites, "tags", Kind::Tag, f.tags.iter());
             }
             Manifest::Activity(a) => {
-                push_sites(&mut sites, "placement", Kind::Placement, [&a.placement]);
-                push_sites(&mut sites, "filter", Kind::Filter, [&a.filter]);
+                for criterion in &a.criteria {
+                    let (placements, filter, rule) = if a.placement.is_some() {
+                        ("placement", "filter", "rule")
+                    } else {
+                        ("criteria.placements", "criteria.filter", "criteria.rule")
+                    };
+                    push_sites(
+                        &mut sites,
+                        placements,
+                        Kind::Placement,
+                        &criterion.placements,
+                    );
+                    push_sites(&mut sites, filter, Kind::Filter, [&criterion.filter]);
+                    push_sites(&mut sites, rule, Kind::Rule, criterion.rule.iter());
+                }
                 push_sites(&mut sites, "fallback", Kind::FallbackOffer, [&a.fallback]);
             }
         }

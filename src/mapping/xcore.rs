@@ -10,9 +10,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::manifest::{
-    Activity, ActivityStatus, CHANNELS, COMPONENT_TYPES, Cap, Component, Extra, FallbackOffer,
-    Filter, FilterMatch, Manifest, Meta, Offer, OfferStatus, Placement, Representation, Rule,
-    Spanned, Tag,
+    Activity, ActivityStatus, CHANNELS, COMPONENT_TYPES, Cap, Component, Criterion, Extra,
+    FallbackOffer, Filter, FilterMatch, Manifest, Meta, Offer, OfferStatus, Placement,
+    Representation, Rule, Spanned, Tag,
 };
 use crate::source::{FileId, Loc};
 
@@ -140,14 +140,7 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
             out.insert("xdm:status".into(), json!(activity_status(a.status)));
             insert_text(&mut out, "xdm:startDate", &a.start_date);
             insert_text(&mut out, "xdm:endDate", &a.end_date);
-            out.insert(
-                "xdm:placement".into(),
-                json!(resolver.resolve(Kind::Placement, &a.placement)),
-            );
-            out.insert(
-                "xdm:filter".into(),
-                json!(resolver.resolve(Kind::Filter, &a.filter)),
-            );
+            insert_criteria(&mut out, &a.criteria, resolver);
             out.insert(
                 "xdm:fallback".into(),
                 json!(resolver.resolve(Kind::FallbackOffer, &a.fallback)),
@@ -175,6 +168,55 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
         }
     }
     Value::Object(out)
+}
+
+/// One simple criterion is written in the flat v0.1 form of seed 002 (`xdm:placement`,
+/// `xdm:filter`), which every XCore version accepts; anything richer in the v0.5 `xdm:criteria`
+/// form. Both APIs' readers turn the one into the other, so the choice never shows as a diff.
+fn insert_criteria(out: &mut Map<String, Value>, criteria: &[Criterion], resolver: &dyn Resolver) {
+    if let [only] = criteria
+        && only.is_shorthand()
+    {
+        out.insert(
+            "xdm:placement".into(),
+            json!(resolver.resolve(Kind::Placement, &only.placements[0])),
+        );
+        out.insert(
+            "xdm:filter".into(),
+            json!(resolver.resolve(Kind::Filter, &only.filter)),
+        );
+        return;
+    }
+    let list = criteria
+        .iter()
+        .map(|c| {
+            let mut criterion = Map::new();
+            let placements: Vec<String> = c
+                .placements
+                .iter()
+                .map(|p| resolver.resolve(Kind::Placement, p))
+                .collect();
+            criterion.insert("xdm:placements".into(), json!(placements));
+            criterion.insert(
+                "xdm:optionSelection".into(),
+                json!({"xdm:filter": resolver.resolve(Kind::Filter, &c.filter)}),
+            );
+            if let Some(rule) = &c.rule {
+                criterion.insert(
+                    "xdm:profileConstraint".into(),
+                    json!({
+                        "xdm:profileConstraintType": "eligibilityRule",
+                        "xdm:eligibilityRule": resolver.resolve(Kind::Rule, rule),
+                    }),
+                );
+            }
+            if let Some(priority) = &c.priority {
+                criterion.insert("xdm:rank".into(), json!({"xdm:priority": priority.value}));
+            }
+            Value::Object(criterion)
+        })
+        .collect();
+    out.insert("xdm:criteria".into(), Value::Array(list));
 }
 
 fn merge_extra(out: &mut Map<String, Value>, extra: &Extra) {
@@ -578,13 +620,31 @@ pub fn from_instance(
             });
             let (start_date, end_date) = r.top_level_dates();
             let namer = r.namer;
-            let mut reference_to = |key: &str, kind: Kind| {
+            let reference_to = |r: &mut Reverse, key: &str, kind: Kind| {
                 r.required(key, |v| reference(namer, kind, v))
                     .unwrap_or_else(|| synthetic(String::new()))
             };
-            let placement = reference_to("xdm:placement", Kind::Placement);
-            let filter = reference_to("xdm:filter", Kind::Filter);
-            let fallback = reference_to("xdm:fallback", Kind::FallbackOffer);
+            // A document with both forms (the UI writes both) is read by its flat form; the
+            // criteria then stay verbatim in `extra`.
+            let criteria_form =
+                r.rest.contains_key("xdm:criteria") && !r.rest.contains_key("xdm:placement");
+            let (placement, filter, criteria) = if criteria_form {
+                let criteria = r
+                    .required("xdm:criteria", |v| criteria_of(namer, v))
+                    .unwrap_or_default();
+                (None, None, criteria)
+            } else {
+                let placement = reference_to(&mut r, "xdm:placement", Kind::Placement);
+                let filter = reference_to(&mut r, "xdm:filter", Kind::Filter);
+                let criteria = vec![Criterion {
+                    placements: vec![placement.clone()],
+                    filter: filter.clone(),
+                    rule: None,
+                    priority: None,
+                }];
+                (Some(placement), Some(filter), criteria)
+            };
+            let fallback = reference_to(&mut r, "xdm:fallback", Kind::FallbackOffer);
             Manifest::Activity(Activity {
                 meta: meta(),
                 status: status.unwrap_or_default(),
@@ -592,6 +652,7 @@ pub fn from_instance(
                 end_date,
                 placement,
                 filter,
+                criteria,
                 fallback,
             })
         }
@@ -608,6 +669,58 @@ pub fn from_instance(
     meta.name = synthetic(name.unwrap_or_default());
     meta.extra = r.extra;
     Ok(manifest)
+}
+
+/// The criteria of a v0.5 activity, when every member is one the manifest language models.
+fn criteria_of(namer: &dyn Namer, value: &Value) -> Option<Vec<Criterion>> {
+    let list = value.as_array().filter(|list| !list.is_empty())?;
+    list.iter()
+        .map(|item| {
+            let members = item.as_object()?;
+            let mut placements = None;
+            let mut filter = None;
+            let mut rule = None;
+            let mut priority = None;
+            for (key, value) in members {
+                match key.as_str() {
+                    "xdm:placements" => {
+                        let ids = value.as_array().filter(|ids| !ids.is_empty())?;
+                        let refs = ids.iter().map(|id| reference(namer, Kind::Placement, id));
+                        placements = Some(refs.collect::<Option<Vec<_>>>()?);
+                    }
+                    "xdm:optionSelection" => {
+                        let selection = value.as_object().filter(|m| m.len() == 1)?;
+                        filter = Some(reference(
+                            namer,
+                            Kind::Filter,
+                            selection.get("xdm:filter")?,
+                        )?);
+                    }
+                    "xdm:profileConstraint" => {
+                        let constraint = value.as_object().filter(|m| m.len() == 2)?;
+                        let kind = constraint.get("xdm:profileConstraintType")?.as_str()?;
+                        if kind != "eligibilityRule" {
+                            return None;
+                        }
+                        let id = constraint.get("xdm:eligibilityRule")?;
+                        rule = Some(reference(namer, Kind::Rule, id)?);
+                    }
+                    "xdm:rank" => {
+                        let rank = value.as_object().filter(|m| m.len() == 1)?;
+                        let p = rank.get("xdm:priority")?.as_i64().filter(|p| *p >= 0)?;
+                        priority = Some(synthetic(p));
+                    }
+                    _ => return None,
+                }
+            }
+            Some(Criterion {
+                placements: placements?,
+                filter: filter?,
+                rule,
+                priority,
+            })
+        })
+        .collect()
 }
 
 /// A value made by offerctl rather than read from a file: it has no location.
@@ -1043,6 +1156,7 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
             "xdm:endDate",
             "xdm:placement",
             "xdm:filter",
+            "xdm:criteria",
             "xdm:fallback",
         ],
     }
@@ -1105,6 +1219,7 @@ const FIELD_POINTERS: &[(Kind, &str, &str)] = &[
     (Kind::Activity, "endDate", "/xdm:endDate"),
     (Kind::Activity, "placement", "/xdm:placement"),
     (Kind::Activity, "filter", "/xdm:filter"),
+    (Kind::Activity, "criteria", "/xdm:criteria"),
     (Kind::Activity, "fallback", "/xdm:fallback"),
 ];
 
@@ -1146,7 +1261,7 @@ pub fn field_label(kind: Kind, pointer: &str) -> String {
         }
         let name = match token.strip_prefix("xdm:").unwrap_or(&token) {
             // Containers with no manifest counterpart: their members are top-level fields.
-            "selectionConstraint" | "rank" => continue,
+            "selectionConstraint" | "rank" | "optionSelection" | "profileConstraint" => continue,
             "eligibilityRule" => "rule",
             "cappingConstraint" => "cap",
             "globalCap" => "global",
@@ -1182,6 +1297,23 @@ pub fn references(instance: &Value) -> Vec<String> {
         push(instance.get(key));
     }
     push(instance.pointer("/xdm:selectionConstraint/xdm:eligibilityRule"));
+    for criterion in instance
+        .get("xdm:criteria")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for placement in criterion
+            .get("xdm:placements")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            push(Some(placement));
+        }
+        push(criterion.pointer("/xdm:optionSelection/xdm:filter"));
+        push(criterion.pointer("/xdm:profileConstraint/xdm:eligibilityRule"));
+    }
     for key in ["xdm:tags", "ids", "xdm:ids"] {
         for item in instance
             .get(key)
@@ -1221,7 +1353,17 @@ pub fn managed_members(pattern: &str) -> Option<&'static [&'static str]> {
             "repo:name",
         ]),
         "xdm:selectionConstraint" => Some(&["xdm:startDate", "xdm:endDate", "xdm:eligibilityRule"]),
-        "xdm:rank" => Some(&["xdm:priority"]),
+        "xdm:rank" | "xdm:criteria/*/xdm:rank" => Some(&["xdm:priority"]),
+        "xdm:criteria/*" => Some(&[
+            "xdm:placements",
+            "xdm:optionSelection",
+            "xdm:profileConstraint",
+            "xdm:rank",
+        ]),
+        "xdm:criteria/*/xdm:optionSelection" => Some(&["xdm:filter"]),
+        "xdm:criteria/*/xdm:profileConstraint" => {
+            Some(&["xdm:profileConstraintType", "xdm:eligibilityRule"])
+        }
         "xdm:cappingConstraint" => Some(&["xdm:globalCap", "xdm:profileCap"]),
         "xdm:condition" => Some(&["xdm:type", "xdm:format", "xdm:value"]),
         _ => None,
@@ -1287,6 +1429,79 @@ mod tests {
         }
     }
 
+    const CRITERIA: &str = "\
+kind: Activity
+name: Two criteria
+status: live
+criteria:
+  - placements: [xcore:offer-placement:web, xcore:offer-placement:mail]
+    filter: xcore:offer-filter:all
+    rule: xcore:eligibility-rule:gold
+    priority: 2
+  - placements: [xcore:offer-placement:web]
+    filter: xcore:offer-filter:rest
+fallback: xcore:fallback-offer:fb
+---
+kind: Activity
+name: One simple criterion
+criteria:
+  - placements: [xcore:offer-placement:web]
+    filter: xcore:offer-filter:all
+fallback: xcore:fallback-offer:fb
+";
+
+    #[test]
+    fn criteria_map_to_the_v05_form_and_one_simple_criterion_to_the_flat_form() {
+        let docs = instances(CRITERIA);
+        assert_eq!(
+            docs[0],
+            json!({"xdm:name": "Two criteria", "xdm:status": "live",
+                "xdm:criteria": [
+                    {"xdm:placements": ["xcore:offer-placement:web", "xcore:offer-placement:mail"],
+                     "xdm:optionSelection": {"xdm:filter": "xcore:offer-filter:all"},
+                     "xdm:profileConstraint": {"xdm:profileConstraintType": "eligibilityRule",
+                                               "xdm:eligibilityRule": "xcore:eligibility-rule:gold"},
+                     "xdm:rank": {"xdm:priority": 2}},
+                    {"xdm:placements": ["xcore:offer-placement:web"],
+                     "xdm:optionSelection": {"xdm:filter": "xcore:offer-filter:rest"}}],
+                "xdm:fallback": "xcore:fallback-offer:fb"})
+        );
+        assert_eq!(
+            docs[1],
+            json!({"xdm:name": "One simple criterion", "xdm:status": "draft",
+                "xdm:placement": "xcore:offer-placement:web", "xdm:filter": "xcore:offer-filter:all",
+                "xdm:fallback": "xcore:fallback-offer:fb"})
+        );
+        let keep = |_: Kind, id: &str| id.to_string();
+        let resolver = |_: Kind, r: &str| r.to_string();
+        for doc in &docs {
+            let manifest = from_instance(Kind::Activity, doc, &keep).unwrap();
+            assert!(manifest.meta().extra.is_empty(), "{doc}");
+            assert_eq!(&to_instance(&manifest, &resolver), doc);
+        }
+        let refs = references(&docs[0]);
+        for id in [
+            "xcore:offer-placement:mail",
+            "xcore:offer-filter:rest",
+            "xcore:eligibility-rule:gold",
+        ] {
+            assert!(refs.iter().any(|r| r == id), "{id} in {refs:?}");
+        }
+        assert_eq!(
+            field_label(
+                Kind::Activity,
+                "/_instance/xdm:criteria/0/xdm:profileConstraint/xdm:eligibilityRule"
+            ),
+            "criteria[0].rule"
+        );
+        // Members no field expresses make the criteria inexpressible, not silently dropped.
+        let mut ranked = docs[0].clone();
+        ranked["xdm:criteria"][1]["xdm:rank"] =
+            json!({"xdm:order": {"xdm:orderEvaluationType": "static"}});
+        let errors = from_instance(Kind::Activity, &ranked, &keep).unwrap_err();
+        assert!(errors[0].starts_with("`xdm:criteria` is"), "{errors:?}");
+    }
+
     #[test]
     fn from_instance_keeps_what_no_field_expresses_in_extra() {
         let rule = json!({"@id": "xcore:eligibility-rule:1", "xdm:name": "r",
@@ -1327,8 +1542,7 @@ mod tests {
             [
                 "`xdm:name` is \" \", which no manifest field can express",
                 "`xdm:status` is \"complete\", which no manifest field can express",
-                "`xdm:placement` is missing",
-                "`xdm:filter` is missing",
+                "`xdm:criteria` is [], which no manifest field can express",
                 "`xdm:fallback` is missing"
             ]
         );

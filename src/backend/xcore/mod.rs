@@ -47,28 +47,29 @@
 //! the token request body, never logged (requests are traced at debug level with method, path
 //! without query, status, attempt and request id), and redacted from error messages.
 
-mod auth;
-mod retry;
-
 use std::collections::HashSet;
 use std::fmt;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, IF_MATCH, RETRY_AFTER};
+use reqwest::header::RETRY_AFTER;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tracing::Instrument;
 
-pub use auth::{Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL};
-pub use retry::{RetryPolicy, parse_retry_after};
+#[cfg(test)]
+use super::http::server_detail;
+pub(crate) use super::http::strip_query;
+pub use super::http::{
+    Auth, ClientCredentials, ConfigError, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, RetryPolicy,
+    check_url, parse_retry_after,
+};
 
+use super::http::{BackendErrorExt, Call, Connection, Failure, Reply, Safety, Transport};
 use super::{Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target};
 use crate::diff::{self, Op};
 use crate::kind::Kind;
 use crate::secret::Secret;
-use auth::TokenSource;
-use retry::{is_transient, was_refused};
 
 /// The API's path below the gateway.
 pub const API_PATH: &str = "/data/core/xcore";
@@ -86,12 +87,6 @@ const MAX_PAGES: usize = 100_000;
 /// Empty pages that still link to a next one: a few are legal (filters skip items), a long run
 /// is a cursor that does not advance.
 const MAX_EMPTY_PAGES: usize = 100;
-
-/// A configuration the client refuses (bad endpoint, bad container id...). Never contains a
-/// secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
 
 /// Everything [`XcoreClient::new`] needs. Build with [`XcoreConfig::new`], then adjust.
 #[derive(Debug, Clone)]
@@ -119,6 +114,20 @@ pub struct XcoreConfig {
 }
 
 impl XcoreConfig {
+    /// The settings every API client shares.
+    pub fn connection(&self) -> Connection {
+        Connection {
+            endpoint: self.endpoint.clone(),
+            sandbox: self.sandbox.clone(),
+            org: self.org.clone(),
+            api_key: self.api_key.clone(),
+            auth: self.auth.clone(),
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            retry: self.retry.clone(),
+        }
+    }
+
     /// Production defaults: 5 s connect and 30 s request timeouts, 5 attempts, pages of 500,
     /// up to 60 delete polls one second apart.
     pub fn new(
@@ -144,205 +153,20 @@ impl XcoreConfig {
     }
 }
 
-/// Checks that a URL may carry credentials: `https`, or `http` to a loopback host only.
-pub fn check_url(text: &str, what: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(text.trim())
-        .map_err(|e| ConfigError(format!("the {what} {text:?} is not a valid URL: {e}")))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(ConfigError(format!(
-            "the {what} must not contain credentials (user:password@); use the environment variables instead"
-        )));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(ConfigError(format!(
-            "the {what} {} must not have a query or fragment",
-            strip_query(&url)
-        )));
-    }
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(ConfigError(format!(
-            "refusing the plain http:// {what} {}: credentials would cross the network unencrypted; use https:// (http:// is allowed only for loopback hosts such as 127.0.0.1 or localhost)",
-            strip_query(&url)
-        ))),
-        other => Err(ConfigError(format!(
-            "the {what} {} has the unsupported scheme {other}:; use https://",
-            strip_query(&url)
-        ))),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => {
-            let name = host.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
-    }
-}
-
-/// A URL for messages and logs: no query (it could carry anything), no credentials.
-pub(crate) fn strip_query(url: &Url) -> String {
-    format!(
-        "{}://{}{}{}",
-        url.scheme(),
-        url.host_str().unwrap_or_default(),
-        url.port().map(|p| format!(":{p}")).unwrap_or_default(),
-        url.path()
-    )
-}
-
-/// A reqwest error with its causes ("connection closed before message completed"), no URL.
-pub(crate) fn error_chain(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
-        "timed out".to_string()
-    } else if error.is_connect() {
-        "cannot connect".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    let mut source = std::error::Error::source(error);
-    let mut seen = HashSet::new();
-    while let Some(cause) = source {
-        let line = cause.to_string();
-        if seen.insert(line.clone()) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        source = cause.source();
-    }
-    text
-}
-
-/// The human part of an error body: problem `detail` (with violations), gateway `message`, or
-/// OAuth `error_description`. `None` for bodies that are not JSON objects.
-pub(crate) fn server_detail(body: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let object = value.as_object()?;
-    let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_string);
-    let mut detail = text("detail")
-        .or_else(|| text("message"))
-        .or_else(|| text("error_description"))
-        .or_else(|| text("title"))
-        .or_else(|| text("error"))?;
-    let violations: Vec<String> = object
-        .get("violations")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|v| {
-                    let property = v.get("property").and_then(Value::as_str)?;
-                    let message = v
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("invalid");
-                    Some(format!("{property}: {message}"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if !violations.is_empty() {
-        let listed = violations.join("; ");
-        if !detail.contains(&listed) {
-            detail = format!("{detail} ({listed})");
-        }
-    } else if let Some(property) = text("property")
-        && !detail.contains(&property)
-    {
-        detail = format!("{detail} (property {property})");
-    }
-    const MAX: usize = 1000;
-    if detail.len() > MAX {
-        let cut = (0..=MAX)
-            .rev()
-            .find(|i| detail.is_char_boundary(*i))
-            .unwrap_or(0);
-        detail.truncate(cut);
-        detail.push('…');
-    }
-    Some(detail)
-}
-
-/// Whether a request may be sent again after an unknown outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Safety {
-    /// GET, and writes guarded by `If-Match`.
-    Resendable,
-    /// POST: only when the server provably did not process it.
-    Once,
-}
-
-/// One logical request.
-struct Call<'a> {
-    /// What the request is for ("listing Tag"), to begin error messages.
-    what: &'a str,
-    method: Method,
-    url: Url,
-    accept: &'a str,
-    content_type: Option<String>,
-    if_match: Option<String>,
-    body: Option<Vec<u8>>,
-    safety: Safety,
-}
-
-/// A final answer.
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    request_id: String,
-    attempts: u32,
-    /// A write of which an earlier attempt was sent and its outcome is unknown.
-    uncertain: bool,
-}
-
-const UNKNOWN_OUTCOME: &str = "; an earlier attempt got no answer, so whether it was applied is unknown: a new plan will show the current state";
-
-enum Failure {
-    /// Give up with this error.
-    Error(BackendError),
-    /// A `Safety::Once` request was sent and no usable answer came: it may have been processed.
-    /// `retryable` when the cause was transient (network, timeout, 502, 504).
-    Unknown {
-        error: BackendError,
-        retryable: bool,
-    },
-}
-
 /// The XCore API client.
 pub struct XcoreClient {
-    http: reqwest::Client,
-    /// `{endpoint}/data/core/xcore/`.
-    api: Url,
-    sandbox: String,
-    org: String,
-    api_key: Secret,
-    tokens: TokenSource,
+    t: Transport,
     container: OnceCell<String>,
-    retry: RetryPolicy,
     page_size: usize,
     delete_polls: u32,
     delete_poll_interval: Duration,
-    /// Credential values, for redaction of messages.
-    secrets: Vec<Secret>,
 }
 
 impl fmt::Debug for XcoreClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("XcoreClient")
-            .field("api", &self.api.as_str())
-            .field("sandbox", &self.sandbox)
-            .field("org", &self.org)
-            .field("api_key", &self.api_key)
-            .field("auth", &self.tokens.auth())
+            .field("transport", &self.t)
             .field("container", &self.container.get())
-            .field("retry", &self.retry)
             .field("page_size", &self.page_size)
             .finish_non_exhaustive()
     }
@@ -351,53 +175,7 @@ impl fmt::Debug for XcoreClient {
 impl XcoreClient {
     /// Checks the configuration and builds the HTTP client. No network I/O.
     pub fn new(config: XcoreConfig) -> Result<XcoreClient, ConfigError> {
-        let mut api = check_url(&config.endpoint, "endpoint")?;
-        let path = api.path().trim_end_matches('/').to_string();
-        let path = if path.ends_with(API_PATH) {
-            format!("{path}/")
-        } else {
-            format!("{path}{API_PATH}/")
-        };
-        api.set_path(&path);
-        tracing::info!(target: "offerctl::xcore", "authenticating with {}", config.auth.describe());
-        if let Auth::ClientCredentials(c) = &config.auth {
-            check_url(c.token_url.as_str(), "token URL")?;
-            if c.client_id.is_empty() || c.client_secret.is_empty() {
-                return Err(ConfigError(
-                    "OAuth client credentials need both a client id and a client secret".into(),
-                ));
-            }
-        }
-        if let Auth::Token(token) = &config.auth
-            && token.is_empty()
-        {
-            return Err(ConfigError("the access token is empty".into()));
-        }
-        let api_key = match (&config.api_key, &config.auth) {
-            (Some(key), _) if !key.is_empty() => key.clone(),
-            (_, Auth::ClientCredentials(c)) => c.client_id.clone(),
-            _ => {
-                return Err(ConfigError(
-                    "an API key is required with an access token: set --api-key or OFFERCTL_API_KEY (the client id of your Adobe Developer Console project)".into(),
-                ));
-            }
-        };
-        let header_safe = |s: &str| HeaderValue::from_str(s).is_ok() && !s.trim().is_empty();
-        if !header_safe(&config.org) {
-            return Err(ConfigError(
-                "the organization (--org, OFFERCTL_ORG) must be a non-empty IMS org id such as ABC123@AdobeOrg".into(),
-            ));
-        }
-        if !header_safe(&config.sandbox) {
-            return Err(ConfigError(
-                "the sandbox name (--sandbox, OFFERCTL_SANDBOX) must not be empty".into(),
-            ));
-        }
-        if !header_safe(api_key.expose()) {
-            return Err(ConfigError(
-                "the API key contains characters that cannot be sent in a header".into(),
-            ));
-        }
+        let t = Transport::new(&config.connection(), API_PATH)?;
         if let Some(container) = &config.container {
             let valid = !container.is_empty()
                 && container
@@ -414,40 +192,22 @@ impl XcoreClient {
                 "the page size must be between 1 and {MAX_PAGE_SIZE}"
             )));
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("offerctl/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConfigError(format!("cannot set up the HTTP client: {e}")))?;
-        let mut secrets = config.auth.secrets();
-        secrets.push(api_key.clone());
         let container = match config.container {
             Some(id) => OnceCell::new_with(Some(id)),
             None => OnceCell::new(),
         };
-        let mut retry = config.retry;
-        retry.max_attempts = retry.max_attempts.max(1);
         Ok(XcoreClient {
-            http,
-            api,
-            sandbox: config.sandbox,
-            org: config.org,
-            api_key,
-            tokens: TokenSource::new(config.auth),
+            t,
             container,
-            retry,
             page_size: config.page_size,
             delete_polls: config.delete_polls.max(1),
             delete_poll_interval: config.delete_poll_interval,
-            secrets,
         })
     }
 
     /// The API base URL (`…/data/core/xcore/`).
     pub fn api_url(&self) -> &Url {
-        &self.api
+        &self.t.api
     }
 
     /// The container id: configured, or discovered (once) from the home document.
@@ -458,294 +218,21 @@ impl XcoreClient {
             .map(String::as_str)
     }
 
-    /// Replaces every credential value in `text` with `***`.
-    fn redact(&self, text: String) -> String {
-        let mut text = text;
-        let current = self.tokens.current();
-        for secret in self.secrets.iter().chain(current.iter()) {
-            let value = secret.expose();
-            if value.len() >= 4 && text.contains(value) {
-                text = text.replace(value, "***");
-            }
-        }
-        text
-    }
-
-    fn error(&self, kind: ErrorKind, message: String) -> BackendError {
-        BackendError::new(kind, self.redact(message))
-    }
-
-    /// `error` with `what` in front of its message.
-    fn prefixed(&self, what: &str, error: BackendError) -> BackendError {
-        BackendError {
-            message: self.redact(format!("{what}: {}", error.message)),
-            ..error
-        }
-    }
-
-    // ---- transport -------------------------------------------------------------------------
-
-    async fn send_once(
-        &self,
-        call: &Call<'_>,
-        token: &Secret,
-        request_id: &str,
-    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error> {
-        let mut api_key = HeaderValue::from_str(self.api_key.expose())
-            .unwrap_or_else(|_| HeaderValue::from_static(""));
-        api_key.set_sensitive(true);
-        let mut request = self
-            .http
-            .request(call.method.clone(), call.url.clone())
-            .bearer_auth(token.expose())
-            .header("x-api-key", api_key)
-            .header("x-gw-ims-org-id", &self.org)
-            .header("x-sandbox-name", &self.sandbox)
-            .header("x-request-id", request_id)
-            .header(ACCEPT, call.accept);
-        if let Some(content_type) = &call.content_type {
-            request = request.header(CONTENT_TYPE, content_type);
-        }
-        if let Some(etag) = &call.if_match {
-            request = request.header(IF_MATCH, etag);
-        }
-        if let Some(body) = &call.body {
-            request = request.body(body.clone());
-        }
-        let response = request.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?;
-        Ok((status, headers, body.to_vec()))
-    }
-
-    /// Sends `call` until it gets a final answer, following the retry rules of the module
-    /// documentation.
-    async fn execute(&self, call: &Call<'_>) -> Result<Reply, Failure> {
-        let mut token = self
-            .tokens
-            .token(&self.http, &self.retry)
-            .await
-            .map_err(|e| Failure::Error(self.prefixed(call.what, e)))?;
-        let mut attempt = 0;
-        let mut refreshed = false;
-        let mut uncertain = false;
-        let path = call.url.path().to_string();
-        loop {
-            attempt += 1;
-            let request_id = uuid::Uuid::new_v4().to_string();
-            let started = Instant::now();
-            let result = self.send_once(call, &token, &request_id).await;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            match result {
-                Ok((status, headers, body)) => {
-                    tracing::debug!(
-                        target: "offerctl::xcore",
-                        method = %call.method,
-                        path = %path,
-                        status = status.as_u16(),
-                        attempt,
-                        request_id = %request_id,
-                        elapsed_ms,
-                        "response"
-                    );
-                    if status == StatusCode::UNAUTHORIZED && !refreshed {
-                        refreshed = true;
-                        let fresh = self
-                            .tokens
-                            .refresh(&token, &self.http, &self.retry)
-                            .await
-                            .map_err(|e| Failure::Error(self.prefixed(call.what, e)))?;
-                        if let Some(fresh) = fresh {
-                            token = fresh;
-                            // A 401 was not processed: this retry does not use up an attempt.
-                            attempt -= 1;
-                            continue;
-                        }
-                    }
-                    let refused = was_refused(status);
-                    if is_transient(status)
-                        && attempt < self.retry.max_attempts
-                        && (refused || call.safety == Safety::Resendable)
-                    {
-                        uncertain |= !refused;
-                        let retry_after = headers
-                            .get(RETRY_AFTER)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                        let delay = self.retry.delay(attempt, retry_after);
-                        tracing::debug!(
-                            target: "offerctl::xcore",
-                            method = %call.method,
-                            path = %path,
-                            status = status.as_u16(),
-                            attempt,
-                            delay_ms = delay.as_millis() as u64,
-                            "retrying"
-                        );
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    if call.safety == Safety::Once && status.is_server_error() && !refused {
-                        let detail = server_detail(&body)
-                            .map(|d| format!(": {d}"))
-                            .unwrap_or_default();
-                        return Err(Failure::Unknown {
-                            error: self
-                                .error(
-                                    ErrorKind::Unavailable,
-                                    format!("{}: HTTP {status}{detail}", call.what),
-                                )
-                                .with_status(status.as_u16())
-                                .with_request_id(request_id),
-                            retryable: is_transient(status),
-                        });
-                    }
-                    return Ok(Reply {
-                        status,
-                        headers,
-                        body,
-                        request_id,
-                        attempts: attempt,
-                        uncertain: uncertain && call.method != Method::GET,
-                    });
-                }
-                Err(error) => {
-                    let chain = error_chain(&error);
-                    tracing::debug!(
-                        target: "offerctl::xcore",
-                        method = %call.method,
-                        path = %path,
-                        attempt,
-                        request_id = %request_id,
-                        elapsed_ms,
-                        error = %chain,
-                        "no response"
-                    );
-                    // A connection that could not be opened carried nothing.
-                    let sent = !error.is_connect();
-                    if sent && call.safety == Safety::Once {
-                        return Err(Failure::Unknown {
-                            error: self
-                                .error(ErrorKind::Unavailable, format!("{}: {chain}", call.what))
-                                .with_request_id(request_id),
-                            retryable: true,
-                        });
-                    }
-                    uncertain |= sent;
-                    if attempt < self.retry.max_attempts {
-                        tokio::time::sleep(self.retry.backoff(attempt)).await;
-                        continue;
-                    }
-                    let host = self.api.host_str().unwrap_or_default().to_string();
-                    let unknown = if uncertain && call.method != Method::GET {
-                        UNKNOWN_OUTCOME
-                    } else {
-                        ""
-                    };
-                    return Err(Failure::Error(
-                        self.error(
-                            ErrorKind::Unavailable,
-                            format!(
-                                "{}: {host}: {chain} (after {attempt} attempts){unknown}",
-                                call.what
-                            ),
-                        )
-                        .with_request_id(request_id),
-                    ));
-                }
-            }
-        }
-    }
-
-    /// `execute` for requests that are always resendable: unknown outcomes cannot surface.
-    async fn execute_resendable(&self, call: &Call<'_>) -> Result<Reply, BackendError> {
-        match self.execute(call).await {
-            Ok(reply) => Ok(reply),
-            Err(Failure::Error(error)) | Err(Failure::Unknown { error, .. }) => Err(error),
-        }
-    }
-
-    /// The error for an answer that is not the expected one.
-    fn answer_error(&self, what: &str, reply: &Reply, conflict: ErrorKind) -> BackendError {
-        let status = reply.status;
-        let kind = match status.as_u16() {
-            401 | 403 => ErrorKind::Auth,
-            404 | 410 => ErrorKind::NotFound,
-            409 | 412 => conflict,
-            400 | 413 | 415 | 422 => ErrorKind::Rejected,
-            429 => ErrorKind::Unavailable,
-            500..=599 => ErrorKind::Unavailable,
-            _ => ErrorKind::Other,
-        };
-        let detail = server_detail(&reply.body)
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
-        let mut after = if reply.attempts > 1 {
-            format!(" (after {} attempts)", reply.attempts)
-        } else {
-            String::new()
-        };
-        if reply.uncertain && kind == ErrorKind::Unavailable {
-            after.push_str(UNKNOWN_OUTCOME);
-        }
-        let hint = match (kind, status.as_u16()) {
-            (ErrorKind::Auth, 401) => {
-                " (check OFFERCTL_ACCESS_TOKEN, or OFFERCTL_CLIENT_ID and OFFERCTL_CLIENT_SECRET)"
-            }
-            (ErrorKind::Auth, _) => {
-                " (check the API key, the organization, and the credential's product profile for this sandbox)"
-            }
-            (ErrorKind::Conflict, _) => " (the object changed since it was read; run plan again)",
-            _ => "",
-        };
-        self.error(kind, format!("{what}: HTTP {status}{detail}{after}{hint}"))
-            .with_status(status.as_u16())
-            .with_request_id(reply.request_id.clone())
-    }
-
     // ---- URLs ------------------------------------------------------------------------------
 
     fn container_url(&self, container: &str, segments: &[&str]) -> Url {
-        let mut url = self.api.clone();
+        let mut url = self.t.api.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().push(container).extend(segments);
         }
         url
     }
 
-    /// Resolves a link the server gave (`_links.next.href`, relative to the API path), refusing
-    /// any that would send our credentials to another origin.
-    fn resolve_link(&self, href: &str) -> Result<Url, String> {
-        let api_path = self.api.path().trim_end_matches('/');
-        let url = if href.starts_with("http://") || href.starts_with("https://") {
-            Url::parse(href).map_err(|e| e.to_string())?
-        } else if href.starts_with("//") || href.starts_with(&format!("{api_path}/")) {
-            self.api.join(href).map_err(|e| e.to_string())?
-        } else if let Some(rest) = href.strip_prefix('/') {
-            self.api.join(rest).map_err(|e| e.to_string())?
-        } else {
-            self.api.join(href).map_err(|e| e.to_string())?
-        };
-        self.same_origin(url)
-    }
-
-    fn same_origin(&self, url: Url) -> Result<Url, String> {
-        if url.origin() == self.api.origin() {
-            Ok(url)
-        } else {
-            Err(format!(
-                "it points to another server ({}), refused",
-                strip_query(&url)
-            ))
-        }
-    }
-
     // ---- container -------------------------------------------------------------------------
 
     async fn discover_container(&self) -> Result<String, BackendError> {
-        let what = format!("finding the container of sandbox {}", self.sandbox);
-        let mut url = self.api.clone();
+        let what = format!("finding the container of sandbox {}", self.t.sandbox);
+        let mut url = self.t.api.clone();
         url.query_pairs_mut()
             .append_pair("product", "dma_offers")
             .append_pair("product", "acp");
@@ -759,12 +246,12 @@ impl XcoreClient {
             body: None,
             safety: Safety::Resendable,
         };
-        let reply = self.execute_resendable(&call).await?;
+        let reply = self.t.execute_resendable(&call).await?;
         if reply.status != StatusCode::OK {
-            return Err(self.answer_error(&what, &reply, ErrorKind::Other));
+            return Err(self.t.answer_error(&what, &reply, ErrorKind::Other));
         }
         let home: Value = serde_json::from_slice(&reply.body).map_err(|_| {
-            self.error(
+            self.t.error(
                 ErrorKind::Other,
                 format!("{what}: the home document is not JSON"),
             )
@@ -784,7 +271,7 @@ impl XcoreClient {
             .iter()
             .filter(|c| {
                 text(c, "/_instance/containerType").is_none_or(|t| t == "decisioning")
-                    && text(c, "/_instance/parentName").is_none_or(|p| p == self.sandbox)
+                    && text(c, "/_instance/parentName").is_none_or(|p| p == self.t.sandbox)
             })
             .collect();
         let describe = |c: &Value| {
@@ -798,7 +285,7 @@ impl XcoreClient {
             [one] => text(one, "/instanceId")
                 .filter(|id| !id.is_empty())
                 .ok_or_else(|| {
-                    self.error(
+                    self.t.error(
                         ErrorKind::Other,
                         format!("{what}: the home document lists a container without an instanceId"),
                     )
@@ -809,20 +296,20 @@ impl XcoreClient {
                 } else {
                     listed.iter().map(describe).collect::<Vec<_>>().join(", ")
                 };
-                Err(self.error(
+                Err(self.t.error(
                     ErrorKind::Config,
                     format!(
                         "configuration error: no decisioning container of sandbox {} is visible to this credential (containers listed: {others}); check the sandbox name and the credential's permissions, or set --container / OFFERCTL_CONTAINER",
-                        self.sandbox
+                        self.t.sandbox
                     ),
                 ))
             }
-            several => Err(self.error(
+            several => Err(self.t.error(
                 ErrorKind::Config,
                 format!(
                     "configuration error: {} decisioning containers match sandbox {}: {}; choose one with --container / OFFERCTL_CONTAINER",
                     several.len(),
-                    self.sandbox,
+                    self.t.sandbox,
                     several.iter().map(|c| describe(c)).collect::<Vec<_>>().join(", ")
                 ),
             )),
@@ -855,7 +342,7 @@ impl XcoreClient {
         let mut seen_pages = HashSet::new();
         let mut empty_in_a_row = 0;
         let bad = |problem: String| {
-            self.error(
+            self.t.error(
                 ErrorKind::Other,
                 format!("{what}: {problem}; refusing to use a partial list"),
             )
@@ -880,9 +367,9 @@ impl XcoreClient {
                 body: None,
                 safety: Safety::Resendable,
             };
-            let reply = self.execute_resendable(&call).await?;
+            let reply = self.t.execute_resendable(&call).await?;
             if reply.status != StatusCode::OK {
-                return Err(self.answer_error(what, &reply, ErrorKind::Other));
+                return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
             }
             let page: Value = serde_json::from_slice(&reply.body)
                 .map_err(|e| bad(format!("page {} is not JSON ({e})", seen_pages.len())))?;
@@ -926,6 +413,7 @@ impl XcoreClient {
                 None | Some(Value::Null) => return Ok(objects),
                 Some(Value::String(href)) => {
                     url = self
+                        .t
                         .resolve_link(href)
                         .map_err(|e| bad(format!("unusable next link: {e}")))?;
                 }
@@ -966,7 +454,7 @@ impl XcoreClient {
         };
         let container = self.container().await?.to_string();
         let body = serde_json::to_vec(&json!({"_instance": instance, "_links": {}}))
-            .map_err(|e| self.error(ErrorKind::Other, format!("{what}: {e}")))?;
+            .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
         let call = Call {
             what: &what,
             method: Method::POST,
@@ -994,10 +482,10 @@ impl XcoreClient {
         let mut uncertain = false;
         loop {
             sends += 1;
-            match self.execute(&call).await {
+            match self.t.execute(&call).await {
                 Ok(reply) if reply.status.is_success() => {
                     return parse_receipt(&reply, None).map_err(|problem| {
-                        self.error(ErrorKind::Other, format!("{what}: {problem}"))
+                        self.t.error(ErrorKind::Other, format!("{what}: {problem}"))
                     });
                 }
                 Ok(reply) => {
@@ -1008,14 +496,14 @@ impl XcoreClient {
                     {
                         return Ok(adopt(object, Some(reply.request_id)));
                     }
-                    return Err(self.answer_error(&what, &reply, ErrorKind::Rejected));
+                    return Err(self.t.answer_error(&what, &reply, ErrorKind::Rejected));
                 }
                 Err(Failure::Error(error)) => return Err(error),
                 Err(Failure::Unknown { error, retryable }) => {
                     uncertain = true;
                     let request_id = error.request_id.clone();
                     let Some(name) = name else {
-                        return Err(self.error(
+                        return Err(self.t.error(
                             ErrorKind::Unavailable,
                             format!("{}; the outcome is unknown and an object without a name cannot be looked up, so it was not sent again", error.message),
                         ).with_request_id_opt(request_id));
@@ -1029,8 +517,8 @@ impl XcoreClient {
                     if let Some(object) = self.find_created(kind, name, instance).await? {
                         return Ok(adopt(object, request_id));
                     }
-                    if !retryable || sends >= self.retry.max_attempts {
-                        return Err(self
+                    if !retryable || sends >= self.t.retry.max_attempts {
+                        return Err(self.t
                             .error(
                                 ErrorKind::Unavailable,
                                 format!(
@@ -1041,7 +529,7 @@ impl XcoreClient {
                             .with_request_id_opt(request_id)
                             .with_status_opt(error.status));
                     }
-                    tokio::time::sleep(self.retry.backoff(sends)).await;
+                    tokio::time::sleep(self.t.retry.backoff(sends)).await;
                 }
             }
         }
@@ -1056,7 +544,7 @@ impl XcoreClient {
         let what = format!("patching {target}");
         let container = self.container().await?.to_string();
         let body = serde_json::to_vec(ops)
-            .map_err(|e| self.error(ErrorKind::Other, format!("{what}: {e}")))?;
+            .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
         let call = Call {
             what: &what,
             method: Method::PATCH,
@@ -1070,15 +558,15 @@ impl XcoreClient {
             body: Some(body),
             safety: Safety::Resendable,
         };
-        let reply = self.execute_resendable(&call).await?;
+        let reply = self.t.execute_resendable(&call).await?;
         if reply.status.is_success() {
             return parse_receipt(&reply, Some(target))
-                .map_err(|problem| self.error(ErrorKind::Other, format!("{what}: {problem}")));
+                .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")));
         }
         if reply.status == StatusCode::CONFLICT && reply.uncertain {
             return self.confirm_patch(target, ops, etag, &reply, &what).await;
         }
-        Err(self.answer_error(&what, &reply, ErrorKind::Conflict))
+        Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict))
     }
 
     /// A resent PATCH got 409 after an attempt with an unknown outcome: did that attempt apply?
@@ -1091,7 +579,7 @@ impl XcoreClient {
         what: &str,
     ) -> Result<Receipt, BackendError> {
         let unknown = |extra: &str| {
-            self.error(
+            self.t.error(
                 ErrorKind::Conflict,
                 format!(
                     "{what}: HTTP 409 Conflict on a resent request after an attempt whose outcome is unknown (the connection failed after it was sent){extra}; whether the change was applied is unknown, and a new plan will show the object's current state"
@@ -1112,7 +600,7 @@ impl XcoreClient {
             body: None,
             safety: Safety::Resendable,
         };
-        let reply = self.execute_resendable(&call).await?;
+        let reply = self.t.execute_resendable(&call).await?;
         if reply.status != StatusCode::OK {
             return Err(unknown(&format!(
                 " (reading it back answered HTTP {})",
@@ -1160,7 +648,7 @@ impl XcoreClient {
             body: None,
             safety: Safety::Resendable,
         };
-        let reply = self.execute_resendable(&call).await?;
+        let reply = self.t.execute_resendable(&call).await?;
         match reply.status.as_u16() {
             200 | 204 => Ok(Deleted::Deleted {
                 request_id: Some(reply.request_id),
@@ -1176,7 +664,7 @@ impl XcoreClient {
                     request_id: Some(reply.request_id),
                 })
             }
-            _ => Err(self.answer_error(&what, &reply, ErrorKind::Conflict)),
+            _ => Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict)),
         }
     }
 
@@ -1190,7 +678,7 @@ impl XcoreClient {
                 .map(str::to_string)
         };
         let Some(location) = header(accepted, "location") else {
-            return Err(self.error(
+            return Err(self.t.error(
                 ErrorKind::Other,
                 format!("{what}: HTTP 202 Accepted without a Location to poll"),
             ));
@@ -1199,13 +687,13 @@ impl XcoreClient {
             Some(base) => Url::parse(&base).ok(),
             None => None,
         }
-        .unwrap_or_else(|| self.api.clone());
+        .unwrap_or_else(|| self.t.api.clone());
         let url = base
             .join(&location)
             .map_err(|e| e.to_string())
-            .and_then(|url| self.same_origin(url))
+            .and_then(|url| self.t.same_origin(url))
             .map_err(|e| {
-                self.error(
+                self.t.error(
                     ErrorKind::Other,
                     format!("{what}: cannot follow the delete job's Location: {e}"),
                 )
@@ -1217,7 +705,7 @@ impl XcoreClient {
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         for _ in 0..self.delete_polls {
             let delay = wait
-                .map(|w| w.min(self.retry.max_retry_after))
+                .map(|w| w.min(self.t.retry.max_retry_after))
                 .unwrap_or(self.delete_poll_interval);
             tokio::time::sleep(delay).await;
             let call = Call {
@@ -1230,7 +718,7 @@ impl XcoreClient {
                 body: None,
                 safety: Safety::Resendable,
             };
-            let reply = self.execute_resendable(&call).await?;
+            let reply = self.t.execute_resendable(&call).await?;
             match reply.status.as_u16() {
                 202 => {
                     wait = reply
@@ -1257,7 +745,7 @@ impl XcoreClient {
                                 .unwrap_or_default(),
                             request_id,
                         }),
-                        other => Err(self
+                        other => Err(self.t
                             .error(
                                 ErrorKind::Other,
                                 format!(
@@ -1269,7 +757,7 @@ impl XcoreClient {
                     };
                 }
                 _ => {
-                    return Err(self.answer_error(
+                    return Err(self.t.answer_error(
                         &format!("{what} (polling the delete job)"),
                         &reply,
                         ErrorKind::Other,
@@ -1277,7 +765,7 @@ impl XcoreClient {
                 }
             }
         }
-        Err(self.error(
+        Err(self.t.error(
             ErrorKind::Unavailable,
             format!(
                 "{what}: the repository had not decided after {} polls of the delete job; the delete may still happen, and a new plan will show the outcome",
@@ -1418,29 +906,6 @@ fn in_effect(document: &Value, op: &Op) -> bool {
     }
 }
 
-trait BackendErrorExt {
-    fn with_request_id(self, id: String) -> Self;
-    fn with_request_id_opt(self, id: Option<String>) -> Self;
-    fn with_status_opt(self, status: Option<u16>) -> Self;
-}
-
-impl BackendErrorExt for BackendError {
-    fn with_request_id(mut self, id: String) -> Self {
-        self.request_id = Some(id);
-        self
-    }
-
-    fn with_request_id_opt(mut self, id: Option<String>) -> Self {
-        self.request_id = id;
-        self
-    }
-
-    fn with_status_opt(mut self, status: Option<u16>) -> Self {
-        self.status = status;
-        self
-    }
-}
-
 impl Backend for XcoreClient {
     fn describe(&self) -> String {
         let container = match self.container.get() {
@@ -1449,9 +914,9 @@ impl Backend for XcoreClient {
         };
         format!(
             "XCore API at {} (organization {}, sandbox {}, {container})",
-            self.api.as_str().trim_end_matches('/'),
-            self.org,
-            self.sandbox,
+            self.t.api.as_str().trim_end_matches('/'),
+            self.t.org,
+            self.t.sandbox,
         )
     }
 
@@ -1570,6 +1035,7 @@ mod tests {
     fn next_links_resolve_against_the_api_path_on_the_same_origin() {
         let client = client("https://platform.adobe.io").expect("valid");
         let url = client
+            .t
             .resolve_link("/c1/instances?start=a%2Cb&limit=2")
             .expect("resolves");
         assert_eq!(
@@ -1577,6 +1043,7 @@ mod tests {
             "https://platform.adobe.io/data/core/xcore/c1/instances?start=a%2Cb&limit=2"
         );
         let url = client
+            .t
             .resolve_link("/data/core/xcore/c1/instances?x=1")
             .expect("resolves");
         assert_eq!(
@@ -1585,10 +1052,11 @@ mod tests {
         );
         assert!(
             client
+                .t
                 .resolve_link("https://evil.example/c1/instances")
                 .is_err()
         );
-        assert!(client.resolve_link("//evil.example/c1").is_err());
+        assert!(client.t.resolve_link("//evil.example/c1").is_err());
     }
 
     #[test]

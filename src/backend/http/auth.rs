@@ -81,7 +81,7 @@ struct Cached {
 
 /// The token for requests: fetched on first use, cached for the run, replaced once when the
 /// service answers 401.
-pub(super) struct TokenSource {
+pub(crate) struct TokenSource {
     auth: Auth,
     cached: Mutex<Option<Cached>>,
 }
