@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::backend::Backend;
+use crate::backend::dps::{self, DpsClient};
 use crate::backend::embedded::Embedded;
 use crate::backend::xcore::{
     Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, XcoreClient, XcoreConfig, check_url,
@@ -44,16 +45,40 @@ Credentials are read from the environment only (never from flags or offerctl.yam
   OFFERCTL_CLIENT_ID + OFFERCTL_CLIENT_SECRET  Adobe IMS OAuth server-to-server credentials
 Without --endpoint, the embedded local repository in .offerctl/repository is used.";
 
+/// Which of Adobe's APIs serves the offer repository at the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Api {
+    /// Decision Management ("Offer Library") API, `/data/core/dps`: what Adobe serves today.
+    #[default]
+    Dps,
+    /// The XCore repository API, `/data/core/xcore` (deprecated by Adobe in 2024).
+    Xcore,
+}
+
+impl Api {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Dps => "dps",
+            Api::Xcore => "xcore",
+        }
+    }
+}
+
 /// Where the offer repository is. Flattened into the commands that talk to it.
 ///
 /// No field has a clap default: defaults apply after the configuration file, so that a file
 /// value is not hidden by a default.
 #[derive(Debug, Clone, Default, Args)]
 pub struct RemoteArgs {
-    /// XCore API gateway, e.g. https://platform.adobe.io (/data/core/xcore is appended). Without
-    /// one, the embedded local repository under --state-dir is used.
+    /// API gateway, e.g. https://platform.adobe.io (the --api path is appended). Without one,
+    /// the embedded local repository under --state-dir is used.
     #[arg(long, value_name = "URL", env = "OFFERCTL_ENDPOINT")]
     pub endpoint: Option<String>,
+
+    /// Which API the endpoint serves: dps (/data/core/dps, Decision Management) or xcore
+    /// (/data/core/xcore, legacy) [default: dps].
+    #[arg(long, value_enum, value_name = "API", env = "OFFERCTL_API")]
+    pub api: Option<Api>,
 
     /// Sandbox name [default: prod].
     #[arg(long, value_name = "NAME", env = "OFFERCTL_SANDBOX")]
@@ -72,7 +97,8 @@ pub struct RemoteArgs {
     )]
     pub api_key: Option<Secret>,
 
-    /// Container id [default: discovered from the repository's home document].
+    /// XCore container id [default: discovered from the repository's home document]. Not used
+    /// with --api dps, where the sandbox alone selects the data.
     #[arg(long, value_name = "ID", env = "OFFERCTL_CONTAINER")]
     pub container: Option<String>,
 
@@ -110,6 +136,7 @@ pub struct FileConfig {
     /// Where it was read from (`None`: no file).
     pub path: Option<PathBuf>,
     pub endpoint: Option<String>,
+    pub api: Option<Api>,
     pub sandbox: Option<String>,
     pub org: Option<String>,
     pub api_key: Option<Secret>,
@@ -129,6 +156,7 @@ pub struct FileConfig {
 
 const STRING_KEYS: &[&str] = &[
     "endpoint",
+    "api",
     "sandbox",
     "org",
     "apiKey",
@@ -251,6 +279,19 @@ impl FileConfig {
                 let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
                 match key {
                     "endpoint" => config.endpoint = text,
+                    "api" => {
+                        config.api = match text.as_deref() {
+                            None => None,
+                            Some("dps") => Some(Api::Dps),
+                            Some("xcore") => Some(Api::Xcore),
+                            Some(other) => {
+                                problems.push(format!(
+                                    "{here}: `api` must be dps or xcore, found {other:?}"
+                                ));
+                                None
+                            }
+                        }
+                    }
                     "sandbox" => config.sandbox = text,
                     "org" => config.org = text,
                     "apiKey" => config.api_key = text.map(Secret::new),
@@ -325,6 +366,7 @@ impl FileConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub endpoint: Option<String>,
+    pub api: Api,
     pub sandbox: String,
     pub org: Option<String>,
     pub api_key: Option<Secret>,
@@ -378,6 +420,7 @@ impl Settings {
     pub fn merge(args: &RemoteArgs, file: FileConfig) -> Settings {
         Settings {
             endpoint: nonempty(&args.endpoint).or(file.endpoint.clone()),
+            api: args.api.or(file.api).unwrap_or_default(),
             sandbox: nonempty(&args.sandbox)
                 .or(file.sandbox.clone())
                 .unwrap_or_else(|| DEFAULT_SANDBOX.to_string()),
@@ -479,9 +522,23 @@ pub fn connect_with_env(
     let settings = Settings::resolve(args)?;
     match settings.xcore_config(env)? {
         Some(config) => {
-            let client = XcoreClient::new(config).map_err(|e| invalid(e.to_string()))?;
+            let backend: Box<dyn Backend> = match settings.api {
+                Api::Xcore => {
+                    Box::new(XcoreClient::new(config).map_err(|e| invalid(e.to_string()))?)
+                }
+                Api::Dps => {
+                    if let Some(container) = &config.container {
+                        return Err(invalid(format!(
+                            "the container {container} is set, but the DPS API has no containers (the sandbox selects the data): drop --container / OFFERCTL_CONTAINER / `container`, or use --api xcore"
+                        )));
+                    }
+                    let client = DpsClient::new(&config.connection(), dps::DEFAULT_PAGE_SIZE)
+                        .map_err(|e| invalid(e.to_string()))?;
+                    Box::new(client)
+                }
+            };
             Ok(Connection {
-                backend: Box::new(client),
+                backend,
                 announcement: None,
                 file: settings.file,
             })

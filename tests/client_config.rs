@@ -274,9 +274,32 @@ fn an_endpoint_needs_an_organization_and_credentials_from_the_environment() {
     assert_eq!(connection.announcement, None);
     // The identity names where, not how: a plan made with a token applies with credentials.
     let identity = connection.backend.describe();
+    // DPS is the default for real endpoints; --api xcore (or `api: xcore`) picks XCore.
     assert!(
-        identity.contains("XCore API at https://") && identity.contains("sandbox"),
+        identity.contains("DPS API at https://platform.adobe.io/data/core/dps")
+            && identity.contains("sandbox"),
         "{identity}"
+    );
+    let xcore = [&with_client[..], &["--api", "xcore"]].concat();
+    let identity = connect_with_env(&args(&xcore), secret)
+        .expect("xcore")
+        .backend
+        .describe();
+    assert!(identity.contains("XCore API at https://"), "{identity}");
+    // A container means nothing to DPS: refused rather than silently ignored.
+    let with_container = [&with_client[..], &["--container", "c1"]].concat();
+    let error = failure(connect_with_env(&args(&with_container), secret));
+    assert_eq!(error.exit, Exit::Invalid);
+    assert!(error.message.contains("--api xcore"), "{}", error.message);
+    let file = FileConfig::parse("c.yaml", "api: xcore\n").expect("api key");
+    assert_eq!(file.api, Some(offerctl::config::Api::Xcore));
+    let error = FileConfig::parse("c.yaml", "api: dsp\n").expect_err("bad api");
+    assert!(
+        error
+            .message
+            .contains("c.yaml:1:6: `api` must be dps or xcore"),
+        "{}",
+        error.message
     );
     assert!(
         !identity.contains("s3cr3t") && !identity.contains("credentials"),

@@ -323,6 +323,9 @@ impl<'d> Decoder<'d> {
     }
 
     fn offer(&mut self, f: &mut Fields<'_>, meta: Option<Meta>) -> Option<Manifest> {
+        let description = f
+            .get("description")
+            .and_then(|n| self.text(n, "description"));
         let status = self.status(f, &OFFER_STATUSES);
         let (start_date, end_date) = self.date_range(f);
         let rule = f.get("rule").and_then(|n| self.non_empty_text(n, "rule"));
@@ -333,6 +336,7 @@ impl<'d> Decoder<'d> {
         let representations = self.representations(f);
         Some(Manifest::Offer(Offer {
             meta: meta?,
+            description,
             status,
             start_date,
             end_date,
@@ -360,12 +364,16 @@ impl<'d> Decoder<'d> {
                 );
             }
         }
+        let description = f
+            .get("description")
+            .and_then(|n| self.text(n, "description"));
         let status = self.status(f, &OFFER_STATUSES);
         let tags = self.references(f, "tags");
         let characteristics = self.characteristics(f);
         let representations = self.representations(f);
         Some(Manifest::FallbackOffer(FallbackOffer {
             meta: meta?,
+            description,
             status,
             tags,
             characteristics,
@@ -425,6 +433,9 @@ impl<'d> Decoder<'d> {
     }
 
     fn activity(&mut self, f: &mut Fields<'_>, meta: Option<Meta>) -> Option<Manifest> {
+        let description = f
+            .get("description")
+            .and_then(|n| self.text(n, "description"));
         let status = self.status(f, &ACTIVITY_STATUSES);
         let (start_date, end_date) = self.date_range(f);
         let reference = |this: &mut Self, f: &mut Fields<'_>, field: &'static str| {
@@ -468,6 +479,7 @@ impl<'d> Decoder<'d> {
         let fallback = reference(self, f, "fallback");
         Some(Manifest::Activity(Activity {
             meta: meta?,
+            description,
             status,
             start_date,
             end_date,

@@ -109,6 +109,7 @@ pub fn manifest_entries(manifest: &Manifest) -> Vec<(String, Node)> {
             e.push("condition", Node::long_text(r.condition.value.clone()));
         }
         Manifest::Offer(o) => {
+            e.long_opt("description", &o.description);
             e.push("status", Node::str(offer_status(o.status)));
             e.opt("startDate", &o.start_date);
             e.opt("endDate", &o.end_date);
@@ -130,6 +131,7 @@ pub fn manifest_entries(manifest: &Manifest) -> Vec<(String, Node)> {
             e.representations(&o.representations);
         }
         Manifest::FallbackOffer(o) => {
+            e.long_opt("description", &o.description);
             e.push("status", Node::str(offer_status(o.status)));
             e.list("tags", &o.tags);
             e.characteristics(&o.characteristics);
@@ -146,6 +148,7 @@ pub fn manifest_entries(manifest: &Manifest) -> Vec<(String, Node)> {
             e.list("tags", &f.tags);
         }
         Manifest::Activity(a) => {
+            e.long_opt("description", &a.description);
             e.push("status", Node::str(activity_status(a.status)));
             e.opt("startDate", &a.start_date);
             e.opt("endDate", &a.end_date);

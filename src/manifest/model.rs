@@ -250,6 +250,8 @@ pub struct Component {
 pub struct Offer {
     #[serde(flatten)]
     pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Spanned<String>>,
     #[serde(default)]
     pub status: OfferStatus,
     /// RFC 3339 time from which the offer may be proposed.
@@ -283,6 +285,8 @@ pub struct Offer {
 pub struct FallbackOffer {
     #[serde(flatten)]
     pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Spanned<String>>,
     #[serde(default)]
     pub status: OfferStatus,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -325,6 +329,8 @@ pub struct Filter {
 pub struct Activity {
     #[serde(flatten)]
     pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Spanned<String>>,
     #[serde(default)]
     pub status: ActivityStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]

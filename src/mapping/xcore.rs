@@ -87,6 +87,7 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
             );
         }
         Manifest::Offer(o) => {
+            insert_text(&mut out, "xdm:description", &o.description);
             out.insert("xdm:status".into(), json!(offer_status(o.status)));
             insert_representations(&mut out, &o.representations, resolver, with_extra);
             let mut constraint = Map::new();
@@ -120,6 +121,7 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
             insert_characteristics(&mut out, &o.characteristics);
         }
         Manifest::FallbackOffer(o) => {
+            insert_text(&mut out, "xdm:description", &o.description);
             out.insert("xdm:status".into(), json!(offer_status(o.status)));
             insert_representations(&mut out, &o.representations, resolver, with_extra);
             insert_references(&mut out, "xdm:tags", Kind::Tag, &o.tags, resolver);
@@ -137,6 +139,7 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
             out.insert("ids".into(), json!(ids));
         }
         Manifest::Activity(a) => {
+            insert_text(&mut out, "xdm:description", &a.description);
             out.insert("xdm:status".into(), json!(activity_status(a.status)));
             insert_text(&mut out, "xdm:startDate", &a.start_date);
             insert_text(&mut out, "xdm:endDate", &a.end_date);
@@ -541,6 +544,7 @@ pub fn from_instance(
             })
         }
         Kind::Offer => {
+            let description = r.optional("xdm:description", text).map(synthetic);
             let status = r.required("xdm:status", offer_status_of);
             let [start_date, end_date, rule] = r.selection_constraint();
             let priority = r.container("xdm:rank", |member, value| match member {
@@ -558,6 +562,7 @@ pub fn from_instance(
             });
             Manifest::Offer(Offer {
                 meta: meta(),
+                description,
                 status: status.unwrap_or_default(),
                 start_date,
                 end_date,
@@ -571,6 +576,7 @@ pub fn from_instance(
         }
         Kind::FallbackOffer => Manifest::FallbackOffer(FallbackOffer {
             meta: meta(),
+            description: r.optional("xdm:description", text).map(synthetic),
             status: r
                 .required("xdm:status", offer_status_of)
                 .unwrap_or_default(),
@@ -612,6 +618,7 @@ pub fn from_instance(
             })
         }
         Kind::Activity => {
+            let description = r.optional("xdm:description", text).map(synthetic);
             let status = r.required("xdm:status", |v| match v.as_str()? {
                 "draft" => Some(ActivityStatus::Draft),
                 "live" => Some(ActivityStatus::Live),
@@ -647,6 +654,7 @@ pub fn from_instance(
             let fallback = reference_to(&mut r, "xdm:fallback", Kind::FallbackOffer);
             Manifest::Activity(Activity {
                 meta: meta(),
+                description,
                 status: status.unwrap_or_default(),
                 start_date,
                 end_date,
@@ -1133,6 +1141,7 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
         Kind::Rule => &["xdm:name", "xdm:description", "xdm:condition"],
         Kind::Offer => &[
             "xdm:name",
+            "xdm:description",
             "xdm:status",
             "xdm:representations",
             "xdm:selectionConstraint",
@@ -1143,6 +1152,7 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
         ],
         Kind::FallbackOffer => &[
             "xdm:name",
+            "xdm:description",
             "xdm:status",
             "xdm:representations",
             "xdm:tags",
@@ -1151,6 +1161,7 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
         Kind::Filter => &["xdm:name", "xdm:filterType", "ids"],
         Kind::Activity => &[
             "xdm:name",
+            "xdm:description",
             "xdm:status",
             "xdm:startDate",
             "xdm:endDate",
@@ -1175,6 +1186,7 @@ const FIELD_POINTERS: &[(Kind, &str, &str)] = &[
     (Kind::Rule, "description", "/xdm:description"),
     (Kind::Rule, "condition", "/xdm:condition"),
     (Kind::Offer, "name", "/xdm:name"),
+    (Kind::Offer, "description", "/xdm:description"),
     (Kind::Offer, "status", "/xdm:status"),
     (
         Kind::Offer,
@@ -1197,6 +1209,7 @@ const FIELD_POINTERS: &[(Kind, &str, &str)] = &[
     (Kind::Offer, "characteristics", "/xdm:characteristics"),
     (Kind::Offer, "representations", "/xdm:representations"),
     (Kind::FallbackOffer, "name", "/xdm:name"),
+    (Kind::FallbackOffer, "description", "/xdm:description"),
     (Kind::FallbackOffer, "status", "/xdm:status"),
     (Kind::FallbackOffer, "tags", "/xdm:tags"),
     (
@@ -1214,6 +1227,7 @@ const FIELD_POINTERS: &[(Kind, &str, &str)] = &[
     (Kind::Filter, "offers", "/ids"),
     (Kind::Filter, "tags", "/ids"),
     (Kind::Activity, "name", "/xdm:name"),
+    (Kind::Activity, "description", "/xdm:description"),
     (Kind::Activity, "status", "/xdm:status"),
     (Kind::Activity, "startDate", "/xdm:startDate"),
     (Kind::Activity, "endDate", "/xdm:endDate"),

@@ -345,6 +345,8 @@ impl Workdir {
     pub fn point_at(&mut self, origin: &str) {
         self.env = vec![
             ("OFFERCTL_ENDPOINT".into(), origin.to_string()),
+            // The fault suite exercises the XCore client and facade (the e2e suite runs both).
+            ("OFFERCTL_API".into(), "xcore".into()),
             ("OFFERCTL_ORG".into(), ORG.into()),
             ("OFFERCTL_API_KEY".into(), API_KEY.into()),
             ("OFFERCTL_ACCESS_TOKEN".into(), TOKEN.into()),

@@ -1,0 +1,765 @@
+//! The Decision Management API (`https://platform.adobe.io/data/core/dps/`) as a [`Backend`].
+//!
+//! The rest of offerctl works with XCore `_instance` documents (the canonical form); this
+//! client translates at the edge with [`crate::mapping::dps`]: lists are read as DPS documents
+//! and turned into canonical ones, creates are translated the other way, and a planned patch
+//! (RFC 6902 under `/_instance`) is applied to the canonical document as last read, both
+//! versions are translated, and the difference between the two DPS documents is what is sent.
+//! That keeps the wire patch minimal and correct even where the two APIs' shapes differ (the
+//! activity criteria, `profileConstraintType`).
+//!
+//! Wire contract (reference §2, seed 000): no container, the sandbox header selects the data;
+//! `application/json` bodies; a list is paged by following `_links.next.href` until it is
+//! absent, and since its cursor is a timestamp, items are de-duplicated by `id`; writes send
+//! `If-Match` with the etag the plan saw. Retries, authentication and redaction are the shared
+//! [`Transport`]'s (rules in [`crate::backend::xcore`]).
+//!
+//! Choices where Adobe's documentation is silent (documented in the README):
+//! * a stale `If-Match` is expected to answer 409, as XCore does;
+//! * a delete refused because other objects still refer to the object is expected to answer
+//!   422 with a problem body listing them in `referencedBy` (what `offerctl serve` does);
+//! * a create whose outcome is unknown is looked up by `property=name==<name>`.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Mutex;
+
+use reqwest::{Method, StatusCode, Url};
+use serde_json::{Value, json};
+use tracing::Instrument;
+
+use super::http::{
+    BackendErrorExt, Call, ConfigError, Connection, Failure, Reply, Safety, Transport, strip_query,
+};
+use super::{Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target};
+use crate::diff::{self, Op};
+use crate::kind::Kind;
+use crate::mapping::dps;
+
+/// The API path appended to the endpoint.
+pub const API_PATH: &str = "/data/core/dps";
+/// `limit` of list requests. Adobe documents no maximum; third-party clients use 50–100.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+const MAX_PAGES: usize = 100_000;
+/// Pages in a row that bring no new object before the list is declared stuck.
+const MAX_STALE_PAGES: usize = 100;
+const JSON: &str = "application/json";
+const ACCEPT_ANY_JSON: &str = "*,application/json";
+
+/// The Decision Management API client.
+pub struct DpsClient {
+    t: Transport,
+    page_size: usize,
+    /// The canonical document and etag of every object this client read or wrote, by id: a
+    /// planned patch is applied to it to work out the DPS patch (read again when absent or
+    /// at another etag).
+    seen: Mutex<HashMap<String, (String, Value)>>,
+}
+
+impl fmt::Debug for DpsClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DpsClient")
+            .field("transport", &self.t)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DpsClient {
+    /// Checks the configuration and builds the HTTP client. No network I/O.
+    pub fn new(connection: &Connection, page_size: usize) -> Result<DpsClient, ConfigError> {
+        if page_size == 0 {
+            return Err(ConfigError("the page size must be at least 1".into()));
+        }
+        Ok(DpsClient {
+            t: Transport::new(connection, API_PATH)?,
+            page_size,
+            seen: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The API base URL (`…/data/core/dps/`).
+    pub fn api_url(&self) -> &Url {
+        &self.t.api
+    }
+
+    fn remember(&self, id: &str, etag: &str, instance: &Value) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.insert(id.to_string(), (etag.to_string(), instance.clone()));
+        }
+    }
+
+    fn recall(&self, id: &str, etag: &str) -> Option<Value> {
+        let seen = self.seen.lock().ok()?;
+        let (known, instance) = seen.get(id)?;
+        (known == etag).then(|| instance.clone())
+    }
+
+    /// `{api}/offers` (+ `offer-type`), or one object under it.
+    fn url(&self, kind: Kind, id: Option<&str>) -> Url {
+        let (path, offer_type) = dps::resource(kind);
+        let mut url = self.t.api.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty();
+            segments.extend(path.trim_matches('/').split('/'));
+            if let Some(id) = id {
+                segments.push(id);
+            }
+        }
+        if let Some(offer_type) = offer_type {
+            url.query_pairs_mut().append_pair("offer-type", offer_type);
+        }
+        url
+    }
+
+    // ---- reads -----------------------------------------------------------------------------
+
+    /// Every object of `kind` matching `filters` (`property` expressions), following
+    /// `_links.next.href`; fails rather than return a partial list.
+    async fn list_where(
+        &self,
+        kind: Kind,
+        filters: &[&str],
+        what: &str,
+    ) -> Result<Vec<LiveObject>, BackendError> {
+        let mut url = self.url(kind, None);
+        {
+            let mut query = url.query_pairs_mut();
+            for filter in filters {
+                query.append_pair("property", filter);
+            }
+            query.append_pair("limit", &self.page_size.to_string());
+        }
+        let bad = |problem: String| {
+            self.t.error(
+                ErrorKind::Other,
+                format!("{what}: {problem}; refusing to use a partial list"),
+            )
+        };
+        let mut objects: Vec<LiveObject> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut seen_pages = HashSet::new();
+        let mut stale_in_a_row = 0;
+        loop {
+            if !seen_pages.insert(url.as_str().to_string()) {
+                return Err(bad(format!(
+                    "the server's next link repeats an earlier page ({})",
+                    strip_query(&url)
+                )));
+            }
+            if seen_pages.len() > MAX_PAGES {
+                return Err(bad(format!("more than {MAX_PAGES} pages")));
+            }
+            let call = Call {
+                what,
+                method: Method::GET,
+                url: url.clone(),
+                accept: ACCEPT_ANY_JSON,
+                content_type: None,
+                if_match: None,
+                body: None,
+                safety: Safety::Resendable,
+            };
+            let reply = self.t.execute_resendable(&call).await?;
+            if reply.status != StatusCode::OK {
+                return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
+            }
+            let page_number = seen_pages.len();
+            let page: Value = serde_json::from_slice(&reply.body)
+                .map_err(|e| bad(format!("page {page_number} is not JSON ({e})")))?;
+            let Some(results) = page.get("results").and_then(Value::as_array) else {
+                return Err(bad(format!("page {page_number} has no results list")));
+            };
+            if let Some(count) = page.get("count").and_then(Value::as_u64)
+                && count != results.len() as u64
+            {
+                return Err(bad(format!(
+                    "page {page_number} says it has {count} results but holds {}",
+                    results.len()
+                )));
+            }
+            let mut new = 0;
+            for item in results {
+                let object = parse_document(kind, item)
+                    .map_err(|problem| bad(format!("page {page_number}: {problem}")))?;
+                // The cursor is a timestamp: the item at a page boundary may come again, and an
+                // object changed meanwhile comes back newer. Keep the latest version.
+                match index.get(&object.id) {
+                    Some(&at) => {
+                        if newer(&object.etag, &objects[at].etag) {
+                            objects[at] = object;
+                        }
+                    }
+                    None => {
+                        index.insert(object.id.clone(), objects.len());
+                        objects.push(object);
+                        new += 1;
+                    }
+                }
+            }
+            stale_in_a_row = if new == 0 { stale_in_a_row + 1 } else { 0 };
+            match page.pointer("/_links/next/href") {
+                None | Some(Value::Null) => break,
+                Some(Value::String(href)) if href.is_empty() => break,
+                Some(Value::String(href)) => {
+                    if stale_in_a_row > MAX_STALE_PAGES {
+                        return Err(bad(format!(
+                            "{stale_in_a_row} pages in a row brought no new object, each with a next link"
+                        )));
+                    }
+                    url = self
+                        .t
+                        .resolve_link(href)
+                        .map_err(|e| bad(format!("unusable next link: {e}")))?;
+                }
+                Some(_) => return Err(bad("a next link without an href string".into())),
+            }
+        }
+        for object in &objects {
+            self.remember(&object.id, &object.etag, &object.instance);
+        }
+        Ok(objects)
+    }
+
+    /// One object, as the repository holds it now.
+    async fn read(&self, target: &Target, what: &str) -> Result<LiveObject, BackendError> {
+        let call = Call {
+            what,
+            method: Method::GET,
+            url: self.url(target.kind, Some(&target.id)),
+            accept: ACCEPT_ANY_JSON,
+            content_type: None,
+            if_match: None,
+            body: None,
+            safety: Safety::Resendable,
+        };
+        let reply = self.t.execute_resendable(&call).await?;
+        if reply.status != StatusCode::OK {
+            return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
+        }
+        let document: Value = serde_json::from_slice(&reply.body).map_err(|e| {
+            self.t.error(
+                ErrorKind::Other,
+                format!("{what}: the answer is not JSON ({e})"),
+            )
+        })?;
+        let object = parse_document(target.kind, &document)
+            .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
+        self.remember(&object.id, &object.etag, &object.instance);
+        Ok(object)
+    }
+
+    /// After a create whose outcome is unknown: the object we created, if it exists (same
+    /// name, same content; the newest etag if several).
+    async fn find_created(
+        &self,
+        kind: Kind,
+        name: &str,
+        instance: &Value,
+    ) -> Result<Option<LiveObject>, BackendError> {
+        let filter = format!("name=={name}");
+        let what = format!("looking up {kind} {name:?} after a create whose outcome is unknown");
+        let found = self.list_where(kind, &[filter.as_str()], &what).await?;
+        Ok(found
+            .into_iter()
+            .filter(|object| {
+                object.name() == name && diff::equivalent(kind, &object.instance, instance)
+            })
+            .reduce(|best, object| {
+                if newer(&object.etag, &best.etag) {
+                    object
+                } else {
+                    best
+                }
+            }))
+    }
+
+    // ---- writes ----------------------------------------------------------------------------
+
+    fn to_wire(&self, kind: Kind, instance: &Value, what: &str) -> Result<Value, BackendError> {
+        dps::to_dps(kind, instance).map_err(|e| {
+            self.t.error(
+                ErrorKind::Other,
+                format!("{what}: cannot express it in the DPS API: {e}"),
+            )
+        })
+    }
+
+    async fn create_object(&self, kind: Kind, instance: &Value) -> Result<Receipt, BackendError> {
+        let name = instance.get("xdm:name").and_then(Value::as_str);
+        let what = match name {
+            Some(name) => format!("creating {kind} {name:?}"),
+            None => format!("creating a {kind} without a name"),
+        };
+        let mut bare = instance.clone();
+        if let Some(map) = bare.as_object_mut() {
+            map.remove("@id");
+        }
+        let document = self.to_wire(kind, &bare, &what)?;
+        let body = serde_json::to_vec(&document)
+            .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
+        let call = Call {
+            what: &what,
+            method: Method::POST,
+            url: self.url(kind, None),
+            accept: JSON,
+            content_type: Some(JSON.into()),
+            if_match: None,
+            body: Some(body),
+            safety: Safety::Once,
+        };
+        let adopt = |object: LiveObject, request_id: Option<String>| {
+            tracing::debug!(
+                target: "offerctl::dps",
+                id = %object.id,
+                "the create whose outcome was unknown did happen: using the object found by name"
+            );
+            Receipt {
+                instance_id: object.instance_id,
+                id: object.id,
+                etag: object.etag,
+                request_id,
+            }
+        };
+        let mut sends = 0;
+        let mut uncertain = false;
+        loop {
+            sends += 1;
+            match self.t.execute(&call).await {
+                Ok(reply) if reply.status.is_success() => {
+                    let receipt = parse_receipt(&reply, None).map_err(|problem| {
+                        self.t.error(ErrorKind::Other, format!("{what}: {problem}"))
+                    })?;
+                    let mut stored = bare.clone();
+                    if let Some(map) = stored.as_object_mut() {
+                        map.insert("@id".into(), json!(receipt.id));
+                    }
+                    self.remember(&receipt.id, &receipt.etag, &stored);
+                    return Ok(receipt);
+                }
+                Ok(reply) => {
+                    if reply.status == StatusCode::CONFLICT
+                        && uncertain
+                        && let Some(name) = name
+                        && let Some(object) = self.find_created(kind, name, &bare).await?
+                    {
+                        return Ok(adopt(object, Some(reply.request_id)));
+                    }
+                    return Err(self.t.answer_error(&what, &reply, ErrorKind::Rejected));
+                }
+                Err(Failure::Error(error)) => return Err(error),
+                Err(Failure::Unknown { error, retryable }) => {
+                    uncertain = true;
+                    let request_id = error.request_id.clone();
+                    let Some(name) = name else {
+                        return Err(self.t.error(
+                            ErrorKind::Unavailable,
+                            format!("{}; the outcome is unknown and an object without a name cannot be looked up, so it was not sent again", error.message),
+                        ).with_request_id_opt(request_id));
+                    };
+                    if let Some(object) = self.find_created(kind, name, &bare).await? {
+                        return Ok(adopt(object, request_id));
+                    }
+                    if !retryable || sends >= self.t.retry.max_attempts {
+                        return Err(self
+                            .t
+                            .error(
+                                ErrorKind::Unavailable,
+                                format!(
+                                    "{} (after {sends} attempts; no {kind} named {name:?} with this content exists, so it was not created)",
+                                    error.message
+                                ),
+                            )
+                            .with_request_id_opt(request_id)
+                            .with_status_opt(error.status));
+                    }
+                    tokio::time::sleep(self.t.retry.backoff(sends)).await;
+                }
+            }
+        }
+    }
+
+    async fn patch_object(
+        &self,
+        target: &Target,
+        ops: &[Op],
+        etag: &str,
+    ) -> Result<Receipt, BackendError> {
+        let what = format!("patching {target}");
+        let before = match self.recall(&target.id, etag) {
+            Some(instance) => instance,
+            None => {
+                let object = self.read(target, &format!("reading {target}")).await?;
+                if object.etag != etag {
+                    return Err(self
+                        .t
+                        .error(
+                            ErrorKind::Conflict,
+                            format!(
+                                "{what}: it is at etag {} but the plan saw {etag} (the object changed since it was read; run plan again)",
+                                object.etag
+                            ),
+                        )
+                        .with_status(409));
+                }
+                object.instance
+            }
+        };
+        let after = apply_ops(&before, ops).map_err(|problem| {
+            self.t.error(
+                ErrorKind::Other,
+                format!(
+                    "{what}: the planned change does not apply to the object as read: {problem}"
+                ),
+            )
+        })?;
+        let wire = dps::wire_patch(
+            &self.to_wire(target.kind, &before, &what)?,
+            &self.to_wire(target.kind, &after, &what)?,
+        );
+        if wire.is_empty() {
+            // The two documents say the same in DPS terms: nothing to send.
+            return Ok(Receipt {
+                instance_id: target.instance_id.clone(),
+                id: target.id.clone(),
+                etag: etag.to_string(),
+                request_id: None,
+            });
+        }
+        let body = serde_json::to_vec(&wire)
+            .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
+        let call = Call {
+            what: &what,
+            method: Method::PATCH,
+            url: self.url(target.kind, Some(&target.id)),
+            accept: JSON,
+            content_type: Some(JSON.into()),
+            if_match: Some(quote_etag(etag)),
+            body: Some(body),
+            safety: Safety::Resendable,
+        };
+        let reply = self.t.execute_resendable(&call).await?;
+        if reply.status.is_success() {
+            let receipt = parse_receipt(&reply, Some(target))
+                .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
+            self.remember(&receipt.id, &receipt.etag, &after);
+            return Ok(receipt);
+        }
+        if reply.status == StatusCode::CONFLICT && reply.uncertain {
+            return self
+                .confirm_patch(target, &after, etag, &reply, &what)
+                .await;
+        }
+        Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict))
+    }
+
+    /// A resent PATCH got 409 after an attempt whose outcome is unknown: it applied if the
+    /// object changed exactly once since `etag` and now reads as the patched document.
+    async fn confirm_patch(
+        &self,
+        target: &Target,
+        expected: &Value,
+        etag: &str,
+        conflict: &Reply,
+        what: &str,
+    ) -> Result<Receipt, BackendError> {
+        let unknown = || {
+            self.t
+                .error(
+                    ErrorKind::Conflict,
+                    format!(
+                        "{what}: HTTP 409 Conflict on a resent request after an attempt whose outcome is unknown; whether the change was applied is unknown, and a new plan will show the object's current state"
+                    ),
+                )
+                .with_status(409)
+                .with_request_id(conflict.request_id.clone())
+        };
+        let Ok(object) = self.read(target, what).await else {
+            return Err(unknown());
+        };
+        let one_change = match (etag.parse::<u64>(), object.etag.parse::<u64>()) {
+            (Ok(before), Ok(now)) => now == before + 1,
+            _ => object.etag != etag,
+        };
+        if one_change && diff::equivalent(target.kind, &object.instance, expected) {
+            return Ok(Receipt {
+                instance_id: object.instance_id,
+                id: object.id,
+                etag: object.etag,
+                request_id: Some(conflict.request_id.clone()),
+            });
+        }
+        Err(unknown())
+    }
+
+    async fn delete_object(&self, target: &Target, etag: &str) -> Result<Deleted, BackendError> {
+        let what = format!("deleting {target}");
+        let call = Call {
+            what: &what,
+            method: Method::DELETE,
+            url: self.url(target.kind, Some(&target.id)),
+            accept: JSON,
+            content_type: None,
+            if_match: Some(quote_etag(etag)),
+            body: None,
+            safety: Safety::Resendable,
+        };
+        let reply = self.t.execute_resendable(&call).await?;
+        match reply.status.as_u16() {
+            200 | 202 | 204 => Ok(Deleted::Deleted {
+                request_id: Some(reply.request_id),
+            }),
+            404 if reply.uncertain => Ok(Deleted::Deleted {
+                request_id: Some(reply.request_id),
+            }),
+            422 => match referenced_by(&reply.body) {
+                Some(referenced_by) => Ok(Deleted::Rejected {
+                    referenced_by,
+                    request_id: Some(reply.request_id),
+                }),
+                None => Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict)),
+            },
+            _ => Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict)),
+        }
+    }
+}
+
+/// A DPS document (list item or read) as a live object with its canonical document.
+fn parse_document(kind: Kind, item: &Value) -> Result<LiveObject, String> {
+    let id = item
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .ok_or("an object without an id")?;
+    let etag = item
+        .get("etag")
+        .and_then(etag_text)
+        .ok_or_else(|| format!("object {id} has no etag"))?;
+    if let Some(schemas) = item.get("schemas").and_then(Value::as_array) {
+        let known: Vec<Kind> = schemas
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(Kind::from_schema_id)
+            .collect();
+        if !known.is_empty() && !known.contains(&kind) {
+            return Err(format!(
+                "object {id} has schemas {} (expected {})",
+                Value::Array(schemas.clone()),
+                kind.schema_id()
+            ));
+        }
+    }
+    let instance = dps::from_dps(kind, item).map_err(|e| format!("object {id}: {e}"))?;
+    Ok(LiveObject {
+        kind,
+        instance_id: id.to_string(),
+        id: id.to_string(),
+        etag,
+        instance,
+    })
+}
+
+/// A write receipt: `{"id": ..., "etag": ...}` (`target` fills in what a patch receipt may
+/// leave out).
+fn parse_receipt(reply: &Reply, target: Option<&Target>) -> Result<Receipt, String> {
+    let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+    let id = body
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .or_else(|| target.map(|t| t.id.clone()))
+        .ok_or("the receipt has no id")?;
+    let etag = body
+        .get("etag")
+        .and_then(etag_text)
+        .or_else(|| {
+            reply
+                .headers
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .map(|e| e.trim_start_matches("W/").trim_matches('"').to_string())
+        })
+        .ok_or("the receipt has no etag")?;
+    Ok(Receipt {
+        instance_id: id.clone(),
+        id,
+        etag,
+        request_id: Some(reply.request_id.clone()),
+    })
+}
+
+/// The ids a refused delete names (`referencedBy` of the problem body).
+fn referenced_by(body: &[u8]) -> Option<Vec<String>> {
+    let body: Value = serde_json::from_slice(body).ok()?;
+    let ids = body.get("referencedBy")?.as_array()?;
+    Some(
+        ids.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// The canonical document after the planned operations (paths under `/_instance`).
+fn apply_ops(instance: &Value, ops: &[Op]) -> Result<Value, String> {
+    let mut document = json!({ "_instance": instance });
+    let patch: json_patch::Patch =
+        serde_json::from_value(serde_json::to_value(ops).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    json_patch::patch(&mut document, &patch).map_err(|e| e.to_string())?;
+    Ok(document
+        .get_mut("_instance")
+        .map(Value::take)
+        .unwrap_or(Value::Null))
+}
+
+/// Whether etag `a` is newer than `b` (numeric etags compare as numbers).
+fn newer(a: &str, b: &str) -> bool {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(a), Ok(b)) => a > b,
+        _ => a != b,
+    }
+}
+
+fn quote_etag(etag: &str) -> String {
+    format!("\"{}\"", etag.trim().trim_matches('"'))
+}
+
+fn etag_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.trim_matches('"').to_string()),
+        _ => None,
+    }
+}
+
+impl Backend for DpsClient {
+    fn describe(&self) -> String {
+        format!(
+            "DPS API at {} (organization {}, sandbox {})",
+            self.t.api.as_str().trim_end_matches('/'),
+            self.t.org,
+            self.t.sandbox,
+        )
+    }
+
+    fn list(&self, kind: Kind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
+        let span = tracing::debug_span!(target: "offerctl::dps", "list", kind = %kind);
+        Box::pin(
+            async move {
+                let what = format!("listing {kind}");
+                self.list_where(kind, &[], &what).await
+            }
+            .instrument(span),
+        )
+    }
+
+    fn create<'a>(
+        &'a self,
+        kind: Kind,
+        instance: &'a Value,
+    ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
+        let span = tracing::debug_span!(target: "offerctl::dps", "create", kind = %kind);
+        Box::pin(self.create_object(kind, instance).instrument(span))
+    }
+
+    fn patch<'a>(
+        &'a self,
+        target: &'a Target,
+        ops: &'a [Op],
+        etag: &'a str,
+    ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
+        let span = tracing::debug_span!(target: "offerctl::dps", "patch", id = %target.id);
+        Box::pin(self.patch_object(target, ops, etag).instrument(span))
+    }
+
+    fn delete<'a>(
+        &'a self,
+        target: &'a Target,
+        etag: &'a str,
+    ) -> BoxFuture<'a, Result<Deleted, BackendError>> {
+        let span = tracing::debug_span!(target: "offerctl::dps", "delete", id = %target.id);
+        Box::pin(self.delete_object(target, etag).instrument(span))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::http::{Auth, RetryPolicy};
+    use crate::secret::Secret;
+    use std::time::Duration;
+
+    fn client(endpoint: &str) -> DpsClient {
+        let connection = Connection {
+            endpoint: endpoint.into(),
+            sandbox: "prod".into(),
+            org: "ORG@AdobeOrg".into(),
+            api_key: Some(Secret::new("key-123456")),
+            auth: Auth::Token(Secret::new("tok-123456")),
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            retry: RetryPolicy::none(),
+        };
+        DpsClient::new(&connection, 10).expect("valid")
+    }
+
+    #[test]
+    fn urls_follow_the_documented_resources() {
+        let client = client("https://platform.adobe.io");
+        assert_eq!(
+            client
+                .url(Kind::FallbackOffer, Some("xcore:fallback-offer:1"))
+                .as_str(),
+            "https://platform.adobe.io/data/core/dps/offers/xcore:fallback-offer:1?offer-type=fallback"
+        );
+        assert_eq!(
+            client.url(Kind::Activity, None).as_str(),
+            "https://platform.adobe.io/data/core/dps/offer-decisions"
+        );
+        let client = client_at("https://platform.adobe.io/data/core/dps/");
+        assert_eq!(
+            client.url(Kind::Tag, Some("dps:tag:1 2")).as_str(),
+            "https://platform.adobe.io/data/core/dps/tags/dps:tag:1%202"
+        );
+    }
+
+    fn client_at(endpoint: &str) -> DpsClient {
+        client(endpoint)
+    }
+
+    #[test]
+    fn planned_operations_apply_to_the_canonical_document() {
+        let before = json!({"xdm:name": "a", "xdm:tags": ["t1"]});
+        let ops = vec![
+            Op::Replace {
+                path: "/_instance/xdm:name".into(),
+                value: json!("b"),
+            },
+            Op::Add {
+                path: "/_instance/xdm:tags/-".into(),
+                value: json!("t2"),
+            },
+        ];
+        assert_eq!(
+            apply_ops(&before, &ops).unwrap(),
+            json!({"xdm:name": "b", "xdm:tags": ["t1", "t2"]})
+        );
+        let bad = vec![Op::Remove {
+            path: "/_instance/xdm:nothing".into(),
+        }];
+        assert!(apply_ops(&before, &bad).is_err());
+    }
+
+    #[test]
+    fn etags_compare_as_numbers_and_refusals_name_the_referrers() {
+        assert!(newer("10", "9") && !newer("9", "10") && newer("b", "a"));
+        assert_eq!(quote_etag("3"), "\"3\"");
+        assert_eq!(
+            referenced_by(br#"{"status":422,"referencedBy":["xcore:offer-activity:1"]}"#),
+            Some(vec!["xcore:offer-activity:1".to_string()])
+        );
+        assert_eq!(referenced_by(b"{}"), None);
+    }
+}
