@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use offerctl::config::Api;
 use offerctl::serve::{self, RunningServer, ServeArgs};
 use serde_json::{Value, json};
 
@@ -11,7 +12,38 @@ pub const TOKEN: &str = "e2e-token-d6f1c0ffee";
 pub const API_KEY: &str = "e2e-api-key-7781";
 pub const ORG: &str = "E2E0RG@AdobeOrg";
 
+/// Defines each test once per API: `name::xcore` and `name::dps`, both against the same
+/// emulator build, so the whole suite runs over both facades without being copied.
+#[macro_export]
+macro_rules! for_both_apis {
+    ($(
+        $(#[doc = $doc:literal])*
+        async fn $name:ident($api:ident: Api) $body:block
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn xcore() {
+                    run(Api::Xcore).await
+                }
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn dps() {
+                    run(Api::Dps).await
+                }
+
+                async fn run($api: Api) $body
+            }
+        )*
+    };
+}
+
 pub struct World {
+    pub api: Api,
     pub server: RunningServer,
     pub dir: tempfile::TempDir,
     pub env: Vec<(String, String)>,
@@ -50,11 +82,32 @@ impl Counts {
             .sum()
     }
 
-    /// GETs of single instances (a reconciler should never need them).
-    pub fn single_gets(&self) -> u64 {
-        self.value["byRoute"]["GET /data/core/xcore/{containerId}/instances/{instanceId}"]
-            .as_u64()
+    fn routes(&self, wanted: impl Fn(&str) -> bool) -> u64 {
+        self.value["byRoute"]
+            .as_object()
+            .map(|routes| {
+                routes
+                    .iter()
+                    .filter(|(route, _)| wanted(route))
+                    .map(|(_, n)| n.as_u64().unwrap_or(0))
+                    .sum()
+            })
             .unwrap_or(0)
+    }
+
+    /// GETs of single objects, through either API (a reconciler should never need them).
+    pub fn single_gets(&self) -> u64 {
+        self.routes(|r| {
+            r.starts_with("GET ") && (r.ends_with("/{instanceId}") || r.ends_with("/{id}"))
+        })
+    }
+
+    /// GETs of list pages, through either API.
+    pub fn list_gets(&self) -> u64 {
+        self.routes(|r| {
+            r == "GET /data/core/xcore/{containerId}/instances"
+                || (r.starts_with("GET /data/core/dps/") && !r.ends_with('}'))
+        })
     }
 
     pub fn since(&self, earlier: &Counts) -> Counts {
@@ -72,11 +125,12 @@ impl Counts {
 }
 
 impl World {
-    pub async fn start() -> World {
-        World::with(ServeArgs::ephemeral()).await
+    /// A world whose offerctl talks to the emulator through `api`.
+    pub async fn start_for(api: Api) -> World {
+        World::with_api(ServeArgs::ephemeral(), api).await
     }
 
-    pub async fn with(args: ServeArgs) -> World {
+    pub async fn with_api(args: ServeArgs, api: Api) -> World {
         let server = serve::start(args).await.expect("the emulator starts");
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&root().join("offers.d"), &dir.path().join("offers.d"));
@@ -86,8 +140,10 @@ impl World {
             ("OFFERCTL_API_KEY".into(), API_KEY.into()),
             ("OFFERCTL_ACCESS_TOKEN".into(), TOKEN.into()),
             ("OFFERCTL_SANDBOX".into(), "prod".into()),
+            ("OFFERCTL_API".into(), api.as_str().into()),
         ];
         World {
+            api,
             server,
             dir,
             env,
@@ -224,5 +280,110 @@ fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), target).unwrap();
         }
+    }
+}
+
+/// One request as it crossed the recording proxy.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub content_type: Option<String>,
+    pub if_match: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// A loopback proxy in front of the emulator that keeps every request, to check what offerctl
+/// put on the wire (the emulator only counts requests).
+pub struct Recorder {
+    pub url: String,
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Recorder {
+    pub async fn start(target: String) -> Recorder {
+        use axum::body::Body;
+        use axum::extract::Request;
+        use axum::response::Response;
+
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = requests.clone();
+        let client = reqwest::Client::new();
+        let forward = move |request: Request| {
+            let kept = kept.clone();
+            let client = client.clone();
+            let target = target.clone();
+            async move {
+                let (parts, body) = request.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+                let header = |name: &str| {
+                    parts
+                        .headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string)
+                };
+                kept.lock().unwrap().push(Recorded {
+                    method: parts.method.to_string(),
+                    path: parts.uri.path().to_string(),
+                    query: parts.uri.query().map(str::to_string),
+                    content_type: header("content-type"),
+                    if_match: header("if-match"),
+                    body: body.to_vec(),
+                });
+                let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let mut outgoing = client
+                    .request(parts.method.clone(), format!("{target}{path}"))
+                    .body(body.to_vec());
+                for (name, value) in &parts.headers {
+                    if !matches!(name.as_str(), "host" | "content-length" | "connection") {
+                        outgoing = outgoing.header(name, value);
+                    }
+                }
+                let answer = outgoing.send().await.unwrap();
+                let mut response = Response::builder().status(answer.status());
+                for (name, value) in answer.headers() {
+                    if !matches!(
+                        name.as_str(),
+                        "content-length" | "transfer-encoding" | "connection"
+                    ) {
+                        response = response.header(name, value);
+                    }
+                }
+                let bytes = answer.bytes().await.unwrap();
+                response.body(Body::from(bytes)).unwrap()
+            }
+        };
+        let app = axum::Router::new().fallback(forward);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Recorder {
+            url,
+            requests,
+            task,
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl World {
+    /// Sets (or replaces) one of the environment variables offerctl runs with.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
     }
 }

@@ -2,6 +2,7 @@
 //! test process on an ephemeral loopback port. Requests are counted with `/_emulator/stats`.
 
 mod auth;
+mod dps;
 mod faults;
 mod harness;
 mod reconcile;

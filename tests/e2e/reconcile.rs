@@ -4,399 +4,402 @@
 use offerctl::kind::Kind;
 use serde_json::{Value, json};
 
-use crate::harness::World;
+use crate::harness::{Api, World};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn apply_from_empty_then_a_second_run_writes_nothing() {
-    let world = World::start().await;
-    let start = world.counts().await;
-    let applied = world.offerctl(&["apply", "--auto-approve"]).await;
-    assert_eq!(applied.code, 0, "{}", applied.all());
-    assert!(
-        applied
-            .stdout
-            .contains("Plan: 23 to create, 0 to update, 0 to delete.")
-    );
-    assert!(
-        applied
-            .stdout
-            .contains("Apply finished: 23 succeeded, 0 failed, 0 skipped.")
-    );
-    let first = world.counts().await.since(&start);
-    assert_eq!(
-        first.method("POST"),
-        23,
-        "one create per object: {:?}",
-        first.value
-    );
-    assert_eq!(first.single_gets(), 0);
+crate::for_both_apis! {
+    async fn apply_from_empty_then_a_second_run_writes_nothing(api: Api) {
+        let world = World::start_for(api).await;
+        let start = world.counts().await;
+        let applied = world.offerctl(&["apply", "--auto-approve"]).await;
+        assert_eq!(applied.code, 0, "{}", applied.all());
+        assert!(
+            applied
+                .stdout
+                .contains("Plan: 23 to create, 0 to update, 0 to delete.")
+        );
+        assert!(
+            applied
+                .stdout
+                .contains("Apply finished: 23 succeeded, 0 failed, 0 skipped.")
+        );
+        let first = world.counts().await.since(&start);
+        assert_eq!(
+            first.method("POST"),
+            23,
+            "one create per object: {:?}",
+            first.value
+        );
+        assert_eq!(first.single_gets(), 0);
 
-    let before = world.counts().await;
-    let plan = world.offerctl(&["plan", "--detailed-exitcode"]).await;
-    assert_eq!(plan.code, 0, "{}", plan.all());
-    assert!(plan.stdout.contains("No changes."));
-    let again = world.offerctl(&["apply", "--auto-approve"]).await;
-    assert_eq!(again.code, 0, "{}", again.all());
-    let second = world.counts().await.since(&before);
-    assert_eq!(
-        second.writes(),
-        0,
-        "the second apply must not write: {:?}",
-        second.value
-    );
-    assert_eq!(
-        second.single_gets(),
-        0,
-        "reads are lists, never one GET per object"
-    );
-    // Two runs, each one list page per kind and one look at home for the container.
-    assert_eq!(
-        second.value["byRoute"]["GET /data/core/xcore/{containerId}/instances"], 14,
-        "{:?}",
-        second.value
-    );
-    assert_eq!(
-        second.value["byRoute"]["GET /data/core/xcore/"], 2,
-        "{:?}",
-        second.value
-    );
-    assert_eq!(second.method("GET"), 16, "nothing else: {:?}", second.value);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_one_field_edit_is_one_patch_with_one_operation() {
-    let world = World::start().await;
-    assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
-    world.edit(
-        "offers.d/offers/flight-upgrades.yaml",
-        "priority: 50",
-        "priority: 60",
-    );
-    let plan = world.offerctl(&["plan", "--output", "json"]).await;
-    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
-    let updates: Vec<&Value> = plan["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["action"] == "update")
-        .collect();
-    assert_eq!(updates.len(), 1);
-    assert_eq!(
-        updates[0]["ops"],
-        json!([{"op": "replace", "path": "/_instance/xdm:rank/xdm:priority", "value": 60}])
-    );
-
-    let before = world.counts().await;
-    let applied = world.offerctl(&["apply", "--auto-approve"]).await;
-    assert_eq!(applied.code, 0, "{}", applied.all());
-    let delta = world.counts().await.since(&before);
-    assert_eq!(
-        (delta.method("PATCH"), delta.writes()),
-        (1, 1),
-        "{:?}",
-        delta.value
-    );
-    let offer = world
-        .list(Kind::Offer)
-        .await
-        .into_iter()
-        .find(|o| o["_instance"]["xdm:name"] == "Free flight upgrade")
-        .unwrap();
-    assert_eq!(offer["_instance"]["xdm:rank"]["xdm:priority"], 60);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn adding_a_tag_is_one_add_operation() {
-    let world = World::start().await;
-    assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
-    world.edit(
-        "offers.d/offers/credit-cards.yaml",
-        "tags: [credit card]\n",
-        "tags: [credit card, travel]\n",
-    );
-    let plan = world.offerctl(&["plan"]).await;
-    assert!(
-        plan.stdout.contains("+ tags: Tag/travel"),
-        "{}",
-        plan.stdout
-    );
-    let json = world.offerctl(&["plan", "--output", "json"]).await;
-    let json: Value = serde_json::from_str(&json.stdout).unwrap();
-    let update = json["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["action"] == "update")
-        .unwrap();
-    let ops = update["ops"].as_array().unwrap();
-    assert_eq!(ops.len(), 1);
-    assert_eq!(ops[0]["op"], "add");
-    assert_eq!(ops[0]["path"], "/_instance/xdm:tags/-");
-    let before = world.counts().await;
-    assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
-    assert_eq!(world.counts().await.since(&before).method("PATCH"), 1);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn drift_made_behind_the_tools_back_is_detected() {
-    let world = World::start().await;
-    assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
-    world
-        .patch_behind_the_back(
-            Kind::Offer,
-            "Lounge day pass",
-            json!([{"op": "replace", "path": "/_instance/xdm:status", "value": "archived"}]),
-        )
-        .await;
-    let plan = world.offerctl(&["plan", "--detailed-exitcode"]).await;
-    assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(
-        plan.stdout
-            .contains("~ Offer/Lounge day pass will be updated in place"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout
-            .contains("~ status: \"archived\" → \"approved\""),
-        "{}",
-        plan.stdout
-    );
-    let markdown = world
-        .offerctl(&["plan", "--detailed-exitcode", "--output", "markdown"])
-        .await;
-    assert_eq!(markdown.code, 2);
-    assert!(
-        markdown
-            .stdout
-            .contains("- status: \"archived\"\n+ status: \"approved\""),
-        "{}",
-        markdown.stdout
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_saved_plan_refuses_objects_changed_since_and_applies_the_rest() {
-    let world = World::start().await;
-    assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
-    // Two independent edits, and one new offer that needs the edited placement first.
-    world.edit(
-        "offers.d/rules.yaml",
-        "condition: segmentMembership",
-        "condition: segmentmembership",
-    );
-    world.edit(
-        "offers.d/placements.yaml",
-        "description: Top block of the monthly newsletter.",
-        "description: Top block.",
-    );
-    let new_offer = "---\nkind: Offer\nname: Newsletter extra\nrepresentations:\n  - placement: Email hero\n    components: [{type: html, content: \"<p>x</p>\"}]\n";
-    let path = world.path("offers.d/offers/flight-upgrades.yaml");
-    let text = std::fs::read_to_string(&path).unwrap() + new_offer;
-    std::fs::write(&path, text).unwrap();
-    let saved = world.offerctl(&["plan", "--out", "plan.json"]).await;
-    assert_eq!(saved.code, 0, "{}", saved.all());
-    assert!(
-        saved
-            .stdout
-            .contains("Plan: 1 to create, 2 to update, 0 to delete."),
-        "{}",
-        saved.stdout
-    );
-
-    // Someone edits the placement in the UI after the plan was reviewed.
-    world
-        .patch_behind_the_back(Kind::Placement, "Email hero", json!([{"op": "replace", "path": "/_instance/xdm:description", "value": "Edited in the UI"}]))
-        .await;
-    let before = world.counts().await;
-    let applied = world.offerctl(&["apply", "plan.json"]).await;
-    assert_eq!(applied.code, 5, "{}", applied.all());
-    assert!(
-        applied
-            .stdout
-            .contains("Placement/Email hero changed in the repository after the plan was made"),
-        "{}",
-        applied.stdout
-    );
-    assert!(
-        applied
-            .stdout
-            .contains("skipped  create Offer/Newsletter extra"),
-        "{}",
-        applied.stdout
-    );
-    assert!(
-        applied
-            .stdout
-            .contains("Apply finished: 1 succeeded, 1 failed, 1 skipped."),
-        "{}",
-        applied.stdout
-    );
-    let delta = world.counts().await.since(&before);
-    assert_eq!(
-        (delta.method("PATCH"), delta.method("POST")),
-        (1, 0),
-        "only the independent update: {:?}",
-        delta.value
-    );
-    let placement = world
-        .list(Kind::Placement)
-        .await
-        .into_iter()
-        .find(|o| o["_instance"]["xdm:name"] == "Email hero")
-        .unwrap();
-    assert_eq!(
-        placement["_instance"]["xdm:description"], "Edited in the UI",
-        "nothing was overwritten"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_saved_plan_refuses_changed_manifests() {
-    let world = World::start().await;
-    assert_eq!(
-        world.offerctl(&["plan", "--out", "plan.json"]).await.code,
-        0
-    );
-    world.edit("offers.d/tags.yaml", "name: travel", "name: trips");
-    let applied = world.offerctl(&["apply", "plan.json"]).await;
-    assert_eq!(applied.code, 5, "{}", applied.all());
-    assert!(
-        applied.stderr.contains("changed since plan.json was made"),
-        "{}",
-        applied.stderr
-    );
-    assert_eq!(world.counts().await.writes(), 0);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn prune_deletes_in_reverse_dependency_order_and_needs_permission() {
-    let world = World::start().await;
-    assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
-    // Keep only the tags and placements in git.
-    for file in [
-        "rules.yaml",
-        "fallbacks.yaml",
-        "filters.yaml",
-        "activities.yaml",
-        "offers/credit-cards.yaml",
-        "offers/flight-upgrades.yaml",
-    ] {
-        std::fs::remove_file(world.path(&format!("offers.d/{file}"))).unwrap();
+        let before = world.counts().await;
+        let plan = world.offerctl(&["plan", "--detailed-exitcode"]).await;
+        assert_eq!(plan.code, 0, "{}", plan.all());
+        assert!(plan.stdout.contains("No changes."));
+        let again = world.offerctl(&["apply", "--auto-approve"]).await;
+        assert_eq!(again.code, 0, "{}", again.all());
+        let second = world.counts().await.since(&before);
+        assert_eq!(
+            second.writes(),
+            0,
+            "the second apply must not write: {:?}",
+            second.value
+        );
+        assert_eq!(
+            second.single_gets(),
+            0,
+            "reads are lists, never one GET per object"
+        );
+        // Two runs, each one list page per kind, and for XCore one look at home for the
+        // container (DPS has none).
+        assert_eq!(second.list_gets(), 14, "{:?}", second.value);
+        let home = match world.api {
+            Api::Xcore => 2,
+            Api::Dps => 0,
+        };
+        assert_eq!(
+            second.value["byRoute"]["GET /data/core/xcore/"]
+                .as_u64()
+                .unwrap_or(0),
+            home,
+            "{:?}",
+            second.value
+        );
+        assert_eq!(
+            second.method("GET"),
+            14 + home,
+            "nothing else: {:?}",
+            second.value
+        );
     }
-    let unpruned = world.offerctl(&["plan"]).await;
-    assert!(
-        unpruned
-            .stdout
-            .contains("15 objects in the repository but not in the manifests"),
-        "{}",
-        unpruned.stdout
-    );
-    let refused = world
-        .offerctl(&["apply", "--auto-approve", "--prune"])
-        .await;
-    assert_eq!(refused.code, 6, "{}", refused.all());
-    assert!(
-        refused
-            .stderr
-            .contains("refusing a plan that deletes 15 objects"),
-        "{}",
-        refused.stderr
-    );
-    assert_eq!(world.counts().await.method("DELETE"), 0);
 
-    let pruned = world
-        .offerctl(&[
-            "apply",
-            "--auto-approve",
-            "--prune",
-            "--allow-delete",
-            "--journal",
-            "journal.jsonl",
-        ])
-        .await;
-    assert_eq!(pruned.code, 0, "{}", pruned.all());
-    let journal = std::fs::read_to_string(world.path("journal.jsonl")).unwrap();
-    let deleted: Vec<String> = journal
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|l| l["event"] == "finish" && l["intent"] == "delete" && l["status"] == "succeeded")
-        .map(|l| l["address"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(deleted.len(), 15);
-    let at = |name: &str| {
-        deleted
+    async fn a_one_field_edit_is_one_patch_with_one_operation(api: Api) {
+        let world = World::start_for(api).await;
+        assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
+        world.edit(
+            "offers.d/offers/flight-upgrades.yaml",
+            "priority: 50",
+            "priority: 60",
+        );
+        let plan = world.offerctl(&["plan", "--output", "json"]).await;
+        let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+        let updates: Vec<&Value> = plan["changes"]
+            .as_array()
+            .unwrap()
             .iter()
-            .position(|a| a == name)
-            .unwrap_or_else(|| panic!("{name} in {deleted:?}"))
-    };
-    assert!(at("Activity/Kiosk personalization") < at("Filter/Card offers"));
-    assert!(at("Activity/Newsletter hero") < at("FallbackOffer/Default newsletter block"));
-    assert!(at("Filter/Newsletter picks") < at("Offer/ABC Bank Credit Card"));
-    assert!(at("Offer/Free flight upgrade") < at("Rule/Eligible for a free flight upgrade"));
-    assert_eq!(
-        world
-            .offerctl(&["plan", "--detailed-exitcode", "--prune"])
-            .await
-            .code,
-        0
-    );
-}
+            .filter(|c| c["action"] == "update")
+            .collect();
+        assert_eq!(updates.len(), 1);
+        assert_eq!(
+            updates[0]["ops"],
+            json!([{"op": "replace", "path": "/_instance/xdm:rank/xdm:priority", "value": 60}])
+        );
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_referenced_delete_is_reported_in_the_plan_and_by_apply() {
-    let world = World::start().await;
-    assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
-    // Manage only the tags... minus one that unmanaged offers still use.
-    std::fs::write(world.path("offers.d/tags.yaml"), "kind: Tag\nname: flight upgrade\n---\nkind: Tag\nname: travel\n---\nkind: Tag\nname: loyalty\n").unwrap();
-    for file in [
-        "rules.yaml",
-        "fallbacks.yaml",
-        "filters.yaml",
-        "activities.yaml",
-        "placements.yaml",
-        "offers/credit-cards.yaml",
-        "offers/flight-upgrades.yaml",
-    ] {
-        std::fs::remove_file(world.path(&format!("offers.d/{file}"))).unwrap();
+        let before = world.counts().await;
+        let applied = world.offerctl(&["apply", "--auto-approve"]).await;
+        assert_eq!(applied.code, 0, "{}", applied.all());
+        let delta = world.counts().await.since(&before);
+        assert_eq!(
+            (delta.method("PATCH"), delta.writes()),
+            (1, 1),
+            "{:?}",
+            delta.value
+        );
+        let offer = world
+            .list(Kind::Offer)
+            .await
+            .into_iter()
+            .find(|o| o["_instance"]["xdm:name"] == "Free flight upgrade")
+            .unwrap();
+        assert_eq!(offer["_instance"]["xdm:rank"]["xdm:priority"], 60);
     }
-    let plan = world
-        .offerctl(&["plan", "--prune", "--prune-kind", "Tag", "--allow-delete"])
-        .await;
-    assert_eq!(plan.code, 0, "{}", plan.all());
-    assert!(
-        plan.stdout.contains("- Tag/credit card will be deleted"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout.contains("! still referenced by Offer/ABC Bank Credit Card (not managed), Offer/ABC Platinum Card (not managed), Filter/Card offers (not managed)"),
-        "{}",
-        plan.stdout
-    );
-    let applied = world
-        .offerctl(&[
-            "apply",
-            "--auto-approve",
-            "--prune",
-            "--prune-kind",
-            "Tag",
-            "--allow-delete",
-        ])
-        .await;
-    assert_eq!(applied.code, 1, "{}", applied.all());
-    assert!(
-        applied
-            .stdout
-            .contains("the repository refused to delete Tag/credit card: still referenced by"),
-        "{}",
-        applied.stdout
-    );
-    assert!(
-        world
-            .list(Kind::Tag)
-            .await
+
+    async fn adding_a_tag_is_one_add_operation(api: Api) {
+        let world = World::start_for(api).await;
+        assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
+        world.edit(
+            "offers.d/offers/credit-cards.yaml",
+            "tags: [credit card]\n",
+            "tags: [credit card, travel]\n",
+        );
+        let plan = world.offerctl(&["plan"]).await;
+        assert!(
+            plan.stdout.contains("+ tags: Tag/travel"),
+            "{}",
+            plan.stdout
+        );
+        let json = world.offerctl(&["plan", "--output", "json"]).await;
+        let json: Value = serde_json::from_str(&json.stdout).unwrap();
+        let update = json["changes"]
+            .as_array()
+            .unwrap()
             .iter()
-            .any(|t| t["_instance"]["xdm:name"] == "credit card")
-    );
+            .find(|c| c["action"] == "update")
+            .unwrap();
+        let ops = update["ops"].as_array().unwrap();
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0]["op"], "add");
+        assert_eq!(ops[0]["path"], "/_instance/xdm:tags/-");
+        let before = world.counts().await;
+        assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
+        assert_eq!(world.counts().await.since(&before).method("PATCH"), 1);
+    }
+
+    async fn drift_made_behind_the_tools_back_is_detected(api: Api) {
+        let world = World::start_for(api).await;
+        assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
+        world
+            .patch_behind_the_back(
+                Kind::Offer,
+                "Lounge day pass",
+                json!([{"op": "replace", "path": "/_instance/xdm:status", "value": "archived"}]),
+            )
+            .await;
+        let plan = world.offerctl(&["plan", "--detailed-exitcode"]).await;
+        assert_eq!(plan.code, 2, "{}", plan.all());
+        assert!(
+            plan.stdout
+                .contains("~ Offer/Lounge day pass will be updated in place"),
+            "{}",
+            plan.stdout
+        );
+        assert!(
+            plan.stdout
+                .contains("~ status: \"archived\" → \"approved\""),
+            "{}",
+            plan.stdout
+        );
+        let markdown = world
+            .offerctl(&["plan", "--detailed-exitcode", "--output", "markdown"])
+            .await;
+        assert_eq!(markdown.code, 2);
+        assert!(
+            markdown
+                .stdout
+                .contains("- status: \"archived\"\n+ status: \"approved\""),
+            "{}",
+            markdown.stdout
+        );
+    }
+
+    async fn a_saved_plan_refuses_objects_changed_since_and_applies_the_rest(api: Api) {
+        let world = World::start_for(api).await;
+        assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
+        // Two independent edits, and one new offer that needs the edited placement first.
+        world.edit(
+            "offers.d/rules.yaml",
+            "condition: segmentMembership",
+            "condition: segmentmembership",
+        );
+        world.edit(
+            "offers.d/placements.yaml",
+            "description: Top block of the monthly newsletter.",
+            "description: Top block.",
+        );
+        let new_offer = "---\nkind: Offer\nname: Newsletter extra\nrepresentations:\n  - placement: Email hero\n    components: [{type: html, content: \"<p>x</p>\"}]\n";
+        let path = world.path("offers.d/offers/flight-upgrades.yaml");
+        let text = std::fs::read_to_string(&path).unwrap() + new_offer;
+        std::fs::write(&path, text).unwrap();
+        let saved = world.offerctl(&["plan", "--out", "plan.json"]).await;
+        assert_eq!(saved.code, 0, "{}", saved.all());
+        assert!(
+            saved
+                .stdout
+                .contains("Plan: 1 to create, 2 to update, 0 to delete."),
+            "{}",
+            saved.stdout
+        );
+
+        // Someone edits the placement in the UI after the plan was reviewed.
+        world
+            .patch_behind_the_back(Kind::Placement, "Email hero", json!([{"op": "replace", "path": "/_instance/xdm:description", "value": "Edited in the UI"}]))
+            .await;
+        let before = world.counts().await;
+        let applied = world.offerctl(&["apply", "plan.json"]).await;
+        assert_eq!(applied.code, 5, "{}", applied.all());
+        assert!(
+            applied
+                .stdout
+                .contains("Placement/Email hero changed in the repository after the plan was made"),
+            "{}",
+            applied.stdout
+        );
+        assert!(
+            applied
+                .stdout
+                .contains("skipped  create Offer/Newsletter extra"),
+            "{}",
+            applied.stdout
+        );
+        assert!(
+            applied
+                .stdout
+                .contains("Apply finished: 1 succeeded, 1 failed, 1 skipped."),
+            "{}",
+            applied.stdout
+        );
+        let delta = world.counts().await.since(&before);
+        assert_eq!(
+            (delta.method("PATCH"), delta.method("POST")),
+            (1, 0),
+            "only the independent update: {:?}",
+            delta.value
+        );
+        let placement = world
+            .list(Kind::Placement)
+            .await
+            .into_iter()
+            .find(|o| o["_instance"]["xdm:name"] == "Email hero")
+            .unwrap();
+        assert_eq!(
+            placement["_instance"]["xdm:description"], "Edited in the UI",
+            "nothing was overwritten"
+        );
+    }
+
+    async fn a_saved_plan_refuses_changed_manifests(api: Api) {
+        let world = World::start_for(api).await;
+        assert_eq!(
+            world.offerctl(&["plan", "--out", "plan.json"]).await.code,
+            0
+        );
+        world.edit("offers.d/tags.yaml", "name: travel", "name: trips");
+        let applied = world.offerctl(&["apply", "plan.json"]).await;
+        assert_eq!(applied.code, 5, "{}", applied.all());
+        assert!(
+            applied.stderr.contains("changed since plan.json was made"),
+            "{}",
+            applied.stderr
+        );
+        assert_eq!(world.counts().await.writes(), 0);
+    }
+
+    async fn prune_deletes_in_reverse_dependency_order_and_needs_permission(api: Api) {
+        let world = World::start_for(api).await;
+        assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
+        // Keep only the tags and placements in git.
+        for file in [
+            "rules.yaml",
+            "fallbacks.yaml",
+            "filters.yaml",
+            "activities.yaml",
+            "offers/credit-cards.yaml",
+            "offers/flight-upgrades.yaml",
+        ] {
+            std::fs::remove_file(world.path(&format!("offers.d/{file}"))).unwrap();
+        }
+        let unpruned = world.offerctl(&["plan"]).await;
+        assert!(
+            unpruned
+                .stdout
+                .contains("15 objects in the repository but not in the manifests"),
+            "{}",
+            unpruned.stdout
+        );
+        let refused = world
+            .offerctl(&["apply", "--auto-approve", "--prune"])
+            .await;
+        assert_eq!(refused.code, 6, "{}", refused.all());
+        assert!(
+            refused
+                .stderr
+                .contains("refusing a plan that deletes 15 objects"),
+            "{}",
+            refused.stderr
+        );
+        assert_eq!(world.counts().await.method("DELETE"), 0);
+
+        let pruned = world
+            .offerctl(&[
+                "apply",
+                "--auto-approve",
+                "--prune",
+                "--allow-delete",
+                "--journal",
+                "journal.jsonl",
+            ])
+            .await;
+        assert_eq!(pruned.code, 0, "{}", pruned.all());
+        let journal = std::fs::read_to_string(world.path("journal.jsonl")).unwrap();
+        let deleted: Vec<String> = journal
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|l| l["event"] == "finish" && l["intent"] == "delete" && l["status"] == "succeeded")
+            .map(|l| l["address"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(deleted.len(), 15);
+        let at = |name: &str| {
+            deleted
+                .iter()
+                .position(|a| a == name)
+                .unwrap_or_else(|| panic!("{name} in {deleted:?}"))
+        };
+        assert!(at("Activity/Kiosk personalization") < at("Filter/Card offers"));
+        assert!(at("Activity/Newsletter hero") < at("FallbackOffer/Default newsletter block"));
+        assert!(at("Filter/Newsletter picks") < at("Offer/ABC Bank Credit Card"));
+        assert!(at("Offer/Free flight upgrade") < at("Rule/Eligible for a free flight upgrade"));
+        assert_eq!(
+            world
+                .offerctl(&["plan", "--detailed-exitcode", "--prune"])
+                .await
+                .code,
+            0
+        );
+    }
+
+    async fn a_referenced_delete_is_reported_in_the_plan_and_by_apply(api: Api) {
+        let world = World::start_for(api).await;
+        assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
+        // Manage only the tags... minus one that unmanaged offers still use.
+        std::fs::write(world.path("offers.d/tags.yaml"), "kind: Tag\nname: flight upgrade\n---\nkind: Tag\nname: travel\n---\nkind: Tag\nname: loyalty\n").unwrap();
+        for file in [
+            "rules.yaml",
+            "fallbacks.yaml",
+            "filters.yaml",
+            "activities.yaml",
+            "placements.yaml",
+            "offers/credit-cards.yaml",
+            "offers/flight-upgrades.yaml",
+        ] {
+            std::fs::remove_file(world.path(&format!("offers.d/{file}"))).unwrap();
+        }
+        let plan = world
+            .offerctl(&["plan", "--prune", "--prune-kind", "Tag", "--allow-delete"])
+            .await;
+        assert_eq!(plan.code, 0, "{}", plan.all());
+        assert!(
+            plan.stdout.contains("- Tag/credit card will be deleted"),
+            "{}",
+            plan.stdout
+        );
+        assert!(
+            plan.stdout.contains("! still referenced by Offer/ABC Bank Credit Card (not managed), Offer/ABC Platinum Card (not managed), Filter/Card offers (not managed)"),
+            "{}",
+            plan.stdout
+        );
+        let applied = world
+            .offerctl(&[
+                "apply",
+                "--auto-approve",
+                "--prune",
+                "--prune-kind",
+                "Tag",
+                "--allow-delete",
+            ])
+            .await;
+        assert_eq!(applied.code, 1, "{}", applied.all());
+        assert!(
+            applied
+                .stdout
+                .contains("the repository refused to delete Tag/credit card: still referenced by"),
+            "{}",
+            applied.stdout
+        );
+        assert!(
+            world
+                .list(Kind::Tag)
+                .await
+                .iter()
+                .any(|t| t["_instance"]["xdm:name"] == "credit card")
+        );
+    }
 }
