@@ -23,7 +23,8 @@ use crate::backend::Backend;
 use crate::backend::dps::{self, DpsClient};
 use crate::backend::embedded::Embedded;
 use crate::backend::xcore::{
-    Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, XcoreClient, XcoreConfig, check_url,
+    Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, RetryPolicy, XcoreClient,
+    XcoreConfig, check_url,
 };
 use crate::exit::{CommandError, Exit};
 use crate::secret::Secret;
@@ -120,6 +121,12 @@ pub struct RemoteArgs {
     #[arg(long, value_name = "URL", env = "OFFERCTL_TOKEN_URL")]
     pub token_url: Option<String>,
 
+    /// Attempts per request before giving up on a failing or throttling server, the first
+    /// included [default: 5]. Raise it for flaky networks; creates are still never sent twice
+    /// blindly.
+    #[arg(long, value_name = "N", env = "OFFERCTL_MAX_ATTEMPTS", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: Option<u32>,
+
     /// Configuration file [default: offerctl.yaml, when it exists].
     #[arg(long, value_name = "FILE", env = "OFFERCTL_CONFIG")]
     pub config: Option<PathBuf>,
@@ -152,6 +159,8 @@ pub struct FileConfig {
     pub max_deletes: Option<u64>,
     /// Concurrent requests during apply (at least 1).
     pub parallelism: Option<u64>,
+    /// Attempts per request (1 to 100).
+    pub max_attempts: Option<u32>,
 }
 
 const STRING_KEYS: &[&str] = &[
@@ -166,7 +175,7 @@ const STRING_KEYS: &[&str] = &[
     "tokenUrl",
     "stateDir",
 ];
-const OTHER_KEYS: &[&str] = &["prune", "maxDeletes", "parallelism"];
+const OTHER_KEYS: &[&str] = &["prune", "maxDeletes", "parallelism", "maxAttempts"];
 /// Keys people might try for secrets: refused with an explanation rather than "unknown".
 const SECRET_KEYS: &[&str] = &[
     "accessToken",
@@ -316,6 +325,16 @@ impl FileConfig {
                         node.describe()
                     )),
                 },
+                "maxAttempts" => match scalar {
+                    Some(Resolved::Int(n)) if (1..=100).contains(&n) => {
+                        config.max_attempts = Some(n as u32)
+                    }
+                    _ if node.is_null() => {}
+                    _ => problems.push(format!(
+                        "{here}: `maxAttempts` must be a whole number from 1 to 100, found {}",
+                        node.describe()
+                    )),
+                },
                 "maxDeletes" | "parallelism" => {
                     let minimum = if key == "parallelism" { 1 } else { 0 };
                     match scalar {
@@ -367,6 +386,8 @@ impl FileConfig {
 pub struct Settings {
     pub endpoint: Option<String>,
     pub api: Api,
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
     pub sandbox: String,
     pub org: Option<String>,
     pub api_key: Option<Secret>,
@@ -421,6 +442,10 @@ impl Settings {
         Settings {
             endpoint: nonempty(&args.endpoint).or(file.endpoint.clone()),
             api: args.api.or(file.api).unwrap_or_default(),
+            max_attempts: args
+                .max_attempts
+                .or(file.max_attempts)
+                .unwrap_or(RetryPolicy::default().max_attempts),
             sandbox: nonempty(&args.sandbox)
                 .or(file.sandbox.clone())
                 .unwrap_or_else(|| DEFAULT_SANDBOX.to_string()),
@@ -495,6 +520,7 @@ impl Settings {
             XcoreConfig::new(endpoint.clone(), self.sandbox.clone(), org.clone(), auth);
         config.api_key = self.api_key.clone();
         config.container = self.container.clone();
+        config.retry.max_attempts = self.max_attempts;
         Ok(Some(config))
     }
 }

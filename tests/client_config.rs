@@ -291,8 +291,14 @@ fn an_endpoint_needs_an_organization_and_credentials_from_the_environment() {
     let error = failure(connect_with_env(&args(&with_container), secret));
     assert_eq!(error.exit, Exit::Invalid);
     assert!(error.message.contains("--api xcore"), "{}", error.message);
-    let file = FileConfig::parse("c.yaml", "api: xcore\n").expect("api key");
+    let file = FileConfig::parse("c.yaml", "api: xcore\nmaxAttempts: 9\n").expect("api key");
     assert_eq!(file.api, Some(offerctl::config::Api::Xcore));
+    assert_eq!(file.max_attempts, Some(9));
+    let settings = Settings::merge(&args(&["--max-attempts", "12"]), file.clone());
+    assert_eq!(settings.max_attempts, 12, "the flag wins over the file");
+    assert_eq!(Settings::merge(&args(&[]), file).max_attempts, 9);
+    let error = FileConfig::parse("c.yaml", "maxAttempts: 0\n").expect_err("zero attempts");
+    assert!(error.message.contains("c.yaml:1:14"), "{}", error.message);
     let error = FileConfig::parse("c.yaml", "api: dsp\n").expect_err("bad api");
     assert!(
         error
