@@ -98,15 +98,15 @@ pub fn diff(kind: Kind, live: &Value, desired: &Value) -> Vec<Op> {
     let desired_map = desired.as_object().unwrap_or(&empty);
     let mut ops = Vec::new();
     for key in top_level_keys(kind, Some(desired)) {
+        let (live, desired) = (live_map.get(key), desired_map.get(key));
+        if live == desired {
+            // Identical values have identical normal forms (and both absent is no change):
+            // the common case of a plan with no changes, decided without normalizing.
+            continue;
+        }
         let path = [key];
         let pointer = format!("{ROOT}/{}", escape(key));
-        members(
-            &path,
-            &pointer,
-            live_map.get(key),
-            desired_map.get(key),
-            &mut ops,
-        );
+        members(&path, &pointer, live, desired, &mut ops);
     }
     ops
 }
@@ -290,6 +290,9 @@ fn value(path: &[&str], pointer: &str, live: &Value, desired: &Value, ops: &mut 
 /// Diffs two array elements. Elements always exist, so an element that is empty on one side
 /// is replaced (an `add` at an index would insert, and a `remove` would shift the rest).
 fn element(path: &[&str], pointer: &str, live: &Value, desired: &Value, ops: &mut Vec<Op>) {
+    if live == desired {
+        return;
+    }
     match (
         normal(path, live, Some(desired)),
         normal(path, desired, Some(desired)),

@@ -210,6 +210,9 @@ impl CharOffsets {
     }
 }
 
+/// Mappings up to this many entries are checked for repeated keys without a hash map.
+const SMALL_MAPPING: usize = 16;
+
 enum Frame {
     Seq {
         start: usize,
@@ -376,15 +379,25 @@ impl Builder {
         Ok(())
     }
 
+    /// Each repeated key with the nearest earlier occurrence of it.
     fn find_duplicate_keys(&mut self, entries: &[Entry]) {
+        let mut report = |entry: &Entry, first: &Range<usize>| {
+            self.duplicate_keys
+                .push((entry.key.clone(), first.clone(), entry.key_span.clone()));
+        };
+        if entries.len() <= SMALL_MAPPING {
+            // Most mappings are small: comparing keys beats hashing every one of them.
+            for (i, entry) in entries.iter().enumerate() {
+                if let Some(first) = entries[..i].iter().rev().find(|e| e.key == entry.key) {
+                    report(entry, &first.key_span);
+                }
+            }
+            return;
+        }
         let mut seen: HashMap<&str, &Range<usize>> = HashMap::new();
         for entry in entries {
             if let Some(first) = seen.insert(&entry.key, &entry.key_span) {
-                self.duplicate_keys.push((
-                    entry.key.clone(),
-                    first.clone(),
-                    entry.key_span.clone(),
-                ));
+                report(entry, first);
             }
         }
     }
@@ -449,6 +462,31 @@ mod tests {
         let stream = parse(text);
         assert_eq!(stream.error, None);
         stream.documents[0].root.to_json()
+    }
+
+    #[test]
+    fn repeated_keys_pair_with_the_nearest_earlier_one_in_small_and_large_mappings() {
+        let pairs = |text: &str| {
+            let stream = parse(text);
+            let keys: Vec<(String, usize, usize)> = stream.documents[0]
+                .duplicate_keys
+                .iter()
+                .map(|(key, first, again)| (key.clone(), first.start, again.start))
+                .collect();
+            keys
+        };
+        let small = "a: 1\nb: 2\na: 3\na: 4\n";
+        assert_eq!(
+            pairs(small),
+            [("a".to_string(), 0, 10), ("a".to_string(), 10, 15)]
+        );
+        // More entries than SMALL_MAPPING: the hash map path gives the same pairs.
+        let filler: String = (0..SMALL_MAPPING)
+            .map(|i| format!("k{i:02}: x\n"))
+            .collect();
+        let large = format!("{small}{filler}");
+        assert!(large.lines().count() > SMALL_MAPPING);
+        assert_eq!(pairs(&large), pairs(small));
     }
 
     #[test]

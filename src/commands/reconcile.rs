@@ -84,19 +84,42 @@ pub async fn read_live(backend: &dyn Backend) -> Result<LiveState, CommandError>
 }
 
 /// Loads the manifests, reads the repository and builds the plan.
+///
+/// The manifests are loaded on a blocking thread while the repository is read, since one is
+/// local parsing and the other mostly waiting for the server. Invalid manifests still win:
+/// their error is returned as soon as it is known, and the read is abandoned.
 pub async fn make_plan(
     args: &PlanArgs,
     session: &Session,
     output: Output,
 ) -> Result<(Manifests, Plan), CommandError> {
     let backend = session.backend.as_ref();
-    let manifests = load_manifests(&args.manifests, output)?;
-    let live = read_live(backend).await?;
+    let manifest_args = args.manifests.clone();
+    let mut loading = tokio::task::spawn_blocking(move || {
+        let manifests = load_manifests(&manifest_args, output)?;
+        let hash = plan::hash_sources(&manifests.sources, &manifest_args.dir);
+        Ok::<_, CommandError>((manifests, hash))
+    });
+    let mut reading = std::pin::pin!(read_live(backend));
+    let mut read = None;
+    let loaded = loop {
+        tokio::select! {
+            loaded = &mut loading => break loaded,
+            live = &mut reading, if read.is_none() => read = Some(live),
+        }
+    };
+    let (manifests, hash) = match loaded {
+        Ok(loaded) => loaded?,
+        Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+    };
+    let live = match read {
+        Some(live) => live?,
+        None => reading.await?,
+    };
     let options = PlanOptions {
         prune: session.prune,
         prune_kinds: args.prune_kinds.clone(),
     };
-    let hash = plan::hash_sources(&manifests.sources, &args.manifests.dir);
     let plan = plan::build(
         &manifests.catalog,
         &manifests.graph,

@@ -272,6 +272,15 @@ pub struct ExtraProblem {
 /// fields already set, and pointer keys (`/container/member`, object level only) must point
 /// into one of the kind's [`extra_containers`].
 pub fn extra_problems(manifest: &Manifest) -> Vec<ExtraProblem> {
+    let representations = manifest.representations();
+    let no_extra = manifest.meta().extra.is_empty()
+        && representations
+            .iter()
+            .all(|r| r.extra.is_empty() && r.components.iter().all(|c| c.extra.is_empty()));
+    if no_extra {
+        // Nothing to check: skip building the modelled document (most manifests).
+        return Vec::new();
+    }
     let kind = manifest.kind();
     let modelled = modelled_instance(manifest);
     let mut problems = Vec::new();
@@ -318,27 +327,25 @@ pub fn extra_problems(manifest: &Manifest) -> Vec<ExtraProblem> {
             problems.push(clash(value.loc, key, field_label(kind, &format!("/{key}"))));
         }
     }
-    let modelled_reps = modelled
+    let modelled_reps: &[Value] = modelled
         .get("xdm:representations")
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for (i, representation) in manifest.representations().iter().enumerate() {
-        let modelled_rep = modelled_reps.get(i).cloned().unwrap_or(Value::Null);
+        .map_or(&[], Vec::as_slice);
+    for (i, representation) in representations.iter().enumerate() {
+        let modelled_rep = modelled_reps.get(i).unwrap_or(&Value::Null);
         nested_problems(
             &representation.extra,
-            &modelled_rep,
+            modelled_rep,
             &format!("representations[{i}]"),
             &mut problems,
         );
         for (j, component) in representation.components.iter().enumerate() {
             let modelled_component = modelled_rep
                 .pointer(&format!("/xdm:components/{j}"))
-                .cloned()
-                .unwrap_or(Value::Null);
+                .unwrap_or(&Value::Null);
             nested_problems(
                 &component.extra,
-                &modelled_component,
+                modelled_component,
                 &format!("representations[{i}].components[{j}]"),
                 &mut problems,
             );

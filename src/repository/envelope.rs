@@ -88,7 +88,7 @@ impl Envelope {
                 "@type": self.schema,
             }),
         );
-        json!({
+        let mut hal = json!({
             "instanceId": self.instance_id,
             "schemas": [self.schema],
             "productContexts": ["dma_offers", "acp"],
@@ -99,9 +99,13 @@ impl Envelope {
             "repo:lastModifiedBy": self.last_modified_by,
             "repo:createdByClientId": self.created_by_client_id,
             "repo:lastModifiedByClientId": self.last_modified_by_client_id,
-            "_instance": self.instance,
-            "_links": links,
-        })
+            // Set below, in place: `json!` would copy them through `serde_json::to_value`.
+            "_instance": null,
+            "_links": null,
+        });
+        hal["_instance"] = Value::Object(self.instance.clone());
+        hal["_links"] = Value::Object(links);
+        hal
     }
 
     /// The `xdm.receipt` body returned by writes.

@@ -371,9 +371,14 @@ impl XcoreClient {
             if reply.status != StatusCode::OK {
                 return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
             }
-            let page: Value = serde_json::from_slice(&reply.body)
+            let mut page: Value = serde_json::from_slice(&reply.body)
                 .map_err(|e| bad(format!("page {} is not JSON ({e})", seen_pages.len())))?;
-            let Some(results) = page.pointer("/_embedded/results").and_then(Value::as_array) else {
+            // Taken out of the page, so that each `_instance` moves into its object uncopied.
+            let Some(results) = page
+                .pointer_mut("/_embedded/results")
+                .and_then(Value::as_array_mut)
+                .map(std::mem::take)
+            else {
                 return Err(bad(format!(
                     "page {} has no _embedded.results",
                     seen_pages.len()
@@ -610,7 +615,7 @@ impl XcoreClient {
         let Ok(envelope) = serde_json::from_slice::<Value>(&reply.body) else {
             return Err(unknown(" (reading it back did not give JSON)"));
         };
-        let Ok((object, _)) = parse_envelope(target.kind, &envelope) else {
+        let Ok((object, _)) = parse_envelope(target.kind, envelope) else {
             return Err(unknown(" (reading it back gave an unusable document)"));
         };
         let sent = etag.trim_matches('"');
@@ -789,7 +794,7 @@ fn etag_text(value: &Value) -> Option<String> {
 }
 
 /// A list or read envelope as a live object, with its `repo:createdDate`.
-fn parse_envelope(kind: Kind, item: &Value) -> Result<(LiveObject, String), String> {
+fn parse_envelope(kind: Kind, mut item: Value) -> Result<(LiveObject, String), String> {
     let instance_id = item
         .get("instanceId")
         .and_then(Value::as_str)
@@ -826,13 +831,18 @@ fn parse_envelope(kind: Kind, item: &Value) -> Result<(LiveObject, String), Stri
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
+    let (instance_id, id) = (instance_id.to_string(), id.to_string());
+    let instance = item
+        .get_mut("_instance")
+        .map(Value::take)
+        .unwrap_or_default();
     Ok((
         LiveObject {
             kind,
-            instance_id: instance_id.to_string(),
-            id: id.to_string(),
+            instance_id,
+            id,
             etag,
-            instance: instance.clone(),
+            instance,
         },
         created,
     ))
