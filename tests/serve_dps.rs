@@ -741,3 +741,56 @@ async fn a_dropped_dps_write_is_committed() {
     assert_eq!(page["count"], json!(1), "{page}");
     assert_eq!(emu.stats().await["dropped"], json!(1));
 }
+
+#[tokio::test]
+async fn an_activity_with_both_forms_reads_as_criteria() {
+    let emu = Emu::start().await;
+    let placement = uri(&emu.create(Kind::Placement, placement("p")).await);
+    let fallback = uri(&emu
+        .create(
+            Kind::FallbackOffer,
+            json!({"xdm:name": "f", "xdm:status": "approved",
+                   "xdm:representations": [common::representation(&placement)]}),
+        )
+        .await);
+    let filter = uri(&emu
+        .create(
+            Kind::Filter,
+            json!({"xdm:name": "c", "xdm:filterType": "offers", "xdm:ids": []}),
+        )
+        .await);
+    // As the product UI stores them: the flat pair and the criteria.
+    let receipt = emu
+        .create(
+            Kind::Activity,
+            json!({"xdm:name": "ui", "xdm:status": "live", "xdm:fallback": fallback,
+                   "xdm:placement": placement, "xdm:filter": filter,
+                   "xdm:criteria": [{"xdm:placements": [placement],
+                                     "xdm:optionSelection": {"xdm:filter": filter},
+                                     "xdm:rank": {"xdm:priority": 2}}]}),
+        )
+        .await;
+    let activity = uri(&receipt);
+    let path = item("/offer-decisions", &activity, "");
+    let (status, doc) = get(&emu, &path).await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    assert_eq!(
+        doc["criteria"],
+        json!([{"placements": [placement], "optionSelection": {"filter": filter},
+                "rank": {"priority": 2}}])
+    );
+    let (status, receipt_body) = patch(
+        &emu,
+        &path,
+        json!([{"op": "replace", "path": "/criteria/0/rank/priority", "value": 5}]),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{receipt_body}");
+    let (_, hal) = emu.get(&id(&receipt)).await;
+    assert_eq!(
+        hal["_instance"]["xdm:criteria"][0]["xdm:rank"],
+        json!({"xdm:priority": 5})
+    );
+    assert!(hal["_instance"].get("xdm:placement").is_none(), "{hal}");
+}

@@ -155,23 +155,17 @@ pub fn check(kind: Kind, instance: &Map<String, Value>) -> Vec<Violation> {
     v.out
 }
 
-/// Where an activity decides: either the flat `xdm:placement` + `xdm:filter` (XCore) or
-/// `xdm:criteria` (the DPS form), never both.
+/// Where an activity decides: the flat `xdm:placement` + `xdm:filter` (XCore v0.1), or
+/// `xdm:criteria` (XCore v0.5 and the DPS form). Instances made in the product UI carry both,
+/// so both are accepted together; each form present is checked, and its references too.
 fn check_activity_targets(v: &mut Checker<'_>) {
-    let flat = ["xdm:placement", "xdm:filter"]
-        .iter()
-        .any(|key| v.object.contains_key(*key));
     let Some(criteria) = v.object.get("xdm:criteria") else {
         v.required_string("xdm:placement");
         v.required_string("xdm:filter");
         return;
     };
-    if flat {
-        v.violation(
-            "xdm:criteria",
-            "an activity has either xdm:placement and xdm:filter or xdm:criteria, not both",
-        );
-    }
+    v.optional_string("xdm:placement");
+    v.optional_string("xdm:filter");
     let Value::Array(criteria) = criteria else {
         v.violation(
             "xdm:criteria",
@@ -570,6 +564,11 @@ mod tests {
             }]
         });
         assert!(violations(Kind::Activity, criteria.clone()).is_empty());
+        // The product UI stores both forms at once.
+        let mut both = criteria.clone();
+        both["xdm:placement"] = json!("xcore:offer-placement:1");
+        both["xdm:filter"] = json!("xcore:offer-filter:1");
+        assert!(violations(Kind::Activity, both).is_empty());
         let refs = references(Kind::Activity, criteria.as_object().expect("object"));
         let pointers: Vec<(&str, Kind)> = refs
             .iter()
@@ -598,12 +597,12 @@ mod tests {
             ]
         );
         let bad = json!({
-            "xdm:name": "a", "xdm:status": "live", "xdm:fallback": "f", "xdm:placement": "p",
+            "xdm:name": "a", "xdm:status": "live", "xdm:fallback": "f", "xdm:placement": 1,
             "xdm:criteria": [{"xdm:placements": [], "xdm:rank": {"xdm:priority": -1}}, 3]
         });
         let found = violations(Kind::Activity, bad);
         let expect = [
-            "/_instance/xdm:criteria: an activity has either",
+            "/_instance/xdm:placement: must be a string",
             "/_instance/xdm:criteria/0/xdm:placements: must name at least one",
             "/_instance/xdm:criteria/0/xdm:optionSelection: is required",
             "/_instance/xdm:criteria/0/xdm:rank/xdm:priority: must be at least 0",

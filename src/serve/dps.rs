@@ -335,17 +335,23 @@ fn to_canonical(kind: Kind, document: &Value) -> Result<Value> {
 }
 
 /// The stored instance in DPS form (with `id`), or 422 when it cannot be represented.
+///
+/// An activity made in the product UI carries both the flat pair and `xdm:criteria`; DPS has
+/// only `criteria`, so the flat pair is left out (a DPS write then stores a single form).
 fn dps_body(envelope: &Envelope) -> Result<Value> {
-    mapping::to_dps(envelope.kind, &Value::Object(envelope.instance.clone())).map_err(|e| {
-        DpsError::Problem {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            kind: "unrepresentable",
-            detail: format!(
-                "{} cannot be represented in the DPS form: {e}",
-                envelope.uri()
-            ),
-            extra: json!({"id": envelope.uri()}),
-        }
+    let mut instance = envelope.instance.clone();
+    if envelope.kind == Kind::Activity && instance.contains_key("xdm:criteria") {
+        instance.shift_remove("xdm:placement");
+        instance.shift_remove("xdm:filter");
+    }
+    mapping::to_dps(envelope.kind, &Value::Object(instance)).map_err(|e| DpsError::Problem {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        kind: "unrepresentable",
+        detail: format!(
+            "{} cannot be represented in the DPS form: {e}",
+            envelope.uri()
+        ),
+        extra: json!({"id": envelope.uri()}),
     })
 }
 
