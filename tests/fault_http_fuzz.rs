@@ -174,7 +174,25 @@ enum Path {
     Emulator(&'static str),
     /// Under `/data/core/xcore/`, random segments.
     Raw(Vec<String>),
+    /// A DPS collection (index into `DPS_COLLECTIONS`).
+    DpsCollection(usize),
+    /// A DPS object: collection, then a known `@id` (or a made-up one).
+    DpsItem(usize, usize),
+    /// Under `/data/core/dps/`, random segments.
+    DpsRaw(Vec<String>),
 }
+
+/// The DPS collections, `/offers` with and without its `offer-type`.
+const DPS_COLLECTIONS: &[&str] = &[
+    "offers?offer-type=personalized",
+    "offers?offer-type=fallback",
+    "offers",
+    "placements",
+    "tags",
+    "offer-rules",
+    "offer-collections",
+    "offer-decisions",
+];
 
 fn method() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -217,6 +235,9 @@ fn path() -> impl Strategy<Value = Path> {
         ]
         .prop_map(Path::Emulator),
         2 => prop::collection::vec(segment(), 0..5).prop_map(Path::Raw),
+        3 => (0..DPS_COLLECTIONS.len()).prop_map(Path::DpsCollection),
+        3 => (0..DPS_COLLECTIONS.len(), 0usize..4).prop_map(|(c, i)| Path::DpsItem(c, i)),
+        1 => prop::collection::vec(segment(), 0..4).prop_map(Path::DpsRaw),
     ]
 }
 
@@ -230,6 +251,10 @@ fn text() -> impl Strategy<Value = String> {
         Just("99999999999999999999999".to_string()),
         Just("-1".to_string()),
         (0usize..3).prop_map(|i| format!("@@uri{i}")),
+        Just("name==fuzz tag 0".to_string()),
+        Just("-modified".to_string()),
+        Just("fallback".to_string()),
+        Just("2026-01-01T00:00:00.000Z".to_string()),
     ]
 }
 
@@ -248,6 +273,7 @@ fn query() -> impl Strategy<Value = Vec<(String, String)>> {
         Just("product"),
         Just("sandbox"),
         Just("grant_type"),
+        Just("offer-type"),
     ]
     .prop_map(str::to_string);
     let key = prop_oneof![4 => key, 1 => "\\PC{0,8}"];
@@ -268,6 +294,7 @@ fn content_type() -> impl Strategy<Value = String> {
         )),
         Just("application/vnd.adobe.platform.xcore.patch.hal+json".to_string()),
         Just("application/json".to_string()),
+        Just("application/json-patch+json".to_string()),
         Just("application/x-www-form-urlencoded".to_string()),
         Just(format!("{HAL}; schema=")),
         Just(format!("{HAL}; schema=\"unterminated")),
@@ -343,6 +370,19 @@ fn json_value() -> impl Strategy<Value = Value> {
             Just("@id".to_string()),
             Just("_instance".to_string()),
             Just("_links".to_string()),
+            Just("name".to_string()),
+            Just("status".to_string()),
+            Just("representations".to_string()),
+            Just("placement".to_string()),
+            Just("components".to_string()),
+            Just("type".to_string()),
+            Just("criteria".to_string()),
+            Just("placements".to_string()),
+            Just("optionSelection".to_string()),
+            Just("selectionConstraint".to_string()),
+            Just("profileConstraintType".to_string()),
+            Just("eligibilityRule".to_string()),
+            Just("id".to_string()),
             Just("op".to_string()),
             Just("path".to_string()),
             Just("value".to_string()),
@@ -374,6 +414,10 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
             Just("/_instance/@id".to_string()),
             Just("/_instance".to_string()),
             Just("/_links/x".to_string()),
+            Just("/name".to_string()),
+            Just("/id".to_string()),
+            Just("/representations/0/components/0/type".to_string()),
+            Just("/criteria/0/placements/-".to_string()),
             Just("".to_string()),
             "/[a-z_:/0-9~-]{0,16}",
         ],
@@ -412,6 +456,8 @@ fn methods_of(path: &Path) -> Vec<&'static str> {
         Path::Instance(_) => vec!["GET", "PUT", "PATCH", "DELETE"],
         Path::Token => vec!["POST"],
         Path::Emulator(_) => vec!["GET", "DELETE"],
+        Path::DpsCollection(_) => vec!["GET", "POST"],
+        Path::DpsItem(..) => vec!["GET", "PATCH", "DELETE"],
         _ => vec!["GET"],
     }
 }
@@ -451,6 +497,7 @@ fn with_real_ids(known: &Known, text: &str) -> String {
 fn url_of(f: &Fuzz, known: &Known, request: &Fuzzed) -> String {
     let container = offerctl::repository::container_id("prod");
     let base = format!("{}/data/core/xcore", f.server.url());
+    let dps = format!("{}/data/core/dps", f.server.url());
     let pick = |list: &[String], i: usize| list.get(i).cloned().unwrap_or_else(|| "0".repeat(16));
     let mut url = match &request.path {
         Path::Home => format!("{base}/"),
@@ -461,15 +508,33 @@ fn url_of(f: &Fuzz, known: &Known, request: &Fuzzed) -> String {
         Path::Token => format!("{}/ims/token/v3", f.server.url()),
         Path::Emulator(path) => format!("{}{path}", f.server.url()),
         Path::Raw(segments) => format!("{base}/{}", segments.join("/")),
+        Path::DpsCollection(c) => format!("{dps}/{}", DPS_COLLECTIONS[*c]),
+        Path::DpsItem(c, i) => {
+            let id = known
+                .uris
+                .get(*i)
+                .cloned()
+                .unwrap_or_else(|| "dps:tag:0000000000000000".into());
+            let (collection, query) = DPS_COLLECTIONS[*c]
+                .split_once('?')
+                .unwrap_or((DPS_COLLECTIONS[*c], ""));
+            let id = id.replace(':', "%3A");
+            if query.is_empty() {
+                format!("{dps}/{collection}/{id}")
+            } else {
+                format!("{dps}/{collection}/{id}?{query}")
+            }
+        }
+        Path::DpsRaw(segments) => format!("{dps}/{}", segments.join("/")),
     };
     if !request.query.is_empty() {
+        url.push(if url.contains('?') { '&' } else { '?' });
         // Raw: the URL parser escapes only what it must, so '&', '=', '%' and '+' stay as sent.
         let query: Vec<String> = request
             .query
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        url.push('?');
         url.push_str(&with_real_ids(known, &query.join("&")));
     }
     url
@@ -529,7 +594,8 @@ fn check(request: &Fuzzed) -> Result<(), TestCaseError> {
         status.as_u16() < 500,
         "{method} {url} answered {status}: {body}"
     );
-    let deleted = method == Method::DELETE && url.contains("/instances/");
+    let deleted = method == Method::DELETE
+        && (url.contains("/instances/") || url.contains("/data/core/dps/"));
     if status.is_success() && deleted {
         // The seeded objects may be gone: make new ones (uniquely named: tag names are).
         static SEEDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);

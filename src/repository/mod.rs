@@ -41,9 +41,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-pub use envelope::{Actor, Draft, Envelope, format_timestamp, values_in_map};
+pub use envelope::{
+    Actor, Draft, Envelope, format_timestamp, millis_to_timestamp, parse_rfc3339, values_in_map,
+};
 pub use error::{Referrer, RepoError, Violation};
-pub use ids::container_id;
+pub use ids::{IdScheme, container_id, dataset_id, sandbox_id};
 pub use query::{
     CompareOp, DEFAULT_LIMIT, Hit, ListQuery, MAX_LIMIT, OrderKey, Page, PropertyFilter, Test,
     TextSearch,
@@ -229,15 +231,28 @@ struct State {
 }
 
 impl State {
+    /// The current time, truncated to milliseconds and strictly later than every timestamp
+    /// handed out before (the DPS list cursor is a `modified` timestamp, so no two writes may
+    /// share one). When writes come faster than one per millisecond, time runs a little ahead.
     fn now(&mut self) -> String {
-        let mut now = OffsetDateTime::now_utc();
+        let now = OffsetDateTime::now_utc();
+        let mut now = now - time::Duration::nanoseconds(i64::from(now.nanosecond() % 1_000_000));
         if let Some(last) = self.last_time
-            && last > now
+            && last >= now
         {
-            now = last;
+            now = last + time::Duration::milliseconds(1);
         }
         self.last_time = Some(now);
         format_timestamp(now)
+    }
+
+    /// Keeps [`State::now`] ahead of a timestamp read back from the log.
+    fn observe(&mut self, timestamp: &str) {
+        if let Some(at) = envelope::parse_rfc3339(timestamp)
+            && self.last_time.is_none_or(|last| last < at)
+        {
+            self.last_time = Some(at);
+        }
     }
 
     fn sandbox(&mut self, name: &str) -> &mut Sandbox {
@@ -258,7 +273,10 @@ impl State {
 
     fn apply(&mut self, record: Record) {
         match record {
-            Record::Put { sandbox, envelope } => self.sandbox(&sandbox).put(envelope),
+            Record::Put { sandbox, envelope } => {
+                self.observe(&envelope.last_modified_date);
+                self.sandbox(&sandbox).put(envelope)
+            }
             Record::Remove {
                 sandbox,
                 instance_id,
@@ -393,6 +411,20 @@ impl Repository {
         draft: impl Into<Draft>,
         actor: &Actor,
     ) -> Result<Envelope, RepoError> {
+        self.create_as(sandbox, container, schema, draft, actor, IdScheme::Xcore)
+    }
+
+    /// [`Repository::create`] with the `@id` scheme of the API that creates the instance:
+    /// `xcore:<type>:<hex>` or `dps:<type>:<hex>`.
+    pub fn create_as(
+        &self,
+        sandbox: &str,
+        container: &str,
+        schema: &str,
+        draft: impl Into<Draft>,
+        actor: &Actor,
+        scheme: IdScheme,
+    ) -> Result<Envelope, RepoError> {
         let draft = draft.into();
         let kind = kind_of(schema)?;
         let mut instance = into_object(draft.instance)?;
@@ -414,7 +446,7 @@ impl Repository {
             }
         };
         let uri = loop {
-            let uri = ids::new_uri(kind);
+            let uri = ids::new_uri_in(scheme, kind);
             if !space.uris.contains_key(&uri) {
                 break uri;
             }
@@ -458,6 +490,58 @@ impl Repository {
             .get(instance_id)
             .cloned()
             .ok_or_else(|| RepoError::NotFound(instance_id.to_string()))
+    }
+
+    /// The instance whose `@id` is `uri`.
+    pub fn get_by_uri(
+        &self,
+        sandbox: &str,
+        container: &str,
+        uri: &str,
+    ) -> Result<Envelope, RepoError> {
+        let mut inner = self.lock();
+        let space = open_container(&mut inner.state, sandbox, container)?;
+        space
+            .by_uri(uri)
+            .cloned()
+            .ok_or_else(|| RepoError::NotFound(uri.to_string()))
+    }
+
+    /// Deletes an instance synchronously, as the DPS API does: `Ok(Ok(last state))` when it
+    /// was deleted, `Ok(Err(referrers))` (and nothing changes) while others reference it.
+    pub fn delete_unreferenced(
+        &self,
+        sandbox: &str,
+        container: &str,
+        instance_id: &str,
+        if_match: Option<&IfMatch>,
+        actor: &Actor,
+    ) -> Result<Result<Envelope, Vec<Referrer>>, RepoError> {
+        let mut inner = self.lock();
+        let Inner { state, wal } = &mut *inner;
+        let now = state.now();
+        let space = open_container(state, sandbox, container)?;
+        let current = current(space, instance_id, if_match)?;
+        let referrers = space.referrers(current.uri());
+        if !referrers.is_empty() {
+            return Ok(Err(referrers));
+        }
+        let last = revise(
+            current,
+            current.instance.clone(),
+            current.links.clone(),
+            now,
+            actor,
+        );
+        commit(
+            state,
+            wal,
+            Record::Remove {
+                sandbox: sandbox.to_string(),
+                instance_id: instance_id.to_string(),
+            },
+        )?;
+        Ok(Ok(last))
     }
 
     /// Replaces the instance's properties and links. `@id` may be omitted (it is kept) but not
@@ -919,29 +1003,45 @@ fn check_instance(
     Ok(())
 }
 
-/// An activity's fallback must have a representation for the activity's placement.
+/// An activity's fallback must have a representation for every placement the activity
+/// decides for: the flat `xdm:placement`, or each placement of each criterion.
 fn check_fallback_fits(
     space: &Sandbox,
     activity: &Map<String, Value>,
     violations: &mut Vec<Violation>,
 ) {
-    let placement = activity.get("xdm:placement").and_then(Value::as_str);
     let fallback = activity
         .get("xdm:fallback")
         .and_then(Value::as_str)
         .and_then(|uri| space.by_uri(uri));
-    let (Some(placement), Some(fallback)) = (placement, fallback) else {
+    let Some(fallback) = fallback else {
         return;
     };
-    let fits = fallback
+    let mut placements: Vec<&str> = Vec::new();
+    placements.extend(activity.get("xdm:placement").and_then(Value::as_str));
+    if let Some(Value::Array(criteria)) = activity.get("xdm:criteria") {
+        for criterion in criteria {
+            if let Some(Value::Array(list)) = criterion.get("xdm:placements") {
+                placements.extend(list.iter().filter_map(Value::as_str));
+            }
+        }
+    }
+    let represented: Vec<&str> = fallback
         .instance
         .get("xdm:representations")
         .and_then(Value::as_array)
-        .is_some_and(|reps| {
+        .map(|reps| {
             reps.iter()
-                .any(|rep| rep.get("xdm:placement").and_then(Value::as_str) == Some(placement))
-        });
-    if !fits {
+                .filter_map(|rep| rep.get("xdm:placement").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut reported: Vec<&str> = Vec::new();
+    for placement in placements {
+        if represented.contains(&placement) || reported.contains(&placement) {
+            continue;
+        }
+        reported.push(placement);
         violations.push(Violation::new(
             "/_instance/xdm:fallback",
             format!(
@@ -1049,6 +1149,132 @@ mod tests {
             repo.get("dev", &container_id("dev"), &tag.instance_id),
             Err(RepoError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn criteria_references_are_checked_and_protect_their_targets() {
+        let repo = Repository::open_in_memory();
+        let c = container_id("prod");
+        let create = |kind: Kind, instance: Value| {
+            repo.create_as(
+                "prod",
+                &c,
+                &kind.schema_id(),
+                instance,
+                &me(),
+                IdScheme::Dps,
+            )
+            .expect("create")
+        };
+        let web = "https://ns.adobe.com/xdm/channel-types/web";
+        let html = "https://ns.adobe.com/experience/offer-management/content-component-html";
+        let placement = |name: &str| {
+            create(
+                Kind::Placement,
+                json!({"xdm:name": name, "xdm:channel": web, "xdm:componentType": html}),
+            )
+        };
+        let (p1, p2) = (placement("p1"), placement("p2"));
+        assert!(p1.uri().starts_with("dps:offer-placement:"));
+        let rule = create(
+            Kind::Rule,
+            json!({"xdm:name": "r", "xdm:condition":
+                {"xdm:type": "PQL", "xdm:format": "pql/text", "xdm:value": "true"}}),
+        );
+        let filter = create(
+            Kind::Filter,
+            json!({"xdm:name": "f", "xdm:filterType": "anyTags", "ids": []}),
+        );
+        let fallback = create(
+            Kind::FallbackOffer,
+            json!({"xdm:name": "fb", "xdm:status": "approved", "xdm:representations": [
+                {"xdm:placement": p1.uri(), "xdm:components": []}]}),
+        );
+        let activity = |placements: Vec<&str>| {
+            json!({"xdm:name": "a", "xdm:status": "live", "xdm:fallback": fallback.uri(),
+                "xdm:criteria": [{"xdm:placements": placements,
+                    "xdm:optionSelection": {"xdm:filter": filter.uri()},
+                    "xdm:profileConstraint": {"xdm:profileConstraintType": "eligibilityRule",
+                                              "xdm:eligibilityRule": rule.uri()}}]})
+        };
+        // The fallback must cover every placement of every criterion.
+        let uncovered = repo.create(
+            "prod",
+            &c,
+            &Kind::Activity.schema_id(),
+            activity(vec![p1.uri(), p2.uri()]),
+            &me(),
+        );
+        match uncovered {
+            Err(RepoError::Invalid(v)) => {
+                assert_eq!(v.len(), 1, "{v:?}");
+                assert_eq!(v[0].property, "/_instance/xdm:fallback");
+                assert!(v[0].message.contains(p2.uri()), "{v:?}");
+            }
+            other => panic!("expected a violation, got {other:?}"),
+        }
+        let dangling = repo.create(
+            "prod",
+            &c,
+            &Kind::Activity.schema_id(),
+            activity(vec!["xcore:offer-placement:0000000000000000"]),
+            &me(),
+        );
+        assert!(
+            matches!(&dangling, Err(RepoError::Invalid(v)) if v[0].property == "/_instance/xdm:criteria/0/xdm:placements/0"),
+            "{dangling:?}"
+        );
+        let decision = create(Kind::Activity, activity(vec![p1.uri()]));
+        for target in [&p1, &filter, &rule] {
+            let refused = repo
+                .delete_unreferenced("prod", &c, &target.instance_id, None, &me())
+                .expect("no engine error");
+            let referrers = refused.expect_err("still referenced");
+            assert!(
+                referrers.iter().any(|r| r.id == decision.uri()),
+                "{referrers:?}"
+            );
+        }
+        assert!(matches!(
+            repo.delete("prod", &c, &p1.instance_id, None, &me()),
+            Ok(DeleteOutcome::Accepted(_))
+        ));
+        repo.delete_unreferenced("prod", &c, &decision.instance_id, None, &me())
+            .expect("no engine error")
+            .expect("unreferenced");
+        repo.delete_unreferenced("prod", &c, &rule.instance_id, None, &me())
+            .expect("no engine error")
+            .expect("no longer referenced");
+        assert_eq!(
+            repo.get_by_uri("prod", &c, p2.uri())
+                .expect("found")
+                .instance_id,
+            p2.instance_id
+        );
+    }
+
+    #[test]
+    fn modified_timestamps_are_unique_and_increasing() {
+        let repo = Repository::open_in_memory();
+        let c = container_id("prod");
+        let mut last = String::new();
+        for i in 0..200 {
+            let tag = repo
+                .create(
+                    "prod",
+                    &c,
+                    &Kind::Tag.schema_id(),
+                    json!({"xdm:name": format!("t{i}")}),
+                    &me(),
+                )
+                .expect("create");
+            assert!(
+                tag.last_modified_date > last,
+                "{} after {last}",
+                tag.last_modified_date
+            );
+            last = tag.last_modified_date;
+        }
     }
 
     mod no_panics {

@@ -80,6 +80,34 @@ pub fn references(kind: Kind, instance: &Map<String, Value>) -> Vec<Reference> {
             ] {
                 push(format!("/_instance/{key}"), instance.get(key), expected);
             }
+            if let Some(Value::Array(criteria)) = instance.get("xdm:criteria") {
+                for (i, criterion) in criteria.iter().enumerate() {
+                    let base = format!("/_instance/xdm:criteria/{i}");
+                    if let Some(Value::Array(placements)) = criterion.get("xdm:placements") {
+                        for (j, placement) in placements.iter().enumerate() {
+                            push(
+                                format!("{base}/xdm:placements/{j}"),
+                                Some(placement),
+                                Kind::Placement,
+                            );
+                        }
+                    }
+                    push(
+                        format!("{base}/xdm:optionSelection/xdm:filter"),
+                        criterion
+                            .get("xdm:optionSelection")
+                            .and_then(|s| s.get("xdm:filter")),
+                        Kind::Filter,
+                    );
+                    push(
+                        format!("{base}/xdm:profileConstraint/xdm:eligibilityRule"),
+                        criterion
+                            .get("xdm:profileConstraint")
+                            .and_then(|c| c.get("xdm:eligibilityRule")),
+                        Kind::Rule,
+                    );
+                }
+            }
         }
         Kind::Tag | Kind::Placement | Kind::Rule => {}
     }
@@ -120,12 +148,66 @@ pub fn check(kind: Kind, instance: &Map<String, Value>) -> Vec<Violation> {
         Kind::Activity => {
             v.required_enum("xdm:status", ACTIVITY_STATUSES);
             v.date_range("xdm:startDate", "xdm:endDate");
-            v.required_string("xdm:placement");
-            v.required_string("xdm:filter");
+            check_activity_targets(&mut v);
             v.required_string("xdm:fallback");
         }
     }
     v.out
+}
+
+/// Where an activity decides: the flat `xdm:placement` + `xdm:filter` (XCore v0.1), or
+/// `xdm:criteria` (XCore v0.5 and the DPS form). Instances made in the product UI carry both,
+/// so both are accepted together; each form present is checked, and its references too.
+fn check_activity_targets(v: &mut Checker<'_>) {
+    let Some(criteria) = v.object.get("xdm:criteria") else {
+        v.required_string("xdm:placement");
+        v.required_string("xdm:filter");
+        return;
+    };
+    v.optional_string("xdm:placement");
+    v.optional_string("xdm:filter");
+    let Value::Array(criteria) = criteria else {
+        v.violation(
+            "xdm:criteria",
+            format!("must be an array, not {}", type_name(criteria)),
+        );
+        return;
+    };
+    if criteria.is_empty() {
+        v.violation("xdm:criteria", "must have at least one criterion");
+    }
+    for (i, criterion) in criteria.iter().enumerate() {
+        let Some(mut c) = v.element_object(&format!("xdm:criteria/{i}"), criterion) else {
+            continue;
+        };
+        match c.object.get("xdm:placements") {
+            None => c.violation("xdm:placements", "is required"),
+            Some(Value::Array(placements)) => {
+                if placements.is_empty() {
+                    c.violation("xdm:placements", "must name at least one placement");
+                }
+                c.optional_string_array("xdm:placements");
+            }
+            Some(other) => c.violation(
+                "xdm:placements",
+                format!("must be an array, not {}", type_name(other)),
+            ),
+        }
+        if let Some(mut selection) = c.required_object("xdm:optionSelection") {
+            selection.required_string("xdm:filter");
+            c.out.append(&mut selection.out);
+        }
+        if let Some(mut profile) = c.optional_object("xdm:profileConstraint") {
+            profile.optional_string("xdm:profileConstraintType");
+            profile.optional_string("xdm:eligibilityRule");
+            c.out.append(&mut profile.out);
+        }
+        if let Some(mut rank) = c.optional_object("xdm:rank") {
+            rank.optional_integer_at_least("xdm:priority", 0);
+            c.out.append(&mut rank.out);
+        }
+        v.out.append(&mut c.out);
+    }
 }
 
 fn check_offer(kind: Kind, v: &mut Checker<'_>) {
@@ -466,6 +548,78 @@ mod tests {
         assert_eq!(
             violations(Kind::FallbackOffer, fallback),
             vec!["/_instance/xdm:rank: fallback offers cannot have constraints"]
+        );
+    }
+
+    #[test]
+    fn activities_take_flat_or_criteria_form() {
+        let criteria = json!({
+            "xdm:name": "a", "xdm:status": "live", "xdm:fallback": "xcore:fallback-offer:1",
+            "xdm:criteria": [{
+                "xdm:placements": ["xcore:offer-placement:1", "dps:offer-placement:2"],
+                "xdm:optionSelection": {"xdm:filter": "xcore:offer-filter:1"},
+                "xdm:profileConstraint": {"xdm:profileConstraintType": "eligibilityRule",
+                                          "xdm:eligibilityRule": "xcore:eligibility-rule:1"},
+                "xdm:rank": {"xdm:priority": 2, "xdm:order": {}}
+            }]
+        });
+        assert!(violations(Kind::Activity, criteria.clone()).is_empty());
+        // The product UI stores both forms at once.
+        let mut both = criteria.clone();
+        both["xdm:placement"] = json!("xcore:offer-placement:1");
+        both["xdm:filter"] = json!("xcore:offer-filter:1");
+        assert!(violations(Kind::Activity, both).is_empty());
+        let refs = references(Kind::Activity, criteria.as_object().expect("object"));
+        let pointers: Vec<(&str, Kind)> = refs
+            .iter()
+            .map(|r| (r.pointer.as_str(), r.expected))
+            .collect();
+        assert_eq!(
+            pointers,
+            vec![
+                ("/_instance/xdm:fallback", Kind::FallbackOffer),
+                (
+                    "/_instance/xdm:criteria/0/xdm:placements/0",
+                    Kind::Placement
+                ),
+                (
+                    "/_instance/xdm:criteria/0/xdm:placements/1",
+                    Kind::Placement
+                ),
+                (
+                    "/_instance/xdm:criteria/0/xdm:optionSelection/xdm:filter",
+                    Kind::Filter
+                ),
+                (
+                    "/_instance/xdm:criteria/0/xdm:profileConstraint/xdm:eligibilityRule",
+                    Kind::Rule
+                ),
+            ]
+        );
+        let bad = json!({
+            "xdm:name": "a", "xdm:status": "live", "xdm:fallback": "f", "xdm:placement": 1,
+            "xdm:criteria": [{"xdm:placements": [], "xdm:rank": {"xdm:priority": -1}}, 3]
+        });
+        let found = violations(Kind::Activity, bad);
+        let expect = [
+            "/_instance/xdm:placement: must be a string",
+            "/_instance/xdm:criteria/0/xdm:placements: must name at least one",
+            "/_instance/xdm:criteria/0/xdm:optionSelection: is required",
+            "/_instance/xdm:criteria/0/xdm:rank/xdm:priority: must be at least 0",
+            "/_instance/xdm:criteria/1: must be an object",
+        ];
+        for prefix in expect {
+            assert!(
+                found.iter().any(|v| v.starts_with(prefix)),
+                "{prefix} not in {found:#?}"
+            );
+        }
+        assert_eq!(found.len(), expect.len(), "{found:#?}");
+        let empty = json!({"xdm:name": "a", "xdm:status": "live", "xdm:fallback": "f",
+                           "xdm:criteria": []});
+        assert_eq!(
+            violations(Kind::Activity, empty),
+            vec!["/_instance/xdm:criteria: must have at least one criterion"]
         );
     }
 

@@ -46,6 +46,7 @@ pub fn router(app: Arc<App>) -> Router {
             &format!("{BASE}/{{containerId}}/deletes/{{jobId}}"),
             get(poll_delete),
         )
+        .merge(super::dps::routes())
         .route("/ims/token/v3", post(ims_token))
         .route("/_emulator/stats", get(stats).delete(clear_stats))
         .route("/_emulator/reset", post(reset))
@@ -58,7 +59,7 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-type Result<T, E = ApiError> = std::result::Result<T, E>;
+pub(super) type Result<T, E = ApiError> = std::result::Result<T, E>;
 
 async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound(format!("no resource at {}", uri.path()))
@@ -69,13 +70,13 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 }
 
 /// Who is calling, in which sandbox.
-struct Caller {
-    sandbox: String,
-    actor: Actor,
+pub(super) struct Caller {
+    pub(super) sandbox: String,
+    pub(super) actor: Actor,
 }
 
 /// Sandbox names as AEP spells them: letters, digits, `-` and `_`.
-fn sandbox_name(name: &str) -> Result<String> {
+pub(super) fn sandbox_name(name: &str) -> Result<String> {
     let name = name.trim();
     let valid = !name.is_empty()
         && name.len() <= 64
@@ -91,7 +92,7 @@ fn sandbox_name(name: &str) -> Result<String> {
     }
 }
 
-fn caller(headers: &HeaderMap) -> Result<Caller> {
+pub(super) fn caller(headers: &HeaderMap) -> Result<Caller> {
     let sandbox = match headers.get("x-sandbox-name") {
         None => "prod".to_string(),
         Some(value) => sandbox_name(value.to_str().unwrap_or_default())?,
@@ -108,7 +109,7 @@ fn caller(headers: &HeaderMap) -> Result<Caller> {
     })
 }
 
-fn path_params<T>(extracted: Result<Path<T>, PathRejection>) -> Result<T> {
+pub(super) fn path_params<T>(extracted: Result<Path<T>, PathRejection>) -> Result<T> {
     extracted
         .map(|Path(p)| p)
         .map_err(|e| ApiError::BadRequest(format!("invalid path: {e}")))
@@ -116,7 +117,7 @@ fn path_params<T>(extracted: Result<Path<T>, PathRejection>) -> Result<T> {
 
 /// Runs a repository call off the async workers: durable writes block on `fsync` while
 /// holding the repository lock, so any call may wait for one.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, RepoError> + Send + 'static,
 ) -> Result<T> {
     match tokio::task::spawn_blocking(f).await {
@@ -127,17 +128,17 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-async fn read_body(body: Body) -> Result<Bytes> {
+pub(super) async fn read_body(body: Body) -> Result<Bytes> {
     axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
         ApiError::PayloadTooLarge(format!("request bodies are limited to {MAX_BODY} bytes"))
     })
 }
 
-fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+pub(super) fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn if_match(headers: &HeaderMap) -> Option<IfMatch> {
+pub(super) fn if_match(headers: &HeaderMap) -> Option<IfMatch> {
     let value = headers.get(header::IF_MATCH)?;
     // An If-Match that is not even text names no etag of ours: it can never match.
     Some(match value.to_str() {
@@ -161,14 +162,14 @@ fn with_content_type(mut response: Response, content_type: &str) -> Response {
     response
 }
 
-fn json_response(status: StatusCode, body: &Value, content_type: &str) -> Response {
+pub(super) fn json_response(status: StatusCode, body: &Value, content_type: &str) -> Response {
     // The same compact text as `body.to_string()`, written straight to bytes (faster for the
     // large list pages than going through `fmt::Display`).
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| body.to_string().into_bytes());
     with_content_type((status, bytes).into_response(), content_type)
 }
 
-fn set_header(response: &mut Response, name: &'static str, value: &str) {
+pub(super) fn set_header(response: &mut Response, name: &'static str, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);
     }
@@ -182,7 +183,7 @@ fn receipt(status: StatusCode, envelope: &Envelope) -> Response {
     response
 }
 
-fn query_params(uri: &Uri) -> Vec<(String, String)> {
+pub(super) fn query_params(uri: &Uri) -> Vec<(String, String)> {
     media::parse_form(uri.query().unwrap_or_default())
 }
 

@@ -8,6 +8,7 @@
 //! SIGINT/SIGTERM with [`run`].
 
 mod conn;
+mod dps;
 mod gate;
 mod http;
 mod media;
@@ -26,6 +27,7 @@ use crate::repository::{RepoError, Repository, container_id};
 use conn::{ConnHandle, KillableListener};
 use gate::{Credentials, Faults, Stats};
 
+pub use dps::DPS_BASE;
 pub use http::BASE;
 
 /// Flags of `offerctl serve`.

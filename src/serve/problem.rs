@@ -51,8 +51,19 @@ impl ApiError {
 }
 
 fn problem(status: StatusCode, kind: &str, detail: String, extra: Value) -> Response {
+    problem_in("xcore", status, kind, detail, extra)
+}
+
+/// An RFC 7807 response whose `type` is `https://ns.adobe.com/aep/errors/<api>/<kind>`.
+pub(super) fn problem_in(
+    api: &str,
+    status: StatusCode,
+    kind: &str,
+    detail: String,
+    extra: Value,
+) -> Response {
     let mut body = json!({
-        "type": format!("https://ns.adobe.com/aep/errors/xcore/{kind}"),
+        "type": format!("https://ns.adobe.com/aep/errors/{api}/{kind}"),
         "title": status.canonical_reason().unwrap_or("Error"),
         "status": status.as_u16(),
         "detail": detail,

@@ -1,0 +1,800 @@
+//! The canonical `_instance` document (XCore spelling, see [`super::xcore`]) ↔ the body of the
+//! newer Decision Management ("DPS") API under `/data/core/dps` (reference §2). Pure functions,
+//! no I/O: the emulator's DPS facade and the DPS client both use them.
+//!
+//! # Rules
+//!
+//! One table per kind (below, `TAG` … `ACTIVITY`) renames keys; each entry also says how the
+//! value maps (verbatim, a nested table, an array of nested tables, or a value translation).
+//!
+//! * **Renames.** `xdm:name` ↔ `name`, `xdm:description` ↔ `description`, `xdm:status` ↔ `status`
+//!   and so on: the DPS name is the XCore name without its `xdm:`/`dc:` prefix, as the reference's
+//!   examples show. Component `@type` ↔ `type`, `dc:format` ↔ `format`, `dc:language` ↔
+//!   `language`. `@id` ↔ `id` at the top level only.
+//! * **Component types.** Placement `componentType` and component `type` are short tokens in
+//!   DPS (`html`, `imagelink`, `text`, `json`) and URIs in XCore
+//!   (`https://ns.adobe.com/experience/offer-management/content-component-<token>`). Only those
+//!   four are translated. Any other URI or token passes through unchanged. On input from DPS,
+//!   the documentation's `component-text` spelling (and `content-component-text`) is read as
+//!   `text`. A canonical document that holds a bare token where XCore has a URI comes back with
+//!   the URI.
+//! * **Filter types.** `any-tags` ↔ `anyTags`, `all-tags` ↔ `allTags`, `offers` ↔ `offers`.
+//!   Other values pass through. The id list is `ids` on both sides (seed 002). A canonical
+//!   `xdm:ids` (newer XCore spelling) is also sent as `ids`, so it reads back as `ids`.
+//! * **Offer `selectionConstraint.profileConstraintType`.** DPS requires it. [`to_dps`] adds
+//!   `"eligibilityRule"` when the constraint names a rule and `"none"` otherwise. [`from_dps`]
+//!   drops it when it equals that implied value, and otherwise keeps it as
+//!   `xdm:profileConstraintType`. So canonical → DPS → canonical is the identity, except for a
+//!   canonical document that spells out the implied value itself (it is dropped).
+//! * **Decisions (activities).** The canonical flat form (`xdm:placement`, `xdm:filter`, as
+//!   offerctl writes it) becomes one DPS criterion `{"placements": [p], "optionSelection":
+//!   {"filter": f}}`. The canonical criteria form `xdm:criteria` maps key by key
+//!   (`xdm:placements`, `xdm:optionSelection.xdm:filter`, `xdm:profileConstraint.{
+//!   xdm:profileConstraintType, xdm:eligibilityRule}`, `xdm:rank`). Inside a criterion's `rank`
+//!   every key maps by adding or removing the `xdm:` prefix, at any depth (`order`,
+//!   `orderEvaluationType`, `rankingStrategy`, ...). [`from_dps`] returns the flat form when
+//!   there is exactly one criterion with exactly one placement and a filter, no rank, and no
+//!   profile constraint other than `{"profileConstraintType": "none"}`; otherwise it returns
+//!   `xdm:criteria`, dropping criterion profile constraints that are just `{type: none}`.
+//! * **Pass-through.** Keys that are not in the table are kept unchanged in both directions
+//!   (`labels`, `definedOn`, `itemCount`, `frequencyCappingConstraints`,
+//!   `offerui:previewThumbnail`, `repo:*`, characteristic names, ...). Values of unmodelled
+//!   keys are copied verbatim. A value of the wrong JSON type under a modelled key is copied
+//!   verbatim too; validation reports it.
+//! * **Collisions.** A pass-through key that is the *other* side's spelling of a table entry
+//!   (a canonical `name`, a DPS `xdm:name`), or a canonical key that is DPS metadata (`etag`,
+//!   `id`, ...), or two input keys that map to the same output key (`xdm:ids` and `ids`; flat
+//!   `xdm:placement` with `xdm:criteria`) are rejected with a [`MappingError`] naming the input
+//!   pointer. They could not survive a round trip.
+//! * **Metadata.** [`from_dps`] drops the server-maintained keys in [`METADATA`]; [`to_dps`]
+//!   emits none (only `id`, when the canonical document has `@id`).
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::diff::Op;
+use crate::kind::Kind;
+
+const COMPONENT_BASE: &str = "https://ns.adobe.com/experience/offer-management/content-component-";
+const COMPONENT_TOKENS: &[&str] = &["html", "imagelink", "text", "json"];
+
+/// A document that cannot be mapped; `pointer` locates the problem in the *input* document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappingError {
+    pub pointer: String,
+    pub message: String,
+}
+
+impl fmt::Display for MappingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pointer.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.pointer, self.message)
+        }
+    }
+}
+
+impl std::error::Error for MappingError {}
+
+fn error(pointer: &str, message: impl Into<String>) -> MappingError {
+    MappingError {
+        pointer: pointer.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Server-maintained keys of a DPS document (`id` is handled separately).
+pub const METADATA: &[&str] = &[
+    "etag",
+    "created",
+    "modified",
+    "createdDate",
+    "lastModifiedDate",
+    "createdBy",
+    "lastModifiedBy",
+    "createdByClientId",
+    "lastModifiedByClientId",
+    "schemas",
+    "sandboxId",
+    "datasetId",
+    "imsOrgId",
+    "_links",
+];
+
+/// Where each kind lives: (collection path under `/data/core/dps`, `offer-type` query value).
+pub fn resource(kind: Kind) -> (&'static str, Option<&'static str>) {
+    match kind {
+        Kind::Offer => ("/offers", Some("personalized")),
+        Kind::FallbackOffer => ("/offers", Some("fallback")),
+        Kind::Placement => ("/placements", None),
+        Kind::Tag => ("/tags", None),
+        Kind::Rule => ("/offer-rules", None),
+        Kind::Filter => ("/offer-collections", None),
+        Kind::Activity => ("/offer-decisions", None),
+    }
+}
+
+// ---- the tables ----------------------------------------------------------------------------
+
+/// How a value maps.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Copied verbatim.
+    Value,
+    /// An object whose keys are renamed by the table; other keys pass through.
+    Object(&'static [Field]),
+    /// An array whose elements map by the shape.
+    Array(&'static Shape),
+    /// A component type: URI (canonical) ↔ short token (DPS).
+    ComponentType,
+    /// A filter type: `anyTags` ↔ `any-tags`.
+    FilterType,
+    /// Every key `k` (DPS) ↔ `xdm:k` (canonical), at any depth.
+    Prefixed,
+}
+
+struct Field {
+    canonical: &'static str,
+    dps: &'static str,
+    shape: Shape,
+}
+
+const fn field(canonical: &'static str, dps: &'static str, shape: Shape) -> Field {
+    Field {
+        canonical,
+        dps,
+        shape,
+    }
+}
+
+const V: Shape = Shape::Value;
+
+const TAG: &[Field] = &[
+    field("xdm:name", "name", V),
+    field("xdm:description", "description", V),
+];
+
+const PLACEMENT: &[Field] = &[
+    field("xdm:name", "name", V),
+    field("xdm:description", "description", V),
+    field("xdm:channel", "channel", V),
+    field("xdm:componentType", "componentType", Shape::ComponentType),
+    field("xdm:contentTypes", "contentTypes", V),
+];
+
+const CONDITION: &[Field] = &[
+    field("xdm:type", "type", V),
+    field("xdm:format", "format", V),
+    field("xdm:value", "value", V),
+];
+
+const RULE: &[Field] = &[
+    field("xdm:name", "name", V),
+    field("xdm:description", "description", V),
+    field("xdm:condition", "condition", Shape::Object(CONDITION)),
+];
+
+const COMPONENT: &[Field] = &[
+    field("@type", "type", Shape::ComponentType),
+    field("dc:format", "format", V),
+    field("dc:language", "language", V),
+    field("xdm:content", "content", V),
+    field("xdm:copyline", "copyline", V),
+    field("xdm:deliveryURL", "deliveryURL", V),
+    field("xdm:linkURL", "linkURL", V),
+];
+
+const REPRESENTATION: &[Field] = &[
+    field("xdm:placement", "placement", V),
+    field("xdm:channel", "channel", V),
+    field(
+        "xdm:components",
+        "components",
+        Shape::Array(&Shape::Object(COMPONENT)),
+    ),
+];
+
+const SELECTION: &[Field] = &[
+    field("xdm:startDate", "startDate", V),
+    field("xdm:endDate", "endDate", V),
+    field("xdm:eligibilityRule", "eligibilityRule", V),
+    field("xdm:profileConstraintType", "profileConstraintType", V),
+];
+
+const RANK: &[Field] = &[field("xdm:priority", "priority", V)];
+
+const CAPPING: &[Field] = &[
+    field("xdm:globalCap", "globalCap", V),
+    field("xdm:profileCap", "profileCap", V),
+];
+
+const OFFER: &[Field] = &[
+    field("xdm:name", "name", V),
+    field("xdm:description", "description", V),
+    field("xdm:status", "status", V),
+    field(
+        "xdm:representations",
+        "representations",
+        Shape::Array(&Shape::Object(REPRESENTATION)),
+    ),
+    field(
+        "xdm:selectionConstraint",
+        "selectionConstraint",
+        Shape::Object(SELECTION),
+    ),
+    field("xdm:rank", "rank", Shape::Object(RANK)),
+    field(
+        "xdm:cappingConstraint",
+        "cappingConstraint",
+        Shape::Object(CAPPING),
+    ),
+    field("xdm:tags", "tags", V),
+    field("xdm:characteristics", "characteristics", V),
+];
+
+const FILTER: &[Field] = &[
+    field("xdm:name", "name", V),
+    field("xdm:description", "description", V),
+    field("xdm:filterType", "filterType", Shape::FilterType),
+    field("ids", "ids", V),
+    // The newer XCore spelling; sent as `ids` (to_dps only: `ids` wins on the way back).
+    field("xdm:ids", "ids", V),
+];
+
+const OPTION_SELECTION: &[Field] = &[field("xdm:filter", "filter", V)];
+
+const PROFILE_CONSTRAINT: &[Field] = &[
+    field("xdm:profileConstraintType", "profileConstraintType", V),
+    field("xdm:eligibilityRule", "eligibilityRule", V),
+];
+
+const CRITERION: &[Field] = &[
+    field("xdm:placements", "placements", V),
+    field(
+        "xdm:optionSelection",
+        "optionSelection",
+        Shape::Object(OPTION_SELECTION),
+    ),
+    field(
+        "xdm:profileConstraint",
+        "profileConstraint",
+        Shape::Object(PROFILE_CONSTRAINT),
+    ),
+    field("xdm:rank", "rank", Shape::Prefixed),
+];
+
+const ACTIVITY: &[Field] = &[
+    field("xdm:name", "name", V),
+    field("xdm:description", "description", V),
+    field("xdm:status", "status", V),
+    field("xdm:startDate", "startDate", V),
+    field("xdm:endDate", "endDate", V),
+    field("xdm:fallback", "fallback", V),
+    field(
+        "xdm:criteria",
+        "criteria",
+        Shape::Array(&Shape::Object(CRITERION)),
+    ),
+];
+
+/// The flat activity keys, which [`to_dps`] folds into `criteria`.
+const FLAT: &[&str] = &["xdm:placement", "xdm:filter"];
+
+fn table(kind: Kind) -> &'static [Field] {
+    match kind {
+        Kind::Tag => TAG,
+        Kind::Placement => PLACEMENT,
+        Kind::Rule => RULE,
+        Kind::Offer | Kind::FallbackOffer => OFFER,
+        Kind::Filter => FILTER,
+        Kind::Activity => ACTIVITY,
+    }
+}
+
+// ---- the mapping ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    ToDps,
+    FromDps,
+}
+
+impl Direction {
+    fn source(self, f: &Field) -> &'static str {
+        match self {
+            Direction::ToDps => f.canonical,
+            Direction::FromDps => f.dps,
+        }
+    }
+
+    fn target(self, f: &Field) -> &'static str {
+        match self {
+            Direction::ToDps => f.dps,
+            Direction::FromDps => f.canonical,
+        }
+    }
+}
+
+fn child(pointer: &str, key: &str) -> String {
+    format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"))
+}
+
+fn insert_new(
+    out: &mut Map<String, Value>,
+    key: &str,
+    value: Value,
+    pointer: &str,
+) -> Result<(), MappingError> {
+    if out.contains_key(key) {
+        return Err(error(
+            pointer,
+            format!("maps to `{key}`, which another property of this object also maps to"),
+        ));
+    }
+    out.insert(key.to_string(), value);
+    Ok(())
+}
+
+/// Maps one object by `fields`; `reserved` are extra keys that may not pass through.
+fn map_object(
+    dir: Direction,
+    fields: &[Field],
+    object: &Map<String, Value>,
+    pointer: &str,
+    reserved: &[&str],
+) -> Result<Map<String, Value>, MappingError> {
+    let mut out = Map::new();
+    for (key, value) in object {
+        let here = child(pointer, key);
+        let entry = fields.iter().find(|f| dir.source(f) == key.as_str());
+        match entry {
+            Some(f) => {
+                let mapped = map_value(dir, f.shape, value, &here)?;
+                insert_new(&mut out, dir.target(f), mapped, &here)?;
+            }
+            None => {
+                let foreign = fields.iter().any(|f| dir.target(f) == key.as_str())
+                    || reserved.contains(&key.as_str());
+                if foreign {
+                    let side = match dir {
+                        Direction::ToDps => "the DPS spelling",
+                        Direction::FromDps => "the XCore spelling",
+                    };
+                    return Err(error(
+                        &here,
+                        format!("`{key}` is {side} of a mapped property and cannot pass through"),
+                    ));
+                }
+                insert_new(&mut out, key, value.clone(), &here)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn map_value(
+    dir: Direction,
+    shape: Shape,
+    value: &Value,
+    pointer: &str,
+) -> Result<Value, MappingError> {
+    Ok(match (shape, value) {
+        (Shape::Object(fields), Value::Object(object)) => {
+            Value::Object(map_object(dir, fields, object, pointer, &[])?)
+        }
+        (Shape::Array(element), Value::Array(items)) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| map_value(dir, *element, item, &format!("{pointer}/{i}")))
+                .collect::<Result<_, _>>()?,
+        ),
+        (Shape::ComponentType, Value::String(text)) => Value::String(match dir {
+            Direction::ToDps => component_token(text),
+            Direction::FromDps => component_uri(text),
+        }),
+        (Shape::FilterType, Value::String(text)) => Value::String(filter_type(dir, text)),
+        (Shape::Prefixed, Value::Object(_) | Value::Array(_)) => prefixed(dir, value, pointer)?,
+        _ => value.clone(),
+    })
+}
+
+fn component_token(uri: &str) -> String {
+    match uri.strip_prefix(COMPONENT_BASE) {
+        Some(token) if COMPONENT_TOKENS.contains(&token) => token.to_string(),
+        _ => uri.to_string(),
+    }
+}
+
+fn component_uri(token: &str) -> String {
+    let plain = token
+        .strip_prefix("content-component-")
+        .or_else(|| token.strip_prefix("component-"))
+        .unwrap_or(token);
+    if COMPONENT_TOKENS.contains(&plain) {
+        format!("{COMPONENT_BASE}{plain}")
+    } else {
+        token.to_string()
+    }
+}
+
+const FILTER_TYPES: &[(&str, &str)] = &[
+    ("anyTags", "any-tags"),
+    ("allTags", "all-tags"),
+    ("offers", "offers"),
+];
+
+fn filter_type(dir: Direction, text: &str) -> String {
+    FILTER_TYPES
+        .iter()
+        .find_map(|(canonical, dps)| match dir {
+            Direction::ToDps => (*canonical == text).then_some(*dps),
+            Direction::FromDps => (*dps == text).then_some(*canonical),
+        })
+        .unwrap_or(text)
+        .to_string()
+}
+
+fn prefixed(dir: Direction, value: &Value, pointer: &str) -> Result<Value, MappingError> {
+    Ok(match value {
+        Value::Object(object) => {
+            let mut out = Map::new();
+            for (key, item) in object {
+                let here = child(pointer, key);
+                let renamed = match dir {
+                    Direction::FromDps => format!("xdm:{key}"),
+                    Direction::ToDps => match key.strip_prefix("xdm:") {
+                        Some(rest) => rest.to_string(),
+                        None => {
+                            return Err(error(
+                                &here,
+                                format!("`{key}` has no xdm: prefix, so it has no DPS spelling"),
+                            ));
+                        }
+                    },
+                };
+                insert_new(&mut out, &renamed, prefixed(dir, item, &here)?, &here)?;
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| prefixed(dir, item, &format!("{pointer}/{i}")))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn as_object<'a>(what: &str, value: &'a Value) -> Result<&'a Map<String, Value>, MappingError> {
+    value
+        .as_object()
+        .ok_or_else(|| error("", format!("{what} must be a JSON object")))
+}
+
+/// Canonical `_instance` (may contain `@id`) → DPS body (`id` if `@id` was present; no other
+/// metadata).
+pub fn to_dps(kind: Kind, instance: &Value) -> Result<Value, MappingError> {
+    let object = as_object("an _instance document", instance)?;
+    let mut input = object.clone();
+    let id = input.shift_remove("@id");
+    if kind == Kind::Activity && FLAT.iter().any(|k| object.contains_key(*k)) {
+        if object.contains_key("xdm:criteria") {
+            return Err(error(
+                "/xdm:criteria",
+                "an activity has either xdm:placement/xdm:filter or xdm:criteria, not both",
+            ));
+        }
+        input = fold_flat(input);
+    }
+    let mut reserved: Vec<&str> = METADATA.to_vec();
+    reserved.push("id");
+    let mapped = map_object(Direction::ToDps, table(kind), &input, "", &reserved)?;
+    let mut out = Map::new();
+    if let Some(id) = id {
+        out.insert("id".into(), id);
+    }
+    out.extend(mapped);
+    if matches!(kind, Kind::Offer | Kind::FallbackOffer)
+        && let Some(Value::Object(selection)) = out.get_mut("selectionConstraint")
+        && !selection.contains_key("profileConstraintType")
+    {
+        let implied = implied_profile_constraint(selection.contains_key("eligibilityRule"));
+        selection.insert("profileConstraintType".into(), Value::from(implied));
+    }
+    Ok(Value::Object(out))
+}
+
+/// The flat pair as one canonical criterion, at the position of the first of the two keys.
+fn fold_flat(activity: Map<String, Value>) -> Map<String, Value> {
+    let mut criterion = Map::new();
+    if let Some(placement) = activity.get("xdm:placement") {
+        criterion.insert(
+            "xdm:placements".into(),
+            Value::Array(vec![placement.clone()]),
+        );
+    }
+    if let Some(filter) = activity.get("xdm:filter") {
+        let mut selection = Map::new();
+        selection.insert("xdm:filter".into(), filter.clone());
+        criterion.insert("xdm:optionSelection".into(), Value::Object(selection));
+    }
+    let mut out = Map::new();
+    for (key, value) in activity {
+        if !FLAT.contains(&key.as_str()) {
+            out.insert(key, value);
+        } else if !out.contains_key("xdm:criteria") {
+            out.insert(
+                "xdm:criteria".into(),
+                Value::Array(vec![Value::Object(criterion.clone())]),
+            );
+        }
+    }
+    out
+}
+
+fn implied_profile_constraint(has_rule: bool) -> &'static str {
+    if has_rule { "eligibilityRule" } else { "none" }
+}
+
+/// DPS document → canonical `_instance` (`id` → `@id`). Metadata keys ([`METADATA`]) are
+/// dropped.
+pub fn from_dps(kind: Kind, document: &Value) -> Result<Value, MappingError> {
+    let object = as_object("a DPS document", document)?;
+    let mut input = object.clone();
+    input.retain(|key, _| !METADATA.contains(&key.as_str()));
+    let id = input.shift_remove("id");
+    let mut reserved: Vec<&str> = vec!["@id"];
+    let mut fields = table(kind);
+    match kind {
+        Kind::Activity => reserved.extend_from_slice(FLAT),
+        Kind::Filter => {
+            // `xdm:ids` is canonical-only: `ids` reads back as `ids`.
+            fields = &FILTER[..FILTER.len() - 1];
+            reserved.push("xdm:ids");
+        }
+        _ => {}
+    }
+    let mapped = map_object(Direction::FromDps, fields, &input, "", &reserved)?;
+    let mut out = Map::new();
+    if let Some(id) = id {
+        out.insert("@id".into(), id);
+    }
+    out.extend(mapped);
+    if matches!(kind, Kind::Offer | Kind::FallbackOffer)
+        && let Some(Value::Object(selection)) = out.get_mut("xdm:selectionConstraint")
+    {
+        let implied = implied_profile_constraint(selection.contains_key("xdm:eligibilityRule"));
+        if selection.get("xdm:profileConstraintType") == Some(&Value::from(implied)) {
+            selection.shift_remove("xdm:profileConstraintType");
+        }
+    }
+    if kind == Kind::Activity {
+        out = unfold_criteria(out);
+    }
+    Ok(Value::Object(out))
+}
+
+/// `{"xdm:profileConstraintType": "none"}` and nothing else.
+fn is_no_profile_constraint(value: &Value) -> bool {
+    value.as_object().is_some_and(|pc| {
+        pc.len() == 1 && pc.get("xdm:profileConstraintType") == Some(&Value::from("none"))
+    })
+}
+
+/// The flat pair when the criteria say no more than it can; the criteria otherwise.
+fn unfold_criteria(activity: Map<String, Value>) -> Map<String, Value> {
+    let Some(Value::Array(mut criteria)) = activity.get("xdm:criteria").cloned() else {
+        return activity;
+    };
+    for criterion in &mut criteria {
+        if let Value::Object(c) = criterion
+            && c.get("xdm:profileConstraint")
+                .is_some_and(is_no_profile_constraint)
+        {
+            c.remove("xdm:profileConstraint");
+        }
+    }
+    let flat = match criteria.as_slice() {
+        [Value::Object(c)] => {
+            let placement = match c.get("xdm:placements") {
+                Some(Value::Array(p)) if p.len() == 1 => Some(p[0].clone()),
+                _ => None,
+            };
+            let filter = match c.get("xdm:optionSelection") {
+                Some(Value::Object(s)) if s.len() == 1 => s.get("xdm:filter").cloned(),
+                _ => None,
+            };
+            match (placement, filter) {
+                (Some(p), Some(f)) if c.len() == 2 => Some((p, f)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let mut out = Map::new();
+    for (key, value) in activity {
+        if key != "xdm:criteria" {
+            out.insert(key, value);
+            continue;
+        }
+        match &flat {
+            Some((placement, filter)) => {
+                out.insert("xdm:placement".into(), placement.clone());
+                out.insert("xdm:filter".into(), filter.clone());
+            }
+            None => {
+                out.insert(key, Value::Array(criteria.clone()));
+            }
+        }
+    }
+    out
+}
+
+// ---- pointers ------------------------------------------------------------------------------
+
+/// The DPS spelling of a pointer into a canonical document (`/_instance/xdm:rank/xdm:priority`
+/// or `/xdm:rank/xdm:priority` → `/rank/priority`), for error messages. Segments the tables do
+/// not know are kept as they are.
+pub fn dps_pointer(kind: Kind, pointer: &str) -> String {
+    let rest = pointer.strip_prefix("/_instance").unwrap_or(pointer);
+    if rest.is_empty() {
+        return String::new();
+    }
+    let segments: Vec<String> = rest
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    match segments.first().map(String::as_str) {
+        Some("@id") => out.push("id".into()),
+        Some("xdm:placement") if kind == Kind::Activity => {
+            out.extend(["criteria", "0", "placements", "0"].map(String::from));
+        }
+        Some("xdm:filter") if kind == Kind::Activity => {
+            out.extend(["criteria", "0", "optionSelection", "filter"].map(String::from));
+        }
+        _ => {
+            let mut shape = Shape::Object(table(kind));
+            for segment in &segments {
+                match shape {
+                    Shape::Object(fields) => {
+                        match fields.iter().find(|f| f.canonical == segment.as_str()) {
+                            Some(f) => {
+                                out.push(f.dps.to_string());
+                                shape = f.shape;
+                            }
+                            None => {
+                                out.push(segment.clone());
+                                shape = Shape::Value;
+                            }
+                        }
+                    }
+                    Shape::Array(element) => {
+                        out.push(segment.clone());
+                        shape = *element;
+                    }
+                    Shape::Prefixed => out.push(
+                        segment
+                            .strip_prefix("xdm:")
+                            .unwrap_or(segment.as_str())
+                            .to_string(),
+                    ),
+                    _ => out.push(segment.clone()),
+                }
+            }
+            if segments.is_empty() {
+                return String::new();
+            }
+        }
+    }
+    out.iter()
+        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// The canonical spelling of a pointer into a DPS document (`/rank/priority` →
+/// `/xdm:rank/xdm:priority`, `/id` → `/@id`), without the `/_instance` prefix. Segments the
+/// tables do not know are kept as they are; `criteria` maps to `xdm:criteria` (the flat form has
+/// no counterpart path).
+pub fn canonical_pointer(kind: Kind, pointer: &str) -> String {
+    if pointer.is_empty() {
+        return String::new();
+    }
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut shape = Shape::Object(table(kind));
+    for (i, segment) in segments.iter().enumerate() {
+        if i == 0 && segment == "id" {
+            out.push("@id".into());
+            shape = Shape::Value;
+            continue;
+        }
+        match shape {
+            Shape::Object(fields) => match fields.iter().find(|f| f.dps == segment.as_str()) {
+                Some(f) => {
+                    out.push(f.canonical.to_string());
+                    shape = f.shape;
+                }
+                None => {
+                    out.push(segment.clone());
+                    shape = Shape::Value;
+                }
+            },
+            Shape::Array(element) => {
+                out.push(segment.clone());
+                shape = *element;
+            }
+            Shape::Prefixed if segment.parse::<usize>().is_err() => {
+                out.push(format!("xdm:{segment}"));
+            }
+            _ => out.push(segment.clone()),
+        }
+    }
+    out.iter()
+        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+// ---- wire patches --------------------------------------------------------------------------
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// RFC 6902 operations turning DPS document `before` into `after`, with paths relative to the
+/// document (`/name`, not `/_instance/name`). Objects recurse key by key in `after`'s key order,
+/// then removals; arrays of equal length recurse per index; anything else is replaced whole.
+pub fn wire_patch(before: &Value, after: &Value) -> Vec<Op> {
+    let mut ops = Vec::new();
+    patch_value("", before, after, &mut ops);
+    ops
+}
+
+fn patch_value(path: &str, before: &Value, after: &Value, ops: &mut Vec<Op>) {
+    if before == after {
+        return;
+    }
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            for (key, value) in a {
+                let here = format!("{path}/{}", escape(key));
+                match b.get(key) {
+                    Some(old) => patch_value(&here, old, value, ops),
+                    None => ops.push(Op::Add {
+                        path: here,
+                        value: value.clone(),
+                    }),
+                }
+            }
+            for key in b.keys() {
+                if !a.contains_key(key) {
+                    ops.push(Op::Remove {
+                        path: format!("{path}/{}", escape(key)),
+                    });
+                }
+            }
+        }
+        (Value::Array(b), Value::Array(a)) if b.len() == a.len() => {
+            for (i, (old, new)) in b.iter().zip(a).enumerate() {
+                patch_value(&format!("{path}/{i}"), old, new, ops);
+            }
+        }
+        _ => ops.push(Op::Replace {
+            path: path.to_string(),
+            value: after.clone(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;
