@@ -829,6 +829,24 @@ impl Repository {
         query.run(space.instances.values().filter(|e| e.kind == kind))
     }
 
+    /// How many instances `query` matches (its `schema`, ids, name and filters; no cursor).
+    pub fn count(
+        &self,
+        sandbox: &str,
+        container: &str,
+        query: &ListQuery,
+    ) -> Result<usize, RepoError> {
+        let Some(schema) = &query.schema else {
+            return Err(RepoError::BadQuery(
+                "the schema parameter is required".into(),
+            ));
+        };
+        let kind = kind_of(schema)?;
+        let mut inner = self.lock();
+        let space = open_container(&mut inner.state, sandbox, container)?;
+        query.count(space.instances.values().filter(|e| e.kind == kind))
+    }
+
     /// Searches instances; `query.schema` is optional here, and `query.search` holds the terms.
     pub fn search(
         &self,

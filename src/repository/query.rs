@@ -201,6 +201,39 @@ impl ListQuery {
             .map_err(|e| RepoError::BadQuery(format!("name pattern: {e}")))
     }
 
+    /// Whether `envelope` passes the query's ids, name, filters and search (ignoring the
+    /// cursor); `Some(score)` when it does.
+    fn admits(&self, envelope: &Envelope, name: Option<&Regex>) -> Option<Option<f64>> {
+        if !self.ids.is_empty() && !self.ids.iter().any(|id| id == envelope.uri()) {
+            return None;
+        }
+        if let Some(name) = name {
+            let instance_name = envelope.instance.get("xdm:name").and_then(Value::as_str);
+            if !instance_name.is_some_and(|n| name.is_match(n)) {
+                return None;
+            }
+        }
+        if !self.filters.iter().all(|f| f.matches(envelope)) {
+            return None;
+        }
+        match &self.search {
+            Some(search) => search.score(envelope).map(Some),
+            None => Some(None),
+        }
+    }
+
+    /// How many of `candidates` the query admits, cursor and limit aside: a list's `total`,
+    /// without building and sorting a page.
+    pub(crate) fn count<'a>(
+        &self,
+        candidates: impl Iterator<Item = &'a Envelope>,
+    ) -> Result<usize, RepoError> {
+        let name = self.name_pattern()?;
+        Ok(candidates
+            .filter(|e| self.admits(e, name.as_ref()).is_some())
+            .count())
+    }
+
     /// Runs the query over `candidates` (already restricted to the schema) and cuts one page.
     pub(crate) fn run<'a>(
         &self,
@@ -214,24 +247,8 @@ impl ListQuery {
             .map(|start| decode_cursor(start, order.len()));
         let mut matched: Vec<Matched<'a>> = Vec::new();
         for envelope in candidates {
-            if !self.ids.is_empty() && !self.ids.iter().any(|id| id == envelope.uri()) {
+            let Some(score) = self.admits(envelope, name.as_ref()) else {
                 continue;
-            }
-            if let Some(name) = &name {
-                let instance_name = envelope.instance.get("xdm:name").and_then(Value::as_str);
-                if !instance_name.is_some_and(|n| name.is_match(n)) {
-                    continue;
-                }
-            }
-            if !self.filters.iter().all(|f| f.matches(envelope)) {
-                continue;
-            }
-            let score = match &self.search {
-                Some(search) => match search.score(envelope) {
-                    Some(score) => Some(score),
-                    None => continue,
-                },
-                None => None,
             };
             let keys: Vec<Option<Value>> = order
                 .iter()
@@ -250,9 +267,15 @@ impl ListQuery {
             }
             matched.push((keys, envelope, score));
         }
-        matched.sort_by(|a, b| compare_keys(&a.0, &b.0, &order));
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         let total = matched.len();
+        // Only the page needs ordering: select its `limit` smallest (the order is total, with
+        // the instanceId tie-breaker), then sort just those.
+        if total > limit {
+            matched.select_nth_unstable_by(limit - 1, |a, b| compare_keys(&a.0, &b.0, &order));
+            matched.truncate(limit);
+        }
+        matched.sort_by(|a, b| compare_keys(&a.0, &b.0, &order));
         let next_start = if total > limit {
             Some(encode_cursor(&matched[limit - 1].0))
         } else {

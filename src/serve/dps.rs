@@ -792,7 +792,7 @@ async fn list(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Resu
     let sandbox = caller.sandbox.clone();
     let (total, page) = engine(kind, move || {
         let c = container_id(&sandbox);
-        let total = repo.list(&sandbox, &c, &query)?.total;
+        let total = repo.count(&sandbox, &c, &query)?;
         let page = repo.list(&sandbox, &c, &paged)?;
         Ok((total, page))
     })
