@@ -818,12 +818,7 @@ impl Repository {
         container: &str,
         query: &ListQuery,
     ) -> Result<Page, RepoError> {
-        let Some(schema) = &query.schema else {
-            return Err(RepoError::BadQuery(
-                "the schema parameter is required".into(),
-            ));
-        };
-        let kind = kind_of(schema)?;
+        let kind = listed_kind(query)?;
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
         query.run(space.instances.values().filter(|e| e.kind == kind))
@@ -836,12 +831,7 @@ impl Repository {
         container: &str,
         query: &ListQuery,
     ) -> Result<usize, RepoError> {
-        let Some(schema) = &query.schema else {
-            return Err(RepoError::BadQuery(
-                "the schema parameter is required".into(),
-            ));
-        };
-        let kind = kind_of(schema)?;
+        let kind = listed_kind(query)?;
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
         query.count(space.instances.values().filter(|e| e.kind == kind))
@@ -1068,6 +1058,16 @@ fn check_fallback_fits(
             ),
         ));
     }
+}
+
+/// The kind a list or count is about: its `schema` parameter, which is required.
+fn listed_kind(query: &ListQuery) -> Result<Kind, RepoError> {
+    let Some(schema) = &query.schema else {
+        return Err(RepoError::BadQuery(
+            "the schema parameter is required".into(),
+        ));
+    };
+    kind_of(schema)
 }
 
 #[cfg(test)]
