@@ -89,7 +89,12 @@ impl<'d> Decoder<'d> {
         let kind = self.kind(&mut fields)?;
         let meta = self.meta(&mut fields, kind);
         let manifest = match kind {
-            Kind::Tag => meta.map(|meta| Manifest::Tag(Tag { meta })),
+            Kind::Tag => {
+                let description = fields
+                    .get("description")
+                    .and_then(|n| self.text(n, "description"));
+                meta.map(|meta| Manifest::Tag(Tag { meta, description }))
+            }
             Kind::Placement => self.placement(&mut fields, meta),
             Kind::Rule => self.rule(&mut fields, meta),
             Kind::Offer => self.offer(&mut fields, meta),
@@ -382,6 +387,9 @@ impl<'d> Decoder<'d> {
     }
 
     fn filter(&mut self, f: &mut Fields<'_>, meta: Option<Meta>) -> Option<Manifest> {
+        let description = f
+            .get("description")
+            .and_then(|n| self.text(n, "description"));
         let filter_match = f
             .required(self, "match", "Filter")
             .and_then(|n| self.choice(n, "match", &FILTER_MATCHES));
@@ -426,6 +434,7 @@ impl<'d> Decoder<'d> {
         }
         Some(Manifest::Filter(Filter {
             meta: meta?,
+            description,
             filter_match: filter_match?,
             offers,
             tags,

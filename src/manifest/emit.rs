@@ -97,7 +97,7 @@ pub fn manifest_entries(manifest: &Manifest) -> Vec<(String, Node)> {
     e.push("name", Node::str(meta.name.value.clone()));
     e.opt("id", &meta.id);
     match manifest {
-        Manifest::Tag(_) => {}
+        Manifest::Tag(t) => e.long_opt("description", &t.description),
         Manifest::Placement(p) => {
             e.push("channel", Node::str(p.channel.value.clone()));
             e.push("componentType", Node::str(p.component_type.value.clone()));
@@ -138,6 +138,7 @@ pub fn manifest_entries(manifest: &Manifest) -> Vec<(String, Node)> {
             e.representations(&o.representations);
         }
         Manifest::Filter(f) => {
+            e.long_opt("description", &f.description);
             let name = match f.filter_match.value {
                 FilterMatch::Offers => "offers",
                 FilterMatch::AnyTags => "anyTags",

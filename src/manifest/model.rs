@@ -117,6 +117,8 @@ pub struct Meta {
 pub struct Tag {
     #[serde(flatten)]
     pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -314,6 +316,8 @@ pub enum FilterMatch {
 pub struct Filter {
     #[serde(flatten)]
     pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Spanned<String>>,
     #[serde(rename = "match")]
     pub filter_match: Spanned<FilterMatch>,
     /// With `match: offers`: the offers in the collection.

@@ -69,7 +69,7 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
     let mut out = Map::new();
     out.insert("xdm:name".into(), json!(manifest.meta().name.value));
     match manifest {
-        Manifest::Tag(_) => {}
+        Manifest::Tag(t) => insert_text(&mut out, "xdm:description", &t.description),
         Manifest::Placement(p) => {
             out.insert("xdm:channel".into(), json!(channel_uri(&p.channel)));
             out.insert(
@@ -128,6 +128,7 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
             insert_characteristics(&mut out, &o.characteristics);
         }
         Manifest::Filter(f) => {
+            insert_text(&mut out, "xdm:description", &f.description);
             let (filter_type, kind, ids) = match f.filter_match.value {
                 FilterMatch::Offers => ("offers", Kind::Offer, &f.offers),
                 FilterMatch::AnyTags => ("anyTags", Kind::Tag, &f.tags),
@@ -522,7 +523,10 @@ pub fn from_instance(
             .map(str::to_string)
     });
     let manifest = match kind {
-        Kind::Tag => Manifest::Tag(Tag { meta: meta() }),
+        Kind::Tag => Manifest::Tag(Tag {
+            meta: meta(),
+            description: r.optional("xdm:description", text).map(synthetic),
+        }),
         Kind::Placement => {
             let channel = r.required("xdm:channel", |v| shorthand(v, CHANNEL_BASE, &CHANNELS));
             let component_type = r.required("xdm:componentType", |v| {
@@ -592,6 +596,7 @@ pub fn from_instance(
             representations: r.representations(),
         }),
         Kind::Filter => {
+            let description = r.optional("xdm:description", text).map(synthetic);
             let filter_match = r.required("xdm:filterType", |v| match v.as_str()? {
                 "offers" => Some(FilterMatch::Offers),
                 "anyTags" => Some(FilterMatch::AnyTags),
@@ -619,6 +624,7 @@ pub fn from_instance(
             };
             Manifest::Filter(Filter {
                 meta: meta(),
+                description,
                 filter_match: synthetic(filter_match),
                 offers,
                 tags,
@@ -1137,7 +1143,7 @@ fn shown(value: &Value) -> String {
 /// `offerui:previewThumbnail`, set by the product UI) are left untouched by plans.
 pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Tag => &["xdm:name"],
+        Kind::Tag => &["xdm:name", "xdm:description"],
         Kind::Placement => &[
             "xdm:name",
             "xdm:channel",
@@ -1165,7 +1171,7 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
             "xdm:tags",
             "xdm:characteristics",
         ],
-        Kind::Filter => &["xdm:name", "xdm:filterType", "ids"],
+        Kind::Filter => &["xdm:name", "xdm:description", "xdm:filterType", "ids"],
         Kind::Activity => &[
             "xdm:name",
             "xdm:description",
@@ -1184,6 +1190,7 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
 /// `_instance`) each one maps to.
 const FIELD_POINTERS: &[(Kind, &str, &str)] = &[
     (Kind::Tag, "name", "/xdm:name"),
+    (Kind::Tag, "description", "/xdm:description"),
     (Kind::Placement, "name", "/xdm:name"),
     (Kind::Placement, "channel", "/xdm:channel"),
     (Kind::Placement, "componentType", "/xdm:componentType"),
@@ -1230,6 +1237,7 @@ const FIELD_POINTERS: &[(Kind, &str, &str)] = &[
         "/xdm:representations",
     ),
     (Kind::Filter, "name", "/xdm:name"),
+    (Kind::Filter, "description", "/xdm:description"),
     (Kind::Filter, "match", "/xdm:filterType"),
     (Kind::Filter, "offers", "/ids"),
     (Kind::Filter, "tags", "/ids"),
@@ -1689,7 +1697,7 @@ fallback: Default for Kiosk Placements
             field_pointer(Kind::Offer, "startDate"),
             Some("/xdm:selectionConstraint/xdm:startDate")
         );
-        assert!(ignorable_fields(Kind::Tag) == ["name"]);
+        assert!(ignorable_fields(Kind::Tag) == ["name", "description"]);
     }
 
     #[test]

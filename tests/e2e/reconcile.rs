@@ -187,8 +187,8 @@ crate::for_both_apis! {
         // Two independent edits, and one new offer that needs the edited placement first.
         world.edit(
             "offers.d/rules.yaml",
-            "condition: segmentMembership",
-            "condition: segmentmembership",
+            "  segmentMembership.get",
+            "  segmentmembership.get",
         );
         world.edit(
             "offers.d/placements.yaml",

@@ -15,6 +15,14 @@ fn offerctl() -> Command {
 }
 
 #[test]
+fn the_sample_catalogue_is_in_canonical_form() {
+    offerctl()
+        .args(["fmt", "--check", "--dir", "offers.d"])
+        .assert()
+        .code(0);
+}
+
+#[test]
 fn validate_accepts_the_sample_by_default() {
     offerctl()
         .arg("validate")
