@@ -9,22 +9,19 @@ pub mod backend;
 pub mod check;
 pub mod cli;
 pub mod commands;
-pub mod config;
 pub mod diagnostic;
 pub mod diff;
 pub mod exit;
 pub mod export;
 pub mod format;
-pub mod generate;
 pub mod graph;
-pub mod kind;
 pub mod live;
-pub mod manifest;
-pub mod mapping;
 pub mod plan;
-pub mod repository;
+pub mod providers;
 pub mod secret;
-pub mod serve;
 pub mod source;
 pub mod sources;
 pub mod yaml;
+
+// Transitional aliases while the core is made vendor-neutral.
+pub use providers::adobe::{config, generate, kind, manifest, mapping, repository, serve};

@@ -66,7 +66,9 @@ pub use super::http::{
 };
 
 use super::http::{BackendErrorExt, Call, Connection, Failure, Reply, Safety, Transport};
-use super::{Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target};
+use crate::backend::{
+    Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
+};
 use crate::diff::{self, Op};
 use crate::kind::Kind;
 use crate::secret::Secret;

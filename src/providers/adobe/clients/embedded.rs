@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target};
+use crate::backend::{
+    Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
+};
 use crate::diff::Op;
 use crate::kind::Kind;
 use crate::repository::{

@@ -17,7 +17,7 @@ use serde_json::Value;
 pub use auth::{Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL};
 pub use retry::{RetryPolicy, parse_retry_after};
 
-use super::{BackendError, ErrorKind};
+use crate::backend::{BackendError, ErrorKind};
 use crate::secret::Secret;
 use auth::TokenSource;
 use retry::{is_transient, was_refused};

@@ -31,7 +31,9 @@ use tracing::Instrument;
 use super::http::{
     BackendErrorExt, Call, ConfigError, Connection, Failure, Reply, Safety, Transport, strip_query,
 };
-use super::{Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target};
+use crate::backend::{
+    Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
+};
 use crate::diff::{self, Op};
 use crate::kind::Kind;
 use crate::mapping::dps;

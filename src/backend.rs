@@ -1,10 +1,7 @@
 //! The remote offer repository, behind one small trait, so that the HTTP client, the embedded
 //! repository and later other APIs plug in without touching manifests, diff, plan or apply.
 
-pub mod dps;
-pub mod embedded;
-pub mod http;
-pub mod xcore;
+pub use crate::providers::adobe::clients::{dps, embedded, http, xcore};
 
 use std::fmt;
 use std::future::Future;
