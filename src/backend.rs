@@ -1,7 +1,5 @@
-//! The remote offer repository, behind one small trait, so that the HTTP client, the embedded
-//! repository and later other APIs plug in without touching manifests, diff, plan or apply.
-
-pub use crate::providers::adobe::clients::{dps, embedded, http, xcore};
+//! A vendor's repository, behind one small trait, so that every provider's clients (HTTP APIs,
+//! embedded stores) plug in without touching manifests, diff, plan or apply.
 
 use std::fmt;
 use std::future::Future;
@@ -27,16 +25,16 @@ pub struct LiveObject {
     pub id: String,
     /// Opaque revision, sent back as `If-Match`.
     pub etag: String,
-    /// The `_instance` document (including `@id`).
+    /// The name the vendor shows, which manifests match by.
+    pub name: String,
+    /// The document in the provider's canonical form (what desired documents are compared
+    /// with), including the id the repository assigned.
     pub instance: Value,
 }
 
 impl LiveObject {
     pub fn name(&self) -> &str {
-        self.instance
-            .get("xdm:name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        &self.name
     }
 
     pub fn target(&self) -> Target {
@@ -145,7 +143,7 @@ impl BackendError {
     }
 }
 
-/// A remote offer repository.
+/// A vendor's repository.
 ///
 /// Implementations own transport concerns: authentication, retries of idempotent calls,
 /// paging, and making a create whose outcome is unknown safe (look the name up before sending
@@ -159,14 +157,15 @@ pub trait Backend: Send + Sync {
     /// Every object of one kind. Fails rather than return a partial list.
     fn list(&self, kind: Kind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>>;
 
-    /// Creates an object from its `_instance` document.
+    /// Creates an object from its desired document.
     fn create<'a>(
         &'a self,
         kind: Kind,
         instance: &'a Value,
     ) -> BoxFuture<'a, Result<Receipt, BackendError>>;
 
-    /// Applies RFC 6902 operations (paths under `/_instance`) if the object is still at `etag`.
+    /// Applies RFC 6902 operations (paths as the provider's diff rules root them) if the object
+    /// is still at `etag`.
     fn patch<'a>(
         &'a self,
         target: &'a Target,

@@ -3,7 +3,7 @@
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::graph::DependencyGraph;
-use crate::manifest::{self, Catalog};
+use crate::manifest::{self, Catalog, Language};
 use crate::source::SourceSet;
 
 #[derive(Debug)]
@@ -24,8 +24,8 @@ impl Checked {
     }
 }
 
-pub fn check(sources: &SourceSet) -> Checked {
-    let loaded = manifest::load(sources);
+pub fn check(sources: &SourceSet, language: &dyn Language) -> Checked {
+    let loaded = manifest::load(sources, language);
     let graph = DependencyGraph::build(&loaded.catalog);
     let mut diagnostics = loaded.diagnostics;
     // Cycles are only meaningful once every reference resolves.

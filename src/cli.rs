@@ -106,7 +106,7 @@ refused (exit 6) unless --force.")]
   offerctl -v serve                               # one log line per request
 
 See docs/serve.md for the API, the delete protocol and curl examples.")]
-    Serve(crate::serve::ServeArgs),
+    Serve(crate::providers::adobe::serve::ServeArgs),
 
     /// Write a synthetic catalogue of about N objects (for benchmarks and demos).
     #[command(after_help = "Examples:
@@ -139,7 +139,7 @@ pub struct PlanArgs {
     pub manifests: ManifestArgs,
 
     #[command(flatten)]
-    pub remote: crate::config::RemoteArgs,
+    pub remote: crate::providers::adobe::config::RemoteArgs,
 
     /// Also delete live objects that no manifest describes (also `prune: true` in offerctl.yaml).
     #[arg(long, env = "OFFERCTL_PRUNE")]
@@ -164,7 +164,10 @@ pub struct PlanArgs {
 
 fn parse_kind(value: &str) -> Result<crate::kind::Kind, String> {
     value.parse().map_err(|_| {
-        let kinds: Vec<&str> = crate::kind::Kind::ALL.iter().map(|k| k.as_str()).collect();
+        let kinds: Vec<&'static str> = crate::kind::registered()
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
         format!("not a kind; kinds are {}", kinds.join(", "))
     })
 }
@@ -254,7 +257,7 @@ pub struct ExportCommand {
     pub force: bool,
 
     #[command(flatten)]
-    pub remote: crate::config::RemoteArgs,
+    pub remote: crate::providers::adobe::config::RemoteArgs,
 }
 
 #[derive(Debug, Args)]

@@ -2,9 +2,8 @@
 //! manifest files as text, in the canonical form of [`crate::manifest::emit`]. No I/O.
 //!
 //! The contract is the round trip: planning the exported files against the same repository
-//! shows no changes. Each object is mapped back to a manifest with
-//! [`from_instance`](crate::mapping::xcore::from_instance) (what no field expresses goes to
-//! `extra`, verbatim), references become names when the referenced object is exported too
+//! shows no changes. Each object is mapped back to a manifest by its provider
+//! ([`Provider::export`]: what no field expresses goes to `extra`, verbatim), references become names when the referenced object is exported too
 //! (literal ids otherwise), and objects whose name is shared within their kind are pinned with
 //! `id:`. Before anything is returned the result is checked: each object must map back to its
 //! live document with nothing left out, and the files, read back exactly as `plan` reads them,
@@ -18,11 +17,11 @@ use regex::Regex;
 use crate::backend::LiveObject;
 use crate::check::check;
 use crate::diff;
-use crate::kind::{Kind, is_literal_id};
+use crate::kind::Kind;
 use crate::live::LiveState;
-use crate::manifest::{Manifest, emit};
-use crate::mapping::xcore::{self, synthetic};
+use crate::manifest::{Document, emit, synthetic};
 use crate::plan::{self, PlanOptions};
+use crate::provider::{Provider, Providers};
 use crate::source::{SourceFile, SourceSet};
 
 /// Which live objects to export.
@@ -90,6 +89,7 @@ impl std::fmt::Display for Problem {
 /// `plan --prune` delete what was left out).
 pub fn export(
     live: &LiveState,
+    providers: &Providers,
     selection: &Selection,
     layout: Layout,
 ) -> Result<Exported, Vec<Problem>> {
@@ -119,7 +119,7 @@ pub fn export(
     let namer = |kind: Kind, id: &str| -> String {
         match exported.get(id) {
             Some(target)
-                if target.kind == kind && !shared(target) && !is_literal_id(target.name()) =>
+                if target.kind == kind && !shared(target) && !kind.is_literal_id(target.name()) =>
             {
                 target.name().to_string()
             }
@@ -127,7 +127,7 @@ pub fn export(
         }
     };
     let resolver = |kind: Kind, reference: &str| -> String {
-        if is_literal_id(reference) {
+        if kind.is_literal_id(reference) {
             return reference.to_string();
         }
         by_name
@@ -137,11 +137,17 @@ pub fn export(
 
     // Map and check every object (in parallel: this is most of an export's time).
     let results = parallel_map(&selected, |object| {
-        map_object(object, &namer, &resolver, shared(object))
+        map_object(
+            providers.of(object.kind),
+            object,
+            &namer,
+            &resolver,
+            shared(object),
+        )
     });
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
-    let mut manifests: Vec<(&LiveObject, Manifest)> = Vec::with_capacity(selected.len());
+    let mut manifests: Vec<(&LiveObject, Box<dyn Document>)> = Vec::with_capacity(selected.len());
     let mut warned: HashSet<(Kind, &str)> = HashSet::new();
     for (object, result) in selected.iter().zip(results) {
         match result {
@@ -164,7 +170,7 @@ pub fn export(
     let literal_refs = manifests
         .iter()
         .flat_map(|(_, m)| m.references())
-        .filter(|site| is_literal_id(&site.reference.value))
+        .filter(|site| site.expected.is_literal_id(&site.reference.value))
         .count();
     if literal_refs > 0 && (selection.name.is_some() || !selection.kinds.is_empty()) {
         warnings.push(format!(
@@ -173,36 +179,37 @@ pub fn export(
         ));
     }
 
-    let files = layout_files(&manifests, layout);
+    let files = layout_files(providers, &manifests, layout);
     let exported = Exported {
         objects: manifests.len(),
         files,
         warnings,
     };
-    verify(&exported, live, &selected)?;
+    verify(&exported, live, providers, &selected)?;
     Ok(exported)
 }
 
 /// The manifest of one live object, checked: mapped back to the wire it must give exactly
 /// the live document, with nothing left out.
 fn map_object(
+    provider: &dyn Provider,
     object: &LiveObject,
-    namer: &(dyn xcore::Namer + Sync),
-    resolver: &(dyn xcore::Resolver + Sync),
+    namer: &(dyn Fn(Kind, &str) -> String + Sync),
+    resolver: &(dyn Fn(Kind, &str) -> String + Sync),
     pinned: bool,
-) -> Result<Manifest, Problem> {
+) -> Result<Box<dyn Document>, Problem> {
     let address = || format!("{}/{} ({})", object.kind, object.name(), object.id);
-    let mut manifest =
-        xcore::from_instance(object.kind, &object.instance, namer).map_err(|reasons| Problem {
-            object: address(),
-            reasons,
-        })?;
+    let mut manifest = provider.export(object, namer).map_err(|reasons| Problem {
+        object: address(),
+        reasons,
+    })?;
     if pinned {
         manifest.meta_mut().id = Some(synthetic(object.id.clone()));
     }
-    let desired = xcore::to_instance(&manifest, resolver);
-    let ops = diff::diff(object.kind, &object.instance, &desired);
-    let left_out = diff::unaccounted(object.kind, &object.instance, &desired);
+    let desired = manifest.desired(resolver);
+    let rules = provider.diff_rules(object.kind);
+    let ops = diff::diff(&rules, &object.instance, &desired);
+    let left_out = diff::unaccounted(&rules, &object.instance, &desired);
     if ops.is_empty() && left_out.is_empty() {
         return Ok(manifest);
     }
@@ -237,20 +244,25 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 }
 
 /// Groups the documents into files.
-fn layout_files(manifests: &[(&LiveObject, Manifest)], layout: Layout) -> Vec<File> {
+fn layout_files(
+    providers: &Providers,
+    manifests: &[(&LiveObject, Box<dyn Document>)],
+    layout: Layout,
+) -> Vec<File> {
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
     match layout {
         Layout::PerKind => {
-            for kind in Kind::ALL {
-                let docs: Vec<&Manifest> = manifests
+            for kind in providers.kinds() {
+                let docs: Vec<&dyn Document> = manifests
                     .iter()
                     .filter(|(o, _)| o.kind == kind)
-                    .map(|(_, m)| m)
+                    .map(|(_, m)| m.as_ref())
                     .collect();
                 if !docs.is_empty() {
                     // Documents are rendered in parallel, then joined as `emit::documents` does.
-                    let texts = parallel_map(&docs, |m| emit::document(m));
-                    let path = PathBuf::from(format!("{}.yaml", kind_file(kind)));
+                    let texts = parallel_map(&docs, |m| emit::document(*m));
+                    let path =
+                        PathBuf::from(format!("{}.yaml", providers.of(kind).file_name(kind)));
                     files.insert(path, texts.join("---\n"));
                 }
             }
@@ -258,14 +270,14 @@ fn layout_files(manifests: &[(&LiveObject, Manifest)], layout: Layout) -> Vec<Fi
         Layout::PerObject => {
             let mut taken: HashSet<String> = HashSet::new();
             for (object, manifest) in manifests {
-                let dir = kind_file(object.kind);
+                let dir = providers.of(object.kind).file_name(object.kind);
                 let mut stem = file_stem(object.name());
                 if !taken.insert(format!("{dir}/{stem}")) {
                     stem = format!("{stem}-{}", id_tail(&object.id));
                     taken.insert(format!("{dir}/{stem}"));
                 }
                 let path = PathBuf::from(dir).join(format!("{stem}.yaml"));
-                files.insert(path, emit::document(manifest));
+                files.insert(path, emit::document(manifest.as_ref()));
             }
         }
     }
@@ -273,19 +285,6 @@ fn layout_files(manifests: &[(&LiveObject, Manifest)], layout: Layout) -> Vec<Fi
         .into_iter()
         .map(|(path, text)| File { path, text })
         .collect()
-}
-
-/// `offers`, `fallback-offers`...: the file (or directory) name of a kind.
-pub fn kind_file(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Tag => "tags",
-        Kind::Placement => "placements",
-        Kind::Rule => "rules",
-        Kind::Offer => "offers",
-        Kind::FallbackOffer => "fallback-offers",
-        Kind::Filter => "filters",
-        Kind::Activity => "activities",
-    }
 }
 
 /// A file name stem from an object name that is safe on every file system: lower-case ASCII
@@ -326,6 +325,7 @@ fn id_tail(id: &str) -> String {
 fn verify(
     exported: &Exported,
     live: &LiveState,
+    providers: &Providers,
     selected: &[&LiveObject],
 ) -> Result<(), Vec<Problem>> {
     let mut sources = SourceSet::new();
@@ -335,7 +335,7 @@ fn verify(
             file.text.as_str(),
         ));
     }
-    let checked = check(&sources);
+    let checked = check(&sources, providers);
     let bug = |reasons: Vec<String>| {
         vec![Problem {
             object: "the exported files".into(),
@@ -355,6 +355,7 @@ fn verify(
         &checked.catalog,
         &checked.graph,
         live,
+        providers,
         "export",
         "",
         PlanOptions::default(),

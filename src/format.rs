@@ -11,13 +11,13 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::manifest::Manifest;
-use crate::manifest::emit::{Node, manifest_entries, write_map};
+use crate::manifest::Document;
+use crate::manifest::emit::{Node, write_map};
 use crate::yaml::{self, Value};
 
 /// The canonical text of a file whose documents decode to `manifests` (in order), with the
 /// file's comments kept. `None` when the text does not hold exactly those documents.
-pub fn format(text: &str, manifests: &[&Manifest]) -> Option<String> {
+pub fn format(text: &str, manifests: &[&dyn Document]) -> Option<String> {
     let stream = yaml::parse(text);
     if stream.error.is_some() || stream.documents.len() != manifests.len() {
         return None;
@@ -64,7 +64,7 @@ pub fn format(text: &str, manifests: &[&Manifest]) -> Option<String> {
             out.push_str("---\n");
         }
         push_lines(&mut out, &comments.header);
-        let entries = manifest_entries(manifest);
+        let entries = manifest.entries();
         for (key, node) in &entries {
             let leading = comments.leading.remove(key).unwrap_or_default();
             let trailing = comments.trailing.remove(key).unwrap_or_default();

@@ -15,13 +15,13 @@ pub mod exit;
 pub mod export;
 pub mod format;
 pub mod graph;
+pub mod kind;
 pub mod live;
+pub mod manifest;
 pub mod plan;
+pub mod provider;
 pub mod providers;
 pub mod secret;
 pub mod source;
 pub mod sources;
 pub mod yaml;
-
-// Transitional aliases while the core is made vendor-neutral.
-pub use providers::adobe::{config, generate, kind, manifest, mapping, repository, serve};

@@ -1,4 +1,4 @@
-//! Reading the live state of the repository: one complete list per kind, all kinds at once.
+//! Reading the live state of a repository: one complete list per kind, all kinds at once.
 
 use std::collections::HashMap;
 
@@ -22,8 +22,8 @@ impl LiveState {
 
 /// Reads every kind concurrently. Any failed or incomplete list fails the whole read: a
 /// partial view would make missing objects look deleted and turn into duplicate creates.
-pub async fn read(backend: &dyn Backend) -> Result<LiveState, BackendError> {
-    let lists = try_join_all(Kind::ALL.map(|kind| backend.list(kind))).await?;
+pub async fn read(backend: &dyn Backend, kinds: &[Kind]) -> Result<LiveState, BackendError> {
+    let lists = try_join_all(kinds.iter().map(|kind| backend.list(*kind))).await?;
     let mut objects: Vec<LiveObject> = lists.into_iter().flatten().collect();
     // A stable order, whatever order the repository pages in.
     objects.sort_by(|a, b| (a.kind, a.name(), &a.id).cmp(&(b.kind, b.name(), &b.id)));

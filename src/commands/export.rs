@@ -43,7 +43,13 @@ pub fn run(command: &ExportCommand, output: Output) -> Result<Exit, CommandError
         kinds: command.kinds.clone(),
         name,
     };
-    let exported = export::export(&live, &selection, command.layout).map_err(|problems| {
+    let exported = export::export(
+        &live,
+        &crate::providers::builtin(),
+        &selection,
+        command.layout,
+    )
+    .map_err(|problems| {
         for problem in &problems {
             eprintln!("error: cannot export {problem}");
         }

@@ -5,18 +5,18 @@ use super::{Output, load_manifests, plural};
 use crate::cli::FmtArgs;
 use crate::exit::{CommandError, Exit};
 use crate::format;
-use crate::manifest::Manifest;
+use crate::manifest::Document;
 
 pub fn run(args: &FmtArgs, output: Output) -> Result<Exit, CommandError> {
     let manifests = load_manifests(&args.manifests, output)?;
     let mut changed = Vec::new();
     for (file, source) in manifests.sources.iter() {
-        let objects: Vec<&Manifest> = manifests
+        let objects: Vec<&dyn Document> = manifests
             .catalog
             .objects()
             .iter()
             .filter(|o| o.loc.file == file)
-            .map(|o| &o.manifest)
+            .map(|o| o.manifest.as_ref())
             .collect();
         if objects.is_empty() {
             continue; // only comments: nothing to format

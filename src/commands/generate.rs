@@ -3,7 +3,7 @@
 use super::Output;
 use crate::cli::GenerateArgs;
 use crate::exit::{CommandError, Exit};
-use crate::generate::catalogue;
+use crate::providers::adobe::generate::catalogue;
 
 pub fn run(args: &GenerateArgs, output: Output) -> Result<Exit, CommandError> {
     let io = |what: &str, e: std::io::Error| {

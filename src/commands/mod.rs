@@ -65,7 +65,7 @@ pub fn load_manifests(args: &ManifestArgs, output: Output) -> Result<Manifests, 
             format!("no manifests (*.yaml, *.yml) found in `{dir}`"),
         ));
     }
-    let checked = check(&read.sources);
+    let checked = check(&read.sources, &crate::providers::builtin());
     let mut diagnostics = read.diagnostics;
     diagnostics.extend(checked.diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

@@ -7,11 +7,11 @@ use std::path::Path;
 use super::{Manifests, Output, load_manifests, plural};
 use crate::backend::{Backend, BackendError};
 use crate::cli::{PlanArgs, PlanFormat};
-use crate::config;
 use crate::diagnostic;
 use crate::exit::{CommandError, Exit};
 use crate::live::{self, LiveState};
 use crate::plan::{self, Action, Plan, PlanOptions, render};
+use crate::providers::adobe::config;
 
 /// A connected repository and the effective settings of this run (flags, then
 /// `offerctl.yaml`, then defaults).
@@ -78,7 +78,7 @@ pub fn backend_error(context: &str, error: BackendError) -> CommandError {
 }
 
 pub async fn read_live(backend: &dyn Backend) -> Result<LiveState, CommandError> {
-    live::read(backend)
+    live::read(backend, &crate::providers::builtin().kinds())
         .await
         .map_err(|e| backend_error(&format!("cannot read {}", backend.describe()), e))
 }
@@ -124,6 +124,7 @@ pub async fn make_plan(
         &manifests.catalog,
         &manifests.graph,
         &live,
+        &crate::providers::builtin(),
         &backend.describe(),
         &hash,
         options,
@@ -149,10 +150,10 @@ pub fn show(plan: &Plan, format: PlanFormat, output: Output) {
     let text = match format {
         PlanFormat::Text => {
             let color = output.color && std::io::stdout().is_terminal();
-            render::text(plan, color)
+            render::text(plan, &crate::providers::builtin(), color)
         }
         PlanFormat::Json => render::json(plan),
-        PlanFormat::Markdown => render::markdown(plan),
+        PlanFormat::Markdown => render::markdown(plan, &crate::providers::builtin()),
     };
     print!("{text}");
 }

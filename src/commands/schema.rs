@@ -1,7 +1,7 @@
 //! `offerctl schema`: the manifest language's JSON Schema, for editors.
 
 use crate::exit::{CommandError, Exit};
-use crate::manifest::schema::json_schema;
+use crate::providers::json_schema;
 
 pub fn run() -> Result<Exit, CommandError> {
     let text = serde_json::to_string_pretty(&json_schema())

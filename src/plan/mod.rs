@@ -14,10 +14,10 @@ use crate::backend::LiveObject;
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Op};
 use crate::graph::DependencyGraph;
-use crate::kind::{Kind, is_literal_id};
+use crate::kind::Kind;
 use crate::live::LiveState;
 use crate::manifest::{Catalog, Object, ObjectKey};
-use crate::mapping::xcore::{self, field_pointer, managed_properties};
+use crate::provider::Providers;
 use crate::source::SourceSet;
 
 /// Version of the saved and JSON plan format. Minor versions only add fields.
@@ -58,10 +58,10 @@ pub struct Change {
     /// Addresses of changes in this plan that must succeed first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
-    /// The live `_instance` (managed properties only), for updates and deletes.
+    /// The live document (managed properties only), for updates and deletes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Value>,
-    /// The desired `_instance`, for creates and updates (ids of objects created in this run
+    /// The desired document, for creates and updates (ids of objects created in this run
     /// are [`PENDING`] markers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
@@ -212,6 +212,7 @@ pub fn build(
     catalog: &Catalog,
     graph: &DependencyGraph,
     live: &LiveState,
+    providers: &Providers,
     repository: &str,
     manifests_hash: &str,
     options: PlanOptions,
@@ -227,7 +228,7 @@ pub fn build(
         .map(|(i, o)| (o.key(), i))
         .collect();
     let resolve = |kind: Kind, reference: &str| -> String {
-        if is_literal_id(reference) {
+        if kind.is_literal_id(reference) {
             return reference.to_string();
         }
         match catalog.get(kind, reference).and_then(|i| matched[i]) {
@@ -247,7 +248,8 @@ pub fn build(
     for key in &order {
         let object = &objects[index[key]];
         let kind = object.kind();
-        let mut desired = xcore::to_instance(&object.manifest, &resolve);
+        let mut desired = object.manifest.desired(&resolve);
+        let rules = providers.diff_rules(kind);
         let depends_on: Vec<String> = graph
             .dependencies(key)
             .into_iter()
@@ -262,12 +264,12 @@ pub fn build(
                 ..change_for(key)
             },
             Some(live) => {
-                keep_ignored(object, &live.instance, &mut desired);
-                let ops = diff::diff(kind, &live.instance, &desired);
+                keep_ignored(providers, object, &live.instance, &mut desired);
+                let ops = diff::diff(&rules, &live.instance, &desired);
                 if ops.is_empty() {
                     // Up to date: no documents to show or send, only what it keeps referring to.
                     if options.prune {
-                        managed_refs.push((key.to_string(), xcore::references(&desired)));
+                        managed_refs.push((key.to_string(), providers.references(kind, &desired)));
                     }
                     Change {
                         live: Some(live_ref(live)),
@@ -277,7 +279,7 @@ pub fn build(
                     Change {
                         action: Action::Update,
                         live: Some(live_ref(live)),
-                        before: Some(managed(kind, &live.instance, Some(&desired))),
+                        before: Some(managed(&rules, &live.instance, Some(&desired))),
                         after: Some(desired),
                         ops,
                         depends_on,
@@ -314,7 +316,7 @@ pub fn build(
             id: o.id.clone(),
         })
         .collect();
-    let deletes = plan_deletes(&pruned, &kept, &changes, managed_refs, &names);
+    let deletes = plan_deletes(providers, &pruned, &kept, &changes, managed_refs, &names);
     changes.extend(deletes);
 
     let count = |action| changes.iter().filter(|c| c.action == action).count();
@@ -362,15 +364,15 @@ fn live_ref(live: &LiveObject) -> LiveRef {
 
 /// The managed properties of a live instance (what a reviewer needs to see): the modelled ones,
 /// and those the desired document sets (a manifest's `extra`).
-fn managed(kind: Kind, instance: &Value, desired: Option<&Value>) -> Value {
+fn managed(rules: &diff::Rules, instance: &Value, desired: Option<&Value>) -> Value {
     let mut out = serde_json::Map::new();
     let extra = desired
         .and_then(Value::as_object)
         .into_iter()
         .flat_map(|d| d.keys())
         .map(String::as_str)
-        .filter(|k| !managed_properties(kind).contains(k));
-    for key in managed_properties(kind).iter().copied().chain(extra) {
+        .filter(|k| !rules.properties.contains(k));
+    for key in rules.properties.iter().copied().chain(extra) {
         if let Some(value) = instance.get(key) {
             out.insert(key.to_string(), value.clone());
         }
@@ -394,9 +396,10 @@ fn without_nulls(value: Value) -> Value {
 }
 
 /// `ignoreChanges`: the live value of each ignored field stands in for the desired one.
-fn keep_ignored(object: &Object, live: &Value, desired: &mut Value) {
+fn keep_ignored(providers: &Providers, object: &Object, live: &Value, desired: &mut Value) {
+    let provider = providers.of(object.kind());
     for field in &object.manifest.meta().ignore_changes {
-        let Some(pointer) = field_pointer(object.kind(), field) else {
+        let Some(pointer) = provider.field_pointer(object.kind(), field) else {
             continue;
         };
         let (parent, member) = pointer.rsplit_once('/').unwrap_or(("", pointer));
@@ -508,7 +511,7 @@ fn match_live<'l>(
     }
 }
 
-/// A literal `xcore:` reference must name an existing object of the right kind: otherwise the
+/// A literal id reference must name an existing object of the right kind: otherwise the
 /// repository would reject the write halfway through an apply.
 fn check_literal_references(
     objects: &[Object],
@@ -518,7 +521,7 @@ fn check_literal_references(
     for object in objects {
         for site in object.manifest.references() {
             let reference = &site.reference.value;
-            if !is_literal_id(reference) {
+            if !site.expected.is_literal_id(reference) {
                 continue;
             }
             match by_id.get(reference.as_str()) {
@@ -552,6 +555,7 @@ fn check_literal_references(
 /// managed one after this plan's updates, or an unmanaged one left alone) will still refer to
 /// it, since the repository would refuse the delete.
 fn plan_deletes(
+    providers: &Providers,
     pruned: &[&LiveObject],
     kept: &[&LiveObject],
     changes: &[Change],
@@ -564,12 +568,15 @@ fn plan_deletes(
     let mut remaining_refs = up_to_date_refs;
     for change in changes {
         if let Some(after) = &change.after {
-            remaining_refs.push((change.address.clone(), xcore::references(after)));
+            remaining_refs.push((
+                change.address.clone(),
+                providers.references(change.kind, after),
+            ));
         }
     }
     for object in kept {
         let address = format!("{}/{} (not managed)", object.kind, object.name());
-        remaining_refs.push((address, xcore::references(&object.instance)));
+        remaining_refs.push((address, providers.references(object.kind, &object.instance)));
     }
     let mut deletes: Vec<Change> = unclaimed
         .iter()
@@ -583,7 +590,10 @@ fn plan_deletes(
             let depends_on = unclaimed
                 .iter()
                 .filter(|other| {
-                    other.id != object.id && xcore::references(&other.instance).contains(&object.id)
+                    other.id != object.id
+                        && providers
+                            .references(other.kind, &other.instance)
+                            .contains(&object.id)
                 })
                 .filter(|other| deleted.contains(other.id.as_str()))
                 .map(|other| {
@@ -596,7 +606,11 @@ fn plan_deletes(
             Change {
                 action: Action::Delete,
                 live: Some(live_ref(object)),
-                before: Some(managed(object.kind, &object.instance, None)),
+                before: Some(managed(
+                    &providers.diff_rules(object.kind),
+                    &object.instance,
+                    None,
+                )),
                 referenced_by,
                 depends_on,
                 ..change_for(&ObjectKey {

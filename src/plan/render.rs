@@ -12,7 +12,7 @@ use similar::TextDiff;
 
 use super::{Action, Change, PENDING, Plan};
 use crate::diff::Op;
-use crate::mapping::xcore::{field_label, managed_properties};
+use crate::provider::Providers;
 
 /// GitHub refuses comments over 65,536 characters; stay clear of it.
 pub const MARKDOWN_LIMIT: usize = 65_000;
@@ -72,6 +72,20 @@ pub fn summary_line(plan: &Plan) -> String {
 }
 
 /// A value for people: references by name, pending ids as "(known after apply)".
+/// A plan with the providers that explain its kinds (field labels, property order).
+struct Ctx<'a> {
+    plan: &'a Plan,
+    providers: &'a Providers,
+}
+
+impl std::ops::Deref for Ctx<'_> {
+    type Target = Plan;
+
+    fn deref(&self) -> &Plan {
+        self.plan
+    }
+}
+
 fn show(value: &Value, plan: &Plan) -> String {
     match value {
         Value::String(s) => {
@@ -159,24 +173,37 @@ fn field_lines(
     }
 }
 
-/// A field's label in manifest terms, with representations named by their placement
+/// A field's label in manifest terms, with elements of keyed arrays named by their key
 /// (`representations[Kiosk banner].components[0].content`) rather than by position.
-fn label(change: &Change, pointer: &str, doc: &Value, plan: &Plan) -> String {
-    let mut label = field_label(change.kind, pointer);
-    if let Some(index) = pointer
-        .strip_prefix("/xdm:representations/")
-        .and_then(|rest| rest.split('/').next())
-        .filter(|i| i.parse::<usize>().is_ok())
-        && let Some(placement) = doc.pointer(&format!("/xdm:representations/{index}/xdm:placement"))
-    {
-        let shown = show(placement, plan);
-        let name = shown
-            .strip_prefix("Placement/")
-            .unwrap_or(&shown)
-            .trim_end_matches(" (known after apply)");
+fn label(change: &Change, pointer: &str, doc: &Value, plan: &Ctx<'_>) -> String {
+    let provider = plan.providers.of(change.kind);
+    let mut label = provider.field_label(change.kind, pointer);
+    let rules = provider.diff_rules(change.kind);
+    for (array, key) in rules.keyed.iter().filter(|(array, _)| !array.contains('/')) {
+        let Some(index) = pointer
+            .strip_prefix(&format!("/{array}/"))
+            .and_then(|rest| rest.split('/').next())
+            .filter(|i| i.parse::<usize>().is_ok())
+        else {
+            continue;
+        };
+        let Some(value) = doc.pointer(&format!("/{array}/{index}/{key}")) else {
+            continue;
+        };
+        let shown = show(value, plan);
+        // `Kind/name` when the key refers to an object: the name says enough.
+        let name = match value.as_str().and_then(|id| plan.names.get(id)) {
+            Some(address) => address.split_once('/').map_or(address.as_str(), |(_, n)| n),
+            None => shown
+                .split_once('/')
+                .filter(|_| shown.ends_with(" (known after apply)"))
+                .map_or(shown.as_str(), |(_, n)| n),
+        }
+        .trim_end_matches(" (known after apply)");
+        let array_label = provider.field_label(change.kind, &format!("/{array}"));
         label = label.replacen(
-            &format!("representations[{index}]"),
-            &format!("representations[{name}]"),
+            &format!("{array_label}[{index}]"),
+            &format!("{array_label}[{name}]"),
             1,
         );
     }
@@ -191,7 +218,7 @@ fn leaf_lines(
     value: &Value,
     doc: &Value,
     adding: bool,
-    plan: &Plan,
+    plan: &Ctx<'_>,
     out: &mut Vec<Line>,
 ) {
     match value {
@@ -228,8 +255,9 @@ fn leaf_lines(
 }
 
 /// The lines under a change's header.
-fn change_lines(change: &Change, plan: &Plan) -> Vec<Line> {
+fn change_lines(change: &Change, plan: &Ctx<'_>) -> Vec<Line> {
     let mut out = Vec::new();
+    let rules = plan.providers.diff_rules(change.kind);
     match change.action {
         Action::Create => {
             let after = change.after.clone().unwrap_or(Value::Null);
@@ -239,8 +267,8 @@ fn change_lines(change: &Change, plan: &Plan) -> Vec<Line> {
                 .into_iter()
                 .flat_map(|a| a.keys())
                 .map(String::as_str)
-                .filter(|k| !managed_properties(change.kind).contains(k));
-            for key in managed_properties(change.kind).iter().copied().chain(extra) {
+                .filter(|k| !rules.properties.contains(k));
+            for key in rules.properties.iter().copied().chain(extra) {
                 if let Some(value) = after.get(key) {
                     leaf_lines(
                         change,
@@ -257,7 +285,7 @@ fn change_lines(change: &Change, plan: &Plan) -> Vec<Line> {
         Action::Update => {
             let before = change.before.clone().unwrap_or(Value::Null);
             for op in &change.ops {
-                let path = op.path().strip_prefix("/_instance").unwrap_or(op.path());
+                let path = op.path().strip_prefix(rules.root).unwrap_or(op.path());
                 match op {
                     Op::Add { value, .. } if path.ends_with("/-") && value.is_object() => {
                         // A new element (such as a representation), shown with its own fields.
@@ -337,7 +365,8 @@ fn change_lines(change: &Change, plan: &Plan) -> Vec<Line> {
 }
 
 /// The plan for a terminal or a log: Terraform-like, coloured when `color`.
-pub fn text(plan: &Plan, color: bool) -> String {
+pub fn text(plan: &Plan, providers: &Providers, color: bool) -> String {
+    let plan = &Ctx { plan, providers };
     let paint = |sign: Sign, text: &str| -> String {
         if !color {
             return text.to_string();
@@ -425,7 +454,8 @@ fn count(n: usize, noun: &str) -> String {
 
 /// A deterministic pull-request comment: summary table, a callout for deletes, one
 /// collapsible `diff` block per object, kept under [`MARKDOWN_LIMIT`] characters.
-pub fn markdown(plan: &Plan) -> String {
+pub fn markdown(plan: &Plan, providers: &Providers) -> String {
+    let plan = &Ctx { plan, providers };
     let s = &plan.summary;
     let mut head = String::from("## offerctl plan\n\n");
     let _ = writeln!(
@@ -494,7 +524,7 @@ pub fn markdown(plan: &Plan) -> String {
     head + &body + &foot
 }
 
-fn markdown_section(change: &Change, plan: &Plan) -> String {
+fn markdown_section(change: &Change, plan: &Ctx<'_>) -> String {
     let mut section = format!(
         "<details><summary><code>{} {}</code> {}</summary>\n\n```diff\n",
         symbol(change.action),

@@ -11,7 +11,7 @@
 //! (default `.offerctl/repository`), so that it works on a fresh machine with no credentials.
 //!
 //! [`connect`] does no network I/O: the XCore client exchanges credentials and discovers the
-//! container lazily, on the first call that needs them (see [`crate::backend::xcore`]).
+//! container lazily, on the first call that needs them (see [`crate::providers::adobe::clients::xcore`]).
 //! Every error here is a configuration error (exit code 3).
 
 use std::ops::Range;
@@ -20,13 +20,13 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::backend::Backend;
-use crate::backend::dps::{self, DpsClient};
-use crate::backend::embedded::Embedded;
-use crate::backend::xcore::{
+use crate::exit::{CommandError, Exit};
+use crate::providers::adobe::clients::dps::{self, DpsClient};
+use crate::providers::adobe::clients::embedded::Embedded;
+use crate::providers::adobe::clients::xcore::{
     Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, RetryPolicy, XcoreClient,
     XcoreConfig, check_url,
 };
-use crate::exit::{CommandError, Exit};
 use crate::secret::Secret;
 use crate::source::SourceFile;
 use crate::yaml::{self, Resolved};

@@ -243,7 +243,7 @@ mod tests {
             for (path, text) in &files {
                 sources.add(SourceFile::new(path.clone(), text.clone()));
             }
-            let checked = check(&sources);
+            let checked = check(&sources, &crate::providers::builtin());
             let errors: Vec<_> = checked
                 .diagnostics
                 .iter()
@@ -261,7 +261,7 @@ mod tests {
                 .catalog
                 .objects()
                 .iter()
-                .filter(|o| o.kind() == crate::kind::Kind::Offer)
+                .filter(|o| o.kind() == crate::providers::adobe::kind::Kind::Offer)
                 .count();
             assert!(
                 offers * 100 / objects >= 65,

@@ -84,6 +84,28 @@ impl Kind {
             .find(|kind| kind.short_name() == short)
     }
 
+    /// The core's handle for this kind.
+    pub fn core(self) -> crate::kind::Kind {
+        crate::kind::Kind::new(&KINDS[self as usize])
+    }
+
+    /// Adobe's kind for a core kind, if it is one.
+    pub fn of(kind: crate::kind::Kind) -> Option<Kind> {
+        if kind.provider() != PROVIDER {
+            return None;
+        }
+        Kind::ALL.into_iter().find(|k| k.as_str() == kind.as_str())
+    }
+
+    /// Adobe's kind for a core kind that the registry routed to this provider.
+    ///
+    /// # Panics
+    /// When `kind` is another provider's: callers are reached by routing on the provider, so
+    /// that is a wiring mistake, not bad input.
+    pub fn from_core(kind: crate::kind::Kind) -> Kind {
+        Kind::of(kind).unwrap_or_else(|| panic!("{kind} is not an Adobe kind"))
+    }
+
     /// Words people use for this kind in the product UI, for messages.
     pub fn description(self) -> &'static str {
         match self {
@@ -96,6 +118,63 @@ impl Kind {
             Kind::Activity => "offer activity (decision)",
         }
     }
+}
+
+/// The provider's name, as kinds and saved plans record it.
+pub const PROVIDER: &str = "adobe";
+
+const LITERAL_PREFIXES: &[&str] = &["xcore:", "dps:"];
+
+const fn info(
+    name: &'static str,
+    description: &'static str,
+    rank: u16,
+    id_hint: &'static str,
+) -> crate::kind::KindInfo {
+    crate::kind::KindInfo {
+        provider: PROVIDER,
+        name,
+        description,
+        rank,
+        literal_prefixes: LITERAL_PREFIXES,
+        id_hint: Some(id_hint),
+    }
+}
+
+/// What the core knows of each kind, in declaration order (indexed by `Kind as usize`).
+static KINDS: [crate::kind::KindInfo; 7] = [
+    info("Tag", "tag (collection qualifier)", 0, "xcore:tag:"),
+    info("Placement", "placement", 1, "xcore:offer-placement:"),
+    info("Rule", "eligibility rule", 2, "xcore:eligibility-rule:"),
+    info(
+        "Offer",
+        "personalized offer",
+        3,
+        "xcore:personalized-offer:",
+    ),
+    info(
+        "FallbackOffer",
+        "fallback offer",
+        4,
+        "xcore:fallback-offer:",
+    ),
+    info(
+        "Filter",
+        "offer filter (collection)",
+        5,
+        "xcore:offer-filter:",
+    ),
+    info(
+        "Activity",
+        "offer activity (decision)",
+        6,
+        "xcore:offer-activity:",
+    ),
+];
+
+/// Every kind, as the core sees them.
+pub fn core_kinds() -> Vec<crate::kind::Kind> {
+    Kind::ALL.into_iter().map(Kind::core).collect()
 }
 
 impl fmt::Display for Kind {
@@ -152,5 +231,23 @@ mod tests {
             None
         );
         assert!(is_literal_id("xcore:tag:1") && !is_literal_id("credit card"));
+    }
+
+    #[test]
+    fn core_kinds_say_what_adobe_kinds_say() {
+        for kind in Kind::ALL {
+            let core = kind.core();
+            assert_eq!(core.as_str(), kind.as_str());
+            assert_eq!(core.description(), kind.description());
+            assert_eq!(
+                core.info().id_hint,
+                Some(format!("xcore:{}:", kind.short_name()).as_str())
+            );
+            assert_eq!(Kind::of(core), Some(kind));
+        }
+        let order: Vec<_> = Kind::ALL.map(Kind::core).to_vec();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted);
     }
 }

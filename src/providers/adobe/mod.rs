@@ -8,5 +8,6 @@ pub mod generate;
 pub mod kind;
 pub mod manifest;
 pub mod mapping;
+pub mod provider;
 pub mod repository;
 pub mod serve;

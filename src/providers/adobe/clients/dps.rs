@@ -1,7 +1,7 @@
 //! The Decision Management API (`https://platform.adobe.io/data/core/dps/`) as a [`Backend`].
 //!
 //! The rest of offerctl works with XCore `_instance` documents (the canonical form); this
-//! client translates at the edge with [`crate::mapping::dps`]: lists are read as DPS documents
+//! client translates at the edge with [`crate::providers::adobe::mapping::dps`]: lists are read as DPS documents
 //! and turned into canonical ones, creates are translated the other way, and a planned patch
 //! (RFC 6902 under `/_instance`) is applied to the canonical document as last read, both
 //! versions are translated, and the difference between the two DPS documents is what is sent.
@@ -12,7 +12,7 @@
 //! `application/json` bodies; a list is paged by following `_links.next.href` until it is
 //! absent, and since its cursor is a timestamp, items are de-duplicated by `id`; writes send
 //! `If-Match` with the etag the plan saw. Retries, authentication and redaction are the shared
-//! [`Transport`]'s (rules in [`crate::backend::xcore`]).
+//! [`Transport`]'s (rules in [`crate::providers::adobe::clients::xcore`]).
 //!
 //! Choices where Adobe's documentation is silent (documented in the README):
 //! * a stale `If-Match` is expected to answer 409, as XCore does;
@@ -35,8 +35,10 @@ use crate::backend::{
     Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
 };
 use crate::diff::{self, Op};
-use crate::kind::Kind;
-use crate::mapping::dps;
+use crate::kind::Kind as CoreKind;
+use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::mapping::dps;
+use crate::providers::adobe::mapping::xcore::diff_rules;
 
 /// The API path appended to the endpoint.
 pub const API_PATH: &str = "/data/core/dps";
@@ -228,7 +230,7 @@ impl DpsClient {
         let call = Call {
             what,
             method: Method::GET,
-            url: self.url(target.kind, Some(&target.id)),
+            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
             accept: ACCEPT_ANY_JSON,
             content_type: None,
             if_match: None,
@@ -245,7 +247,7 @@ impl DpsClient {
                 format!("{what}: the answer is not JSON ({e})"),
             )
         })?;
-        let object = parse_document(target.kind, &document)
+        let object = parse_document(Kind::from_core(target.kind), &document)
             .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
         self.remember(&object.id, &object.etag, &object.instance);
         Ok(object)
@@ -265,7 +267,8 @@ impl DpsClient {
         Ok(found
             .into_iter()
             .filter(|object| {
-                object.name() == name && diff::equivalent(kind, &object.instance, instance)
+                object.name() == name
+                    && diff::equivalent(&diff_rules(kind), &object.instance, instance)
             })
             .reduce(|best, object| {
                 if newer(&object.etag, &best.etag) {
@@ -416,8 +419,8 @@ impl DpsClient {
             )
         })?;
         let wire = dps::wire_patch(
-            &self.to_wire(target.kind, &before, &what)?,
-            &self.to_wire(target.kind, &after, &what)?,
+            &self.to_wire(Kind::from_core(target.kind), &before, &what)?,
+            &self.to_wire(Kind::from_core(target.kind), &after, &what)?,
         );
         if wire.is_empty() {
             // The two documents say the same in DPS terms: nothing to send.
@@ -433,7 +436,7 @@ impl DpsClient {
         let call = Call {
             what: &what,
             method: Method::PATCH,
-            url: self.url(target.kind, Some(&target.id)),
+            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
             accept: JSON,
             content_type: Some(JSON.into()),
             if_match: Some(quote_etag(etag)),
@@ -483,7 +486,13 @@ impl DpsClient {
             (Ok(before), Ok(now)) => now == before + 1,
             _ => object.etag != etag,
         };
-        if one_change && diff::equivalent(target.kind, &object.instance, expected) {
+        if one_change
+            && diff::equivalent(
+                &diff_rules(Kind::from_core(target.kind)),
+                &object.instance,
+                expected,
+            )
+        {
             return Ok(Receipt {
                 instance_id: object.instance_id,
                 id: object.id,
@@ -499,7 +508,7 @@ impl DpsClient {
         let call = Call {
             what: &what,
             method: Method::DELETE,
-            url: self.url(target.kind, Some(&target.id)),
+            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
             accept: JSON,
             content_type: None,
             if_match: Some(quote_etag(etag)),
@@ -552,13 +561,13 @@ fn parse_document(kind: Kind, item: &Value) -> Result<LiveObject, String> {
         }
     }
     let instance = dps::from_dps(kind, item).map_err(|e| format!("object {id}: {e}"))?;
-    Ok(LiveObject {
+    Ok(super::live_object(
         kind,
-        instance_id: id.to_string(),
-        id: id.to_string(),
+        id.to_string(),
+        id.to_string(),
         etag,
         instance,
-    })
+    ))
 }
 
 /// A write receipt: `{"id": ..., "etag": ...}` (`target` fills in what a patch receipt may
@@ -646,7 +655,8 @@ impl Backend for DpsClient {
         )
     }
 
-    fn list(&self, kind: Kind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
+    fn list(&self, kind: CoreKind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
+        let kind = Kind::from_core(kind);
         let span = tracing::debug_span!(target: "offerctl::dps", "list", kind = %kind);
         Box::pin(
             async move {
@@ -659,9 +669,10 @@ impl Backend for DpsClient {
 
     fn create<'a>(
         &'a self,
-        kind: Kind,
+        kind: CoreKind,
         instance: &'a Value,
     ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
+        let kind = Kind::from_core(kind);
         let span = tracing::debug_span!(target: "offerctl::dps", "create", kind = %kind);
         Box::pin(self.create_object(kind, instance).instrument(span))
     }
@@ -689,7 +700,7 @@ impl Backend for DpsClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::http::{Auth, RetryPolicy};
+    use crate::providers::adobe::clients::http::{Auth, RetryPolicy};
     use crate::secret::Secret;
     use std::time::Duration;
 

@@ -11,8 +11,9 @@ use crate::backend::{
     Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
 };
 use crate::diff::Op;
-use crate::kind::Kind;
-use crate::repository::{
+use crate::kind::Kind as CoreKind;
+use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::repository::{
     Actor, DeleteDecision, DeleteOutcome, Envelope, IfMatch, ListQuery, MAX_LIMIT, RepoError,
     Repository, container_id,
 };
@@ -95,13 +96,13 @@ fn receipt(envelope: &Envelope) -> Receipt {
 }
 
 fn live(envelope: Envelope) -> LiveObject {
-    LiveObject {
-        kind: envelope.kind,
-        instance_id: envelope.instance_id.clone(),
-        id: envelope.uri().to_string(),
-        etag: envelope.etag.to_string(),
-        instance: Value::Object(envelope.instance),
-    }
+    super::live_object(
+        envelope.kind,
+        envelope.instance_id.clone(),
+        envelope.uri().to_string(),
+        envelope.etag.to_string(),
+        Value::Object(envelope.instance),
+    )
 }
 
 fn if_match(etag: &str) -> IfMatch {
@@ -126,7 +127,8 @@ impl Backend for Embedded {
         format!("{} (sandbox {})", self.location, self.sandbox)
     }
 
-    fn list(&self, kind: Kind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
+    fn list(&self, kind: CoreKind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
+        let kind = Kind::from_core(kind);
         self.call(move |repo, sandbox, container, _| {
             let mut query = ListQuery {
                 schema: Some(kind.schema_id()),
@@ -147,9 +149,10 @@ impl Backend for Embedded {
 
     fn create<'a>(
         &'a self,
-        kind: Kind,
+        kind: CoreKind,
         instance: &'a Value,
     ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
+        let kind = Kind::from_core(kind);
         let instance = instance.clone();
         self.call(move |repo, sandbox, container, actor| {
             repo.create(sandbox, container, &kind.schema_id(), instance, actor)

@@ -5,3 +5,31 @@ pub mod dps;
 pub mod embedded;
 pub mod http;
 pub mod xcore;
+
+use serde_json::Value;
+
+use crate::backend::LiveObject;
+use crate::providers::adobe::kind::Kind;
+
+/// A live object from an `_instance` document: its name is `xdm:name`.
+pub fn live_object(
+    kind: Kind,
+    instance_id: String,
+    id: String,
+    etag: String,
+    instance: Value,
+) -> LiveObject {
+    let name = instance
+        .get("xdm:name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    LiveObject {
+        kind: kind.core(),
+        instance_id,
+        id,
+        etag,
+        name,
+        instance,
+    }
+}

@@ -1,18 +1,17 @@
-//! Decoding one YAML document into a typed [`Manifest`], reporting every problem local to that
-//! document: unknown kinds and fields, missing fields, wrong types, bad enum values, dates, ranges.
-//! Problems that need other documents (references, duplicates) are `validate`'s job.
+//! Decoding Adobe's documents: the fields of each of the seven kinds, on top of the core's
+//! decoding toolkit ([`crate::manifest::decode`]), which has already read the common fields.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::model::*;
 use crate::diagnostic::{Diagnostic, a, suggest};
-use crate::kind::{Kind, is_literal_id};
-use crate::source::{FileId, Loc};
-use crate::yaml::{Document, Entry, Node, Resolved, Value};
+use crate::manifest::decode::{Decoder, Fields, quoted};
+use crate::manifest::{Meta, Reference, Spanned};
+use crate::providers::adobe::kind::{Kind, is_literal_id};
+use crate::yaml::{Node, Value};
 
 /// Channel shorthands; anything else must be a full URI.
 pub const CHANNELS: [&str; 4] = ["web", "email", "mobile", "offline"];
@@ -35,261 +34,7 @@ const FILTER_MATCHES: [(&str, FilterMatch); 3] = [
     ("allTags", FilterMatch::AllTags),
 ];
 
-/// Decodes the documents of one file, appending problems to `diagnostics`.
-pub struct Decoder<'d> {
-    file: FileId,
-    diagnostics: &'d mut Vec<Diagnostic>,
-}
-
-impl<'d> Decoder<'d> {
-    pub fn new(file: FileId, diagnostics: &'d mut Vec<Diagnostic>) -> Self {
-        Decoder { file, diagnostics }
-    }
-
-    fn loc(&self, span: &Range<usize>) -> Loc {
-        Loc {
-            file: self.file,
-            start: span.start,
-            end: span.end,
-        }
-    }
-
-    fn report(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
-    }
-
-    fn error_at(&mut self, span: &Range<usize>, code: &'static str, message: String, label: &str) {
-        let loc = self.loc(span);
-        self.report(Diagnostic::error(code, message).with_label(loc, label));
-    }
-
-    /// Decodes one document; `None` when it is too broken to name an object.
-    pub fn document(&mut self, document: &Document) -> Option<Object> {
-        for (key, first, again) in &document.duplicate_keys {
-            let (first, again) = (self.loc(first), self.loc(again));
-            self.report(
-                Diagnostic::error("duplicate-key", format!("`{key}` is given twice"))
-                    .with_label(again, "repeated here")
-                    .with_label(first, "first given here")
-                    .with_help("YAML keeps only one of them; remove the other"),
-            );
-        }
-        let root = &document.root;
-        let Value::Map(entries) = &root.value else {
-            let found = root.describe();
-            self.error_at(
-                &root.span,
-                "not-a-manifest",
-                format!("a manifest must be a mapping with `kind` and `name`, found {found}"),
-                "expected `kind: ...` and `name: ...`",
-            );
-            return None;
-        };
-        let mut fields = Fields::new(entries, &root.span);
-        let kind = self.kind(&mut fields)?;
-        let meta = self.meta(&mut fields, kind);
-        let manifest = match kind {
-            Kind::Tag => {
-                let description = fields
-                    .get("description")
-                    .and_then(|n| self.text(n, "description"));
-                meta.map(|meta| Manifest::Tag(Tag { meta, description }))
-            }
-            Kind::Placement => self.placement(&mut fields, meta),
-            Kind::Rule => self.rule(&mut fields, meta),
-            Kind::Offer => self.offer(&mut fields, meta),
-            Kind::FallbackOffer => self.fallback_offer(&mut fields, meta),
-            Kind::Filter => self.filter(&mut fields, meta),
-            Kind::Activity => self.activity(&mut fields, meta),
-        };
-        fields.finish(self, kind.as_str());
-        let manifest = manifest?;
-        for problem in crate::mapping::xcore::extra_problems(&manifest) {
-            self.report(
-                Diagnostic::error("bad-extra", problem.message)
-                    .with_label(problem.loc, problem.label)
-                    .with_help(problem.help),
-            );
-        }
-        Some(Object {
-            manifest,
-            loc: self.loc(&root.span),
-            disambiguated: false,
-        })
-    }
-
-    fn kind(&mut self, fields: &mut Fields<'_>) -> Option<Kind> {
-        let node = fields.required(self, "kind", "a manifest")?;
-        let text = self.text(node, "kind")?;
-        if let Ok(kind) = text.value.parse::<Kind>() {
-            return Some(kind);
-        }
-        let names = Kind::ALL.map(Kind::as_str);
-        let mut diagnostic =
-            Diagnostic::error("unknown-kind", format!("unknown kind `{}`", text.value))
-                .with_label(text.loc, "not a kind offerctl knows");
-        diagnostic = match suggest(&text.value, names) {
-            Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-            None => diagnostic.with_help(format!("kinds are: {}", names.join(", "))),
-        };
-        self.report(diagnostic);
-        None
-    }
-
-    fn meta(&mut self, fields: &mut Fields<'_>, kind: Kind) -> Option<Meta> {
-        let name = fields
-            .required(self, "name", kind.as_str())
-            .and_then(|node| self.non_empty_text(node, "name"));
-        let id = fields.get("id").and_then(|node| self.pinned_id(node, kind));
-        let protect = fields
-            .get("protect")
-            .and_then(|node| self.boolean(node, "protect"))
-            .unwrap_or(false);
-        let depends_on = fields
-            .get("dependsOn")
-            .map(|node| self.depends_on(node))
-            .unwrap_or_default();
-        let ignore_changes = fields
-            .get("ignoreChanges")
-            .map(|node| self.ignore_changes(node, kind))
-            .unwrap_or_default();
-        let extra = self.extra(fields);
-        Some(Meta {
-            name: name?,
-            id,
-            protect,
-            depends_on,
-            ignore_changes,
-            extra,
-        })
-    }
-
-    /// `extra`: repository properties kept verbatim, as JSON. Whether a key clashes with a
-    /// modelled field is checked once the whole manifest is decoded.
-    fn extra(&mut self, fields: &mut Fields<'_>) -> Extra {
-        let mut out = Extra::new();
-        let Some(node) = fields.get("extra") else {
-            return out;
-        };
-        let Value::Map(entries) = &node.value else {
-            self.expected(
-                node,
-                "extra",
-                "a mapping of repository properties to values",
-            );
-            return out;
-        };
-        for entry in entries {
-            let loc = self.loc(&entry.key_span);
-            if entry.key.is_empty() || entry.key == "@id" {
-                self.report(
-                    Diagnostic::error(
-                        "bad-extra",
-                        format!("`extra` cannot set `{}`", entry.key),
-                    )
-                    .with_label(loc, "not a property offerctl can set")
-                    .with_help("`@id` is assigned by the repository; pin the object with `id:` instead"),
-                );
-                continue;
-            }
-            out.insert(
-                entry.key.clone(),
-                Spanned {
-                    value: entry.value.to_json(),
-                    loc,
-                },
-            );
-        }
-        out
-    }
-
-    fn pinned_id(&mut self, node: &Node, kind: Kind) -> Option<Spanned<String>> {
-        let id = self.text(node, "id")?;
-        let well_formed = is_literal_id(&id.value) && id.value.split(':').count() == 3;
-        if !well_formed {
-            self.report(
-                Diagnostic::error("bad-id", format!("`{}` is not a repository id", id.value))
-                    .with_label(id.loc, "expected `xcore:<type>:<hex>`")
-                    .with_help(format!(
-                        "ids look like `xcore:{}:124e147572cd7866`; copy it from the repository",
-                        kind.short_name()
-                    )),
-            );
-            return None;
-        }
-        if Kind::from_id(&id.value) != Some(kind) {
-            self.report(
-                Diagnostic::error(
-                    "bad-id",
-                    format!("`{}` is not the id of {}", id.value, a(kind.description())),
-                )
-                .with_label(
-                    id.loc,
-                    format!("expected `xcore:{}:...`", kind.short_name()),
-                ),
-            );
-            return None;
-        }
-        Some(id)
-    }
-
-    fn ignore_changes(&mut self, node: &Node, kind: Kind) -> Vec<Spanned<String>> {
-        let fields = crate::mapping::xcore::ignorable_fields(kind);
-        let mut out = Vec::new();
-        for item in self.list(node, "ignoreChanges") {
-            let Some(field) = self.text(item, "ignoreChanges") else {
-                continue;
-            };
-            if fields.contains(&field.value.as_str()) {
-                out.push(field);
-                continue;
-            }
-            let mut diagnostic = Diagnostic::error(
-                "unknown-field",
-                format!(
-                    "`ignoreChanges` names `{}`, which is not a field of {kind}",
-                    field.value
-                ),
-            )
-            .with_label(field.loc, "not a field of this kind");
-            diagnostic = match suggest(&field.value, fields.iter().copied()) {
-                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                None => diagnostic.with_help(format!(
-                    "{kind} fields that can be ignored: {}",
-                    fields.join(", ")
-                )),
-            };
-            self.report(diagnostic);
-        }
-        out
-    }
-
-    fn depends_on(&mut self, node: &Node) -> Vec<Spanned<String>> {
-        let mut out = Vec::new();
-        for item in self.list(node, "dependsOn") {
-            let Some(entry) = self.text(item, "dependsOn") else {
-                continue;
-            };
-            let kind_ok = entry
-                .value
-                .split_once('/')
-                .is_some_and(|(kind, name)| kind.parse::<Kind>().is_ok() && !name.is_empty());
-            if kind_ok {
-                out.push(entry);
-            } else {
-                self.report(
-                    Diagnostic::error(
-                        "bad-dependency",
-                        format!("`{}` does not name an object", entry.value),
-                    )
-                    .with_label(entry.loc, "expected `Kind/name`")
-                    .with_help("write the kind and the name, such as `Offer/Gold card upgrade`"),
-                );
-            }
-        }
-        out
-    }
-
+impl Decoder<'_> {
     fn placement(&mut self, f: &mut Fields<'_>, meta: Option<Meta>) -> Option<Manifest> {
         let channel = f
             .required(self, "channel", "Placement")
@@ -760,45 +505,6 @@ impl<'d> Decoder<'d> {
         })
     }
 
-    fn references(&mut self, f: &mut Fields<'_>, field: &'static str) -> Vec<Reference> {
-        let Some(node) = f.get(field) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for item in self.list(node, field) {
-            out.extend(self.non_empty_text(item, field));
-        }
-        out
-    }
-
-    fn mapping<'n>(&mut self, node: &'n Node, what: &str) -> Option<Fields<'n>> {
-        match &node.value {
-            Value::Map(entries) => Some(Fields::new(entries, &node.span)),
-            _ => {
-                self.expected(node, what, "a mapping");
-                None
-            }
-        }
-    }
-
-    fn list<'n>(&mut self, node: &'n Node, field: &str) -> &'n [Node] {
-        match &node.value {
-            Value::Seq(items) => items,
-            _ => {
-                self.expected(node, field, "a list");
-                &[]
-            }
-        }
-    }
-
-    fn texts(&mut self, node: &Node, field: &str) -> Vec<Spanned<String>> {
-        let mut out = Vec::new();
-        for item in self.list(node, field) {
-            out.extend(self.text(item, field));
-        }
-        out
-    }
-
     fn media_types(&mut self, node: &Node, field: &str) -> Vec<Spanned<String>> {
         let mut out = Vec::new();
         for item in self.list(node, field) {
@@ -853,115 +559,6 @@ impl<'d> Decoder<'d> {
         self.report(diagnostic);
         None
     }
-
-    fn choice<T: Copy>(
-        &mut self,
-        node: &Node,
-        field: &str,
-        options: &[(&'static str, T)],
-    ) -> Option<Spanned<T>> {
-        let text = self.text(node, field)?;
-        if let Some((_, value)) = options.iter().find(|(name, _)| *name == text.value) {
-            return Some(Spanned {
-                value: *value,
-                loc: text.loc,
-            });
-        }
-        let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
-        let mut diagnostic = Diagnostic::error(
-            "bad-value",
-            format!("`{}` is not a valid {field}", text.value),
-        )
-        .with_label(text.loc, format!("expected {}", one_of(&names)));
-        if let Some(best) = suggest(&text.value, names.iter().copied()) {
-            diagnostic = diagnostic.with_help(format!("did you mean `{best}`?"));
-        }
-        self.report(diagnostic);
-        None
-    }
-
-    fn non_empty_text(&mut self, node: &Node, field: &str) -> Option<Spanned<String>> {
-        let text = self.text(node, field)?;
-        if text.value.trim().is_empty() {
-            self.expected(node, field, "non-empty text");
-            return None;
-        }
-        Some(text)
-    }
-
-    /// Text as written. Any scalar is accepted verbatim (`on`, `0755` and `12:30` stay exactly
-    /// as typed), but not a list, a mapping or nothing.
-    fn text(&mut self, node: &Node, field: &str) -> Option<Spanned<String>> {
-        match &node.value {
-            Value::Scalar(scalar) if scalar.resolve() != Resolved::Null => Some(Spanned {
-                value: scalar.text.clone(),
-                loc: self.loc(&node.span),
-            }),
-            _ => {
-                self.expected(node, field, "text");
-                None
-            }
-        }
-    }
-
-    fn integer(&mut self, node: &Node, field: &str) -> Option<Spanned<i64>> {
-        match &node.value {
-            Value::Scalar(scalar) => match scalar.resolve() {
-                Resolved::Int(value) => Some(Spanned {
-                    value,
-                    loc: self.loc(&node.span),
-                }),
-                _ => {
-                    self.expected(node, field, "a whole number");
-                    None
-                }
-            },
-            _ => {
-                self.expected(node, field, "a whole number");
-                None
-            }
-        }
-    }
-
-    fn boolean(&mut self, node: &Node, field: &str) -> Option<bool> {
-        match &node.value {
-            Value::Scalar(scalar) => match scalar.resolve() {
-                Resolved::Bool(value) => Some(value),
-                _ => {
-                    self.report(
-                        Diagnostic::error(
-                            "wrong-type",
-                            format!("`{field}` must be true or false, not `{}`", scalar.text),
-                        )
-                        .with_label(self.loc(&node.span), "expected true or false")
-                        .with_help("YAML 1.2 reads only `true` and `false` as booleans (not yes/no/on/off)"),
-                    );
-                    None
-                }
-            },
-            _ => {
-                self.expected(node, field, "true or false");
-                None
-            }
-        }
-    }
-
-    fn expected(&mut self, node: &Node, field: &str, expected: &str) {
-        let found = match &node.value {
-            Value::Scalar(s) if s.resolve() != Resolved::Null => {
-                format!("{} `{}`", node.describe(), s.text)
-            }
-            _ => node.describe().to_string(),
-        };
-        let loc = self.loc(&node.span);
-        self.report(
-            Diagnostic::error(
-                "wrong-type",
-                format!("`{field}` must be {expected}, found {found}"),
-            )
-            .with_label(loc, format!("expected {expected}")),
-        );
-    }
 }
 
 fn match_name(m: FilterMatch) -> &'static str {
@@ -971,109 +568,66 @@ fn match_name(m: FilterMatch) -> &'static str {
         .map_or("", |(name, _)| name)
 }
 
-fn quoted(options: &[&str]) -> Vec<String> {
-    options.iter().map(|o| format!("`{o}`")).collect()
+/// The fields of one of Adobe's kinds, after the common ones.
+pub fn body(
+    decoder: &mut Decoder<'_>,
+    kind: Kind,
+    fields: &mut Fields<'_>,
+    meta: Option<Meta>,
+) -> Option<Manifest> {
+    match kind {
+        Kind::Tag => {
+            let description = fields
+                .get("description")
+                .and_then(|n| decoder.text(n, "description"));
+            meta.map(|meta| Manifest::Tag(Tag { meta, description }))
+        }
+        Kind::Placement => decoder.placement(fields, meta),
+        Kind::Rule => decoder.rule(fields, meta),
+        Kind::Offer => decoder.offer(fields, meta),
+        Kind::FallbackOffer => decoder.fallback_offer(fields, meta),
+        Kind::Filter => decoder.filter(fields, meta),
+        Kind::Activity => decoder.activity(fields, meta),
+    }
 }
 
-/// "`a`, `b` or `c`".
-fn one_of(options: &[&str]) -> String {
-    let quoted = quoted(options);
-    match quoted.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => quoted.join(""),
+/// Whether `id` can pin an object of `kind`: an id of that kind (`xcore:<type>:<hex>`).
+pub fn check_pinned_id(decoder: &mut Decoder<'_>, kind: Kind, id: &Spanned<String>) -> bool {
+    let well_formed = is_literal_id(&id.value) && id.value.split(':').count() == 3;
+    if !well_formed {
+        decoder.report(
+            Diagnostic::error("bad-id", format!("`{}` is not a repository id", id.value))
+                .with_label(id.loc, "expected `xcore:<type>:<hex>`")
+                .with_help(format!(
+                    "ids look like `xcore:{}:124e147572cd7866`; copy it from the repository",
+                    kind.short_name()
+                )),
+        );
+        return false;
     }
-}
-
-/// The fields of one YAML mapping, tracking which were read so that the rest can be reported
-/// as unknown, with suggestions drawn from the fields that were asked for.
-struct Fields<'a> {
-    entries: &'a [Entry],
-    used: Vec<bool>,
-    known: Vec<&'static str>,
-    span: Range<usize>,
-}
-
-impl<'a> Fields<'a> {
-    fn new(entries: &'a [Entry], span: &Range<usize>) -> Self {
-        Fields {
-            entries,
-            used: vec![false; entries.len()],
-            known: Vec::new(),
-            span: span.clone(),
-        }
-    }
-
-    fn entry(&mut self, key: &'static str) -> Option<&'a Entry> {
-        self.known.push(key);
-        // The last occurrence wins, as in YAML loaders; duplicates are reported separately.
-        let index = self.entries.iter().rposition(|e| e.key == key)?;
-        for (i, entry) in self.entries.iter().enumerate() {
-            if entry.key == key {
-                self.used[i] = true;
-            }
-        }
-        Some(&self.entries[index])
-    }
-
-    /// The value of `key`; a null value counts as absent.
-    fn get(&mut self, key: &'static str) -> Option<&'a Node> {
-        self.entry(key).map(|e| &e.value).filter(|n| !n.is_null())
-    }
-
-    /// Marks `key` as read and returns where the key is written, if present.
-    fn take_key_span(&mut self, key: &'static str) -> Option<Range<usize>> {
-        self.entry(key).map(|e| e.key_span.clone())
-    }
-
-    fn required(
-        &mut self,
-        decoder: &mut Decoder<'_>,
-        key: &'static str,
-        owner: &str,
-    ) -> Option<&'a Node> {
-        if let Some(node) = self.get(key) {
-            return Some(node);
-        }
-        let diagnostic = match self.entries.iter().rfind(|e| e.key == key) {
-            Some(entry) => Diagnostic::error("missing-field", format!("`{key}` has no value"))
-                .with_label(decoder.loc(&entry.key_span), "give it a value"),
-            None => {
-                let at = self
-                    .entries
-                    .first()
-                    .map_or(self.span.clone(), |e| e.key_span.clone());
-                Diagnostic::error(
-                    "missing-field",
-                    format!("{owner} is missing required field `{key}`"),
-                )
-                .with_label(
-                    decoder.loc(&at),
-                    format!("add `{key}: ...` to this mapping"),
-                )
-            }
-        };
-        decoder.report(diagnostic);
-        None
-    }
-
-    /// Reports the fields nobody asked for.
-    fn finish(self, decoder: &mut Decoder<'_>, owner: &str) {
-        for (entry, used) in self.entries.iter().zip(&self.used) {
-            if *used || entry.key == "kind" {
-                continue;
-            }
-            let mut diagnostic = Diagnostic::error(
-                "unknown-field",
-                format!("unknown field `{}` in {owner}", entry.key),
+    if Kind::from_id(&id.value) != Some(kind) {
+        decoder.report(
+            Diagnostic::error(
+                "bad-id",
+                format!("`{}` is not the id of {}", id.value, a(kind.description())),
             )
-            .with_label(decoder.loc(&entry.key_span), "not a field here");
-            diagnostic = match suggest(&entry.key, self.known.iter().copied()) {
-                Some(best) => diagnostic.with_help(format!("did you mean `{best}`?")),
-                None => {
-                    diagnostic.with_help(format!("{owner} fields are: {}", self.known.join(", ")))
-                }
-            };
-            decoder.report(diagnostic);
-        }
+            .with_label(
+                id.loc,
+                format!("expected `xcore:{}:...`", kind.short_name()),
+            ),
+        );
+        return false;
+    }
+    true
+}
+
+/// Checks that need the whole decoded document: `extra` keys that clash with fields.
+pub fn check_decoded(decoder: &mut Decoder<'_>, manifest: &Manifest) {
+    for problem in crate::providers::adobe::mapping::xcore::extra_problems(manifest) {
+        decoder.report(
+            Diagnostic::error("bad-extra", problem.message)
+                .with_label(problem.loc, problem.label)
+                .with_help(problem.help),
+        );
     }
 }

@@ -1,59 +1,18 @@
-//! The manifest language as Rust types: one struct per kind, with friendly camelCase fields.
+//! Adobe's manifest language as Rust types: one struct per kind, with friendly camelCase fields.
 //!
 //! These types are the single description of the language: the decoder fills them, the JSON
 //! Schema is generated from them (`offerctl schema`), and the wire mapping reads them.
 
+use std::any::Any;
 use std::collections::BTreeMap;
-use std::ops::Deref;
 
 use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::kind::Kind;
-use crate::source::Loc;
-
-/// A value together with where it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spanned<T> {
-    pub value: T,
-    pub loc: Loc,
-}
-
-impl<T> Deref for Spanned<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.value
-    }
-}
-
-impl<T: Serialize> Serialize for Spanned<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(serializer)
-    }
-}
-
-impl<T: JsonSchema> JsonSchema for Spanned<T> {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        T::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        T::json_schema(generator)
-    }
-}
-
-/// A reference to another object: its `name`, or a literal repository id (`xcore:...`).
-pub type Reference = Spanned<String>;
-
-/// Repository properties the manifest language does not model, kept verbatim: wire property
-/// name (such as `offerui:previewThumbnail`) → JSON value. Plans manage exactly the properties
-/// listed here (a `null` value removes the property); unlisted ones are never touched.
-pub type Extra = BTreeMap<String, Spanned<serde_json::Value>>;
+use crate::manifest::emit::Node;
+use crate::manifest::{Document, Extra, Meta, Reference, ReferenceSite, Spanned};
+use crate::providers::adobe::kind::Kind;
 
 /// One manifest document. `kind` selects the fields that follow.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -73,43 +32,6 @@ pub enum Manifest {
     Filter(Filter),
     /// An offer activity (decision): a placement, a filter and a fallback.
     Activity(Activity),
-}
-
-fn is_false(value: &bool) -> bool {
-    !value
-}
-
-/// Fields every kind has.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Meta {
-    /// The object's identity within its kind (`xdm:name`, what the product UI shows).
-    pub name: Spanned<String>,
-    /// Pins this object to an existing repository object (`xcore:<type>:<hex>`): adopts it, and
-    /// lets a rename be applied as a patch.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^(xcore|dps):[a-z-]+:[0-9a-zA-Z]+$"))]
-    pub id: Option<Spanned<String>>,
-    /// Never delete this object, even when pruning.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub protect: bool,
-    /// Extra ordering: objects (`Kind/name`) that must exist before this one.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(inner(regex(
-        pattern = r"^(Tag|Placement|Rule|Offer|FallbackOffer|Filter|Activity)/.+$"
-    )))]
-    pub depends_on: Vec<Spanned<String>>,
-    /// Fields edited outside git on purpose: plans never change them (creates still set them).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ignore_changes: Vec<Spanned<String>>,
-    /// Repository properties of this object that no field models, kept verbatim and managed
-    /// exactly as written (`offerctl export` fills it): wire name → JSON value, such as
-    /// `offerui:segmentModel` or `xdm:definedOn`; `null` removes the property. A key may also be
-    /// a pointer into a modelled container, such as `/xdm:selectionConstraint/xdm:profileConstraintType`.
-    /// Properties a field of this manifest sets cannot be given here; references inside stay ids.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
-    pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -383,40 +305,6 @@ impl Criterion {
     }
 }
 
-/// Identity of a manifest object: its kind and name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct ObjectKey {
-    pub kind: Kind,
-    pub name: String,
-}
-
-impl std::fmt::Display for ObjectKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.kind, self.name)
-    }
-}
-
-/// A place where one object refers to another.
-#[derive(Debug, Clone, Copy)]
-pub struct ReferenceSite<'a> {
-    /// The field path, such as `representations[1].placement`, for messages.
-    pub field: &'static str,
-    /// The kinds the reference may name.
-    pub expected: Kind,
-    pub reference: &'a Reference,
-}
-
-/// A decoded manifest document with where it was written.
-#[derive(Debug, Clone)]
-pub struct Object {
-    pub manifest: Manifest,
-    /// The whole document.
-    pub loc: Loc,
-    /// Another object of the same kind has the same name, and both are pinned by `id`: the
-    /// object is then known as `name [id]` in plans and graphs (see [`Object::key`]).
-    pub disambiguated: bool,
-}
-
 impl Manifest {
     pub fn kind(&self) -> Kind {
         match self {
@@ -508,7 +396,7 @@ fn push_sites<'a>(
 ) {
     sites.extend(references.into_iter().map(|reference| ReferenceSite {
         field,
-        expected,
+        expected: expected.core(),
         reference,
     }));
 }
@@ -528,25 +416,37 @@ fn push_offer_sites<'a>(
     );
 }
 
-impl Object {
-    pub fn kind(&self) -> Kind {
-        self.manifest.kind()
+impl Document for Manifest {
+    fn kind(&self) -> crate::kind::Kind {
+        Manifest::kind(self).core()
     }
 
-    pub fn name(&self) -> &str {
-        &self.manifest.meta().name
+    fn meta(&self) -> &Meta {
+        Manifest::meta(self)
     }
 
-    /// The object's identity: its kind and name, or `name [id]` when the name is shared by
-    /// several objects of its kind (each pinned to its own id).
-    pub fn key(&self) -> ObjectKey {
-        let name = match (&self.manifest.meta().id, self.disambiguated) {
-            (Some(id), true) => format!("{} [{}]", self.name(), id.value),
-            _ => self.name().to_string(),
-        };
-        ObjectKey {
-            kind: self.kind(),
-            name,
-        }
+    fn meta_mut(&mut self) -> &mut Meta {
+        Manifest::meta_mut(self)
+    }
+
+    fn references(&self) -> Vec<ReferenceSite<'_>> {
+        Manifest::references(self)
+    }
+
+    fn desired(&self, resolve: &dyn Fn(crate::kind::Kind, &str) -> String) -> Value {
+        let resolver = |kind: Kind, reference: &str| resolve(kind.core(), reference);
+        crate::providers::adobe::mapping::xcore::to_instance(self, &resolver)
+    }
+
+    fn entries(&self) -> Vec<(String, Node)> {
+        super::emit::manifest_entries(self)
+    }
+
+    fn clone_box(&self) -> Box<dyn Document> {
+        Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }

@@ -54,7 +54,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::diff::Op;
-use crate::kind::Kind;
+use crate::providers::adobe::kind::Kind;
 
 const COMPONENT_BASE: &str = "https://ns.adobe.com/experience/offer-management/content-component-";
 const COMPONENT_TOKENS: &[&str] = &["html", "imagelink", "text", "json"];

@@ -3,3 +3,6 @@
 
 pub mod dps;
 pub mod xcore;
+
+#[cfg(test)]
+mod diff_tests;

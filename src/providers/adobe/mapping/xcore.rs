@@ -3,18 +3,18 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::kind::Kind;
+use crate::providers::adobe::kind::Kind;
 use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::manifest::{
+use crate::providers::adobe::manifest::{
     Activity, ActivityStatus, CHANNELS, COMPONENT_TYPES, Cap, Component, Criterion, Extra,
     FallbackOffer, Filter, FilterMatch, Manifest, Meta, Offer, OfferStatus, Placement,
     Representation, Rule, Spanned, Tag,
 };
-use crate::source::{FileId, Loc};
+use crate::source::Loc;
 
 const CHANNEL_BASE: &str = "https://ns.adobe.com/xdm/channel-types/";
 const COMPONENT_BASE: &str = "https://ns.adobe.com/experience/offer-management/content-component-";
@@ -745,16 +745,7 @@ fn criteria_of(namer: &dyn Namer, value: &Value) -> Option<Vec<Criterion>> {
 }
 
 /// A value made by offerctl rather than read from a file: it has no location.
-pub fn synthetic<T>(value: T) -> Spanned<T> {
-    Spanned {
-        value,
-        loc: Loc {
-            file: FileId(0),
-            start: 0,
-            end: 0,
-        },
-    }
-}
+pub use crate::providers::adobe::manifest::synthetic;
 
 fn meta() -> Meta {
     Meta {
@@ -1139,6 +1130,33 @@ fn shown(value: &Value) -> String {
     }
 }
 
+/// Arrays whose order carries no meaning.
+const SETS: &[&str] = &[
+    "xdm:tags",
+    "ids",
+    "xdm:contentTypes",
+    "xdm:representations/*/xdm:components/*/dc:language",
+];
+/// Arrays of objects identified by one of their fields.
+const KEYED: &[(&str, &str)] = &[("xdm:representations", "xdm:placement")];
+/// Objects that must not be removed whole (seed 002: "PATCH operations should not attempt
+/// [to] remove the entire SelectionConstraint property"); their members are removed instead.
+const KEEP_CONTAINER: &[&str] = &["xdm:selectionConstraint"];
+
+/// How the core's diff compares `_instance` documents of a kind: patch paths under
+/// `/_instance` (as the XCore PATCH expects), `@id` assigned by the repository.
+pub fn diff_rules(kind: Kind) -> crate::diff::Rules {
+    crate::diff::Rules {
+        root: "/_instance",
+        properties: managed_properties(kind),
+        members: managed_members,
+        sets: SETS,
+        keyed: KEYED,
+        keep_container: KEEP_CONTAINER,
+        assigned: &["@id"],
+    }
+}
+
 /// The `_instance` properties offerctl manages for a kind. Other live properties (for example
 /// `offerui:previewThumbnail`, set by the product UI) are left untouched by plans.
 pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
@@ -1408,10 +1426,10 @@ mod tests {
     fn instances(text: &str) -> Vec<Value> {
         let mut sources = SourceSet::new();
         sources.add(SourceFile::new("t.yaml", text));
-        let checked = check(&sources);
+        let checked = check(&sources, &crate::providers::builtin());
         assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
         let resolver = |kind: Kind, reference: &str| {
-            if crate::kind::is_literal_id(reference) {
+            if crate::providers::adobe::kind::is_literal_id(reference) {
                 reference.to_string()
             } else {
                 format!(
@@ -1441,7 +1459,7 @@ mod tests {
     fn from_instance_is_the_reverse_of_to_instance() {
         let docs = instances(SEED_002);
         let resolver = |kind: Kind, reference: &str| {
-            if crate::kind::is_literal_id(reference) {
+            if crate::providers::adobe::kind::is_literal_id(reference) {
                 reference.to_string()
             } else {
                 format!(
@@ -1584,7 +1602,7 @@ fallback: xcore:fallback-offer:fb
             "t.yaml",
             "kind: Offer\nname: o\npriority: 1\nextra:\n  xdm:status: approved\n  /xdm:rank/xdm:priority: 2\n  /xdm:nope/x: 1\n  /xdm:rank/x:ok: 3\n  x:fine: 4\nrepresentations:\n  - placement: xcore:offer-placement:1\n    components:\n      - type: html\n        extra: {\"@type\": x, offerui:previewThumbnail: t.png}\n",
         ));
-        let messages: Vec<String> = check(&sources)
+        let messages: Vec<String> = check(&sources, &crate::providers::builtin())
             .diagnostics
             .iter()
             .filter(|d| d.code == "bad-extra")

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
-use crate::kind::Kind;
+use crate::providers::adobe::kind::Kind;
 
 /// Who performs a write; recorded in the `repo:*By*` envelope properties.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,7 +217,7 @@ pub fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
 mod kind_name {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use crate::kind::Kind;
+    use crate::providers::adobe::kind::Kind;
 
     pub fn serialize<S: Serializer>(kind: &Kind, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(kind.short_name())

@@ -2,7 +2,7 @@
 
 use rand::Rng;
 
-use crate::kind::Kind;
+use crate::providers::adobe::kind::Kind;
 
 const FNV128_OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
 const FNV128_PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;

@@ -53,7 +53,7 @@ pub use query::{
 pub use validate::{Reference, references};
 pub use wal::WalError;
 
-use crate::kind::Kind;
+use crate::providers::adobe::kind::Kind;
 use wal::Wal;
 
 /// The schema id of containers, as home lists them.

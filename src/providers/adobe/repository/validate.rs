@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::envelope::parse_rfc3339;
 use super::error::Violation;
-use crate::kind::Kind;
+use crate::providers::adobe::kind::Kind;
 
 const OFFER_STATUSES: &[&str] = &["draft", "approved", "archived"];
 const ACTIVITY_STATUSES: &[&str] = &["draft", "live", "archived"];

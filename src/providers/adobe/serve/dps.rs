@@ -1,6 +1,6 @@
 //! The Decision Management ("DPS") facade under `/data/core/dps`, over the same store as the
 //! XCore facade. Requests arrive in DPS form and are turned into the canonical `_instance`
-//! document by [`crate::mapping::dps`]; the repository engine then applies exactly the rules it
+//! document by [`crate::providers::adobe::mapping::dps`]; the repository engine then applies exactly the rules it
 //! applies to XCore writes (validation, references, etags, uniqueness). See `docs/serve.md`.
 //!
 //! There is no container in the path: the `x-sandbox-name` header selects the store, whose one
@@ -26,9 +26,9 @@ use super::http::{
 };
 use super::media::{self, MediaType};
 use super::problem::{ApiError, problem_in};
-use crate::kind::Kind;
-use crate::mapping::dps::{self as mapping, MappingError};
-use crate::repository::{
+use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::mapping::dps::{self as mapping, MappingError};
+use crate::providers::adobe::repository::{
     CompareOp, Draft, Envelope, IdScheme, IfMatch, ListQuery, MAX_LIMIT, OrderKey, PropertyFilter,
     RepoError, Test, container_id, dataset_id, millis_to_timestamp, parse_rfc3339, sandbox_id,
 };

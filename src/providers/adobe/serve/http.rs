@@ -16,8 +16,8 @@ use super::App;
 use super::gate::{self, Committed};
 use super::media::{self, MediaType};
 use super::problem::ApiError;
-use crate::kind::Kind;
-use crate::repository::{
+use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::repository::{
     Actor, DeleteDecision, DeleteJob, DeleteOutcome, Draft, Envelope, IfMatch, ListQuery, Page,
     RepoError, format_timestamp, values_in_map,
 };
@@ -197,7 +197,9 @@ async fn home(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Resu
     for (key, value) in &params {
         match key.as_str() {
             "product" => products.push(value.as_str()),
-            "property" => filters.push(crate::repository::PropertyFilter::parse(value)?),
+            "property" => filters.push(crate::providers::adobe::repository::PropertyFilter::parse(
+                value,
+            )?),
             _ => {}
         }
     }
@@ -222,7 +224,7 @@ async fn home(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Resu
         None => "/".to_string(),
     };
     let body = json!({
-        "_embedded": {crate::repository::CONTAINER_SCHEMA: containers},
+        "_embedded": {crate::providers::adobe::repository::CONTAINER_SCHEMA: containers},
         "_links": {"self": {"href": self_href, "@type": media::HOME_SCHEMA}},
     });
     Ok(json_response(StatusCode::OK, &body, media::HOME_HAL))
@@ -730,6 +732,6 @@ async fn reset(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Res
     let repo = app.repo.clone();
     let name = sandbox.clone();
     blocking(move || repo.reset(&name)).await?;
-    let body = json!({"sandbox": sandbox, "containerId": crate::repository::container_id(&sandbox), "reset": true});
+    let body = json!({"sandbox": sandbox, "containerId": crate::providers::adobe::repository::container_id(&sandbox), "reset": true});
     Ok((StatusCode::OK, axum::Json(body)).into_response())
 }

@@ -1,6 +1,6 @@
 //! Header parsing: media types with quoted parameters, entity tags, form bodies, query strings.
 
-use crate::repository::IfMatch;
+use crate::providers::adobe::repository::IfMatch;
 
 pub const HAL: &str = "application/vnd.adobe.platform.xcore.hal+json";
 pub const PATCH_HAL: &str = "application/vnd.adobe.platform.xcore.patch.hal+json";

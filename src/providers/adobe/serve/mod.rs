@@ -23,7 +23,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::repository::{RepoError, Repository, container_id};
+use crate::providers::adobe::repository::{RepoError, Repository, container_id};
 use conn::{ConnHandle, KillableListener};
 use gate::{Credentials, Faults, Stats};
 

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::repository::RepoError;
+use crate::providers::adobe::repository::RepoError;
 
 const PROBLEM_JSON: &str = "application/problem+json";
 

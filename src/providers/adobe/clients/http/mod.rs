@@ -1,7 +1,7 @@
 //! What every Adobe API client shares: URL checks, the authenticated HTTP transport with its
 //! retry rules, and error reporting that never leaks a secret. The XCore and DPS backends build
 //! their requests on [`Transport`]; the rules for what may be resent after an unknown outcome
-//! are documented in [`crate::backend::xcore`].
+//! are documented in [`crate::providers::adobe::clients::xcore`].
 
 pub mod auth;
 pub mod retry;

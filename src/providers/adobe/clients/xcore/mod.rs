@@ -70,7 +70,9 @@ use crate::backend::{
     Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
 };
 use crate::diff::{self, Op};
-use crate::kind::Kind;
+use crate::kind::Kind as CoreKind;
+use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::mapping::xcore::diff_rules;
 use crate::secret::Secret;
 
 /// The API's path below the gateway.
@@ -445,7 +447,8 @@ impl XcoreClient {
         let best = found
             .into_iter()
             .filter(|(object, _)| {
-                object.name() == name && diff::equivalent(kind, &object.instance, instance)
+                object.name() == name
+                    && diff::equivalent(&diff_rules(kind), &object.instance, instance)
             })
             .max_by(|a, b| a.1.cmp(&b.1));
         Ok(best.map(|(object, _)| object))
@@ -559,7 +562,7 @@ impl XcoreClient {
             accept: RECEIPT,
             content_type: Some(format!(
                 "{PATCH_HAL}; schema=\"{}\"",
-                target.kind.schema_id()
+                Kind::from_core(target.kind).schema_id()
             )),
             if_match: Some(quote_etag(etag)),
             body: Some(body),
@@ -596,7 +599,10 @@ impl XcoreClient {
             .with_request_id(conflict.request_id.clone())
         };
         let container = self.container().await?.to_string();
-        let accept = format!("*, {HAL}; schema=\"{}\"", target.kind.schema_id());
+        let accept = format!(
+            "*, {HAL}; schema=\"{}\"",
+            Kind::from_core(target.kind).schema_id()
+        );
         let call = Call {
             what,
             method: Method::GET,
@@ -617,7 +623,7 @@ impl XcoreClient {
         let Ok(envelope) = serde_json::from_slice::<Value>(&reply.body) else {
             return Err(unknown(" (reading it back did not give JSON)"));
         };
-        let Ok((object, _)) = parse_envelope(target.kind, envelope) else {
+        let Ok((object, _)) = parse_envelope(Kind::from_core(target.kind), envelope) else {
             return Err(unknown(" (reading it back gave an unusable document)"));
         };
         let sent = etag.trim_matches('"');
@@ -839,13 +845,7 @@ fn parse_envelope(kind: Kind, mut item: Value) -> Result<(LiveObject, String), S
         .map(Value::take)
         .unwrap_or_default();
     Ok((
-        LiveObject {
-            kind,
-            instance_id,
-            id,
-            etag,
-            instance,
-        },
+        crate::providers::adobe::clients::live_object(kind, instance_id, id, etag, instance),
         created,
     ))
 }
@@ -932,7 +932,8 @@ impl Backend for XcoreClient {
         )
     }
 
-    fn list(&self, kind: Kind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
+    fn list(&self, kind: CoreKind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
+        let kind = Kind::from_core(kind);
         let span = tracing::debug_span!(target: "offerctl::xcore", "list", kind = %kind);
         Box::pin(
             async move {
@@ -946,9 +947,10 @@ impl Backend for XcoreClient {
 
     fn create<'a>(
         &'a self,
-        kind: Kind,
+        kind: CoreKind,
         instance: &'a Value,
     ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
+        let kind = Kind::from_core(kind);
         let span = tracing::debug_span!(target: "offerctl::xcore", "create", kind = %kind);
         Box::pin(self.create_instance(kind, instance).instrument(span))
     }
@@ -962,7 +964,7 @@ impl Backend for XcoreClient {
         let span = tracing::debug_span!(
             target: "offerctl::xcore",
             "patch",
-            kind = %target.kind,
+            kind = %Kind::from_core(target.kind),
             instance_id = %target.instance_id
         );
         Box::pin(self.patch_instance(target, ops, etag).instrument(span))
@@ -976,7 +978,7 @@ impl Backend for XcoreClient {
         let span = tracing::debug_span!(
             target: "offerctl::xcore",
             "delete",
-            kind = %target.kind,
+            kind = %Kind::from_core(target.kind),
             instance_id = %target.instance_id
         );
         Box::pin(self.delete_instance(target, etag).instrument(span))

@@ -1,0 +1,264 @@
+//! Manifests: loading YAML text into a validated [`Catalog`] of objects, whatever their
+//! provider. The core reads the common fields and checks what needs several documents
+//! (duplicates, references, `dependsOn`); each provider decodes its own fields through
+//! [`Language`].
+//!
+//! Pure: callers read the files (see `sources`) and hand over a [`SourceSet`]; [`load`] returns
+//! the objects and every problem found, each located in the source.
+
+pub mod decode;
+pub mod emit;
+pub mod model;
+mod validate;
+
+use std::collections::HashMap;
+
+pub use decode::{Decoder, Fields};
+pub use model::*;
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::kind::Kind;
+use crate::source::SourceSet;
+use crate::yaml;
+
+/// What the loader needs from the providers: their kinds, their documents' own fields, and
+/// their checks. A registry of several providers answers for all of them.
+pub trait Language: Sync {
+    /// Every kind a document may name.
+    fn kinds(&self) -> Vec<Kind>;
+
+    /// Decodes the fields of a `kind` document beyond the common ones (`meta`, `None` when
+    /// those were broken: decode anyway, to report every problem). Marks the fields it reads.
+    fn decode(
+        &self,
+        kind: Kind,
+        decoder: &mut Decoder<'_>,
+        fields: &mut Fields<'_>,
+        meta: Option<Meta>,
+    ) -> Option<Box<dyn Document>>;
+
+    /// Whether `id` can pin an object of `kind`; reports why not.
+    fn check_pinned_id(&self, kind: Kind, id: &Spanned<String>, decoder: &mut Decoder<'_>) -> bool;
+
+    /// The fields `ignoreChanges` may name for `kind`.
+    fn ignorable_fields(&self, kind: Kind) -> Vec<&'static str>;
+
+    /// Checks that need a whole decoded document.
+    fn check_decoded(&self, _document: &dyn Document, _decoder: &mut Decoder<'_>) {}
+
+    /// The kind of the object a literal id names, when the id says it.
+    fn kind_of_id(&self, _id: &str) -> Option<Kind> {
+        None
+    }
+
+    /// A hint for a reference that names an object of the wrong kind.
+    fn wrong_kind_help(
+        &self,
+        _field: &str,
+        _expected: Kind,
+        _actual: Kind,
+    ) -> Option<&'static str> {
+        None
+    }
+
+    /// The provider's own checks across documents, after references are checked.
+    fn validate(&self, _catalog: &Catalog, _diagnostics: &mut Vec<Diagnostic>) {}
+}
+
+/// The objects of a manifest set, indexed by kind and name.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    objects: Vec<Object>,
+    by_key: HashMap<(Kind, String), usize>,
+    /// Names shared by several objects of a kind (each pinned by id), with those objects.
+    shared: HashMap<(Kind, String), Vec<usize>>,
+}
+
+/// What a reference points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// An object in the manifests (its index in [`Catalog::objects`]).
+    Object(usize),
+    /// An object that exists only in the repository, named by its id.
+    Literal(&'a str),
+}
+
+impl Catalog {
+    pub fn objects(&self) -> &[Object] {
+        &self.objects
+    }
+
+    pub fn get(&self, kind: Kind, name: &str) -> Option<usize> {
+        self.by_key.get(&(kind, name.to_string())).copied()
+    }
+
+    /// The objects of `kind` that share `name` (each pinned by id); empty when the name is
+    /// unique or unknown. A reference by such a name is ambiguous.
+    pub fn sharing(&self, kind: Kind, name: &str) -> &[usize] {
+        self.shared
+            .get(&(kind, name.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Resolves a reference to an object of `expected` kind; `None` if it names nothing.
+    pub fn resolve<'r>(&self, expected: Kind, reference: &'r str) -> Option<Target<'r>> {
+        if expected.is_literal_id(reference) {
+            return Some(Target::Literal(reference));
+        }
+        self.get(expected, reference).map(Target::Object)
+    }
+
+    /// Resolves a `dependsOn` entry (`Kind/name`).
+    pub fn resolve_dependency(&self, entry: &str) -> Option<usize> {
+        let (kind, name) = entry.split_once('/')?;
+        self.get(kind.parse().ok()?, name)
+    }
+
+    /// Names of all objects of one kind, for suggestions.
+    pub fn names(&self, kind: Kind) -> impl Iterator<Item = &str> {
+        self.objects
+            .iter()
+            .filter(move |o| o.kind() == kind)
+            .map(Object::name)
+    }
+
+    /// Adds an object. A second object with the same kind and name is refused (the index of
+    /// the first is returned), unless both are pinned to ids: then both are kept, each known as
+    /// `name [id]` (see [`Object::key`]).
+    fn insert(&mut self, mut object: Object) -> Result<(), usize> {
+        let key = (object.kind(), object.name().to_string());
+        let index = self.objects.len();
+        if let Some(first) = self.shared.get(&key).and_then(|all| all.first()) {
+            if object.manifest.meta().id.is_none() {
+                return Err(*first);
+            }
+            object.disambiguated = true;
+        } else if let Some(&existing) = self.by_key.get(&key) {
+            let pinned = |o: &Object| o.manifest.meta().id.is_some();
+            if !(pinned(&object) && pinned(&self.objects[existing])) {
+                return Err(existing);
+            }
+            self.by_key.remove(&key);
+            self.objects[existing].disambiguated = true;
+            let existing_key = self.objects[existing].key();
+            self.by_key
+                .insert((existing_key.kind, existing_key.name), existing);
+            self.shared.insert(key.clone(), vec![existing]);
+            object.disambiguated = true;
+        }
+        if object.disambiguated {
+            self.shared.entry(key).or_default().push(index);
+        }
+        let own = object.key();
+        self.by_key.insert((own.kind, own.name), index);
+        self.objects.push(object);
+        Ok(())
+    }
+}
+
+/// The result of loading manifests: the objects that could be read, and every problem found.
+#[derive(Debug)]
+pub struct Loaded {
+    pub catalog: Catalog,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses, decodes and validates every document of every file.
+pub fn load(sources: &SourceSet, language: &dyn Language) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let mut objects = Vec::new();
+    let mut syntax_errors = false;
+    for (file, source) in sources.iter() {
+        let stream = yaml::parse(&source.text);
+        if let Some(error) = &stream.error {
+            syntax_errors = true;
+            let loc = crate::source::Loc {
+                file,
+                start: error.span.start,
+                end: error.span.end,
+            };
+            diagnostics.push(
+                Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", error.message))
+                    .with_label(loc, "here"),
+            );
+        }
+        let mut decoder = decode::Decoder::new(file, &mut diagnostics);
+        objects.extend(
+            stream
+                .documents
+                .iter()
+                .filter_map(|d| decoder.document(d, language)),
+        );
+    }
+
+    let mut catalog = Catalog::default();
+    let mut shared_names = Vec::new();
+    for object in objects {
+        let (loc, kind, name) = (
+            object.manifest.meta().name.loc,
+            object.kind(),
+            object.name().to_string(),
+        );
+        let inserted = catalog.insert(object);
+        if let Ok(()) = inserted
+            && catalog.sharing(kind, &name).len() == 2
+        {
+            shared_names.push((kind, name.clone(), loc));
+        }
+        if let Err(existing) = inserted {
+            let first = catalog.objects[existing].manifest.meta().name.loc;
+            diagnostics.push(
+                Diagnostic::error(
+                    "duplicate-name",
+                    format!("two {kind} objects are named `{name}`"),
+                )
+                .with_label(loc, "second definition")
+                .with_label(first, "first definition")
+                .with_help(
+                    "names identify objects within a kind; rename one of them or remove the copy \
+                     (objects that really share a name in the repository must each be pinned with `id:`)",
+                ),
+            );
+        }
+    }
+    for (kind, name, loc) in shared_names {
+        let ids: Vec<String> = catalog
+            .sharing(kind, &name)
+            .iter()
+            .filter_map(|&i| catalog.objects[i].manifest.meta().id.as_ref())
+            .map(|id| id.value.clone())
+            .collect();
+        diagnostics.push(
+            Diagnostic::warning(
+                "shared-name",
+                format!(
+                    "{} {kind} objects are named `{name}` ({}); they are told apart by their pinned ids",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            )
+            .with_label(loc, "this name is not unique")
+            .with_help("references to them must use their ids; renaming them makes the catalogue easier to read"),
+        );
+    }
+
+    if syntax_errors {
+        diagnostics.push(Diagnostic::warning(
+            "checks-skipped",
+            "references between objects were not checked, because some files are not valid YAML",
+        ));
+    } else {
+        validate::check(&catalog, language, &mut diagnostics);
+    }
+    diagnostic::sort(&mut diagnostics);
+    Loaded {
+        catalog,
+        diagnostics,
+    }
+}
