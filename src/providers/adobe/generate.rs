@@ -261,7 +261,7 @@ mod tests {
                 .catalog
                 .objects()
                 .iter()
-                .filter(|o| o.kind() == crate::providers::adobe::kind::Kind::Offer)
+                .filter(|o| o.kind() == crate::providers::adobe::kind::Kind::Offer.core())
                 .count();
             assert!(
                 offers * 100 / objects >= 65,

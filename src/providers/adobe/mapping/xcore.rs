@@ -1443,7 +1443,12 @@ mod tests {
             .catalog
             .objects()
             .iter()
-            .map(|o| to_instance(&o.manifest, &resolver))
+            .map(|o| {
+                to_instance(
+                    o.document::<Manifest>().expect("an Adobe manifest"),
+                    &resolver,
+                )
+            })
             .collect()
     }
 
