@@ -2,21 +2,21 @@
 //! another size), against the embedded repository (the emulator's engine, in-process, zero
 //! latency). Run with `bench/run` or `cargo bench --bench export`.
 //!
-//! It generates a UI-like catalogue (see `tests/common/catalogue.rs`) into a durable embedded
+//! It generates a UI-like catalogue (see `tests/support/catalogue.rs`) into a durable embedded
 //! repository, then times the real binary end to end (`offerctl export --force`: open the
 //! repository, read every kind, map, check the round trip, write the files atomically) several
 //! times, plus the in-process stages, and finally checks that `offerctl plan` on the export
 //! shows no changes. It prints measurements; it asserts nothing about time.
 
-#[path = "../tests/common/catalogue.rs"]
+#[path = "../tests/support/catalogue.rs"]
 mod catalogue;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use offerctl::backend::embedded::Embedded;
 use offerctl::export::{self, Layout, Selection};
 use offerctl::live;
+use offerctl::providers::adobe::clients::embedded::Embedded;
 
 const RUNS: usize = 5;
 

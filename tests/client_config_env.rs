@@ -1,10 +1,15 @@
-//! Environment variables between flags and the file. This binary holds a single test because it
-//! changes the process environment, which tests running on other threads would otherwise see.
+//! Environment variables between flags and the file.
+//!
+//! Its own test target, on purpose, holding a single test: the variables are read by clap
+//! (`#[arg(env = ...)]` of `RemoteArgs`) from the process environment, which has no injection
+//! point (`connect_with_env` only takes the secrets), so the test must change the process
+//! environment, and `std::env::set_var` is unsound while other tests run threads in the same
+//! process. Do not merge it into the `emulator` target.
 
 use std::path::PathBuf;
 
 use clap::Parser;
-use offerctl::config::{RemoteArgs, Settings};
+use offerctl::providers::adobe::config::{RemoteArgs, Settings};
 
 #[derive(Parser)]
 struct Cli {

@@ -1,9 +1,9 @@
 //! Authentication: static tokens, the IMS client-credentials exchange, failures (exit 4), and
 //! secrets that never appear in any output, even at -vv.
 
-use offerctl::serve::ServeArgs;
+use offerctl::providers::adobe::serve::ServeArgs;
 
-use crate::harness::{Api, TOKEN, World};
+use crate::support::{Api, TOKEN, World};
 
 const CLIENT_ID: &str = "e2e-client-id";
 const CLIENT_SECRET: &str = "p8-e2e-client-secret-DO-NOT-PRINT";

@@ -1,10 +1,10 @@
 //! What only the DPS API shows: the exact wire request of seed 000, and that one sandbox seen
 //! through either API gives the same plan.
 
-use offerctl::kind::Kind;
+use offerctl::providers::adobe::kind::Kind;
 use serde_json::{Value, json};
 
-use crate::harness::{Api, Recorder, World};
+use crate::support::{Api, Recorder, World};
 
 /// A decision with two criteria, beside the sample catalogue's one-criterion activities.
 const TWO_CRITERIA: &str = "
@@ -31,7 +31,7 @@ fn add_two_criteria_activity(world: &World) {
 
 /// Seed 000: `PATCH /data/core/dps/offers/{id}?offer-type=fallback` with `application/json`
 /// and two `replace` operations on `/name` and `/description`. The emulator accepts the seed's
-/// request (tests/serve_dps.rs replays it); here offerctl must send exactly that request for
+/// request (tests/emulator/serve_dps.rs replays it); here offerctl must send exactly that request for
 /// the matching manifest change.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_seed_000_request_is_what_offerctl_sends_for_a_rename_and_new_description() {

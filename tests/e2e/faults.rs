@@ -2,10 +2,10 @@
 
 use std::collections::HashSet;
 
-use offerctl::kind::Kind;
-use offerctl::serve::ServeArgs;
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::ServeArgs;
 
-use crate::harness::{Api, World};
+use crate::support::{Api, World};
 
 async fn assert_no_duplicate_names(world: &World) {
     for kind in Kind::ALL {

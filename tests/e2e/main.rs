@@ -1,8 +1,16 @@
-//! End to end over real HTTP: the `offerctl` binary against `offerctl serve` running in the
-//! test process on an ephemeral loopback port. Requests are counted with `/_emulator/stats`.
+//! End to end over real HTTP: the `offerctl` binary against the emulator (in process on an
+//! ephemeral loopback port, or an `offerctl serve` child process), requests counted with
+//! `/_emulator/stats`. The `fault_*` modules are the fault-tolerance suites (docs/reliability.md).
 
 mod auth;
 mod dps;
+mod fault_apply;
+mod fault_concurrent;
+mod fault_kill_apply;
+mod fault_kill_serve;
+mod fault_saved_plan;
 mod faults;
-mod harness;
 mod reconcile;
+mod serve_cli;
+#[path = "../support/mod.rs"]
+mod support;

@@ -1,10 +1,10 @@
 //! plan and apply as a user runs them, over HTTP: idempotence, minimal patches, drift, saved
 //! plans and staleness, pruning, referenced deletes, partial failure.
 
-use offerctl::kind::Kind;
+use offerctl::providers::adobe::kind::Kind;
 use serde_json::{Value, json};
 
-use crate::harness::{Api, World};
+use crate::support::{Api, World};
 
 crate::for_both_apis! {
     async fn apply_from_empty_then_a_second_run_writes_nothing(api: Api) {

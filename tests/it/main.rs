@@ -2,7 +2,7 @@
 
 mod apply;
 mod cli;
-#[path = "../common/mod.rs"]
+#[path = "../support/mod.rs"]
 mod common;
 mod diff;
 mod export;

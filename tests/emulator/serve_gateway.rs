@@ -1,16 +1,15 @@
 //! Gateway behaviour of `offerctl serve`: credentials, the IMS token endpoint, fault and
 //! latency injection, request statistics and sandbox reset.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
-use offerctl::kind::Kind;
-use offerctl::repository::ListQuery;
-use offerctl::serve::ServeArgs;
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::repository::ListQuery;
+use offerctl::providers::adobe::serve::ServeArgs;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 async fn status_and_body(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let response = request.send().await.expect("request");

@@ -1,20 +1,19 @@
 //! `--data DIR`: acknowledged writes survive restarts and `kill -9`, and the store never
 //! becomes unreadable.
 
-mod common;
-
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::*;
-use offerctl::kind::Kind;
-use offerctl::serve::{self, ServeArgs};
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::{self, ServeArgs};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify};
+
+use crate::support::*;
 
 fn durable(dir: &Path) -> ServeArgs {
     ServeArgs {
@@ -82,14 +81,18 @@ async fn state_survives_a_restart_and_a_directory_has_one_owner() {
 #[tokio::test]
 async fn kill_9_loses_no_acknowledged_write_and_never_corrupts_the_store() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let container = offerctl::repository::container_id("prod");
+    let container = offerctl::providers::adobe::repository::container_id("prod");
     let client = reqwest::Client::new();
     // (instanceId, acknowledged etag) for every write that got a success response.
     let acked: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
     let progress = Arc::new(Notify::new());
 
     for round in 0..3 {
-        let mut server = spawn_server(&["--data", &dir.path().display().to_string()]).await;
+        let mut server = ServeProcess::spawn(
+            0,
+            &["--data", &dir.path().display().to_string()],
+            Log::Quiet,
+        );
         let stop = Arc::new(AtomicBool::new(false));
         let mut writers = Vec::new();
         for w in 0..4 {

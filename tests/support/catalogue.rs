@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use offerctl::backend::Backend;
-use offerctl::kind::Kind;
+use offerctl::providers::adobe::kind::Kind;
 use serde_json::{Value, json};
 
 const CHANNELS: [&str; 4] = ["web", "email", "mobile", "offline"];

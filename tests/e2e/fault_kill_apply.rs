@@ -2,12 +2,11 @@
 //! apply converges, with no duplicates and no lost objects, and between the kills `plan` shows
 //! exactly what is missing.
 
-mod fault_common;
-
 use std::time::Duration;
 
-use fault_common::*;
-use offerctl::serve::ServeArgs;
+use offerctl::providers::adobe::serve::ServeArgs;
+
+use crate::support::*;
 
 /// Emulator latency: long enough that an apply is mid-way for a while, and killable there.
 const LATENCY_MS: u64 = 20;
@@ -35,7 +34,7 @@ async fn killed_applies(objects: usize, seed: u64, kills: usize) -> Tally {
         ..ServeArgs::ephemeral()
     })
     .await;
-    let api = Api::new(&server.url());
+    let api = Remote::new(&server.url());
     let work = Workdir::generated(objects, seed, &server.url());
     let journal_path = work.path("journal.jsonl");
     let mut rng = Rng::new(seed);
@@ -115,7 +114,7 @@ async fn killed_applies(objects: usize, seed: u64, kills: usize) -> Tally {
     }
 
     let resumed = work
-        .run(&[
+        .offerctl(&[
             "apply",
             "--auto-approve",
             "--parallelism",
@@ -170,7 +169,7 @@ async fn apply_killed_at_random_points_resumes_without_duplicates_or_losses() {
 }
 
 /// The long variant behind the figures in `docs/reliability.md`:
-/// `cargo test --test fault_kill_apply -- --ignored --nocapture`.
+/// `cargo test --test e2e fault_kill_apply:: -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long: 10 catalogues of 500 objects, 3 kills each; run with --ignored"]
 async fn many_killed_applies_of_500_objects_resume_cleanly() {

@@ -9,10 +9,9 @@
 //! is accepted only if its every failure is exactly that (an injected 503/429 "after 5
 //! attempts"), and then a second run must converge; anything else fails the test.
 
-mod fault_common;
+use offerctl::providers::adobe::serve::ServeArgs;
 
-use fault_common::*;
-use offerctl::serve::ServeArgs;
+use crate::support::*;
 
 /// What one faulty apply did, for the reliability figures.
 #[derive(Debug, Default)]
@@ -43,11 +42,11 @@ async fn faulty_apply(objects: usize, seed: u64) -> Tally {
         ..ServeArgs::ephemeral()
     })
     .await;
-    let api = Api::new(&server.url());
+    let api = Remote::new(&server.url());
     let work = Workdir::generated(objects, seed, &server.url());
 
     let applied = work
-        .run(&[
+        .offerctl(&[
             "apply",
             "--auto-approve",
             "--parallelism",
@@ -88,7 +87,7 @@ async fn faulty_apply(objects: usize, seed: u64) -> Tally {
             );
         }
         let again = work
-            .run(&["apply", "--auto-approve", "--parallelism", "16"])
+            .offerctl(&["apply", "--auto-approve", "--parallelism", "16"])
             .await;
         assert_eq!(again.code, 0, "a second run converges: {}", again.all());
     }
@@ -135,7 +134,7 @@ async fn apply_of_500_objects_converges_through_503s_429s_and_dropped_responses(
 }
 
 /// The long variant behind the reliability figures in `docs/reliability.md`:
-/// `cargo test --test fault_apply -- --ignored --nocapture`.
+/// `cargo test --test e2e fault_apply:: -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long: 20 faulty applies of 500 objects; run with --ignored"]
 async fn many_faulty_applies_of_500_objects_all_converge() {

@@ -1,12 +1,11 @@
 //! Replays the walk-through of seed 002 ("Manage Decisioning objects and rules using APIs")
 //! against `offerctl serve`, with the tutorial's headers and payloads.
 
-mod common;
-
-use common::*;
-use offerctl::kind::Kind;
+use offerctl::providers::adobe::kind::Kind;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 const RECEIPT: &str = "application/vnd.adobe.platform.xcore.xdm.receipt+json";
 const RESULTS: &str = "*, application/vnd.adobe.platform.xcore.hal+json; schema=\"https://ns.adobe.com/experience/xcore/hal/results\"";

@@ -7,22 +7,19 @@
 //! (`src/repository/mod.rs` `no_panics`, `src/serve/media.rs` `header_parsers_never_panic`,
 //! `src/repository/wal.rs`); this drives the whole server through its socket.
 
-mod fault_common;
-
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use fault_common::*;
-use offerctl::kind::Kind;
-use offerctl::serve::{RunningServer, ServeArgs};
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::{RunningServer, ServeArgs};
 use proptest::prelude::*;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
-const HAL: &str = "application/vnd.adobe.platform.xcore.hal+json";
+use crate::support::*;
 
 /// One server for every case, on its own runtime (proptest cases are synchronous).
 struct Fuzz {
@@ -75,7 +72,7 @@ struct Known {
 /// A few real objects: a tag, a placement, an offer using both, and a pending delete job.
 async fn seed(origin: &str, n: usize) -> Known {
     let http = reqwest::Client::new();
-    let container = offerctl::repository::container_id("prod");
+    let container = offerctl::providers::adobe::repository::container_id("prod");
     let base = format!("{origin}/data/core/xcore/{container}");
     let auth = |r: reqwest::RequestBuilder| {
         r.bearer_auth(TOKEN)
@@ -216,7 +213,7 @@ fn segment() -> impl Strategy<Value = String> {
         Just("..".to_string()),
         Just("instances".to_string()),
         Just("deletes".to_string()),
-        Just(offerctl::repository::container_id("prod")),
+        Just(offerctl::providers::adobe::repository::container_id("prod")),
     ]
 }
 
@@ -495,7 +492,7 @@ fn with_real_ids(known: &Known, text: &str) -> String {
 }
 
 fn url_of(f: &Fuzz, known: &Known, request: &Fuzzed) -> String {
-    let container = offerctl::repository::container_id("prod");
+    let container = offerctl::providers::adobe::repository::container_id("prod");
     let base = format!("{}/data/core/xcore", f.server.url());
     let dps = format!("{}/data/core/dps", f.server.url());
     let pick = |list: &[String], i: usize| list.get(i).cloned().unwrap_or_else(|| "0".repeat(16));
@@ -700,7 +697,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 20_000, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// The long variant behind `docs/reliability.md`:
-    /// `cargo test --test fault_http_fuzz -- --ignored --nocapture`.
+    /// `cargo test --test emulator fault_http_fuzz:: -- --ignored --nocapture`.
     #[test]
     #[ignore = "long: 20,000 random requests; run with --ignored"]
     fn many_random_requests_never_get_a_5xx(request in request()) {
@@ -720,7 +717,7 @@ proptest! {
 #[test]
 fn an_oversized_body_is_refused() {
     let f = fuzz();
-    let container = offerctl::repository::container_id("prod");
+    let container = offerctl::providers::adobe::repository::container_id("prod");
     let request = f
         .http
         .post(format!(

@@ -1,24 +1,23 @@
 //! Authentication, container discovery, endpoint checks, and keeping secrets out of logs,
 //! `Debug` output and errors.
 
-mod client_common;
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use client_common::*;
-use common::Emu;
-use offerctl::backend::xcore::{Auth, ClientCredentials, XcoreClient, XcoreConfig};
 use offerctl::backend::{Backend, ErrorKind};
-use offerctl::kind::Kind;
+use offerctl::providers::adobe::clients::xcore::{
+    Auth, ClientCredentials, DEFAULT_SCOPES, XcoreClient, XcoreConfig,
+};
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::ServeArgs;
 use offerctl::secret::Secret;
-use offerctl::serve::ServeArgs;
 use reqwest::Url;
 use serde_json::json;
+
+use crate::support::*;
 
 const CLIENT_ID: &str = "CLIENTID-5b1e8a4c";
 const CLIENT_SECRET: &str = "CLIENTSECRET-77d2e0f1";
@@ -41,7 +40,7 @@ fn oauth_config(base: &str, token_url: &str, secret: &str) -> XcoreConfig {
     config.auth = Auth::ClientCredentials(ClientCredentials {
         client_id: Secret::new(CLIENT_ID),
         client_secret: Secret::new(secret),
-        scopes: offerctl::backend::xcore::DEFAULT_SCOPES.into(),
+        scopes: DEFAULT_SCOPES.into(),
         token_url: Url::parse(token_url).expect("url"),
     });
     config
@@ -71,8 +70,8 @@ async fn client_credentials_are_exchanged_once_for_concurrent_requests() {
     }
     client.create(Kind::Tag, &tag("t")).await.expect("create");
     let stats = emu.stats().await;
-    assert_eq!(route_count(&stats, TOKEN_ROUTE), 1, "{stats}");
-    assert_eq!(route_count(&stats, LIST_ROUTE), 4, "{stats}");
+    assert_eq!(stat(&stats, "byRoute", TOKEN_ROUTE), 1, "{stats}");
+    assert_eq!(stat(&stats, "byRoute", LIST_ROUTE), 4, "{stats}");
 }
 
 #[tokio::test]
@@ -103,11 +102,11 @@ async fn a_wrong_client_secret_is_an_auth_error() {
     );
     let stats = emu.stats().await;
     assert_eq!(
-        route_count(&stats, TOKEN_ROUTE),
+        stat(&stats, "byRoute", TOKEN_ROUTE),
         1,
         "a 401 is not retried: {stats}"
     );
-    assert_eq!(route_count(&stats, LIST_ROUTE), 0, "{stats}");
+    assert_eq!(stat(&stats, "byRoute", LIST_ROUTE), 0, "{stats}");
 }
 
 #[tokio::test]
@@ -138,13 +137,13 @@ async fn a_wrong_static_token_is_an_auth_error() {
     assert_eq!(error.exit(), offerctl::exit::Exit::Auth);
     let stats = emu.stats().await;
     assert_eq!(
-        route_count(&stats, LIST_ROUTE),
+        stat(&stats, "byRoute", LIST_ROUTE),
         1,
         "a static token is not retried: {stats}"
     );
 
     // 403 (here: a missing API key at the gateway) is an auth failure too.
-    let mut config = client_common::config(&emu.server.url());
+    let mut config = crate::support::config(&emu.server.url());
     config.auth = Auth::Token(Secret::new("the-right-token"));
     config.api_key = Some(Secret::new("   "));
     assert!(
@@ -251,10 +250,14 @@ async fn the_container_is_discovered_once_and_must_be_unique() {
         client.describe()
     );
     let stats = emu.stats().await;
-    assert_eq!(route_count(&stats, "GET /data/core/xcore/"), 1, "{stats}");
+    assert_eq!(
+        stat(&stats, "byRoute", "GET /data/core/xcore/"),
+        1,
+        "{stats}"
+    );
 
     let base = fake_server(home_with(json!([]))).await;
-    let error = client_common::client(&base)
+    let error = crate::support::client(&base)
         .list(Kind::Tag)
         .await
         .expect_err("no container");
@@ -268,7 +271,7 @@ async fn the_container_is_discovered_once_and_must_be_unique() {
         {"instanceId": "c-dev", "productContexts": ["acp"], "_instance": {"parentName": "dev"}},
     ]);
     let base = fake_server(home_with(two)).await;
-    let error = client_common::client(&base)
+    let error = crate::support::client(&base)
         .list(Kind::Tag)
         .await
         .expect_err("ambiguous");

@@ -2,15 +2,14 @@
 //! CRUD for every kind, the same store as the XCore facade, paging, etags, references, and a
 //! replay of seed 000.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
-use offerctl::kind::Kind;
-use offerctl::serve::{DPS_BASE, ServeArgs};
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::{DPS_BASE, ServeArgs};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 const WEB: &str = "https://ns.adobe.com/xdm/channel-types/web";
 
@@ -19,12 +18,7 @@ fn dps_url(emu: &Emu, path: &str) -> String {
 }
 
 fn dps(emu: &Emu, method: Method, path: &str) -> RequestBuilder {
-    emu.client
-        .request(method, dps_url(emu, path))
-        .bearer_auth("test-token")
-        .header("x-api-key", "test-client")
-        .header("x-gw-ims-org-id", "TEST@AdobeOrg")
-        .header("x-sandbox-name", &emu.sandbox)
+    emu.req(method, &format!("{DPS_BASE}{path}"))
 }
 
 fn enc(id: &str) -> String {
@@ -193,7 +187,7 @@ async fn catalogue(emu: &Emu) -> Vec<(Kind, String)> {
 }
 
 fn path_of(kind: Kind, id: &str) -> String {
-    let (collection, offer_type) = offerctl::mapping::dps::resource(kind);
+    let (collection, offer_type) = offerctl::providers::adobe::mapping::dps::resource(kind);
     let query = offer_type
         .map(|t| format!("?offer-type={t}"))
         .unwrap_or_default();
@@ -290,7 +284,7 @@ async fn objects_are_shared_between_the_facades() {
         .create(
             Kind::FallbackOffer,
             json!({"xdm:name": "xcore fallback", "xdm:status": "approved",
-                   "xdm:representations": [common::representation(&placement)]}),
+                   "xdm:representations": [crate::support::representation(&placement)]}),
         )
         .await;
     let fallback = uri(&fallback_receipt);
@@ -750,7 +744,7 @@ async fn an_activity_with_both_forms_reads_as_criteria() {
         .create(
             Kind::FallbackOffer,
             json!({"xdm:name": "f", "xdm:status": "approved",
-                   "xdm:representations": [common::representation(&placement)]}),
+                   "xdm:representations": [crate::support::representation(&placement)]}),
         )
         .await);
     let filter = uri(&emu

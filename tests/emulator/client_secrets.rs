@@ -2,22 +2,21 @@
 //! tracing caches per-callsite interest globally, so a thread-local subscriber set while other
 //! tests run on other threads could miss events.
 
-mod client_common;
-mod common;
-
 use std::io;
 use std::sync::{Arc, Mutex};
 
-use client_common::*;
-use common::Emu;
-use offerctl::backend::xcore::{Auth, ClientCredentials, XcoreClient};
 use offerctl::backend::{Backend, Target};
 use offerctl::diff::Op;
-use offerctl::kind::Kind;
+use offerctl::providers::adobe::clients::xcore::{
+    Auth, ClientCredentials, DEFAULT_SCOPES, XcoreClient,
+};
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::ServeArgs;
 use offerctl::secret::Secret;
-use offerctl::serve::ServeArgs;
 use reqwest::Url;
 use serde_json::json;
+
+use crate::support::*;
 
 const CLIENT_ID: &str = "CLIENTID-5b1e8a4c";
 const CLIENT_SECRET: &str = "CLIENTSECRET-77d2e0f1";
@@ -29,7 +28,7 @@ fn oauth_client(emu: &Emu, secret: &str) -> XcoreClient {
     config.auth = Auth::ClientCredentials(ClientCredentials {
         client_id: Secret::new(CLIENT_ID),
         client_secret: Secret::new(secret),
-        scopes: offerctl::backend::xcore::DEFAULT_SCOPES.into(),
+        scopes: DEFAULT_SCOPES.into(),
         token_url: Url::parse(&emu.url("/ims/token/v3")).expect("url"),
     });
     XcoreClient::new(config).expect("valid")

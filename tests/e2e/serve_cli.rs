@@ -1,16 +1,16 @@
 //! The `offerctl serve` process: request logging at `-v` without secrets, and graceful exit
 //! on SIGTERM.
 
-mod common;
-
-use common::*;
-use offerctl::kind::Kind;
+use offerctl::providers::adobe::kind::Kind;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::support::*;
+
 #[tokio::test]
 async fn verbose_logs_one_line_per_request_without_secrets_and_sigterm_exits_cleanly() {
-    let server = spawn_server_with(
+    let server = ServeProcess::spawn(
+        0,
         &[
             "-v",
             "--token",
@@ -20,11 +20,10 @@ async fn verbose_logs_one_line_per_request_without_secrets_and_sigterm_exits_cle
             "--client-secret",
             "sec-SECRET-2",
         ],
-        true,
-    )
-    .await;
+        Log::Kept,
+    );
     let client = reqwest::Client::new();
-    let container = offerctl::repository::container_id("prod");
+    let container = offerctl::providers::adobe::repository::container_id("prod");
     let created = client
         .post(format!(
             "{}/data/core/xcore/{container}/instances",

@@ -4,12 +4,11 @@
 //! this is `a_saved_plan_refuses_objects_changed_since_and_applies_the_rest` in
 //! `tests/e2e/reconcile.rs`; this one runs over a generated catalogue.
 
-mod fault_common;
-
-use fault_common::*;
-use offerctl::kind::Kind;
-use offerctl::serve::ServeArgs;
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::ServeArgs;
 use serde_json::json;
+
+use crate::support::*;
 
 const EDITED: std::ops::Range<usize> = 0..40;
 const NEW: usize = 10;
@@ -19,10 +18,10 @@ const CHANGED: usize = 17;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_plan_over_a_generated_catalogue_fails_only_the_changed_object() {
     let server = start_emulator(ServeArgs::ephemeral()).await;
-    let api = Api::new(&server.url());
+    let api = Remote::new(&server.url());
     let work = Workdir::generated(300, 9, &server.url());
     let applied = work
-        .run(&["apply", "--auto-approve", "--parallelism", "16"])
+        .offerctl(&["apply", "--auto-approve", "--parallelism", "16"])
         .await;
     assert_eq!(applied.code, 0, "{}", applied.all());
 
@@ -42,7 +41,7 @@ async fn a_saved_plan_over_a_generated_catalogue_fails_only_the_changed_object()
         ));
     }
     std::fs::write(work.path(file), text).expect("write");
-    let saved = work.run(&["plan", "--out", "plan.json"]).await;
+    let saved = work.offerctl(&["plan", "--out", "plan.json"]).await;
     assert_eq!(saved.code, 0, "{}", saved.all());
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(work.path("plan.json")).expect("plan"))
@@ -62,14 +61,14 @@ async fn a_saved_plan_over_a_generated_catalogue_fails_only_the_changed_object()
     let changed = format!("offer {CHANGED:06}");
     let live = api.live().await;
     let target = live.find(Kind::Offer, &changed).expect("live");
-    api.patch(
+    api.patch_unconditionally(
         target["instanceId"].as_str().expect("id"),
         json!([{"op": "replace", "path": "/_instance/xdm:rank/xdm:priority", "value": 999}]),
     )
     .await;
 
     let before = api.stats().await;
-    let applied = work.run(&["apply", "plan.json"]).await;
+    let applied = work.offerctl(&["apply", "plan.json"]).await;
     assert_eq!(applied.code, 5, "stale: {}", applied.all());
     assert!(
         applied.stdout.contains(&format!(

@@ -3,9 +3,7 @@
 //! journal records as acknowledged is in the restarted store, the store opens cleanly, and
 //! applying again converges.
 
-mod fault_common;
-
-use fault_common::*;
+use crate::support::*;
 
 #[derive(Debug, Default)]
 struct Tally {
@@ -20,7 +18,7 @@ struct Tally {
 
 /// Every acknowledged write of the journal is in the store: the instance exists with the
 /// receipt's `@id` and at least the receipt's etag. Returns how many were checked.
-async fn assert_acknowledged_writes_present(api: &Api, journal_path: &std::path::Path) -> usize {
+async fn assert_acknowledged_writes_present(api: &Remote, journal_path: &std::path::Path) -> usize {
     // The journal first: a write acknowledged after the listing would look lost otherwise.
     let lines = journal(journal_path);
     let acked = acknowledged(&lines);
@@ -55,9 +53,9 @@ async fn assert_acknowledged_writes_present(api: &Api, journal_path: &std::path:
 async fn killed_server(objects: usize, seed: u64, kills: usize) -> Tally {
     let data = tempfile::tempdir().expect("tempdir");
     let data_arg = data.path().display().to_string();
-    let mut server = ServeProcess::spawn(0, &["--data", &data_arg]);
+    let mut server = ServeProcess::spawn(0, &["--data", &data_arg], Log::Quiet);
     let port = server.port;
-    let api = Api::new(&server.url);
+    let api = Remote::new(&server.url);
     let work = Workdir::generated(objects, seed, &server.url);
     let journal_path = work.path("journal.jsonl");
     let mut rng = Rng::new(seed);
@@ -96,7 +94,7 @@ async fn killed_server(objects: usize, seed: u64, kills: usize) -> Tally {
         tally.server_kills += 1;
         // The store must open cleanly after the kill, on the same port so that the running
         // apply can carry on.
-        server = ServeProcess::spawn(port, &["--data", &data_arg]);
+        server = ServeProcess::spawn(port, &["--data", &data_arg], Log::Quiet);
         // Checked while the apply may still write: acknowledged writes only ever stay.
         assert_acknowledged_writes_present(&api, &journal_path).await;
     }
@@ -116,11 +114,11 @@ async fn killed_server(objects: usize, seed: u64, kills: usize) -> Tally {
 
     // Once more, after the apply: then restart once more to prove the store reopens.
     server.kill9();
-    let server = ServeProcess::spawn(port, &["--data", &data_arg]);
+    let server = ServeProcess::spawn(port, &["--data", &data_arg], Log::Quiet);
     tally.acknowledged_writes = assert_acknowledged_writes_present(&api, &journal_path).await;
 
     let again = work
-        .run(&["apply", "--auto-approve", "--journal", "journal.jsonl"])
+        .offerctl(&["apply", "--auto-approve", "--journal", "journal.jsonl"])
         .await;
     assert_eq!(again.code, 0, "applying again converges: {}", again.all());
     let live = api.live().await;
@@ -147,7 +145,7 @@ async fn serve_killed_during_apply_keeps_every_acknowledged_write() {
 }
 
 /// The long variant behind the figures in `docs/reliability.md`:
-/// `cargo test --test fault_kill_serve -- --ignored --nocapture`.
+/// `cargo test --test e2e fault_kill_serve:: -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long: 10 applies of 500 objects, the server killed 3 times in each; run with --ignored"]
 async fn many_server_kills_lose_no_acknowledged_write() {

@@ -3,14 +3,13 @@
 //! object reports the conflict (409) and exits 5, no object is a mix of the two versions, and a
 //! following plan from either version shows exactly the objects that differ from it.
 
-mod fault_common;
-
 use std::collections::{BTreeMap, HashMap};
 
-use fault_common::*;
-use offerctl::kind::Kind;
-use offerctl::serve::ServeArgs;
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::ServeArgs;
 use serde_json::Value;
+
+use crate::support::*;
 
 /// Latency of every request: both runs finish reading the repository (two round trips) long
 /// before either starts writing, so their writes overlap.
@@ -85,12 +84,12 @@ async fn concurrent_applies_of_two_versions_lose_no_update_and_the_loser_reports
     };
     let fast = start_emulator(durable(0)).await;
     let mut base = Workdir::generated(100, 42, &fast.url());
-    let applied = base.run(&["apply", "--auto-approve"]).await;
+    let applied = base.offerctl(&["apply", "--auto-approve"]).await;
     assert_eq!(applied.code, 0, "{}", applied.all());
     fast.shutdown().await.expect("shutdown");
     let server = start_emulator(durable(LATENCY_MS)).await;
-    let api = Api::new(&server.url());
-    base.point_at(&server.url());
+    let api = Remote::new(&server.url());
+    base.point_at(&server.url(), Api::Xcore);
     let before = api.live().await;
 
     // The same catalogue in two versions.

@@ -1,14 +1,13 @@
 //! The XCore wire contract of `offerctl serve`, driven over HTTP on an ephemeral port.
 
-mod common;
-
 use std::collections::{BTreeSet, HashMap};
 
-use common::*;
-use offerctl::kind::Kind;
-use offerctl::serve::ServeArgs;
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::ServeArgs;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 fn header(response: &reqwest::Response, name: &str) -> String {
     response

@@ -1,17 +1,17 @@
 //! Configuration: flags over the file, located errors in `offerctl.yaml`, credentials from the
 //! environment only, and `connect` choosing the repository. (Environment variables are tested
-//! in `client_config_env.rs`, alone in their process.)
-
-mod client_common;
-mod common;
+//! in `tests/client_config_env.rs`, alone in their process.)
 
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use common::Emu;
-use offerctl::config::{Connection, FileConfig, RemoteArgs, Settings, connect, connect_with_env};
 use offerctl::exit::{CommandError, Exit};
-use offerctl::kind::Kind;
+use offerctl::providers::adobe::config::{
+    Api, Connection, FileConfig, RemoteArgs, Settings, connect, connect_with_env,
+};
+use offerctl::providers::adobe::kind::Kind;
+
+use crate::support::*;
 
 #[derive(Parser)]
 struct Cli {
@@ -292,7 +292,7 @@ fn an_endpoint_needs_an_organization_and_credentials_from_the_environment() {
     assert_eq!(error.exit, Exit::Invalid);
     assert!(error.message.contains("--api xcore"), "{}", error.message);
     let file = FileConfig::parse("c.yaml", "api: xcore\nmaxAttempts: 9\n").expect("api key");
-    assert_eq!(file.api, Some(offerctl::config::Api::Xcore));
+    assert_eq!(file.api, Some(Api::Xcore));
     assert_eq!(file.max_attempts, Some(9));
     let settings = Settings::merge(&args(&["--max-attempts", "12"]), file.clone());
     assert_eq!(settings.max_attempts, 12, "the flag wins over the file");

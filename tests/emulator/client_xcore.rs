@@ -1,21 +1,19 @@
 //! `XcoreClient` against the emulator over real HTTP: paging, writes, the delete protocol,
 //! error mapping, and recovery from injected faults.
 
-mod client_common;
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use client_common::*;
-use common::{Emu, offer, placement};
 use offerctl::backend::{Backend, Deleted, ErrorKind, LiveObject, Target};
 use offerctl::diff::Op;
-use offerctl::kind::Kind;
-use offerctl::serve::ServeArgs;
+use offerctl::providers::adobe::clients::xcore::XcoreClient;
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::ServeArgs;
 use serde_json::{Value, json};
+
+use crate::support::*;
 
 fn names(objects: &[LiveObject]) -> BTreeSet<String> {
     objects.iter().map(|o| o.name().to_string()).collect()
@@ -49,7 +47,7 @@ async fn list_follows_next_links_across_pages_without_reading_single_objects() {
     emu.create(Kind::Placement, placement("not a tag")).await;
     let mut config = config(&emu.server.url());
     config.page_size = 5;
-    let client = offerctl::backend::xcore::XcoreClient::new(config).expect("valid");
+    let client = XcoreClient::new(config).expect("valid");
     emu.client
         .delete(emu.url("/_emulator/stats"))
         .send()
@@ -65,10 +63,14 @@ async fn list_follows_next_links_across_pages_without_reading_single_objects() {
         && t.etag == "1"
         && t.instance["@id"] == json!(t.id)));
     let stats = emu.stats().await;
-    assert_eq!(route_count(&stats, LIST_ROUTE), 5, "{stats}");
-    assert_eq!(route_count(&stats, READ_ROUTE), 0, "{stats}");
+    assert_eq!(stat(&stats, "byRoute", LIST_ROUTE), 5, "{stats}");
+    assert_eq!(stat(&stats, "byRoute", READ_ROUTE), 0, "{stats}");
     // The container was discovered once, from the home document.
-    assert_eq!(route_count(&stats, "GET /data/core/xcore/"), 1, "{stats}");
+    assert_eq!(
+        stat(&stats, "byRoute", "GET /data/core/xcore/"),
+        1,
+        "{stats}"
+    );
     assert!(client.describe().contains(&emu.container()));
 
     // An empty kind is an empty list, not an error.
@@ -154,7 +156,7 @@ async fn inconsistent_or_failing_lists_are_errors_never_partial_lists() {
     ] {
         let mut config = config(&base);
         config.container = Some(container.into());
-        let client = offerctl::backend::xcore::XcoreClient::new(config).expect("valid");
+        let client = XcoreClient::new(config).expect("valid");
         let error = client
             .list(Kind::Tag)
             .await
@@ -293,7 +295,11 @@ async fn deleting_a_referenced_object_polls_the_job_and_reports_the_referrers() 
     assert!(request_id.is_some());
     let stats = emu.stats().await;
     assert!(
-        route_count(&stats, "GET /data/core/xcore/{containerId}/deletes/{jobId}") >= 3,
+        stat(
+            &stats,
+            "byRoute",
+            "GET /data/core/xcore/{containerId}/deletes/{jobId}"
+        ) >= 3,
         "two pending polls, then the decision: {stats}"
     );
     assert_eq!(client.list(Kind::Placement).await.expect("list").len(), 1);
@@ -366,7 +372,7 @@ async fn injected_503s_are_retried_until_every_call_succeeds() {
     let mut config = config(&emu.server.url());
     config.retry.max_attempts = 10;
     config.page_size = 4;
-    let client = offerctl::backend::xcore::XcoreClient::new(config).expect("valid");
+    let client = XcoreClient::new(config).expect("valid");
     let mut receipts = Vec::new();
     for i in 0..10 {
         let name = format!("tag {i}");
@@ -387,7 +393,7 @@ async fn injected_503s_are_retried_until_every_call_succeeds() {
     assert!(client.list(Kind::Tag).await.expect("list").is_empty());
     let stats = emu.stats().await;
     assert!(
-        status_count(&stats, 503) >= 5,
+        stat(&stats, "byStatus", "503") >= 5,
         "faults were injected: {stats}"
     );
 }
@@ -403,7 +409,7 @@ async fn throttling_429_is_retried_after_the_servers_retry_after() {
     let mut config = config(&emu.server.url());
     // No home request: the list uses up the burst.
     config.container = Some(emu.container());
-    let client = offerctl::backend::xcore::XcoreClient::new(config).expect("valid");
+    let client = XcoreClient::new(config).expect("valid");
     let started = Instant::now();
     client.list(Kind::Tag).await.expect("list");
     // 429 is safe to retry for any method: the create was not processed.
@@ -414,15 +420,15 @@ async fn throttling_429_is_retried_after_the_servers_retry_after() {
     let elapsed = started.elapsed();
 
     let stats = emu.stats().await;
-    assert!(status_count(&stats, 429) >= 1, "{stats}");
+    assert!(stat(&stats, "byStatus", "429") >= 1, "{stats}");
     // The emulator asks for whole seconds: the client waited at least one.
     assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
     assert_eq!(
-        status_count(&stats, 201),
+        stat(&stats, "byStatus", "201"),
         1,
         "one create despite the retried POST: {stats}"
     );
-    assert_eq!(route_count(&stats, CREATE_ROUTE), 2, "{stats}");
+    assert_eq!(stat(&stats, "byRoute", CREATE_ROUTE), 2, "{stats}");
     assert!(receipt.id.starts_with("xcore:tag:"));
 }
 
@@ -436,7 +442,7 @@ async fn lost_responses_to_creates_never_make_duplicates() {
     .await;
     let mut config = config(&emu.server.url());
     config.retry.max_attempts = 10;
-    let client = offerctl::backend::xcore::XcoreClient::new(config).expect("valid");
+    let client = XcoreClient::new(config).expect("valid");
     // Placements: names are not unique, so a blind re-send would leave a duplicate behind.
     let mut receipts = BTreeMap::new();
     for i in 0..16 {
@@ -483,7 +489,7 @@ async fn lost_responses_to_patches_and_deletes_are_recognised_as_applied() {
     .await;
     let mut config = config(&emu.server.url());
     config.retry.max_attempts = 10;
-    let client = offerctl::backend::xcore::XcoreClient::new(config).expect("valid");
+    let client = XcoreClient::new(config).expect("valid");
     let mut objects = Vec::new();
     for i in 0..12 {
         let name = format!("p{i}");
@@ -568,7 +574,7 @@ async fn a_conflict_after_an_unknown_outcome_that_is_not_ours_stays_a_conflict()
     let base = fake_server(router).await;
     let mut config = config(&base);
     config.container = Some("c".into());
-    let client = offerctl::backend::xcore::XcoreClient::new(config).expect("valid");
+    let client = XcoreClient::new(config).expect("valid");
     let target = Target {
         kind: Kind::Tag,
         instance_id: "i1".into(),
@@ -746,7 +752,7 @@ async fn a_delete_that_stays_undecided_gives_up_after_the_configured_polls() {
     .await;
     let mut config = config(&emu.server.url());
     config.delete_polls = 3;
-    let client = offerctl::backend::xcore::XcoreClient::new(config).expect("valid");
+    let client = XcoreClient::new(config).expect("valid");
     let web = client
         .create(Kind::Placement, &placement("web"))
         .await
@@ -764,7 +770,11 @@ async fn a_delete_that_stays_undecided_gives_up_after_the_configured_polls() {
     assert!(error.message.contains("web"), "{}", error.message);
     let stats = emu.stats().await;
     assert_eq!(
-        route_count(&stats, "GET /data/core/xcore/{containerId}/deletes/{jobId}"),
+        stat(
+            &stats,
+            "byRoute",
+            "GET /data/core/xcore/{containerId}/deletes/{jobId}"
+        ),
         3,
         "{stats}"
     );

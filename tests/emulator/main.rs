@@ -1,0 +1,16 @@
+//! The emulator and offerctl's HTTP clients at library level: the emulator's XCore and DPS
+//! APIs, gateway and persistence (`serve_*`), fuzzed over HTTP (`fault_http_fuzz`), and the
+//! XCore client, its authentication, configuration and secrets (`client_*`).
+
+mod client_auth;
+mod client_config;
+mod client_secrets;
+mod client_xcore;
+mod fault_http_fuzz;
+mod serve_api;
+mod serve_dps;
+mod serve_gateway;
+mod serve_persistence;
+mod serve_walkthrough;
+#[path = "../support/mod.rs"]
+mod support;
