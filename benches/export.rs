@@ -45,11 +45,18 @@ fn main() {
     let (read, mapped, files) = runtime.block_on(async {
         let started = Instant::now();
         let backend = Embedded::open(&state.join("repository"), "prod").expect("repository");
-        let live = live::read(&backend).await.expect("read");
+        let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+            .await
+            .expect("read");
         let read = started.elapsed();
         let started = Instant::now();
-        let exported =
-            export::export(&live, &Selection::default(), Layout::PerKind).expect("export");
+        let exported = export::export(
+            &live,
+            &offerctl::providers::builtin(),
+            &Selection::default(),
+            Layout::PerKind,
+        )
+        .expect("export");
         (read, started.elapsed(), exported.files.len())
     });
     println!(

@@ -37,7 +37,7 @@ impl Op {
 /// (`representations/*/components`).
 #[derive(Clone, Copy)]
 pub struct Rules {
-    /// Where the document sits in the provider's patch paths (`/_instance`, or `` for the root).
+    /// Where the document sits in the provider's patch paths (such as `/body`; empty for the root).
     pub root: &'static str,
     /// The top-level properties the manifest language models.
     pub properties: &'static [&'static str],

@@ -1,7 +1,7 @@
 //! The dependency graph of a catalogue: which objects must exist before which.
 //!
 //! An edge `a → b` means "b refers to a", so a topological order is a safe creation order and its
-//! reverse a safe deletion order. References to repository-only objects (`xcore:` ids) are not
+//! reverse a safe deletion order. References to repository-only objects (literal ids) are not
 //! nodes: they already exist.
 
 use std::cmp::Reverse;

@@ -11,7 +11,7 @@ use std::sync::RwLock;
 /// What a provider declares about one of its kinds.
 #[derive(Debug)]
 pub struct KindInfo {
-    /// The provider that owns the kind (`adobe`).
+    /// The provider that owns the kind (`acme`).
     pub provider: &'static str,
     /// The spelling in manifests, plans and flags (`Offer`). Unique across providers.
     pub name: &'static str,
@@ -22,7 +22,7 @@ pub struct KindInfo {
     pub rank: u16,
     /// Prefixes that mark a reference as a literal repository id rather than a name.
     pub literal_prefixes: &'static [&'static str],
-    /// How a literal id of this kind starts, for messages (`xcore:tag:`); `None` when the
+    /// How a literal id of this kind starts, for messages (`acme:widget:`); `None` when the
     /// provider has no literal ids.
     pub id_hint: Option<&'static str>,
 }

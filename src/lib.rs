@@ -9,6 +9,8 @@ pub mod backend;
 pub mod check;
 pub mod cli;
 pub mod commands;
+#[cfg(test)]
+mod core_tests;
 pub mod diagnostic;
 pub mod diff;
 pub mod exit;

@@ -15,7 +15,7 @@ use crate::manifest::{Catalog, Decoder, Document, Fields, Language, Meta, Spanne
 
 /// One vendor. Implementations live under `src/providers/<vendor>/`.
 pub trait Provider: Language + Send + Sync {
-    /// Short lower-case name (`adobe`), as each of its kinds records it.
+    /// Short lower-case name (`acme`), as each of its kinds records it.
     fn name(&self) -> &'static str;
 
     /// How documents of `kind` compare, and what offerctl manages in them.
@@ -28,7 +28,7 @@ pub trait Provider: Language + Send + Sync {
     /// The pointer (under the diff root) of a manifest field, for `ignoreChanges`.
     fn field_pointer(&self, kind: Kind, field: &str) -> Option<&'static str>;
 
-    /// A reviewer's label for a patch path (`/_instance/xdm:rank/xdm:priority` → `priority`).
+    /// A reviewer's label for a patch path (`/rank/priority` → `priority`).
     fn field_label(&self, kind: Kind, pointer: &str) -> String;
 
     /// The manifest of a live object, referring to others by `name_of(kind, id)`. Fails with

@@ -124,47 +124,13 @@ async fn load_saved_plan(
             ),
         ));
     }
-    let by_instance: HashMap<&str, &crate::backend::LiveObject> = live
-        .objects
-        .iter()
-        .map(|o| (o.instance_id.as_str(), o))
+    let stale = plan::saved::stale(&plan, &live)
+        .into_iter()
+        .map(|(address, message)| {
+            let error = BackendError::new(ErrorKind::Conflict, format!("stale: {message}"));
+            (address, error)
+        })
         .collect();
-    let mut stale = HashMap::new();
-    for change in plan.actions() {
-        let problem = match (&change.action, &change.live) {
-            (Action::Create, _) => live
-                .objects
-                .iter()
-                .any(|o| o.kind == change.kind && o.name() == change.name)
-                .then(|| {
-                    format!(
-                        "{} was created in the repository after the plan was made",
-                        change.address
-                    )
-                }),
-            (_, Some(expected)) => match by_instance.get(expected.instance_id.as_str()) {
-                None => Some(format!(
-                    "{} was deleted from the repository after the plan was made",
-                    change.address
-                )),
-                Some(now) if now.etag != expected.etag => Some(format!(
-                    "{} changed in the repository after the plan was made (etag {} then, {} now)",
-                    change.address, expected.etag, now.etag
-                )),
-                Some(_) => None,
-            },
-            (_, None) => Some(format!(
-                "the plan entry for {} names no live object",
-                change.address
-            )),
-        };
-        if let Some(message) = problem {
-            stale.insert(
-                change.address.clone(),
-                BackendError::new(ErrorKind::Conflict, format!("stale: {message}")),
-            );
-        }
-    }
     Ok((plan, stale))
 }
 

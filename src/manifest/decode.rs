@@ -233,7 +233,7 @@ impl<'d> Decoder<'d> {
                         format!("`{}` does not name an object", entry.value),
                     )
                     .with_label(entry.loc, "expected `Kind/name`")
-                    .with_help("write the kind and the name, such as `Offer/Gold card upgrade`"),
+                    .with_help("write the kind and the name, such as `<Kind>/<name>`"),
                 );
             }
         }

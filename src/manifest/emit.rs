@@ -221,7 +221,7 @@ fn plain_ok(text: &str, flow: bool) -> bool {
 }
 
 /// Inside `[...]`, plain text is limited to letters, digits, spaces and `._/@+()`, with `-` and
-/// `:` only between letters or digits (`fr-CA`, `xcore:tag:1`): readers disagree about the rest.
+/// `:` only between letters or digits (`fr-CA`, `abc:def:1`): readers disagree about the rest.
 fn flow_safe(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
     chars.iter().enumerate().all(|(i, c)| match c {
@@ -454,7 +454,7 @@ mod tests {
             "a\rb",
             "\u{7}",
             "2026-01-01T00:00:00Z",
-            "xcore:tag:124e",
+            "abc:tag:124e",
             "https://example.com/a?b=c#d",
             "<<",
             "---",

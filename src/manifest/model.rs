@@ -66,7 +66,7 @@ pub fn synthetic<T>(value: T) -> Spanned<T> {
 pub type Reference = Spanned<String>;
 
 /// Repository properties the manifest language does not model, kept verbatim: wire property
-/// name (such as `offerui:previewThumbnail`) → JSON value. Plans manage exactly the properties
+/// name → JSON value. Plans manage exactly the properties
 /// listed here (a `null` value removes the property); unlisted ones are never touched.
 pub type Extra = BTreeMap<String, Spanned<serde_json::Value>>;
 

@@ -3,6 +3,7 @@
 //! file, and applied exactly as reviewed.
 
 pub mod render;
+pub mod saved;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -60,15 +60,18 @@ async fn client_credentials_are_exchanged_once_for_concurrent_requests() {
     let emu = locked_emulator().await;
     let client = oauth_client(&emu, CLIENT_SECRET);
     let (tags, placements, offers, rules) = tokio::join!(
-        client.list(Kind::Tag),
-        client.list(Kind::Placement),
-        client.list(Kind::Offer),
-        client.list(Kind::Rule),
+        client.list(Kind::Tag.core()),
+        client.list(Kind::Placement.core()),
+        client.list(Kind::Offer.core()),
+        client.list(Kind::Rule.core()),
     );
     for list in [tags, placements, offers, rules] {
         assert!(list.expect("list").is_empty());
     }
-    client.create(Kind::Tag, &tag("t")).await.expect("create");
+    client
+        .create(Kind::Tag.core(), &tag("t"))
+        .await
+        .expect("create");
     let stats = emu.stats().await;
     assert_eq!(stat(&stats, "byRoute", TOKEN_ROUTE), 1, "{stats}");
     assert_eq!(stat(&stats, "byRoute", LIST_ROUTE), 4, "{stats}");
@@ -78,7 +81,7 @@ async fn client_credentials_are_exchanged_once_for_concurrent_requests() {
 async fn a_wrong_client_secret_is_an_auth_error() {
     let emu = locked_emulator().await;
     let client = oauth_client(&emu, "not-the-secret-1234");
-    let error = client.list(Kind::Tag).await.expect_err("refused");
+    let error = client.list(Kind::Tag.core()).await.expect_err("refused");
     assert_eq!(error.kind, ErrorKind::Auth, "{error:?}");
     assert_eq!(error.status, Some(401));
     assert!(error.message.contains("token"), "{}", error.message);
@@ -120,7 +123,7 @@ async fn a_wrong_static_token_is_an_auth_error() {
     config.auth = Auth::Token(Secret::new("a-wrong-token-5678"));
     config.container = Some(emu.container());
     let client = XcoreClient::new(config).expect("valid");
-    let error = client.list(Kind::Tag).await.expect_err("refused");
+    let error = client.list(Kind::Tag.core()).await.expect_err("refused");
     assert_eq!(error.kind, ErrorKind::Auth, "{error:?}");
     assert_eq!(error.status, Some(401));
     assert!(
@@ -198,14 +201,14 @@ async fn a_401_exchanges_the_credentials_again_once() {
     let client = XcoreClient::new(config).expect("valid");
     assert!(
         client
-            .list(Kind::Tag)
+            .list(Kind::Tag.core())
             .await
             .expect("list after a refresh")
             .is_empty()
     );
     assert_eq!(issued.load(Ordering::SeqCst), 2);
     // The refreshed token is kept for later calls.
-    client.list(Kind::Tag).await.expect("list");
+    client.list(Kind::Tag.core()).await.expect("list");
     assert_eq!(issued.load(Ordering::SeqCst), 2);
 
     // A token that keeps being refused: one refresh, then an auth error.
@@ -214,7 +217,7 @@ async fn a_401_exchanges_the_credentials_again_once() {
     let mut config = oauth_config(&base, &format!("{base}/ims/token/v3"), CLIENT_SECRET);
     config.container = Some("c".into());
     let client = XcoreClient::new(config).expect("valid");
-    let error = client.list(Kind::Tag).await.expect_err("refused");
+    let error = client.list(Kind::Tag.core()).await.expect_err("refused");
     assert_eq!(error.kind, ErrorKind::Auth, "{error:?}");
     assert_eq!(issued.load(Ordering::SeqCst), 2);
 }
@@ -243,7 +246,7 @@ async fn the_container_is_discovered_once_and_must_be_unique() {
         client.container().await.expect("one container"),
         emu.container()
     );
-    client.list(Kind::Tag).await.expect("list");
+    client.list(Kind::Tag.core()).await.expect("list");
     assert!(
         client.describe().contains(&emu.container()),
         "{}",
@@ -258,7 +261,7 @@ async fn the_container_is_discovered_once_and_must_be_unique() {
 
     let base = fake_server(home_with(json!([]))).await;
     let error = crate::support::client(&base)
-        .list(Kind::Tag)
+        .list(Kind::Tag.core())
         .await
         .expect_err("no container");
     assert!(error.message.contains("none"), "{}", error.message);
@@ -272,7 +275,7 @@ async fn the_container_is_discovered_once_and_must_be_unique() {
     ]);
     let base = fake_server(home_with(two)).await;
     let error = crate::support::client(&base)
-        .list(Kind::Tag)
+        .list(Kind::Tag.core())
         .await
         .expect_err("ambiguous");
     assert!(error.message.contains("c-one (first)"), "{}", error.message);

@@ -373,7 +373,11 @@ async fn connect_reaches_the_emulator_with_a_token_from_the_environment() {
     let env = |name: &str| (name == "OFFERCTL_ACCESS_TOKEN").then(|| "tok".to_string());
     let connection = connect_with_env(&args(&flags), env).expect("connects");
     assert!(connection.backend.describe().contains(&url));
-    let tags = connection.backend.list(Kind::Tag).await.expect("list");
+    let tags = connection
+        .backend
+        .list(Kind::Tag.core())
+        .await
+        .expect("list");
     assert_eq!(tags.len(), 1);
     assert_eq!(tags[0].name(), "hello");
 }

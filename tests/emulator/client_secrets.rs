@@ -78,13 +78,13 @@ async fn secrets_never_reach_logs_debug_output_or_errors() {
     let client = oauth_client(&emu, CLIENT_SECRET);
     let mut outputs = vec![format!("{client:?}"), client.describe()];
     let receipt = client
-        .create(Kind::Tag, &tag("logged"))
+        .create(Kind::Tag.core(), &tag("logged"))
         .await
         .expect("create");
-    let listed = client.list(Kind::Tag).await.expect("list");
+    let listed = client.list(Kind::Tag.core()).await.expect("list");
     outputs.push(format!("{receipt:?} {listed:?}"));
     let target = Target {
-        kind: Kind::Tag,
+        kind: Kind::Tag.core(),
         instance_id: receipt.instance_id.clone(),
         id: receipt.id.clone(),
         name: "logged".into(),
@@ -96,13 +96,19 @@ async fn secrets_never_reach_logs_debug_output_or_errors() {
     let conflict = client.patch(&target, &ops, "7").await.expect_err("stale");
     outputs.push(format!("{conflict:?} {conflict}"));
     let wrong_secret = oauth_client(&emu, "CLIENTSECRET-wrong-0000");
-    let error = wrong_secret.list(Kind::Tag).await.expect_err("refused");
+    let error = wrong_secret
+        .list(Kind::Tag.core())
+        .await
+        .expect_err("refused");
     outputs.push(format!("{error:?} {error} {wrong_secret:?}"));
     let mut config = config(&emu.server.url());
     config.auth = Auth::Token(Secret::new("WRONGTOKEN-31337"));
     config.api_key = Some(Secret::new(CLIENT_ID));
     let wrong_token = XcoreClient::new(config).expect("valid");
-    let error = wrong_token.list(Kind::Tag).await.expect_err("refused");
+    let error = wrong_token
+        .list(Kind::Tag.core())
+        .await
+        .expect_err("refused");
     outputs.push(format!("{error:?} {error} {wrong_token:?}"));
 
     let log = String::from_utf8(capture.0.lock().expect("lock").clone()).expect("utf-8");

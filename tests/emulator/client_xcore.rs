@@ -21,7 +21,7 @@ fn names(objects: &[LiveObject]) -> BTreeSet<String> {
 
 fn target_of(kind: Kind, receipt: &offerctl::backend::Receipt, name: &str) -> Target {
     Target {
-        kind,
+        kind: kind.core(),
         instance_id: receipt.instance_id.clone(),
         id: receipt.id.clone(),
         name: name.to_string(),
@@ -54,11 +54,11 @@ async fn list_follows_next_links_across_pages_without_reading_single_objects() {
         .await
         .expect("clear stats");
 
-    let tags = client.list(Kind::Tag).await.expect("list");
+    let tags = client.list(Kind::Tag.core()).await.expect("list");
 
     assert_eq!(tags.len(), 23);
     assert_eq!(names(&tags), expected);
-    assert!(tags.iter().all(|t| t.kind == Kind::Tag
+    assert!(tags.iter().all(|t| t.kind == Kind::Tag.core()
         && t.id.starts_with("xcore:tag:")
         && t.etag == "1"
         && t.instance["@id"] == json!(t.id)));
@@ -74,7 +74,13 @@ async fn list_follows_next_links_across_pages_without_reading_single_objects() {
     assert!(client.describe().contains(&emu.container()));
 
     // An empty kind is an empty list, not an error.
-    assert!(client.list(Kind::Activity).await.expect("list").is_empty());
+    assert!(
+        client
+            .list(Kind::Activity.core())
+            .await
+            .expect("list")
+            .is_empty()
+    );
 }
 
 /// A fake repository whose list pages misbehave in one way each.
@@ -158,7 +164,7 @@ async fn inconsistent_or_failing_lists_are_errors_never_partial_lists() {
         config.container = Some(container.into());
         let client = XcoreClient::new(config).expect("valid");
         let error = client
-            .list(Kind::Tag)
+            .list(Kind::Tag.core())
             .await
             .expect_err(&format!("{container}: a broken list must fail"));
         assert!(
@@ -191,14 +197,14 @@ async fn create_patch_delete_round_trip_with_etags() {
     let client = client(&emu.server.url());
 
     let receipt = client
-        .create(Kind::Tag, &tag("credit card"))
+        .create(Kind::Tag.core(), &tag("credit card"))
         .await
         .expect("create");
     assert!(receipt.id.starts_with("xcore:tag:"), "{receipt:?}");
     assert_eq!(receipt.etag, "1");
     let request_id = receipt.request_id.clone().expect("a request id");
     assert!(uuid::Uuid::parse_str(&request_id).is_ok(), "{request_id}");
-    let listed = client.list(Kind::Tag).await.expect("list");
+    let listed = client.list(Kind::Tag.core()).await.expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].instance_id, receipt.instance_id);
     assert_eq!(listed[0].etag, receipt.etag);
@@ -239,7 +245,13 @@ async fn create_patch_delete_round_trip_with_etags() {
         ),
         "{deleted:?}"
     );
-    assert!(client.list(Kind::Tag).await.expect("list").is_empty());
+    assert!(
+        client
+            .list(Kind::Tag.core())
+            .await
+            .expect("list")
+            .is_empty()
+    );
 
     let gone = client
         .delete(&target, &patched.etag)
@@ -263,15 +275,15 @@ async fn deleting_a_referenced_object_polls_the_job_and_reports_the_referrers() 
     .await;
     let client = client(&emu.server.url());
     let web = client
-        .create(Kind::Placement, &placement("web banner"))
+        .create(Kind::Placement.core(), &placement("web banner"))
         .await
         .expect("placement");
     let first = client
-        .create(Kind::Offer, &offer("first", &web.id))
+        .create(Kind::Offer.core(), &offer("first", &web.id))
         .await
         .expect("offer");
     let second = client
-        .create(Kind::Offer, &offer("second", &web.id))
+        .create(Kind::Offer.core(), &offer("second", &web.id))
         .await
         .expect("offer");
     let web_target = target_of(Kind::Placement, &web, "web banner");
@@ -302,7 +314,14 @@ async fn deleting_a_referenced_object_polls_the_job_and_reports_the_referrers() 
         ) >= 3,
         "two pending polls, then the decision: {stats}"
     );
-    assert_eq!(client.list(Kind::Placement).await.expect("list").len(), 1);
+    assert_eq!(
+        client
+            .list(Kind::Placement.core())
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 
     // Once nothing refers to it, the placement goes (through the job as well).
     for (receipt, name) in [(&first, "first"), (&second, "second")] {
@@ -314,7 +333,13 @@ async fn deleting_a_referenced_object_polls_the_job_and_reports_the_referrers() 
     }
     let outcome = client.delete(&web_target, &web.etag).await.expect("delete");
     assert!(matches!(outcome, Deleted::Deleted { .. }), "{outcome:?}");
-    assert!(client.list(Kind::Placement).await.expect("list").is_empty());
+    assert!(
+        client
+            .list(Kind::Placement.core())
+            .await
+            .expect("list")
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -322,12 +347,15 @@ async fn invalid_instances_are_rejected_naming_the_property() {
     let emu = Emu::start().await;
     let client = client(&emu.server.url());
     let web = client
-        .create(Kind::Placement, &placement("web"))
+        .create(Kind::Placement.core(), &placement("web"))
         .await
         .expect("placement");
     let mut bad = offer("bad status", &web.id);
     bad["xdm:status"] = json!("bogus");
-    let error = client.create(Kind::Offer, &bad).await.expect_err("422");
+    let error = client
+        .create(Kind::Offer.core(), &bad)
+        .await
+        .expect_err("422");
     assert_eq!(error.kind, ErrorKind::Rejected, "{error:?}");
     assert_eq!(error.status, Some(422));
     assert!(error.message.contains("xdm:status"), "{}", error.message);
@@ -335,7 +363,7 @@ async fn invalid_instances_are_rejected_naming_the_property() {
     assert!(error.message.contains("422"), "{}", error.message);
 
     let good = client
-        .create(Kind::Offer, &offer("good", &web.id))
+        .create(Kind::Offer.core(), &offer("good", &web.id))
         .await
         .expect("offer");
     let ops = vec![Op::Replace {
@@ -350,9 +378,12 @@ async fn invalid_instances_are_rejected_naming_the_property() {
     assert!(error.message.contains("xdm:status"), "{}", error.message);
 
     // A duplicate tag name is a 409 on a create: a rejection, not a conflict.
-    client.create(Kind::Tag, &tag("dup")).await.expect("tag");
+    client
+        .create(Kind::Tag.core(), &tag("dup"))
+        .await
+        .expect("tag");
     let error = client
-        .create(Kind::Tag, &tag("dup"))
+        .create(Kind::Tag.core(), &tag("dup"))
         .await
         .expect_err("dup");
     assert_eq!(error.kind, ErrorKind::Rejected, "{error:?}");
@@ -376,10 +407,13 @@ async fn injected_503s_are_retried_until_every_call_succeeds() {
     let mut receipts = Vec::new();
     for i in 0..10 {
         let name = format!("tag {i}");
-        let receipt = client.create(Kind::Tag, &tag(&name)).await.expect("create");
+        let receipt = client
+            .create(Kind::Tag.core(), &tag(&name))
+            .await
+            .expect("create");
         receipts.push((receipt, name));
     }
-    let listed = client.list(Kind::Tag).await.expect("list");
+    let listed = client.list(Kind::Tag.core()).await.expect("list");
     assert_eq!(listed.len(), 10);
     for (receipt, name) in &receipts {
         let target = target_of(Kind::Tag, receipt, name);
@@ -390,7 +424,13 @@ async fn injected_503s_are_retried_until_every_call_succeeds() {
         let deleted = client.delete(&target, &patched.etag).await.expect("delete");
         assert!(matches!(deleted, Deleted::Deleted { .. }));
     }
-    assert!(client.list(Kind::Tag).await.expect("list").is_empty());
+    assert!(
+        client
+            .list(Kind::Tag.core())
+            .await
+            .expect("list")
+            .is_empty()
+    );
     let stats = emu.stats().await;
     assert!(
         stat(&stats, "byStatus", "503") >= 5,
@@ -411,10 +451,10 @@ async fn throttling_429_is_retried_after_the_servers_retry_after() {
     config.container = Some(emu.container());
     let client = XcoreClient::new(config).expect("valid");
     let started = Instant::now();
-    client.list(Kind::Tag).await.expect("list");
+    client.list(Kind::Tag.core()).await.expect("list");
     // 429 is safe to retry for any method: the create was not processed.
     let receipt = client
-        .create(Kind::Tag, &tag("throttled"))
+        .create(Kind::Tag.core(), &tag("throttled"))
         .await
         .expect("create");
     let elapsed = started.elapsed();
@@ -448,7 +488,7 @@ async fn lost_responses_to_creates_never_make_duplicates() {
     for i in 0..16 {
         let name = format!("placement {i:02}");
         let receipt = client
-            .create(Kind::Placement, &placement(&name))
+            .create(Kind::Placement.core(), &placement(&name))
             .await
             .unwrap_or_else(|e| panic!("create {name}: {e}"));
         receipts.insert(name, receipt);
@@ -494,7 +534,7 @@ async fn lost_responses_to_patches_and_deletes_are_recognised_as_applied() {
     for i in 0..12 {
         let name = format!("p{i}");
         let receipt = client
-            .create(Kind::Placement, &placement(&name))
+            .create(Kind::Placement.core(), &placement(&name))
             .await
             .expect("create");
         objects.push((receipt, name));
@@ -576,7 +616,7 @@ async fn a_conflict_after_an_unknown_outcome_that_is_not_ours_stays_a_conflict()
     config.container = Some("c".into());
     let client = XcoreClient::new(config).expect("valid");
     let target = Target {
-        kind: Kind::Tag,
+        kind: Kind::Tag.core(),
         instance_id: "i1".into(),
         id: "xcore:tag:1".into(),
         name: "mine".into(),
@@ -656,8 +696,11 @@ async fn requests_carry_the_headers_and_media_types_of_the_contract() {
     };
     let base = fake_server(Router::new().fallback(handler)).await;
     let client = client(&base);
-    client.list(Kind::Offer).await.expect("list");
-    let receipt = client.create(Kind::Tag, &tag("t")).await.expect("create");
+    client.list(Kind::Offer.core()).await.expect("list");
+    let receipt = client
+        .create(Kind::Tag.core(), &tag("t"))
+        .await
+        .expect("create");
     let target = target_of(Kind::Tag, &receipt, "t");
     let patched = client
         .patch(&target, &rename("u"), "3")
@@ -754,11 +797,11 @@ async fn a_delete_that_stays_undecided_gives_up_after_the_configured_polls() {
     config.delete_polls = 3;
     let client = XcoreClient::new(config).expect("valid");
     let web = client
-        .create(Kind::Placement, &placement("web"))
+        .create(Kind::Placement.core(), &placement("web"))
         .await
         .expect("placement");
     client
-        .create(Kind::Offer, &offer("o", &web.id))
+        .create(Kind::Offer.core(), &offer("o", &web.id))
         .await
         .expect("offer");
     let error = client

@@ -6,29 +6,32 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use offerctl::apply::{self, Options, Status};
-use offerctl::backend::embedded::Embedded;
 use offerctl::backend::{
     Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
 };
 use offerctl::check::check;
 use offerctl::diff::Op;
 use offerctl::exit::Exit;
-use offerctl::kind::Kind;
 use offerctl::live;
 use offerctl::plan::{self, Action, Plan, PlanOptions};
+use offerctl::providers::adobe::clients::embedded::Embedded;
+use offerctl::providers::adobe::kind::Kind;
 use serde_json::Value;
 
 use crate::{read, root};
 
 pub async fn plan_for(dir: &std::path::Path, backend: &dyn Backend, options: PlanOptions) -> Plan {
     let sources = read(dir);
-    let checked = check(&sources);
+    let checked = check(&sources, &offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0);
-    let live = live::read(backend).await.unwrap();
+    let live = live::read(backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
     plan::build(
         &checked.catalog,
         &checked.graph,
         &live,
+        &offerctl::providers::builtin(),
         &backend.describe(),
         &plan::hash_sources(&sources, dir),
         options,
@@ -88,12 +91,15 @@ impl<B: Backend> Backend for Faulty<B> {
     fn describe(&self) -> String {
         self.inner.describe()
     }
-    fn list(&self, kind: Kind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
+    fn list(
+        &self,
+        kind: offerctl::kind::Kind,
+    ) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
         self.inner.list(kind)
     }
     fn create<'a>(
         &'a self,
-        kind: Kind,
+        kind: offerctl::kind::Kind,
         instance: &'a Value,
     ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
         let name = instance["xdm:name"]
@@ -104,7 +110,7 @@ impl<B: Backend> Backend for Faulty<B> {
             if self
                 .fail_create
                 .as_ref()
-                .is_some_and(|(k, n)| *k == kind && *n == name)
+                .is_some_and(|(k, n)| k.core() == kind && *n == name)
             {
                 return Err(
                     BackendError::new(ErrorKind::Rejected, "injected failure").with_status(422)
@@ -162,11 +168,13 @@ async fn apply_from_empty_then_nothing_to_do() {
     assert!(
         !again.summary.has_changes(),
         "{}",
-        plan::render::text(&again, false)
+        plan::render::text(&again, &offerctl::providers::builtin(), false)
     );
     assert_eq!(again.summary.no_op, 23);
     // Pending ids were replaced by real ones: the activity points at the live placement.
-    let live = live::read(&backend).await.unwrap();
+    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
     let kiosk = live
         .objects
         .iter()
@@ -274,7 +282,7 @@ async fn prune_deletes_dependents_first_and_flags_referenced_deletes() {
         &backend,
         PlanOptions {
             prune: true,
-            prune_kinds: vec![Kind::Tag],
+            prune_kinds: vec![Kind::Tag.core()],
         },
     )
     .await;
@@ -314,6 +322,8 @@ async fn prune_deletes_dependents_first_and_flags_referenced_deletes() {
     assert!(at("Offer/Free flight upgrade") < at("Rule/Eligible for a free flight upgrade"));
     assert!(at("FallbackOffer/Default for Kiosk Placements") < at("Placement/Call center script"));
     assert!(at("Offer/ABC Bank Credit Card") < at("Tag/credit card"));
-    let after = live::read(&backend.inner).await.unwrap();
+    let after = live::read(&backend.inner, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
     assert_eq!(after.objects.len(), 5, "only the minimal example remains");
 }

@@ -2,8 +2,25 @@
 //! diffs as empty, and properties offerctl does not manage (neither modelled nor set by the
 //! desired document) survive untouched.
 
-use offerctl::diff::{Op, diff, equivalent, normalize};
-use offerctl::kind::Kind;
+use offerctl::diff::{Op, Rules};
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::mapping::xcore::diff_rules;
+
+fn diff(kind: Kind, live: &Value, desired: &Value) -> Vec<Op> {
+    offerctl::diff::diff(&rules(kind), live, desired)
+}
+
+fn equivalent(kind: Kind, live: &Value, desired: &Value) -> bool {
+    offerctl::diff::equivalent(&rules(kind), live, desired)
+}
+
+fn normalize(kind: Kind, value: &Value) -> Value {
+    offerctl::diff::normalize(&rules(kind), value)
+}
+
+fn rules(kind: Kind) -> Rules {
+    diff_rules(kind)
+}
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 

@@ -5,13 +5,13 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use offerctl::backend::embedded::Embedded;
 use offerctl::check::check;
 use offerctl::export::{self, Layout, Selection};
-use offerctl::kind::Kind;
 use offerctl::live::{self, LiveState};
 use offerctl::plan::{self, PlanOptions};
-use offerctl::serve::ServeArgs;
+use offerctl::providers::adobe::clients::embedded::Embedded;
+use offerctl::providers::adobe::kind::Kind;
+use offerctl::providers::adobe::serve::ServeArgs;
 use offerctl::source::{SourceFile, SourceSet};
 use predicates::prelude::*;
 use serde_json::{Value, json};
@@ -44,12 +44,13 @@ fn plan_files(files: &[export::File], live: &LiveState) -> plan::Plan {
             file.text.as_str(),
         ));
     }
-    let checked = check(&sources);
+    let checked = check(&sources, &offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:#?}", checked.diagnostics);
     plan::build(
         &checked.catalog,
         &checked.graph,
         live,
+        &offerctl::providers::builtin(),
         "test",
         "",
         PlanOptions::default(),
@@ -312,7 +313,9 @@ async fn a_catalogue_made_over_http_exports_validates_plans_empty_and_applies_on
 
     // Everything else the UI set is still there.
     let backend = Embedded::open(&state.path().join("repository"), "prod").unwrap();
-    let live = live::read(&backend).await.unwrap();
+    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
     let offer = live
         .objects
         .iter()
@@ -381,10 +384,24 @@ async fn two_exports_are_byte_identical_and_both_layouts_round_trip() {
     let backend = Embedded::in_memory("prod");
     let plan = plan_for(&root().join("offers.d"), &backend, PlanOptions::default()).await;
     apply_all(&plan, &backend, 8).await;
-    let live = live::read(&backend).await.unwrap();
+    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
     for layout in [Layout::PerKind, Layout::PerObject] {
-        let first = export::export(&live, &Selection::default(), layout).unwrap();
-        let second = export::export(&live, &Selection::default(), layout).unwrap();
+        let first = export::export(
+            &live,
+            &offerctl::providers::builtin(),
+            &Selection::default(),
+            layout,
+        )
+        .unwrap();
+        let second = export::export(
+            &live,
+            &offerctl::providers::builtin(),
+            &Selection::default(),
+            layout,
+        )
+        .unwrap();
         assert_eq!(first.files, second.files);
         assert_eq!(first.objects, 23);
         let plan = plan_files(&first.files, &live);
@@ -398,10 +415,18 @@ async fn two_exports_are_byte_identical_and_both_layouts_round_trip() {
 async fn a_generated_ui_catalogue_round_trips_in_both_layouts() {
     let backend = Embedded::in_memory("prod");
     let created = crate::common::catalogue::generate(&backend, 700).await;
-    let live = live::read(&backend).await.unwrap();
+    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
     assert_eq!(live.objects.len(), created);
     for layout in [Layout::PerKind, Layout::PerObject] {
-        let exported = export::export(&live, &Selection::default(), layout).unwrap();
+        let exported = export::export(
+            &live,
+            &offerctl::providers::builtin(),
+            &Selection::default(),
+            layout,
+        )
+        .unwrap();
         assert_eq!(exported.objects, created);
         let plan = plan_files(&exported.files, &live);
         assert!(!plan.summary.has_changes());
@@ -423,12 +448,20 @@ async fn a_selection_keeps_references_to_what_it_leaves_out_as_ids() {
     let backend = Embedded::in_memory("prod");
     let plan = plan_for(&root().join("offers.d"), &backend, PlanOptions::default()).await;
     apply_all(&plan, &backend, 8).await;
-    let live = live::read(&backend).await.unwrap();
+    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
     let selection = Selection {
-        kinds: vec![Kind::Offer, Kind::Tag],
+        kinds: vec![Kind::Offer.core(), Kind::Tag.core()],
         name: Some(regex::Regex::new("(?i)card").unwrap()),
     };
-    let exported = export::export(&live, &selection, Layout::PerKind).unwrap();
+    let exported = export::export(
+        &live,
+        &offerctl::providers::builtin(),
+        &selection,
+        Layout::PerKind,
+    )
+    .unwrap();
     let offers = &exported
         .files
         .iter()
@@ -463,13 +496,24 @@ async fn an_object_that_cannot_be_expressed_fails_the_export_and_names_why() {
     let weird = json!({"xdm:name": "Odd", "xdm:channel": "urn:channel:web",
                        "xdm:componentType": HTML});
     use offerctl::backend::Backend;
-    backend.create(Kind::Placement, &weird).await.unwrap();
     backend
-        .create(Kind::Tag, &json!({"xdm:name": "fine"}))
+        .create(Kind::Placement.core(), &weird)
         .await
         .unwrap();
-    let live = live::read(&backend).await.unwrap();
-    let problems = export::export(&live, &Selection::default(), Layout::PerKind).unwrap_err();
+    backend
+        .create(Kind::Tag.core(), &json!({"xdm:name": "fine"}))
+        .await
+        .unwrap();
+    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
+    let problems = export::export(
+        &live,
+        &offerctl::providers::builtin(),
+        &Selection::default(),
+        Layout::PerKind,
+    )
+    .unwrap_err();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0]
@@ -488,7 +532,7 @@ async fn unexpressible_optional_values_are_kept_verbatim_in_extra() {
     let backend = Embedded::in_memory("prod");
     let placement = backend
         .create(
-            Kind::Placement,
+            Kind::Placement.core(),
             &json!({"xdm:name": "P", "xdm:channel": WEB, "xdm:componentType": HTML,
                     "xdm:contentTypes": ["png"]}),
         )
@@ -496,7 +540,7 @@ async fn unexpressible_optional_values_are_kept_verbatim_in_extra() {
         .unwrap();
     backend
         .create(
-            Kind::Offer,
+            Kind::Offer.core(),
             &json!({"xdm:name": "O", "xdm:status": "draft",
                     "xdm:characteristics": {},
                     "xdm:representations": [{"xdm:placement": placement.id, "xdm:channel": "kiosk",
@@ -504,8 +548,16 @@ async fn unexpressible_optional_values_are_kept_verbatim_in_extra() {
         )
         .await
         .unwrap();
-    let live = live::read(&backend).await.unwrap();
-    let exported = export::export(&live, &Selection::default(), Layout::PerKind).unwrap();
+    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
+    let exported = export::export(
+        &live,
+        &offerctl::providers::builtin(),
+        &Selection::default(),
+        Layout::PerKind,
+    )
+    .unwrap();
     let text: String = exported.files.iter().map(|f| f.text.as_str()).collect();
     assert!(text.contains("extra:\n  xdm:contentTypes: [png]"), "{text}");
     // A component type that is not a URI: the whole list of representations stays verbatim.

@@ -7,7 +7,10 @@ use crate::{check_text, read, root};
 
 #[test]
 fn sample_order_puts_every_object_after_what_it_references() {
-    let checked = check(&read(&root().join("offers.d")));
+    let checked = check(
+        &read(&root().join("offers.d")),
+        &offerctl::providers::builtin(),
+    );
     let order = checked.graph.topological_order().unwrap();
     assert_eq!(order.len(), checked.catalog.objects().len());
     let position =
@@ -37,12 +40,16 @@ fn sample_order_puts_every_object_after_what_it_references() {
 
 #[test]
 fn dependencies_and_dependents_are_exposed() {
-    let checked = check(&read(&root().join("offers.d")));
-    let key = |kind, name: &str| offerctl::manifest::ObjectKey {
-        kind,
-        name: name.into(),
-    };
-    use offerctl::kind::Kind::*;
+    let checked = check(
+        &read(&root().join("offers.d")),
+        &offerctl::providers::builtin(),
+    );
+    let key =
+        |kind: offerctl::providers::adobe::kind::Kind, name: &str| offerctl::manifest::ObjectKey {
+            kind: kind.core(),
+            name: name.into(),
+        };
+    use offerctl::providers::adobe::kind::Kind::*;
     let kiosk = key(Placement, "Kiosk banner");
     let dependents: Vec<String> = checked
         .graph

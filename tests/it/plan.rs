@@ -1,25 +1,28 @@
 //! Matching manifests to live objects, and the problems that stop a plan before any call.
 
 use offerctl::backend::Backend;
-use offerctl::backend::embedded::Embedded;
 use offerctl::check::check;
 use offerctl::diagnostic::render;
-use offerctl::kind::Kind;
 use offerctl::live;
 use offerctl::plan::{self, PlanOptions};
+use offerctl::providers::adobe::clients::embedded::Embedded;
+use offerctl::providers::adobe::kind::Kind;
 use offerctl::source::{SourceFile, SourceSet};
 use serde_json::json;
 
 async fn plan_text(backend: &Embedded, manifests: &str) -> Result<plan::Plan, String> {
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("m.yaml", manifests));
-    let checked = check(&sources);
+    let checked = check(&sources, &offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
-    let live = live::read(backend).await.unwrap();
+    let live = live::read(backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
     plan::build(
         &checked.catalog,
         &checked.graph,
         &live,
+        &offerctl::providers::builtin(),
         "r",
         "h",
         PlanOptions::default(),
@@ -28,7 +31,7 @@ async fn plan_text(backend: &Embedded, manifests: &str) -> Result<plan::Plan, St
 }
 
 async fn create(backend: &Embedded, kind: Kind, instance: serde_json::Value) -> String {
-    backend.create(kind, &instance).await.unwrap().id
+    backend.create(kind.core(), &instance).await.unwrap().id
 }
 
 #[tokio::test]
@@ -101,7 +104,11 @@ async fn pinned_ids_and_literal_references_must_exist() {
     .await
     .unwrap();
     assert_eq!((plan.summary.create, plan.summary.update), (1, 1));
-    let rename = plan.changes.iter().find(|c| c.kind == Kind::Tag).unwrap();
+    let rename = plan
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::Tag.core())
+        .unwrap();
     assert_eq!(
         serde_json::to_value(&rename.ops).unwrap(),
         json!([{"op": "replace", "path": "/_instance/xdm:name", "value": "renamed"}])

@@ -1,11 +1,11 @@
 //! Snapshots of the three plan renderings (text, markdown, JSON) for creates, an update with a
 //! long-text change and an added tag, and deletes (one still referenced).
 
-use offerctl::backend::embedded::Embedded;
 use offerctl::check::check;
-use offerctl::kind::Kind;
 use offerctl::live;
 use offerctl::plan::{self, Plan, PlanOptions, render};
+use offerctl::providers::adobe::clients::embedded::Embedded;
+use offerctl::providers::adobe::kind::Kind;
 use offerctl::source::{SourceFile, SourceSet};
 
 use crate::apply::{apply_all, plan_for};
@@ -45,13 +45,16 @@ fn edited_sources() -> SourceSet {
 }
 
 async fn plan_from(sources: &SourceSet, backend: &Embedded, options: PlanOptions) -> Plan {
-    let checked = check(sources);
+    let checked = check(sources, &offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
-    let live = live::read(backend).await.unwrap();
+    let live = live::read(backend, &offerctl::providers::builtin().kinds())
+        .await
+        .unwrap();
     plan::build(
         &checked.catalog,
         &checked.graph,
         &live,
+        &offerctl::providers::builtin(),
         &backend_name(),
         &plan::hash_sources(sources, &root().join("offers.d")),
         options,
@@ -73,8 +76,14 @@ async fn create_plan_renderings() {
     )
     .await;
     redacted(|| {
-        insta::assert_snapshot!("create_text", render::text(&plan, false));
-        insta::assert_snapshot!("create_markdown", render::markdown(&plan));
+        insta::assert_snapshot!(
+            "create_text",
+            render::text(&plan, &offerctl::providers::builtin(), false)
+        );
+        insta::assert_snapshot!(
+            "create_markdown",
+            render::markdown(&plan, &offerctl::providers::builtin())
+        );
         insta::assert_snapshot!("create_json", render::json(&plan));
     });
 }
@@ -88,8 +97,14 @@ async fn update_and_delete_plan_renderings() {
     let plan = plan_from(&sources, &backend, PlanOptions::default()).await;
     assert_eq!(plan.summary.update, 2);
     redacted(|| {
-        insta::assert_snapshot!("update_text", render::text(&plan, false));
-        insta::assert_snapshot!("update_markdown", render::markdown(&plan));
+        insta::assert_snapshot!(
+            "update_text",
+            render::text(&plan, &offerctl::providers::builtin(), false)
+        );
+        insta::assert_snapshot!(
+            "update_markdown",
+            render::markdown(&plan, &offerctl::providers::builtin())
+        );
     });
 
     // Drop the rules and the flight-upgrade offer from the manifests, and prune rules only:
@@ -106,7 +121,7 @@ async fn update_and_delete_plan_renderings() {
             pruning.add(SourceFile::new(file.path.clone(), text));
         }
     }
-    let checked = check(&pruning);
+    let checked = check(&pruning, &offerctl::providers::builtin());
     let errors: Vec<_> = checked
         .diagnostics
         .iter()
@@ -119,14 +134,20 @@ async fn update_and_delete_plan_renderings() {
         &backend,
         PlanOptions {
             prune: true,
-            prune_kinds: vec![Kind::Rule],
+            prune_kinds: vec![Kind::Rule.core()],
         },
     )
     .await;
     assert_eq!(plan.summary.delete, 3);
     redacted(|| {
-        insta::assert_snapshot!("delete_text", render::text(&plan, false));
-        insta::assert_snapshot!("delete_markdown", render::markdown(&plan));
+        insta::assert_snapshot!(
+            "delete_text",
+            render::text(&plan, &offerctl::providers::builtin(), false)
+        );
+        insta::assert_snapshot!(
+            "delete_markdown",
+            render::markdown(&plan, &offerctl::providers::builtin())
+        );
     });
 }
 
@@ -141,17 +162,18 @@ fn markdown_stays_under_the_comment_limit() {
     }
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("many.yaml", text));
-    let checked = check(&sources);
+    let checked = check(&sources, &offerctl::providers::builtin());
     let plan = plan::build(
         &checked.catalog,
         &checked.graph,
         &Default::default(),
+        &offerctl::providers::builtin(),
         "r",
         "h",
         PlanOptions::default(),
     )
     .unwrap();
-    let markdown = render::markdown(&plan);
+    let markdown = render::markdown(&plan, &offerctl::providers::builtin());
     assert!(
         markdown.len() <= render::MARKDOWN_LIMIT,
         "{}",

@@ -1,6 +1,6 @@
 //! The published JSON Schema accepts the sample manifests and rejects broken ones.
 
-use offerctl::manifest::schema::json_schema;
+use offerctl::providers::json_schema;
 use offerctl::yaml;
 
 use crate::{read, root};

@@ -15,7 +15,7 @@ fn sample_catalogue_and_examples_are_valid() {
     );
     for dir in dirs {
         let sources = read(&dir);
-        let checked = check(&sources);
+        let checked = check(&sources, &offerctl::providers::builtin());
         let report = render(&checked.diagnostics, &sources, false);
         assert!(
             checked.diagnostics.is_empty(),
@@ -28,14 +28,17 @@ fn sample_catalogue_and_examples_are_valid() {
 
 #[test]
 fn sample_catalogue_covers_every_kind() {
-    let checked = check(&read(&root().join("offers.d")));
-    for kind in offerctl::kind::Kind::ALL {
+    let checked = check(
+        &read(&root().join("offers.d")),
+        &offerctl::providers::builtin(),
+    );
+    for kind in offerctl::providers::adobe::kind::Kind::ALL {
         assert!(
             checked
                 .catalog
                 .objects()
                 .iter()
-                .filter(|o| o.kind() == kind)
+                .filter(|o| o.kind() == kind.core())
                 .count()
                 >= 2,
             "offers.d should have at least two objects of kind {kind}"
@@ -70,7 +73,8 @@ fn yaml_1_1_lookalikes_stay_text() {
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
     let offer = &checked.catalog.objects()[0];
     assert_eq!(offer.name(), "on");
-    let offerctl::manifest::Manifest::Offer(offer) = &offer.manifest else {
+    let Some(offerctl::providers::adobe::manifest::Manifest::Offer(offer)) = offer.document()
+    else {
         panic!()
     };
     let values: Vec<&str> = offer.characteristics.values().map(String::as_str).collect();
@@ -88,7 +92,7 @@ fn problems_in_several_files_are_all_reported_in_file_order() {
         "b.yaml",
         "kind: Offer\nname: y\ntags: [z]\npriority: -2\n",
     ));
-    let checked = check(&sources);
+    let checked = check(&sources, &offerctl::providers::builtin());
     let located: Vec<String> = checked
         .diagnostics
         .iter()

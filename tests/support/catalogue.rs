@@ -84,7 +84,7 @@ pub async fn generate(backend: &dyn Backend, total: usize) -> usize {
     let mut create = async |kind: Kind, instance: Value| -> String {
         created += 1;
         backend
-            .create(kind, &instance)
+            .create(kind.core(), &instance)
             .await
             .unwrap_or_else(|e| panic!("creating {kind} {instance}: {e}"))
             .id

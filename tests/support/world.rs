@@ -78,7 +78,7 @@ impl Workdir {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(&root().join("offers.d"), &dir.path().join("offers.d"));
         let read = offerctl::sources::read(&dir.path().join("offers.d")).expect("the sample");
-        let manifests = offerctl::check::check(&read.sources)
+        let manifests = offerctl::check::check(&read.sources, &offerctl::providers::builtin())
             .catalog
             .objects()
             .len();

@@ -4,8 +4,8 @@
 //! It backs `offerctl serve` and can be embedded directly:
 //!
 //! ```
-//! use offerctl::repository::{Actor, Repository, container_id};
-//! use offerctl::kind::Kind;
+//! use offerctl::providers::adobe::repository::{Actor, Repository, container_id};
+//! use offerctl::providers::adobe::kind::Kind;
 //! use serde_json::json;
 //!
 //! let repo = Repository::open_in_memory();
