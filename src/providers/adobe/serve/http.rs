@@ -1,29 +1,32 @@
-//! Routes and handlers: translate HTTP to repository calls and results back to HTTP. No
-//! repository rule lives here; errors go through `problem` to get their status.
+//! The router (every route, behind the gate) and the XCore facade under `/data/core/xcore`: its
+//! handlers translate HTTP to repository calls and results back to HTTP. No repository rule
+//! lives here; errors go through `problem` to get their status.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
-use super::App;
+use super::controls::{clear_stats, reset, stats};
 use super::gate::{self, Committed};
+use super::ims::ims_token;
 use super::media::{self, MediaType};
 use super::problem::ApiError;
+use super::request::{Result, caller, header_str, if_match, path_params, query_params, read_body};
+use super::response::{json_response, set_header};
+use super::state::{App, blocking};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
-    Actor, DeleteDecision, DeleteJob, DeleteOutcome, Draft, Envelope, IfMatch, ListQuery, Page,
-    RepoError, format_timestamp, values_in_map,
+    DeleteDecision, DeleteJob, DeleteOutcome, Draft, Envelope, IfMatch, ListQuery, Page,
+    format_timestamp, values_in_map,
 };
 
-/// Largest request body accepted (real instances are a few KiB).
-const MAX_BODY: usize = 8 << 20;
 pub const BASE: &str = "/data/core/xcore";
 
 pub fn router(app: Arc<App>) -> Router {
@@ -59,92 +62,12 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-pub(super) type Result<T, E = ApiError> = std::result::Result<T, E>;
-
 async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound(format!("no resource at {}", uri.path()))
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::MethodNotAllowed(format!("{method} is not supported on {}", uri.path()))
-}
-
-/// Who is calling, in which sandbox.
-pub(super) struct Caller {
-    pub(super) sandbox: String,
-    pub(super) actor: Actor,
-}
-
-/// Sandbox names as AEP spells them: letters, digits, `-` and `_`.
-pub(super) fn sandbox_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid {
-        Ok(name.to_string())
-    } else {
-        Err(ApiError::BadRequest(
-            "a sandbox name must be 1-64 letters, digits, '-' or '_'".into(),
-        ))
-    }
-}
-
-pub(super) fn caller(headers: &HeaderMap) -> Result<Caller> {
-    let sandbox = match headers.get("x-sandbox-name") {
-        None => "prod".to_string(),
-        Some(value) => sandbox_name(value.to_str().unwrap_or_default())?,
-    };
-    let api_key = headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .unwrap_or("anonymous");
-    Ok(Caller {
-        sandbox,
-        actor: Actor::new(format!("{api_key}@techacct.adobe.com"), api_key),
-    })
-}
-
-pub(super) fn path_params<T>(extracted: Result<Path<T>, PathRejection>) -> Result<T> {
-    extracted
-        .map(|Path(p)| p)
-        .map_err(|e| ApiError::BadRequest(format!("invalid path: {e}")))
-}
-
-/// Runs a repository call off the async workers: durable writes block on `fsync` while
-/// holding the repository lock, so any call may wait for one.
-pub(super) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, RepoError> + Send + 'static,
-) -> Result<T> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(ApiError::from),
-        Err(error) => Err(ApiError::Internal(format!(
-            "repository task failed: {error}"
-        ))),
-    }
-}
-
-pub(super) async fn read_body(body: Body) -> Result<Bytes> {
-    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
-        ApiError::PayloadTooLarge(format!("request bodies are limited to {MAX_BODY} bytes"))
-    })
-}
-
-pub(super) fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-pub(super) fn if_match(headers: &HeaderMap) -> Option<IfMatch> {
-    let value = headers.get(header::IF_MATCH)?;
-    // An If-Match that is not even text names no etag of ours: it can never match.
-    Some(match value.to_str() {
-        Ok(text) => media::parse_if_match(text),
-        Err(_) => IfMatch::OneOf(Vec::new()),
-    })
 }
 
 fn content_base(app: &App, headers: &HeaderMap) -> String {
@@ -155,36 +78,12 @@ fn content_base(app: &App, headers: &HeaderMap) -> String {
     format!("http://{host}{BASE}/")
 }
 
-fn with_content_type(mut response: Response, content_type: &str) -> Response {
-    if let Ok(value) = HeaderValue::from_str(content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
-    }
-    response
-}
-
-pub(super) fn json_response(status: StatusCode, body: &Value, content_type: &str) -> Response {
-    // The same compact text as `body.to_string()`, written straight to bytes (faster for the
-    // large list pages than going through `fmt::Display`).
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| body.to_string().into_bytes());
-    with_content_type((status, bytes).into_response(), content_type)
-}
-
-pub(super) fn set_header(response: &mut Response, name: &'static str, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
-        response.headers_mut().insert(name, value);
-    }
-}
-
 /// A receipt response for a committed write.
 fn receipt(status: StatusCode, envelope: &Envelope) -> Response {
     let mut response = json_response(status, &envelope.to_receipt(), media::RECEIPT);
     set_header(&mut response, "etag", &media::etag_header(envelope.etag));
     response.extensions_mut().insert(Committed);
     response
-}
-
-pub(super) fn query_params(uri: &Uri) -> Vec<(String, String)> {
-    media::parse_form(uri.query().unwrap_or_default())
 }
 
 // ---- home --------------------------------------------------------------------------------
@@ -636,102 +535,4 @@ fn results_body(
         body["schemaNs"] = json!(schema);
     }
     body
-}
-
-// ---- IMS token exchange --------------------------------------------------------------------
-
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let body = json!({"error": error, "error_description": description});
-    (status, axum::Json(body)).into_response()
-}
-
-/// `POST /ims/token/v3` with the client-credentials grant, as Adobe IMS serves it.
-async fn ims_token(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Body,
-) -> Result<Response> {
-    let mut params = query_params(&uri);
-    let bytes = read_body(body).await?;
-    if !bytes.is_empty() {
-        let essence = header_str(&headers, header::CONTENT_TYPE)
-            .and_then(MediaType::parse)
-            .map(|m| m.essence);
-        if essence.as_deref() != Some("application/x-www-form-urlencoded") {
-            return Ok(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "the body must be application/x-www-form-urlencoded",
-            ));
-        }
-        params.extend(media::parse_form(&String::from_utf8_lossy(&bytes)));
-    }
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    if param("grant_type") != Some("client_credentials") {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "grant_type must be client_credentials",
-        ));
-    }
-    let (Some(client_id), Some(client_secret)) = (param("client_id"), param("client_secret"))
-    else {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "client_id and client_secret are required",
-        ));
-    };
-    let credentials = &app.credentials;
-    let id_ok = credentials
-        .client_id
-        .as_deref()
-        .is_none_or(|expected| gate::same_secret(client_id, expected));
-    let secret_ok = credentials
-        .client_secret
-        .as_deref()
-        .is_none_or(|expected| gate::same_secret(client_secret, expected));
-    if !(id_ok && secret_ok) {
-        return Ok(oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "invalid client_id or client_secret",
-        ));
-    }
-    let token = credentials
-        .token
-        .clone()
-        .unwrap_or_else(|| format!("emulator-{}", uuid::Uuid::new_v4().simple()));
-    let body = json!({"access_token": token, "token_type": "bearer", "expires_in": 86399});
-    Ok((StatusCode::OK, axum::Json(body)).into_response())
-}
-
-// ---- emulator controls ---------------------------------------------------------------------
-
-async fn stats(State(app): State<Arc<App>>) -> Response {
-    (StatusCode::OK, axum::Json(app.stats.snapshot())).into_response()
-}
-
-async fn clear_stats(State(app): State<Arc<App>>) -> Response {
-    app.stats.clear();
-    StatusCode::NO_CONTENT.into_response()
-}
-
-/// `POST /_emulator/reset` empties the sandbox named by `?sandbox=` or `x-sandbox-name`.
-async fn reset(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Result<Response> {
-    let sandbox = match query_params(&uri).into_iter().find(|(k, _)| k == "sandbox") {
-        Some((_, name)) => sandbox_name(&name)?,
-        None => caller(&headers)?.sandbox,
-    };
-    let repo = app.repo.clone();
-    let name = sandbox.clone();
-    blocking(move || repo.reset(&name)).await?;
-    let body = json!({"sandbox": sandbox, "containerId": crate::providers::adobe::repository::container_id(&sandbox), "reset": true});
-    Ok((StatusCode::OK, axum::Json(body)).into_response())
 }

@@ -8,11 +8,19 @@
 //! SIGINT/SIGTERM with [`run`].
 
 mod conn;
+mod controls;
+mod credentials;
 mod dps;
+mod faults;
 mod gate;
 mod http;
+mod ims;
 mod media;
 mod problem;
+mod request;
+mod response;
+mod state;
+mod stats;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -25,7 +33,10 @@ use tokio::task::JoinHandle;
 
 use crate::providers::adobe::repository::{RepoError, Repository, container_id};
 use conn::{ConnHandle, KillableListener};
-use gate::{Credentials, Faults, Stats};
+use credentials::Credentials;
+use faults::Faults;
+use state::App;
+use stats::Stats;
 
 pub use dps::DPS_BASE;
 pub use http::BASE;
@@ -167,15 +178,6 @@ pub enum Error {
     InvalidArgument(String),
     #[error("server failed: {0}")]
     Server(std::io::Error),
-}
-
-/// Shared state of the running server.
-pub(crate) struct App {
-    repo: Arc<Repository>,
-    credentials: Credentials,
-    faults: Faults,
-    stats: Stats,
-    addr: SocketAddr,
 }
 
 /// A server started by [`start`]. Dropping it without [`RunningServer::shutdown`] stops

@@ -1,0 +1,161 @@
+//! Unit tests of the client's configuration, links, error details and patch-effect checks.
+
+use serde_json::json;
+
+use super::patch::in_effect;
+use super::*;
+
+fn token_auth() -> Auth {
+    Auth::Token(Secret::new("tok-123456"))
+}
+
+fn client(endpoint: &str) -> Result<XcoreClient, ConfigError> {
+    let mut config = XcoreConfig::new(endpoint, "prod", "ORG@AdobeOrg", token_auth());
+    config.api_key = Some(Secret::new("key-123456"));
+    XcoreClient::new(config)
+}
+
+#[test]
+fn plain_http_only_to_loopback() {
+    for ok in [
+        "https://platform.adobe.io",
+        "http://127.0.0.1:8080",
+        "http://127.3.4.5",
+        "http://[::1]:9000/",
+        "http://localhost:1",
+        "http://LOCALHOST./",
+    ] {
+        assert!(client(ok).is_ok(), "{ok}");
+    }
+    for refused in [
+        "http://platform.adobe.io",
+        "http://10.0.0.1",
+        "http://128.0.0.1",
+        "http://[::2]",
+        "http://localhost.example.com",
+        "ftp://127.0.0.1",
+        "https://user:pw@platform.adobe.io",
+        "https://platform.adobe.io/?token=x",
+        "not a url",
+    ] {
+        assert!(client(refused).is_err(), "{refused}");
+    }
+    let error = client("http://platform.adobe.io").expect_err("refused");
+    assert!(error.0.contains("http://"), "{error}");
+    assert!(error.0.contains("loopback"), "{error}");
+}
+
+#[test]
+fn the_api_path_is_appended_once() {
+    for endpoint in [
+        "https://platform.adobe.io",
+        "https://platform.adobe.io/",
+        "https://platform.adobe.io/data/core/xcore",
+        "https://platform.adobe.io/data/core/xcore/",
+    ] {
+        let client = client(endpoint).expect("valid");
+        assert_eq!(
+            client.api_url().as_str(),
+            "https://platform.adobe.io/data/core/xcore/"
+        );
+    }
+}
+
+#[test]
+fn next_links_resolve_against_the_api_path_on_the_same_origin() {
+    let client = client("https://platform.adobe.io").expect("valid");
+    let url = client
+        .t
+        .resolve_link("/c1/instances?start=a%2Cb&limit=2")
+        .expect("resolves");
+    assert_eq!(
+        url.as_str(),
+        "https://platform.adobe.io/data/core/xcore/c1/instances?start=a%2Cb&limit=2"
+    );
+    let url = client
+        .t
+        .resolve_link("/data/core/xcore/c1/instances?x=1")
+        .expect("resolves");
+    assert_eq!(
+        url.as_str(),
+        "https://platform.adobe.io/data/core/xcore/c1/instances?x=1"
+    );
+    assert!(
+        client
+            .t
+            .resolve_link("https://evil.example/c1/instances")
+            .is_err()
+    );
+    assert!(client.t.resolve_link("//evil.example/c1").is_err());
+}
+
+#[test]
+fn server_details_are_extracted() {
+    let problem = br#"{"type":"x","title":"Unprocessable Entity","status":422,"detail":"invalid instance","property":"/_instance/xdm:status","violations":[{"property":"/_instance/xdm:status","message":"must be one of draft, approved, archived"}]}"#;
+    let detail = server_detail(problem).expect("detail");
+    assert!(detail.contains("/_instance/xdm:status"), "{detail}");
+    assert!(detail.contains("must be one of"), "{detail}");
+    let gateway = br#"{"error_code":"401013","message":"Oauth token is not valid"}"#;
+    assert_eq!(
+        server_detail(gateway).as_deref(),
+        Some("Oauth token is not valid")
+    );
+    assert_eq!(server_detail(b"<html>oops</html>"), None);
+}
+
+#[test]
+fn effects_of_operations_are_checked_conservatively() {
+    let doc = json!({"_instance": {"xdm:name": "b", "xdm:tags": ["t1", "t2"], "x": {"y": 1}}});
+    let yes = [
+        Op::Replace {
+            path: "/_instance/xdm:name".into(),
+            value: json!("b"),
+        },
+        Op::Add {
+            path: "/_instance/xdm:tags/-".into(),
+            value: json!("t2"),
+        },
+        Op::Add {
+            path: "/_instance/x/y".into(),
+            value: json!(1),
+        },
+        Op::Remove {
+            path: "/_instance/gone".into(),
+        },
+    ];
+    for op in &yes {
+        assert!(in_effect(&doc, op), "{op:?}");
+    }
+    let no = [
+        Op::Replace {
+            path: "/_instance/xdm:name".into(),
+            value: json!("a"),
+        },
+        Op::Add {
+            path: "/_instance/xdm:tags/-".into(),
+            value: json!("t3"),
+        },
+        Op::Add {
+            path: "/_instance/xdm:tags/0".into(),
+            value: json!("t1"),
+        },
+        Op::Remove {
+            path: "/_instance/xdm:tags/1".into(),
+        },
+        Op::Remove {
+            path: "/_instance/x".into(),
+        },
+    ];
+    for op in &no {
+        assert!(!in_effect(&doc, op), "{op:?}");
+    }
+}
+
+#[test]
+fn debug_output_hides_credentials() {
+    let client = client("https://platform.adobe.io").expect("valid");
+    let out = format!("{client:?}");
+    assert!(!out.contains("tok-123456"), "{out}");
+    assert!(!out.contains("key-123456"), "{out}");
+    assert!(out.contains("platform.adobe.io"));
+}

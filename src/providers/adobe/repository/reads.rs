@@ -1,0 +1,84 @@
+//! Reads: one instance by `instanceId` or `@id`, and lists, counts and searches.
+
+use super::checks::{kind_of, listed_kind};
+use super::envelope::Envelope;
+use super::error::RepoError;
+use super::handle::Repository;
+use super::query::{ListQuery, Page};
+use super::store::open_container;
+
+impl Repository {
+    pub fn get(
+        &self,
+        sandbox: &str,
+        container: &str,
+        instance_id: &str,
+    ) -> Result<Envelope, RepoError> {
+        let mut inner = self.lock();
+        let space = open_container(&mut inner.state, sandbox, container)?;
+        space
+            .instances
+            .get(instance_id)
+            .cloned()
+            .ok_or_else(|| RepoError::NotFound(instance_id.to_string()))
+    }
+
+    /// The instance whose `@id` is `uri`.
+    pub fn get_by_uri(
+        &self,
+        sandbox: &str,
+        container: &str,
+        uri: &str,
+    ) -> Result<Envelope, RepoError> {
+        let mut inner = self.lock();
+        let space = open_container(&mut inner.state, sandbox, container)?;
+        space
+            .by_uri(uri)
+            .cloned()
+            .ok_or_else(|| RepoError::NotFound(uri.to_string()))
+    }
+
+    /// Lists instances of `query.schema` (required).
+    pub fn list(
+        &self,
+        sandbox: &str,
+        container: &str,
+        query: &ListQuery,
+    ) -> Result<Page, RepoError> {
+        let kind = listed_kind(query)?;
+        let mut inner = self.lock();
+        let space = open_container(&mut inner.state, sandbox, container)?;
+        query.run(space.instances.values().filter(|e| e.kind == kind))
+    }
+
+    /// How many instances `query` matches (its `schema`, ids, name and filters; no cursor).
+    pub fn count(
+        &self,
+        sandbox: &str,
+        container: &str,
+        query: &ListQuery,
+    ) -> Result<usize, RepoError> {
+        let kind = listed_kind(query)?;
+        let mut inner = self.lock();
+        let space = open_container(&mut inner.state, sandbox, container)?;
+        query.count(space.instances.values().filter(|e| e.kind == kind))
+    }
+
+    /// Searches instances; `query.schema` is optional here, and `query.search` holds the terms.
+    pub fn search(
+        &self,
+        sandbox: &str,
+        container: &str,
+        query: &ListQuery,
+    ) -> Result<Page, RepoError> {
+        let kind = query.schema.as_deref().map(kind_of).transpose()?;
+        let mut inner = self.lock();
+        let space = open_container(&mut inner.state, sandbox, container)?;
+        query.run(
+            space
+                .instances
+                .values()
+                .filter(|e| kind.is_none_or(|k| e.kind == k)),
+        )
+    }
+}

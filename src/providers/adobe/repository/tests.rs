@@ -1,0 +1,346 @@
+//! Tests of the engine through its public operations: durability, patches, isolation,
+//! references, timestamps, and property tests that no input panics.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::providers::adobe::kind::Kind;
+
+fn me() -> Actor {
+    Actor::new("me", "key")
+}
+
+#[test]
+fn durable_state_survives_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = container_id("prod");
+    let tag = {
+        let repo = Repository::open(dir.path()).expect("opens");
+        let tag = repo
+            .create(
+                "prod",
+                &c,
+                &Kind::Tag.schema_id(),
+                json!({"xdm:name": "a"}),
+                &me(),
+            )
+            .expect("create");
+        let ops: Vec<json_patch::PatchOperation> = serde_json::from_value(json!([
+            {"op": "replace", "path": "/_instance/xdm:name", "value": "b"}
+        ]))
+        .expect("patch");
+        repo.patch("prod", &c, &tag.instance_id, &ops, None, &me())
+            .expect("patch")
+    };
+    let repo = Repository::open(dir.path()).expect("reopens");
+    let again = repo.get("prod", &c, &tag.instance_id).expect("get");
+    assert_eq!(again, tag);
+    assert_eq!(again.etag, 2);
+}
+
+#[test]
+fn a_patch_whose_undo_would_fail_is_refused_without_panicking() {
+    let repo = Repository::open_in_memory();
+    let c = container_id("prod");
+    let tag = repo
+        .create(
+            "prod",
+            &c,
+            &Kind::Tag.schema_id(),
+            json!({"xdm:name": "a"}),
+            &me(),
+        )
+        .expect("create");
+    let ops: Vec<json_patch::PatchOperation> = serde_json::from_value(json!([
+        {"op": "move", "from": "/_instance/@id", "path": "/_instance"},
+        {"op": "test", "path": "/_instance", "value": "not this"}
+    ]))
+    .expect("ops");
+    // The library's own atomic `patch` cannot undo the first operation and panics.
+    let mut doc = json!({"_instance": {"@id": "x"}});
+    let library = std::panic::catch_unwind(move || json_patch::patch(&mut doc, &ops.clone()));
+    assert!(
+        library.is_err(),
+        "json_patch::patch no longer panics here; the comment in patch() can go"
+    );
+    let ops: Vec<json_patch::PatchOperation> = serde_json::from_value(json!([
+        {"op": "move", "from": "/_instance/@id", "path": "/_instance"},
+        {"op": "test", "path": "/_instance", "value": "not this"}
+    ]))
+    .expect("ops");
+    let result = repo.patch("prod", &c, &tag.instance_id, &ops, None, &me());
+    assert!(
+        matches!(result, Err(RepoError::PatchFailed { index: 1, .. })),
+        "{result:?}"
+    );
+    assert_eq!(repo.get("prod", &c, &tag.instance_id).expect("get"), tag);
+}
+
+#[test]
+fn wrong_container_and_sandbox_isolation() {
+    let repo = Repository::open_in_memory();
+    let prod = container_id("prod");
+    let tag = repo
+        .create(
+            "prod",
+            &prod,
+            &Kind::Tag.schema_id(),
+            json!({"xdm:name": "a"}),
+            &me(),
+        )
+        .expect("create");
+    assert!(matches!(
+        repo.get("dev", &prod, &tag.instance_id),
+        Err(RepoError::ContainerNotFound(_))
+    ));
+    assert!(matches!(
+        repo.get("dev", &container_id("dev"), &tag.instance_id),
+        Err(RepoError::NotFound(_))
+    ));
+}
+
+#[test]
+fn criteria_references_are_checked_and_protect_their_targets() {
+    let repo = Repository::open_in_memory();
+    let c = container_id("prod");
+    let create = |kind: Kind, instance: Value| {
+        repo.create_as(
+            "prod",
+            &c,
+            &kind.schema_id(),
+            instance,
+            &me(),
+            IdScheme::Dps,
+        )
+        .expect("create")
+    };
+    let web = "https://ns.adobe.com/xdm/channel-types/web";
+    let html = "https://ns.adobe.com/experience/offer-management/content-component-html";
+    let placement = |name: &str| {
+        create(
+            Kind::Placement,
+            json!({"xdm:name": name, "xdm:channel": web, "xdm:componentType": html}),
+        )
+    };
+    let (p1, p2) = (placement("p1"), placement("p2"));
+    assert!(p1.uri().starts_with("dps:offer-placement:"));
+    let rule = create(
+        Kind::Rule,
+        json!({"xdm:name": "r", "xdm:condition":
+            {"xdm:type": "PQL", "xdm:format": "pql/text", "xdm:value": "true"}}),
+    );
+    let filter = create(
+        Kind::Filter,
+        json!({"xdm:name": "f", "xdm:filterType": "anyTags", "ids": []}),
+    );
+    let fallback = create(
+        Kind::FallbackOffer,
+        json!({"xdm:name": "fb", "xdm:status": "approved", "xdm:representations": [
+            {"xdm:placement": p1.uri(), "xdm:components": []}]}),
+    );
+    let activity = |placements: Vec<&str>| {
+        json!({"xdm:name": "a", "xdm:status": "live", "xdm:fallback": fallback.uri(),
+            "xdm:criteria": [{"xdm:placements": placements,
+                "xdm:optionSelection": {"xdm:filter": filter.uri()},
+                "xdm:profileConstraint": {"xdm:profileConstraintType": "eligibilityRule",
+                                          "xdm:eligibilityRule": rule.uri()}}]})
+    };
+    // The fallback must cover every placement of every criterion.
+    let uncovered = repo.create(
+        "prod",
+        &c,
+        &Kind::Activity.schema_id(),
+        activity(vec![p1.uri(), p2.uri()]),
+        &me(),
+    );
+    match uncovered {
+        Err(RepoError::Invalid(v)) => {
+            assert_eq!(v.len(), 1, "{v:?}");
+            assert_eq!(v[0].property, "/_instance/xdm:fallback");
+            assert!(v[0].message.contains(p2.uri()), "{v:?}");
+        }
+        other => panic!("expected a violation, got {other:?}"),
+    }
+    let dangling = repo.create(
+        "prod",
+        &c,
+        &Kind::Activity.schema_id(),
+        activity(vec!["xcore:offer-placement:0000000000000000"]),
+        &me(),
+    );
+    assert!(
+        matches!(&dangling, Err(RepoError::Invalid(v)) if v[0].property == "/_instance/xdm:criteria/0/xdm:placements/0"),
+        "{dangling:?}"
+    );
+    let decision = create(Kind::Activity, activity(vec![p1.uri()]));
+    for target in [&p1, &filter, &rule] {
+        let refused = repo
+            .delete_unreferenced("prod", &c, &target.instance_id, None, &me())
+            .expect("no engine error");
+        let referrers = refused.expect_err("still referenced");
+        assert!(
+            referrers.iter().any(|r| r.id == decision.uri()),
+            "{referrers:?}"
+        );
+    }
+    assert!(matches!(
+        repo.delete("prod", &c, &p1.instance_id, None, &me()),
+        Ok(DeleteOutcome::Accepted(_))
+    ));
+    repo.delete_unreferenced("prod", &c, &decision.instance_id, None, &me())
+        .expect("no engine error")
+        .expect("unreferenced");
+    repo.delete_unreferenced("prod", &c, &rule.instance_id, None, &me())
+        .expect("no engine error")
+        .expect("no longer referenced");
+    assert_eq!(
+        repo.get_by_uri("prod", &c, p2.uri())
+            .expect("found")
+            .instance_id,
+        p2.instance_id
+    );
+}
+
+#[test]
+fn modified_timestamps_are_unique_and_increasing() {
+    let repo = Repository::open_in_memory();
+    let c = container_id("prod");
+    let mut last = String::new();
+    for i in 0..200 {
+        let tag = repo
+            .create(
+                "prod",
+                &c,
+                &Kind::Tag.schema_id(),
+                json!({"xdm:name": format!("t{i}")}),
+                &me(),
+            )
+            .expect("create");
+        assert!(
+            tag.last_modified_date > last,
+            "{} after {last}",
+            tag.last_modified_date
+        );
+        last = tag.last_modified_date;
+    }
+}
+
+mod no_panics {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::super::*;
+    use crate::providers::adobe::kind::Kind;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-z:@/ -]{0,12}".prop_map(Value::from),
+            Just(json!("xcore:offer-placement:0000000000000000")),
+            Just(json!("2020-01-01T00:00:00Z")),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            let keys = prop_oneof![
+                Just("xdm:name".to_string()),
+                Just("xdm:status".to_string()),
+                Just("xdm:representations".to_string()),
+                Just("xdm:placement".to_string()),
+                Just("xdm:rank".to_string()),
+                Just("xdm:priority".to_string()),
+                Just("xdm:tags".to_string()),
+                Just("ids".to_string()),
+                Just("@id".to_string()),
+                "[a-z:]{1,6}",
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((keys, inner), 0..5)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn patch_op() -> impl Strategy<Value = Value> {
+        let path = || {
+            prop_oneof![
+                Just("/_instance".to_string()),
+                Just("/_instance/xdm:name".to_string()),
+                Just("/_instance/xdm:tags/-".to_string()),
+                Just("/_instance/@id".to_string()),
+                Just("/_links/x".to_string()),
+                "/[a-z_:/0-9~-]{0,16}",
+            ]
+        };
+        let op = prop_oneof![
+            Just("add"),
+            Just("remove"),
+            Just("replace"),
+            Just("test"),
+            Just("move"),
+            Just("copy")
+        ];
+        (op, path(), path(), json_value()).prop_map(
+            |(op, path, from, value)| json!({"op": op, "path": path, "from": from, "value": value}),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn writes_of_arbitrary_json_never_panic(
+            kind in 0usize..7,
+            instance in json_value(),
+            ops in prop::collection::vec(patch_op(), 0..4),
+        ) {
+            let repo = Repository::open_in_memory();
+            let c = container_id("prod");
+            let me = Actor::new("me", "key");
+            let schema = Kind::ALL[kind].schema_id();
+            let _ = repo.create("prod", &c, &schema, instance.clone(), &me);
+            let tag = repo
+                .create("prod", &c, &Kind::Tag.schema_id(), json!({"xdm:name": "t"}), &me)
+                .expect("a valid tag");
+            let _ = repo.put("prod", &c, &tag.instance_id, &schema, instance, None, &me);
+            let ops = serde_json::from_value::<Vec<json_patch::PatchOperation>>(Value::Array(ops));
+            if let Ok(ops) = ops {
+                let condition = IfMatch::OneOf(vec![1, 2]);
+                let _ = repo.patch("prod", &c, &tag.instance_id, &ops, Some(&condition), &me);
+            }
+            let after = repo.get("prod", &c, &tag.instance_id).expect("still there");
+            prop_assert!(after.uri().starts_with("xcore:tag:"));
+        }
+
+        #[test]
+        fn arbitrary_query_parameters_never_panic(
+            params in prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("orderby"), Just("start"), Just("limit"), Just("property"),
+                        Just("id"), Just("name"), Just("q"), Just("field"), Just("qop")
+                    ],
+                    "\\PC{0,16}",
+                ),
+                0..6,
+            ),
+        ) {
+            let params: Vec<(String, String)> =
+                params.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let repo = Repository::open_in_memory();
+            let c = container_id("prod");
+            let me = Actor::new("me", "key");
+            for name in ["a", "b,c", "\\N"] {
+                repo.create("prod", &c, &Kind::Tag.schema_id(), json!({"xdm:name": name}), &me)
+                    .expect("a valid tag");
+            }
+            if let Ok(mut query) = ListQuery::from_params(&params) {
+                query.schema = Some(Kind::Tag.schema_id());
+                let _ = repo.list("prod", &c, &query);
+                let _ = repo.search("prod", &c, &query);
+            }
+        }
+    }
+}

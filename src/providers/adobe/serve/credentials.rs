@@ -1,0 +1,80 @@
+//! The credentials the gateway accepts, and its header checks.
+
+use axum::http::{HeaderMap, StatusCode, header};
+
+use super::problem::ApiError;
+
+/// Credentials the gateway accepts.
+pub struct Credentials {
+    pub token: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// Compares secrets without an early exit, so timing does not reveal a matching prefix.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Credentials {
+    /// The gateway's header checks, with its error codes (AEP troubleshooting guide).
+    pub(super) fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, token) = v.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .filter(|token| !token.is_empty());
+        let Some(bearer) = bearer else {
+            return Err(ApiError::gateway(
+                StatusCode::FORBIDDEN,
+                "403010",
+                "Oauth token is missing.",
+            ));
+        };
+        if let Some(expected) = &self.token
+            && !same_secret(bearer, expected)
+        {
+            return Err(ApiError::gateway(
+                StatusCode::UNAUTHORIZED,
+                "401013",
+                "Oauth token is not valid",
+            ));
+        }
+        let api_key = headers
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.trim().is_empty());
+        let Some(api_key) = api_key else {
+            return Err(ApiError::gateway(
+                StatusCode::FORBIDDEN,
+                "403000",
+                "Api Key is required",
+            ));
+        };
+        if let Some(client_id) = &self.client_id
+            && api_key != client_id
+        {
+            return Err(ApiError::gateway(
+                StatusCode::FORBIDDEN,
+                "403003",
+                "Api Key is invalid",
+            ));
+        }
+        let has_org = headers
+            .get("x-gw-ims-org-id")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| !v.trim().is_empty());
+        if !has_org {
+            return Err(ApiError::gateway(
+                StatusCode::BAD_REQUEST,
+                "400003",
+                "Missing header: x-gw-ims-org-id",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! DPS documents and stored instances: a document to the canonical instance (with the rules
+//! the DPS API adds), an instance back to the document GET and lists return, and receipts.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::super::gate::Committed;
+use super::super::media;
+use super::super::problem::ApiError;
+use super::super::response::{json_response, set_header};
+use super::error::{DpsError, Result, bad_request, invalid, mapping_error};
+use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::mapping::dps as mapping;
+use crate::providers::adobe::repository::{Envelope, dataset_id, sandbox_id};
+
+pub(super) const JSON: &str = "application/json";
+pub(super) const JSON_PATCH: &str = "application/json-patch+json";
+
+fn default_version(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tag => "0.1",
+        Kind::Placement => "0.5",
+        Kind::Rule => "0.3",
+        Kind::Offer => "0.15",
+        Kind::FallbackOffer => "0.8",
+        Kind::Filter => "0.4",
+        Kind::Activity => "0.8",
+    }
+}
+
+/// The schema a DPS create records (and XCore reads echo).
+pub(super) fn dps_schema(kind: Kind) -> String {
+    format!("{};version={}", kind.schema_id(), default_version(kind))
+}
+
+/// Rules the DPS API adds to the engine's: a rule needs `profileConstraintType:
+/// "eligibilityRule"`, and that type needs a rule (reference §2.3, after ExD).
+fn check_dps_rules(kind: Kind, document: &Map<String, Value>) -> Result<()> {
+    let check = |constraint: Option<&Value>, base: &str| -> Result<()> {
+        let Some(Value::Object(constraint)) = constraint else {
+            return Ok(());
+        };
+        let declared = constraint
+            .get("profileConstraintType")
+            .and_then(Value::as_str);
+        let has_rule = constraint.contains_key("eligibilityRule");
+        if has_rule && declared != Some("eligibilityRule") {
+            return Err(invalid(
+                &format!("{base}/profileConstraintType"),
+                "Cannot specify eligibilityRule without a declared profileConstraintType \
+                 (it must be \"eligibilityRule\")",
+            ));
+        }
+        if !has_rule && declared == Some("eligibilityRule") {
+            return Err(invalid(
+                &format!("{base}/eligibilityRule"),
+                "is required when profileConstraintType is \"eligibilityRule\"",
+            ));
+        }
+        Ok(())
+    };
+    match kind {
+        Kind::Offer | Kind::FallbackOffer => {
+            check(document.get("selectionConstraint"), "/selectionConstraint")
+        }
+        Kind::Activity => {
+            if let Some(Value::Array(criteria)) = document.get("criteria") {
+                for (i, criterion) in criteria.iter().enumerate() {
+                    check(
+                        criterion.get("profileConstraint"),
+                        &format!("/criteria/{i}/profileConstraint"),
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A DPS document → the canonical instance the engine stores.
+pub(super) fn to_canonical(kind: Kind, document: &Value) -> Result<Value> {
+    let Value::Object(object) = document else {
+        return Err(bad_request("the body must be a JSON object"));
+    };
+    check_dps_rules(kind, object)?;
+    let mut instance = mapping::from_dps(kind, document).map_err(mapping_error)?;
+    // DPS fallbacks may carry `selectionConstraint: {profileConstraintType: "none"}`, which
+    // constrains nothing; XCore fallbacks carry no constraint at all, so it is dropped.
+    if kind == Kind::FallbackOffer
+        && let Value::Object(map) = &mut instance
+        && map
+            .get("xdm:selectionConstraint")
+            .is_some_and(|c| c.as_object().is_some_and(Map::is_empty))
+    {
+        map.shift_remove("xdm:selectionConstraint");
+    }
+    Ok(instance)
+}
+
+/// The stored instance in DPS form (with `id`), or 422 when it cannot be represented.
+///
+/// An activity made in the product UI carries both the flat pair and `xdm:criteria`; DPS has
+/// only `criteria`, so the flat pair is left out (a DPS write then stores a single form).
+pub(super) fn dps_body(envelope: &Envelope) -> Result<Value> {
+    let mut instance = envelope.instance.clone();
+    if envelope.kind == Kind::Activity && instance.contains_key("xdm:criteria") {
+        instance.shift_remove("xdm:placement");
+        instance.shift_remove("xdm:filter");
+    }
+    mapping::to_dps(envelope.kind, &Value::Object(instance)).map_err(|e| DpsError::Problem {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        kind: "unrepresentable",
+        detail: format!(
+            "{} cannot be represented in the DPS form: {e}",
+            envelope.uri()
+        ),
+        extra: json!({"id": envelope.uri()}),
+    })
+}
+
+fn schema_of(envelope: &Envelope) -> String {
+    if envelope.schema.contains(";version=") {
+        envelope.schema.clone()
+    } else {
+        format!(
+            "{};version={}",
+            envelope.schema,
+            default_version(envelope.kind)
+        )
+    }
+}
+
+/// The document as GET and lists return it: the body plus server metadata.
+pub(super) fn document(envelope: &Envelope, sandbox: &str) -> Result<Value> {
+    let Value::Object(body) = dps_body(envelope)? else {
+        return Err(DpsError::Api(ApiError::Internal(
+            "the mapping returned a non-object".into(),
+        )));
+    };
+    let mut out = Map::new();
+    out.insert("id".into(), Value::from(envelope.uri()));
+    out.extend(body.into_iter().filter(|(k, _)| k != "id"));
+    let metadata = json!({
+        "etag": envelope.etag,
+        "created": envelope.created_date,
+        "modified": envelope.last_modified_date,
+        "createdBy": envelope.created_by,
+        "lastModifiedBy": envelope.last_modified_by,
+        "createdByClientId": envelope.created_by_client_id,
+        "lastModifiedByClientId": envelope.last_modified_by_client_id,
+        "schemas": [schema_of(envelope)],
+        "sandboxId": sandbox_id(sandbox),
+    });
+    if let Value::Object(metadata) = metadata {
+        out.extend(metadata);
+    }
+    Ok(Value::Object(out))
+}
+
+fn receipt_body(envelope: &Envelope, sandbox: &str) -> Value {
+    json!({
+        "etag": envelope.etag,
+        "id": envelope.uri(),
+        "datasetId": dataset_id(sandbox),
+        "sandboxId": sandbox_id(sandbox),
+        "createdDate": envelope.created_date,
+        "lastModifiedDate": envelope.last_modified_date,
+        "createdBy": envelope.created_by,
+        "lastModifiedBy": envelope.last_modified_by,
+        "createdByClientId": envelope.created_by_client_id,
+        "lastModifiedByClientId": envelope.last_modified_by_client_id,
+    })
+}
+
+pub(super) fn receipt(status: StatusCode, envelope: &Envelope, sandbox: &str) -> Response {
+    let mut response = json_response(status, &receipt_body(envelope, sandbox), JSON);
+    set_header(&mut response, "etag", &media::etag_header(envelope.etag));
+    response.extensions_mut().insert(Committed);
+    response
+}
+
+pub(super) fn parse_json(bytes: &[u8]) -> Result<Value> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| bad_request(format!("the body is not valid JSON: {e}")))
+}

@@ -1,0 +1,263 @@
+//! `GET /<collection>`: DPS lists, with their order, property filters and inclusive `start`
+//! cursor, over the engine's lists and counts.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::super::media;
+use super::super::request::{caller, query_params};
+use super::super::response::json_response;
+use super::super::state::App;
+use super::document::{JSON, document};
+use super::error::{Result, bad_request, engine};
+use super::resource::{collection_of, kind_of};
+use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::mapping::dps as mapping;
+use crate::providers::adobe::repository::{
+    CompareOp, Envelope, ListQuery, MAX_LIMIT, OrderKey, PropertyFilter, Test, container_id,
+    millis_to_timestamp, parse_rfc3339,
+};
+
+const DEFAULT_LIMIT: usize = 50;
+const DEFAULT_ORDER: &str = "-modified";
+
+/// A DPS property path (`name`, `modified`, `rank.priority`) → the engine's dotted path.
+fn engine_property(kind: Kind, dps: &str) -> String {
+    match dps {
+        "modified" | "lastModifiedDate" => return "repo:lastModifiedDate".into(),
+        "created" | "createdDate" => return "repo:createdDate".into(),
+        "createdBy" => return "repo:createdBy".into(),
+        "lastModifiedBy" => return "repo:lastModifiedBy".into(),
+        "etag" => return "repo:etag".into(),
+        _ => {}
+    }
+    let pointer: String = dps.split('.').map(|s| format!("/{s}")).collect();
+    let canonical = mapping::canonical_pointer(kind, &pointer);
+    canonical.split('/').skip(1).collect::<Vec<_>>().join(".")
+}
+
+struct ListRequest {
+    order: Vec<OrderKey>,
+    /// The order as the client spelled it (echoed in links).
+    order_text: String,
+    limit: usize,
+    start: Option<String>,
+    filters: Vec<PropertyFilter>,
+    /// Parameters carried over into `next`: `property`s and `offer-type`.
+    carried: Vec<(String, String)>,
+}
+
+fn list_request(kind: Kind, params: &[(String, String)]) -> Result<ListRequest> {
+    let mut request = ListRequest {
+        order: Vec::new(),
+        order_text: DEFAULT_ORDER.into(),
+        limit: DEFAULT_LIMIT,
+        start: None,
+        filters: Vec::new(),
+        carried: Vec::new(),
+    };
+    for (key, value) in params {
+        match key.as_str() {
+            "orderby" | "orderBy" => request.order_text = value.trim().to_string(),
+            "limit" => {
+                request.limit = match value.trim().parse::<usize>() {
+                    Ok(n) if n > 0 => n.min(MAX_LIMIT - 1),
+                    _ => {
+                        return Err(bad_request(format!(
+                            "limit must be a positive integer, not {value:?}"
+                        )));
+                    }
+                }
+            }
+            "start" => request.start = Some(value.clone()),
+            "property" => {
+                let mut filter =
+                    PropertyFilter::parse(value).map_err(|e| bad_request(e.to_string()))?;
+                filter.property = engine_property(kind, &filter.property);
+                request.filters.push(filter);
+                request.carried.push((key.clone(), value.clone()));
+            }
+            k if k.eq_ignore_ascii_case("offer-type") => request
+                .carried
+                .push(("offer-type".into(), value.trim().to_ascii_uppercase())),
+            _ => {}
+        }
+    }
+    for part in request.order_text.split(',') {
+        let part = part.trim_end();
+        let (descending, name) = match part.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, part.strip_prefix('+').unwrap_or(part)),
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(bad_request(format!(
+                "orderby has an empty property in {:?}",
+                request.order_text
+            )));
+        }
+        request.order.push(OrderKey {
+            property: engine_property(kind, name),
+            descending,
+        });
+    }
+    Ok(request)
+}
+
+/// The first order key's value of an item, as `start` spells it.
+fn cursor_value(envelope: &Envelope, property: &str) -> Option<String> {
+    let value = envelope.values_at(property).into_iter().next()?;
+    Some(match value.as_ref() {
+        Value::String(s) => s.clone(),
+        Value::Null => return None,
+        other => other.to_string(),
+    })
+}
+
+fn same_cursor(a: &str, b: &str) -> bool {
+    match (parse_rfc3339(a), parse_rfc3339(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// `GET /<collection>`: `start` is inclusive (items at or beyond the cursor in the requested
+/// order), so the last item of a page is the first of the next; clients de-duplicate by `id`.
+pub(super) async fn list(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response> {
+    let caller = caller(&headers)?;
+    let params = query_params(&uri);
+    let kind = kind_of(&uri, &params)?;
+    let request = list_request(kind, &params)?;
+    let first = request.order[0].clone();
+    let mut start = request.start.clone();
+    if let Some(text) = &start
+        && first.property.starts_with("repo:")
+        && first.property.ends_with("Date")
+        && !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+    {
+        start = text
+            .parse::<i64>()
+            .ok()
+            .and_then(millis_to_timestamp)
+            .or(start);
+    }
+    let mut query = ListQuery {
+        schema: Some(kind.schema_id()),
+        order_by: request.order.clone(),
+        filters: request.filters.clone(),
+        ..ListQuery::default()
+    };
+    // Everything that matches, for `total` (the engine counts from the cursor on).
+    query.limit = Some(1);
+    let mut paged = query.clone();
+    if let Some(start) = &start {
+        let op = if first.descending {
+            CompareOp::Le
+        } else {
+            CompareOp::Ge
+        };
+        paged.filters.push(PropertyFilter {
+            property: first.property.clone(),
+            negated: false,
+            test: Test::Compare(op, start.clone()),
+        });
+        // One more than asked: a page that only repeats the cursor item takes one more, so
+        // walking always makes progress (only possible with limit=1).
+        paged.limit = Some(request.limit + 1);
+    } else {
+        paged.limit = Some(request.limit);
+    }
+    let repo = app.repo.clone();
+    let sandbox = caller.sandbox.clone();
+    let (total, page) = engine(kind, move || {
+        let c = container_id(&sandbox);
+        let total = repo.count(&sandbox, &c, &query)?;
+        let page = repo.list(&sandbox, &c, &paged)?;
+        Ok((total, page))
+    })
+    .await?;
+    let remaining = page.total;
+    let mut items: Vec<Envelope> = page.items.into_iter().map(|h| h.envelope).collect();
+    if let Some(start) = &start {
+        let repeats_only = items
+            .iter()
+            .take(request.limit)
+            .all(|e| cursor_value(e, &first.property).is_some_and(|v| same_cursor(&v, start)));
+        items.truncate(if repeats_only {
+            request.limit + 1
+        } else {
+            request.limit
+        });
+    }
+    let mut results = Vec::with_capacity(items.len());
+    for envelope in &items {
+        results.push(match document(envelope, &caller.sandbox) {
+            Ok(doc) => doc,
+            Err(_) => json!({
+                "id": envelope.uri(),
+                "etag": envelope.etag,
+                "modified": envelope.last_modified_date,
+                "_mappingError": "this object cannot be represented in the DPS form",
+            }),
+        });
+    }
+    let collection = collection_of(&uri);
+    let self_href = match uri.query() {
+        Some(q) => format!("{collection}?{q}"),
+        None => collection.to_string(),
+    };
+    let mut links = json!({"self": {"href": self_href, "type": JSON}});
+    let next = if remaining > items.len() {
+        items.last().and_then(|e| cursor_value(e, &first.property))
+    } else {
+        None
+    };
+    if let Some(next) = next {
+        let mut query = vec![
+            ("orderby".to_string(), request.order_text.clone()),
+            ("limit".to_string(), request.limit.to_string()),
+            ("start".to_string(), next),
+        ];
+        query.extend(request.carried.iter().cloned());
+        links["next"] = json!({
+            "href": format!("{collection}?{}", media::encode_query(&query)),
+            "type": JSON,
+        });
+    }
+    let body = json!({
+        "results": results,
+        "count": items.len(),
+        "total": total,
+        "_links": links,
+    });
+    Ok(json_response(StatusCode::OK, &body, JSON))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_properties_map_to_engine_paths() {
+        assert_eq!(engine_property(Kind::Tag, "name"), "xdm:name");
+        assert_eq!(engine_property(Kind::Tag, "id"), "@id");
+        assert_eq!(
+            engine_property(Kind::Offer, "modified"),
+            "repo:lastModifiedDate"
+        );
+        assert_eq!(
+            engine_property(Kind::Offer, "rank.priority"),
+            "xdm:rank.xdm:priority"
+        );
+        assert_eq!(engine_property(Kind::Offer, "labels"), "labels");
+    }
+}

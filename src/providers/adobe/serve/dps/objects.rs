@@ -1,0 +1,246 @@
+//! Handlers for one object, addressed by its `@id`: create, read, patch and delete.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::super::gate::Committed;
+use super::super::media;
+use super::super::request::{caller, header_str, if_match, path_params, query_params, read_body};
+use super::super::response::{json_response, set_header};
+use super::super::state::{App, blocking};
+use super::document::{
+    JSON, JSON_PATCH, document, dps_body, dps_schema, parse_json, receipt, to_canonical,
+};
+use super::error::{
+    DpsError, Result, bad_request, engine, invalid, not_found, problem, repo_error,
+};
+use super::resource::{kind_of, require_json};
+use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::repository::{
+    Draft, Envelope, IdScheme, IfMatch, RepoError, container_id,
+};
+
+/// How often a PATCH without `If-Match` is retried when another write lands in between.
+const PATCH_ATTEMPTS: usize = 8;
+
+/// The stored object `id`, which must be of `kind` (a fallback under personalized is 404).
+async fn find(app: &App, sandbox: &str, kind: Kind, id: &str) -> Result<Envelope> {
+    let repo = app.repo.clone();
+    let (s, c, i) = (sandbox.to_string(), container_id(sandbox), id.to_string());
+    let found = blocking(move || Ok(repo.get_by_uri(&s, &c, &i))).await?;
+    match found {
+        Ok(envelope) if envelope.kind == kind => Ok(envelope),
+        Ok(_) | Err(RepoError::NotFound(_)) => Err(not_found(id, kind)),
+        Err(other) => Err(repo_error(kind, other)),
+    }
+}
+
+pub(super) async fn create(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Result<Response> {
+    let caller = caller(&headers)?;
+    let kind = kind_of(&uri, &query_params(&uri))?;
+    require_json(&headers, &[JSON])?;
+    let document = parse_json(&read_body(body).await?)?;
+    if document.get("id").is_some() {
+        return Err(invalid(
+            "/id",
+            "is assigned by the server and cannot be set",
+        ));
+    }
+    let instance = to_canonical(kind, &document)?;
+    let repo = app.repo.clone();
+    let sandbox = caller.sandbox.clone();
+    let envelope = engine(kind, move || {
+        repo.create_as(
+            &sandbox,
+            &container_id(&sandbox),
+            &dps_schema(kind),
+            instance,
+            &caller.actor,
+            IdScheme::Dps,
+        )
+    })
+    .await?;
+    Ok(receipt(StatusCode::CREATED, &envelope, &caller.sandbox))
+}
+
+pub(super) async fn read(
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response> {
+    let id = path_params(path)?;
+    let caller = caller(&headers)?;
+    let kind = kind_of(&uri, &query_params(&uri))?;
+    let envelope = find(&app, &caller.sandbox, kind, &id).await?;
+    let etag = media::etag_header(envelope.etag);
+    if let Some(none_match) = header_str(&headers, header::IF_NONE_MATCH) {
+        let unchanged = match media::parse_if_match(none_match) {
+            IfMatch::Any => true,
+            IfMatch::OneOf(etags) => etags.contains(&envelope.etag),
+        };
+        if unchanged {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            set_header(&mut response, "etag", &etag);
+            return Ok(response);
+        }
+    }
+    let mut response = json_response(StatusCode::OK, &document(&envelope, &caller.sandbox)?, JSON);
+    set_header(&mut response, "etag", &etag);
+    Ok(response)
+}
+
+pub(super) async fn patch(
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Result<Response> {
+    let id = path_params(path)?;
+    let caller = caller(&headers)?;
+    let kind = kind_of(&uri, &query_params(&uri))?;
+    require_json(&headers, &[JSON, JSON_PATCH])?;
+    let bytes = read_body(body).await?;
+    let ops: Vec<json_patch::PatchOperation> = serde_json::from_slice(&bytes).map_err(|e| {
+        bad_request(format!(
+            "the body is not a JSON Patch (an array of {{\"op\", \"path\", ...}} objects): {e}"
+        ))
+    })?;
+    let condition = if_match(&headers);
+    for _ in 0..PATCH_ATTEMPTS {
+        let current = find(&app, &caller.sandbox, kind, &id).await?;
+        if let Some(condition) = &condition {
+            match condition {
+                IfMatch::Any => {}
+                IfMatch::OneOf(etags) if etags.contains(&current.etag) => {}
+                IfMatch::OneOf(_) => {
+                    return Err(repo_error(
+                        kind,
+                        RepoError::EtagMismatch {
+                            current: current.etag,
+                        },
+                    ));
+                }
+            }
+        }
+        let mut doc = dps_body(&current)?;
+        // On a throw-away copy, so a failing operation changes nothing (see Repository::patch
+        // for why not `json_patch::patch`).
+        json_patch::patch_unsafe(&mut doc, &ops).map_err(|e| DpsError::Problem {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            kind: "patch-failed",
+            detail: format!(
+                "patch operation {} ({}) cannot be applied: {}",
+                e.operation, e.path, e.kind
+            ),
+            extra: json!({"operation": e.operation, "property": e.path.to_string()}),
+        })?;
+        match doc.get("id") {
+            Some(Value::String(new)) if new == current.uri() => {}
+            None => {}
+            Some(_) => {
+                return Err(invalid(
+                    "/id",
+                    format!("is immutable; it must stay {}", current.uri()),
+                ));
+            }
+        }
+        let instance = to_canonical(kind, &doc)?;
+        let draft = Draft {
+            instance,
+            links: current.links.clone(),
+        };
+        let repo = app.repo.clone();
+        let sandbox = caller.sandbox.clone();
+        let actor = caller.actor.clone();
+        let (instance_id, schema, etag) = (
+            current.instance_id.clone(),
+            current.schema.clone(),
+            current.etag,
+        );
+        let written = blocking(move || {
+            Ok(repo.put(
+                &sandbox,
+                &container_id(&sandbox),
+                &instance_id,
+                &schema,
+                draft,
+                Some(&IfMatch::OneOf(vec![etag])),
+                &actor,
+            ))
+        })
+        .await?;
+        match written {
+            Ok(envelope) => return Ok(receipt(StatusCode::OK, &envelope, &caller.sandbox)),
+            // Another write landed between the read and this one: start again, unless the
+            // client pinned the revision it patched.
+            Err(RepoError::EtagMismatch { .. }) if condition.is_none() => continue,
+            Err(RepoError::NotFound(_)) => return Err(not_found(&id, kind)),
+            Err(other) => return Err(repo_error(kind, other)),
+        }
+    }
+    Err(problem(
+        StatusCode::CONFLICT,
+        "busy",
+        "the object kept changing while the patch was applied; retry",
+    ))
+}
+
+pub(super) async fn delete(
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response> {
+    let id = path_params(path)?;
+    let caller = caller(&headers)?;
+    let kind = kind_of(&uri, &query_params(&uri))?;
+    let current = find(&app, &caller.sandbox, kind, &id).await?;
+    let condition = if_match(&headers);
+    let repo = app.repo.clone();
+    let sandbox = caller.sandbox.clone();
+    let instance_id = current.instance_id.clone();
+    let outcome = blocking(move || {
+        Ok(repo.delete_unreferenced(
+            &sandbox,
+            &container_id(&sandbox),
+            &instance_id,
+            condition.as_ref(),
+            &caller.actor,
+        ))
+    })
+    .await?;
+    match outcome {
+        Ok(Ok(_)) => {
+            let mut response = StatusCode::OK.into_response();
+            response.extensions_mut().insert(Committed);
+            Ok(response)
+        }
+        Ok(Err(referrers)) => {
+            let ids: Vec<&str> = referrers.iter().map(|r| r.id.as_str()).collect();
+            Err(DpsError::Problem {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                kind: "referenced",
+                detail: format!(
+                    "{id} cannot be deleted while other objects reference it: {}",
+                    ids.join(", ")
+                ),
+                extra: json!({"id": id, "referencedBy": ids}),
+            })
+        }
+        Err(RepoError::NotFound(_)) => Err(not_found(&id, kind)),
+        Err(other) => Err(repo_error(kind, other)),
+    }
+}

@@ -1,0 +1,85 @@
+//! Injected faults and throttling: latency, random failures, a token bucket, and the seeded
+//! draws that decide them.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Fault and latency injection, all off by default.
+pub struct Faults {
+    pub latency: Duration,
+    pub fail_rate: f64,
+    pub drop_after_commit: f64,
+    pub throttle: Option<Mutex<Bucket>>,
+    pub rng: Mutex<StdRng>,
+}
+
+impl Faults {
+    pub fn new(
+        latency: Duration,
+        fail_rate: f64,
+        drop_after_commit: f64,
+        throttle: Option<f64>,
+        seed: Option<u64>,
+    ) -> Faults {
+        let seed = seed.unwrap_or_else(|| rand::rng().random());
+        Faults {
+            latency,
+            fail_rate,
+            drop_after_commit,
+            throttle: throttle.map(|rps| Mutex::new(Bucket::new(rps))),
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+        }
+    }
+
+    /// Draws from the seeded generator; `false` without drawing when `p` is 0, so that a
+    /// disabled fault does not shift the sequence of an enabled one.
+    pub(super) fn roll(&self, p: f64) -> bool {
+        if p <= 0.0 {
+            return false;
+        }
+        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        rng.random::<f64>() < p
+    }
+}
+
+/// A token bucket: `rate` requests per second, bursts up to one second's worth.
+pub struct Bucket {
+    rate: f64,
+    capacity: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    fn new(rate: f64) -> Bucket {
+        let capacity = rate.max(1.0);
+        Bucket {
+            rate,
+            capacity,
+            tokens: capacity,
+            last: Instant::now(),
+        }
+    }
+
+    /// Takes a token, or says how many whole seconds to wait for one.
+    pub(super) fn take(&mut self) -> Result<(), u64> {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.capacity);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = ((1.0 - self.tokens) / self.rate).ceil();
+            Err(if wait.is_finite() && wait >= 1.0 {
+                wait as u64
+            } else {
+                1
+            })
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! What every handler shares: the server's state ([`App`]), and [`blocking`], the way handlers
+//! call its repository.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use super::credentials::Credentials;
+use super::faults::Faults;
+use super::problem::ApiError;
+use super::request::Result;
+use super::stats::Stats;
+use crate::providers::adobe::repository::{RepoError, Repository};
+
+/// Shared state of the running server.
+pub(crate) struct App {
+    pub(super) repo: Arc<Repository>,
+    pub(super) credentials: Credentials,
+    pub(super) faults: Faults,
+    pub(super) stats: Stats,
+    pub(super) addr: SocketAddr,
+}
+
+/// Runs a repository call off the async workers: durable writes block on `fsync` while
+/// holding the repository lock, so any call may wait for one.
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, RepoError> + Send + 'static,
+) -> Result<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(error) => Err(ApiError::Internal(format!(
+            "repository task failed: {error}"
+        ))),
+    }
+}
