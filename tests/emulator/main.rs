@@ -1,10 +1,10 @@
 //! The emulator and offerctl's HTTP clients at library level: the emulator's XCore and DPS
 //! APIs, gateway and persistence (`serve_*`), fuzzed over HTTP (`fault_http_fuzz`), and the
-//! XCore client, its authentication, configuration and secrets (`client_*`).
+//! XCore client, its authentication and configuration (`client_*`). Secrets in logs are tested in
+//! a target of their own, `client_secrets`.
 
 mod client_auth;
 mod client_config;
-mod client_secrets;
 mod client_xcore;
 mod fault_http_fuzz;
 mod serve_api;

@@ -1,6 +1,6 @@
 //! The one harness of the integration tests. The `e2e` and `emulator` targets include it with
-//! `#[path = "../support/mod.rs"] mod support;` (`it` names it `common`; `client_config_env`
-//! needs none) and take what they need:
+//! `#[path = "../support/mod.rs"] mod support;` (`client_secrets` with `mod support;`; `it`
+//! names it `common`; `client_config_env` needs none) and take what they need:
 //!
 //! - [`emulator`]: the emulator, in process or as an `offerctl serve` child process
 //!   ([`ServeProcess`]), and requests to it with valid gateway headers ([`Emu`], [`Remote`]);

@@ -13,7 +13,11 @@ pub struct Faults {
     pub fail_rate: f64,
     pub drop_after_commit: f64,
     pub throttle: Option<Mutex<Bucket>>,
-    pub rng: Mutex<StdRng>,
+    /// One generator per fault, so that whether the n-th request fails does not depend on how
+    /// many commits happened to finish before it: concurrent clients interleave differently
+    /// from run to run, and with one shared stream a seed's faults landed in different places.
+    fail_rng: Mutex<StdRng>,
+    drop_rng: Mutex<StdRng>,
 }
 
 impl Faults {
@@ -30,19 +34,33 @@ impl Faults {
             fail_rate,
             drop_after_commit,
             throttle: throttle.map(|rps| Mutex::new(Bucket::new(rps))),
-            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            fail_rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            drop_rng: Mutex::new(StdRng::seed_from_u64(seed ^ DROP_STREAM)),
         }
     }
 
-    /// Draws from the seeded generator; `false` without drawing when `p` is 0, so that a
-    /// disabled fault does not shift the sequence of an enabled one.
-    pub(super) fn roll(&self, p: f64) -> bool {
-        if p <= 0.0 {
-            return false;
-        }
-        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-        rng.random::<f64>() < p
+    /// Whether this request fails before reaching the repository.
+    pub(super) fn fail(&self) -> bool {
+        roll(&self.fail_rng, self.fail_rate)
     }
+
+    /// Whether the response to this committed write is lost.
+    pub(super) fn drop_response(&self) -> bool {
+        roll(&self.drop_rng, self.drop_after_commit)
+    }
+}
+
+/// Separates the drop stream from the failure stream of the same seed.
+const DROP_STREAM: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Draws from a seeded generator; `false` without drawing when `p` is 0, so that a disabled
+/// fault does not consume draws.
+fn roll(rng: &Mutex<StdRng>, p: f64) -> bool {
+    if p <= 0.0 {
+        return false;
+    }
+    let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
+    rng.random::<f64>() < p
 }
 
 /// A token bucket: `rate` requests per second, bursts up to one second's worth.

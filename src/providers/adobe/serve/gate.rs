@@ -54,9 +54,7 @@ pub async fn gate(
     };
 
     let mut dropped = false;
-    if response.extensions().get::<Committed>().is_some()
-        && app.faults.roll(app.faults.drop_after_commit)
-    {
+    if response.extensions().get::<Committed>().is_some() && app.faults.drop_response() {
         conn.kill();
         dropped = true;
     }
@@ -87,7 +85,7 @@ async fn before(app: &App, needs_auth: bool, headers: &HeaderMap) -> Result<(), 
     if !app.faults.latency.is_zero() {
         tokio::time::sleep(app.faults.latency).await;
     }
-    if app.faults.roll(app.faults.fail_rate) {
+    if app.faults.fail() {
         return Err(ApiError::gateway(
             StatusCode::SERVICE_UNAVAILABLE,
             "503000",

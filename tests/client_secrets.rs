@@ -1,6 +1,10 @@
-//! Secrets never reach trace logs, `Debug` output or error messages. Alone in its test binary:
-//! tracing caches per-callsite interest globally, so a thread-local subscriber set while other
-//! tests run on other threads could miss events.
+//! Secrets never reach trace logs, `Debug` output or error messages.
+//!
+//! Its own test target, on purpose, holding a single test: tracing caches per-callsite interest
+//! globally, so a thread-local subscriber set while other tests log on other threads misses
+//! events (it did, when this test was merged into the `emulator` target). Do not merge it.
+
+mod support;
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -16,7 +20,7 @@ use offerctl::secret::Secret;
 use reqwest::Url;
 use serde_json::json;
 
-use crate::support::*;
+use support::*;
 
 const CLIENT_ID: &str = "CLIENTID-5b1e8a4c";
 const CLIENT_SECRET: &str = "CLIENTSECRET-77d2e0f1";
