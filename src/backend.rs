@@ -4,6 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -179,4 +180,88 @@ pub trait Backend: Send + Sync {
         target: &'a Target,
         etag: &'a str,
     ) -> BoxFuture<'a, Result<Deleted, BackendError>>;
+}
+
+/// Several providers' repositories as one: each call goes to the backend of the provider that
+/// owns the kind. What a run reads and writes when its manifests span providers.
+pub struct Routed {
+    /// `(provider name, backend)`, sorted by provider name.
+    backends: Vec<(&'static str, Arc<dyn Backend>)>,
+}
+
+impl Routed {
+    pub fn new(mut backends: Vec<(&'static str, Arc<dyn Backend>)>) -> Self {
+        backends.sort_by_key(|(name, _)| *name);
+        Routed { backends }
+    }
+
+    pub fn providers(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.backends.iter().map(|(name, _)| *name)
+    }
+
+    fn of(&self, kind: Kind) -> Result<&dyn Backend, BackendError> {
+        self.backends
+            .iter()
+            .find(|(name, _)| *name == kind.provider())
+            .map(|(_, backend)| backend.as_ref())
+            .ok_or_else(|| {
+                BackendError::new(
+                    ErrorKind::Config,
+                    format!(
+                        "no repository of provider `{}` is part of this run (for {kind}); name it with --provider {}",
+                        kind.provider(),
+                        kind.provider()
+                    ),
+                )
+            })
+    }
+}
+
+impl Backend for Routed {
+    /// The repositories, `; `-separated in provider order (one provider: its own description).
+    fn describe(&self) -> String {
+        let all: Vec<String> = self.backends.iter().map(|(_, b)| b.describe()).collect();
+        all.join("; ")
+    }
+
+    fn list(&self, kind: Kind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
+        match self.of(kind) {
+            Ok(backend) => backend.list(kind),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
+    }
+
+    fn create<'a>(
+        &'a self,
+        kind: Kind,
+        instance: &'a Value,
+    ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
+        match self.of(kind) {
+            Ok(backend) => backend.create(kind, instance),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
+    }
+
+    fn patch<'a>(
+        &'a self,
+        target: &'a Target,
+        ops: &'a [Op],
+        etag: &'a str,
+    ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
+        match self.of(target.kind) {
+            Ok(backend) => backend.patch(target, ops, etag),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
+    }
+
+    fn delete<'a>(
+        &'a self,
+        target: &'a Target,
+        etag: &'a str,
+    ) -> BoxFuture<'a, Result<Deleted, BackendError>> {
+        match self.of(target.kind) {
+            Ok(backend) => backend.delete(target, etag),
+            Err(error) => Box::pin(async move { Err(error) }),
+        }
+    }
 }

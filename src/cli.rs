@@ -141,9 +141,22 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub remote: crate::providers::adobe::config::RemoteArgs,
 
+    #[command(flatten)]
+    pub appcharge: crate::providers::appcharge::config::AppchargeArgs,
+
+    /// Also talk to this provider's repository (repeatable): a run uses the providers whose
+    /// kinds the manifests have, plus these (to prune one whose manifests are all gone).
+    #[arg(long = "provider", value_name = "NAME", value_parser = parse_provider, env = "OFFERCTL_PROVIDER", value_delimiter = ',')]
+    pub providers: Vec<&'static str>,
+
     /// Also delete live objects that no manifest describes (also `prune: true` in offerctl.yaml).
     #[arg(long, env = "OFFERCTL_PRUNE")]
     pub prune: bool,
+
+    /// With --prune: switch objects off instead of deleting them where the provider can
+    /// (Appcharge offers get `active: false`); others are still deleted.
+    #[arg(long, env = "OFFERCTL_PRUNE_DEACTIVATE")]
+    pub prune_deactivate: bool,
 
     /// With --prune: only prune these kinds (repeatable).
     #[arg(long = "prune-kind", value_name = "KIND", value_parser = parse_kind, env = "OFFERCTL_PRUNE_KIND", value_delimiter = ',')]
@@ -170,6 +183,16 @@ fn parse_kind(value: &str) -> Result<crate::kind::Kind, String> {
             .collect();
         format!("not a kind; kinds are {}", kinds.join(", "))
     })
+}
+
+fn parse_provider(value: &str) -> Result<&'static str, String> {
+    let providers = crate::providers::builtin();
+    let names: Vec<&'static str> = providers.iter().map(|p| p.name()).collect();
+    names
+        .iter()
+        .copied()
+        .find(|name| *name == value)
+        .ok_or_else(|| format!("not a provider; providers are {}", names.join(", ")))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -256,8 +279,16 @@ pub struct ExportCommand {
     #[arg(long)]
     pub force: bool,
 
+    /// Only read this provider's repository (repeatable) [default: the providers of --kind,
+    /// or every provider with an endpoint, or every provider when none has one].
+    #[arg(long = "provider", value_name = "NAME", value_parser = parse_provider, env = "OFFERCTL_PROVIDER", value_delimiter = ',')]
+    pub providers: Vec<&'static str>,
+
     #[command(flatten)]
     pub remote: crate::providers::adobe::config::RemoteArgs,
+
+    #[command(flatten)]
+    pub appcharge: crate::providers::appcharge::config::AppchargeArgs,
 }
 
 #[derive(Debug, Args)]

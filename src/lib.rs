@@ -20,6 +20,7 @@ pub mod graph;
 pub mod kind;
 pub mod live;
 pub mod manifest;
+pub mod net;
 pub mod plan;
 pub mod provider;
 pub mod providers;

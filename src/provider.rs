@@ -44,6 +44,23 @@ pub trait Provider: Language + Send + Sync {
 
     /// The JSON Schema of one of this provider's manifest documents.
     fn json_schema(&self) -> Value;
+
+    /// The line introducing an update's operations in a plan: how they will be sent.
+    fn update_note(&self, _kind: Kind, operations: usize, revision: &str) -> String {
+        let noun = if operations == 1 {
+            "operation"
+        } else {
+            "operations"
+        };
+        format!("patch ({operations} {noun}, If-Match \"{revision}\"):")
+    }
+
+    /// How to switch a live object of `kind` off instead of deleting it, for pruning by
+    /// deactivation: the operations (none when it is off already), or `None` when the kind
+    /// cannot be switched off.
+    fn deactivation(&self, _kind: Kind, _live: &Value) -> Option<Vec<crate::diff::Op>> {
+        None
+    }
 }
 
 /// The providers of a run. Every kind the core meets belongs to one of them.

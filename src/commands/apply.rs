@@ -12,7 +12,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::Output;
-use super::reconcile::{Session, connect, guard_deletes, make_plan, read_live, runtime, show};
+use super::reconcile::{
+    Session, connect, guard_deletes, make_plan, providers_of, read_live, route, runtime, show,
+};
 use crate::apply::{self, Event, Options, Report, Status};
 use crate::backend::{Backend, BackendError, ErrorKind};
 use crate::cli::{ApplyCommand, PlanArgs};
@@ -21,23 +23,28 @@ use crate::plan::{self, Action, Plan};
 use crate::sources;
 
 pub fn run(command: &ApplyCommand, output: Output) -> Result<Exit, CommandError> {
-    let session = connect(&command.plan, command.parallelism, output)?;
-    runtime()?.block_on(run_async(command, &session, output))
+    let mut session = connect(&command.plan, command.parallelism)?;
+    runtime()?.block_on(run_async(command, &mut session, output))
 }
 
 async fn run_async(
     command: &ApplyCommand,
-    session: &Session,
+    session: &mut Session,
     output: Output,
 ) -> Result<Exit, CommandError> {
-    let backend = session.backend.as_ref();
-    let (plan, stale) = match &command.plan_file {
-        Some(path) => load_saved_plan(path, &command.plan, backend).await?,
-        None => (
-            make_plan(&command.plan, session, output).await?.1,
-            HashMap::new(),
-        ),
+    let (plan, stale, backend) = match &command.plan_file {
+        Some(path) => {
+            let providers = saved_plan_providers(&command.plan);
+            let backend = route(&mut session.repositories, &providers, output)?;
+            let (plan, stale) = load_saved_plan(path, &command.plan, &backend, &providers).await?;
+            (plan, stale, backend)
+        }
+        None => {
+            let planned = make_plan(&command.plan, session, output).await?;
+            (planned.plan, HashMap::new(), planned.backend)
+        }
     };
+    let backend: &dyn Backend = &backend;
     show(&plan, command.plan.output, output);
     guard_deletes(&plan, &command.plan, session)?;
     if !plan.summary.has_changes() {
@@ -70,10 +77,20 @@ async fn run_async(
 /// Reads a saved plan and checks that it still applies: same format, same manifests, same
 /// repository, and every object still at the revision the plan saw. Objects that changed are
 /// returned as failures (stale), so that nothing of theirs is overwritten.
+/// The providers a saved plan is about: as for a new plan, those of the manifests' kinds (the
+/// manifests are checked to be the ones the plan was made from) plus those named.
+fn saved_plan_providers(args: &PlanArgs) -> Vec<&'static str> {
+    let catalog = sources::read(&args.manifests.dir)
+        .map(|read| crate::check::check(&read.sources, &crate::providers::builtin()).catalog)
+        .unwrap_or_default();
+    providers_of(&catalog, &args.providers)
+}
+
 async fn load_saved_plan(
     path: &Path,
     args: &PlanArgs,
     backend: &dyn Backend,
+    providers: &[&'static str],
 ) -> Result<(Plan, HashMap<String, BackendError>), CommandError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CommandError::new(
@@ -112,7 +129,7 @@ async fn load_saved_plan(
         ));
     }
     // After the read: the repository's identity may only be complete once it has been used.
-    let live = read_live(backend).await?;
+    let live = read_live(backend, providers).await?;
     if plan.repository != backend.describe() {
         return Err(CommandError::new(
             Exit::Conflict,

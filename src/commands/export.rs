@@ -9,11 +9,42 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
-use super::reconcile::{open, read_live, runtime};
+use super::reconcile::{open, read_live, route, runtime};
 use super::{Output, plural};
+use crate::backend::Backend;
 use crate::cli::ExportCommand;
 use crate::exit::{CommandError, Exit};
 use crate::export::{self, File, Selection};
+
+/// The providers to read: those named, those of the kinds asked for, or by default every
+/// provider with a service configured (all of them when none has one: the embedded
+/// repository).
+fn export_providers(
+    command: &ExportCommand,
+    repositories: &[crate::providers::connect::Repository],
+) -> Vec<&'static str> {
+    let mut providers: Vec<&'static str> = command
+        .providers
+        .iter()
+        .copied()
+        .chain(command.kinds.iter().map(|k| k.provider()))
+        .collect();
+    if providers.is_empty() {
+        let remote: Vec<&'static str> = repositories
+            .iter()
+            .filter(|r| !r.is_embedded() && r.backend.is_ok())
+            .map(|r| r.provider)
+            .collect();
+        providers = if remote.is_empty() {
+            repositories.iter().map(|r| r.provider).collect()
+        } else {
+            remote
+        };
+    }
+    providers.sort();
+    providers.dedup();
+    providers
+}
 
 pub fn run(command: &ExportCommand, output: Output) -> Result<Exit, CommandError> {
     let name = command
@@ -37,8 +68,10 @@ pub fn run(command: &ExportCommand, output: Output) -> Result<Exit, CommandError
             ),
         ));
     }
-    let backend = open(&command.remote, output)?.backend;
-    let live = runtime()?.block_on(read_live(backend.as_ref()))?;
+    let mut repositories = open(&command.remote, &command.appcharge)?.list;
+    let providers = export_providers(command, &repositories);
+    let backend = route(&mut repositories, &providers, output)?;
+    let live = runtime()?.block_on(read_live(&backend, &providers))?;
     let selection = Selection {
         kinds: command.kinds.clone(),
         name,

@@ -7,8 +7,10 @@ use crate::exit::{CommandError, Exit};
 use crate::plan::render;
 
 pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> {
-    let session = connect(&command.plan, None, output)?;
-    let (_, plan) = runtime()?.block_on(make_plan(&command.plan, &session, output))?;
+    let mut session = connect(&command.plan, None)?;
+    let plan = runtime()?
+        .block_on(make_plan(&command.plan, &mut session, output))?
+        .plan;
     show(&plan, command.plan.output, output);
     guard_deletes(&plan, &command.plan, &session)?;
     if let Some(path) = &command.out {

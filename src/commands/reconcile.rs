@@ -3,52 +3,50 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
 
-use super::{Manifests, Output, load_manifests, plural};
-use crate::backend::{Backend, BackendError};
+use super::{Output, load_manifests, plural};
+use crate::backend::{Backend, BackendError, Routed};
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::diagnostic;
 use crate::exit::{CommandError, Exit};
 use crate::live::{self, LiveState};
+use crate::manifest::Catalog;
 use crate::plan::{self, Action, Plan, PlanOptions, render};
-use crate::providers::adobe::config;
+use crate::providers::connect::{self, Repositories, Repository};
 
-/// A connected repository and the effective settings of this run (flags, then
+/// The providers' repositories and the effective settings of this run (flags, then
 /// `offerctl.yaml`, then defaults).
 pub struct Session {
-    pub backend: Box<dyn Backend>,
+    pub repositories: Vec<Repository>,
     pub prune: bool,
     pub max_deletes: usize,
     pub parallelism: usize,
 }
 
-/// Opens the configured repository, announcing the embedded one on stderr.
+/// Opens every provider's repository (no network I/O).
 pub fn open(
-    remote: &config::RemoteArgs,
-    output: Output,
-) -> Result<config::Connection, CommandError> {
-    let connection = config::connect(remote)?;
-    if let Some(line) = &connection.announcement
-        && !output.quiet
-    {
-        eprintln!("{line}");
-    }
-    Ok(connection)
+    remote: &crate::providers::adobe::config::RemoteArgs,
+    appcharge: &crate::providers::appcharge::config::AppchargeArgs,
+) -> Result<Repositories, CommandError> {
+    connect::connect(remote, appcharge)
 }
 
-/// Opens the repository and settles this run's settings.
-pub fn connect(
-    args: &PlanArgs,
-    parallelism: Option<u64>,
-    output: Output,
-) -> Result<Session, CommandError> {
-    let connection = open(&args.remote, output)?;
-    let file = &connection.file;
+/// Opens the repositories and settles this run's settings.
+pub fn connect(args: &PlanArgs, parallelism: Option<u64>) -> Result<Session, CommandError> {
+    let repositories = open(&args.remote, &args.appcharge)?;
+    let file = &repositories.file;
     let prune = args.prune || file.prune == Some(true);
     if !prune && !args.prune_kinds.is_empty() {
         return Err(CommandError::new(
             Exit::Invalid,
             "--prune-kind limits pruning: it needs --prune (or `prune: true` in offerctl.yaml)",
+        ));
+    }
+    if !prune && args.prune_deactivate {
+        return Err(CommandError::new(
+            Exit::Invalid,
+            "--prune-deactivate says how to prune: it needs --prune (or `prune: true` in offerctl.yaml)",
         ));
     }
     let as_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
@@ -63,8 +61,49 @@ pub fn connect(
             .map(as_usize)
             .unwrap_or(8)
             .max(1),
-        backend: connection.backend,
+        repositories: repositories.list,
     })
+}
+
+/// The repositories of `providers` as one backend, announcing the embedded ones on stderr.
+/// Fails when one of them could not be opened.
+pub fn route(
+    repositories: &mut [Repository],
+    providers: &[&'static str],
+    output: Output,
+) -> Result<Routed, CommandError> {
+    let mut backends = Vec::new();
+    for repository in repositories
+        .iter_mut()
+        .filter(|r| providers.contains(&r.provider))
+    {
+        let backend = match &repository.backend {
+            Ok(backend) => backend.clone(),
+            Err(error) => {
+                return Err(CommandError::new(error.exit, error.message.clone()));
+            }
+        };
+        if let Some(line) = repository.announcement.take()
+            && !output.quiet
+        {
+            eprintln!("{line}");
+        }
+        backends.push((repository.provider, backend));
+    }
+    Ok(Routed::new(backends))
+}
+
+/// The providers a run over `catalog` talks to: those of its kinds, plus those named.
+pub fn providers_of(catalog: &Catalog, named: &[&'static str]) -> Vec<&'static str> {
+    let mut providers: Vec<&'static str> = catalog
+        .objects()
+        .iter()
+        .map(|o| o.kind().provider())
+        .chain(named.iter().copied())
+        .collect();
+    providers.sort();
+    providers.dedup();
+    providers
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
@@ -77,30 +116,59 @@ pub fn backend_error(context: &str, error: BackendError) -> CommandError {
     CommandError::new(error.exit(), format!("{context}: {error}"))
 }
 
-pub async fn read_live(backend: &dyn Backend) -> Result<LiveState, CommandError> {
-    live::read(backend, &crate::providers::builtin().kinds())
+/// The kinds of `providers`.
+fn kinds_of(providers: &[&str]) -> Vec<crate::kind::Kind> {
+    crate::providers::builtin()
+        .kinds()
+        .into_iter()
+        .filter(|k| providers.contains(&k.provider()))
+        .collect()
+}
+
+/// Every object of the kinds of `providers`.
+pub async fn read_live(
+    backend: &dyn Backend,
+    providers: &[&str],
+) -> Result<LiveState, CommandError> {
+    live::read(backend, &kinds_of(providers))
         .await
         .map_err(|e| backend_error(&format!("cannot read {}", backend.describe()), e))
 }
 
-/// Loads the manifests, reads the repository and builds the plan.
+/// A plan and the repositories it is about.
+pub struct Planned {
+    pub plan: Plan,
+    pub backend: Routed,
+}
+
+/// Loads the manifests, reads the repositories and builds the plan.
 ///
-/// The manifests are loaded on a blocking thread while the repository is read, since one is
-/// local parsing and the other mostly waiting for the server. Invalid manifests still win:
-/// their error is returned as soon as it is known, and the read is abandoned.
+/// The manifests are loaded on a blocking thread while every repository that could be opened
+/// is read, since one is local parsing and the other mostly waiting for servers. Once the
+/// manifests say which providers the run is about, only their reads count: another
+/// provider's read (or its failure) is dropped. Invalid manifests still win: their error is
+/// returned as soon as it is known, and the reads are abandoned.
 pub async fn make_plan(
     args: &PlanArgs,
-    session: &Session,
+    session: &mut Session,
     output: Output,
-) -> Result<(Manifests, Plan), CommandError> {
-    let backend = session.backend.as_ref();
+) -> Result<Planned, CommandError> {
     let manifest_args = args.manifests.clone();
     let mut loading = tokio::task::spawn_blocking(move || {
         let manifests = load_manifests(&manifest_args, output)?;
         let hash = plan::hash_sources(&manifests.sources, &manifest_args.dir);
         Ok::<_, CommandError>((manifests, hash))
     });
-    let mut reading = std::pin::pin!(read_live(backend));
+    let open: Vec<(&'static str, Arc<dyn Backend>)> = session
+        .repositories
+        .iter()
+        .filter_map(|r| Some((r.provider, r.backend.as_ref().ok()?.clone())))
+        .collect();
+    let reads = open.iter().map(|(provider, backend)| async move {
+        let kinds = kinds_of(&[provider]);
+        (*provider, live::read(backend.as_ref(), &kinds).await)
+    });
+    let mut reading = std::pin::pin!(futures::future::join_all(reads));
     let mut read = None;
     let loaded = loop {
         tokio::select! {
@@ -112,13 +180,31 @@ pub async fn make_plan(
         Ok(loaded) => loaded?,
         Err(failed) => std::panic::resume_unwind(failed.into_panic()),
     };
-    let live = match read {
-        Some(live) => live?,
-        None => reading.await?,
+    let providers = providers_of(&manifests.catalog, &args.providers);
+    let backend = route(&mut session.repositories, &providers, output)?;
+    let reads = match read {
+        Some(reads) => reads,
+        None => reading.await,
     };
+    let mut states = Vec::new();
+    for (provider, result) in reads {
+        if !providers.contains(&provider) {
+            continue;
+        }
+        let state = result.map_err(|e| {
+            let describe = open
+                .iter()
+                .find(|(p, _)| *p == provider)
+                .map_or_else(String::new, |(_, b)| b.describe());
+            backend_error(&format!("cannot read {describe}"), e)
+        })?;
+        states.push(state);
+    }
+    let live = LiveState::merge(states);
     let options = PlanOptions {
         prune: session.prune,
         prune_kinds: args.prune_kinds.clone(),
+        deactivate: args.prune_deactivate,
     };
     let plan = plan::build(
         &manifests.catalog,
@@ -142,7 +228,7 @@ pub async fn make_plan(
             ),
         )
     })?;
-    Ok((manifests, plan))
+    Ok(Planned { plan, backend })
 }
 
 /// Prints the plan to stdout in the chosen format.

@@ -50,13 +50,21 @@ fn read(memory: &Memory) -> LiveState {
 }
 
 fn make_plan(text: &str, memory: &Memory, prune: bool) -> Plan {
+    make_plan_with(
+        text,
+        memory,
+        PlanOptions {
+            prune,
+            prune_kinds: Vec::new(),
+            deactivate: false,
+        },
+    )
+}
+
+fn make_plan_with(text: &str, memory: &Memory, options: PlanOptions) -> Plan {
     let providers = providers();
     let checked = check(&sources(text), &providers);
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
-    let options = PlanOptions {
-        prune,
-        prune_kinds: Vec::new(),
-    };
     let live = read(memory);
     plan::build(
         &checked.catalog,
@@ -185,6 +193,52 @@ fn prune_deletes_dependents_first_and_flags_what_stays_referenced() {
     assert_eq!(
         (shelf.action, shelf.referenced_by.clone()),
         (Action::Delete, vec!["Book/Dune".to_string()])
+    );
+}
+
+#[test]
+fn prune_by_deactivation_switches_off_what_can_be_and_deletes_the_rest() {
+    let memory = Memory::default();
+    run(&make_plan(CATALOGUE, &memory, false), &memory);
+    let options = PlanOptions {
+        prune: true,
+        prune_kinds: Vec::new(),
+        deactivate: true,
+    };
+    // No manifests left but one new shelf: books can be retired, shelves only deleted.
+    let plan = make_plan_with("kind: Shelf\nname: Spare\n", &memory, options.clone());
+    let actions: Vec<(Action, &str)> = plan
+        .actions()
+        .map(|c| (c.action, c.address.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (Action::Create, "Shelf/Spare"),
+            (Action::Update, "Book/Dune"),
+            (Action::Update, "Book/Emma"),
+            (Action::Delete, "Shelf/fiction"),
+        ]
+    );
+    let shelf = plan.actions().find(|c| c.action == Action::Delete).unwrap();
+    assert_eq!(
+        shelf.referenced_by,
+        ["Book/Dune", "Book/Emma"],
+        "retired books still stand on the shelf"
+    );
+    run(&plan, &memory);
+    let retired = memory
+        .objects()
+        .iter()
+        .filter(|o| o.instance["retired"] == true)
+        .count();
+    assert_eq!(retired, 2);
+    // Retired already: nothing more to do for them.
+    let again = make_plan_with("kind: Shelf\nname: Spare\n", &memory, options);
+    assert!(
+        again.actions().all(|c| c.kind == SHELF),
+        "{:?}",
+        again.changes
     );
 }
 

@@ -260,6 +260,18 @@ impl Provider for Toy {
     fn json_schema(&self) -> Value {
         json!({"title": "toy manifest"})
     }
+    fn deactivation(&self, kind: Kind, live: &Value) -> Option<Vec<Op>> {
+        if kind != BOOK {
+            return None;
+        }
+        if live["retired"] == true {
+            return Some(Vec::new());
+        }
+        Some(vec![Op::Add {
+            path: "/retired".into(),
+            value: json!(true),
+        }])
+    }
 }
 
 /// The toy vendor's repository: objects in memory, revisions counted, references enforced.

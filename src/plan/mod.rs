@@ -174,6 +174,9 @@ pub struct PlanOptions {
     pub prune: bool,
     /// Limit pruning to these kinds (all kinds when empty).
     pub prune_kinds: Vec<Kind>,
+    /// Prune by deactivating, where the provider can (an offer switched off rather than
+    /// deleted), instead of deleting.
+    pub deactivate: bool,
 }
 
 impl PlanOptions {
@@ -317,6 +320,8 @@ pub fn build(
             id: o.id.clone(),
         })
         .collect();
+    let (pruned, deactivations) = deactivate(providers, pruned, options.deactivate);
+    changes.extend(deactivations);
     let deletes = plan_deletes(providers, &pruned, &kept, &changes, managed_refs, &names);
     changes.extend(deletes);
 
@@ -550,6 +555,58 @@ fn check_literal_references(
     } else {
         Err(diagnostics)
     }
+}
+
+/// With `enabled`, the pruned objects that their provider can switch off instead (updates,
+/// or nothing when already off), and those left to delete.
+fn deactivate<'l>(
+    providers: &Providers,
+    pruned: Vec<&'l LiveObject>,
+    enabled: bool,
+) -> (Vec<&'l LiveObject>, Vec<Change>) {
+    if !enabled {
+        return (pruned, Vec::new());
+    }
+    let mut deletes = Vec::new();
+    let mut changes = Vec::new();
+    for object in pruned {
+        let Some(ops) = providers
+            .of(object.kind)
+            .deactivation(object.kind, &object.instance)
+        else {
+            deletes.push(object);
+            continue;
+        };
+        let key = ObjectKey {
+            kind: object.kind,
+            name: object.name().to_string(),
+        };
+        let rules = providers.diff_rules(object.kind);
+        if ops.is_empty() {
+            changes.push(Change {
+                live: Some(live_ref(object)),
+                ..change_for(&key)
+            });
+            continue;
+        }
+        let mut after = object.instance.clone();
+        let patch: Option<json_patch::Patch> = serde_json::to_value(&ops)
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok());
+        if patch.is_none_or(|p| json_patch::patch(&mut after, &p).is_err()) {
+            deletes.push(object);
+            continue;
+        }
+        changes.push(Change {
+            action: Action::Update,
+            live: Some(live_ref(object)),
+            before: Some(managed(&rules, &object.instance, None)),
+            after: Some(managed(&rules, &after, None)),
+            ops,
+            ..change_for(&key)
+        });
+    }
+    (deletes, changes)
 }
 
 /// Deletes of pruned objects, dependents first. Each is flagged when an object that stays (a

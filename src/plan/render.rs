@@ -331,14 +331,10 @@ fn change_lines(change: &Change, plan: &Ctx<'_>) -> Vec<Line> {
                 }
             }
             let etag = change.live.as_ref().map_or("?", |l| l.etag.as_str());
-            let noun = if change.ops.len() == 1 {
-                "operation"
-            } else {
-                "operations"
-            };
+            let provider = plan.providers.of(change.kind);
             out.push(Line::new(
                 Sign::Context,
-                format!("patch ({} {noun}, If-Match \"{etag}\"):", change.ops.len()),
+                provider.update_note(change.kind, change.ops.len(), etag),
             ));
             for op in &change.ops {
                 let json = serde_json::to_string(op).unwrap_or_default();

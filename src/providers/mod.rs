@@ -3,23 +3,91 @@
 //! [`crate::provider::Provider`]; this module composes them.
 
 pub mod adobe;
+pub mod appcharge;
+pub mod connect;
 
 use crate::provider::Providers;
 
-/// The JSON Schema of one manifest document of any compiled-in provider.
+/// The JSON Schema of one manifest document of any compiled-in provider: one `oneOf` over
+/// every provider's documents, their definitions merged (a name two providers define
+/// differently is prefixed with the provider's).
 pub fn json_schema() -> serde_json::Value {
-    let schemas: Vec<serde_json::Value> = builtin().iter().map(|p| p.json_schema()).collect();
-    match <[serde_json::Value; 1]>::try_from(schemas) {
-        Ok([one]) => one,
-        Err(several) => serde_json::json!({
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "title": "offerctl manifest",
-            "oneOf": several,
-        }),
+    use serde_json::{Map, Value, json};
+    let providers = builtin();
+    let mut variants = Vec::new();
+    let mut definitions = Map::new();
+    for provider in providers.iter() {
+        let mut schema = provider.json_schema();
+        let own: Map<String, Value> = schema
+            .get("definitions")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for (name, definition) in own {
+            if definitions.get(&name).is_some_and(|d| *d != definition) {
+                let renamed = format!("{}{name}", capitalized(provider.name()));
+                rename_ref(&mut schema, &name, &renamed);
+                definitions.insert(renamed, definition);
+            } else {
+                definitions.insert(name, definition);
+            }
+        }
+        match schema.get("oneOf").and_then(Value::as_array) {
+            Some(list) => variants.extend(list.iter().cloned()),
+            None => variants.push(schema),
+        }
+    }
+    let mut root = Map::new();
+    root.insert(
+        "$schema".into(),
+        json!("http://json-schema.org/draft-07/schema#"),
+    );
+    root.insert("title".into(), json!("offerctl manifest"));
+    let kinds: Vec<&str> = providers.kinds().iter().map(|k| k.as_str()).collect();
+    root.insert(
+        "description".into(),
+        json!(format!(
+            "One document of an offerctl manifest file (offers.d/*.yaml): {}.",
+            kinds.join(", ")
+        )),
+    );
+    root.insert("oneOf".into(), Value::Array(variants));
+    if !definitions.is_empty() {
+        root.insert("definitions".into(), Value::Object(definitions));
+    }
+    Value::Object(root)
+}
+
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Rewrites `#/definitions/{from}` references to `#/definitions/{to}`.
+fn rename_ref(schema: &mut serde_json::Value, from: &str, to: &str) {
+    use serde_json::Value;
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if key == "$ref" && value.as_str() == Some(&format!("#/definitions/{from}")) {
+                    *value = Value::String(format!("#/definitions/{to}"));
+                } else {
+                    rename_ref(value, from, to);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename_ref(v, from, to)),
+        _ => {}
     }
 }
 
 /// The providers compiled into offerctl (their kinds registered on first use).
 pub fn builtin() -> Providers {
-    Providers::new(vec![&adobe::provider::ADOBE])
+    Providers::new(vec![
+        &adobe::provider::ADOBE,
+        &appcharge::provider::APPCHARGE,
+    ])
 }

@@ -24,7 +24,7 @@ pub async fn plan_for(dir: &std::path::Path, backend: &dyn Backend, options: Pla
     let sources = read(dir);
     let checked = check(&sources, &offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0);
-    let live = live::read(backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     plan::build(
@@ -172,7 +172,7 @@ async fn apply_from_empty_then_nothing_to_do() {
     );
     assert_eq!(again.summary.no_op, 23);
     // Pending ids were replaced by real ones: the activity points at the live placement.
-    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(&backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     let kiosk = live
@@ -283,6 +283,7 @@ async fn prune_deletes_dependents_first_and_flags_referenced_deletes() {
         PlanOptions {
             prune: true,
             prune_kinds: vec![Kind::Tag.core()],
+            deactivate: false,
         },
     )
     .await;
@@ -307,6 +308,7 @@ async fn prune_deletes_dependents_first_and_flags_referenced_deletes() {
         PlanOptions {
             prune: true,
             prune_kinds: vec![],
+            deactivate: false,
         },
     )
     .await;
@@ -322,8 +324,11 @@ async fn prune_deletes_dependents_first_and_flags_referenced_deletes() {
     assert!(at("Offer/Free flight upgrade") < at("Rule/Eligible for a free flight upgrade"));
     assert!(at("FallbackOffer/Default for Kiosk Placements") < at("Placement/Call center script"));
     assert!(at("Offer/ABC Bank Credit Card") < at("Tag/credit card"));
-    let after = live::read(&backend.inner, &offerctl::providers::builtin().kinds())
-        .await
-        .unwrap();
+    let after = live::read(
+        &backend.inner,
+        &offerctl::providers::adobe::kind::core_kinds(),
+    )
+    .await
+    .unwrap();
     assert_eq!(after.objects.len(), 5, "only the minimal example remains");
 }

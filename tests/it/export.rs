@@ -313,7 +313,7 @@ async fn a_catalogue_made_over_http_exports_validates_plans_empty_and_applies_on
 
     // Everything else the UI set is still there.
     let backend = Embedded::open(&state.path().join("repository"), "prod").unwrap();
-    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(&backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     let offer = live
@@ -384,7 +384,7 @@ async fn two_exports_are_byte_identical_and_both_layouts_round_trip() {
     let backend = Embedded::in_memory("prod");
     let plan = plan_for(&root().join("offers.d"), &backend, PlanOptions::default()).await;
     apply_all(&plan, &backend, 8).await;
-    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(&backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     for layout in [Layout::PerKind, Layout::PerObject] {
@@ -415,7 +415,7 @@ async fn two_exports_are_byte_identical_and_both_layouts_round_trip() {
 async fn a_generated_ui_catalogue_round_trips_in_both_layouts() {
     let backend = Embedded::in_memory("prod");
     let created = crate::common::catalogue::generate(&backend, 700).await;
-    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(&backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     assert_eq!(live.objects.len(), created);
@@ -448,7 +448,7 @@ async fn a_selection_keeps_references_to_what_it_leaves_out_as_ids() {
     let backend = Embedded::in_memory("prod");
     let plan = plan_for(&root().join("offers.d"), &backend, PlanOptions::default()).await;
     apply_all(&plan, &backend, 8).await;
-    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(&backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     let selection = Selection {
@@ -504,7 +504,7 @@ async fn an_object_that_cannot_be_expressed_fails_the_export_and_names_why() {
         .create(Kind::Tag.core(), &json!({"xdm:name": "fine"}))
         .await
         .unwrap();
-    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(&backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     let problems = export::export(
@@ -548,7 +548,7 @@ async fn unexpressible_optional_values_are_kept_verbatim_in_extra() {
         )
         .await
         .unwrap();
-    let live = live::read(&backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(&backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     let exported = export::export(

@@ -15,7 +15,7 @@ async fn plan_text(backend: &Embedded, manifests: &str) -> Result<plan::Plan, St
     sources.add(SourceFile::new("m.yaml", manifests));
     let checked = check(&sources, &offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
-    let live = live::read(backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     plan::build(

@@ -47,7 +47,7 @@ fn edited_sources() -> SourceSet {
 async fn plan_from(sources: &SourceSet, backend: &Embedded, options: PlanOptions) -> Plan {
     let checked = check(sources, &offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
-    let live = live::read(backend, &offerctl::providers::builtin().kinds())
+    let live = live::read(backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
         .unwrap();
     plan::build(
@@ -135,6 +135,7 @@ async fn update_and_delete_plan_renderings() {
         PlanOptions {
             prune: true,
             prune_kinds: vec![Kind::Rule.core()],
+            deactivate: false,
         },
     )
     .await;

@@ -52,6 +52,9 @@ fn schema_rejects_what_validate_rejects() {
         "kind: FallbackOffer\nname: x\npriority: 1\n",
         "kind: Filter\nname: x\nmatch: anytags\n",
         "kind: Tag\nname: x\nprotect: yes\n",
+        "kind: Badge\nname: x\ntitle: X\nstyle: circle\n",
+        "kind: RollingOffer\nname: x\ntitle: Xyz\nsteps: []\npriceCents: 5\n",
+        "kind: Product\nname: x\nid: abc\ntitle: X\n",
     ];
     for text in broken {
         let document = &documents(text)[0];

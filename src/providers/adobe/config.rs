@@ -161,7 +161,13 @@ pub struct FileConfig {
     pub parallelism: Option<u64>,
     /// Attempts per request (1 to 100).
     pub max_attempts: Option<u32>,
+    /// Other providers' sections (`appcharge:`), by key: where each is, and its JSON form.
+    /// Each provider reads its own.
+    pub sections: std::collections::BTreeMap<String, (String, serde_json::Value)>,
 }
+
+/// Keys of other providers' sections in the file.
+const SECTION_KEYS: &[&str] = &["appcharge"];
 
 const STRING_KEYS: &[&str] = &[
     "endpoint",
@@ -312,6 +318,12 @@ impl FileConfig {
                 }
                 continue;
             }
+            if SECTION_KEYS.contains(&key) {
+                config
+                    .sections
+                    .insert(key.to_string(), (here.clone(), node.to_json()));
+                continue;
+            }
             let scalar = match &node.value {
                 yaml::Value::Scalar(scalar) if !node.is_null() => Some(scalar.resolve()),
                 _ => None,
@@ -364,7 +376,12 @@ impl FileConfig {
                         Some(known) => format!("did you mean `{known}`? "),
                         None => String::new(),
                     };
-                    let all: Vec<&str> = STRING_KEYS.iter().chain(OTHER_KEYS).copied().collect();
+                    let all: Vec<&str> = STRING_KEYS
+                        .iter()
+                        .chain(OTHER_KEYS)
+                        .chain(SECTION_KEYS)
+                        .copied()
+                        .collect();
                     problems.push(format!(
                         "{}: unknown key `{key}`; {hint}known keys: {}",
                         at(&entry.key_span),
@@ -545,7 +562,14 @@ pub fn connect_with_env(
     args: &RemoteArgs,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Connection, CommandError> {
-    let settings = Settings::resolve(args)?;
+    connect_settings(Settings::resolve(args)?, env)
+}
+
+/// [`connect_with_env`] with settings already resolved.
+pub fn connect_settings(
+    settings: Settings,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Connection, CommandError> {
     match settings.xcore_config(env)? {
         Some(config) => {
             let backend: Box<dyn Backend> = match settings.api {

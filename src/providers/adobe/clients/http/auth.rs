@@ -9,9 +9,9 @@ use reqwest::{Client, StatusCode, Url};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use super::retry::{RetryPolicy, is_transient, parse_retry_after};
 use super::{error_chain, server_detail, strip_query};
 use crate::backend::{BackendError, ErrorKind};
+use crate::net::retry::{RetryPolicy, is_transient, parse_retry_after};
 use crate::secret::Secret;
 
 /// Adobe IMS's token endpoint (server-to-server OAuth).

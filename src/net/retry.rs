@@ -2,8 +2,8 @@
 //!
 //! Exponential backoff with jitter, bounded attempts and a bounded delay; a server's
 //! `Retry-After` (delay-seconds or an HTTP-date) replaces the computed delay, up to
-//! [`RetryPolicy::max_retry_after`]. Which requests may be sent again at all is decided by the
-//! client (see the module documentation of `xcore`), not here.
+//! [`RetryPolicy::max_retry_after`]. Which requests may be sent again at all is decided by each
+//! provider's client, not here. Shared by every provider's HTTP clients.
 
 use std::time::{Duration, SystemTime};
 

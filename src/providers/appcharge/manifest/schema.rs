@@ -1,0 +1,39 @@
+//! The JSON Schema of Appcharge's manifest documents, generated from the model types.
+
+use schemars::generate::SchemaSettings;
+
+use super::model::Manifest;
+
+pub fn json_schema() -> serde_json::Value {
+    let generator = SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<Manifest>();
+    schema.insert("title".into(), "offerctl Appcharge manifest".into());
+    schema.insert(
+        "description".into(),
+        "One Appcharge document of an offerctl manifest file: a product, badge, offer design \
+         or rolling offer. `name` is the publisher's own id of the object."
+            .into(),
+    );
+    let mut value = schema.to_value();
+    if let Some(variants) = value.get_mut("oneOf").and_then(|v| v.as_array_mut()) {
+        for variant in variants {
+            let Some(properties) = variant
+                .get_mut("properties")
+                .and_then(|p| p.as_object_mut())
+            else {
+                continue;
+            };
+            // Objects are keyed by the publisher's id, their `name`: nothing to pin.
+            properties.remove("id");
+            if let Some(name) = properties.get_mut("name").and_then(|n| n.as_object_mut()) {
+                name.insert(
+                    "description".into(),
+                    "The publisher's own id of the object (publisherProductId, publisherBadgeId, \
+                     externalId or publisherOfferId): its identity in Appcharge."
+                        .into(),
+                );
+            }
+        }
+    }
+    value
+}

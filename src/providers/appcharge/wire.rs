@@ -1,0 +1,382 @@
+//! Appcharge's wire, in one place: the canonical form offerctl compares (the V2 write shape),
+//! how a read is normalised into it, what a PUT or a V1 call sends, and the diff rules.
+//!
+//! Appcharge answers in a read shape that differs from what it accepts: products and badges
+//! come back expanded (`{"quantity", "product": {...}}`), the design as an `offerUi` object
+//! (or `null`) instead of the id that was written, and server fields are added. Diffing the
+//! raw read against a manifest would show changes that are not there, so every read goes
+//! through [`normalize_read`] first.
+
+use serde_json::{Map, Value, json};
+
+use super::kind::Kind;
+use crate::diff::Rules;
+
+/// Top-level properties the server sets; never managed, never sent back.
+const OFFER_SERVER_FIELDS: &[&str] = &[
+    "offerId",
+    "publisherId",
+    "createdAt",
+    "updatedAt",
+    "createdBy",
+];
+const COMPONENT_SERVER_FIELDS: &[&str] = &["id", "createdAt", "updatedAt"];
+
+/// The canonical form of a read document of `kind`.
+pub fn normalize_read(kind: Kind, mut read: Value) -> Value {
+    let Some(map) = read.as_object_mut() else {
+        return read;
+    };
+    if !kind.is_offer() {
+        return read;
+    }
+    if let Some(Value::Object(design)) = map.remove("offerUi") {
+        let key = design
+            .get("externalId")
+            .cloned()
+            .or_else(|| design.get("offerUiId").cloned());
+        if let Some(key) = key
+            && !map.contains_key("offerExternalUiId")
+        {
+            map.insert("offerExternalUiId".into(), key);
+        }
+    }
+    // Appcharge defaults the display name to the name: the default is not a setting.
+    if map
+        .get("displayName")
+        .is_some_and(|d| Some(d) == map.get("name"))
+    {
+        map.remove("displayName");
+    }
+    if let Some(Value::Array(steps)) = map.get_mut("productsSequence") {
+        for step in steps.iter_mut().filter_map(Value::as_object_mut) {
+            if let Some(Value::Array(products)) = step.get_mut("products") {
+                for entry in products.iter_mut() {
+                    normalize_product_entry(entry);
+                }
+            }
+            if let Some(Value::Array(badges)) = step.get_mut("badges") {
+                for entry in badges.iter_mut() {
+                    normalize_badge_entry(entry);
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(schedule)) = map.get_mut("schedule")
+        && let Some(Value::Array(frames)) = schedule.get_mut("timeFrames")
+    {
+        // Frame ids are assigned by the server on every write; a frame is what it says.
+        for frame in frames.iter_mut().filter_map(Value::as_object_mut) {
+            frame.remove("id");
+        }
+    }
+    if !map.contains_key("schedule") {
+        map.insert(
+            "schedule".into(),
+            json!({"permanent": true, "timeFrames": []}),
+        );
+    }
+    read
+}
+
+/// `{"quantity", "product": {...}}` (or a flattened product) → `{"publisherProductId", "quantity"}`,
+/// other members kept.
+fn normalize_product_entry(entry: &mut Value) {
+    let Some(map) = entry.as_object_mut() else {
+        return;
+    };
+    if let Some(product) = map.remove("product") {
+        if let Some(id) = product.get("publisherProductId") {
+            map.insert("publisherProductId".into(), id.clone());
+        }
+    } else if map.contains_key("productId") {
+        // The flattened variant some documentation examples show: the product's own fields
+        // next to the entry's. Only the reference and the entry's own settings are the offer's.
+        map.retain(|k, _| matches!(k.as_str(), "publisherProductId" | "quantity" | "priority"));
+    }
+    if let Some(Value::String(text)) = map.get("quantity")
+        && let Ok(n) = text.trim().parse::<i64>()
+    {
+        map.insert("quantity".into(), json!(n));
+    }
+    reorder_first(map, &["publisherProductId", "quantity"]);
+}
+
+fn normalize_badge_entry(entry: &mut Value) {
+    let Some(map) = entry.as_object_mut() else {
+        return;
+    };
+    if let Some(badge) = map.remove("badge")
+        && let Some(id) = badge.get("publisherBadgeId")
+    {
+        map.insert("publisherBadgeId".into(), id.clone());
+    }
+    reorder_first(map, &["publisherBadgeId"]);
+}
+
+fn reorder_first(map: &mut Map<String, Value>, first: &[&str]) {
+    let mut out = Map::new();
+    for key in first {
+        if let Some(value) = map.remove(*key) {
+            out.insert((*key).into(), value);
+        }
+    }
+    out.append(map);
+    *map = out;
+}
+
+/// The key of a canonical document (the publisher's id).
+pub fn key_of(kind: Kind, document: &Value) -> Option<&str> {
+    document.get(kind.key_field()).and_then(Value::as_str)
+}
+
+/// The body of a V2 or component write: the canonical document without what the server sets.
+/// `keep_key`: whether the publisher key stays in the body (creates; V2 offer updates leave
+/// it out, as Appcharge's examples do, since the path names the offer).
+pub fn write_body(kind: Kind, canonical: &Value, keep_key: bool) -> Value {
+    let mut body = canonical.clone();
+    if let Some(map) = body.as_object_mut() {
+        let server = if kind.is_offer() {
+            OFFER_SERVER_FIELDS
+        } else {
+            COMPONENT_SERVER_FIELDS
+        };
+        map.retain(|k, _| !server.contains(&k.as_str()));
+        if !keep_key {
+            map.remove(kind.key_field());
+        }
+    }
+    body
+}
+
+/// The body of the V1 rolling-offer calls, in the seed's shape and key order (seed 003):
+/// `publisherOfferId, name, type, active, priority, offerUiId | offerExternalUiId, segments,
+/// productsSequence[{index, products, priceInUsdCents, priceDiscount, productSale, badges}],
+/// schedule{permanent, timeFrames[{startTime, endTime, notes}]}`. Properties the seed does
+/// not name follow, so that they survive the full-document write.
+pub fn v1_rolling_body(canonical: &Value) -> Value {
+    let body = write_body(Kind::RollingOffer, canonical, true);
+    let Value::Object(mut rest) = body else {
+        return body;
+    };
+    let mut out = Map::new();
+    for key in [
+        "publisherOfferId",
+        "name",
+        "type",
+        "active",
+        "priority",
+        "offerUiId",
+        "offerExternalUiId",
+        "segments",
+    ] {
+        if let Some(value) = rest.remove(key) {
+            out.insert(key.into(), value);
+        }
+    }
+    if let Some(Value::Array(steps)) = rest.remove("productsSequence") {
+        let steps = steps.into_iter().map(|step| match step {
+            Value::Object(mut step) => {
+                let mut ordered = Map::new();
+                for key in [
+                    "index",
+                    "products",
+                    "priceInUsdCents",
+                    "priceDiscount",
+                    "productSale",
+                    "badges",
+                ] {
+                    if let Some(value) = step.remove(key) {
+                        ordered.insert(key.into(), value);
+                    }
+                }
+                ordered.append(&mut step);
+                Value::Object(ordered)
+            }
+            other => other,
+        });
+        out.insert("productsSequence".into(), Value::Array(steps.collect()));
+    }
+    if let Some(schedule) = rest.remove("schedule") {
+        out.insert("schedule".into(), schedule);
+    }
+    out.append(&mut rest);
+    Value::Object(out)
+}
+
+fn members(pattern: &str) -> Option<&'static [&'static str]> {
+    match pattern {
+        "productsSequence/*" => Some(&[
+            "index",
+            "products",
+            "priceInUsdCents",
+            "priceDiscount",
+            "productSale",
+            "badges",
+        ]),
+        "productsSequence/*/products/*" => Some(&["publisherProductId", "quantity"]),
+        "productsSequence/*/badges/*" => Some(&["publisherBadgeId"]),
+        "productsSequence/*/priceDiscount" => Some(&["discount", "type"]),
+        "productsSequence/*/productSale" => Some(&["sale", "type"]),
+        "schedule" => Some(&["permanent", "timeFrames"]),
+        "schedule/timeFrames/*" => Some(&["startTime", "endTime", "notes"]),
+        _ => None,
+    }
+}
+
+/// The modelled top-level properties of `kind`.
+pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Product => &[
+            "name",
+            "displayName",
+            "type",
+            "description",
+            "productImageUrl",
+        ],
+        Kind::Badge => &["name", "type", "text", "badgeImageUrl"],
+        Kind::OfferDesign => &["name", "offerUiType", "backgroundImageUrl"],
+        Kind::RollingOffer => &[
+            "name",
+            "type",
+            "active",
+            "priority",
+            "offerExternalUiId",
+            "segments",
+            "productsSequence",
+            "schedule",
+        ],
+    }
+}
+
+pub fn diff_rules(kind: Kind) -> Rules {
+    let assigned: &'static [&'static str] = match kind {
+        Kind::Product => &["publisherProductId", "id", "createdAt", "updatedAt"],
+        Kind::Badge => &["publisherBadgeId", "id", "createdAt", "updatedAt"],
+        Kind::OfferDesign => &["externalId", "id", "createdAt", "updatedAt"],
+        Kind::RollingOffer => &[
+            "publisherOfferId",
+            "offerId",
+            "publisherId",
+            "createdAt",
+            "updatedAt",
+            "createdBy",
+        ],
+    };
+    Rules {
+        root: "",
+        properties: managed_properties(kind),
+        members,
+        sets: &["segments"],
+        keyed: &[("productsSequence", "index")],
+        keep_container: &["schedule"],
+        assigned,
+    }
+}
+
+/// The publisher ids a canonical document refers to.
+pub fn references(kind: Kind, document: &Value) -> Vec<String> {
+    if kind != Kind::RollingOffer {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let Some(design) = document.get("offerExternalUiId").and_then(Value::as_str) {
+        out.push(design.to_string());
+    }
+    let steps = document
+        .get("productsSequence")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    for step in steps {
+        for (list, key) in [
+            ("products", "publisherProductId"),
+            ("badges", "publisherBadgeId"),
+        ] {
+            let entries = step
+                .get(list)
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            out.extend(
+                entries
+                    .iter()
+                    .filter_map(|e| e.get(key).and_then(Value::as_str))
+                    .map(String::from),
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Manifest field ↔ wire pointer, per kind (for `ignoreChanges` and plan labels).
+fn fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        Kind::Product => &[
+            ("title", "/name"),
+            ("displayName", "/displayName"),
+            ("unit", "/type"),
+            ("description", "/description"),
+            ("image", "/productImageUrl"),
+        ],
+        Kind::Badge => &[
+            ("title", "/name"),
+            ("style", "/type"),
+            ("text", "/text"),
+            ("image", "/badgeImageUrl"),
+        ],
+        Kind::OfferDesign => &[
+            ("title", "/name"),
+            ("offerType", "/offerUiType"),
+            ("backgroundImage", "/backgroundImageUrl"),
+        ],
+        Kind::RollingOffer => &[
+            ("title", "/name"),
+            ("active", "/active"),
+            ("priority", "/priority"),
+            ("design", "/offerExternalUiId"),
+            ("segments", "/segments"),
+            ("schedule", "/schedule"),
+            ("steps", "/productsSequence"),
+        ],
+    }
+}
+
+pub fn ignorable_fields(kind: Kind) -> Vec<&'static str> {
+    fields(kind).iter().map(|(field, _)| *field).collect()
+}
+
+pub fn field_pointer(kind: Kind, field: &str) -> Option<&'static str> {
+    fields(kind)
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, pointer)| *pointer)
+}
+
+/// A reviewer's label for a patch path: manifest words where there are some
+/// (`/productsSequence/2/priceInUsdCents` → `steps/2/price`), the wire name otherwise.
+pub fn field_label(kind: Kind, pointer: &str) -> String {
+    let mut tokens = pointer.trim_start_matches('/').split('/');
+    let Some(first) = tokens.next() else {
+        return pointer.to_string();
+    };
+    let top = fields(kind)
+        .iter()
+        .find(|(_, p)| p[1..] == *first)
+        .map_or(first, |(field, _)| *field);
+    let inner = tokens.map(|token| match token {
+        "priceInUsdCents" => "price",
+        "priceDiscount" => "discount",
+        "productSale" => "sale",
+        "publisherProductId" => "product",
+        "publisherBadgeId" => "badge",
+        "discount" | "sale" => "amount",
+        "startTime" => "start",
+        "endTime" => "end",
+        other => other,
+    });
+    std::iter::once(top)
+        .chain(inner)
+        .collect::<Vec<_>>()
+        .join("/")
+}
