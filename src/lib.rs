@@ -26,4 +26,5 @@ pub mod providers;
 pub mod secret;
 pub mod source;
 pub mod sources;
+pub mod wal;
 pub mod yaml;

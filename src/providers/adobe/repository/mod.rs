@@ -37,7 +37,6 @@ mod query;
 mod reads;
 mod store;
 mod validate;
-mod wal;
 mod writes;
 
 #[cfg(test)]
@@ -57,4 +56,4 @@ pub use query::{
     TextSearch,
 };
 pub use validate::{Reference, references};
-pub use wal::WalError;
+pub use crate::wal::WalError;
