@@ -24,6 +24,7 @@ pub mod plan;
 pub mod provider;
 pub mod providers;
 pub mod secret;
+pub mod serve;
 pub mod source;
 pub mod sources;
 pub mod wal;

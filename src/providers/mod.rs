@@ -3,6 +3,7 @@
 //! [`crate::provider::Provider`]; this module composes them.
 
 pub mod adobe;
+pub mod serve;
 
 use crate::provider::Providers;
 

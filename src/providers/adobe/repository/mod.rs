@@ -42,6 +42,7 @@ mod writes;
 #[cfg(test)]
 mod tests;
 
+pub use crate::wal::WalError;
 pub use checks::IfMatch;
 pub use container::{CONTAINER_SCHEMA, Container};
 pub use envelope::{
@@ -56,4 +57,3 @@ pub use query::{
     TextSearch,
 };
 pub use validate::{Reference, references};
-pub use crate::wal::WalError;
