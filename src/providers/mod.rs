@@ -3,6 +3,7 @@
 //! [`crate::provider::Provider`]; this module composes them.
 
 pub mod adobe;
+pub mod appcharge;
 pub mod serve;
 
 use crate::provider::Providers;

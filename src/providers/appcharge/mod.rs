@@ -1,0 +1,2 @@
+//! Appcharge: web-store offers and the components they reference.
+pub mod repository;
