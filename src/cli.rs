@@ -106,7 +106,7 @@ refused (exit 6) unless --force.")]
   offerctl -v serve                               # one log line per request
 
 See docs/serve.md for the API, the delete protocol and curl examples.")]
-    Serve(crate::providers::adobe::serve::ServeArgs),
+    Serve(crate::providers::serve::ServeArgs),
 
     /// Write a synthetic catalogue of about N objects (for benchmarks and demos).
     #[command(after_help = "Examples:

@@ -25,6 +25,8 @@ pub mod plan;
 pub mod provider;
 pub mod providers;
 pub mod secret;
+pub mod serve;
 pub mod source;
 pub mod sources;
+pub mod wal;
 pub mod yaml;

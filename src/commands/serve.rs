@@ -1,7 +1,7 @@
 //! `offerctl serve`: the local offer repository (see the `serve` module).
 
 use crate::exit::{CommandError, Exit};
-use crate::providers::adobe::serve::{ServeArgs, run as serve};
+use crate::providers::serve::{ServeArgs, run as serve};
 
 pub fn run(args: ServeArgs) -> Result<Exit, CommandError> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| {

@@ -5,6 +5,7 @@
 pub mod adobe;
 pub mod appcharge;
 pub mod connect;
+pub mod serve;
 
 use crate::provider::Providers;
 

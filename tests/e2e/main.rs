@@ -2,6 +2,7 @@
 //! ephemeral loopback port, or an `offerctl serve` child process), requests counted with
 //! `/_emulator/stats`. The `fault_*` modules are the fault-tolerance suites (docs/reliability.md).
 
+mod appcharge;
 mod auth;
 mod dps;
 mod fault_apply;

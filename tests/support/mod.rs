@@ -12,6 +12,7 @@
 //!   `benches/export.rs`).
 #![allow(dead_code)] // each target uses only part of the harness
 
+pub mod appcharge;
 pub mod catalogue;
 pub mod client;
 pub mod emulator;

@@ -115,9 +115,9 @@ pub fn connect(
     let api = args.appcharge_api.or(file.api).unwrap_or_default();
     let Some(endpoint) = endpoint else {
         let dir = state_dir.join("repository");
-        let embedded = Embedded::open(&dir).map_err(|e| CommandError::new(Exit::Error, e))?; // LOCAL-WIP
+        let embedded = Embedded::open(&dir).map_err(|e| CommandError::new(Exit::Error, e))?;
         return Ok(Connection {
-            backend: embedded,
+            backend: Box::new(embedded),
             announcement: Some(format!(
                 "No Appcharge endpoint configured: using the embedded local repository in {}.",
                 dir.display()

@@ -8,6 +8,7 @@ pub mod export;
 pub mod kind;
 pub mod manifest;
 pub mod provider;
+pub mod repository;
 pub mod wire;
 
 #[cfg(test)]

@@ -130,7 +130,7 @@ fn a_one_field_edit_is_one_operation() {
     );
     assert_eq!(
         wire::field_label(Kind::RollingOffer, "/productsSequence/1/priceInUsdCents"),
-        "steps/1/price"
+        "steps[1].price"
     );
 }
 

@@ -353,30 +353,41 @@ pub fn field_pointer(kind: Kind, field: &str) -> Option<&'static str> {
         .map(|(_, pointer)| *pointer)
 }
 
-/// A reviewer's label for a patch path: manifest words where there are some
-/// (`/productsSequence/2/priceInUsdCents` → `steps/2/price`), the wire name otherwise.
+/// A reviewer's label for a patch path, in manifest words where there are some and written
+/// like Adobe's (`/productsSequence/1/priceInUsdCents` → `steps[1].price`; positions count
+/// from 0, `[-]` is an append).
 pub fn field_label(kind: Kind, pointer: &str) -> String {
-    let mut tokens = pointer.trim_start_matches('/').split('/');
-    let Some(first) = tokens.next() else {
-        return pointer.to_string();
-    };
-    let top = fields(kind)
-        .iter()
-        .find(|(_, p)| p[1..] == *first)
-        .map_or(first, |(field, _)| *field);
-    let inner = tokens.map(|token| match token {
-        "priceInUsdCents" => "price",
-        "priceDiscount" => "discount",
-        "productSale" => "sale",
-        "publisherProductId" => "product",
-        "publisherBadgeId" => "badge",
-        "discount" | "sale" => "amount",
-        "startTime" => "start",
-        "endTime" => "end",
-        other => other,
-    });
-    std::iter::once(top)
-        .chain(inner)
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut label = String::new();
+    for (i, token) in pointer.split('/').skip(1).enumerate() {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        if token == "-" || token.parse::<usize>().is_ok() {
+            label.push_str(&format!("[{token}]"));
+            continue;
+        }
+        let name = if i == 0 {
+            fields(kind)
+                .iter()
+                .find(|(_, p)| p[1..] == *token)
+                .map_or(token.as_str(), |(field, _)| *field)
+                .to_string()
+        } else {
+            match token.as_str() {
+                "priceInUsdCents" => "price",
+                "priceDiscount" => "discount",
+                "productSale" => "sale",
+                "publisherProductId" => "product",
+                "publisherBadgeId" => "badge",
+                "discount" | "sale" => "amount",
+                "startTime" => "start",
+                "endTime" => "end",
+                other => other,
+            }
+            .to_string()
+        };
+        if !label.is_empty() {
+            label.push('.');
+        }
+        label.push_str(&name);
+    }
+    label
 }

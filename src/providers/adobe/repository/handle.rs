@@ -9,7 +9,7 @@ use super::container::Container;
 use super::error::RepoError;
 use super::ids::container_id;
 use super::store::{Inner, Record, State, commit};
-use super::wal::Wal;
+use crate::wal::Wal;
 
 /// The repository. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct Repository {

@@ -37,12 +37,12 @@ mod query;
 mod reads;
 mod store;
 mod validate;
-mod wal;
 mod writes;
 
 #[cfg(test)]
 mod tests;
 
+pub use crate::wal::WalError;
 pub use checks::IfMatch;
 pub use container::{CONTAINER_SCHEMA, Container};
 pub use envelope::{
@@ -57,4 +57,3 @@ pub use query::{
     TextSearch,
 };
 pub use validate::{Reference, references};
-pub use wal::WalError;

@@ -13,7 +13,7 @@ use super::error::{Referrer, RepoError};
 use super::ids::container_id;
 use super::jobs::{DeleteDecision, DeleteJob};
 use super::validate::references;
-use super::wal::Wal;
+use crate::wal::Wal;
 
 /// One durable state change. Replaying the log applies these in order with [`State::apply`],
 /// the same function live writes use, so recovered state equals acknowledged state.

@@ -5,17 +5,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use super::problem::ApiError;
 
 /// Credentials the gateway accepts.
+#[derive(Clone, Default)]
 pub struct Credentials {
     pub token: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
 }
 
-/// Compares secrets without an early exit, so timing does not reveal a matching prefix.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use crate::serve::same_secret;
 
 impl Credentials {
     /// The gateway's header checks, with its error codes (AEP troubleshooting guide).

@@ -13,8 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
-use super::controls::{clear_stats, reset, stats};
-use super::gate::{self, Committed};
 use super::ims::ims_token;
 use super::media::{self, MediaType};
 use super::problem::ApiError;
@@ -26,10 +24,12 @@ use crate::providers::adobe::repository::{
     DeleteDecision, DeleteJob, DeleteOutcome, Draft, Envelope, IfMatch, ListQuery, Page,
     format_timestamp, values_in_map,
 };
+use crate::serve::Committed;
 
 pub const BASE: &str = "/data/core/xcore";
 
-pub fn router(app: Arc<App>) -> Router {
+/// The XCore, DPS and IMS routes (the gateway and `/_emulator/` are the server's).
+pub(super) fn routes(app: Arc<App>) -> Router {
     Router::new()
         .route(BASE, get(home))
         .route(&format!("{BASE}/"), get(home))
@@ -51,19 +51,8 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .merge(super::dps::routes())
         .route("/ims/token/v3", post(ims_token))
-        .route("/_emulator/stats", get(stats).delete(clear_stats))
-        .route("/_emulator/reset", post(reset))
-        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
-            gate::gate,
-        ))
         .with_state(app)
-}
-
-async fn not_found(uri: Uri) -> ApiError {
-    ApiError::NotFound(format!("no resource at {}", uri.path()))
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {

@@ -1,18 +1,15 @@
-//! `offerctl serve`: a local XCore offer-repository server.
+//! Adobe's facade in `offerctl serve`: the XCore offer repository.
 //!
-//! The HTTP facade over [`crate::repository`]: axum on tokio, paths under `/data/core/xcore/`,
-//! XCore's media types, the platform gateway's header checks, an IMS token endpoint, and fault
-//! injection for testing clients. See `docs/serve.md` for the wire contract.
-//!
-//! Embed it with [`start`] (returns once listening; tests bind `127.0.0.1:0`) or run it until
-//! SIGINT/SIGTERM with [`run`].
+//! The HTTP facade over [`crate::providers::adobe::repository`]: axum on tokio, paths under
+//! `/data/core/xcore/` and `/data/core/dps/`, XCore's media types, the platform gateway's header
+//! checks and an IMS token endpoint. The server around it (listener, gateway, fault injection,
+//! `/_emulator/`) is [`crate::serve`]; the composition with the other providers is
+//! [`crate::providers::serve`]. See `docs/serve.md` for the wire contract.
 
-mod conn;
 mod controls;
 mod credentials;
 mod dps;
-mod faults;
-mod gate;
+mod gateway;
 mod http;
 mod ims;
 mod media;
@@ -20,328 +17,60 @@ mod problem;
 mod request;
 mod response;
 mod state;
-mod stats;
 
-use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use axum::Router;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
 
-use crate::providers::adobe::repository::{RepoError, Repository, container_id};
-use conn::{ConnHandle, KillableListener};
-use credentials::Credentials;
-use faults::Faults;
+use crate::providers::adobe::repository::Repository;
 use state::App;
-use stats::Stats;
 
+/// The server itself is composed in [`crate::providers::serve`]; kept here for the imports that
+/// predate the second provider.
+pub use crate::providers::serve::{Error, RunningServer, ServeArgs, run, start};
+pub use credentials::Credentials;
 pub use dps::DPS_BASE;
 pub use http::BASE;
 
-/// Flags of `offerctl serve`.
-#[derive(clap::Args, Clone)]
-pub struct ServeArgs {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-
-    /// Persist the repository in DIR (every acknowledged write is synced to disk). In memory
-    /// when absent.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-
-    /// Accept only this bearer token (and issue it from /ims/token/v3). Any token otherwise.
-    #[arg(
-        long,
-        value_name = "T",
-        env = "OFFERCTL_SERVE_TOKEN",
-        hide_env_values = true
-    )]
-    pub token: Option<String>,
-
-    /// Client id that /ims/token/v3 and the x-api-key header must match. Any otherwise.
-    #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
-
-    /// Client secret that /ims/token/v3 must be given. Any otherwise.
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "OFFERCTL_SERVE_CLIENT_SECRET",
-        hide_env_values = true
-    )]
-    pub client_secret: Option<String>,
-
-    /// Delay every request by MS milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    pub latency: u64,
-
-    /// Answer this fraction of requests with 503 before doing anything (0..=1).
-    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
-    pub fail_rate: f64,
-
-    /// Allow RPS requests per second (bursts up to one second's worth); excess gets 429 with
-    /// Retry-After.
-    #[arg(long, value_name = "RPS", value_parser = positive_rate)]
-    pub throttle: Option<f64>,
-
-    /// Commit this fraction of successful writes, then close the connection without answering
-    /// (0..=1).
-    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
-    pub drop_after_commit: f64,
-
-    /// Seed for the fault-injection random draws, for reproducible runs.
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
-
-    /// Polls of a delete job that answer 202 before the outcome is decided (0: the first poll
-    /// decides).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub delete_pending_polls: u32,
+/// Adobe's part of `offerctl serve`: the XCore, DPS and IMS routes over one repository, and
+/// their face to the gateway.
+pub struct Adobe {
+    app: Arc<App>,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        ServeArgs {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            data: None,
-            token: None,
-            client_id: None,
-            client_secret: None,
-            latency: 0,
-            fail_rate: 0.0,
-            throttle: None,
-            drop_after_commit: 0.0,
-            seed: None,
-            delete_pending_polls: 0,
+impl Adobe {
+    /// `addr` is the server's bound address (for `Content-Base` when a request has no `Host`).
+    pub fn new(repo: Arc<Repository>, credentials: Credentials, addr: SocketAddr) -> Adobe {
+        Adobe {
+            app: Arc::new(App {
+                repo,
+                credentials,
+                addr,
+            }),
         }
     }
-}
 
-impl ServeArgs {
-    /// Defaults, listening on an ephemeral loopback port (for tests and embedding).
-    pub fn ephemeral() -> Self {
-        ServeArgs {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            ..ServeArgs::default()
-        }
-    }
-}
-
-// Hand-written so that secrets never reach a log through `{:?}`.
-impl fmt::Debug for ServeArgs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redact = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
-        f.debug_struct("ServeArgs")
-            .field("listen", &self.listen)
-            .field("data", &self.data)
-            .field("token", &redact(&self.token))
-            .field("client_id", &self.client_id)
-            .field("client_secret", &redact(&self.client_secret))
-            .field("latency", &self.latency)
-            .field("fail_rate", &self.fail_rate)
-            .field("throttle", &self.throttle)
-            .field("drop_after_commit", &self.drop_after_commit)
-            .field("seed", &self.seed)
-            .field("delete_pending_polls", &self.delete_pending_polls)
-            .finish()
-    }
-}
-
-fn probability(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
-        _ => Err(format!("{text:?} is not a probability between 0 and 1")),
-    }
-}
-
-fn positive_rate(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
-        _ => Err(format!("{text:?} is not a positive request rate")),
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("cannot open the repository: {0}")]
-    Repository(#[from] RepoError),
-    #[error("invalid option: {0}")]
-    InvalidArgument(String),
-    #[error("server failed: {0}")]
-    Server(std::io::Error),
-}
-
-/// A server started by [`start`]. Dropping it without [`RunningServer::shutdown`] stops
-/// accepting connections as well.
-pub struct RunningServer {
-    /// The address actually bound (the real port when `listen` had port 0).
-    pub addr: SocketAddr,
-    repo: Arc<Repository>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
-}
-
-impl RunningServer {
-    /// `http://ADDR`, the origin to prefix paths with.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+    /// The routes, with their state.
+    pub fn routes(&self) -> Router {
+        http::routes(self.app.clone())
     }
 
-    /// The container id of `sandbox` (the same for every server: it is derived from the name).
-    pub fn container_id(&self, sandbox: &str) -> String {
-        container_id(sandbox)
+    /// The paths, credential checks and gateway error shapes of these routes.
+    pub fn facade(&self) -> Arc<dyn crate::serve::Facade> {
+        Arc::new(gateway::Gateway {
+            credentials: self.app.credentials.clone(),
+        })
     }
 
-    /// The repository behind the server, for in-process inspection.
-    pub fn repository(&self) -> &Arc<Repository> {
-        &self.repo
-    }
-
-    /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
-    pub async fn shutdown(mut self) -> Result<(), Error> {
-        self.stop().await
-    }
-
-    async fn stop(&mut self) -> Result<(), Error> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        match self.task.take() {
-            Some(task) => match task.await {
-                Ok(result) => result.map_err(Error::Server),
-                Err(join) => Err(Error::Server(std::io::Error::other(join))),
-            },
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for RunningServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-/// Opens the repository, binds the listener and starts serving in the background.
-pub async fn start(args: ServeArgs) -> Result<RunningServer, Error> {
-    // The clap parsers check these too; embedders construct ServeArgs directly.
-    probability(&args.fail_rate.to_string()).map_err(Error::InvalidArgument)?;
-    probability(&args.drop_after_commit.to_string()).map_err(Error::InvalidArgument)?;
-    if let Some(rate) = args.throttle {
-        positive_rate(&rate.to_string()).map_err(Error::InvalidArgument)?;
-    }
-    let repo = match &args.data {
-        Some(dir) => {
-            let dir = dir.clone();
-            tokio::task::spawn_blocking(move || Repository::open(&dir))
-                .await
-                .map_err(|e| Error::Server(std::io::Error::other(e)))??
-        }
-        None => Repository::open_in_memory(),
-    };
-    repo.set_delete_pending_polls(args.delete_pending_polls);
-    let repo = Arc::new(repo);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|source| Error::Bind {
-            addr: args.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| Error::Bind {
-        addr: args.listen,
-        source,
-    })?;
-    let app = Arc::new(App {
-        repo: repo.clone(),
-        credentials: Credentials {
-            token: args.token.clone(),
-            client_id: args.client_id.clone(),
-            client_secret: args.client_secret.clone(),
-        },
-        faults: Faults::new(
-            Duration::from_millis(args.latency),
-            args.fail_rate,
-            args.drop_after_commit,
-            args.throttle,
-            args.seed,
-        ),
-        stats: Stats::default(),
-        addr,
-    });
-    let router = http::router(app);
-    let (tx, rx) = oneshot::channel::<()>();
-    let service = router.into_make_service_with_connect_info::<ConnHandle>();
-    let task = tokio::spawn(async move {
-        axum::serve(KillableListener::new(listener), service)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
+    /// `POST /_emulator/reset`: empties the sandbox named by `?sandbox=` or `x-sandbox-name`;
+    /// the answer names it and its container.
+    pub async fn reset(&self, headers: &HeaderMap, uri: &Uri) -> Result<Value, Response> {
+        controls::reset(&self.app, headers, uri)
             .await
-    });
-    Ok(RunningServer {
-        addr,
-        repo,
-        shutdown: Some(tx),
-        task: Some(task),
-    })
-}
-
-/// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
-pub async fn run(args: ServeArgs) -> Result<(), Error> {
-    let storage = match &args.data {
-        Some(dir) => format!("data in {}", dir.display()),
-        None => "in memory (use --data DIR to persist)".to_string(),
-    };
-    let mut server = start(args).await?;
-    // Not println!: it panics when stdout is closed (a supervisor that stopped reading).
-    let say = |line: String| {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
-    };
-    say(format!(
-        "offerctl serve: listening on {}{BASE}/",
-        server.url()
-    ));
-    say(format!("offerctl serve: {storage}"));
-    say(format!(
-        "offerctl serve: sandbox prod has container {} (other sandboxes: see GET {BASE}/ with x-sandbox-name)",
-        container_id("prod")
-    ));
-    shutdown_signal().await;
-    say("offerctl serve: shutting down".to_string());
-    server.stop().await
-}
-
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+            .map_err(IntoResponse::into_response)
     }
 }

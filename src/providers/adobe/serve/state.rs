@@ -5,18 +5,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::credentials::Credentials;
-use super::faults::Faults;
 use super::problem::ApiError;
 use super::request::Result;
-use super::stats::Stats;
 use crate::providers::adobe::repository::{RepoError, Repository};
 
 /// Shared state of the running server.
 pub(crate) struct App {
     pub(super) repo: Arc<Repository>,
     pub(super) credentials: Credentials,
-    pub(super) faults: Faults,
-    pub(super) stats: Stats,
     pub(super) addr: SocketAddr,
 }
 

@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::super::gate::Committed;
 use super::super::media;
 use super::super::problem::ApiError;
 use super::super::response::{json_response, set_header};
@@ -13,6 +12,7 @@ use super::error::{DpsError, Result, bad_request, invalid, mapping_error};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::mapping::dps as mapping;
 use crate::providers::adobe::repository::{Envelope, dataset_id, sandbox_id};
+use crate::serve::Committed;
 
 pub(super) const JSON: &str = "application/json";
 pub(super) const JSON_PATCH: &str = "application/json-patch+json";

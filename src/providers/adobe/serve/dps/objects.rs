@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::super::gate::Committed;
 use super::super::media;
 use super::super::request::{caller, header_str, if_match, path_params, query_params, read_body};
 use super::super::response::{json_response, set_header};
@@ -25,6 +24,7 @@ use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
     Draft, Envelope, IdScheme, IfMatch, RepoError, container_id,
 };
+use crate::serve::Committed;
 
 /// How often a PATCH without `If-Match` is retried when another write lands in between.
 const PATCH_ATTEMPTS: usize = 8;

@@ -1,9 +1,10 @@
-//! Durable storage: an append-only, checksummed log of state changes.
+//! Durable storage: an append-only, checksummed log of state changes, shared by the emulators'
+//! stores (each provider's engine keeps its own log in its own directory).
 //!
-//! Why a log rather than, say, one file per instance or a snapshot rewritten on every write:
+//! Why a log rather than, say, one file per object or a snapshot rewritten on every write:
 //! appending one record and calling `fdatasync` is a single ordered disk write per
 //! acknowledged change, the only place a crash can tear is the tail, and replaying the log
-//! rebuilds exactly the state that was acknowledged. One-file-per-instance needs a rename and a
+//! rebuilds exactly the state that was acknowledged. One-file-per-object needs a rename and a
 //! directory fsync per write and leaves multi-file updates (a delete decided together with its
 //! job) non-atomic; rewriting a snapshot is O(store) per write.
 //!

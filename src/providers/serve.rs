@@ -1,0 +1,282 @@
+//! `offerctl serve`: every provider's emulator facade on one listener, behind one gateway.
+//!
+//! The server and gateway are the core's ([`crate::serve`]); each provider contributes its
+//! routes and its [`crate::serve::Facade`]. This is the one place naming them together: the
+//! flags, opening the stores, `/_emulator/reset`, and [`RunningServer`].
+//!
+//! Embed it with [`start`] (returns once listening; tests bind `127.0.0.1:0`) or run it until
+//! SIGINT/SIGTERM with [`run`].
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use crate::providers::adobe::repository::{RepoError, Repository, container_id};
+use crate::providers::adobe::serve::{Adobe, BASE, Credentials};
+use crate::serve::{self as server, Options, positive_rate, probability};
+
+/// Flags of `offerctl serve`.
+#[derive(clap::Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Persist the repository in DIR (every acknowledged write is synced to disk). In memory
+    /// when absent.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Accept only this bearer token (and issue it from /ims/token/v3). Any token otherwise.
+    #[arg(
+        long,
+        value_name = "T",
+        env = "OFFERCTL_SERVE_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+
+    /// Client id that /ims/token/v3 and the x-api-key header must match. Any otherwise.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Client secret that /ims/token/v3 must be given. Any otherwise.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "OFFERCTL_SERVE_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub client_secret: Option<String>,
+
+    /// Delay every request by MS milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+
+    /// Answer this fraction of requests with 503 before doing anything (0..=1).
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
+    pub fail_rate: f64,
+
+    /// Allow RPS requests per second (bursts up to one second's worth); excess gets 429 with
+    /// Retry-After.
+    #[arg(long, value_name = "RPS", value_parser = positive_rate)]
+    pub throttle: Option<f64>,
+
+    /// Commit this fraction of successful writes, then close the connection without answering
+    /// (0..=1).
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
+    pub drop_after_commit: f64,
+
+    /// Seed for the fault-injection random draws, for reproducible runs.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Polls of a delete job that answer 202 before the outcome is decided (0: the first poll
+    /// decides).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub delete_pending_polls: u32,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data: None,
+            token: None,
+            client_id: None,
+            client_secret: None,
+            latency: 0,
+            fail_rate: 0.0,
+            throttle: None,
+            drop_after_commit: 0.0,
+            seed: None,
+            delete_pending_polls: 0,
+        }
+    }
+}
+
+impl ServeArgs {
+    /// Defaults, listening on an ephemeral loopback port (for tests and embedding).
+    pub fn ephemeral() -> Self {
+        ServeArgs {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..ServeArgs::default()
+        }
+    }
+
+    fn options(&self) -> Options {
+        Options {
+            latency: Duration::from_millis(self.latency),
+            fail_rate: self.fail_rate,
+            throttle: self.throttle,
+            drop_after_commit: self.drop_after_commit,
+            seed: self.seed,
+        }
+    }
+}
+
+// Hand-written so that secrets never reach a log through `{:?}`.
+impl fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redact = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
+        f.debug_struct("ServeArgs")
+            .field("listen", &self.listen)
+            .field("data", &self.data)
+            .field("token", &redact(&self.token))
+            .field("client_id", &self.client_id)
+            .field("client_secret", &redact(&self.client_secret))
+            .field("latency", &self.latency)
+            .field("fail_rate", &self.fail_rate)
+            .field("throttle", &self.throttle)
+            .field("drop_after_commit", &self.drop_after_commit)
+            .field("seed", &self.seed)
+            .field("delete_pending_polls", &self.delete_pending_polls)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open the repository: {0}")]
+    Repository(#[from] RepoError),
+    #[error("invalid option: {0}")]
+    InvalidArgument(String),
+    #[error("server failed: {0}")]
+    Server(std::io::Error),
+}
+
+/// A server started by [`start`]. Dropping it without [`RunningServer::shutdown`] stops
+/// accepting connections as well.
+pub struct RunningServer {
+    /// The address actually bound (the real port when `listen` had port 0).
+    pub addr: SocketAddr,
+    repo: Arc<Repository>,
+    server: server::Running,
+}
+
+impl RunningServer {
+    /// `http://ADDR`, the origin to prefix paths with.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The container id of `sandbox` (the same for every server: it is derived from the name).
+    pub fn container_id(&self, sandbox: &str) -> String {
+        container_id(sandbox)
+    }
+
+    /// The Adobe repository behind the server, for in-process inspection.
+    pub fn repository(&self) -> &Arc<Repository> {
+        &self.repo
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
+    pub async fn shutdown(mut self) -> Result<(), Error> {
+        self.server.stop().await.map_err(Error::Server)
+    }
+}
+
+/// Runs a blocking store operation (opening reads and syncs files) off the async workers.
+async fn blocking<T: Send + 'static, E: Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, Error>
+where
+    Error: From<E>,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(Error::from),
+        Err(join) => Err(Error::Server(std::io::Error::other(join))),
+    }
+}
+
+/// Opens the stores, binds the listener and starts serving in the background.
+pub async fn start(args: ServeArgs) -> Result<RunningServer, Error> {
+    // The clap parsers check these too; embedders construct ServeArgs directly.
+    let options = args.options();
+    options.check().map_err(Error::InvalidArgument)?;
+    let repo = match &args.data {
+        Some(dir) => {
+            let dir = dir.clone();
+            blocking(move || Repository::open(&dir)).await?
+        }
+        None => Repository::open_in_memory(),
+    };
+    repo.set_delete_pending_polls(args.delete_pending_polls);
+    let repo = Arc::new(repo);
+    let listening = server::bind(args.listen)
+        .await
+        .map_err(|source| Error::Bind {
+            addr: args.listen,
+            source,
+        })?;
+    let addr = listening.addr;
+    let adobe = Arc::new(Adobe::new(
+        repo.clone(),
+        Credentials {
+            token: args.token.clone(),
+            client_id: args.client_id.clone(),
+            client_secret: args.client_secret.clone(),
+        },
+        addr,
+    ));
+    let reset = {
+        let adobe = adobe.clone();
+        move |headers: HeaderMap, uri: Uri| async move { reset(&adobe, &headers, &uri).await }
+    };
+    let routes = Router::new()
+        .merge(adobe.routes())
+        .route("/_emulator/reset", post(reset));
+    // Adobe first: it answers paths no facade owns, as it did alone.
+    let facades = vec![adobe.facade()];
+    let server = listening.serve(&options, routes, facades);
+    Ok(RunningServer { addr, repo, server })
+}
+
+/// `POST /_emulator/reset`: every provider's store (Adobe: the sandbox named by `?sandbox=` or
+/// `x-sandbox-name`).
+async fn reset(adobe: &Adobe, headers: &HeaderMap, uri: &Uri) -> Response {
+    match adobe.reset(headers, uri).await {
+        Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
+        Err(response) => response,
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
+pub async fn run(args: ServeArgs) -> Result<(), Error> {
+    let storage = match &args.data {
+        Some(dir) => format!("data in {}", dir.display()),
+        None => "in memory (use --data DIR to persist)".to_string(),
+    };
+    let mut server = start(args).await?;
+    // Not println!: it panics when stdout is closed (a supervisor that stopped reading).
+    let say = |line: String| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    };
+    say(format!(
+        "offerctl serve: listening on {}{BASE}/",
+        server.url()
+    ));
+    say(format!("offerctl serve: {storage}"));
+    say(format!(
+        "offerctl serve: sandbox prod has container {} (other sandboxes: see GET {BASE}/ with x-sandbox-name)",
+        container_id("prod")
+    ));
+    server::shutdown_signal().await;
+    say("offerctl serve: shutting down".to_string());
+    server.server.stop().await.map_err(Error::Server)
+}
