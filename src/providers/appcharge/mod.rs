@@ -1,2 +1,3 @@
 //! Appcharge: web-store offers and the components they reference.
 pub mod repository;
+pub mod serve;
