@@ -98,7 +98,7 @@ refused (exit 6) unless --force.")]
   offerctl fmt --dir catalogue/")]
     Fmt(FmtArgs),
 
-    /// Run a local offer repository (an XCore API emulator) over HTTP.
+    /// Run a local offer repository over HTTP (XCore and Appcharge API emulators).
     #[command(after_help = "Examples:
   offerctl serve                                  # in memory, on 127.0.0.1:8080
   offerctl serve --data .offerctl/serve --listen 127.0.0.1:9090

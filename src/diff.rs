@@ -52,6 +52,9 @@ pub struct Rules {
     pub keep_container: &'static [&'static str],
     /// Top-level properties the repository assigns (an id): never managed, never counted.
     pub assigned: &'static [&'static str],
+    /// Members the repository assigns inside managed objects (path pattern, member), such as
+    /// an id per array element: never managed, never counted, kept as they are.
+    pub assigned_members: &'static [(&'static str, &'static str)],
 }
 
 impl std::fmt::Debug for Rules {
@@ -183,6 +186,11 @@ impl Rules {
                     let counterpart = desired.and_then(|d| d.get(key));
                     if self.is_managed(&shape, key, desired) {
                         self.hidden(&child_path, &child_pointer, child, counterpart, out);
+                    } else if self
+                        .assigned_members
+                        .contains(&(shape.as_str(), key.as_str()))
+                    {
+                        continue;
                     } else if self.normal(&child_path, child, None).is_some() {
                         out.push(child_pointer);
                     }

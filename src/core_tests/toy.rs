@@ -192,6 +192,7 @@ impl Provider for Toy {
             keyed: &[],
             keep_container: &[],
             assigned: &["id"],
+            assigned_members: &[],
         }
     }
     fn references(&self, _kind: Kind, document: &Value) -> Vec<String> {

@@ -20,6 +20,8 @@ use axum::routing::post;
 
 use crate::providers::adobe::repository::{RepoError, Repository, container_id};
 use crate::providers::adobe::serve::{Adobe, BASE, Credentials};
+use crate::providers::appcharge::repository::{Store, StoreError};
+use crate::providers::appcharge::serve::Appcharge;
 use crate::serve::{self as server, Options, positive_rate, probability};
 
 /// Flags of `offerctl serve`.
@@ -29,8 +31,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Persist the repository in DIR (every acknowledged write is synced to disk). In memory
-    /// when absent.
+    /// Persist the stores in DIR (every acknowledged write is synced to disk; Appcharge's under
+    /// DIR/appcharge). In memory when absent.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
 
@@ -55,6 +57,16 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub client_secret: Option<String>,
+
+    /// Accept only this Appcharge publisher token (x-publisher-token). Any non-empty token
+    /// otherwise.
+    #[arg(
+        long,
+        value_name = "T",
+        env = "OFFERCTL_SERVE_APPCHARGE_TOKEN",
+        hide_env_values = true
+    )]
+    pub appcharge_token: Option<String>,
 
     /// Delay every request by MS milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0)]
@@ -92,6 +104,7 @@ impl Default for ServeArgs {
             token: None,
             client_id: None,
             client_secret: None,
+            appcharge_token: None,
             latency: 0,
             fail_rate: 0.0,
             throttle: None,
@@ -132,6 +145,7 @@ impl fmt::Debug for ServeArgs {
             .field("token", &redact(&self.token))
             .field("client_id", &self.client_id)
             .field("client_secret", &redact(&self.client_secret))
+            .field("appcharge_token", &redact(&self.appcharge_token))
             .field("latency", &self.latency)
             .field("fail_rate", &self.fail_rate)
             .field("throttle", &self.throttle)
@@ -151,6 +165,8 @@ pub enum Error {
     },
     #[error("cannot open the repository: {0}")]
     Repository(#[from] RepoError),
+    #[error("cannot open the Appcharge store: {0}")]
+    Appcharge(#[from] StoreError),
     #[error("invalid option: {0}")]
     InvalidArgument(String),
     #[error("server failed: {0}")]
@@ -163,6 +179,7 @@ pub struct RunningServer {
     /// The address actually bound (the real port when `listen` had port 0).
     pub addr: SocketAddr,
     repo: Arc<Repository>,
+    appcharge: Arc<Store>,
     server: server::Running,
 }
 
@@ -180,6 +197,11 @@ impl RunningServer {
     /// The Adobe repository behind the server, for in-process inspection.
     pub fn repository(&self) -> &Arc<Repository> {
         &self.repo
+    }
+
+    /// The Appcharge store behind the server, for in-process inspection.
+    pub fn appcharge(&self) -> &Arc<Store> {
+        &self.appcharge
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
@@ -215,6 +237,15 @@ pub async fn start(args: ServeArgs) -> Result<RunningServer, Error> {
     };
     repo.set_delete_pending_polls(args.delete_pending_polls);
     let repo = Arc::new(repo);
+    let store = match &args.data {
+        // Its own directory (and lock), beside the Adobe repository's files.
+        Some(dir) => {
+            let dir = dir.join("appcharge");
+            blocking(move || Store::open(&dir)).await?
+        }
+        None => Store::in_memory(),
+    };
+    let store = Arc::new(store);
     let listening = server::bind(args.listen)
         .await
         .map_err(|source| Error::Bind {
@@ -231,25 +262,43 @@ pub async fn start(args: ServeArgs) -> Result<RunningServer, Error> {
         },
         addr,
     ));
+    let appcharge = Appcharge::new(store.clone(), args.appcharge_token.clone());
     let reset = {
-        let adobe = adobe.clone();
-        move |headers: HeaderMap, uri: Uri| async move { reset(&adobe, &headers, &uri).await }
+        let (adobe, store) = (adobe.clone(), store.clone());
+        move |headers: HeaderMap, uri: Uri| async move { reset(&adobe, &store, &headers, &uri).await }
     };
     let routes = Router::new()
         .merge(adobe.routes())
+        .merge(appcharge.routes())
         .route("/_emulator/reset", post(reset));
     // Adobe first: it answers paths no facade owns, as it did alone.
-    let facades = vec![adobe.facade()];
+    let facades = vec![adobe.facade(), appcharge.facade()];
     let server = listening.serve(&options, routes, facades);
-    Ok(RunningServer { addr, repo, server })
+    Ok(RunningServer {
+        addr,
+        repo,
+        appcharge: store,
+        server,
+    })
 }
 
 /// `POST /_emulator/reset`: every provider's store (Adobe: the sandbox named by `?sandbox=` or
-/// `x-sandbox-name`).
-async fn reset(adobe: &Adobe, headers: &HeaderMap, uri: &Uri) -> Response {
-    match adobe.reset(headers, uri).await {
-        Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
-        Err(response) => response,
+/// `x-sandbox-name`; Appcharge: everything).
+async fn reset(adobe: &Adobe, store: &Arc<Store>, headers: &HeaderMap, uri: &Uri) -> Response {
+    let mut body = match adobe.reset(headers, uri).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let store = store.clone();
+    match blocking(move || store.reset()).await {
+        Ok(()) => {
+            body["appcharge"] = serde_json::json!({"reset": true});
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
+        Err(error) => {
+            let body = serde_json::json!({"message": error.to_string()});
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+        }
     }
 }
 
@@ -275,6 +324,10 @@ pub async fn run(args: ServeArgs) -> Result<(), Error> {
     say(format!(
         "offerctl serve: sandbox prod has container {} (other sandboxes: see GET {BASE}/ with x-sandbox-name)",
         container_id("prod")
+    ));
+    say(format!(
+        "offerctl serve: Appcharge publisher API at {}/v2/offer, /offering/rolling-offer, /components/v1/",
+        server.url()
     ));
     server::shutdown_signal().await;
     say("offerctl serve: shutting down".to_string());

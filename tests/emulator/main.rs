@@ -1,5 +1,5 @@
 //! The emulator and offerctl's HTTP clients at library level: the emulator's XCore and DPS
-//! APIs, gateway and persistence (`serve_*`), fuzzed over HTTP (`fault_http_fuzz`), and the
+//! APIs, its Appcharge facade (`serve_appcharge`), gateway and persistence (`serve_*`), fuzzed over HTTP (`fault_http_fuzz`), and the
 //! XCore client, its authentication and configuration (`client_*`). Secrets in logs are tested in
 //! a target of their own, `client_secrets`.
 
@@ -8,6 +8,7 @@ mod client_config;
 mod client_xcore;
 mod fault_http_fuzz;
 mod serve_api;
+mod serve_appcharge;
 mod serve_dps;
 mod serve_gateway;
 mod serve_persistence;

@@ -257,7 +257,7 @@ fn schedule(value: &Value) -> Result<Option<Schedule>, Vec<String>> {
     let mut time_frames = Vec::new();
     for frame in frames {
         let f = object(frame, "a time frame")?;
-        only(f, &["startTime", "endTime", "notes"], "a time frame")?;
+        only(f, &["startTime", "endTime", "notes", "id"], "a time frame")?;
         time_frames.push(TimeFrame {
             start: text_of(f, "startTime", "a time frame")?,
             end: text_of(f, "endTime", "a time frame")?,

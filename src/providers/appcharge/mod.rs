@@ -9,6 +9,7 @@ pub mod kind;
 pub mod manifest;
 pub mod provider;
 pub mod repository;
+pub mod serve;
 pub mod wire;
 
 #[cfg(test)]

@@ -62,14 +62,6 @@ pub fn normalize_read(kind: Kind, mut read: Value) -> Value {
             }
         }
     }
-    if let Some(Value::Object(schedule)) = map.get_mut("schedule")
-        && let Some(Value::Array(frames)) = schedule.get_mut("timeFrames")
-    {
-        // Frame ids are assigned by the server on every write; a frame is what it says.
-        for frame in frames.iter_mut().filter_map(Value::as_object_mut) {
-            frame.remove("id");
-        }
-    }
     if !map.contains_key("schedule") {
         map.insert(
             "schedule".into(),
@@ -197,7 +189,13 @@ pub fn v1_rolling_body(canonical: &Value) -> Value {
         });
         out.insert("productsSequence".into(), Value::Array(steps.collect()));
     }
-    if let Some(schedule) = rest.remove("schedule") {
+    if let Some(mut schedule) = rest.remove("schedule") {
+        // V1 knows no time-frame ids (V2 added them): the seed's frames are start, end, notes.
+        if let Some(Value::Array(frames)) = schedule.get_mut("timeFrames") {
+            for frame in frames.iter_mut().filter_map(Value::as_object_mut) {
+                frame.remove("id");
+            }
+        }
         out.insert("schedule".into(), schedule);
     }
     out.append(&mut rest);
@@ -271,6 +269,8 @@ pub fn diff_rules(kind: Kind) -> Rules {
         keyed: &[("productsSequence", "index")],
         keep_container: &["schedule"],
         assigned,
+        // Time-frame ids are the server's: sent back as read, never compared.
+        assigned_members: &[("schedule/timeFrames/*", "id")],
     }
 }
 

@@ -108,6 +108,12 @@ impl Store {
         let Value::Object(mut body) = body else {
             return Err(invalid("the body must be a JSON object"));
         };
+        let mut inner = self.lock();
+        let existing = inner
+            .state
+            .table(kind.table())
+            .get(key)
+            .ok_or_else(|| not_found(kind, key))?;
         let field = kind.key_field();
         match body.get(field) {
             None | Some(Value::Null) => {
@@ -122,12 +128,6 @@ impl Store {
             }
         }
         validate::component(kind, &body)?;
-        let mut inner = self.lock();
-        let existing = inner
-            .state
-            .table(kind.table())
-            .get(key)
-            .ok_or_else(|| not_found(kind, key))?;
         let id = existing["id"].as_str().unwrap_or_default().to_string();
         if kind == Component::OfferDesign && existing["offerUiType"] != body["offerUiType"] {
             let users = referrers(&inner.state, kind, key);

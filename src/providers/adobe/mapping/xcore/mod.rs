@@ -509,6 +509,7 @@ pub fn diff_rules(kind: Kind) -> crate::diff::Rules {
         keyed: KEYED,
         keep_container: KEEP_CONTAINER,
         assigned: &["@id"],
+        assigned_members: &[],
     }
 }
 
