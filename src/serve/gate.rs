@@ -129,8 +129,8 @@ async fn before(gateway: &Gateway, path: &str, headers: &HeaderMap) -> Result<()
             });
         }
     }
-    match facade {
-        Some(f) => f.admit(path, headers),
+    match facade.and_then(|f| f.reject(path, headers)) {
+        Some(rejection) => Err(rejection),
         None => Ok(()),
     }
 }

@@ -36,8 +36,8 @@ pub trait Facade: Send + Sync + 'static {
     /// apply to them. Paths no facade owns are answered by the first facade of the server.
     fn owns(&self, path: &str) -> bool;
 
-    /// The credential check for a request to `path`; an error response rejects it.
-    fn admit(&self, path: &str, headers: &HeaderMap) -> Result<(), Response>;
+    /// The credential check for a request to `path`: the rejection, if any.
+    fn reject(&self, path: &str, headers: &HeaderMap) -> Option<Response>;
 
     /// The answer to a request failed by `--fail-rate` (a 503).
     fn unavailable(&self) -> Response;

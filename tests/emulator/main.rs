@@ -1,7 +1,7 @@
 //! The emulator and offerctl's HTTP clients at library level: the emulator's XCore and DPS
-//! APIs, its Appcharge facade (`serve_appcharge`), gateway and persistence (`serve_*`), fuzzed over HTTP (`fault_http_fuzz`), and the
-//! XCore client, its authentication and configuration (`client_*`). Secrets in logs are tested in
-//! a target of their own, `client_secrets`.
+//! APIs, its Appcharge facade (`serve_appcharge`), gateway and persistence (`serve_*`), fuzzed
+//! over HTTP (`fault_http_fuzz`), and the XCore client, its authentication and configuration
+//! (`client_*`). Secrets in logs are tested in a target of their own, `client_secrets`.
 
 mod client_auth;
 mod client_config;

@@ -236,11 +236,14 @@ async fn documented_bodies_are_accepted_and_read_back_in_read_shape() {
     assert_eq!(none, json!({"totalCount": 0, "offers": []}));
 }
 
+/// A change to a valid offer, and the start of the message refusing it.
+type Case = (fn(&mut Value), &'static str);
+
 #[tokio::test]
 async fn every_validation_rule_answers_400_naming_the_field() {
     let ac = Ac::start().await;
     ac.seed().await;
-    let cases: Vec<(fn(&mut Value), &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             |o| o["publisherOfferId"] = json!(""),
             "publisherOfferId: required",

@@ -16,13 +16,14 @@ impl crate::serve::Facade for Gateway {
         path.starts_with("/data/") || path.starts_with("/ims/")
     }
 
-    fn admit(&self, path: &str, headers: &HeaderMap) -> Result<(), Response> {
-        if path.starts_with("/data/") {
-            self.credentials
-                .check(headers)
-                .map_err(IntoResponse::into_response)?;
+    fn reject(&self, path: &str, headers: &HeaderMap) -> Option<Response> {
+        if !path.starts_with("/data/") {
+            return None;
         }
-        Ok(())
+        self.credentials
+            .check(headers)
+            .err()
+            .map(IntoResponse::into_response)
     }
 
     fn unavailable(&self) -> Response {

@@ -158,10 +158,13 @@ fn renames_and_type_changes_are_refused_and_unknown_offers_are_404() {
     assert_eq!(store.list_offers(0, 100, None).0, 0);
 }
 
+/// A change to a valid offer, and the start of the message refusing it.
+type Case = (fn(&mut Value), &'static str);
+
 #[test]
 fn every_validation_rule_names_its_field() {
     let store = seeded();
-    let cases: Vec<(fn(&mut Value), &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             |o| o["publisherOfferId"] = json!(""),
             "publisherOfferId: required",

@@ -55,7 +55,7 @@ impl crate::serve::Facade for Gateway {
         Api::of(path).is_some()
     }
 
-    fn admit(&self, _path: &str, headers: &HeaderMap) -> Result<(), Response> {
+    fn reject(&self, _path: &str, headers: &HeaderMap) -> Option<Response> {
         let given = headers
             .get(TOKEN_HEADER)
             .and_then(|v| v.to_str().ok())
@@ -66,11 +66,7 @@ impl crate::serve::Facade for Gateway {
             (Some(_), None) => true,
             (Some(given), Some(expected)) => same_secret(given, expected),
         };
-        if accepted {
-            Ok(())
-        } else {
-            Err(error::message(StatusCode::UNAUTHORIZED, "Unauthorized"))
-        }
+        (!accepted).then(|| error::message(StatusCode::UNAUTHORIZED, "Unauthorized"))
     }
 
     fn unavailable(&self) -> Response {
