@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 
 use offerctl::providers::adobe::serve::ServeArgs;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::appcharge::*;
