@@ -4,8 +4,9 @@
 //! a raw TCP socket.
 //!
 //! The engine's own property tests cover the layers below without HTTP
-//! (`src/repository/mod.rs` `no_panics`, `src/serve/media.rs` `header_parsers_never_panic`,
-//! `src/repository/wal.rs`); this drives the whole server through its socket.
+//! (`src/providers/adobe/repository/tests.rs` `no_panics`, `src/providers/adobe/serve/media.rs`
+//! `header_parsers_never_panic`,
+//! `src/wal.rs`); this drives the whole server through its socket.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
