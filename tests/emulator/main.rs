@@ -5,6 +5,7 @@
 
 mod client_auth;
 mod client_config;
+mod client_shards;
 mod client_xcore;
 mod fault_http_fuzz;
 mod serve_api;

@@ -4,6 +4,7 @@
 pub mod dps;
 pub mod embedded;
 pub mod http;
+pub mod shards;
 pub mod xcore;
 
 use serde_json::Value;

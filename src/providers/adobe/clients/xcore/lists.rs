@@ -6,11 +6,21 @@ use std::collections::HashSet;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+use super::super::shards;
 use super::wire::parse_envelope;
 use super::{HAL, XcoreClient, strip_query};
 use crate::backend::{BackendError, ErrorKind, LiveObject};
 use crate::providers::adobe::clients::http::{Call, Safety};
 use crate::providers::adobe::kind::Kind;
+
+/// Some pages of a list, each instance with its `repo:createdDate`.
+struct Listed {
+    objects: Vec<(LiveObject, String)>,
+    /// The count of matching instances the first page gave, if any.
+    total: Option<u64>,
+    /// Whether the walk reached the last page.
+    complete: bool,
+}
 
 const RESULTS_SCHEMA: &str = "https://ns.adobe.com/experience/xcore/hal/results";
 /// A list longer than this many pages is taken for a server bug rather than followed forever.
@@ -28,6 +38,71 @@ impl XcoreClient {
         filters: &[(&str, &str)],
         what: &str,
     ) -> Result<Vec<(LiveObject, String)>, BackendError> {
+        Ok(self.list_pages(kind, filters, what, None).await?.objects)
+    }
+
+    /// Every instance of `kind`: one walk when it is small, concurrent shards of ids (filters
+    /// on `_instance.@id`) when the first page says it is large (see [`shards`]).
+    pub(super) async fn list_all(
+        &self,
+        kind: Kind,
+        what: &str,
+    ) -> Result<Vec<LiveObject>, BackendError> {
+        // Up to two pages unsharded: a kind that fits is read with no request wasted.
+        let first = self.list_pages(kind, &[], what, Some(2)).await?;
+        if first.complete {
+            return Ok(first.objects.into_iter().map(|(o, _)| o).collect());
+        }
+        let Some(total) = first.total else {
+            // No total to check shards against: walk the whole list instead.
+            let objects = self.list_where(kind, &[], what).await?;
+            return Ok(objects.into_iter().map(|(o, _)| o).collect());
+        };
+        let parts = shards::partition(shards::shard_count(total, self.page_size));
+        let lists = shards::walk(&parts, |shard| async move {
+            let (pattern, negated) = shard.pattern();
+            let filter = format!("{}_instance.@id~{pattern}", if negated { "!" } else { "" });
+            self.list_where(kind, &[("property", filter.as_str())], what)
+                .await
+        })
+        .await?;
+        let objects: Vec<LiveObject> = lists.into_iter().flatten().map(|(o, _)| o).collect();
+        let mut ids = HashSet::new();
+        if let Some(twice) = objects.iter().find(|o| !ids.insert(o.instance_id.as_str())) {
+            return Err(self.t.error(
+                ErrorKind::Other,
+                format!(
+                    "{what}: {} came in two shards; refusing to use a partial list",
+                    twice.id
+                ),
+            ));
+        }
+        if objects.len() as u64 != total {
+            // The repository may have changed meanwhile: count again before giving up.
+            let now = self.list_pages(kind, &[], what, Some(1)).await?.total;
+            if now != Some(objects.len() as u64) {
+                return Err(self.t.error(
+                    ErrorKind::Other,
+                    format!(
+                        "{what}: the shards hold {} instances but the repository counts {}; refusing to use a partial list (if someone is editing the sandbox, run again)",
+                        objects.len(),
+                        now.map_or_else(|| "none".into(), |n| n.to_string())
+                    ),
+                ));
+            }
+        }
+        Ok(objects)
+    }
+
+    /// Up to `max_pages` pages (all when `None`) of the instances of `kind` matching `filters`,
+    /// with the total the first page gives and whether the walk reached the end.
+    async fn list_pages(
+        &self,
+        kind: Kind,
+        filters: &[(&str, &str)],
+        what: &str,
+        max_pages: Option<usize>,
+    ) -> Result<Listed, BackendError> {
         let container = self.container().await?.to_string();
         let mut url = self.container_url(&container, &["instances"]);
         {
@@ -43,6 +118,7 @@ impl XcoreClient {
         let mut seen_ids = HashSet::new();
         let mut seen_pages = HashSet::new();
         let mut empty_in_a_row = 0;
+        let mut total = None;
         let bad = |problem: String| {
             self.t.error(
                 ErrorKind::Other,
@@ -86,6 +162,9 @@ impl XcoreClient {
                     seen_pages.len()
                 )));
             };
+            if seen_pages.len() == 1 {
+                total = page.pointer("/_embedded/total").and_then(Value::as_u64);
+            }
             if let Some(count) = page.pointer("/_embedded/count").and_then(Value::as_u64)
                 && count != results.len() as u64
             {
@@ -116,8 +195,16 @@ impl XcoreClient {
                 }
                 objects.push((object, created));
             }
+            let mut done = |complete| Listed {
+                objects: std::mem::take(&mut objects),
+                total,
+                complete,
+            };
             match page.pointer("/_links/next/href") {
-                None | Some(Value::Null) => return Ok(objects),
+                None | Some(Value::Null) => return Ok(done(true)),
+                Some(_) if max_pages.is_some_and(|max| seen_pages.len() >= max) => {
+                    return Ok(done(false));
+                }
                 Some(Value::String(href)) => {
                     url = self
                         .t

@@ -250,8 +250,7 @@ impl Backend for XcoreClient {
         Box::pin(
             async move {
                 let what = format!("listing {kind}");
-                let objects = self.list_where(kind, &[], &what).await?;
-                Ok(objects.into_iter().map(|(object, _)| object).collect())
+                self.list_all(kind, &what).await
             }
             .instrument(span),
         )

@@ -8,6 +8,8 @@
 //! That keeps the wire patch minimal and correct even where the two APIs' shapes differ (the
 //! activity criteria, `profileConstraintType`).
 //!
+//! Lists are in [`lists`].
+//!
 //! Wire contract (reference §2, seed 000): no container, the sandbox header selects the data;
 //! `application/json` bodies; a list is paged by following `_links.next.href` until it is
 //! absent, and since its cursor is a timestamp, items are de-duplicated by `id`; writes send
@@ -20,7 +22,7 @@
 //!   422 with a problem body listing them in `referencedBy` (what `offerctl serve` does);
 //! * a create whose outcome is unknown is looked up by `property=name==<name>`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
@@ -29,7 +31,7 @@ use serde_json::{Value, json};
 use tracing::Instrument;
 
 use super::http::{
-    BackendErrorExt, Call, ConfigError, Connection, Failure, Reply, Safety, Transport, strip_query,
+    BackendErrorExt, Call, ConfigError, Connection, Failure, Reply, Safety, Transport,
 };
 use crate::backend::{
     Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
@@ -39,6 +41,8 @@ use crate::kind::Kind as CoreKind;
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::mapping::dps;
 use crate::providers::adobe::mapping::xcore::diff_rules;
+
+mod lists;
 
 /// The API path appended to the endpoint.
 pub const API_PATH: &str = "/data/core/dps";
@@ -117,113 +121,6 @@ impl DpsClient {
     }
 
     // ---- reads -----------------------------------------------------------------------------
-
-    /// Every object of `kind` matching `filters` (`property` expressions), following
-    /// `_links.next.href`; fails rather than return a partial list.
-    async fn list_where(
-        &self,
-        kind: Kind,
-        filters: &[&str],
-        what: &str,
-    ) -> Result<Vec<LiveObject>, BackendError> {
-        let mut url = self.url(kind, None);
-        {
-            let mut query = url.query_pairs_mut();
-            for filter in filters {
-                query.append_pair("property", filter);
-            }
-            query.append_pair("limit", &self.page_size.to_string());
-        }
-        let bad = |problem: String| {
-            self.t.error(
-                ErrorKind::Other,
-                format!("{what}: {problem}; refusing to use a partial list"),
-            )
-        };
-        let mut objects: Vec<LiveObject> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut seen_pages = HashSet::new();
-        let mut stale_in_a_row = 0;
-        loop {
-            if !seen_pages.insert(url.as_str().to_string()) {
-                return Err(bad(format!(
-                    "the server's next link repeats an earlier page ({})",
-                    strip_query(&url)
-                )));
-            }
-            if seen_pages.len() > MAX_PAGES {
-                return Err(bad(format!("more than {MAX_PAGES} pages")));
-            }
-            let call = Call {
-                what,
-                method: Method::GET,
-                url: url.clone(),
-                accept: ACCEPT_ANY_JSON,
-                content_type: None,
-                if_match: None,
-                body: None,
-                safety: Safety::Resendable,
-            };
-            let reply = self.t.execute_resendable(&call).await?;
-            if reply.status != StatusCode::OK {
-                return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
-            }
-            let page_number = seen_pages.len();
-            let page: Value = serde_json::from_slice(&reply.body)
-                .map_err(|e| bad(format!("page {page_number} is not JSON ({e})")))?;
-            let Some(results) = page.get("results").and_then(Value::as_array) else {
-                return Err(bad(format!("page {page_number} has no results list")));
-            };
-            if let Some(count) = page.get("count").and_then(Value::as_u64)
-                && count != results.len() as u64
-            {
-                return Err(bad(format!(
-                    "page {page_number} says it has {count} results but holds {}",
-                    results.len()
-                )));
-            }
-            let mut new = 0;
-            for item in results {
-                let object = parse_document(kind, item)
-                    .map_err(|problem| bad(format!("page {page_number}: {problem}")))?;
-                // The cursor is a timestamp: the item at a page boundary may come again, and an
-                // object changed meanwhile comes back newer. Keep the latest version.
-                match index.get(&object.id) {
-                    Some(&at) => {
-                        if newer(&object.etag, &objects[at].etag) {
-                            objects[at] = object;
-                        }
-                    }
-                    None => {
-                        index.insert(object.id.clone(), objects.len());
-                        objects.push(object);
-                        new += 1;
-                    }
-                }
-            }
-            stale_in_a_row = if new == 0 { stale_in_a_row + 1 } else { 0 };
-            match page.pointer("/_links/next/href") {
-                None | Some(Value::Null) => break,
-                Some(Value::String(href)) if href.is_empty() => break,
-                Some(Value::String(href)) => {
-                    if stale_in_a_row > MAX_STALE_PAGES {
-                        return Err(bad(format!(
-                            "{stale_in_a_row} pages in a row brought no new object, each with a next link"
-                        )));
-                    }
-                    url = self
-                        .t
-                        .resolve_link(href)
-                        .map_err(|e| bad(format!("unusable next link: {e}")))?;
-                }
-                Some(_) => return Err(bad("a next link without an href string".into())),
-            }
-        }
-        for object in &objects {
-            self.remember(&object.id, &object.etag, &object.instance);
-        }
-        Ok(objects)
-    }
 
     /// One object, as the repository holds it now.
     async fn read(&self, target: &Target, what: &str) -> Result<LiveObject, BackendError> {
@@ -661,7 +558,7 @@ impl Backend for DpsClient {
         Box::pin(
             async move {
                 let what = format!("listing {kind}");
-                self.list_where(kind, &[], &what).await
+                self.list_all(kind, &what).await
             }
             .instrument(span),
         )

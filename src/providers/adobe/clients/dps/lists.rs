@@ -1,0 +1,217 @@
+//! DPS lists: one walk of `_links.next.href` for a small kind, concurrent shards of ids for a
+//! large one; complete and duplicate-free, or an error.
+
+use std::collections::{HashMap, HashSet};
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use super::super::http::{Call, Safety, strip_query};
+use super::super::shards;
+use super::{ACCEPT_ANY_JSON, DpsClient, MAX_PAGES, MAX_STALE_PAGES, newer, parse_document};
+use crate::backend::{BackendError, ErrorKind, LiveObject};
+use crate::providers::adobe::kind::Kind;
+
+/// Some pages of a list.
+struct Listed {
+    objects: Vec<LiveObject>,
+    /// The count of matching objects the first page gave, if any.
+    total: Option<u64>,
+    /// Whether the walk reached the last page.
+    complete: bool,
+}
+
+impl DpsClient {
+    /// Every object of `kind` matching `filters` (`property` expressions), following
+    /// `_links.next.href`; fails rather than return a partial list.
+    pub(super) async fn list_where(
+        &self,
+        kind: Kind,
+        filters: &[&str],
+        what: &str,
+    ) -> Result<Vec<LiveObject>, BackendError> {
+        Ok(self.list_pages(kind, filters, what, None).await?.objects)
+    }
+
+    /// Every object of `kind`: one walk when it is small, concurrent shards of ids when the
+    /// first page says it is large (see [`shards`]).
+    pub(super) async fn list_all(
+        &self,
+        kind: Kind,
+        what: &str,
+    ) -> Result<Vec<LiveObject>, BackendError> {
+        // Up to two pages unsharded: a kind that fits is read with no request wasted.
+        let first = self.list_pages(kind, &[], what, Some(2)).await?;
+        if first.complete {
+            return Ok(first.objects);
+        }
+        let Some(total) = first.total else {
+            // No total to check shards against: walk the whole list instead.
+            return self.list_where(kind, &[], what).await;
+        };
+        let count = shards::shard_count(total, self.page_size);
+        let parts = shards::partition(count);
+        let lists = shards::walk(&parts, |shard| async move {
+            let (pattern, negated) = shard.pattern();
+            let filter = format!("{}id~{pattern}", if negated { "!" } else { "" });
+            self.list_where(kind, &[filter.as_str()], what).await
+        })
+        .await?;
+        let objects: Vec<LiveObject> = lists.into_iter().flatten().collect();
+        self.check_union(kind, &objects, total, what).await?;
+        Ok(objects)
+    }
+
+    /// The shards' union must be duplicate-free and as large as the kind: if it is not, the
+    /// total is read again, and a disagreement that remains is an error.
+    async fn check_union(
+        &self,
+        kind: Kind,
+        objects: &[LiveObject],
+        total: u64,
+        what: &str,
+    ) -> Result<(), BackendError> {
+        let mut ids = HashSet::new();
+        if let Some(twice) = objects.iter().find(|o| !ids.insert(o.id.as_str())) {
+            return Err(self.t.error(
+                ErrorKind::Other,
+                format!(
+                    "{what}: {} came in two shards; refusing to use a partial list",
+                    twice.id
+                ),
+            ));
+        }
+        if objects.len() as u64 == total {
+            return Ok(());
+        }
+        let now = self.list_pages(kind, &[], what, Some(1)).await?.total;
+        if now == Some(objects.len() as u64) {
+            return Ok(());
+        }
+        Err(self.t.error(
+            ErrorKind::Other,
+            format!(
+                "{what}: the shards hold {} objects but the repository counts {}; refusing to use a partial list (if someone is editing the sandbox, run again)",
+                objects.len(),
+                now.map_or_else(|| "none".into(), |n| n.to_string())
+            ),
+        ))
+    }
+
+    /// Up to `max_pages` pages (all when `None`) of the objects of `kind` matching `filters`,
+    /// with the total the first page gives and whether the walk reached the end.
+    async fn list_pages(
+        &self,
+        kind: Kind,
+        filters: &[&str],
+        what: &str,
+        max_pages: Option<usize>,
+    ) -> Result<Listed, BackendError> {
+        let mut url = self.url(kind, None);
+        {
+            let mut query = url.query_pairs_mut();
+            for filter in filters {
+                query.append_pair("property", filter);
+            }
+            query.append_pair("limit", &self.page_size.to_string());
+        }
+        let bad = |problem: String| {
+            self.t.error(
+                ErrorKind::Other,
+                format!("{what}: {problem}; refusing to use a partial list"),
+            )
+        };
+        let mut objects: Vec<LiveObject> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut seen_pages = HashSet::new();
+        let mut stale_in_a_row = 0;
+        let mut total = None;
+        let complete = loop {
+            if !seen_pages.insert(url.as_str().to_string()) {
+                return Err(bad(format!(
+                    "the server's next link repeats an earlier page ({})",
+                    strip_query(&url)
+                )));
+            }
+            if seen_pages.len() > MAX_PAGES {
+                return Err(bad(format!("more than {MAX_PAGES} pages")));
+            }
+            let call = Call {
+                what,
+                method: Method::GET,
+                url: url.clone(),
+                accept: ACCEPT_ANY_JSON,
+                content_type: None,
+                if_match: None,
+                body: None,
+                safety: Safety::Resendable,
+            };
+            let reply = self.t.execute_resendable(&call).await?;
+            if reply.status != StatusCode::OK {
+                return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
+            }
+            let page_number = seen_pages.len();
+            let page: Value = serde_json::from_slice(&reply.body)
+                .map_err(|e| bad(format!("page {page_number} is not JSON ({e})")))?;
+            let Some(results) = page.get("results").and_then(Value::as_array) else {
+                return Err(bad(format!("page {page_number} has no results list")));
+            };
+            if page_number == 1 {
+                total = page.get("total").and_then(Value::as_u64);
+            }
+            if let Some(count) = page.get("count").and_then(Value::as_u64)
+                && count != results.len() as u64
+            {
+                return Err(bad(format!(
+                    "page {page_number} says it has {count} results but holds {}",
+                    results.len()
+                )));
+            }
+            let mut new = 0;
+            for item in results {
+                let object = parse_document(kind, item)
+                    .map_err(|problem| bad(format!("page {page_number}: {problem}")))?;
+                // The cursor is a timestamp: the item at a page boundary may come again, and an
+                // object changed meanwhile comes back newer. Keep the latest version.
+                match index.get(&object.id) {
+                    Some(&at) => {
+                        if newer(&object.etag, &objects[at].etag) {
+                            objects[at] = object;
+                        }
+                    }
+                    None => {
+                        index.insert(object.id.clone(), objects.len());
+                        objects.push(object);
+                        new += 1;
+                    }
+                }
+            }
+            stale_in_a_row = if new == 0 { stale_in_a_row + 1 } else { 0 };
+            match page.pointer("/_links/next/href") {
+                None | Some(Value::Null) => break true,
+                Some(Value::String(href)) if href.is_empty() => break true,
+                Some(_) if max_pages.is_some_and(|max| page_number >= max) => break false,
+                Some(Value::String(href)) => {
+                    if stale_in_a_row > MAX_STALE_PAGES {
+                        return Err(bad(format!(
+                            "{stale_in_a_row} pages in a row brought no new object, each with a next link"
+                        )));
+                    }
+                    url = self
+                        .t
+                        .resolve_link(href)
+                        .map_err(|e| bad(format!("unusable next link: {e}")))?;
+                }
+                Some(_) => return Err(bad("a next link without an href string".into())),
+            }
+        };
+        for object in &objects {
+            self.remember(&object.id, &object.etag, &object.instance);
+        }
+        Ok(Listed {
+            objects,
+            total,
+            complete,
+        })
+    }
+}
