@@ -4,11 +4,6 @@ use clap::Parser;
 use offerctl::cli::Cli;
 use tracing_subscriber::EnvFilter;
 
-/// mimalloc instead of the system allocator: planning builds and frees millions of small
-/// values (YAML nodes, JSON documents), where glibc's malloc spent about a third of the time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Kinds are registered before flags naming them are parsed.
     offerctl::providers::builtin();

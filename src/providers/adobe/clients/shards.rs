@@ -26,14 +26,14 @@ pub enum Shard {
     Other,
 }
 
-const ID_TAIL: &str = "[^:]*$";
-
 impl Shard {
-    /// The regular expression and whether the filter must be negated.
+    /// The regular expression and whether the filter must be negated. Anchored at both ends,
+    /// so that it means the same whether the server searches (`is_match`) or matches the whole
+    /// id (DPS documents `id~.*1234.*`, which reads like whole-id matching).
     pub fn pattern(&self) -> (String, bool) {
         match self {
-            Shard::Digits(class) => (format!("(^|:)[{class}]{ID_TAIL}"), false),
-            Shard::Other => (format!("(^|:)[0-9a-fA-F]{ID_TAIL}"), true),
+            Shard::Digits(class) => (format!("^(.*:)?[{class}][^:]*$"), false),
+            Shard::Other => ("^(.*:)?[0-9a-fA-F][^:]*$".into(), true),
         }
     }
 }
@@ -94,7 +94,12 @@ mod tests {
             .iter()
             .filter(|shard| {
                 let (pattern, negated) = shard.pattern();
-                regex::Regex::new(&pattern).unwrap().is_match(id) != negated
+                let searched = regex::Regex::new(&pattern).unwrap().is_match(id);
+                let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .unwrap()
+                    .is_match(id);
+                assert_eq!(searched, whole, "{pattern} on {id}");
+                searched != negated
             })
             .count()
     }

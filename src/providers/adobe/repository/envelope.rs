@@ -144,6 +144,11 @@ impl Envelope {
     /// path is read inside the instance, so `xdm:name` works as well as `_instance.xdm:name`.
     /// Arrays on the way fan out, so `_instance.xdm:tags` yields each tag.
     pub fn values_at(&self, path: &str) -> Vec<Cow<'_, Value>> {
+        // The `@id` is the envelope's, shown inside the instance: filters on it (as DPS
+        // documents, `property=id~...`) see the same value reads return.
+        if path == "@id" || path == "_instance.@id" {
+            return vec![Cow::Owned(Value::from(self.uri()))];
+        }
         if let Some(rest) = path.strip_prefix("_instance.") {
             return values_in_map(&self.instance, rest);
         }
