@@ -55,6 +55,15 @@ pub struct Rules {
     /// Members the repository assigns inside managed objects (path pattern, member), such as
     /// an id per array element: never managed, never counted, kept as they are.
     pub assigned_members: &'static [(&'static str, &'static str)],
+    /// Whether a managed value (at a path pattern, in normal form) is one the repository stores
+    /// by default and that means the same as its absence, such as a constraint of type "none":
+    /// compared as absent, so that a server default never shows as drift.
+    pub neutral: fn(&str, &Value) -> bool,
+}
+
+/// [`Rules::neutral`] for providers whose repositories fill in no such defaults.
+pub fn nothing_neutral(_pattern: &str, _value: &Value) -> bool {
+    false
 }
 
 impl std::fmt::Debug for Rules {
@@ -525,7 +534,9 @@ impl Rules {
                 }
                 // Key order carries no meaning.
                 out.sort_keys();
-                (!out.is_empty()).then_some(Value::Object(out))
+                let out = Value::Object(out);
+                (!out.as_object().is_some_and(Map::is_empty) && !(self.neutral)(&shape, &out))
+                    .then_some(out)
             }
             Value::Array(items) => {
                 let child_path: Vec<&str> = path.iter().copied().chain(["*"]).collect();
@@ -546,7 +557,7 @@ impl Rules {
                 }
                 (!out.is_empty()).then_some(Value::Array(out))
             }
-            other => Some(other.clone()),
+            other => (!(self.neutral)(&shape, other)).then(|| other.clone()),
         }
     }
 

@@ -127,12 +127,18 @@ fn criteria_map_to_the_v05_form_and_one_simple_criterion_to_the_flat_form() {
         ),
         "criteria[0].rule"
     );
-    // Members no field expresses make the criteria inexpressible, not silently dropped.
+    // Members no field expresses stay in the criterion's `extra`, and come back verbatim.
     let mut ranked = docs[0].clone();
-    ranked["xdm:criteria"][1]["xdm:rank"] =
-        json!({"xdm:order": {"xdm:orderEvaluationType": "static"}});
-    let errors = from_instance(Kind::Activity, &ranked, &keep).unwrap_err();
-    assert!(errors[0].starts_with("`xdm:criteria` is"), "{errors:?}");
+    ranked["xdm:criteria"][1]["xdm:rank"] = json!({"xdm:priority": 2,
+        "xdm:order": {"xdm:orderEvaluationType": "static"}});
+    ranked["xdm:criteria"][1]["xdm:optionSelection"]["xdm:limit"] = json!(3);
+    let manifest = from_instance(Kind::Activity, &ranked, &keep).unwrap();
+    let Manifest::Activity(activity) = &manifest else {
+        panic!("an activity")
+    };
+    let extra: Vec<&String> = activity.criteria[1].extra.keys().collect();
+    assert_eq!(extra, ["/xdm:optionSelection/xdm:limit", "/xdm:rank/xdm:order"]);
+    assert_eq!(to_instance(&manifest, &resolver), ranked);
 }
 
 #[test]
