@@ -82,7 +82,11 @@ async fn create_documented_catalogue(world: &World) -> Vec<(&'static str, String
             "value": "profile.person.name.firstName.equals(\"Joe\", false)"},
         "definedOn": {"profile": {"schema": {"ref": "https://ns.adobe.com/xdm/context/profile_union",
             "version": "1"}, "referencePaths": ["person.name.firstName"]}}});
-    made.push(("/offer-rules", create(world, "/offer-rules", &rule).await, rule));
+    made.push((
+        "/offer-rules",
+        create(world, "/offer-rules", &rule).await,
+        rule,
+    ));
 
     let offer = json!({"name": "Test personalized offer with frequency constraint",
         "status": "draft",

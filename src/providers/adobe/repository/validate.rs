@@ -282,7 +282,10 @@ fn check_offer(kind: Kind, v: &mut Checker<'_>) {
     ];
     if kind == Kind::FallbackOffer {
         for key in constraints {
-            if v.object.get(key).is_some_and(|value| !is_neutral_constraint(key, value)) {
+            if v.object
+                .get(key)
+                .is_some_and(|value| !is_neutral_constraint(key, value))
+            {
                 v.violation(key, "fallback offers cannot have constraints");
             }
         }
@@ -566,7 +569,10 @@ mod tests {
         let neutral = json!({"xdm:name": "f", "xdm:status": "approved",
             "xdm:selectionConstraint": {"xdm:profileConstraintType": "none"},
             "xdm:rank": {"xdm:priority": 0}, "xdm:cappingConstraint": {}});
-        assert_eq!(violations(Kind::FallbackOffer, neutral), Vec::<String>::new());
+        assert_eq!(
+            violations(Kind::FallbackOffer, neutral),
+            Vec::<String>::new()
+        );
         let constrained = json!({"xdm:name": "f", "xdm:status": "approved",
             "xdm:selectionConstraint": {"xdm:eligibilityRule": "xcore:eligibility-rule:1"},
             "xdm:rank": {"xdm:priority": 1, "xdm:order": {}},

@@ -3,7 +3,6 @@
 use super::{Shape, table};
 use crate::providers::adobe::kind::Kind;
 
-
 /// The DPS spelling of a pointer into a canonical document (`/_instance/xdm:rank/xdm:priority`
 /// or `/xdm:rank/xdm:priority` → `/rank/priority`), for error messages. Segments the tables do
 /// not know are kept as they are.
@@ -111,4 +110,3 @@ pub fn canonical_pointer(kind: Kind, pointer: &str) -> String {
         .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
         .collect()
 }
-

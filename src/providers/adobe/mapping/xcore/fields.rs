@@ -1,6 +1,8 @@
 //! Manifest fields ↔ wire pointers under `_instance`: what `ignoreChanges` may name, and the
 //! labels plans show for patch paths.
 
+use serde_json::{Map, Value, json};
+
 use crate::providers::adobe::kind::Kind;
 
 /// Manifest fields of a kind that `ignoreChanges` may name, with the wire pointer (under
@@ -130,3 +132,47 @@ pub fn field_label(kind: Kind, pointer: &str) -> String {
     label
 }
 
+/// Both spellings of one simple activity criterion (the flat `xdm:placement` + `xdm:filter`,
+/// and `xdm:criteria` with one criterion of one placement and a filter) are valid and mean the
+/// same. `desired` is rewritten into the spelling `live` has, so that a plan does not rewrite an
+/// unchanged object from one into the other; anything else is left as it is.
+pub fn match_spelling(kind: Kind, live: &Value, desired: &mut Value) {
+    let (Kind::Activity, Some(live), Some(wanted)) =
+        (kind, live.as_object(), desired.as_object_mut())
+    else {
+        return;
+    };
+    let flat = |map: &Map<String, Value>| {
+        let placement = map.get("xdm:placement")?.clone();
+        let filter = map.get("xdm:filter")?.clone();
+        (!map.contains_key("xdm:criteria")).then_some((placement, filter))
+    };
+    let simple_criterion = |map: &Map<String, Value>| {
+        if map.contains_key("xdm:placement") || map.contains_key("xdm:filter") {
+            return None;
+        }
+        let [criterion] = map.get("xdm:criteria")?.as_array()?.as_slice() else {
+            return None;
+        };
+        let criterion = criterion.as_object().filter(|c| c.len() == 2)?;
+        let [placement] = criterion.get("xdm:placements")?.as_array()?.as_slice() else {
+            return None;
+        };
+        let selection = criterion.get("xdm:optionSelection")?.as_object()?;
+        let filter = selection
+            .get("xdm:filter")
+            .filter(|_| selection.len() == 1)?;
+        Some((placement.clone(), filter.clone()))
+    };
+    if let (Some((placement, filter)), Some(_)) = (flat(wanted), simple_criterion(live)) {
+        wanted.shift_remove("xdm:placement");
+        wanted.shift_remove("xdm:filter");
+        let criteria = json!([{"xdm:placements": [placement],
+            "xdm:optionSelection": {"xdm:filter": filter}}]);
+        wanted.insert("xdm:criteria".into(), criteria);
+    } else if let (Some((placement, filter)), Some(_)) = (simple_criterion(wanted), flat(live)) {
+        wanted.shift_remove("xdm:criteria");
+        wanted.insert("xdm:placement".into(), placement);
+        wanted.insert("xdm:filter".into(), filter);
+    }
+}

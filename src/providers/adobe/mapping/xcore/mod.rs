@@ -670,7 +670,7 @@ pub fn managed_members(pattern: &str) -> Option<&'static [&'static str]> {
 
 mod fields;
 mod reverse;
-pub use fields::{field_label, field_pointer, ignorable_fields};
+pub use fields::{field_label, field_pointer, ignorable_fields, match_spelling};
 pub use reverse::{Namer, from_instance};
 
 #[cfg(test)]

@@ -239,7 +239,8 @@ fn criteria_of(namer: &dyn Namer, value: &Value) -> Option<Vec<Criterion>> {
                             Kind::Filter,
                             selection.get("xdm:filter")?,
                         )?);
-                        for (member, value) in selection.iter().filter(|(m, _)| *m != "xdm:filter") {
+                        for (member, value) in selection.iter().filter(|(m, _)| *m != "xdm:filter")
+                        {
                             keep(pointer_key(key, member), value);
                         }
                     }

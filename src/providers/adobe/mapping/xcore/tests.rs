@@ -137,7 +137,10 @@ fn criteria_map_to_the_v05_form_and_one_simple_criterion_to_the_flat_form() {
         panic!("an activity")
     };
     let extra: Vec<&String> = activity.criteria[1].extra.keys().collect();
-    assert_eq!(extra, ["/xdm:optionSelection/xdm:limit", "/xdm:rank/xdm:order"]);
+    assert_eq!(
+        extra,
+        ["/xdm:optionSelection/xdm:limit", "/xdm:rank/xdm:order"]
+    );
     assert_eq!(to_instance(&manifest, &resolver), ranked);
 }
 
@@ -364,4 +367,30 @@ fn seed_002_shapes() {
             );
         }
     }
+}
+
+#[test]
+fn an_unchanged_activity_keeps_the_spelling_the_repository_holds() {
+    let flat = json!({"xdm:name": "a", "xdm:status": "live", "xdm:placement": "p:1",
+        "xdm:filter": "f:1", "xdm:fallback": "fb:1"});
+    let criteria = json!({"xdm:name": "a", "xdm:status": "live", "xdm:fallback": "fb:1",
+        "xdm:criteria": [{"xdm:placements": ["p:1"], "xdm:optionSelection": {"xdm:filter": "f:1"}}]});
+    let rules = diff_rules(Kind::Activity);
+    for (live, desired) in [(&criteria, &flat), (&flat, &criteria)] {
+        let mut matched = desired.clone();
+        match_spelling(Kind::Activity, live, &mut matched);
+        assert_eq!(&matched, live);
+        assert!(crate::diff::diff(&rules, live, &matched).is_empty());
+    }
+    // A real change is planned in the repository's spelling, as a one-member patch.
+    let mut moved = flat.clone();
+    moved["xdm:placement"] = json!("p:2");
+    match_spelling(Kind::Activity, &criteria, &mut moved);
+    assert_eq!(
+        crate::diff::diff(&rules, &criteria, &moved),
+        vec![crate::diff::Op::Replace {
+            path: "/_instance/xdm:criteria/0/xdm:placements/0".into(),
+            value: json!("p:2")
+        }]
+    );
 }
