@@ -108,6 +108,17 @@ refused (exit 6) unless --force.")]
 See docs/serve.md for the API, the delete protocol and curl examples.")]
     Serve(crate::providers::serve::ServeArgs),
 
+    /// Check a sandbox against the assumptions offerctl makes: the first thing to run against
+    /// a new sandbox.
+    #[command(after_help = "Examples:
+  offerctl doctor                                 # read-only checks
+  offerctl doctor --write-probe                   # also create, patch and delete a throw-away tag
+  offerctl doctor --output json
+
+Prints one row per assumption: what offerctl assumes, what the sandbox did, ok or mismatch.
+Exits 0 when everything matches, 1 when anything does not, 3 on invalid settings.")]
+    Doctor(DoctorArgs),
+
     /// Write a synthetic catalogue of about N objects (for benchmarks and demos).
     #[command(after_help = "Examples:
   offerctl generate --objects 10000 --seed 1 --out /tmp/catalogue
@@ -193,6 +204,30 @@ fn parse_provider(value: &str) -> Result<&'static str, String> {
         .copied()
         .find(|name| *name == value)
         .ok_or_else(|| format!("not a provider; providers are {}", names.join(", ")))
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub remote: crate::providers::adobe::config::RemoteArgs,
+
+    /// Also create, patch and delete one throw-away tag named `offerctl-doctor-…` (and a filter
+    /// referring to it), to check writes, If-Match and the answer to deleting a referenced
+    /// object. What it creates is deleted even when interrupted.
+    #[arg(long)]
+    pub write_probe: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
+    pub output: DoctorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    /// A table for people.
+    Text,
+    /// `{"ok": bool, "checks": [{assumption, observed, status}]}`.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

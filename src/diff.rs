@@ -55,6 +55,15 @@ pub struct Rules {
     /// Members the repository assigns inside managed objects (path pattern, member), such as
     /// an id per array element: never managed, never counted, kept as they are.
     pub assigned_members: &'static [(&'static str, &'static str)],
+    /// Whether a managed value (at a path pattern, in normal form) is one the repository stores
+    /// by default and that means the same as its absence, such as a constraint of type "none":
+    /// compared as absent, so that a server default never shows as drift.
+    pub neutral: fn(&str, &Value) -> bool,
+}
+
+/// [`Rules::neutral`] for providers whose repositories fill in no such defaults.
+pub fn nothing_neutral(_pattern: &str, _value: &Value) -> bool {
+    false
 }
 
 impl std::fmt::Debug for Rules {
@@ -254,6 +263,13 @@ impl Rules {
         let desired_normal = desired.and_then(|v| self.normal(path, v, Some(v)));
         match (live_normal, desired_normal) {
             (None, None) => {}
+            // A live object that only holds members offerctl does not manage: fill in the
+            // managed ones, so that the others stay.
+            (None, Some(_)) if live.is_some_and(|l| self.holds_unmanaged(path, l, desired)) => {
+                if let (Some(l), Some(d)) = (live, desired) {
+                    self.value(path, pointer, l, d, ops);
+                }
+            }
             (None, Some(_)) => ops.push(Op::Add {
                 path: pointer.to_string(),
                 value: desired.cloned().unwrap_or(Value::Null),
@@ -261,9 +277,9 @@ impl Rules {
             (Some(_), None) => {
                 let shape = pattern(path);
                 let live_object = live.and_then(Value::as_object);
-                if let (true, Some(live)) =
-                    (self.keep_container.contains(&shape.as_str()), live_object)
-                {
+                let keep = self.keep_container.contains(&shape.as_str())
+                    || live.is_some_and(|l| self.holds_unmanaged(path, l, desired));
+                if let (true, Some(live)) = (keep, live_object) {
                     let managed = |k: &str| {
                         (self.members)(&shape).is_some_and(|m| m.contains(&k))
                             || desired
@@ -330,11 +346,16 @@ impl Rules {
                     .find(|(p, _)| *p == shape)
                     .map(|(_, k)| *k);
                 let mut candidate = Vec::new();
-                let done = match key {
-                    Some(key) => self.keyed(path, pointer, key, l, d, &mut candidate),
-                    None => self.ordered(path, pointer, l, d, &mut candidate),
-                };
-                self.push_cheapest(pointer, desired, done.then_some(candidate), ops);
+                let matched =
+                    key.is_some_and(|key| self.keyed(path, pointer, key, l, d, &mut candidate));
+                if !matched {
+                    candidate.clear();
+                    self.ordered(path, pointer, l, d, &mut candidate);
+                }
+                // A whole-array replace would write back stale copies of (or drop) members
+                // offerctl does not manage: only when the live array holds none is it allowed.
+                let replaceable = !self.holds_unmanaged(path, live, Some(desired));
+                self.push_cheapest(pointer, desired, candidate, replaceable, ops);
             }
             _ => ops.push(Op::Replace {
                 path: pointer.to_string(),
@@ -362,6 +383,11 @@ impl Rules {
         ) {
             (l, d) if l == d => {}
             (Some(_), Some(_)) => self.value(path, pointer, live, desired, ops),
+            (None, Some(_))
+                if live.is_object() && self.holds_unmanaged(path, live, Some(desired)) =>
+            {
+                self.value(path, pointer, live, desired, ops)
+            }
             _ => ops.push(Op::Replace {
                 path: pointer.to_string(),
                 value: desired.clone(),
@@ -525,7 +551,9 @@ impl Rules {
                 }
                 // Key order carries no meaning.
                 out.sort_keys();
-                (!out.is_empty()).then_some(Value::Object(out))
+                let out = Value::Object(out);
+                (!out.as_object().is_some_and(Map::is_empty) && !(self.neutral)(&shape, &out))
+                    .then_some(out)
             }
             Value::Array(items) => {
                 let child_path: Vec<&str> = path.iter().copied().chain(["*"]).collect();
@@ -546,27 +574,35 @@ impl Rules {
                 }
                 (!out.is_empty()).then_some(Value::Array(out))
             }
-            other => Some(other.clone()),
+            other => (!(self.neutral)(&shape, other)).then(|| other.clone()),
         }
     }
 
-    /// Element-wise ops, or one `replace` of the whole array when that is smaller (or the only way).
+    /// Element-wise ops, or one `replace` of the whole array when that is allowed and smaller.
     fn push_cheapest(
         &self,
         pointer: &str,
         desired: &Value,
-        candidate: Option<Vec<Op>>,
+        candidate: Vec<Op>,
+        replaceable: bool,
         ops: &mut Vec<Op>,
     ) {
         let replace = Op::Replace {
             path: pointer.to_string(),
             value: desired.clone(),
         };
-        match candidate {
-            Some(candidate) if size(&candidate) <= size(std::slice::from_ref(&replace)) => {
-                ops.extend(candidate)
-            }
-            _ => ops.push(replace),
+        if replaceable && size(&candidate) > size(std::slice::from_ref(&replace)) {
+            ops.push(replace);
+        } else {
+            ops.extend(candidate);
         }
+    }
+
+    /// Whether `live` (at `path`) holds, at any depth, a non-empty member that neither the
+    /// provider manages nor `desired` sets: what a whole replace or remove would lose.
+    fn holds_unmanaged(&self, path: &[&str], live: &Value, desired: Option<&Value>) -> bool {
+        let mut found = Vec::new();
+        self.hidden(path, "", live, desired, &mut found);
+        !found.is_empty()
     }
 }

@@ -206,7 +206,8 @@ fn map_object(
     if pinned {
         manifest.meta_mut().id = Some(synthetic(object.id.clone()));
     }
-    let desired = manifest.desired(resolver);
+    let mut desired = manifest.desired(resolver);
+    provider.match_spelling(object.kind, &object.instance, &mut desired);
     let rules = provider.diff_rules(object.kind);
     let ops = diff::diff(&rules, &object.instance, &desired);
     let left_out = diff::unaccounted(&rules, &object.instance, &desired);

@@ -55,6 +55,11 @@ pub trait Provider: Language + Send + Sync {
         format!("patch ({operations} {noun}, If-Match \"{revision}\"):")
     }
 
+    /// Rewrites `desired` into the spelling `live` uses where the vendor's API accepts two
+    /// spellings of the same content, so that an object that did not change is not rewritten
+    /// into the other spelling. Called before every comparison of a desired and a live document.
+    fn match_spelling(&self, _kind: Kind, _live: &Value, _desired: &mut Value) {}
+
     /// How to switch a live object of `kind` off instead of deleting it, for pruning by
     /// deactivation: the operations (none when it is off already), or `None` when the kind
     /// cannot be switched off.

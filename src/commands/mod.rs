@@ -1,6 +1,7 @@
 //! One module per subcommand. Commands do the I/O (read files, print) around the pure stages.
 
 mod apply;
+mod doctor;
 mod export;
 mod fmt;
 mod generate;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Fmt(args) => fmt::run(&args, output),
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(args),
+        Command::Doctor(args) => doctor::run(&args),
     }
 }
 

@@ -193,6 +193,7 @@ impl Provider for Toy {
             keep_container: &[],
             assigned: &["id"],
             assigned_members: &[],
+            neutral: crate::diff::nothing_neutral,
         }
     }
     fn references(&self, _kind: Kind, document: &Value) -> Vec<String> {

@@ -269,6 +269,9 @@ pub fn build(
             },
             Some(live) => {
                 keep_ignored(providers, object, &live.instance, &mut desired);
+                providers
+                    .of(kind)
+                    .match_spelling(kind, &live.instance, &mut desired);
                 let ops = diff::diff(&rules, &live.instance, &desired);
                 if ops.is_empty() {
                     // Up to date: no documents to show or send, only what it keeps referring to.

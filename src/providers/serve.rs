@@ -11,6 +11,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use axum::Router;
@@ -94,6 +95,21 @@ pub struct ServeArgs {
     /// decides).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub delete_pending_polls: u32,
+
+    /// Deviation (for testing `offerctl doctor`): list pages hold at most N items, whatever
+    /// `limit` asks.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=500))]
+    pub max_page_size: Option<u64>,
+
+    /// Deviation (for testing `offerctl doctor`): do not check If-Match, so a stale etag
+    /// overwrites instead of getting 409.
+    #[arg(long)]
+    pub ignore_if_match: bool,
+
+    /// Deviation (for testing `offerctl doctor`): delete objects that others still refer to
+    /// instead of refusing.
+    #[arg(long)]
+    pub delete_referenced: bool,
 }
 
 impl Default for ServeArgs {
@@ -111,6 +127,9 @@ impl Default for ServeArgs {
             drop_after_commit: 0.0,
             seed: None,
             delete_pending_polls: 0,
+            max_page_size: None,
+            ignore_if_match: false,
+            delete_referenced: false,
         }
     }
 }
@@ -152,6 +171,9 @@ impl fmt::Debug for ServeArgs {
             .field("drop_after_commit", &self.drop_after_commit)
             .field("seed", &self.seed)
             .field("delete_pending_polls", &self.delete_pending_polls)
+            .field("max_page_size", &self.max_page_size)
+            .field("ignore_if_match", &self.ignore_if_match)
+            .field("delete_referenced", &self.delete_referenced)
             .finish()
     }
 }
@@ -236,6 +258,15 @@ pub async fn start(args: ServeArgs) -> Result<RunningServer, Error> {
         None => Repository::open_in_memory(),
     };
     repo.set_delete_pending_polls(args.delete_pending_polls);
+    let deviations = repo.deviations();
+    let max_page_size = args.max_page_size.map_or(0, |n| n as usize);
+    deviations.max_page_size.store(max_page_size, Relaxed);
+    deviations
+        .ignore_if_match
+        .store(args.ignore_if_match, Relaxed);
+    deviations
+        .delete_referenced
+        .store(args.delete_referenced, Relaxed);
     let repo = Arc::new(repo);
     let store = match &args.data {
         // Its own directory (and lock), beside the Adobe repository's files.

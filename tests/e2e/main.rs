@@ -4,6 +4,8 @@
 
 mod appcharge;
 mod auth;
+mod doctor;
+mod documented_payloads;
 mod dps;
 mod fault_apply;
 mod fault_concurrent;

@@ -531,7 +531,7 @@ async fn invalid_instances_get_422_naming_the_property() {
         ),
         (
             Kind::FallbackOffer,
-            json!({"xdm:name": "f", "xdm:status": "approved", "xdm:selectionConstraint": {}}),
+            json!({"xdm:name": "f", "xdm:status": "approved", "xdm:selectionConstraint": {"xdm:profileConstraintType": "anySegments"}}),
             "/_instance/xdm:selectionConstraint",
         ),
         (

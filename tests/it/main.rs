@@ -11,6 +11,7 @@ mod graph;
 mod plan;
 mod render;
 mod schema;
+mod unmodelled;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -100,6 +100,10 @@ impl Provider for Adobe {
         xcore::references(document)
     }
 
+    fn match_spelling(&self, kind: CoreKind, live: &Value, desired: &mut Value) {
+        xcore::match_spelling(adobe(kind), live, desired);
+    }
+
     fn field_pointer(&self, kind: CoreKind, field: &str) -> Option<&'static str> {
         xcore::field_pointer(adobe(kind), field)
     }

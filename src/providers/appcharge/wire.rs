@@ -271,6 +271,7 @@ pub fn diff_rules(kind: Kind) -> Rules {
         assigned,
         // Time-frame ids are the server's: sent back as read, never compared.
         assigned_members: &[("schedule/timeFrames/*", "id")],
+        neutral: crate::diff::nothing_neutral,
     }
 }
 

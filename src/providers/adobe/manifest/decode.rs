@@ -224,6 +224,7 @@ impl Decoder<'_> {
                         filter: filter.clone(),
                         rule: None,
                         priority: None,
+                        extra: Default::default(),
                     }]),
                     _ => None,
                 };
@@ -313,6 +314,7 @@ impl Decoder<'_> {
             .and_then(|n| self.non_empty_text(n, "filter"));
         let rule = f.get("rule").and_then(|n| self.non_empty_text(n, "rule"));
         let priority = self.priority(&mut f);
+        let extra = self.extra(&mut f);
         f.finish(self, "criterion");
         if placements.is_empty() {
             return None;
@@ -322,6 +324,7 @@ impl Decoder<'_> {
             filter: filter?,
             rule,
             priority,
+            extra,
         })
     }
 

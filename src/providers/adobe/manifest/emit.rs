@@ -197,6 +197,7 @@ fn criterion(c: &Criterion) -> Node {
     if let Some(priority) = &c.priority {
         e.push("priority", Node::Raw(priority.value.to_string()));
     }
+    e.extra(&c.extra);
     Node::Map(e.0)
 }
 

@@ -296,12 +296,22 @@ pub struct Criterion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0))]
     pub priority: Option<Spanned<i64>>,
+    /// Repository properties of this criterion that no field models, kept verbatim (wire name
+    /// → JSON value); a `/container/member` key sets one member of `xdm:rank`,
+    /// `xdm:optionSelection` or `xdm:profileConstraint` (such as `/xdm:rank/xdm:order`, a
+    /// ranking strategy); `null` removes one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub extra: Extra,
 }
 
 impl Criterion {
     /// Whether the shorthand `placement` + `filter` says all this criterion says.
     pub fn is_shorthand(&self) -> bool {
-        self.placements.len() == 1 && self.rule.is_none() && self.priority.is_none()
+        self.placements.len() == 1
+            && self.rule.is_none()
+            && self.priority.is_none()
+            && self.extra.is_empty()
     }
 }
 

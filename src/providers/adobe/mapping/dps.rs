@@ -14,10 +14,12 @@
 //! * **Component types.** Placement `componentType` and component `type` are short tokens in
 //!   DPS (`html`, `imagelink`, `text`, `json`) and URIs in XCore
 //!   (`https://ns.adobe.com/experience/offer-management/content-component-<token>`). Only those
-//!   four are translated. Any other URI or token passes through unchanged. On input from DPS,
-//!   the documentation's `component-text` spelling (and `content-component-text`) is read as
-//!   `text`. A canonical document that holds a bare token where XCore has a URI comes back with
-//!   the URI.
+//!   four are translated. Any other URI or token passes through unchanged. A *component's*
+//!   text type is written `component-text`, the only spelling Adobe's fallback-offer pages
+//!   (create and list) show for it (reference §2.3), so that the documented body reads back
+//!   unchanged; `text` and `content-component-text` are read as the same type. A placement's
+//!   `componentType` keeps the short `text` (no DPS example shows another). A canonical document
+//!   that holds a bare token where XCore has a URI comes back with the URI.
 //! * **Filter types.** `any-tags` ↔ `anyTags`, `all-tags` ↔ `allTags`, `offers` ↔ `offers`.
 //!   Other values pass through. The id list is `ids` on both sides (seed 002). A canonical
 //!   `xdm:ids` (newer XCore spelling) is also sent as `ids`, so it reads back as `ids`.
@@ -35,7 +37,8 @@
 //!   `orderEvaluationType`, `rankingStrategy`, ...). [`from_dps`] returns the flat form when
 //!   there is exactly one criterion with exactly one placement and a filter, no rank, and no
 //!   profile constraint other than `{"profileConstraintType": "none"}`; otherwise it returns
-//!   `xdm:criteria`, dropping criterion profile constraints that are just `{type: none}`.
+//!   `xdm:criteria` as they came (a neutral `{type: none}` included: the diff rules treat it as
+//!   absent).
 //! * **Pass-through.** Keys that are not in the table are kept unchanged in both directions
 //!   (`labels`, `definedOn`, `itemCount`, `frequencyCappingConstraints`,
 //!   `offerui:previewThumbnail`, `repo:*`, characteristic names, ...). Values of unmodelled
@@ -58,6 +61,8 @@ use crate::providers::adobe::kind::Kind;
 
 const COMPONENT_BASE: &str = "https://ns.adobe.com/experience/offer-management/content-component-";
 const COMPONENT_TOKENS: &[&str] = &["html", "imagelink", "text", "json"];
+/// The DPS spelling of a text component's type (fallback-offers/create.md, fallback-list.md).
+const TEXT_COMPONENT: &str = "component-text";
 
 /// A document that cannot be mapped; `pointer` locates the problem in the *input* document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,8 +132,11 @@ enum Shape {
     Object(&'static [Field]),
     /// An array whose elements map by the shape.
     Array(&'static Shape),
-    /// A component type: URI (canonical) ↔ short token (DPS).
+    /// A placement's component type: URI (canonical) ↔ short token (DPS).
     ComponentType,
+    /// A component's type: as [`Shape::ComponentType`], except text, which DPS spells
+    /// `component-text`.
+    ContentComponentType,
     /// A filter type: `anyTags` ↔ `any-tags`.
     FilterType,
     /// Every key `k` (DPS) ↔ `xdm:k` (canonical), at any depth.
@@ -177,7 +185,7 @@ const RULE: &[Field] = &[
 ];
 
 const COMPONENT: &[Field] = &[
-    field("@type", "type", Shape::ComponentType),
+    field("@type", "type", Shape::ContentComponentType),
     field("dc:format", "format", V),
     field("dc:language", "language", V),
     field("xdm:content", "content", V),
@@ -395,6 +403,13 @@ fn map_value(
             Direction::ToDps => component_token(text),
             Direction::FromDps => component_uri(text),
         }),
+        (Shape::ContentComponentType, Value::String(text)) => Value::String(match dir {
+            Direction::ToDps => match component_token(text).as_str() {
+                "text" => TEXT_COMPONENT.to_string(),
+                token => token.to_string(),
+            },
+            Direction::FromDps => component_uri(text),
+        }),
         (Shape::FilterType, Value::String(text)) => Value::String(filter_type(dir, text)),
         (Shape::Prefixed, Value::Object(_) | Value::Array(_)) => prefixed(dir, value, pointer)?,
         _ => value.clone(),
@@ -588,10 +603,13 @@ fn is_no_profile_constraint(value: &Value) -> bool {
 
 /// The flat pair when the criteria say no more than it can; the criteria otherwise.
 fn unfold_criteria(activity: Map<String, Value>) -> Map<String, Value> {
-    let Some(Value::Array(mut criteria)) = activity.get("xdm:criteria").cloned() else {
+    let Some(Value::Array(criteria)) = activity.get("xdm:criteria").cloned() else {
         return activity;
     };
-    for criterion in &mut criteria {
+    // Neutral profile constraints are left out only where the flat form replaces the
+    // criteria; in the criteria form they stay as they came, so they read back unchanged.
+    let mut simplified = criteria.clone();
+    for criterion in &mut simplified {
         if let Value::Object(c) = criterion
             && c.get("xdm:profileConstraint")
                 .is_some_and(is_no_profile_constraint)
@@ -599,7 +617,7 @@ fn unfold_criteria(activity: Map<String, Value>) -> Map<String, Value> {
             c.remove("xdm:profileConstraint");
         }
     }
-    let flat = match criteria.as_slice() {
+    let flat = match simplified.as_slice() {
         [Value::Object(c)] => {
             let placement = match c.get("xdm:placements") {
                 Some(Value::Array(p)) if p.len() == 1 => Some(p[0].clone()),
@@ -635,115 +653,8 @@ fn unfold_criteria(activity: Map<String, Value>) -> Map<String, Value> {
     out
 }
 
-// ---- pointers ------------------------------------------------------------------------------
-
-/// The DPS spelling of a pointer into a canonical document (`/_instance/xdm:rank/xdm:priority`
-/// or `/xdm:rank/xdm:priority` → `/rank/priority`), for error messages. Segments the tables do
-/// not know are kept as they are.
-pub fn dps_pointer(kind: Kind, pointer: &str) -> String {
-    let rest = pointer.strip_prefix("/_instance").unwrap_or(pointer);
-    if rest.is_empty() {
-        return String::new();
-    }
-    let segments: Vec<String> = rest
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    let mut out: Vec<String> = Vec::new();
-    match segments.first().map(String::as_str) {
-        Some("@id") => out.push("id".into()),
-        Some("xdm:placement") if kind == Kind::Activity => {
-            out.extend(["criteria", "0", "placements", "0"].map(String::from));
-        }
-        Some("xdm:filter") if kind == Kind::Activity => {
-            out.extend(["criteria", "0", "optionSelection", "filter"].map(String::from));
-        }
-        _ => {
-            let mut shape = Shape::Object(table(kind));
-            for segment in &segments {
-                match shape {
-                    Shape::Object(fields) => {
-                        match fields.iter().find(|f| f.canonical == segment.as_str()) {
-                            Some(f) => {
-                                out.push(f.dps.to_string());
-                                shape = f.shape;
-                            }
-                            None => {
-                                out.push(segment.clone());
-                                shape = Shape::Value;
-                            }
-                        }
-                    }
-                    Shape::Array(element) => {
-                        out.push(segment.clone());
-                        shape = *element;
-                    }
-                    Shape::Prefixed => out.push(
-                        segment
-                            .strip_prefix("xdm:")
-                            .unwrap_or(segment.as_str())
-                            .to_string(),
-                    ),
-                    _ => out.push(segment.clone()),
-                }
-            }
-            if segments.is_empty() {
-                return String::new();
-            }
-        }
-    }
-    out.iter()
-        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
-        .collect()
-}
-
-/// The canonical spelling of a pointer into a DPS document (`/rank/priority` →
-/// `/xdm:rank/xdm:priority`, `/id` → `/@id`), without the `/_instance` prefix. Segments the
-/// tables do not know are kept as they are; `criteria` maps to `xdm:criteria` (the flat form has
-/// no counterpart path).
-pub fn canonical_pointer(kind: Kind, pointer: &str) -> String {
-    if pointer.is_empty() {
-        return String::new();
-    }
-    let segments: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    let mut out: Vec<String> = Vec::new();
-    let mut shape = Shape::Object(table(kind));
-    for (i, segment) in segments.iter().enumerate() {
-        if i == 0 && segment == "id" {
-            out.push("@id".into());
-            shape = Shape::Value;
-            continue;
-        }
-        match shape {
-            Shape::Object(fields) => match fields.iter().find(|f| f.dps == segment.as_str()) {
-                Some(f) => {
-                    out.push(f.canonical.to_string());
-                    shape = f.shape;
-                }
-                None => {
-                    out.push(segment.clone());
-                    shape = Shape::Value;
-                }
-            },
-            Shape::Array(element) => {
-                out.push(segment.clone());
-                shape = *element;
-            }
-            Shape::Prefixed if segment.parse::<usize>().is_err() => {
-                out.push(format!("xdm:{segment}"));
-            }
-            _ => out.push(segment.clone()),
-        }
-    }
-    out.iter()
-        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
-        .collect()
-}
+mod pointers;
+pub use pointers::{canonical_pointer, dps_pointer};
 
 // ---- wire patches --------------------------------------------------------------------------
 

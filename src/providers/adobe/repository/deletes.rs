@@ -28,9 +28,9 @@ impl Repository {
         let Inner { state, wal } = &mut *inner;
         let now = state.now();
         let space = open_container(state, sandbox, container)?;
-        let current = current(space, instance_id, if_match)?;
+        let current = current(space, instance_id, self.enforced(if_match))?;
         let referrers = space.referrers(current.uri());
-        if !referrers.is_empty() {
+        if !referrers.is_empty() && !self.deletes_referenced() {
             return Ok(Err(referrers));
         }
         let last = revise(
@@ -66,7 +66,7 @@ impl Repository {
         let Inner { state, wal } = &mut *inner;
         let now = state.now();
         let space = open_container(state, sandbox, container)?;
-        let current = current(space, instance_id, if_match)?;
+        let current = current(space, instance_id, self.enforced(if_match))?;
         if let Some(job) = space
             .jobs
             .values()
@@ -74,7 +74,7 @@ impl Repository {
         {
             return Ok(DeleteOutcome::Accepted(job.clone()));
         }
-        if space.referrers(current.uri()).is_empty() {
+        if space.referrers(current.uri()).is_empty() || self.deletes_referenced() {
             let last = revise(
                 current,
                 current.instance.clone(),

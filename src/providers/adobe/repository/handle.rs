@@ -2,12 +2,14 @@
 //! whole sandbox (its container, reset).
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Mutex, MutexGuard};
 
+use super::checks::IfMatch;
 use super::container::Container;
 use super::error::RepoError;
 use super::ids::container_id;
+use super::query::{DEFAULT_LIMIT, ListQuery};
 use super::store::{Inner, Record, State, commit};
 use crate::wal::Wal;
 
@@ -15,6 +17,20 @@ use crate::wal::Wal;
 pub struct Repository {
     inner: Mutex<Inner>,
     pub(super) delete_pending_polls: AtomicU32,
+    pub(super) deviations: Deviations,
+}
+
+/// Ways to make the emulator deliberately behave unlike the documented API, so that
+/// `offerctl doctor` can be tested against a sandbox that breaks the client's assumptions.
+/// All off by default.
+#[derive(Debug, Default)]
+pub struct Deviations {
+    /// Pages hold at most this many items, whatever `limit` asks (0: the usual 500).
+    pub max_page_size: AtomicUsize,
+    /// `If-Match` is not checked: a stale etag does not get 409.
+    pub ignore_if_match: AtomicBool,
+    /// A referenced object is deleted anyway instead of the delete being refused.
+    pub delete_referenced: AtomicBool,
 }
 
 impl std::fmt::Debug for Repository {
@@ -32,6 +48,7 @@ impl Repository {
                 wal: None,
             }),
             delete_pending_polls: AtomicU32::new(0),
+            deviations: Deviations::default(),
         }
     }
 
@@ -65,6 +82,7 @@ impl Repository {
                 wal: Some(wal),
             }),
             delete_pending_polls: AtomicU32::new(0),
+            deviations: Deviations::default(),
         })
     }
 
@@ -73,6 +91,40 @@ impl Repository {
     pub fn set_delete_pending_polls(&self, polls: u32) {
         self.delete_pending_polls
             .store(polls, AtomicOrdering::Relaxed);
+    }
+
+    /// The deliberate deviations from the documented API (see [`Deviations`]).
+    pub fn deviations(&self) -> &Deviations {
+        &self.deviations
+    }
+
+    /// The `If-Match` condition to enforce: none while the emulator is told to ignore it.
+    pub fn enforced<'a>(&self, if_match: Option<&'a IfMatch>) -> Option<&'a IfMatch> {
+        if self
+            .deviations
+            .ignore_if_match
+            .load(AtomicOrdering::Relaxed)
+        {
+            None
+        } else {
+            if_match
+        }
+    }
+
+    pub(super) fn deletes_referenced(&self) -> bool {
+        self.deviations
+            .delete_referenced
+            .load(AtomicOrdering::Relaxed)
+    }
+
+    /// `query` with its page size capped by [`Deviations::max_page_size`].
+    pub(super) fn capped(&self, query: &ListQuery) -> ListQuery {
+        let mut query = query.clone();
+        let max = self.deviations.max_page_size.load(AtomicOrdering::Relaxed);
+        if max > 0 {
+            query.limit = Some(query.limit.unwrap_or(DEFAULT_LIMIT).min(max));
+        }
+        query
     }
 
     pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {

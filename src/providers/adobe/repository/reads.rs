@@ -48,6 +48,7 @@ impl Repository {
         let kind = listed_kind(query)?;
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
+        let query = self.capped(query);
         query.run(space.instances.values().filter(|e| e.kind == kind))
     }
 

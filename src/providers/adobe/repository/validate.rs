@@ -282,7 +282,10 @@ fn check_offer(kind: Kind, v: &mut Checker<'_>) {
     ];
     if kind == Kind::FallbackOffer {
         for key in constraints {
-            if v.object.contains_key(key) {
+            if v.object
+                .get(key)
+                .is_some_and(|value| !is_neutral_constraint(key, value))
+            {
                 v.violation(key, "fallback offers cannot have constraints");
             }
         }
@@ -301,6 +304,26 @@ fn check_offer(kind: Kind, v: &mut Checker<'_>) {
         capping.optional_integer_at_least("xdm:globalCap", 1);
         capping.optional_integer_at_least("xdm:profileCap", 1);
         v.out.append(&mut capping.out);
+    }
+}
+
+/// Whether a fallback offer's constraint property constrains nothing. Adobe's fallback pages
+/// show fallbacks carrying `selectionConstraint: {profileConstraintType: none}` and a `rank`
+/// (reference §2.3): a selection constraint without rule, dates or another profile constraint
+/// type, any rank (a fallback is never ranked against others) and an empty capping constraint
+/// are accepted; anything that would restrict when the fallback is shown is not.
+fn is_neutral_constraint(key: &str, value: &Value) -> bool {
+    let Some(members) = value.as_object() else {
+        return false;
+    };
+    match key {
+        "xdm:selectionConstraint" => members.iter().all(|(member, value)| {
+            member == "xdm:profileConstraintType" && value.as_str() == Some("none")
+        }),
+        "xdm:rank" => members
+            .iter()
+            .all(|(member, value)| member == "xdm:priority" && value.is_i64()),
+        _ => members.is_empty(),
     }
 }
 
@@ -542,12 +565,25 @@ mod tests {
     }
 
     #[test]
-    fn fallback_offers_reject_constraints() {
-        let fallback =
-            json!({"xdm:name": "f", "xdm:status": "approved", "xdm:rank": {"xdm:priority": 1}});
+    fn fallback_offers_reject_constraints_but_accept_the_documented_neutral_ones() {
+        let neutral = json!({"xdm:name": "f", "xdm:status": "approved",
+            "xdm:selectionConstraint": {"xdm:profileConstraintType": "none"},
+            "xdm:rank": {"xdm:priority": 0}, "xdm:cappingConstraint": {}});
         assert_eq!(
-            violations(Kind::FallbackOffer, fallback),
-            vec!["/_instance/xdm:rank: fallback offers cannot have constraints"]
+            violations(Kind::FallbackOffer, neutral),
+            Vec::<String>::new()
+        );
+        let constrained = json!({"xdm:name": "f", "xdm:status": "approved",
+            "xdm:selectionConstraint": {"xdm:eligibilityRule": "xcore:eligibility-rule:1"},
+            "xdm:rank": {"xdm:priority": 1, "xdm:order": {}},
+            "xdm:cappingConstraint": {"xdm:globalCap": 3}});
+        assert_eq!(
+            violations(Kind::FallbackOffer, constrained),
+            vec![
+                "/_instance/xdm:selectionConstraint: fallback offers cannot have constraints",
+                "/_instance/xdm:rank: fallback offers cannot have constraints",
+                "/_instance/xdm:cappingConstraint: fallback offers cannot have constraints",
+            ]
         );
     }
 

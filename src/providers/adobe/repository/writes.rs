@@ -107,7 +107,7 @@ impl Repository {
         let Inner { state, wal } = &mut *inner;
         let now = state.now();
         let space = open_container(state, sandbox, container)?;
-        let current = current(space, instance_id, if_match)?;
+        let current = current(space, instance_id, self.enforced(if_match))?;
         if kind != current.kind {
             return Err(RepoError::invalid(
                 "/schemas",
@@ -174,7 +174,7 @@ impl Repository {
         let Inner { state, wal } = &mut *inner;
         let now = state.now();
         let space = open_container(state, sandbox, container)?;
-        let current = current(space, instance_id, if_match)?;
+        let current = current(space, instance_id, self.enforced(if_match))?;
         let mut links = current.links.clone();
         links.remove("self");
         let mut doc = serde_json::json!({

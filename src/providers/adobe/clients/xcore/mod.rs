@@ -83,8 +83,8 @@ use crate::secret::Secret;
 /// The API's path below the gateway.
 pub const API_PATH: &str = "/data/core/xcore";
 
-const HAL: &str = "application/vnd.adobe.platform.xcore.hal+json";
-const PATCH_HAL: &str = "application/vnd.adobe.platform.xcore.patch.hal+json";
+pub(crate) const HAL: &str = "application/vnd.adobe.platform.xcore.hal+json";
+pub(crate) const PATCH_HAL: &str = "application/vnd.adobe.platform.xcore.patch.hal+json";
 const RECEIPT: &str = "application/vnd.adobe.platform.xcore.xdm.receipt+json";
 /// Largest page the repository serves.
 pub const MAX_PAGE_SIZE: usize = 500;

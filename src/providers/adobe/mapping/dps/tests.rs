@@ -144,7 +144,14 @@ fn fallback_offer_example_with_documentation_spellings() {
     let again = to_dps(Kind::FallbackOffer, &canonical).expect("maps");
     assert_eq!(
         again["representations"][0]["components"][1]["type"],
-        json!("text")
+        json!("component-text"),
+        "the documented spelling reads back unchanged"
+    );
+    let short = json!({"name": "F", "representations": [{"components": [{"type": "text"}]}]});
+    let canonical = from_dps(Kind::FallbackOffer, &short).expect("maps");
+    assert_eq!(
+        canonical["xdm:representations"][0]["xdm:components"][0]["@type"],
+        json!(format!("{URI}text"))
     );
 }
 
@@ -219,6 +226,7 @@ fn decision_example_keeps_criteria() {
                 "xdm:rank": {"xdm:priority": 0, "xdm:order": {
                     "xdm:orderEvaluationType": "ranking-strategy",
                     "xdm:rankingStrategy": "123456789123"}},
+                "xdm:profileConstraint": {"xdm:profileConstraintType": "none"},
                 "xdm:optionSelection": {"xdm:filter": "offerCollection1234"}}])
     );
     assert_eq!(canonical["xdm:fallback"], json!("fallbackOffer1234"));

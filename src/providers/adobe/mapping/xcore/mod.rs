@@ -144,7 +144,7 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
             out.insert("xdm:status".into(), json!(activity_status(a.status)));
             insert_text(&mut out, "xdm:startDate", &a.start_date);
             insert_text(&mut out, "xdm:endDate", &a.end_date);
-            insert_criteria(&mut out, &a.criteria, resolver);
+            insert_criteria(&mut out, &a.criteria, resolver, with_extra);
             out.insert(
                 "xdm:fallback".into(),
                 json!(resolver.resolve(Kind::FallbackOffer, &a.fallback)),
@@ -152,32 +152,42 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
         }
     }
     if with_extra {
-        for (key, value) in &manifest.meta().extra {
-            match container_pointer(key) {
-                Some((container, member)) => {
-                    let slot = out
-                        .entry(container)
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if !slot.is_object() {
-                        *slot = Value::Object(Map::new());
-                    }
-                    if let Value::Object(map) = slot {
-                        map.insert(member, value.value.clone());
-                    }
+        merge_extra_pointers(&mut out, &manifest.meta().extra);
+    }
+    Value::Object(out)
+}
+
+/// Merges `extra` whose keys are wire names or `/container/member` pointers.
+fn merge_extra_pointers(out: &mut Map<String, Value>, extra: &Extra) {
+    for (key, value) in extra {
+        match container_pointer(key) {
+            Some((container, member)) => {
+                let slot = out
+                    .entry(container)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !slot.is_object() {
+                    *slot = Value::Object(Map::new());
                 }
-                None => {
-                    out.insert(key.clone(), value.value.clone());
+                if let Value::Object(map) = slot {
+                    map.insert(member, value.value.clone());
                 }
+            }
+            None => {
+                out.insert(key.clone(), value.value.clone());
             }
         }
     }
-    Value::Object(out)
 }
 
 /// One simple criterion is written in the flat v0.1 form of seed 002 (`xdm:placement`,
 /// `xdm:filter`), which every XCore version accepts; anything richer in the v0.5 `xdm:criteria`
 /// form. Both APIs' readers turn the one into the other, so the choice never shows as a diff.
-fn insert_criteria(out: &mut Map<String, Value>, criteria: &[Criterion], resolver: &dyn Resolver) {
+fn insert_criteria(
+    out: &mut Map<String, Value>,
+    criteria: &[Criterion],
+    resolver: &dyn Resolver,
+    with_extra: bool,
+) {
     if let [only] = criteria
         && only.is_shorthand()
     {
@@ -216,6 +226,9 @@ fn insert_criteria(out: &mut Map<String, Value>, criteria: &[Criterion], resolve
             }
             if let Some(priority) = &c.priority {
                 criterion.insert("xdm:rank".into(), json!({"xdm:priority": priority.value}));
+            }
+            if with_extra {
+                merge_extra_pointers(&mut criterion, &c.extra);
             }
             Value::Object(criterion)
         })
@@ -510,7 +523,16 @@ pub fn diff_rules(kind: Kind) -> crate::diff::Rules {
         keep_container: KEEP_CONTAINER,
         assigned: &["@id"],
         assigned_members: &[],
+        neutral: neutral_default,
     }
+}
+
+/// Defaults the repository stores that mean "no constraint" (reference §2.3: Adobe's decision
+/// examples carry `profileConstraint: {profileConstraintType: none}` in every criterion).
+/// Compared as absent, so a manifest that leaves them out plans no change.
+fn neutral_default(pattern: &str, value: &Value) -> bool {
+    pattern == "xdm:criteria/*/xdm:profileConstraint"
+        && *value == json!({"xdm:profileConstraintType": "none"})
 }
 
 /// The `_instance` properties offerctl manages for a kind. Other live properties (for example
@@ -558,133 +580,6 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
             "xdm:fallback",
         ],
     }
-}
-
-/// Manifest fields of a kind that `ignoreChanges` may name, with the wire pointer (under
-/// `_instance`) each one maps to.
-const FIELD_POINTERS: &[(Kind, &str, &str)] = &[
-    (Kind::Tag, "name", "/xdm:name"),
-    (Kind::Tag, "description", "/xdm:description"),
-    (Kind::Placement, "name", "/xdm:name"),
-    (Kind::Placement, "channel", "/xdm:channel"),
-    (Kind::Placement, "componentType", "/xdm:componentType"),
-    (Kind::Placement, "contentTypes", "/xdm:contentTypes"),
-    (Kind::Placement, "description", "/xdm:description"),
-    (Kind::Rule, "name", "/xdm:name"),
-    (Kind::Rule, "description", "/xdm:description"),
-    (Kind::Rule, "condition", "/xdm:condition"),
-    (Kind::Offer, "name", "/xdm:name"),
-    (Kind::Offer, "description", "/xdm:description"),
-    (Kind::Offer, "status", "/xdm:status"),
-    (
-        Kind::Offer,
-        "startDate",
-        "/xdm:selectionConstraint/xdm:startDate",
-    ),
-    (
-        Kind::Offer,
-        "endDate",
-        "/xdm:selectionConstraint/xdm:endDate",
-    ),
-    (
-        Kind::Offer,
-        "rule",
-        "/xdm:selectionConstraint/xdm:eligibilityRule",
-    ),
-    (Kind::Offer, "priority", "/xdm:rank/xdm:priority"),
-    (Kind::Offer, "cap", "/xdm:cappingConstraint"),
-    (Kind::Offer, "tags", "/xdm:tags"),
-    (Kind::Offer, "characteristics", "/xdm:characteristics"),
-    (Kind::Offer, "representations", "/xdm:representations"),
-    (Kind::FallbackOffer, "name", "/xdm:name"),
-    (Kind::FallbackOffer, "description", "/xdm:description"),
-    (Kind::FallbackOffer, "status", "/xdm:status"),
-    (Kind::FallbackOffer, "tags", "/xdm:tags"),
-    (
-        Kind::FallbackOffer,
-        "characteristics",
-        "/xdm:characteristics",
-    ),
-    (
-        Kind::FallbackOffer,
-        "representations",
-        "/xdm:representations",
-    ),
-    (Kind::Filter, "name", "/xdm:name"),
-    (Kind::Filter, "description", "/xdm:description"),
-    (Kind::Filter, "match", "/xdm:filterType"),
-    (Kind::Filter, "offers", "/ids"),
-    (Kind::Filter, "tags", "/ids"),
-    (Kind::Activity, "name", "/xdm:name"),
-    (Kind::Activity, "description", "/xdm:description"),
-    (Kind::Activity, "status", "/xdm:status"),
-    (Kind::Activity, "startDate", "/xdm:startDate"),
-    (Kind::Activity, "endDate", "/xdm:endDate"),
-    (Kind::Activity, "placement", "/xdm:placement"),
-    (Kind::Activity, "filter", "/xdm:filter"),
-    (Kind::Activity, "criteria", "/xdm:criteria"),
-    (Kind::Activity, "fallback", "/xdm:fallback"),
-];
-
-/// The fields `ignoreChanges` accepts for a kind.
-pub fn ignorable_fields(kind: Kind) -> Vec<&'static str> {
-    FIELD_POINTERS
-        .iter()
-        .filter(|(k, _, _)| *k == kind)
-        .map(|(_, f, _)| *f)
-        .collect()
-}
-
-/// The `_instance` pointer of a manifest field (`priority` → `/xdm:rank/xdm:priority`).
-pub fn field_pointer(kind: Kind, field: &str) -> Option<&'static str> {
-    FIELD_POINTERS
-        .iter()
-        .find(|(k, f, _)| *k == kind && *f == field)
-        .map(|(_, _, p)| *p)
-}
-
-/// A readable label for a wire pointer under `_instance`, in manifest terms where one exists:
-/// `/xdm:rank/xdm:priority` → `priority`, `/xdm:representations/0/xdm:components/1/xdm:content`
-/// → `representations[0].components[1].content`.
-pub fn field_label(kind: Kind, pointer: &str) -> String {
-    let pointer = pointer.strip_prefix("/_instance").unwrap_or(pointer);
-    // A filter's `ids` holds offers or tags, depending on `match`: keep the wire name there.
-    if let Some((_, field, _)) = FIELD_POINTERS
-        .iter()
-        .find(|(k, _, p)| *k == kind && *p == pointer && *p != "/ids")
-    {
-        return (*field).to_string();
-    }
-    let mut label = String::new();
-    for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        if token == "-" || token.parse::<usize>().is_ok() {
-            label.push_str(&format!("[{token}]"));
-            continue;
-        }
-        let name = match token.strip_prefix("xdm:").unwrap_or(&token) {
-            // Containers with no manifest counterpart: their members are top-level fields.
-            "selectionConstraint" | "rank" | "optionSelection" | "profileConstraint" => continue,
-            "eligibilityRule" => "rule",
-            "cappingConstraint" => "cap",
-            "globalCap" => "global",
-            "profileCap" => "profile",
-            "filterType" => "match",
-            "@type" => "type",
-            "dc:format" => "format",
-            "dc:language" => "language",
-            "repo:resolveURL" => "resolveURL",
-            "repo:id" => "repoId",
-            "repo:name" => "repoName",
-            other => other,
-        }
-        .to_string();
-        if !label.is_empty() {
-            label.push('.');
-        }
-        label.push_str(&name);
-    }
-    label
 }
 
 /// The `@id`s a live instance refers to (placements, rules, tags, filter ids, an activity's
@@ -773,7 +668,9 @@ pub fn managed_members(pattern: &str) -> Option<&'static [&'static str]> {
     }
 }
 
+mod fields;
 mod reverse;
+pub use fields::{field_label, field_pointer, ignorable_fields, match_spelling};
 pub use reverse::{Namer, from_instance};
 
 #[cfg(test)]

@@ -179,6 +179,7 @@ pub fn from_instance(
                     filter: filter.clone(),
                     rule: None,
                     priority: None,
+                    extra: Extra::new(),
                 }];
                 (Some(placement), Some(filter), criteria)
             };
@@ -220,6 +221,10 @@ fn criteria_of(namer: &dyn Namer, value: &Value) -> Option<Vec<Criterion>> {
             let mut filter = None;
             let mut rule = None;
             let mut priority = None;
+            let mut extra = Extra::new();
+            let mut keep = |key: String, value: &Value| {
+                extra.insert(key, synthetic(value.clone()));
+            };
             for (key, value) in members {
                 match key.as_str() {
                     "xdm:placements" => {
@@ -228,28 +233,50 @@ fn criteria_of(namer: &dyn Namer, value: &Value) -> Option<Vec<Criterion>> {
                         placements = Some(refs.collect::<Option<Vec<_>>>()?);
                     }
                     "xdm:optionSelection" => {
-                        let selection = value.as_object().filter(|m| m.len() == 1)?;
+                        let selection = value.as_object()?;
                         filter = Some(reference(
                             namer,
                             Kind::Filter,
                             selection.get("xdm:filter")?,
                         )?);
-                    }
-                    "xdm:profileConstraint" => {
-                        let constraint = value.as_object().filter(|m| m.len() == 2)?;
-                        let kind = constraint.get("xdm:profileConstraintType")?.as_str()?;
-                        if kind != "eligibilityRule" {
-                            return None;
+                        for (member, value) in selection.iter().filter(|(m, _)| *m != "xdm:filter")
+                        {
+                            keep(pointer_key(key, member), value);
                         }
-                        let id = constraint.get("xdm:eligibilityRule")?;
-                        rule = Some(reference(namer, Kind::Rule, id)?);
+                    }
+                    // The repository's default "no constraint" is no rule.
+                    "xdm:profileConstraint"
+                        if *value == json!({"xdm:profileConstraintType": "none"}) => {}
+                    "xdm:profileConstraint" => {
+                        let by_rule = value.as_object().filter(|m| m.len() == 2).and_then(|c| {
+                            let kind = c.get("xdm:profileConstraintType")?.as_str()?;
+                            let id = c.get("xdm:eligibilityRule")?;
+                            (kind == "eligibilityRule").then_some(id)?;
+                            reference(namer, Kind::Rule, id)
+                        });
+                        match by_rule {
+                            Some(id) => rule = Some(id),
+                            None => keep(key.clone(), value),
+                        }
                     }
                     "xdm:rank" => {
-                        let rank = value.as_object().filter(|m| m.len() == 1)?;
-                        let p = rank.get("xdm:priority")?.as_i64().filter(|p| *p >= 0)?;
-                        priority = Some(synthetic(p));
+                        let rank = value.as_object();
+                        let valid = rank
+                            .and_then(|r| r.get("xdm:priority")?.as_i64())
+                            .filter(|p| *p >= 0);
+                        match (rank, valid) {
+                            (Some(rank), Some(p)) => {
+                                priority = Some(synthetic(p));
+                                for (member, value) in
+                                    rank.iter().filter(|(m, _)| *m != "xdm:priority")
+                                {
+                                    keep(pointer_key(key, member), value);
+                                }
+                            }
+                            _ => keep(key.clone(), value),
+                        }
                     }
-                    _ => return None,
+                    _ => keep(key.clone(), value),
                 }
             }
             Some(Criterion {
@@ -257,6 +284,7 @@ fn criteria_of(namer: &dyn Namer, value: &Value) -> Option<Vec<Criterion>> {
                 filter: filter?,
                 rule,
                 priority,
+                extra,
             })
         })
         .collect()

@@ -127,12 +127,21 @@ fn criteria_map_to_the_v05_form_and_one_simple_criterion_to_the_flat_form() {
         ),
         "criteria[0].rule"
     );
-    // Members no field expresses make the criteria inexpressible, not silently dropped.
+    // Members no field expresses stay in the criterion's `extra`, and come back verbatim.
     let mut ranked = docs[0].clone();
-    ranked["xdm:criteria"][1]["xdm:rank"] =
-        json!({"xdm:order": {"xdm:orderEvaluationType": "static"}});
-    let errors = from_instance(Kind::Activity, &ranked, &keep).unwrap_err();
-    assert!(errors[0].starts_with("`xdm:criteria` is"), "{errors:?}");
+    ranked["xdm:criteria"][1]["xdm:rank"] = json!({"xdm:priority": 2,
+        "xdm:order": {"xdm:orderEvaluationType": "static"}});
+    ranked["xdm:criteria"][1]["xdm:optionSelection"]["xdm:limit"] = json!(3);
+    let manifest = from_instance(Kind::Activity, &ranked, &keep).unwrap();
+    let Manifest::Activity(activity) = &manifest else {
+        panic!("an activity")
+    };
+    let extra: Vec<&String> = activity.criteria[1].extra.keys().collect();
+    assert_eq!(
+        extra,
+        ["/xdm:optionSelection/xdm:limit", "/xdm:rank/xdm:order"]
+    );
+    assert_eq!(to_instance(&manifest, &resolver), ranked);
 }
 
 #[test]
@@ -358,4 +367,30 @@ fn seed_002_shapes() {
             );
         }
     }
+}
+
+#[test]
+fn an_unchanged_activity_keeps_the_spelling_the_repository_holds() {
+    let flat = json!({"xdm:name": "a", "xdm:status": "live", "xdm:placement": "p:1",
+        "xdm:filter": "f:1", "xdm:fallback": "fb:1"});
+    let criteria = json!({"xdm:name": "a", "xdm:status": "live", "xdm:fallback": "fb:1",
+        "xdm:criteria": [{"xdm:placements": ["p:1"], "xdm:optionSelection": {"xdm:filter": "f:1"}}]});
+    let rules = diff_rules(Kind::Activity);
+    for (live, desired) in [(&criteria, &flat), (&flat, &criteria)] {
+        let mut matched = desired.clone();
+        match_spelling(Kind::Activity, live, &mut matched);
+        assert_eq!(&matched, live);
+        assert!(crate::diff::diff(&rules, live, &matched).is_empty());
+    }
+    // A real change is planned in the repository's spelling, as a one-member patch.
+    let mut moved = flat.clone();
+    moved["xdm:placement"] = json!("p:2");
+    match_spelling(Kind::Activity, &criteria, &mut moved);
+    assert_eq!(
+        crate::diff::diff(&rules, &criteria, &moved),
+        vec![crate::diff::Op::Replace {
+            path: "/_instance/xdm:criteria/0/xdm:placements/0".into(),
+            value: json!("p:2")
+        }]
+    );
 }

@@ -85,18 +85,9 @@ pub(super) fn to_canonical(kind: Kind, document: &Value) -> Result<Value> {
         return Err(bad_request("the body must be a JSON object"));
     };
     check_dps_rules(kind, object)?;
-    let mut instance = mapping::from_dps(kind, document).map_err(mapping_error)?;
-    // DPS fallbacks may carry `selectionConstraint: {profileConstraintType: "none"}`, which
-    // constrains nothing; XCore fallbacks carry no constraint at all, so it is dropped.
-    if kind == Kind::FallbackOffer
-        && let Value::Object(map) = &mut instance
-        && map
-            .get("xdm:selectionConstraint")
-            .is_some_and(|c| c.as_object().is_some_and(Map::is_empty))
-    {
-        map.shift_remove("xdm:selectionConstraint");
-    }
-    Ok(instance)
+    // A fallback's neutral `selectionConstraint: {profileConstraintType: "none"}` is stored as
+    // it came (an empty constraint), so that it reads back as sent.
+    mapping::from_dps(kind, document).map_err(mapping_error)
 }
 
 /// The stored instance in DPS form (with `id`), or 422 when it cannot be represented.

@@ -118,10 +118,11 @@ pub(super) async fn patch(
             "the body is not a JSON Patch (an array of {{\"op\", \"path\", ...}} objects): {e}"
         ))
     })?;
-    let condition = if_match(&headers);
+    let given = if_match(&headers);
+    let condition = app.repo.enforced(given.as_ref());
     for _ in 0..PATCH_ATTEMPTS {
         let current = find(&app, &caller.sandbox, kind, &id).await?;
-        if let Some(condition) = &condition {
+        if let Some(condition) = condition {
             match condition {
                 IfMatch::Any => {}
                 IfMatch::OneOf(etags) if etags.contains(&current.etag) => {}
