@@ -42,8 +42,13 @@ pub enum Command {
   offerctl validate
   offerctl validate --dir catalogue/
 
-Exits 0 when the manifests are valid (warnings allowed), 3 when any problem is found.")]
-    Validate(ManifestArgs),
+  offerctl validate --output json                 # for editors and other tools
+  offerctl validate --output github               # GitHub Actions annotations on stdout
+
+Exits 0 when the manifests are valid (warnings allowed), 3 when any problem is found. Under
+GitHub Actions (GITHUB_ACTIONS=true), validate, plan and apply also print each problem as a
+workflow annotation, so it shows on the pull request's diff.")]
+    Validate(ValidateArgs),
 
     /// Print the dependency order of the manifests (creation order; deletes run in reverse).
     #[command(after_help = "Examples:
@@ -119,6 +124,19 @@ Prints one row per assumption: what offerctl assumes, what the sandbox did, ok o
 Exits 0 when everything matches, 1 when anything does not, 3 on invalid settings.")]
     Doctor(DoctorArgs),
 
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Examples:
+  offerctl completions bash > ~/.local/share/bash-completion/completions/offerctl
+  offerctl completions zsh > \"${fpath[1]}/_offerctl\"
+  offerctl completions fish > ~/.config/fish/completions/offerctl.fish")]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (or write one page per command with --out DIR).
+    #[command(after_help = "Examples:
+  offerctl man | man -l -
+  offerctl man --out /usr/local/share/man/man1    # offerctl.1, offerctl-plan.1, ...")]
+    Man(ManArgs),
+
     /// Write a synthetic catalogue of about N objects (for benchmarks and demos).
     #[command(after_help = "Examples:
   offerctl generate --objects 10000 --seed 1 --out /tmp/catalogue
@@ -134,6 +152,37 @@ valid, and is the same for the same --objects and --seed.")]
   offerctl schema > offerctl.schema.json
   # then start manifests with:  # yaml-language-server: $schema=./offerctl.schema.json")]
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    /// How to report: for people (stderr), a JSON document (stdout), or GitHub Actions
+    /// workflow annotations (stdout, with the report for people on stderr).
+    #[arg(long, short, value_enum, default_value_t = ValidateFormat::Text)]
+    pub output: ValidateFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Json,
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write offerctl.1 and one page per command (offerctl-plan.1, ...) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,6 +1,7 @@
 //! One module per subcommand. Commands do the I/O (read files, print) around the pure stages.
 
 mod apply;
+mod completions;
 mod doctor;
 mod export;
 mod fmt;
@@ -26,12 +27,16 @@ use crate::sources;
 pub struct Output {
     pub color: bool,
     pub quiet: bool,
+    /// Also print manifest problems as GitHub Actions workflow annotations on stdout (under
+    /// GitHub Actions, `GITHUB_ACTIONS=true`).
+    pub annotate: bool,
 }
 
 pub fn run(cli: Cli) -> Result<Exit, CommandError> {
     let output = Output {
         color: cli.color.for_stderr(),
         quiet: cli.quiet,
+        annotate: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
     };
     match cli.command {
         Command::Validate(args) => validate::run(&args, output),
@@ -42,6 +47,8 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Export(command) => export::run(&command, output),
         Command::Fmt(args) => fmt::run(&args, output),
         Command::Schema => schema::run(),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(&args),
     }
@@ -55,9 +62,54 @@ pub struct Manifests {
     pub warnings: usize,
 }
 
+/// How a command reports manifest problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// Located reports with source snippets, on stderr.
+    People,
+    /// The same, plus GitHub Actions workflow annotations on stdout.
+    Annotations,
+    /// One JSON document on stdout (`validate --output json`), nothing on stderr.
+    Json,
+}
+
 /// Reads, validates and orders the manifests under `args.dir`. Every problem is printed to
-/// stderr, located; any error makes this fail with exit code 3.
+/// stderr, located (and as annotations under GitHub Actions); any error makes this fail with
+/// exit code 3.
 pub fn load_manifests(args: &ManifestArgs, output: Output) -> Result<Manifests, CommandError> {
+    let report = if output.annotate {
+        Report::Annotations
+    } else {
+        Report::People
+    };
+    load_reported(args, output, report)
+}
+
+/// Prints `diagnostics` as `report` says (not the JSON document, which needs more).
+pub fn report_diagnostics(
+    diagnostics: &[crate::diagnostic::Diagnostic],
+    sources: &SourceSet,
+    output: Output,
+    report: Report,
+) {
+    if report == Report::Json {
+        return;
+    }
+    let errors = diagnostics.iter().any(|d| d.is_error());
+    if !output.quiet || errors {
+        eprint!("{}", diagnostic::render(diagnostics, sources, output.color));
+    }
+    if report == Report::Annotations {
+        print!("{}", diagnostic::machine::github(diagnostics, sources));
+    }
+}
+
+/// [`load_manifests`], reporting problems as `report` says.
+pub fn load_reported(
+    args: &ManifestArgs,
+    output: Output,
+    report: Report,
+) -> Result<Manifests, CommandError> {
     let read =
         sources::read(&args.dir).map_err(|e| CommandError::new(Exit::Invalid, e.to_string()))?;
     let dir = args.dir.display();
@@ -72,10 +124,20 @@ pub fn load_manifests(args: &ManifestArgs, output: Output) -> Result<Manifests, 
     diagnostics.extend(checked.diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
-    if !(output.quiet && errors == 0) {
-        eprint!(
+    report_diagnostics(&diagnostics, &read.sources, output, report);
+    if report == Report::Json {
+        let document = serde_json::json!({
+            "dir": args.dir.display().to_string(),
+            "valid": errors == 0,
+            "files": read.sources.len(),
+            "objects": checked.catalog.objects().len(),
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": diagnostic::machine::json(&diagnostics, &read.sources),
+        });
+        println!(
             "{}",
-            diagnostic::render(&diagnostics, &read.sources, output.color)
+            serde_json::to_string_pretty(&document).unwrap_or_default()
         );
     }
     if errors > 0 {

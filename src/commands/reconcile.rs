@@ -8,7 +8,6 @@ use std::sync::Arc;
 use super::{Output, load_manifests, plural};
 use crate::backend::{Backend, BackendError, Routed};
 use crate::cli::{PlanArgs, PlanFormat};
-use crate::diagnostic;
 use crate::exit::{CommandError, Exit};
 use crate::live::{self, LiveState};
 use crate::manifest::Catalog;
@@ -216,10 +215,12 @@ pub async fn make_plan(
         options,
     )
     .map_err(|diagnostics| {
-        eprint!(
-            "{}",
-            diagnostic::render(&diagnostics, &manifests.sources, output.color)
-        );
+        let report = if output.annotate {
+            super::Report::Annotations
+        } else {
+            super::Report::People
+        };
+        super::report_diagnostics(&diagnostics, &manifests.sources, output, report);
         CommandError::new(
             Exit::Invalid,
             format!(

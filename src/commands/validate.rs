@@ -1,12 +1,19 @@
 //! `offerctl validate`: report every problem in the manifests, located.
 
-use super::{Output, load_manifests, plural};
-use crate::cli::ManifestArgs;
+use super::{Output, Report, load_reported, plural};
+use crate::cli::{ValidateArgs, ValidateFormat};
 use crate::exit::{CommandError, Exit};
 
-pub fn run(args: &ManifestArgs, output: Output) -> Result<Exit, CommandError> {
-    let manifests = load_manifests(args, output)?;
-    if !output.quiet {
+pub fn run(command: &ValidateArgs, output: Output) -> Result<Exit, CommandError> {
+    let args = &command.manifests;
+    let report = match command.output {
+        ValidateFormat::Json => Report::Json,
+        ValidateFormat::Github => Report::Annotations,
+        ValidateFormat::Text if output.annotate => Report::Annotations,
+        ValidateFormat::Text => Report::People,
+    };
+    let manifests = load_reported(args, output, report)?;
+    if !output.quiet && report != Report::Json {
         let warnings = match manifests.warnings {
             0 => String::new(),
             n => format!(" ({})", plural(n, "warning")),

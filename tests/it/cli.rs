@@ -259,3 +259,131 @@ fn usage_errors_are_reported_by_clap() {
         .code(2)
         .stderr(predicate::str::contains("invalid value 'svg'"));
 }
+
+#[test]
+fn validate_reports_json_for_tools() {
+    let output = offerctl()
+        .args([
+            "validate",
+            "--output",
+            "json",
+            "--dir",
+            "tests/fixtures/invalid/unknown-field.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        output.stderr.starts_with(b"error: "),
+        "only the summary on stderr"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["errors"], 2);
+    let first = &report["diagnostics"][0];
+    assert_eq!(first["code"], "unknown-field");
+    assert_eq!(
+        first["labels"][0]["file"],
+        "tests/fixtures/invalid/unknown-field.yaml"
+    );
+    assert_eq!(first["labels"][0]["line"], 8);
+    assert_eq!(first["labels"][0]["column"], 1);
+
+    let output = offerctl()
+        .args(["validate", "--output", "json", "--dir", "examples/minimal"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    assert!(report["objects"].as_u64().unwrap() > 0);
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn under_github_actions_problems_become_annotations_on_the_diff() {
+    let annotations = |args: &[&str], env: Option<(&str, &str)>| {
+        let mut command = offerctl();
+        command.args(args);
+        if let Some((k, v)) = env {
+            command.env(k, v);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(3));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let fixture = "tests/fixtures/invalid/unknown-field.yaml";
+    let explicit = annotations(&["validate", "--output", "github", "--dir", fixture], None);
+    assert!(
+        explicit.starts_with(&format!(
+            "::error file={fixture},line=8,col=1,endLine=8,endColumn=8,title=offerctl%3A unknown-field::"
+        )),
+        "{explicit}"
+    );
+    assert_eq!(explicit.lines().count(), 2, "{explicit}");
+    let from_env = annotations(
+        &["validate", "--dir", fixture],
+        Some(("GITHUB_ACTIONS", "true")),
+    );
+    assert_eq!(from_env, explicit);
+    // plan loads the same manifests before any repository is read: the same annotations.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = annotations(
+        &[
+            "plan",
+            "--state-dir",
+            dir.path().to_str().unwrap(),
+            "--dir",
+            fixture,
+        ],
+        Some(("GITHUB_ACTIONS", "true")),
+    );
+    assert_eq!(plan, explicit);
+    let plain = annotations(
+        &["validate", "--dir", fixture],
+        Some(("GITHUB_ACTIONS", "false")),
+    );
+    assert_eq!(plain, "", "no annotations outside GitHub Actions");
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_same_flags() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef offerctl"),
+        ("fish", "complete -c offerctl"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let output = offerctl().args(["completions", shell]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        assert!(script.contains(marker), "{shell}: {marker}");
+        assert!(
+            script.contains("prune-deactivate"),
+            "{shell} knows the plan flags"
+        );
+    }
+    let output = offerctl().arg("man").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let page = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH offerctl"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    assert!(page.contains("validate"));
+    let dir = tempfile::tempdir().unwrap();
+    offerctl()
+        .args(["man", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    for page in [
+        "offerctl.1",
+        "offerctl-plan.1",
+        "offerctl-apply.1",
+        "offerctl-validate.1",
+    ] {
+        assert!(dir.path().join(page).is_file(), "{page}");
+    }
+}

@@ -2,6 +2,8 @@
 //!
 //! Stages produce plain [`Diagnostic`] values (pure data); only [`render`] knows about miette.
 
+pub mod machine;
+
 use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
