@@ -31,6 +31,53 @@ pub struct LiveObject {
     /// The document in the provider's canonical form (what desired documents are compared
     /// with), including the id the repository assigned.
     pub instance: Value,
+    /// Who changed the object last, and when, where the repository says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<Modified>,
+}
+
+/// The last change to a live object, as the repository records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Modified {
+    /// The account (`repo:lastModifiedBy`, DPS `lastModifiedBy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// The integration's client id (`repo:lastModifiedByClientId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// When (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The change was this offerctl's own (its client id). Who that is is then not kept: the
+    /// client id is a credential's, and must not reach plans or logs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_offerctl: bool,
+}
+
+impl Modified {
+    /// What the repository says about the last change (`None` when it says nothing), with the
+    /// identity left out when `own_client` made it.
+    pub fn from_parts(
+        by: Option<&str>,
+        client_id: Option<&str>,
+        at: Option<&str>,
+        own_client: Option<&str>,
+    ) -> Option<Self> {
+        let text = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(String::from);
+        let ours = own_client.is_some() && client_id == own_client;
+        let modified = Modified {
+            by: if ours { None } else { text(by) },
+            client_id: if ours { None } else { text(client_id) },
+            at: text(at),
+            by_offerctl: ours,
+        };
+        (modified != Modified::default()).then_some(modified)
+    }
+
+    /// Someone else, known by client id, changed the object last.
+    pub fn is_drift(&self) -> bool {
+        !self.by_offerctl && self.client_id.is_some()
+    }
 }
 
 impl LiveObject {

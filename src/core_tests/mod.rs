@@ -243,6 +243,42 @@ fn prune_by_deactivation_switches_off_what_can_be_and_deletes_the_rest() {
 }
 
 #[test]
+fn a_change_made_outside_offerctl_is_drift_with_who_and_when() {
+    let memory = Memory::default();
+    run(&make_plan(CATALOGUE, &memory, false), &memory);
+    let edited = CATALOGUE.replace("pages: 412", "pages: 500");
+    let options = || PlanOptions {
+        prune: false,
+        prune_kinds: Vec::new(),
+        deactivate: false,
+    };
+    // offerctl wrote last: the difference is a pending manifest change.
+    let pending = make_plan_with(&edited, &memory, options());
+    assert_eq!((pending.summary.update, pending.summary.drifted), (1, 0));
+    // Someone else changed the shelf's label in the vendor's UI: drift, attributed.
+    memory.touch("fiction", "label", json!("Old novels"));
+    let drifted = make_plan_with(CATALOGUE, &memory, options());
+    assert_eq!((drifted.summary.update, drifted.summary.drifted), (1, 1));
+    let change = drifted.actions().next().unwrap();
+    let drift = change.drift.as_ref().expect("attributed");
+    assert_eq!(drift.by.as_deref(), Some("someone@example.com"));
+    assert_eq!(drift.client_id.as_deref(), Some("vendor-ui"));
+    let text = crate::plan::render::text(&drifted, &providers(), false);
+    assert!(
+        text.contains("drift: changed outside offerctl by someone@example.com (client vendor-ui) at 2026-11-29T10:00:00Z"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 of the updates revert changes made outside offerctl"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&crate::plan::render::json(&drifted)).unwrap();
+    assert_eq!(json["summary"]["drifted"], 1);
+    assert_eq!(json["format_version"], "1.1");
+}
+
+#[test]
 fn a_saved_plan_round_trips_and_goes_stale_when_the_repository_moves() {
     let memory = Memory::default();
     run(&make_plan(CATALOGUE, &memory, false), &memory);

@@ -294,6 +294,12 @@ impl Memory {
         let object = objects.iter_mut().find(|o| o.name == name).expect("object");
         object.instance[key] = value;
         object.etag = format!("{}+", object.etag);
+        object.modified = Some(crate::backend::Modified {
+            by: Some("someone@example.com".into()),
+            client_id: Some("vendor-ui".into()),
+            at: Some("2026-11-29T10:00:00Z".into()),
+            by_offerctl: false,
+        });
     }
 
     fn tick(&self) -> u64 {
@@ -336,6 +342,10 @@ impl Backend for Memory {
             instance["id"] = json!(id);
             let name = instance["name"].as_str().unwrap_or_default().to_string();
             let object = LiveObject {
+                modified: Some(crate::backend::Modified {
+                    by_offerctl: true,
+                    ..Default::default()
+                }),
                 kind,
                 instance_id: n.to_string(),
                 id,

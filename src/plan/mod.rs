@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::backend::LiveObject;
+use crate::backend::{LiveObject, Modified};
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Op};
 use crate::graph::DependencyGraph;
@@ -22,7 +22,7 @@ use crate::provider::Providers;
 use crate::source::SourceSet;
 
 /// Version of the saved and JSON plan format. Minor versions only add fields.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// Marks, inside a desired document, the id of an object this run creates: apply replaces it
 /// with the id from the create receipt. It cannot clash with a repository id.
@@ -72,6 +72,11 @@ pub struct Change {
     /// For deletes: objects that will still refer to this one, so the repository will refuse.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub referenced_by: Vec<String>,
+    /// For updates of objects someone other than offerctl changed last: who and when (the live
+    /// state drifted from git). Absent when offerctl wrote last (a pending manifest change) or
+    /// the repository does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Modified>,
 }
 
 impl Change {
@@ -99,6 +104,10 @@ pub struct Summary {
     pub delete: usize,
     pub no_op: usize,
     pub unmanaged: usize,
+    /// Of the updates, those of objects changed outside offerctl since it last wrote them
+    /// (drift); the others are pending manifest changes. Format 1.1; 0 in 1.0 plans.
+    #[serde(default)]
+    pub drifted: usize,
 }
 
 impl Summary {
@@ -285,6 +294,7 @@ pub fn build(
                 } else {
                     Change {
                         action: Action::Update,
+                        drift: live.modified.clone().filter(Modified::is_drift),
                         live: Some(live_ref(live)),
                         before: Some(managed(&rules, &live.instance, Some(&desired))),
                         after: Some(desired),
@@ -335,6 +345,7 @@ pub fn build(
         delete: count(Action::Delete),
         no_op: count(Action::NoOp),
         unmanaged: unmanaged.len(),
+        drifted: changes.iter().filter(|c| c.drift.is_some()).count(),
     };
     Ok(Plan {
         format_version: FORMAT_VERSION.to_string(),
@@ -360,6 +371,7 @@ fn change_for(key: &ObjectKey) -> Change {
         after: None,
         ops: Vec::new(),
         referenced_by: Vec::new(),
+        drift: None,
     }
 }
 

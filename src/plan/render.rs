@@ -65,8 +65,12 @@ fn verb(action: Action) -> &'static str {
 /// `Plan: 1 to create, 2 to update, 0 to delete.`
 pub fn summary_line(plan: &Plan) -> String {
     let s = &plan.summary;
+    let drift = match s.drifted {
+        0 => String::new(),
+        n => format!(" ({n} of the updates revert changes made outside offerctl)"),
+    };
     format!(
-        "Plan: {} to create, {} to update, {} to delete.",
+        "Plan: {} to create, {} to update, {} to delete.{drift}",
         s.create, s.update, s.delete
     )
 }
@@ -254,6 +258,22 @@ fn leaf_lines(
     }
 }
 
+/// "changed outside offerctl by X (client Y) at T": whose change an update would revert.
+fn drift_line(drift: &crate::backend::Modified) -> String {
+    let mut line = String::from("drift: changed outside offerctl");
+    if let Some(by) = &drift.by {
+        line.push_str(&format!(" by {by}"));
+    }
+    if let Some(client) = &drift.client_id {
+        line.push_str(&format!(" (client {client})"));
+    }
+    if let Some(at) = &drift.at {
+        line.push_str(&format!(" at {at}"));
+    }
+    line.push_str("; applying reverts it to the manifest");
+    line
+}
+
 /// The lines under a change's header.
 fn change_lines(change: &Change, plan: &Ctx<'_>) -> Vec<Line> {
     let mut out = Vec::new();
@@ -283,6 +303,9 @@ fn change_lines(change: &Change, plan: &Ctx<'_>) -> Vec<Line> {
             }
         }
         Action::Update => {
+            if let Some(drift) = &change.drift {
+                out.push(Line::new(Sign::Warn, drift_line(drift)));
+            }
             let before = change.before.clone().unwrap_or(Value::Null);
             for op in &change.ops {
                 let path = op.path().strip_prefix(rules.root).unwrap_or(op.path());

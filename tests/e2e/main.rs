@@ -7,6 +7,7 @@ mod auth;
 mod doctor;
 mod documented_payloads;
 mod dps;
+mod drift;
 mod fault_apply;
 mod fault_concurrent;
 mod fault_kill_apply;

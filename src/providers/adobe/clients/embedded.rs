@@ -95,14 +95,22 @@ fn receipt(envelope: &Envelope) -> Receipt {
     }
 }
 
-fn live(envelope: Envelope) -> LiveObject {
-    super::live_object(
+fn live(envelope: Envelope, own_client: &str) -> LiveObject {
+    let modified = crate::backend::Modified::from_parts(
+        Some(&envelope.last_modified_by),
+        Some(&envelope.last_modified_by_client_id),
+        Some(&envelope.last_modified_date),
+        Some(own_client),
+    );
+    let mut object = super::live_object(
         envelope.kind,
         envelope.instance_id.clone(),
         envelope.uri().to_string(),
         envelope.etag.to_string(),
         Value::Object(envelope.instance),
-    )
+    );
+    object.modified = modified;
+    object
 }
 
 fn if_match(etag: &str) -> IfMatch {
@@ -129,7 +137,7 @@ impl Backend for Embedded {
 
     fn list(&self, kind: CoreKind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
         let kind = Kind::from_core(kind);
-        self.call(move |repo, sandbox, container, _| {
+        self.call(move |repo, sandbox, container, actor| {
             let mut query = ListQuery {
                 schema: Some(kind.schema_id()),
                 limit: Some(MAX_LIMIT),
@@ -138,7 +146,11 @@ impl Backend for Embedded {
             let mut objects = Vec::new();
             loop {
                 let page = repo.list(sandbox, container, &query)?;
-                objects.extend(page.items.into_iter().map(|hit| live(hit.envelope)));
+                objects.extend(
+                    page.items
+                        .into_iter()
+                        .map(|hit| live(hit.envelope, &actor.client_id)),
+                );
                 match page.next_start {
                     Some(start) => query.start = Some(start),
                     None => return Ok(objects),

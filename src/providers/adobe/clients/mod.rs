@@ -12,7 +12,8 @@ use serde_json::Value;
 use crate::backend::LiveObject;
 use crate::providers::adobe::kind::Kind;
 
-/// A live object from an `_instance` document: its name is `xdm:name`.
+/// A live object from an `_instance` document: its name is `xdm:name`; who changed it last
+/// is added by the caller that knows ([`LiveObject::modified`]).
 pub fn live_object(
     kind: Kind,
     instance_id: String,
@@ -32,5 +33,6 @@ pub fn live_object(
         etag,
         name,
         instance,
+        modified: None,
     }
 }

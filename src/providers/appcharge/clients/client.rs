@@ -49,6 +49,12 @@ pub fn live_object(kind: Kind, canonical: Value) -> Option<LiveObject> {
         instance_id: key.clone(),
         id: key.clone(),
         etag: revision(&canonical),
+        modified: crate::backend::Modified::from_parts(
+            None,
+            None,
+            canonical.get("updatedAt").and_then(Value::as_str),
+            None,
+        ),
         name: key,
         instance: canonical,
     })

@@ -124,6 +124,7 @@ impl DpsClient {
         let mut objects: Vec<LiveObject> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut seen_pages = HashSet::new();
+        let own = self.t.client_id();
         let mut stale_in_a_row = 0;
         let mut total = None;
         let complete = loop {
@@ -169,7 +170,7 @@ impl DpsClient {
             }
             let mut new = 0;
             for item in results {
-                let object = parse_document(kind, item)
+                let object = parse_document(kind, item, &own)
                     .map_err(|problem| bad(format!("page {page_number}: {problem}")))?;
                 // The cursor is a timestamp: the item at a page boundary may come again, and an
                 // object changed meanwhile comes back newer. Keep the latest version.

@@ -144,8 +144,9 @@ impl DpsClient {
                 format!("{what}: the answer is not JSON ({e})"),
             )
         })?;
-        let object = parse_document(Kind::from_core(target.kind), &document)
-            .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
+        let object =
+            parse_document(Kind::from_core(target.kind), &document, &self.t.client_id())
+                .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
         self.remember(&object.id, &object.etag, &object.instance);
         Ok(object)
     }
@@ -433,7 +434,8 @@ impl DpsClient {
 }
 
 /// A DPS document (list item or read) as a live object with its canonical document.
-fn parse_document(kind: Kind, item: &Value) -> Result<LiveObject, String> {
+/// `own_client`: this client's id, whose changes are marked as offerctl's (not kept).
+fn parse_document(kind: Kind, item: &Value, own_client: &str) -> Result<LiveObject, String> {
     let id = item
         .get("id")
         .and_then(Value::as_str)
@@ -458,13 +460,15 @@ fn parse_document(kind: Kind, item: &Value) -> Result<LiveObject, String> {
         }
     }
     let instance = dps::from_dps(kind, item).map_err(|e| format!("object {id}: {e}"))?;
-    Ok(super::live_object(
-        kind,
-        id.to_string(),
-        id.to_string(),
-        etag,
-        instance,
-    ))
+    let text = |key: &str| item.get(key).and_then(Value::as_str);
+    let mut object = super::live_object(kind, id.to_string(), id.to_string(), etag, instance);
+    object.modified = crate::backend::Modified::from_parts(
+        text("lastModifiedBy"),
+        text("lastModifiedByClientId"),
+        text("modified"),
+        Some(own_client),
+    );
+    Ok(object)
 }
 
 /// A write receipt: `{"id": ..., "etag": ...}` (`target` fills in what a patch receipt may

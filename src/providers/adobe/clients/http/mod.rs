@@ -259,6 +259,12 @@ impl Transport {
         })
     }
 
+    /// The client id (API key) requests are sent with: what the repository records as
+    /// `repo:lastModifiedByClientId` for this client's writes. Compared, never printed.
+    pub(crate) fn client_id(&self) -> String {
+        self.api_key.expose().to_string()
+    }
+
     /// Replaces every credential value in `text` with `***`.
     pub(crate) fn redact(&self, text: String) -> String {
         let mut text = text;

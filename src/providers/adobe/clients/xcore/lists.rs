@@ -117,6 +117,7 @@ impl XcoreClient {
         let mut objects = Vec::new();
         let mut seen_ids = HashSet::new();
         let mut seen_pages = HashSet::new();
+        let own = self.t.client_id();
         let mut empty_in_a_row = 0;
         let mut total = None;
         let bad = |problem: String| {
@@ -185,7 +186,7 @@ impl XcoreClient {
                 )));
             }
             for item in results {
-                let (object, created) = parse_envelope(kind, item)
+                let (object, created) = parse_envelope(kind, item, &own)
                     .map_err(|problem| bad(format!("page {}: {problem}", seen_pages.len())))?;
                 if !seen_ids.insert(object.instance_id.clone()) {
                     return Err(bad(format!(

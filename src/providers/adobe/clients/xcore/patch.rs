@@ -90,7 +90,9 @@ impl XcoreClient {
         let Ok(envelope) = serde_json::from_slice::<Value>(&reply.body) else {
             return Err(unknown(" (reading it back did not give JSON)"));
         };
-        let Ok((object, _)) = parse_envelope(Kind::from_core(target.kind), envelope) else {
+        let Ok((object, _)) =
+            parse_envelope(Kind::from_core(target.kind), envelope, &self.t.client_id())
+        else {
             return Err(unknown(" (reading it back gave an unusable document)"));
         };
         let sent = etag.trim_matches('"');

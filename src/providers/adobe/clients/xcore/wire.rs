@@ -21,7 +21,12 @@ fn etag_text(value: &Value) -> Option<String> {
 }
 
 /// A list or read envelope as a live object, with its `repo:createdDate`.
-pub(super) fn parse_envelope(kind: Kind, mut item: Value) -> Result<(LiveObject, String), String> {
+/// `own_client`: this client's id, whose changes are marked as offerctl's (not kept).
+pub(super) fn parse_envelope(
+    kind: Kind,
+    mut item: Value,
+    own_client: &str,
+) -> Result<(LiveObject, String), String> {
     let instance_id = item
         .get("instanceId")
         .and_then(Value::as_str)
@@ -59,14 +64,21 @@ pub(super) fn parse_envelope(kind: Kind, mut item: Value) -> Result<(LiveObject,
         .unwrap_or_default()
         .to_string();
     let (instance_id, id) = (instance_id.to_string(), id.to_string());
+    let text = |key: &str| item.get(key).and_then(Value::as_str);
+    let modified = crate::backend::Modified::from_parts(
+        text("repo:lastModifiedBy"),
+        text("repo:lastModifiedByClientId"),
+        text("repo:lastModifiedDate"),
+        Some(own_client),
+    );
     let instance = item
         .get_mut("_instance")
         .map(Value::take)
         .unwrap_or_default();
-    Ok((
-        crate::providers::adobe::clients::live_object(kind, instance_id, id, etag, instance),
-        created,
-    ))
+    let mut object =
+        crate::providers::adobe::clients::live_object(kind, instance_id, id, etag, instance);
+    object.modified = modified;
+    Ok((object, created))
 }
 
 /// A write's receipt. `target` fills in what a patch receipt may leave out.
