@@ -1,7 +1,7 @@
 //! Fault tolerance, issue 5: one `apply` of a 500-object catalogue converges against an
 //! emulator that fails 10% of requests with 503, throttles (429 with Retry-After), and drops
 //! the response of 5% of committed writes. Afterwards the live state equals the manifests, no
-//! name exists twice, and the next plan is empty.
+//! name exists twice, and the next plan is empty. Over both APIs (issue 16).
 //!
 //! "One run converges" holds only with high probability: the client gives each request 5
 //! attempts, so a request whose 5 attempts all draw an injected 503 (or a 429) fails. At
@@ -26,9 +26,9 @@ struct Tally {
     converged_in_one_run: bool,
 }
 
-/// Applies a generated catalogue of `objects` against a faulty emulator seeded with `seed`,
-/// then checks the result; returns what happened.
-async fn faulty_apply(objects: usize, seed: u64) -> Tally {
+/// Applies a generated catalogue of `objects` through `api` against a faulty emulator seeded
+/// with `seed`, then checks the result; returns what happened.
+async fn faulty_apply(api: Api, objects: usize, seed: u64) -> Tally {
     let server = start_emulator(ServeArgs {
         fail_rate: 0.1,
         // This apply sends about 600 requests at some 300 per second (16 in flight, 10 ms of
@@ -42,8 +42,8 @@ async fn faulty_apply(objects: usize, seed: u64) -> Tally {
         ..ServeArgs::ephemeral()
     })
     .await;
-    let api = Remote::new(&server.url());
-    let work = Workdir::generated(objects, seed, &server.url());
+    let remote = Remote::new(&server.url());
+    let work = Workdir::generated(objects, seed, &server.url(), api);
 
     let applied = work
         .offerctl(&[
@@ -55,7 +55,7 @@ async fn faulty_apply(objects: usize, seed: u64) -> Tally {
             "journal.jsonl",
         ])
         .await;
-    let stats = api.stats().await;
+    let stats = remote.stats().await;
     let mut tally = Tally {
         objects: work.manifests,
         requests: stats["total"].as_u64().unwrap_or(0),
@@ -67,7 +67,7 @@ async fn faulty_apply(objects: usize, seed: u64) -> Tally {
     };
     if applied.code != 0 {
         println!(
-            "seed {seed}: the first run did not converge: {}",
+            "{api:?} seed {seed}: the first run did not converge: {}",
             applied.all()
         );
         let lines = journal(&work.path("journal.jsonl"));
@@ -91,12 +91,19 @@ async fn faulty_apply(objects: usize, seed: u64) -> Tally {
             .await;
         assert_eq!(again.code, 0, "a second run converges: {}", again.all());
     }
+    let counts = Counts {
+        value: stats.clone(),
+    };
+    assert!(
+        counts.writes_through(api) >= work.manifests as u64,
+        "every object was created through {api:?}: {stats}"
+    );
     assert!(
         stat(&stats, "byStatus", "500") == 0,
         "the emulator never answers 500: {stats}"
     );
 
-    let live = api.live().await;
+    let live = remote.live().await;
     let duplicates = live.duplicates();
     tally.duplicates = duplicates.len();
     assert!(duplicates.is_empty(), "duplicates: {duplicates:?}");
@@ -112,7 +119,7 @@ async fn faulty_apply(objects: usize, seed: u64) -> Tally {
     if tally.converged_in_one_run {
         assert_eq!(acked.len(), work.manifests, "every create was acknowledged");
     }
-    let by_id = live.by_instance_id();
+    let by_id = live.by_receipt_id();
     for line in acked {
         let id = line["instanceId"]
             .as_str()
@@ -124,46 +131,43 @@ async fn faulty_apply(objects: usize, seed: u64) -> Tally {
     tally
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_of_500_objects_converges_through_503s_429s_and_dropped_responses() {
-    let tally = faulty_apply(500, 5).await;
-    println!("{tally:?}");
-    assert!(tally.status_503 > 0, "503s were injected: {tally:?}");
-    assert!(tally.status_429 > 0, "429s were answered: {tally:?}");
-    assert!(tally.dropped > 0, "responses were dropped: {tally:?}");
-}
-
-/// The long variant behind the reliability figures in `docs/reliability.md`:
-/// `cargo test --test e2e fault_apply:: -- --ignored --nocapture`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "long: 20 faulty applies of 500 objects; run with --ignored"]
-async fn many_faulty_applies_of_500_objects_all_converge() {
-    let runs = std::env::var("FAULT_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20u64);
-    let mut total = Tally::default();
-    let mut converged = 0;
-    for seed in 100..100 + runs {
-        let tally = faulty_apply(500, seed).await;
-        println!("seed {seed}: {tally:?}");
-        total.objects += tally.objects;
-        total.requests += tally.requests;
-        total.status_503 += tally.status_503;
-        total.status_429 += tally.status_429;
-        total.dropped += tally.dropped;
-        total.duplicates += tally.duplicates;
-        total.lost += tally.lost;
-        converged += usize::from(tally.converged_in_one_run);
+crate::for_both_apis! {
+    async fn apply_of_500_objects_converges_through_503s_429s_and_dropped_responses(api: Api) {
+        let tally = faulty_apply(api, 500, 5).await;
+        println!("{api:?}: {tally:?}");
+        assert!(tally.status_503 > 0, "503s were injected: {tally:?}");
+        assert!(tally.status_429 > 0, "429s were answered: {tally:?}");
+        assert!(tally.dropped > 0, "responses were dropped: {tally:?}");
     }
-    println!(
-        "RELIABILITY fault_apply: runs={runs} converged_in_one_run={converged} objects={} requests={} injected_503={} answered_429={} dropped_after_commit={} duplicates={} lost={}",
-        total.objects,
-        total.requests,
-        total.status_503,
-        total.status_429,
-        total.dropped,
-        total.duplicates,
-        total.lost
-    );
+
+    /// The long variant behind the reliability figures in `docs/reliability.md`:
+    /// `cargo test --test e2e fault_apply:: -- --ignored --nocapture`.
+    #[ignore = "long: 20 faulty applies of 500 objects; run with --ignored"]
+    async fn many_faulty_applies_of_500_objects_all_converge(api: Api) {
+        let runs = fault_runs(20);
+        let mut total = Tally::default();
+        let mut converged = 0;
+        for seed in 100..100 + runs {
+            let tally = faulty_apply(api, 500, seed).await;
+            println!("{api:?} seed {seed}: {tally:?}");
+            total.objects += tally.objects;
+            total.requests += tally.requests;
+            total.status_503 += tally.status_503;
+            total.status_429 += tally.status_429;
+            total.dropped += tally.dropped;
+            total.duplicates += tally.duplicates;
+            total.lost += tally.lost;
+            converged += usize::from(tally.converged_in_one_run);
+        }
+        println!(
+            "RELIABILITY fault_apply api={api:?}: runs={runs} converged_in_one_run={converged} objects={} requests={} injected_503={} answered_429={} dropped_after_commit={} duplicates={} lost={}",
+            total.objects,
+            total.requests,
+            total.status_503,
+            total.status_429,
+            total.dropped,
+            total.duplicates,
+            total.lost
+        );
+    }
 }
