@@ -1,6 +1,6 @@
 //! Fault tolerance, issue 5: `offerctl apply` killed with SIGKILL at random points. Rerunning
 //! apply converges, with no duplicates and no lost objects, and between the kills `plan` shows
-//! exactly what is missing.
+//! exactly what is missing. Over both APIs (issue 16).
 
 use std::time::Duration;
 
@@ -26,16 +26,16 @@ struct Tally {
     lost: usize,
 }
 
-/// One scenario: a generated catalogue, `kills` applies each SIGKILLed after a random number
-/// of journal lines (drawn from `seed`), then one apply to the end.
-async fn killed_applies(objects: usize, seed: u64, kills: usize) -> Tally {
+/// One scenario: a generated catalogue applied through `api`, `kills` applies each SIGKILLed
+/// after a random number of journal lines (drawn from `seed`), then one apply to the end.
+async fn killed_applies(api: Api, objects: usize, seed: u64, kills: usize) -> Tally {
     let server = start_emulator(ServeArgs {
         latency: LATENCY_MS,
         ..ServeArgs::ephemeral()
     })
     .await;
-    let api = Remote::new(&server.url());
-    let work = Workdir::generated(objects, seed, &server.url());
+    let remote = Remote::new(&server.url());
+    let work = Workdir::generated(objects, seed, &server.url(), api);
     let journal_path = work.path("journal.jsonl");
     let mut rng = Rng::new(seed);
     let mut tally = Tally {
@@ -45,7 +45,7 @@ async fn killed_applies(objects: usize, seed: u64, kills: usize) -> Tally {
     };
 
     for k in 0..kills {
-        let live_before = api.live().await.count();
+        let live_before = remote.live().await.count();
         let remaining = work.manifests - live_before;
         if remaining == 0 {
             break;
@@ -94,7 +94,7 @@ async fn killed_applies(objects: usize, seed: u64, kills: usize) -> Tally {
         tokio::time::sleep(Duration::from_millis(LATENCY_MS + 300)).await;
 
         // Nothing half-done: the plan creates exactly what is missing and updates nothing.
-        let live = api.live().await;
+        let live = remote.live().await;
         assert!(live.duplicates().is_empty(), "{:?}", live.duplicates());
         let plan = work.plan_json().await;
         let summary = &plan["summary"];
@@ -109,7 +109,7 @@ async fn killed_applies(objects: usize, seed: u64, kills: usize) -> Tally {
                 Some(0),
                 Some(0)
             ),
-            "after kill {k} of seed {seed}: {summary}"
+            "{api:?}: after kill {k} of seed {seed}: {summary}"
         );
     }
 
@@ -129,12 +129,12 @@ async fn killed_applies(objects: usize, seed: u64, kills: usize) -> Tally {
         "rerunning apply converges: {}",
         resumed.all()
     );
-    let live = api.live().await;
+    let live = remote.live().await;
     let duplicates = live.duplicates();
     tally.duplicates = duplicates.len();
     assert!(duplicates.is_empty(), "duplicates: {duplicates:?}");
     // No lost objects: everything ever acknowledged is still there, and everything is there.
-    let by_id = live.by_instance_id();
+    let by_id = live.by_receipt_id();
     let lines = journal(&journal_path);
     let acked = acknowledged(&lines);
     tally.lost = acked
@@ -157,46 +157,43 @@ async fn killed_applies(objects: usize, seed: u64, kills: usize) -> Tally {
     tally
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_killed_at_random_points_resumes_without_duplicates_or_losses() {
-    let mut kills = 0;
-    for seed in [1, 2, 3] {
-        let tally = killed_applies(150, seed, 2).await;
-        println!("seed {seed}: {tally:?}");
-        kills += tally.kills;
+crate::for_both_apis! {
+    async fn apply_killed_at_random_points_resumes_without_duplicates_or_losses(api: Api) {
+        let mut kills = 0;
+        for seed in [1, 2, 3] {
+            let tally = killed_applies(api, 150, seed, 2).await;
+            println!("{api:?} seed {seed}: {tally:?}");
+            kills += tally.kills;
+        }
+        assert!(kills >= 3, "most applies were actually killed mid-way");
     }
-    assert!(kills >= 3, "most applies were actually killed mid-way");
-}
 
-/// The long variant behind the figures in `docs/reliability.md`:
-/// `cargo test --test e2e fault_kill_apply:: -- --ignored --nocapture`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "long: 10 catalogues of 500 objects, 3 kills each; run with --ignored"]
-async fn many_killed_applies_of_500_objects_resume_cleanly() {
-    let seeds = std::env::var("FAULT_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10u64);
-    let mut total = Tally::default();
-    for seed in 100..100 + seeds {
-        let tally = killed_applies(500, seed, 3).await;
-        println!("seed {seed}: {tally:?}");
-        total.runs += tally.runs;
-        total.objects += tally.objects;
-        total.kills += tally.kills;
-        total.kills_mid_request += tally.kills_mid_request;
-        total.committed_unacknowledged += tally.committed_unacknowledged;
-        total.duplicates += tally.duplicates;
-        total.lost += tally.lost;
+    /// The long variant behind the figures in `docs/reliability.md`:
+    /// `cargo test --test e2e fault_kill_apply:: -- --ignored --nocapture`.
+    #[ignore = "long: 10 catalogues of 500 objects, 3 kills each; run with --ignored"]
+    async fn many_killed_applies_of_500_objects_resume_cleanly(api: Api) {
+        let seeds = fault_runs(10);
+        let mut total = Tally::default();
+        for seed in 100..100 + seeds {
+            let tally = killed_applies(api, 500, seed, 3).await;
+            println!("{api:?} seed {seed}: {tally:?}");
+            total.runs += tally.runs;
+            total.objects += tally.objects;
+            total.kills += tally.kills;
+            total.kills_mid_request += tally.kills_mid_request;
+            total.committed_unacknowledged += tally.committed_unacknowledged;
+            total.duplicates += tally.duplicates;
+            total.lost += tally.lost;
+        }
+        println!(
+            "RELIABILITY fault_kill_apply api={api:?}: scenarios={} objects={} sigkills={} sigkills_with_requests_in_flight={} creates_committed_but_unacknowledged={} duplicates={} lost={}",
+            total.runs,
+            total.objects,
+            total.kills,
+            total.kills_mid_request,
+            total.committed_unacknowledged,
+            total.duplicates,
+            total.lost
+        );
     }
-    println!(
-        "RELIABILITY fault_kill_apply: scenarios={} objects={} sigkills={} sigkills_with_requests_in_flight={} creates_committed_but_unacknowledged={} duplicates={} lost={}",
-        total.runs,
-        total.objects,
-        total.kills,
-        total.kills_mid_request,
-        total.committed_unacknowledged,
-        total.duplicates,
-        total.lost
-    );
 }

@@ -312,10 +312,17 @@ impl Live {
             .collect()
     }
 
-    pub fn by_instance_id(&self) -> HashMap<&str, &Value> {
+    /// Every envelope by the id a write receipt names it with: its `instanceId` (XCore
+    /// receipts) and its `@id` (DPS receipts, whose objects are addressed by `@id`).
+    pub fn by_receipt_id(&self) -> HashMap<&str, &Value> {
         self.objects
             .iter()
-            .filter_map(|(_, e)| e["instanceId"].as_str().map(|id| (id, e)))
+            .flat_map(|(_, e)| {
+                [e["instanceId"].as_str(), e["_instance"]["@id"].as_str()]
+                    .into_iter()
+                    .flatten()
+                    .map(move |id| (id, e))
+            })
             .collect()
     }
 

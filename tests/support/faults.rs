@@ -51,6 +51,14 @@ pub fn acknowledged(lines: &[Value]) -> Vec<&Value> {
         .collect()
 }
 
+/// How many runs a long fault variant makes: `FAULT_RUNS` if set, else `default`.
+pub fn fault_runs(default: u64) -> u64 {
+    std::env::var("FAULT_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Polls `check` until it holds; panics after [`HANG`].
 pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
     let started = Instant::now();

@@ -15,11 +15,13 @@ use super::client::serve_router;
 use super::emulator::{API_KEY, ORG, Remote, TOKEN, start_emulator, stat};
 
 /// Defines each test once per API: `name::xcore` and `name::dps`, both against the same
-/// emulator build, so the whole suite runs over both facades without being copied.
+/// emulator build, so the whole suite runs over both facades without being copied. An
+/// `#[ignore = "..."]` after the doc comment ignores both (the long fault variants).
 #[macro_export]
 macro_rules! for_both_apis {
     ($(
         $(#[doc = $doc:literal])*
+        $(#[ignore = $why:literal])?
         async fn $name:ident($api:ident: Api) $body:block
     )*) => {
         $(
@@ -29,11 +31,13 @@ macro_rules! for_both_apis {
                 use super::*;
 
                 #[tokio::test(flavor = "multi_thread")]
+                $(#[ignore = $why])?
                 async fn xcore() {
                     run(Api::Xcore).await
                 }
 
                 #[tokio::test(flavor = "multi_thread")]
+                $(#[ignore = $why])?
                 async fn dps() {
                     run(Api::Dps).await
                 }
@@ -92,9 +96,8 @@ impl Workdir {
     }
 
     /// `offerctl generate --objects N --seed S --out offers.d` in a new directory, pointed at
-    /// the emulator at `origin` through the XCore API (the fault tests exercise the XCore client
-    /// and facade; the e2e tests run both APIs).
-    pub fn generated(objects: usize, seed: u64, origin: &str) -> Workdir {
+    /// the emulator at `origin` through `api`.
+    pub fn generated(objects: usize, seed: u64, origin: &str, api: Api) -> Workdir {
         let dir = tempfile::tempdir().expect("tempdir");
         let status = Command::new(env!("CARGO_BIN_EXE_offerctl"))
             .args(["-q", "generate", "--objects", &objects.to_string()])
@@ -108,7 +111,7 @@ impl Workdir {
             env: Vec::new(),
             manifests: offerctl::providers::adobe::generate::Shape::for_total(objects).total(),
         };
-        workdir.point_at(origin, Api::Xcore);
+        workdir.point_at(origin, api);
         workdir
     }
 
@@ -323,6 +326,15 @@ impl Counts {
         self.routes(|r| {
             r == "GET /data/core/xcore/{containerId}/instances"
                 || (r.starts_with("GET /data/core/dps/") && !r.ends_with('}'))
+        })
+    }
+
+    /// Writes (any method but GET) through one API's routes: which facade a run really used.
+    pub fn writes_through(&self, api: Api) -> u64 {
+        let prefix = format!("/data/core/{}/", api.as_str());
+        self.routes(|r| {
+            r.split_once(' ')
+                .is_some_and(|(method, path)| method != "GET" && path.starts_with(&prefix))
         })
     }
 
