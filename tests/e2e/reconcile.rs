@@ -403,3 +403,22 @@ crate::for_both_apis! {
         );
     }
 }
+
+crate::for_both_apis! {
+    /// `--page-size` sets how many objects a list page holds: more pages, the same plan.
+    async fn the_page_size_is_a_setting(api: Api) {
+        let world = World::start_for(api).await;
+        assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
+        let before = world.counts().await;
+        let small = world.offerctl(&["plan", "--detailed-exitcode", "--page-size", "2"]).await;
+        assert_eq!(small.code, 0, "{}", small.all());
+        let pages = world.counts().await.since(&before).list_gets();
+        let before = world.counts().await;
+        world.assert_plan_empty().await;
+        let default_pages = world.counts().await.since(&before).list_gets();
+        assert!(pages > default_pages, "{pages} pages of 2, {default_pages} by default");
+        let too_big = world.offerctl(&["plan", "--page-size", "501"]).await;
+        let expected = if api == Api::Xcore { 3 } else { 0 };
+        assert_eq!(too_big.code, expected, "{}", too_big.all());
+    }
+}
