@@ -1,5 +1,6 @@
-//! Fault tolerance, issue 5: the emulator's request handling, over HTTP. Random methods,
-//! paths, query strings, headers and bodies never get a 5xx, never cut the connection, and
+//! Fault tolerance, issue 5: the emulator's request handling, over HTTP (XCore, DPS and
+//! Appcharge routes on the one listener). Random methods, paths, query strings, headers and
+//! bodies never get a 5xx, never cut the connection, and
 //! never stop the server from answering a well-formed request; neither does garbage sent on
 //! a raw TCP socket.
 //!
@@ -73,6 +74,14 @@ struct Known {
 /// A few real objects: a tag, a placement, an offer using both, and a pending delete job.
 async fn seed(origin: &str, n: usize) -> Known {
     let http = reqwest::Client::new();
+    // An Appcharge product the fuzzed Appcharge paths can name (`.../product/gold`); a 409
+    // when it exists already is fine.
+    let _ = http
+        .post(format!("{origin}/components/v1/product"))
+        .header("x-publisher-token", "fuzz-publisher-token")
+        .json(&json!({"publisherProductId": "gold", "name": "Gold"}))
+        .send()
+        .await;
     let container = offerctl::providers::adobe::repository::container_id("prod");
     let base = format!("{origin}/data/core/xcore/{container}");
     let auth = |r: reqwest::RequestBuilder| {
@@ -178,7 +187,23 @@ enum Path {
     DpsItem(usize, usize),
     /// Under `/data/core/dps/`, random segments.
     DpsRaw(Vec<String>),
+    /// An Appcharge route (index into `APPCHARGE_ROUTES`), with an id segment when it takes one.
+    Appcharge(usize, Option<String>),
 }
+
+/// Appcharge's routes on the same listener; those ending in `/` take an id.
+const APPCHARGE_ROUTES: &[&str] = &[
+    "/v2/offer",
+    "/v2/offer/",
+    "/offering/rolling-offer",
+    "/offering/rolling-offer/",
+    "/components/v1/product",
+    "/components/v1/product/",
+    "/components/v1/badge",
+    "/components/v1/badge/",
+    "/components/v1/offer-design",
+    "/components/v1/offer-design/",
+];
 
 /// The DPS collections, `/offers` with and without its `offer-type`.
 const DPS_COLLECTIONS: &[&str] = &[
@@ -236,6 +261,11 @@ fn path() -> impl Strategy<Value = Path> {
         3 => (0..DPS_COLLECTIONS.len()).prop_map(Path::DpsCollection),
         3 => (0..DPS_COLLECTIONS.len(), 0usize..4).prop_map(|(c, i)| Path::DpsItem(c, i)),
         1 => prop::collection::vec(segment(), 0..4).prop_map(Path::DpsRaw),
+        4 => (
+            0..APPCHARGE_ROUTES.len(),
+            prop::option::of(prop_oneof![segment(), Just("gold".to_string())])
+        )
+            .prop_map(|(route, id)| Path::Appcharge(route, id)),
     ]
 }
 
@@ -456,6 +486,10 @@ fn methods_of(path: &Path) -> Vec<&'static str> {
         Path::Emulator(_) => vec!["GET", "DELETE"],
         Path::DpsCollection(_) => vec!["GET", "POST"],
         Path::DpsItem(..) => vec!["GET", "PATCH", "DELETE"],
+        Path::Appcharge(route, _) if APPCHARGE_ROUTES[*route].ends_with('/') => {
+            vec!["GET", "PUT", "DELETE"]
+        }
+        Path::Appcharge(..) => vec!["GET", "POST"],
         _ => vec!["GET"],
     }
 }
@@ -524,6 +558,13 @@ fn url_of(f: &Fuzz, known: &Known, request: &Fuzzed) -> String {
             }
         }
         Path::DpsRaw(segments) => format!("{dps}/{}", segments.join("/")),
+        Path::Appcharge(route, id) => {
+            let route = APPCHARGE_ROUTES[*route];
+            match (route.ends_with('/'), id) {
+                (true, Some(id)) => format!("{}{route}{id}", f.server.url()),
+                _ => format!("{}{}", f.server.url(), route.trim_end_matches('/')),
+            }
+        }
     };
     if !request.query.is_empty() {
         url.push(if url.contains('?') { '&' } else { '?' });
@@ -551,7 +592,8 @@ fn check(request: &Fuzzed) -> Result<(), TestCaseError> {
         builder = builder
             .bearer_auth(TOKEN)
             .header("x-api-key", API_KEY)
-            .header("x-gw-ims-org-id", ORG);
+            .header("x-gw-ims-org-id", ORG)
+            .header("x-publisher-token", "fuzz-publisher-token");
     }
     for (name, value) in &request.headers {
         if let (Ok(name), Ok(value)) = (
