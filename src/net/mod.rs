@@ -3,7 +3,10 @@
 
 pub mod retry;
 
+use std::collections::HashSet;
+
 use reqwest::Url;
+use serde_json::Value;
 
 /// A configuration the client refuses (bad endpoint, bad container id...). Never contains a
 /// secret.
@@ -63,4 +66,77 @@ pub fn strip_query(url: &Url) -> String {
         url.port().map(|p| format!(":{p}")).unwrap_or_default(),
         url.path()
     )
+}
+
+/// A reqwest error with its causes ("connection closed before message completed"), no URL.
+pub fn error_chain(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out".to_string()
+    } else if error.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    let mut seen = HashSet::new();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if seen.insert(line.clone()) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The human part of an error body: problem `detail` (with violations), gateway `message`,
+/// OAuth `error_description`, or `errorMessage` (Appcharge's V2 errors). `None` for bodies
+/// that are not JSON objects.
+pub fn server_detail(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_string);
+    let mut detail = text("detail")
+        .or_else(|| text("message"))
+        .or_else(|| text("errorMessage"))
+        .or_else(|| text("error_description"))
+        .or_else(|| text("title"))
+        .or_else(|| text("error"))?;
+    let violations: Vec<String> = object
+        .get("violations")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| {
+                    let property = v.get("property").and_then(Value::as_str)?;
+                    let message = v
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("invalid");
+                    Some(format!("{property}: {message}"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !violations.is_empty() {
+        let listed = violations.join("; ");
+        if !detail.contains(&listed) {
+            detail = format!("{detail} ({listed})");
+        }
+    } else if let Some(property) = text("property")
+        && !detail.contains(&property)
+    {
+        detail = format!("{detail} (property {property})");
+    }
+    const MAX: usize = 1000;
+    if detail.len() > MAX {
+        let cut = (0..=MAX)
+            .rev()
+            .find(|i| detail.is_char_boundary(*i))
+            .unwrap_or(0);
+        detail.truncate(cut);
+        detail.push('…');
+    }
+    Some(detail)
 }

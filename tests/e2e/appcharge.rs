@@ -97,8 +97,8 @@ async fn a_catalogue_made_through_the_api_exports_validates_plans_empty_and_one_
 #[tokio::test(flavor = "multi_thread")]
 async fn with_api_v1_a_rolling_offer_edit_sends_the_seed_request() {
     let server = start_emulator(ServeArgs::ephemeral()).await;
-    let proxy = RecordingProxy::start(&server.url()).await;
-    let mut work = appcharge_workdir(&sample_appcharge(), &proxy.origin);
+    let proxy = crate::support::Recorder::start(server.url()).await;
+    let mut work = appcharge_workdir(&sample_appcharge(), &proxy.url);
     work.set_env("OFFERCTL_APPCHARGE_API", "v1");
     let applied = work.offerctl(&["apply", "--auto-approve"]).await;
     assert_eq!(applied.code, 0, "{}", applied.all());
@@ -116,7 +116,7 @@ async fn with_api_v1_a_rolling_offer_edit_sends_the_seed_request() {
         .find(|r| r.method == "PUT" && r.path == "/offering/rolling-offer/starter-ladder")
         .expect("the V1 update of seed 003");
     for body in [&create.body, &update.body] {
-        let body: Value = serde_json::from_str(body).expect("JSON");
+        let body: Value = serde_json::from_slice(body).expect("JSON");
         let keys: Vec<&str> = body
             .as_object()
             .unwrap()
@@ -178,7 +178,7 @@ async fn with_api_v1_a_rolling_offer_edit_sends_the_seed_request() {
             .collect();
         assert_eq!(keys, ["startTime", "endTime", "notes"]);
     }
-    let update: Value = serde_json::from_str(&update.body).unwrap();
+    let update: Value = serde_json::from_slice(&update.body).unwrap();
     assert_eq!(update["productsSequence"][1]["priceInUsdCents"], 299);
     assert_eq!(update["type"], "RollingOffer");
     assert_eq!(shop_offer_price(&server.url()).await, 299);

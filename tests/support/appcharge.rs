@@ -1,14 +1,9 @@
 //! Appcharge in the tests: requests to the emulator's Appcharge API (as a publisher's own
-//! scripts or the dashboard would make them), a working directory whose offerctl talks to it,
-//! and a recording proxy to see exactly what offerctl sends.
+//! scripts or the dashboard would make them) and a working directory whose offerctl talks to
+//! it. What offerctl sends is seen through `world::Recorder`.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::world::{Workdir, copy_dir, root};
@@ -103,14 +98,7 @@ impl Shop {
     }
 
     pub async fn stats(&self) -> Value {
-        self.http
-            .get(format!("{}/_emulator/stats", self.origin))
-            .send()
-            .await
-            .expect("stats")
-            .json()
-            .await
-            .expect("stats JSON")
+        super::emulator::Remote::new(&self.origin).stats().await
     }
 }
 
@@ -175,93 +163,6 @@ pub fn generated_appcharge(dir: &Path, offers: usize) {
         }
     }
     std::fs::write(dir.join("offers.yaml"), text).expect("write");
-}
-
-/// One request as the proxy saw it.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    pub method: String,
-    pub path: String,
-    /// The body exactly as sent.
-    pub body: String,
-}
-
-/// A proxy in front of an origin that records every request it forwards.
-pub struct RecordingProxy {
-    pub origin: String,
-    pub seen: Arc<Mutex<Vec<Recorded>>>,
-    _task: tokio::task::JoinHandle<()>,
-}
-
-#[derive(Clone)]
-struct ProxyState {
-    upstream: String,
-    http: reqwest::Client,
-    seen: Arc<Mutex<Vec<Recorded>>>,
-}
-
-async fn forward(State(state): State<ProxyState>, request: Request) -> Response {
-    let method = request.method().clone();
-    let path = request
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
-    let headers = request.headers().clone();
-    let body: Bytes = axum::body::to_bytes(request.into_body(), 16 << 20)
-        .await
-        .unwrap_or_default();
-    state.seen.lock().expect("lock").push(Recorded {
-        method: method.to_string(),
-        path: path.clone(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
-    let mut upstream = state
-        .http
-        .request(method, format!("{}{path}", state.upstream))
-        .body(body.to_vec());
-    for (name, value) in &headers {
-        if name != "host" && name != "content-length" {
-            upstream = upstream.header(name, value);
-        }
-    }
-    match upstream.send().await {
-        Ok(answer) => {
-            let status =
-                StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-            let bytes = answer.bytes().await.unwrap_or_default();
-            (status, [("content-type", "application/json")], bytes).into_response()
-        }
-        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
-    }
-}
-
-impl RecordingProxy {
-    pub async fn start(upstream: &str) -> RecordingProxy {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let state = ProxyState {
-            upstream: upstream.trim_end_matches('/').to_string(),
-            http: reqwest::Client::new(),
-            seen: seen.clone(),
-        };
-        let app = axum::Router::new().fallback(forward).with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let origin = format!("http://{}", listener.local_addr().expect("addr"));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        RecordingProxy {
-            origin,
-            seen,
-            _task: task,
-        }
-    }
-
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.seen.lock().expect("lock").clone()
-    }
 }
 
 /// Documented V2 bodies (Appcharge's API reference, with ids of our own), including properties

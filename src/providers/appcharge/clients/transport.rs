@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::backend::{BackendError, ErrorKind};
 use crate::net::retry::{RetryPolicy, is_transient, parse_retry_after, was_refused};
+use crate::net::{error_chain, server_detail};
 use crate::secret::Secret;
 
 /// Whether a request may be sent again after an unknown outcome.
@@ -65,24 +66,6 @@ impl fmt::Debug for Transport {
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
-}
-
-/// The human part of an Appcharge error body: V2 `errorMessage`, V1 and component `message`.
-pub fn detail(body: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let text = |key: &str| value.get(key).and_then(Value::as_str).map(String::from);
-    let mut detail = text("errorMessage")
-        .or_else(|| text("message"))
-        .or_else(|| text("error"))?;
-    if detail.len() > 1000 {
-        let cut = (0..=1000)
-            .rev()
-            .find(|i| detail.is_char_boundary(*i))
-            .unwrap_or(0);
-        detail.truncate(cut);
-        detail.push('…');
-    }
-    Some(detail)
 }
 
 impl Transport {
@@ -204,7 +187,9 @@ impl Transport {
                         continue;
                     }
                     if safety == Safety::Once && status.is_server_error() && !refused {
-                        let detail = detail(&reply).map(|d| format!(": {d}")).unwrap_or_default();
+                        let detail = server_detail(&reply)
+                            .map(|d| format!(": {d}"))
+                            .unwrap_or_default();
                         return Err(Failure::Unknown {
                             error: self
                                 .error(
@@ -223,7 +208,7 @@ impl Transport {
                     });
                 }
                 Err(error) => {
-                    let chain = chain(&error);
+                    let chain = error_chain(&error);
                     tracing::debug!(
                         target: "offerctl::appcharge",
                         method = %method, path = %path, attempt, elapsed_ms,
@@ -279,7 +264,7 @@ impl Transport {
             429 | 500..=599 => ErrorKind::Unavailable,
             _ => ErrorKind::Other,
         };
-        let detail = detail(&reply.body)
+        let detail = server_detail(&reply.body)
             .map(|d| format!(": {d}"))
             .unwrap_or_default();
         let after = if reply.attempts > 1 {
@@ -297,24 +282,4 @@ impl Transport {
         self.error(kind, format!("{what}: HTTP {status}{detail}{after}{hint}"))
             .with_status(status.as_u16())
     }
-}
-
-fn chain(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
-        "timed out".to_string()
-    } else if error.is_connect() {
-        "cannot connect".to_string()
-    } else {
-        "the connection failed".to_string()
-    };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -5,13 +5,11 @@
 
 pub mod auth;
 
-use std::collections::HashSet;
 use std::fmt;
 use std::time::{Instant, SystemTime};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, IF_MATCH, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
-use serde_json::Value;
 
 pub use crate::net::retry::{RetryPolicy, parse_retry_after};
 pub use auth::{Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL};
@@ -24,76 +22,7 @@ use auth::TokenSource;
 pub(crate) use crate::net::strip_query;
 pub use crate::net::{ConfigError, check_url};
 
-/// A reqwest error with its causes ("connection closed before message completed"), no URL.
-pub(crate) fn error_chain(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
-        "timed out".to_string()
-    } else if error.is_connect() {
-        "cannot connect".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    let mut source = std::error::Error::source(error);
-    let mut seen = HashSet::new();
-    while let Some(cause) = source {
-        let line = cause.to_string();
-        if seen.insert(line.clone()) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        source = cause.source();
-    }
-    text
-}
-
-/// The human part of an error body: problem `detail` (with violations), gateway `message`, or
-/// OAuth `error_description`. `None` for bodies that are not JSON objects.
-pub(crate) fn server_detail(body: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let object = value.as_object()?;
-    let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_string);
-    let mut detail = text("detail")
-        .or_else(|| text("message"))
-        .or_else(|| text("error_description"))
-        .or_else(|| text("title"))
-        .or_else(|| text("error"))?;
-    let violations: Vec<String> = object
-        .get("violations")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|v| {
-                    let property = v.get("property").and_then(Value::as_str)?;
-                    let message = v
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("invalid");
-                    Some(format!("{property}: {message}"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if !violations.is_empty() {
-        let listed = violations.join("; ");
-        if !detail.contains(&listed) {
-            detail = format!("{detail} ({listed})");
-        }
-    } else if let Some(property) = text("property")
-        && !detail.contains(&property)
-    {
-        detail = format!("{detail} (property {property})");
-    }
-    const MAX: usize = 1000;
-    if detail.len() > MAX {
-        let cut = (0..=MAX)
-            .rev()
-            .find(|i| detail.is_char_boundary(*i))
-            .unwrap_or(0);
-        detail.truncate(cut);
-        detail.push('…');
-    }
-    Some(detail)
-}
+pub(crate) use crate::net::{error_chain, server_detail};
 
 /// Whether a request may be sent again after an unknown outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
