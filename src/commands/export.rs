@@ -32,7 +32,7 @@ fn export_providers(
     if providers.is_empty() {
         let remote: Vec<&'static str> = repositories
             .iter()
-            .filter(|r| !r.is_embedded() && r.backend.is_ok())
+            .filter(|r| !r.is_embedded() && r.usable())
             .map(|r| r.provider)
             .collect();
         providers = if remote.is_empty() {

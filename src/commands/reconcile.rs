@@ -76,12 +76,7 @@ pub fn route(
         .iter_mut()
         .filter(|r| providers.contains(&r.provider))
     {
-        let backend = match &repository.backend {
-            Ok(backend) => backend.clone(),
-            Err(error) => {
-                return Err(CommandError::new(error.exit, error.message.clone()));
-            }
-        };
+        let backend = repository.open()?;
         if let Some(line) = repository.announcement.take()
             && !output.quiet
         {
@@ -158,10 +153,12 @@ pub async fn make_plan(
         let hash = plan::hash_sources(&manifests.sources, &manifest_args.dir);
         Ok::<_, CommandError>((manifests, hash))
     });
+    // Vendors' services are read meanwhile; embedded repositories only once a run needs them
+    // (opening one creates files under the state directory), and they are quick to read.
     let open: Vec<(&'static str, Arc<dyn Backend>)> = session
         .repositories
         .iter()
-        .filter_map(|r| Some((r.provider, r.backend.as_ref().ok()?.clone())))
+        .filter_map(|r| Some((r.provider, r.ready()?)))
         .collect();
     let reads = open.iter().map(|(provider, backend)| async move {
         let kinds = kinds_of(&[provider]);
@@ -181,20 +178,21 @@ pub async fn make_plan(
     };
     let providers = providers_of(&manifests.catalog, &args.providers);
     let backend = route(&mut session.repositories, &providers, output)?;
-    let reads = match read {
+    let mut reads = match read {
         Some(reads) => reads,
         None => reading.await,
     };
     let mut states = Vec::new();
-    for (provider, result) in reads {
-        if !providers.contains(&provider) {
-            continue;
-        }
+    for provider in &providers {
+        let result = match reads.iter().position(|(p, _)| p == provider) {
+            Some(at) => reads.swap_remove(at).1,
+            None => live::read(&backend, &kinds_of(&[provider])).await,
+        };
         let state = result.map_err(|e| {
             let describe = open
                 .iter()
-                .find(|(p, _)| *p == provider)
-                .map_or_else(String::new, |(_, b)| b.describe());
+                .find(|(p, _)| p == provider)
+                .map_or_else(|| backend.describe(), |(_, b)| b.describe());
             backend_error(&format!("cannot read {describe}"), e)
         })?;
         states.push(state);

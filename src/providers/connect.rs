@@ -8,20 +8,99 @@ use crate::exit::{CommandError, Exit};
 use crate::providers::adobe::config::{self as adobe, FileConfig, RemoteArgs, Settings};
 use crate::providers::appcharge::config::{self as appcharge, AppchargeArgs, FileSection};
 
+/// Opens a repository on first use: its backend and a line for stderr.
+type Opener = Box<dyn FnOnce() -> Result<(Box<dyn Backend>, Option<String>), CommandError>>;
+
+enum State {
+    Open(Result<Arc<dyn Backend>, CommandError>),
+    /// An embedded repository: opening it creates and locks files under the state directory,
+    /// which only a run that uses the provider should do.
+    Deferred(Opener),
+    Opening,
+}
+
 /// One provider's repository, or why it cannot be opened. A provider that a run does not use
 /// may be misconfigured (no credentials): its error only matters once the run needs it.
 pub struct Repository {
     pub provider: &'static str,
-    pub backend: Result<Arc<dyn Backend>, CommandError>,
+    embedded: bool,
+    state: State,
     /// A line for stderr when the run uses it: set for the embedded repository, which a
     /// user may not expect.
     pub announcement: Option<String>,
 }
 
+fn copy(error: &CommandError) -> CommandError {
+    CommandError::new(error.exit, error.message.clone())
+}
+
 impl Repository {
+    fn opened(
+        provider: &'static str,
+        result: Result<(Box<dyn Backend>, Option<String>), CommandError>,
+    ) -> Self {
+        let (state, announcement) = match result {
+            Ok((backend, announcement)) => (State::Open(Ok(Arc::from(backend))), announcement),
+            Err(error) => (State::Open(Err(error)), None),
+        };
+        Repository {
+            provider,
+            embedded: false,
+            state,
+            announcement,
+        }
+    }
+
+    fn deferred(provider: &'static str, open: Opener) -> Self {
+        Repository {
+            provider,
+            embedded: true,
+            state: State::Deferred(open),
+            announcement: None,
+        }
+    }
+
     /// The embedded local repository rather than a vendor's service.
     pub fn is_embedded(&self) -> bool {
-        self.announcement.is_some()
+        self.embedded
+    }
+
+    /// The backend if it is open already (a vendor's service: no I/O was needed), for reads a
+    /// run starts before it knows which providers it uses.
+    pub fn ready(&self) -> Option<Arc<dyn Backend>> {
+        match &self.state {
+            State::Open(Ok(backend)) => Some(backend.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether it is open, or can still be opened.
+    pub fn usable(&self) -> bool {
+        !matches!(self.state, State::Open(Err(_)))
+    }
+
+    /// The backend, opening the repository now if it was deferred.
+    pub fn open(&mut self) -> Result<Arc<dyn Backend>, CommandError> {
+        if let State::Deferred(_) = self.state {
+            let State::Deferred(open) = std::mem::replace(&mut self.state, State::Opening) else {
+                unreachable!("matched above");
+            };
+            self.state = match open() {
+                Ok((backend, announcement)) => {
+                    self.announcement = announcement;
+                    State::Open(Ok(Arc::from(backend)))
+                }
+                Err(error) => State::Open(Err(error)),
+            };
+        }
+        match &self.state {
+            State::Open(Ok(backend)) => Ok(backend.clone()),
+            State::Open(Err(error)) => Err(copy(error)),
+            State::Deferred(_) | State::Opening => Err(CommandError::new(
+                Exit::Error,
+                "the repository could not be opened",
+            )),
+        }
     }
 }
 
@@ -56,31 +135,37 @@ pub fn connect_with_env(
     };
     let state_dir = settings.state_dir.clone();
     let max_attempts = settings.max_attempts;
-    let adobe_repo = match adobe::connect_settings(settings, env) {
-        Ok(connection) => Repository {
-            provider: crate::providers::adobe::kind::PROVIDER,
-            backend: Ok(Arc::from(connection.backend)),
-            announcement: connection.announcement,
-        },
-        Err(error) => Repository {
-            provider: crate::providers::adobe::kind::PROVIDER,
-            backend: Err(error),
-            announcement: None,
-        },
+    let adobe_provider = crate::providers::adobe::kind::PROVIDER;
+    let adobe_repo = if settings.endpoint.is_none() {
+        Repository::deferred(
+            adobe_provider,
+            Box::new(move || {
+                adobe::connect_settings(settings, |_| None).map(|c| (c.backend, c.announcement))
+            }),
+        )
+    } else {
+        Repository::opened(
+            adobe_provider,
+            adobe::connect_settings(settings, env).map(|c| (c.backend, c.announcement)),
+        )
     };
-    let appcharge_repo =
-        match appcharge::connect(appcharge_args, &section, &state_dir, max_attempts, env) {
-            Ok(connection) => Repository {
-                provider: crate::providers::appcharge::kind::PROVIDER,
-                backend: Ok(Arc::from(connection.backend)),
-                announcement: connection.announcement,
-            },
-            Err(error) => Repository {
-                provider: crate::providers::appcharge::kind::PROVIDER,
-                backend: Err(error),
-                announcement: None,
-            },
-        };
+    let appcharge_provider = crate::providers::appcharge::kind::PROVIDER;
+    let appcharge_repo = if appcharge::endpoint(appcharge_args, &section).is_none() {
+        let args = appcharge_args.clone();
+        Repository::deferred(
+            appcharge_provider,
+            Box::new(move || {
+                appcharge::connect(&args, &section, &state_dir, max_attempts, |_| None)
+                    .map(|c| (c.backend, c.announcement))
+            }),
+        )
+    } else {
+        Repository::opened(
+            appcharge_provider,
+            appcharge::connect(appcharge_args, &section, &state_dir, max_attempts, env)
+                .map(|c| (c.backend, c.announcement)),
+        )
+    };
     Ok(Repositories {
         list: vec![adobe_repo, appcharge_repo],
         file,

@@ -422,3 +422,17 @@ crate::for_both_apis! {
         assert_eq!(too_big.code, expected, "{}", too_big.all());
     }
 }
+
+crate::for_both_apis! {
+    /// A run against a vendor's service touches no local state: the embedded repository of a
+    /// provider the manifests do not use (Appcharge here) is never opened.
+    async fn a_remote_run_leaves_no_local_state(api: Api) {
+        let world = World::start_for(api).await;
+        assert_eq!(world.offerctl(&["apply", "--auto-approve"]).await.code, 0);
+        world.assert_plan_empty().await;
+        assert!(
+            !world.path(".offerctl").exists(),
+            "an unused embedded repository was created"
+        );
+    }
+}

@@ -86,6 +86,16 @@ impl FileSection {
     }
 }
 
+/// The configured endpoint: the flag (or its variable), then the file.
+pub fn endpoint(args: &AppchargeArgs, file: &FileSection) -> Option<String> {
+    args.appcharge_endpoint
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(String::from)
+        .or(file.endpoint.clone())
+}
+
 /// Appcharge's repository for this run, and a line for stderr when it is the embedded one.
 pub struct Connection {
     pub backend: Box<dyn Backend>,
@@ -105,13 +115,7 @@ pub fn connect(
     max_attempts: u32,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Connection, CommandError> {
-    let endpoint = args
-        .appcharge_endpoint
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(String::from)
-        .or(file.endpoint.clone());
+    let endpoint = endpoint(args, file);
     let api = args.appcharge_api.or(file.api).unwrap_or_default();
     let Some(endpoint) = endpoint else {
         let dir = state_dir.join("repository");
