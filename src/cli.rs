@@ -96,6 +96,24 @@ exported losslessly fails the export (exit 1) and nothing is written. A non-empt
 refused (exit 6) unless --force.")]
     Export(ExportCommand),
 
+    /// Adopt the repository's changes into the manifests, in place: only the drifted values
+    /// are rewritten.
+    #[command(after_help = "Examples:
+  offerctl pull --dry-run                         # show the unified diff of the files, write nothing
+  offerctl pull                                   # rewrite the drifted values in place
+  offerctl pull --kind Offer --name '^ABC '       # only some objects
+  offerctl pull --include-new offers.d/adopted.yaml   # also add objects made outside git
+  offerctl pull --remove-deleted                  # also drop documents of objects deleted live
+
+Comments, key order, quoting, blank lines and every other document stay byte for byte;
+references stay names. Each file is rewritten atomically. Afterwards `offerctl plan` shows no
+changes for the pulled objects. An object whose drift cannot be written in place is listed
+with the reason and left as it was. Exits 0 when everything selected was pulled (or nothing
+had drifted), 2 when something is left that the manifests still do not say (refused, deleted
+live, or new live objects not included), 1 on errors, 3 on invalid manifests, 4 when
+authentication fails.")]
+    Pull(PullArgs),
+
     /// Rewrite manifests in the canonical form `export` writes, keeping comments.
     #[command(after_help = "Examples:
   offerctl fmt                                    # rewrite offers.d/ in place
@@ -323,6 +341,43 @@ pub struct ApplyCommand {
     /// Append a JSON-lines record of every call to FILE.
     #[arg(long, value_name = "FILE", env = "OFFERCTL_JOURNAL")]
     pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    #[command(flatten)]
+    pub remote: crate::providers::adobe::config::RemoteArgs,
+
+    #[command(flatten)]
+    pub appcharge: crate::providers::appcharge::config::AppchargeArgs,
+
+    /// Also read this provider's repository (repeatable), for --include-new of kinds the
+    /// manifests do not have yet.
+    #[arg(long = "provider", value_name = "NAME", value_parser = parse_provider, value_delimiter = ',')]
+    pub providers: Vec<&'static str>,
+
+    /// Only pull objects of this kind (repeatable; every kind by default).
+    #[arg(long = "kind", value_name = "KIND", value_parser = parse_kind, value_delimiter = ',')]
+    pub kinds: Vec<crate::kind::Kind>,
+
+    /// Only pull objects whose name matches this regular expression (anywhere in the name).
+    #[arg(long, value_name = "REGEX")]
+    pub name: Option<String>,
+
+    /// Also add live objects no manifest describes: appended to FILE, or to DIR/<kind>.yaml.
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    pub include_new: Option<PathBuf>,
+
+    /// Also remove the documents of objects the repository no longer has (never `protect`ed ones).
+    #[arg(long)]
+    pub remove_deleted: bool,
+
+    /// Print the unified diff of the files instead of writing them.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub mod net;
 pub mod plan;
 pub mod provider;
 pub mod providers;
+pub mod pull;
 pub mod secret;
 pub mod serve;
 pub mod source;

@@ -7,8 +7,6 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use regex::Regex;
-
 use super::reconcile::{open, read_live, route, runtime};
 use super::{Output, plural};
 use crate::backend::Backend;
@@ -47,17 +45,8 @@ fn export_providers(
 }
 
 pub fn run(command: &ExportCommand, output: Output) -> Result<Exit, CommandError> {
-    let name = command
-        .name
-        .as_deref()
-        .map(Regex::new)
-        .transpose()
-        .map_err(|e| {
-            CommandError::new(
-                Exit::Invalid,
-                format!("--name is not a valid regular expression: {e}"),
-            )
-        })?;
+    let name = super::name_filter(command.name.as_deref())?;
+
     let out = &command.out;
     if !command.force && !is_empty_or_missing(out)? {
         return Err(CommandError::new(

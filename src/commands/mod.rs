@@ -8,6 +8,7 @@ mod fmt;
 mod generate;
 mod graph;
 mod plan;
+mod pull;
 mod reconcile;
 mod schema;
 mod serve;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Apply(command) => apply::run(&command, output),
         Command::Generate(args) => generate::run(&args, output),
         Command::Export(command) => export::run(&command, output),
+        Command::Pull(args) => pull::run(&args, output),
         Command::Fmt(args) => fmt::run(&args, output),
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::completions(&args),
@@ -161,6 +163,16 @@ pub fn load_reported(
         catalog: checked.catalog,
         graph: checked.graph,
         warnings,
+    })
+}
+
+/// The `--name` regular expression, validated (exit 3 when it is not one).
+pub fn name_filter(name: Option<&str>) -> Result<Option<regex::Regex>, CommandError> {
+    name.map(regex::Regex::new).transpose().map_err(|e| {
+        CommandError::new(
+            Exit::Invalid,
+            format!("--name is not a valid regular expression: {e}"),
+        )
     })
 }
 

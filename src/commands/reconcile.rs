@@ -147,6 +147,15 @@ pub async fn make_plan(
     session: &mut Session,
     output: Output,
 ) -> Result<Planned, CommandError> {
+    Ok(plan_with_inputs(args, session, output).await?.0)
+}
+
+/// [`make_plan`], also returning what the plan was made from.
+pub async fn plan_with_inputs(
+    args: &PlanArgs,
+    session: &mut Session,
+    output: Output,
+) -> Result<(Planned, super::Manifests, LiveState), CommandError> {
     let manifest_args = args.manifests.clone();
     let mut loading = tokio::task::spawn_blocking(move || {
         let manifests = load_manifests(&manifest_args, output)?;
@@ -227,7 +236,7 @@ pub async fn make_plan(
             ),
         )
     })?;
-    Ok(Planned { plan, backend })
+    Ok((Planned { plan, backend }, manifests, live))
 }
 
 /// Prints the plan to stdout in the chosen format.

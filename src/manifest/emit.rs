@@ -137,7 +137,7 @@ fn write_value(out: &mut String, value: &Node, parent: usize, child: usize) {
 }
 
 /// Writes a block sequence whose dashes are at column `indent`.
-fn write_seq(out: &mut String, items: &[Node], indent: usize) {
+pub fn write_seq(out: &mut String, items: &[Node], indent: usize) {
     for item in items {
         pad(out, indent);
         out.push('-');
@@ -156,7 +156,7 @@ fn write_seq(out: &mut String, items: &[Node], indent: usize) {
 }
 
 /// `[a, b, c]` when every item is a scalar that fits on one line.
-fn flow_list(items: &[Node]) -> Option<String> {
+pub fn flow_list(items: &[Node]) -> Option<String> {
     let mut parts = Vec::with_capacity(items.len());
     for item in items {
         match item {
@@ -291,7 +291,7 @@ fn printable(c: char) -> bool {
     }
 }
 
-fn double_quoted(text: &str) -> String {
+pub fn double_quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -314,7 +314,7 @@ fn double_quoted(text: &str) -> String {
 /// Whether `text` can be a literal block scalar that reads back exactly: printable, with at
 /// least one visible character, and no line made only of blanks (their meaning depends on the
 /// indentation around them).
-fn block_ok(text: &str) -> bool {
+pub fn block_ok(text: &str) -> bool {
     text.chars().any(|c| !c.is_whitespace())
         && text.chars().all(|c| printable(c) && c != '\r')
         && text
@@ -324,7 +324,7 @@ fn block_ok(text: &str) -> bool {
 }
 
 /// A literal block scalar whose lines start at column `indent` (the cursor is after `key:`).
-fn write_block(out: &mut String, text: &str, indent: usize) {
+pub fn write_block(out: &mut String, text: &str, indent: usize) {
     let body = text.trim_end_matches('\n');
     let trailing = text.len() - body.len();
     let chomp = match trailing {

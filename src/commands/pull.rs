@@ -1,0 +1,221 @@
+//! `offerctl pull`: adopt the repository's changes into the manifest files, in place.
+//!
+//! The rewriting is pure (`crate::pull`); this is the edge: plan, decide where new objects'
+//! documents go, then print the diff (`--dry-run`) or write each file atomically.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::reconcile::{connect, plan_with_inputs, runtime, write_atomically};
+use super::{Output, plural};
+use crate::cli::{PlanArgs, PlanFormat, PullArgs};
+use crate::exit::{CommandError, Exit};
+use crate::kind::Kind;
+use crate::pull::{self, FileChange, NewTarget, Outcome, Selection};
+use crate::source::{FileId, SourceSet};
+
+pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
+    let name = super::name_filter(args.name.as_deref())?;
+
+    let plan_args = PlanArgs {
+        manifests: args.manifests.clone(),
+        remote: args.remote.clone(),
+        appcharge: args.appcharge.clone(),
+        providers: args.providers.clone(),
+        prune: false,
+        prune_deactivate: false,
+        prune_kinds: Vec::new(),
+        allow_delete: false,
+        max_deletes: None,
+        output: PlanFormat::Text,
+    };
+    let mut session = connect(&plan_args, None)?;
+    let (planned, manifests, live) =
+        runtime()?.block_on(plan_with_inputs(&plan_args, &mut session, output))?;
+    let plan = planned.plan;
+    let providers = crate::providers::builtin();
+
+    let targets = match &args.include_new {
+        Some(path) => Some(new_targets(path, &manifests.sources, &providers.kinds())?),
+        None => None,
+    };
+    let place = |kind: Kind| -> NewTarget {
+        targets
+            .as_ref()
+            .and_then(|t| t.get(&kind).cloned())
+            .unwrap_or_else(|| NewTarget::New(String::new()))
+    };
+    let selection = Selection {
+        kinds: args.kinds.clone(),
+        name,
+        remove_deleted: args.remove_deleted,
+    };
+    let outcome = pull::pull(
+        &manifests.sources,
+        &manifests.catalog,
+        &live,
+        &plan,
+        &providers,
+        &selection,
+        targets
+            .as_ref()
+            .map(|_| &place as &dyn Fn(Kind) -> NewTarget),
+    );
+
+    if args.dry_run {
+        for change in &outcome.files {
+            print!("{}", unified_diff(change));
+        }
+    } else {
+        for change in &outcome.files {
+            write(change)?;
+        }
+    }
+    if !output.quiet {
+        eprint!("{}", report(&outcome, args.dry_run));
+    }
+    let left = !outcome.refused.is_empty() || outcome.deleted.iter().any(|(_, removed)| !removed);
+    Ok(if left { Exit::Changes } else { Exit::Success })
+}
+
+/// Where each kind's new documents go: the file given, or `DIR/<kind's file name>.yaml`.
+fn new_targets(
+    path: &Path,
+    sources: &SourceSet,
+    kinds: &[Kind],
+) -> Result<HashMap<Kind, NewTarget>, CommandError> {
+    let is_file = path.is_file()
+        || (!path.exists() && path.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+    let existing: HashMap<PathBuf, FileId> = sources
+        .iter()
+        .filter_map(|(id, file)| Some((std::fs::canonicalize(&file.path).ok()?, id)))
+        .collect();
+    let target = |file: PathBuf| -> NewTarget {
+        match std::fs::canonicalize(&file)
+            .ok()
+            .and_then(|c| existing.get(&c))
+        {
+            Some(id) => NewTarget::Existing(*id),
+            None => NewTarget::New(file.display().to_string()),
+        }
+    };
+    let providers = crate::providers::builtin();
+    Ok(kinds
+        .iter()
+        .map(|kind| {
+            let file = if is_file {
+                path.to_path_buf()
+            } else {
+                path.join(format!("{}.yaml", providers.of(*kind).file_name(*kind)))
+            };
+            (*kind, target(file))
+        })
+        .collect())
+}
+
+fn write(change: &FileChange) -> Result<(), CommandError> {
+    let path = Path::new(&change.path);
+    let failed = |e: std::io::Error| {
+        CommandError::new(Exit::Error, format!("cannot write {}: {e}", path.display()))
+    };
+    match &change.after {
+        Some(text) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(failed)?;
+            }
+            write_atomically(path, text).map_err(failed)
+        }
+        None => std::fs::remove_file(path).map_err(failed),
+    }
+}
+
+/// `diff -u` of one file (a/ and b/ prefixes, as git shows it).
+fn unified_diff(change: &FileChange) -> String {
+    let before = change.before.as_deref().unwrap_or("");
+    let after = change.after.as_deref().unwrap_or("");
+    let old = if change.before.is_some() {
+        format!("a/{}", change.path)
+    } else {
+        "/dev/null".to_string()
+    };
+    let new = if change.after.is_some() {
+        format!("b/{}", change.path)
+    } else {
+        "/dev/null".to_string()
+    };
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&old, &new)
+        .to_string()
+}
+
+/// What was pulled, refused and left, for people.
+fn report(outcome: &Outcome, dry_run: bool) -> String {
+    let mut out = String::new();
+    let verb = if dry_run { "Would pull" } else { "Pulled" };
+    for pulled in &outcome.pulled {
+        let who = match &pulled.drift {
+            Some(modified) => {
+                let by = modified
+                    .by
+                    .as_deref()
+                    .or(modified.client_id.as_deref())
+                    .unwrap_or("someone else");
+                match &modified.at {
+                    Some(at) => format!("changed by {by} at {at}"),
+                    None => format!("changed by {by}"),
+                }
+            }
+            None => "a manifest change not applied yet: reverted to the repository's".into(),
+        };
+        out.push_str(&format!(
+            "~ {} ({}, {who}): {}\n",
+            pulled.address,
+            pulled.path,
+            pulled.fields.join(", ")
+        ));
+    }
+    for (address, removed) in &outcome.deleted {
+        if *removed {
+            out.push_str(&format!(
+                "- {address}: deleted in the repository; document removed\n"
+            ));
+        } else {
+            out.push_str(&format!(
+                "! {address}: not in the repository (deleted outside git?); kept (--remove-deleted removes it)\n"
+            ));
+        }
+    }
+    for (address, added) in &outcome.new {
+        if *added {
+            out.push_str(&format!("+ {address}: added\n"));
+        } else {
+            out.push_str(&format!(
+                "? {address}: in the repository only (--include-new FILE_OR_DIR adds it)\n"
+            ));
+        }
+    }
+    for refused in &outcome.refused {
+        out.push_str(&format!(
+            "! {}: left as it was: {}\n",
+            refused.address, refused.reason
+        ));
+    }
+    let files = outcome.files.len();
+    if outcome.pulled.is_empty() && files == 0 {
+        out.push_str("Nothing to pull: the manifests already say what the repository holds.\n");
+    } else {
+        out.push_str(&format!(
+            "{verb} {} into {}{}.\n",
+            plural(outcome.pulled.len(), "object"),
+            plural(files, "file"),
+            if dry_run {
+                " (dry run: nothing written)"
+            } else {
+                ""
+            }
+        ));
+    }
+    out
+}

@@ -1,0 +1,691 @@
+//! `offerctl pull`, the pure part: the manifest files rewritten so that the selected objects
+//! say what the repository holds, changing only the drifted values (see [`edit`]).
+//!
+//! For each object the plan would update, the provider maps the live object back to a
+//! manifest ([`crate::provider::Provider::export`]); that and the manifest as written are both
+//! rendered canonically ([`crate::manifest::Document::entries`]), and only where the two differ
+//! is the source text rewritten. What the manifest holds that the repository does not say
+//! (`protect`, `dependsOn`, `ignoreChanges`, the fields it ignores, `extra` members it does not
+//! list) is kept from the manifest. Then the result is checked as `plan` would read it: the
+//! files must validate and every pulled object must plan to nothing; an object that does not
+//! is left as it was and reported with the reason, and the others are checked again.
+
+pub mod edit;
+mod layout;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use crate::backend::{LiveObject, Modified};
+use crate::check::check;
+use crate::kind::Kind;
+use crate::live::LiveState;
+use crate::manifest::emit::Node;
+use crate::manifest::{Catalog, Document, Object, ObjectKey, synthetic};
+use crate::plan::{self, Action, Plan, PlanOptions};
+use crate::provider::Providers;
+use crate::source::{FileId, SourceFile, SourceSet};
+use crate::yaml;
+
+pub use layout::NewTarget;
+
+/// Which objects to pull, and what else to do.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only these kinds (every kind when empty).
+    pub kinds: Vec<Kind>,
+    /// Only objects whose name matches.
+    pub name: Option<Regex>,
+    /// Delete the documents of objects the repository no longer has.
+    pub remove_deleted: bool,
+}
+
+impl Selection {
+    fn selects(&self, kind: Kind, name: &str) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&kind))
+            && self.name.as_ref().is_none_or(|re| re.is_match(name))
+    }
+}
+
+/// One file the pull rewrites, creates or deletes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: String,
+    /// The text before (`None`: a new file).
+    pub before: Option<String>,
+    /// The text after (`None`: the file is deleted, nothing but comments was left in it).
+    pub after: Option<String>,
+}
+
+/// An object whose manifest now says what the repository holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pulled {
+    pub address: String,
+    pub path: String,
+    /// The manifest fields rewritten (`representations[0].components[0].deliveryURL`).
+    pub fields: Vec<String>,
+    /// Who changed it last, when that was not offerctl (absent: a manifest change not applied
+    /// yet, which the pull reverts).
+    pub drift: Option<Modified>,
+}
+
+/// An object left as it was, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub address: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub files: Vec<FileChange>,
+    pub pulled: Vec<Pulled>,
+    pub refused: Vec<Refused>,
+    /// Objects the manifests describe that the repository does not have, and whether their
+    /// documents were removed.
+    pub deleted: Vec<(String, bool)>,
+    /// Live objects no manifest describes, and whether they were added.
+    pub new: Vec<(String, bool)>,
+}
+
+/// Where new objects' documents go, when they are wanted.
+pub type NewPlacement<'a> = Option<&'a dyn Fn(Kind) -> NewTarget>;
+
+/// Rewrites the manifests (`sources`, read into `catalog`) for the selected changes of `plan`.
+pub fn pull(
+    sources: &SourceSet,
+    catalog: &Catalog,
+    live: &LiveState,
+    plan: &Plan,
+    providers: &Providers,
+    selection: &Selection,
+    new_placement: NewPlacement<'_>,
+) -> Outcome {
+    let by_id = live.by_id();
+    let namer = namer(live);
+    let objects: HashMap<ObjectKey, &Object> =
+        catalog.objects().iter().map(|o| (o.key(), o)).collect();
+    let mut trees: HashMap<FileId, yaml::Stream> = HashMap::new();
+    let mut outcome = Outcome::default();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut removals: Vec<(FileId, usize)> = Vec::new();
+
+    for change in plan
+        .changes
+        .iter()
+        .filter(|c| selection.selects(c.kind, &c.name))
+    {
+        let Some(object) = objects.get(&change.key()) else {
+            continue;
+        };
+        match change.action {
+            Action::Update => {
+                let live_object = change.live.as_ref().and_then(|l| by_id.get(l.id.as_str()));
+                let Some(live_object) = live_object else {
+                    continue;
+                };
+                let stream = trees
+                    .entry(object.loc.file)
+                    .or_insert_with(|| yaml::parse(&sources.get(object.loc.file).text));
+                match Candidate::new(
+                    object,
+                    live_object,
+                    stream,
+                    sources,
+                    providers,
+                    &namer,
+                    true,
+                ) {
+                    Ok(candidate) => candidates.push(candidate.with_drift(change.drift.clone())),
+                    Err(reason) => outcome.refused.push(Refused {
+                        address: change.address.clone(),
+                        reason,
+                    }),
+                }
+            }
+            Action::Create => {
+                if selection.remove_deleted && !object.manifest.meta().protect {
+                    removals.push((object.loc.file, object.loc.start));
+                    outcome.deleted.push((change.address.clone(), true));
+                } else {
+                    outcome.deleted.push((change.address.clone(), false));
+                }
+            }
+            Action::Delete | Action::NoOp => {}
+        }
+    }
+
+    let mut additions: Vec<layout::Addition> = Vec::new();
+    for unmanaged in plan
+        .unmanaged
+        .iter()
+        .filter(|u| selection.selects(u.kind, &u.name))
+    {
+        let added = match (new_placement, by_id.get(unmanaged.id.as_str())) {
+            (Some(place), Some(object)) => match new_document(object, live, providers, &namer) {
+                Ok(text) => {
+                    additions.push(layout::Addition {
+                        address: unmanaged.address.clone(),
+                        target: place(unmanaged.kind),
+                        text,
+                    });
+                    true
+                }
+                Err(reason) => {
+                    outcome.refused.push(Refused {
+                        address: unmanaged.address.clone(),
+                        reason,
+                    });
+                    false
+                }
+            },
+            _ => false,
+        };
+        outcome.new.push((unmanaged.address.clone(), added));
+    }
+
+    // Check, dropping what does not hold, until what is left does.
+    loop {
+        let files = layout::files(sources, &candidates, &removals, &additions);
+        let added: Vec<&str> = additions.iter().map(|a| a.address.as_str()).collect();
+        let failures = match verify(sources, &files, &candidates, &added, live, plan, providers) {
+            Ok(()) => {
+                outcome.files = files;
+                break;
+            }
+            Err(Failure::Objects(failures)) => failures,
+            Err(Failure::Files(reason)) => {
+                // Not one rewrite's fault: give up the additions, then the removals, then all.
+                if !additions.is_empty() {
+                    for addition in additions.drain(..) {
+                        outcome.refused.push(Refused {
+                            address: addition.address.clone(),
+                            reason: reason.clone(),
+                        });
+                        set_flag(&mut outcome.new, &addition.address, false);
+                    }
+                } else if !removals.is_empty() {
+                    removals.clear();
+                    for (_, removed) in &mut outcome.deleted {
+                        *removed = false;
+                    }
+                } else {
+                    outcome
+                        .refused
+                        .extend(candidates.drain(..).map(|c| Refused {
+                            address: c.key.to_string(),
+                            reason: reason.clone(),
+                        }));
+                }
+                continue;
+            }
+        };
+        for (index, reason) in failures.into_iter().rev() {
+            let candidate = candidates.remove(index);
+            // A list put back in the manifest's order may be an ordered list that really
+            // changed order: try once more in the repository's order.
+            if candidate.aligned {
+                let object = objects[&candidate.key];
+                let live_object = by_id[candidate.live_id.as_str()];
+                let stream = &trees[&object.loc.file];
+                let retry = Candidate::new(
+                    object,
+                    live_object,
+                    stream,
+                    sources,
+                    providers,
+                    &namer,
+                    false,
+                );
+                if let Ok(retry) = retry {
+                    candidates.push(retry.with_drift(candidate.drift));
+                    continue;
+                }
+            }
+            outcome.refused.push(Refused {
+                address: candidate.key.to_string(),
+                reason,
+            });
+        }
+    }
+    outcome.pulled = candidates
+        .iter()
+        .map(|c| Pulled {
+            address: c.key.to_string(),
+            path: sources.get(c.file).path.clone(),
+            fields: c.fields.clone(),
+            drift: c.drift.clone(),
+        })
+        .collect();
+    outcome
+}
+
+/// One object's rewrite, before it is checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    key: ObjectKey,
+    live_id: String,
+    file: FileId,
+    edits: Vec<edit::Edit>,
+    fields: Vec<String>,
+    drift: Option<Modified>,
+    /// Lists the repository holds in another order were kept in the manifest's order.
+    aligned: bool,
+}
+
+impl Candidate {
+    fn new(
+        object: &Object,
+        live: &LiveObject,
+        stream: &yaml::Stream,
+        sources: &SourceSet,
+        providers: &Providers,
+        namer: &(dyn Fn(Kind, &str) -> String + Sync),
+        align: bool,
+    ) -> Result<Candidate, String> {
+        let provider = providers.of(object.kind());
+        let mut pulled = provider.export(live, namer).map_err(|reasons| {
+            format!(
+                "the repository's version cannot be written as a manifest: {}",
+                reasons.join("; ")
+            )
+        })?;
+        let meta = object.manifest.meta();
+        {
+            let target = pulled.meta_mut();
+            target.name = meta.name.clone();
+            target.id = meta.id.clone();
+            target.protect = meta.protect;
+            target.depends_on = meta.depends_on.clone();
+            target.ignore_changes = meta.ignore_changes.clone();
+        }
+        let old = object.manifest.entries();
+        let mut new = pulled.entries();
+        keep_listed_extra(&old, &mut new);
+        for field in &meta.ignore_changes {
+            keep_field(&old, &mut new, &field.value);
+        }
+        let mut aligned = false;
+        align_lists(&old, &mut new, align, &mut aligned);
+        let mut fields = Vec::new();
+        changed_fields(
+            &Node::Map(old.clone()),
+            &Node::Map(new.clone()),
+            "",
+            &mut fields,
+        );
+        let root = stream
+            .documents
+            .iter()
+            .find(|d| d.root.span.start == object.loc.start)
+            .map(|d| &d.root)
+            .ok_or_else(|| {
+                format!(
+                    "{} cannot be found in its file again",
+                    sources.describe(object.loc)
+                )
+            })?;
+        let text = &sources.get(object.loc.file).text;
+        let edits = edit::document(text, root, &old, &new)?;
+        edit::apply(text, &edits)?;
+        Ok(Candidate {
+            key: object.key(),
+            live_id: live.id.clone(),
+            file: object.loc.file,
+            edits,
+            fields,
+            drift: None,
+            aligned,
+        })
+    }
+
+    fn with_drift(mut self, drift: Option<Modified>) -> Self {
+        self.drift = drift;
+        self
+    }
+}
+
+/// References by name where the name says which object (unique in its kind, not an id).
+fn namer(live: &LiveState) -> impl Fn(Kind, &str) -> String + Sync + '_ {
+    let mut counts: HashMap<(Kind, &str), usize> = HashMap::new();
+    for object in &live.objects {
+        *counts.entry((object.kind, object.name())).or_default() += 1;
+    }
+    let by_id = live.by_id();
+    move |kind: Kind, id: &str| match by_id.get(id) {
+        Some(target)
+            if target.kind == kind
+                && counts[&(kind, target.name())] == 1
+                && !kind.is_literal_id(target.name()) =>
+        {
+            target.name().to_string()
+        }
+        _ => id.to_string(),
+    }
+}
+
+/// A live object no manifest describes, as a canonical document (pinned by id when its name
+/// is shared).
+fn new_document(
+    object: &LiveObject,
+    live: &LiveState,
+    providers: &Providers,
+    namer: &(dyn Fn(Kind, &str) -> String + Sync),
+) -> Result<String, String> {
+    let mut manifest: Box<dyn Document> = providers
+        .of(object.kind)
+        .export(object, namer)
+        .map_err(|reasons| format!("cannot be written as a manifest: {}", reasons.join("; ")))?;
+    let shared = live
+        .objects
+        .iter()
+        .filter(|o| o.kind == object.kind && o.name() == object.name())
+        .count()
+        > 1;
+    if shared {
+        manifest.meta_mut().id = Some(synthetic(object.id.clone()));
+    }
+    Ok(crate::manifest::emit::document(manifest.as_ref()))
+}
+
+/// `extra` members are managed only when the manifest lists them: the pulled version keeps
+/// the manifest's keys (with the repository's values) and no others, at every depth.
+fn keep_listed_extra(old: &[(String, Node)], new: &mut Vec<(String, Node)>) {
+    for (key, value) in new.iter_mut() {
+        let before = old.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        if key == "extra" {
+            if let Node::Map(members) = value {
+                let listed: Vec<&String> = match before {
+                    Some(Node::Map(old_members)) => old_members.iter().map(|(k, _)| k).collect(),
+                    _ => Vec::new(),
+                };
+                members.retain(|(k, _)| listed.contains(&k));
+            }
+            continue;
+        }
+        match (before, value) {
+            (Some(Node::Map(o)), Node::Map(n)) => keep_listed_extra(o, n),
+            (Some(Node::Seq(o)), Node::Seq(n)) => {
+                for (i, item) in n.iter_mut().enumerate() {
+                    if let (Some(Node::Map(o)), Node::Map(n)) = (o.get(i), item) {
+                        keep_listed_extra(o, n);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    new.retain(|(k, v)| k != "extra" || !matches!(v, Node::Map(m) if m.is_empty()));
+}
+
+/// A field the manifest ignores (`ignoreChanges`, dotted for nested ones) keeps the manifest's
+/// value.
+fn keep_field(old: &[(String, Node)], new: &mut Vec<(String, Node)>, field: &str) {
+    let (head, rest) = match field.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (field, None),
+    };
+    let before = old.iter().find(|(k, _)| k == head).map(|(_, v)| v);
+    let at = new.iter().position(|(k, _)| k == head);
+    match (rest, before, at) {
+        (Some(rest), Some(Node::Map(o)), Some(i)) => {
+            if let Node::Map(n) = &mut new[i].1 {
+                keep_field(o, n, rest);
+            }
+        }
+        (Some(_), _, _) => {}
+        (None, Some(value), Some(i)) => new[i].1 = value.clone(),
+        (None, Some(value), None) => {
+            // Where the manifest has it: after its predecessor there, if the pulled one has it.
+            let place = old
+                .iter()
+                .position(|(k, _)| k == head)
+                .and_then(|p| {
+                    old[..p]
+                        .iter()
+                        .rev()
+                        .find_map(|(k, _)| new.iter().position(|(n, _)| n == k))
+                })
+                .map_or(new.len(), |p| p + 1);
+            new.insert(place, (head.to_string(), value.clone()));
+        }
+        (None, None, Some(i)) => {
+            new.remove(i);
+        }
+        (None, None, None) => {}
+    }
+}
+
+/// Lists the repository holds with the same items in another order keep the manifest's order
+/// (most lists are sets to the repository; the check after the rewrite tells when not).
+fn align_lists(
+    old: &[(String, Node)],
+    new: &mut [(String, Node)],
+    reorder: bool,
+    aligned: &mut bool,
+) {
+    for (key, value) in new.iter_mut() {
+        if let Some((_, before)) = old.iter().find(|(k, _)| k == key) {
+            align(before, value, reorder, aligned);
+        }
+    }
+}
+
+fn align(old: &Node, new: &mut Node, reorder: bool, aligned: &mut bool) {
+    match (old, new) {
+        (Node::Map(o), Node::Map(n)) => align_lists(o, n, reorder, aligned),
+        (Node::Seq(o), Node::Seq(n)) => {
+            if reorder && o != n && o.len() == n.len() && is_permutation(o, n) {
+                *n = o.clone();
+                *aligned = true;
+                return;
+            }
+            if o.len() == n.len() {
+                for (before, after) in o.iter().zip(n.iter_mut()) {
+                    align(before, after, reorder, aligned);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_permutation(a: &[Node], b: &[Node]) -> bool {
+    let mut left: Vec<&Node> = b.iter().collect();
+    a.iter()
+        .all(|item| match left.iter().position(|other| *other == item) {
+            Some(at) => {
+                left.swap_remove(at);
+                true
+            }
+            None => false,
+        })
+}
+
+/// The paths of the values that differ, for the report.
+fn changed_fields(old: &Node, new: &Node, path: &str, out: &mut Vec<String>) {
+    if old == new {
+        return;
+    }
+    let child = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (old, new) {
+        (Node::Map(o), Node::Map(n)) => {
+            for (key, value) in n {
+                match o.iter().find(|(k, _)| k == key) {
+                    Some((_, before)) => changed_fields(before, value, &child(key), out),
+                    None => out.push(child(key)),
+                }
+            }
+            for (key, _) in o.iter().filter(|(k, _)| !n.iter().any(|(m, _)| m == k)) {
+                out.push(child(key));
+            }
+        }
+        (Node::Seq(o), Node::Seq(n)) if o.len() == n.len() => {
+            for (i, (before, after)) in o.iter().zip(n).enumerate() {
+                changed_fields(before, after, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => out.push(path.to_string()),
+    }
+}
+
+fn set_flag(list: &mut [(String, bool)], address: &str, value: bool) {
+    if let Some((_, flag)) = list.iter_mut().find(|(a, _)| a == address) {
+        *flag = value;
+    }
+}
+
+/// Why the rewritten files do not hold.
+enum Failure {
+    /// These candidates (by index, ascending) do not.
+    Objects(Vec<(usize, String)>),
+    /// Something no single rewrite is to blame for.
+    Files(String),
+}
+
+/// Reads the rewritten files as `plan` would: they must validate, every pulled object must plan
+/// to nothing, and so must every added one.
+fn verify(
+    sources: &SourceSet,
+    files: &[FileChange],
+    candidates: &[Candidate],
+    added: &[&str],
+    live: &LiveState,
+    plan: &Plan,
+    providers: &Providers,
+) -> Result<(), Failure> {
+    let mut rewritten = SourceSet::new();
+    let mut file_of: HashMap<FileId, FileId> = HashMap::new();
+    for (id, file) in sources.iter() {
+        let change = files
+            .iter()
+            .find(|c| c.before.is_some() && c.path == file.path);
+        let text = match change {
+            Some(FileChange { after: None, .. }) => continue,
+            Some(FileChange {
+                after: Some(text), ..
+            }) => text.clone(),
+            None => file.text.to_string(),
+        };
+        let new_id = rewritten.add(SourceFile::new(file.path.clone(), text));
+        file_of.insert(id, new_id);
+    }
+    for change in files.iter().filter(|c| c.before.is_none()) {
+        if let Some(text) = &change.after {
+            rewritten.add(SourceFile::new(change.path.clone(), text.clone()));
+        }
+    }
+    let checked = check(&rewritten, providers);
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    if let Some(first) = errors.first() {
+        let describe = |d: &crate::diagnostic::Diagnostic| match d.labels.first() {
+            Some(label) => format!("{}: {}", rewritten.describe(label.loc), d.message),
+            None => d.message.clone(),
+        };
+        let bad_files: Vec<FileId> = errors
+            .iter()
+            .filter_map(|d| d.labels.first().map(|l| l.loc.file))
+            .collect();
+        let blamed: Vec<(usize, String)> = candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| file_of.get(&c.file).is_some_and(|f| bad_files.contains(f)))
+            .map(|(i, _)| {
+                (
+                    i,
+                    format!("the rewritten file does not validate: {}", describe(first)),
+                )
+            })
+            .collect();
+        return Err(if blamed.is_empty() {
+            Failure::Files(format!(
+                "the rewritten files do not validate: {}",
+                describe(first)
+            ))
+        } else {
+            Failure::Objects(blamed)
+        });
+    }
+    let replanned = plan::build(
+        &checked.catalog,
+        &checked.graph,
+        live,
+        providers,
+        &plan.repository,
+        "",
+        PlanOptions::default(),
+    )
+    .map_err(|diagnostics| {
+        let first = diagnostics
+            .first()
+            .map(|d| d.message.clone())
+            .unwrap_or_default();
+        Failure::Files(format!("the rewritten files cannot be planned: {first}"))
+    })?;
+    let residual = |key: &ObjectKey| -> Option<String> {
+        let change = replanned.changes.iter().find(|c| c.key() == *key)?;
+        (change.action != Action::NoOp).then(|| {
+            let provider = providers.of(change.kind);
+            let mut fields: Vec<String> = change
+                .ops
+                .iter()
+                .map(|op| provider.field_label(change.kind, op.path()))
+                .collect();
+            fields.dedup();
+            if fields.is_empty() {
+                format!("{:?}", change.action).to_lowercase()
+            } else {
+                fields.join(", ")
+            }
+        })
+    };
+    let failures: Vec<(usize, String)> = candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, candidate)| {
+            residual(&candidate.key).map(|fields| {
+                (
+                    i,
+                    format!("the manifest cannot be made to say what the repository holds in place (it would still differ in {fields})"),
+                )
+            })
+        })
+        .collect();
+    if !failures.is_empty() {
+        return Err(Failure::Objects(failures));
+    }
+    for address in added {
+        let still = replanned
+            .changes
+            .iter()
+            .find(|c| c.address == *address)
+            .filter(|c| c.action != Action::NoOp)
+            .map(|c| format!("{:?}", c.action).to_lowercase())
+            .or_else(|| {
+                replanned
+                    .unmanaged
+                    .iter()
+                    .any(|u| u.address == *address)
+                    .then(|| "still unmanaged".to_string())
+            });
+        if let Some(what) = still {
+            return Err(Failure::Files(format!(
+                "the added documents do not match the repository ({address}: {what})"
+            )));
+        }
+    }
+    Ok(())
+}
