@@ -1,6 +1,7 @@
 //! One integration-test binary for the offline commands (see the modules below).
 
 mod apply;
+mod ci_examples;
 mod cli;
 #[path = "../support/mod.rs"]
 mod common;
