@@ -14,6 +14,7 @@ mod fault_kill_apply;
 mod fault_kill_serve;
 mod fault_saved_plan;
 mod faults;
+mod ranking;
 mod reconcile;
 mod serve_cli;
 #[path = "../support/mod.rs"]
