@@ -4,7 +4,8 @@
 //! through either API. The bodies are literal: where the reference elides a value (`"…"` in the
 //! frequency capping dates) a date is filled in, and where it only describes a body (the
 //! fallback offer: "the same shape", plus a neutral `selectionConstraint` and `rank`) the body
-//! is built from that description.
+//! is built from that description. The one documented difference between what is sent and what
+//! is read back is kept: a ranking formula's `returnType.type` is read upper-cased (`INTEGER`).
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -34,6 +35,19 @@ async fn create(world: &World, collection: &str, body: &Value) -> String {
     receipt["id"].as_str().expect("receipt id").to_string()
 }
 
+/// What GET returns for a property sent: the same, except a ranking formula's
+/// `returnType.type`, which Adobe's lookup example shows upper-cased (reference §2.3).
+fn as_read(collection: &str, key: &str, sent: &Value) -> Value {
+    let mut read = sent.clone();
+    if collection == "/ranking-formulas"
+        && key == "returnType"
+        && let Some(Value::String(kind)) = read.get_mut("type")
+    {
+        *kind = kind.to_uppercase();
+    }
+    read
+}
+
 /// Reads an object back through the DPS facade and asserts that every property sent is there,
 /// unchanged (the server adds only its metadata).
 async fn assert_reads_back(world: &World, collection: &str, id: &str, sent: &Value) {
@@ -50,7 +64,7 @@ async fn assert_reads_back(world: &World, collection: &str, id: &str, sent: &Val
     for (key, value) in sent.as_object().expect("object body") {
         assert_eq!(
             read.get(key),
-            Some(value),
+            Some(&as_read(collection, key, value)),
             "{collection}: `{key}` did not read back unchanged\nsent: {sent}\nread: {read}"
         );
     }
@@ -86,6 +100,20 @@ async fn create_documented_catalogue(world: &World) -> Vec<(&'static str, String
         "/offer-rules",
         create(world, "/offer-rules", &rule).await,
         rule,
+    ));
+
+    let formula = json!({"name": "Test Ranking Function DPS",
+        "description": "Ranking  function description", "exdFunction": true,
+        "returnType": {"type": "integer"},
+        "expression": {"type": "PQL", "format": "pql/text",
+            "value": "if(offer.rank.priority.isNotNull(), offer.rank.priority, 0) * if(offer.tags.intersects(boosted.tags), 2, 1)"},
+        "definedOn": {"offer": {"schema": {"altId": "_experience.offer-management.personalized-offer",
+                "version": "0"}},
+            "boosted": {"schema": {"altId": "_xdm.context.foo", "version": "0"}}}});
+    made.push((
+        "/ranking-formulas",
+        create(world, "/ranking-formulas", &formula).await,
+        formula,
     ));
 
     let offer = json!({"name": "Test personalized offer with frequency constraint",
@@ -166,7 +194,8 @@ for_both_apis! {
     /// A manifest written by hand, without any of the server-side defaults the documented
     /// bodies carry (placement `itemCount`/`returnContent`/`returnMetaData`, `labels`,
     /// `definedOn`, `frequencyCappingConstraints`, a fallback's neutral constraint and rank,
-    /// criteria `rank.order` and `profileConstraint`), plans no change to those objects.
+    /// criteria `rank.order` and `profileConstraint`, a formula's `exdFunction` and its
+    /// `returnType` read back as `INTEGER`), plans no change to those objects.
     async fn server_side_defaults_never_show_as_drift(api: Api) {
         let world = World::start_for(api).await;
         create_documented_catalogue(&world).await;
@@ -201,6 +230,11 @@ kind: Rule
 name: Sales rule
 description: Decisioning rule for sales
 condition: profile.person.name.firstName.equals(\"Joe\", false)
+---
+kind: RankingFormula
+name: Test Ranking Function DPS
+description: Ranking  function description
+formula: if(offer.rank.priority.isNotNull(), offer.rank.priority, 0) * if(offer.tags.intersects(boosted.tags), 2, 1)
 ---
 kind: Offer
 name: Test personalized offer with frequency constraint

@@ -15,6 +15,7 @@ mod fault_kill_serve;
 mod fault_saved_plan;
 mod faults;
 mod pull;
+mod ranking;
 mod reconcile;
 mod serve_cli;
 #[path = "../support/mod.rs"]

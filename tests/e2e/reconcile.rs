@@ -15,17 +15,17 @@ crate::for_both_apis! {
         assert!(
             applied
                 .stdout
-                .contains("Plan: 23 to create, 0 to update, 0 to delete.")
+                .contains("Plan: 25 to create, 0 to update, 0 to delete.")
         );
         assert!(
             applied
                 .stdout
-                .contains("Apply finished: 23 succeeded, 0 failed, 0 skipped.")
+                .contains("Apply finished: 25 succeeded, 0 failed, 0 skipped.")
         );
         let first = world.counts().await.since(&start);
         assert_eq!(
             first.method("POST"),
-            23,
+            25,
             "one create per object: {:?}",
             first.value
         );
@@ -51,7 +51,7 @@ crate::for_both_apis! {
         );
         // Two runs, each one list page per kind, and for XCore one look at home for the
         // container (DPS has none).
-        assert_eq!(second.list_gets(), 14, "{:?}", second.value);
+        assert_eq!(second.list_gets(), 16, "{:?}", second.value);
         let home = match world.api {
             Api::Xcore => 2,
             Api::Dps => 0,
@@ -66,7 +66,7 @@ crate::for_both_apis! {
         );
         assert_eq!(
             second.method("GET"),
-            14 + home,
+            16 + home,
             "nothing else: {:?}",
             second.value
         );

@@ -307,16 +307,17 @@ fn query() -> impl Strategy<Value = Vec<(String, String)>> {
     let key = prop_oneof![4 => key, 1 => "\\PC{0,8}"];
     let value = prop_oneof![
         2 => text(),
-        1 => (0usize..7).prop_map(|k| Kind::ALL[k].schema_id()),
-        1 => (0usize..7).prop_map(|k| format!("{};version=0.{k}", Kind::ALL[k].schema_id())),
+        1 => (0usize..Kind::ALL.len()).prop_map(|k| Kind::ALL[k].schema_id()),
+        1 => (0usize..Kind::ALL.len()).prop_map(|k| format!("{};version=0.{k}", Kind::ALL[k].schema_id())),
     ];
     prop::collection::vec((key, value), 0..5)
 }
 
 fn content_type() -> impl Strategy<Value = String> {
     prop_oneof![
-        (0usize..7).prop_map(|k| format!("{HAL}; schema=\"{}\"", Kind::ALL[k].schema_id())),
-        (0usize..7).prop_map(|k| format!(
+        (0usize..Kind::ALL.len())
+            .prop_map(|k| format!("{HAL}; schema=\"{}\"", Kind::ALL[k].schema_id())),
+        (0usize..Kind::ALL.len()).prop_map(|k| format!(
             "application/schema-instance+json; schema=\"{}\"",
             Kind::ALL[k].schema_id()
         )),

@@ -1,4 +1,4 @@
-//! The seven kinds of offer-decisioning object, and the facts about each that every stage shares:
+//! The eight kinds of offer-decisioning object, and the facts about each that every stage shares:
 //! its manifest spelling, its XCore schema id, and the short name used inside `@id` values.
 
 use std::fmt;
@@ -18,19 +18,23 @@ pub enum Kind {
     Offer,
     FallbackOffer,
     Filter,
+    /// A ranking formula (`ranking-function`): a PQL score a criterion may order offers by.
+    /// Created before the activities whose criteria use it.
+    RankingFormula,
     Activity,
 }
 
 const SCHEMA_BASE: &str = "https://ns.adobe.com/experience/offer-management/";
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Tag,
         Kind::Placement,
         Kind::Rule,
         Kind::Offer,
         Kind::FallbackOffer,
         Kind::Filter,
+        Kind::RankingFormula,
         Kind::Activity,
     ];
 
@@ -43,6 +47,7 @@ impl Kind {
             Kind::Offer => "Offer",
             Kind::FallbackOffer => "FallbackOffer",
             Kind::Filter => "Filter",
+            Kind::RankingFormula => "RankingFormula",
             Kind::Activity => "Activity",
         }
     }
@@ -56,6 +61,7 @@ impl Kind {
             Kind::Offer => "personalized-offer",
             Kind::FallbackOffer => "fallback-offer",
             Kind::Filter => "offer-filter",
+            Kind::RankingFormula => "ranking-function",
             Kind::Activity => "offer-activity",
         }
     }
@@ -115,6 +121,7 @@ impl Kind {
             Kind::Offer => "personalized offer",
             Kind::FallbackOffer => "fallback offer",
             Kind::Filter => "offer filter (collection)",
+            Kind::RankingFormula => "ranking formula",
             Kind::Activity => "offer activity (decision)",
         }
     }
@@ -142,7 +149,7 @@ const fn info(
 }
 
 /// What the core knows of each kind, in declaration order (indexed by `Kind as usize`).
-static KINDS: [crate::kind::KindInfo; 7] = [
+static KINDS: [crate::kind::KindInfo; 8] = [
     info("Tag", "tag (collection qualifier)", 0, "xcore:tag:"),
     info("Placement", "placement", 1, "xcore:offer-placement:"),
     info("Rule", "eligibility rule", 2, "xcore:eligibility-rule:"),
@@ -165,9 +172,15 @@ static KINDS: [crate::kind::KindInfo; 7] = [
         "xcore:offer-filter:",
     ),
     info(
+        "RankingFormula",
+        "ranking formula",
+        6,
+        "xcore:ranking-function:",
+    ),
+    info(
         "Activity",
         "offer activity (decision)",
-        6,
+        7,
         "xcore:offer-activity:",
     ),
 ];
@@ -228,8 +241,13 @@ mod tests {
         assert_eq!(Kind::from_id("dps:tag:1ae3b5a203797a2b"), Some(Kind::Tag));
         assert_eq!(
             Kind::from_id("xcore:ranking-function:18ca80c5b15c5e11"),
-            None
+            Some(Kind::RankingFormula)
         );
+        assert_eq!(
+            Kind::from_id("dps:ranking-function:1947f5372cc4ed74"),
+            Some(Kind::RankingFormula)
+        );
+        assert_eq!(Kind::from_id("xcore:ranking-strategy:1"), None);
         assert!(is_literal_id("xcore:tag:1") && !is_literal_id("credit card"));
     }
 

@@ -100,6 +100,22 @@ impl Provider for Adobe {
         xcore::references(document)
     }
 
+    fn update_note(&self, kind: CoreKind, operations: usize, revision: &str) -> String {
+        let noun = if operations == 1 {
+            "operation"
+        } else {
+            "operations"
+        };
+        match adobe(kind) {
+            // The DPS API updates ranking formulas with PUT (the whole formula), XCore with
+            // these operations.
+            Kind::RankingFormula => format!(
+                "patch ({operations} {noun}, If-Match \"{revision}\"; the DPS API sends the whole formula with PUT):"
+            ),
+            _ => format!("patch ({operations} {noun}, If-Match \"{revision}\"):"),
+        }
+    }
+
     fn match_spelling(&self, kind: CoreKind, live: &Value, desired: &mut Value) {
         xcore::match_spelling(adobe(kind), live, desired);
     }
@@ -130,6 +146,7 @@ impl Provider for Adobe {
             Kind::Offer => "offers",
             Kind::FallbackOffer => "fallback-offers",
             Kind::Filter => "filters",
+            Kind::RankingFormula => "ranking-formulas",
             Kind::Activity => "activities",
         }
     }

@@ -1,4 +1,4 @@
-//! Decoding Adobe's documents: the fields of each of the seven kinds, on top of the core's
+//! Decoding Adobe's documents: the fields of each of the eight kinds, on top of the core's
 //! decoding toolkit ([`crate::manifest::decode`]), which has already read the common fields.
 
 use std::collections::BTreeMap;
@@ -27,6 +27,10 @@ const ACTIVITY_STATUSES: [(&str, ActivityStatus); 3] = [
     ("draft", ActivityStatus::Draft),
     ("live", ActivityStatus::Live),
     ("archived", ActivityStatus::Archived),
+];
+const RETURN_TYPES: [(&str, ReturnType); 2] = [
+    ("integer", ReturnType::Integer),
+    ("double", ReturnType::Double),
 ];
 const FILTER_MATCHES: [(&str, FilterMatch); 3] = [
     ("offers", FilterMatch::Offers),
@@ -69,6 +73,24 @@ impl Decoder<'_> {
             meta: meta?,
             description,
             condition: condition?,
+        }))
+    }
+
+    fn ranking_formula(&mut self, f: &mut Fields<'_>, meta: Option<Meta>) -> Option<Manifest> {
+        let description = f
+            .get("description")
+            .and_then(|n| self.text(n, "description"));
+        let formula = f
+            .required(self, "formula", "RankingFormula")
+            .and_then(|n| self.non_empty_text(n, "formula"));
+        let return_type = f
+            .get("returnType")
+            .and_then(|n| self.choice(n, "returnType", &RETURN_TYPES));
+        Some(Manifest::RankingFormula(RankingFormula {
+            meta: meta?,
+            description,
+            formula: formula?,
+            return_type,
         }))
     }
 
@@ -224,6 +246,7 @@ impl Decoder<'_> {
                         filter: filter.clone(),
                         rule: None,
                         priority: None,
+                        ranking_formula: None,
                         extra: Default::default(),
                     }]),
                     _ => None,
@@ -314,6 +337,9 @@ impl Decoder<'_> {
             .and_then(|n| self.non_empty_text(n, "filter"));
         let rule = f.get("rule").and_then(|n| self.non_empty_text(n, "rule"));
         let priority = self.priority(&mut f);
+        let ranking_formula = f
+            .get("rankingFormula")
+            .and_then(|n| self.non_empty_text(n, "rankingFormula"));
         let extra = self.extra(&mut f);
         f.finish(self, "criterion");
         if placements.is_empty() {
@@ -324,6 +350,7 @@ impl Decoder<'_> {
             filter: filter?,
             rule,
             priority,
+            ranking_formula,
             extra,
         })
     }
@@ -590,6 +617,7 @@ pub fn body(
         Kind::Offer => decoder.offer(fields, meta),
         Kind::FallbackOffer => decoder.fallback_offer(fields, meta),
         Kind::Filter => decoder.filter(fields, meta),
+        Kind::RankingFormula => decoder.ranking_formula(fields, meta),
         Kind::Activity => decoder.activity(fields, meta),
     }
 }

@@ -14,7 +14,7 @@
 use super::model::*;
 use crate::manifest::emit::Node;
 use crate::manifest::{Extra, Spanned};
-use crate::providers::adobe::mapping::xcore::{activity_status, offer_status};
+use crate::providers::adobe::mapping::xcore::{activity_status, offer_status, return_type};
 
 /// The canonical text of several manifests, as one YAML stream (`---` between documents).
 pub fn documents<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> String {
@@ -93,6 +93,13 @@ pub fn manifest_entries(manifest: &Manifest) -> Vec<(String, Node)> {
             e.push("match", Node::str(name));
             e.list("offers", &f.offers);
             e.list("tags", &f.tags);
+        }
+        Manifest::RankingFormula(r) => {
+            e.long_opt("description", &r.description);
+            e.push("formula", Node::long_text(r.formula.value.clone()));
+            if let Some(kind) = &r.return_type {
+                e.push("returnType", Node::str(return_type(kind.value)));
+            }
         }
         Manifest::Activity(a) => {
             e.long_opt("description", &a.description);
@@ -197,6 +204,7 @@ fn criterion(c: &Criterion) -> Node {
     if let Some(priority) = &c.priority {
         e.push("priority", Node::Raw(priority.value.to_string()));
     }
+    e.opt("rankingFormula", &c.ranking_formula);
     e.extra(&c.extra);
     Node::Map(e.0)
 }

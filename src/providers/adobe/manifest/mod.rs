@@ -1,4 +1,4 @@
-//! Adobe's manifest language: the seven kinds as typed documents, their decoding on top of the
+//! Adobe's manifest language: the eight kinds as typed documents, their decoding on top of the
 //! core's toolkit, their canonical YAML entries, their JSON Schema, and the checks across
 //! documents that only Adobe's semantics explain.
 

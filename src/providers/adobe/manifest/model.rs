@@ -30,6 +30,8 @@ pub enum Manifest {
     FallbackOffer(FallbackOffer),
     /// An offer filter (collection): a set of offers, listed or selected by tags.
     Filter(Filter),
+    /// A ranking formula: a PQL expression that scores offers, used by activity criteria.
+    RankingFormula(RankingFormula),
     /// An offer activity (decision): a placement, a filter and a fallback.
     Activity(Activity),
 }
@@ -68,6 +70,31 @@ pub struct Rule {
     pub description: Option<Spanned<String>>,
     /// The PQL condition, as text.
     pub condition: Spanned<String>,
+}
+
+/// What a ranking formula's expression computes (`returnType.type`; the repository reads it
+/// back upper-cased, which is not a change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReturnType {
+    #[default]
+    Integer,
+    Double,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RankingFormula {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Spanned<String>>,
+    /// The PQL expression that scores an offer, as text (such as
+    /// `offer.rank.priority * 2`).
+    pub formula: Spanned<String>,
+    /// The type of the score: `integer` (the default) or `double`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_type: Option<Spanned<ReturnType>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
@@ -282,7 +309,7 @@ pub struct Activity {
 
 /// One criterion of an activity: which offers may fill which placements, and how they rank.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Criterion {
     /// The placements this criterion decides for (at least one).
     #[schemars(length(min = 1))]
@@ -296,10 +323,14 @@ pub struct Criterion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0))]
     pub priority: Option<Spanned<i64>>,
+    /// A ranking formula that orders this criterion's offers (by name, or repository id):
+    /// `xdm:rank.xdm:order` of type `scoringFunction`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranking_formula: Option<Reference>,
     /// Repository properties of this criterion that no field models, kept verbatim (wire name
     /// → JSON value); a `/container/member` key sets one member of `xdm:rank`,
     /// `xdm:optionSelection` or `xdm:profileConstraint` (such as `/xdm:rank/xdm:order`, a
-    /// ranking strategy); `null` removes one.
+    /// ranking strategy, when no `rankingFormula` is set); `null` removes one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub extra: Extra,
@@ -311,6 +342,7 @@ impl Criterion {
         self.placements.len() == 1
             && self.rule.is_none()
             && self.priority.is_none()
+            && self.ranking_formula.is_none()
             && self.extra.is_empty()
     }
 }
@@ -324,6 +356,7 @@ impl Manifest {
             Manifest::Offer(_) => Kind::Offer,
             Manifest::FallbackOffer(_) => Kind::FallbackOffer,
             Manifest::Filter(_) => Kind::Filter,
+            Manifest::RankingFormula(_) => Kind::RankingFormula,
             Manifest::Activity(_) => Kind::Activity,
         }
     }
@@ -336,6 +369,7 @@ impl Manifest {
             Manifest::Offer(o) => &o.meta,
             Manifest::FallbackOffer(o) => &o.meta,
             Manifest::Filter(o) => &o.meta,
+            Manifest::RankingFormula(o) => &o.meta,
             Manifest::Activity(o) => &o.meta,
         }
     }
@@ -348,6 +382,7 @@ impl Manifest {
             Manifest::Offer(o) => &mut o.meta,
             Manifest::FallbackOffer(o) => &mut o.meta,
             Manifest::Filter(o) => &mut o.meta,
+            Manifest::RankingFormula(o) => &mut o.meta,
             Manifest::Activity(o) => &mut o.meta,
         }
     }
@@ -365,7 +400,10 @@ impl Manifest {
     pub fn references(&self) -> Vec<ReferenceSite<'_>> {
         let mut sites = Vec::new();
         match self {
-            Manifest::Tag(_) | Manifest::Placement(_) | Manifest::Rule(_) => {}
+            Manifest::Tag(_)
+            | Manifest::Placement(_)
+            | Manifest::Rule(_)
+            | Manifest::RankingFormula(_) => {}
             Manifest::Offer(o) => {
                 push_sites(&mut sites, "rule", Kind::Rule, o.rule.iter());
                 push_offer_sites(&mut sites, &o.tags, &o.representations);
@@ -382,6 +420,7 @@ impl Manifest {
                     } else {
                         ("criteria.placements", "criteria.filter", "criteria.rule")
                     };
+                    let formula = criterion.ranking_formula.iter();
                     push_sites(
                         &mut sites,
                         placements,
@@ -390,6 +429,8 @@ impl Manifest {
                     );
                     push_sites(&mut sites, filter, Kind::Filter, [&criterion.filter]);
                     push_sites(&mut sites, rule, Kind::Rule, criterion.rule.iter());
+                    let field = "criteria.rankingFormula";
+                    push_sites(&mut sites, field, Kind::RankingFormula, formula);
                 }
                 push_sites(&mut sites, "fallback", Kind::FallbackOffer, [&a.fallback]);
             }

@@ -14,7 +14,7 @@ pub fn json_schema() -> serde_json::Value {
     schema.insert(
         "description".into(),
         "One document of an offerctl manifest file (offers.d/*.yaml): a tag, placement, rule, \
-         offer, fallback offer, filter or activity."
+         offer, fallback offer, filter, ranking formula or activity."
             .into(),
     );
     let mut value = schema.to_value();
@@ -70,7 +70,7 @@ fn adobe_meta(schema: &mut serde_json::Value) {
                 {
                     items.insert(
                         "pattern".into(),
-                        r"^(Tag|Placement|Rule|Offer|FallbackOffer|Filter|Activity)/.+$".into(),
+                        r"^(Tag|Placement|Rule|Offer|FallbackOffer|Filter|RankingFormula|Activity)/.+$".into(),
                     );
                 }
             }

@@ -39,6 +39,12 @@
 //!   profile constraint other than `{"profileConstraintType": "none"}`; otherwise it returns
 //!   `xdm:criteria` as they came (a neutral `{type: none}` included: the diff rules treat it as
 //!   absent).
+//! * **Ranking formulas.** `name`, `description`, `returnType.type` and
+//!   `expression.{type,format,value}` map by prefix like a rule's condition; the DPS reads
+//!   `returnType.type` upper-cased (`INTEGER`) and the mapping keeps it as it came (the diff
+//!   matches the two spellings, see [`super::xcore::match_spelling`]). A criterion's
+//!   `rank.order = {orderEvaluationType: scoringFunction, function}` maps by prefix like any
+//!   other `rank` member.
 //! * **Pass-through.** Keys that are not in the table are kept unchanged in both directions
 //!   (`labels`, `definedOn`, `itemCount`, `frequencyCappingConstraints`,
 //!   `offerui:previewThumbnail`, `repo:*`, characteristic names, ...). Values of unmodelled
@@ -117,6 +123,7 @@ pub fn resource(kind: Kind) -> (&'static str, Option<&'static str>) {
         Kind::Tag => ("/tags", None),
         Kind::Rule => ("/offer-rules", None),
         Kind::Filter => ("/offer-collections", None),
+        Kind::RankingFormula => ("/ranking-formulas", None),
         Kind::Activity => ("/offer-decisions", None),
     }
 }
@@ -182,6 +189,17 @@ const RULE: &[Field] = &[
     field("xdm:name", "name", V),
     field("xdm:description", "description", V),
     field("xdm:condition", "condition", Shape::Object(CONDITION)),
+];
+
+const RETURN_TYPE: &[Field] = &[field("xdm:type", "type", V)];
+
+/// A ranking formula (reference §2.3): its `expression` has a rule condition's shape.
+/// `exdFunction`, `isPure` and `definedOn` pass through.
+const RANKING_FORMULA: &[Field] = &[
+    field("xdm:name", "name", V),
+    field("xdm:description", "description", V),
+    field("xdm:returnType", "returnType", Shape::Object(RETURN_TYPE)),
+    field("xdm:expression", "expression", Shape::Object(CONDITION)),
 ];
 
 const COMPONENT: &[Field] = &[
@@ -297,6 +315,7 @@ fn table(kind: Kind) -> &'static [Field] {
         Kind::Rule => RULE,
         Kind::Offer | Kind::FallbackOffer => OFFER,
         Kind::Filter => FILTER,
+        Kind::RankingFormula => RANKING_FORMULA,
         Kind::Activity => ACTIVITY,
     }
 }

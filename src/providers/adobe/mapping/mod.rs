@@ -6,3 +6,5 @@ pub mod xcore;
 
 #[cfg(test)]
 mod diff_tests;
+#[cfg(test)]
+mod formula_tests;

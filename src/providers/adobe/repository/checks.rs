@@ -116,10 +116,12 @@ pub(super) fn check_instance(
     if !violations.is_empty() {
         return Err(RepoError::Invalid(violations));
     }
-    if kind == Kind::Tag
+    // Tag names are unique (seed 002). Ranking formulas' are too, by the emulator's choice:
+    // Adobe documents nothing either way, and people pick a formula by its name.
+    if matches!(kind, Kind::Tag | Kind::RankingFormula)
         && let Some(name) = instance.get("xdm:name").and_then(Value::as_str)
         && let Some(other) = space.instances.values().find(|e| {
-            e.kind == Kind::Tag
+            e.kind == kind
                 && Some(e.instance_id.as_str()) != self_id
                 && e.instance.get("xdm:name").and_then(Value::as_str) == Some(name)
         })

@@ -202,6 +202,99 @@ fn criteria_references_are_checked_and_protect_their_targets() {
 }
 
 #[test]
+fn ranking_formulas_are_checked_unique_and_protected_while_a_criterion_uses_them() {
+    let repo = Repository::open_in_memory();
+    let c = container_id("prod");
+    let schema = Kind::RankingFormula.schema_id();
+    let formula = |name: &str, value: &str, kind: &str| {
+        json!({"xdm:name": name, "xdm:returnType": {"xdm:type": kind}, "exdFunction": false,
+               "xdm:expression": {"xdm:type": "PQL", "xdm:format": "pql/text", "xdm:value": value}})
+    };
+    let create =
+        |kind: Kind, instance: Value| repo.create("prod", &c, &kind.schema_id(), instance, &me());
+    let boost = create(
+        Kind::RankingFormula,
+        formula("boost", "offer.rank.priority * 2", "integer"),
+    )
+    .expect("valid");
+    assert!(boost.uri().starts_with("xcore:ranking-function:"));
+    // Upper case is how the DPS API reads types back: accepted as well.
+    create(Kind::RankingFormula, formula("other", "1", "DOUBLE")).expect("valid");
+    let invalid = |instance: Value| match repo.create("prod", &c, &schema, instance, &me()) {
+        Err(RepoError::Invalid(v)) => v.into_iter().map(|v| v.property).collect::<Vec<_>>(),
+        other => panic!("expected violations, got {other:?}"),
+    };
+    assert_eq!(
+        invalid(formula("empty", "  ", "integer")),
+        ["/_instance/xdm:expression/xdm:value"]
+    );
+    assert_eq!(
+        invalid(formula("text", "1", "string")),
+        ["/_instance/xdm:returnType/xdm:type"]
+    );
+    assert_eq!(
+        invalid(json!({"xdm:name": "none"})),
+        ["/_instance/xdm:expression"]
+    );
+    assert!(matches!(
+        create(Kind::RankingFormula, formula("boost", "2", "integer")),
+        Err(RepoError::Duplicate { .. })
+    ));
+
+    let web = "https://ns.adobe.com/xdm/channel-types/web";
+    let html = "https://ns.adobe.com/experience/offer-management/content-component-html";
+    let placement = create(
+        Kind::Placement,
+        json!({"xdm:name": "p", "xdm:channel": web, "xdm:componentType": html}),
+    )
+    .expect("valid");
+    let filter = create(
+        Kind::Filter,
+        json!({"xdm:name": "f", "xdm:filterType": "anyTags", "ids": []}),
+    )
+    .expect("valid");
+    let fallback = create(
+        Kind::FallbackOffer,
+        json!({"xdm:name": "fb", "xdm:status": "approved", "xdm:representations": [
+            {"xdm:placement": placement.uri(), "xdm:components": []}]}),
+    )
+    .expect("valid");
+    let activity = |order: Value| {
+        json!({"xdm:name": "a", "xdm:status": "live", "xdm:fallback": fallback.uri(),
+            "xdm:criteria": [{"xdm:placements": [placement.uri()],
+                "xdm:optionSelection": {"xdm:filter": filter.uri()},
+                "xdm:rank": {"xdm:order": order}}]})
+    };
+    let scoring =
+        |id: &str| json!({"xdm:orderEvaluationType": "scoringFunction", "xdm:function": id});
+    let refused = |order: Value| match create(Kind::Activity, activity(order)) {
+        Err(RepoError::Invalid(v)) => v[0].clone(),
+        other => panic!("expected a violation, got {other:?}"),
+    };
+    let at = "/_instance/xdm:criteria/0/xdm:rank/xdm:order/xdm:function";
+    let wrong_kind = refused(scoring(filter.uri()));
+    assert_eq!(wrong_kind.property, at);
+    assert!(
+        wrong_kind.message.contains("ranking formula"),
+        "{wrong_kind:?}"
+    );
+    assert_eq!(
+        refused(scoring("xcore:ranking-function:0000000000000000")).property,
+        at
+    );
+    assert_eq!(
+        refused(json!({"xdm:orderEvaluationType": "scoringFunction"})).property,
+        at
+    );
+    let decision = create(Kind::Activity, activity(scoring(boost.uri()))).expect("valid");
+    let referrers = repo
+        .delete_unreferenced("prod", &c, &boost.instance_id, None, &me())
+        .expect("no engine error")
+        .expect_err("still used by the decision");
+    assert_eq!(referrers[0].id, decision.uri());
+}
+
+#[test]
 fn modified_timestamps_are_unique_and_increasing() {
     let repo = Repository::open_in_memory();
     let c = container_id("prod");
@@ -292,7 +385,7 @@ mod no_panics {
 
         #[test]
         fn writes_of_arbitrary_json_never_panic(
-            kind in 0usize..7,
+            kind in 0usize..Kind::ALL.len(),
             instance in json_value(),
             ops in prop::collection::vec(patch_op(), 0..4),
         ) {

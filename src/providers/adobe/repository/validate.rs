@@ -13,6 +13,10 @@ use crate::providers::adobe::kind::Kind;
 const OFFER_STATUSES: &[&str] = &["draft", "approved", "archived"];
 const ACTIVITY_STATUSES: &[&str] = &["draft", "live", "archived"];
 const FILTER_TYPES: &[&str] = &["offers", "anyTags", "allTags"];
+/// The order type of a criterion ranked by a ranking formula (`xdm:function`).
+const SCORING_FUNCTION: &str = "scoringFunction";
+/// A ranking formula's `xdm:returnType.xdm:type`, in any case (DPS reads it upper-cased).
+const RETURN_TYPES: &[&str] = &["integer", "double"];
 
 /// A reference held by an instance: the `@id` it names and the kinds it may name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,10 +110,15 @@ pub fn references(kind: Kind, instance: &Map<String, Value>) -> Vec<Reference> {
                             .and_then(|c| c.get("xdm:eligibilityRule")),
                         Kind::Rule,
                     );
+                    push(
+                        format!("{base}/xdm:rank/xdm:order/xdm:function"),
+                        criterion.pointer("/xdm:rank/xdm:order/xdm:function"),
+                        Kind::RankingFormula,
+                    );
                 }
             }
         }
-        Kind::Tag | Kind::Placement | Kind::Rule => {}
+        Kind::Tag | Kind::Placement | Kind::Rule | Kind::RankingFormula => {}
     }
     refs
 }
@@ -137,6 +146,31 @@ pub fn check(kind: Kind, instance: &Map<String, Value>) -> Vec<Violation> {
                 condition.required_enum("xdm:format", &["pql/text"]);
                 condition.required_string("xdm:value");
                 v.out.append(&mut condition.out);
+            }
+        }
+        Kind::RankingFormula => {
+            v.optional_string("xdm:description");
+            if let Some(mut expression) = v.required_object("xdm:expression") {
+                expression.required_enum("xdm:type", &["PQL"]);
+                expression.required_enum("xdm:format", &["pql/text"]);
+                if expression
+                    .required_string("xdm:value")
+                    .is_some_and(|text| text.trim().is_empty())
+                {
+                    expression.violation("xdm:value", "must not be empty");
+                }
+                v.out.append(&mut expression.out);
+            }
+            if let Some(mut return_type) = v.optional_object("xdm:returnType") {
+                if let Some(name) = return_type.required_string("xdm:type")
+                    && !RETURN_TYPES.iter().any(|t| t.eq_ignore_ascii_case(name))
+                {
+                    return_type.violation(
+                        "xdm:type",
+                        format!("must be one of {}, not {name:?}", RETURN_TYPES.join(", ")),
+                    );
+                }
+                v.out.append(&mut return_type.out);
             }
         }
         Kind::Offer | Kind::FallbackOffer => check_offer(kind, &mut v),
@@ -204,6 +238,17 @@ fn check_activity_targets(v: &mut Checker<'_>) {
         }
         if let Some(mut rank) = c.optional_object("xdm:rank") {
             rank.optional_integer_at_least("xdm:priority", 0);
+            if let Some(mut order) = rank.optional_object("xdm:order") {
+                let kind = order.optional_string("xdm:orderEvaluationType");
+                order.optional_string("xdm:function");
+                if kind == Some(SCORING_FUNCTION) && !order.object.contains_key("xdm:function") {
+                    order.violation(
+                        "xdm:function",
+                        "is required when xdm:orderEvaluationType is scoringFunction",
+                    );
+                }
+                rank.out.append(&mut order.out);
+            }
             c.out.append(&mut rank.out);
         }
         v.out.append(&mut c.out);

@@ -4,7 +4,8 @@
 //! client translates at the edge with [`crate::providers::adobe::mapping::dps`]: lists are read as DPS documents
 //! and turned into canonical ones, creates are translated the other way, and a planned patch
 //! (RFC 6902 under `/_instance`) is applied to the canonical document as last read, both
-//! versions are translated, and the difference between the two DPS documents is what is sent.
+//! versions are translated, and the difference between the two DPS documents is what is sent
+//! (ranking formulas: the whole new document, with `PUT`, as their update page documents).
 //! That keeps the wire patch minimal and correct even where the two APIs' shapes differ (the
 //! activity criteria, `profileConstraintType`).
 //!
@@ -20,7 +21,10 @@
 //! * a stale `If-Match` is expected to answer 409, as XCore does;
 //! * a delete refused because other objects still refer to the object is expected to answer
 //!   422 with a problem body listing them in `referencedBy` (what `offerctl serve` does);
-//! * a create whose outcome is unknown is looked up by `property=name==<name>`.
+//! * a create whose outcome is unknown is looked up by `property=name==<name>`;
+//! * a ranking formula is updated with one `PUT` of the whole formula (its update page's title
+//!   and API format; the curl example there says `PATCH` with a full object), the other kinds
+//!   with JSON Patch.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -40,7 +44,7 @@ use crate::diff::{self, Op};
 use crate::kind::Kind as CoreKind;
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::mapping::dps;
-use crate::providers::adobe::mapping::xcore::diff_rules;
+use crate::providers::adobe::mapping::xcore::{diff_rules, match_spelling};
 
 mod lists;
 
@@ -165,8 +169,10 @@ impl DpsClient {
         Ok(found
             .into_iter()
             .filter(|object| {
+                let mut wanted = instance.clone();
+                match_spelling(kind, &object.instance, &mut wanted);
                 object.name() == name
-                    && diff::equivalent(&diff_rules(kind), &object.instance, instance)
+                    && diff::equivalent(&diff_rules(kind), &object.instance, &wanted)
             })
             .reduce(|best, object| {
                 if newer(&object.etag, &best.etag) {
@@ -288,7 +294,12 @@ impl DpsClient {
         ops: &[Op],
         etag: &str,
     ) -> Result<Receipt, BackendError> {
-        let what = format!("patching {target}");
+        let kind = Kind::from_core(target.kind);
+        let what = if replaced_whole(kind) {
+            format!("replacing {target}")
+        } else {
+            format!("patching {target}")
+        };
         let before = match self.recall(&target.id, etag) {
             Some(instance) => instance,
             None => {
@@ -316,11 +327,9 @@ impl DpsClient {
                 ),
             )
         })?;
-        let wire = dps::wire_patch(
-            &self.to_wire(Kind::from_core(target.kind), &before, &what)?,
-            &self.to_wire(Kind::from_core(target.kind), &after, &what)?,
-        );
-        if wire.is_empty() {
+        let before_wire = self.to_wire(kind, &before, &what)?;
+        let after_wire = self.to_wire(kind, &after, &what)?;
+        if before_wire == after_wire {
             // The two documents say the same in DPS terms: nothing to send.
             return Ok(Receipt {
                 instance_id: target.instance_id.clone(),
@@ -329,12 +338,21 @@ impl DpsClient {
                 request_id: None,
             });
         }
-        let body = serde_json::to_vec(&wire)
-            .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
+        let (method, body) = if replaced_whole(kind) {
+            let mut whole = after_wire;
+            if let Some(map) = whole.as_object_mut() {
+                map.shift_remove("id");
+            }
+            (Method::PUT, serde_json::to_vec(&whole))
+        } else {
+            let wire = dps::wire_patch(&before_wire, &after_wire);
+            (Method::PATCH, serde_json::to_vec(&wire))
+        };
+        let body = body.map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
         let call = Call {
             what: &what,
-            method: Method::PATCH,
-            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
+            method,
+            url: self.url(kind, Some(&target.id)),
             accept: JSON,
             content_type: Some(JSON.into()),
             if_match: Some(quote_etag(etag)),
@@ -431,6 +449,13 @@ impl DpsClient {
             _ => Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict)),
         }
     }
+}
+
+/// Whether updates of `kind` send the whole document with `PUT` rather than a JSON Patch:
+/// ranking formulas, whose update page documents `PUT` with the full object (reference §2.2;
+/// its curl example says `PATCH` but sends a full object, so `PUT` is the safe reading).
+fn replaced_whole(kind: Kind) -> bool {
+    kind == Kind::RankingFormula
 }
 
 /// A DPS document (list item or read) as a live object with its canonical document.

@@ -10,6 +10,7 @@ use crate::backend::{BackendError, ErrorKind, LiveObject, Receipt};
 use crate::diff;
 use crate::providers::adobe::clients::http::{BackendErrorExt, Call, Failure, Safety};
 use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::mapping::xcore;
 
 impl XcoreClient {
     /// After a create whose outcome is unknown: the instance we created, if it exists (same
@@ -28,12 +29,10 @@ impl XcoreClient {
         let best = found
             .into_iter()
             .filter(|(object, _)| {
+                let mut wanted = instance.clone();
+                xcore::match_spelling(kind, &object.instance, &mut wanted);
                 object.name() == name
-                    && diff::equivalent(
-                        &crate::providers::adobe::mapping::xcore::diff_rules(kind),
-                        &object.instance,
-                        instance,
-                    )
+                    && diff::equivalent(&xcore::diff_rules(kind), &object.instance, &wanted)
             })
             .max_by(|a, b| a.1.cmp(&b.1));
         Ok(best.map(|(object, _)| object))

@@ -572,8 +572,9 @@ fn criterion() -> impl Strategy<Value = Value> {
         id("offer-filter"),
         maybe(id("eligibility-rule")),
         maybe((0i64..10, maybe(text()))),
+        maybe(id("ranking-function")),
     )
-        .prop_map(|(placements, filter, rule, rank)| {
+        .prop_map(|(placements, filter, rule, rank, function)| {
             let mut c = Map::new();
             c.insert("xdm:placements".into(), json!(placements));
             c.insert("xdm:optionSelection".into(), json!({"xdm:filter": filter}));
@@ -590,6 +591,11 @@ fn criterion() -> impl Strategy<Value = Value> {
                                             "xdm:rankingStrategy": s});
                 }
                 c.insert("xdm:rank".into(), r);
+            }
+            if let Some(function) = function {
+                let rank = c.entry("xdm:rank").or_insert_with(|| json!({}));
+                rank["xdm:order"] = json!({"xdm:orderEvaluationType": "scoringFunction",
+                                           "xdm:function": function});
             }
             Value::Object(c)
         })
@@ -676,6 +682,13 @@ fn canonical() -> impl Strategy<Value = (Kind, Value)> {
                 Kind::Filter,
                 json!({"xdm:name": n, "xdm:filterType": t, "ids": ids})
             )),
+        (text(), text(), prop::sample::select(vec!["integer", "INTEGER", "double"])).prop_map(
+            |(n, pql, t)| (
+                Kind::RankingFormula,
+                json!({"xdm:name": n, "xdm:returnType": {"xdm:type": t}, "exdFunction": false,
+                    "xdm:expression": {"xdm:type": "PQL", "xdm:format": "pql/text", "xdm:value": pql}})
+            )
+        ),
         activity().prop_map(|a| (Kind::Activity, a)),
     ];
     (doc, maybe(id("any"))).prop_map(|((kind, mut doc), uri)| {
@@ -710,7 +723,7 @@ proptest! {
     }
 
     #[test]
-    fn mapping_arbitrary_json_never_panics(kind in 0usize..7, doc in json_value()) {
+    fn mapping_arbitrary_json_never_panics(kind in 0usize..Kind::ALL.len(), doc in json_value()) {
         let kind = Kind::ALL[kind];
         let _ = to_dps(kind, &doc);
         let _ = from_dps(kind, &doc);

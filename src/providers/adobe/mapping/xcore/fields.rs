@@ -60,6 +60,10 @@ const FIELD_POINTERS: &[(Kind, &str, &str)] = &[
     (Kind::Filter, "match", "/xdm:filterType"),
     (Kind::Filter, "offers", "/ids"),
     (Kind::Filter, "tags", "/ids"),
+    (Kind::RankingFormula, "name", "/xdm:name"),
+    (Kind::RankingFormula, "description", "/xdm:description"),
+    (Kind::RankingFormula, "formula", "/xdm:expression"),
+    (Kind::RankingFormula, "returnType", "/xdm:returnType"),
     (Kind::Activity, "name", "/xdm:name"),
     (Kind::Activity, "description", "/xdm:description"),
     (Kind::Activity, "status", "/xdm:status"),
@@ -93,6 +97,12 @@ pub fn field_pointer(kind: Kind, field: &str) -> Option<&'static str> {
 /// → `representations[0].components[1].content`.
 pub fn field_label(kind: Kind, pointer: &str) -> String {
     let pointer = pointer.strip_prefix("/_instance").unwrap_or(pointer);
+    // The one member a formula's field writes in its container is the field.
+    let pointer = match (kind, pointer) {
+        (Kind::RankingFormula, "/xdm:expression/xdm:value") => "/xdm:expression",
+        (Kind::RankingFormula, "/xdm:returnType/xdm:type") => "/xdm:returnType",
+        _ => pointer,
+    };
     // A filter's `ids` holds offers or tags, depending on `match`: keep the wire name there.
     if let Some((_, field, _)) = FIELD_POINTERS
         .iter()
@@ -111,6 +121,7 @@ pub fn field_label(kind: Kind, pointer: &str) -> String {
             // Containers with no manifest counterpart: their members are top-level fields.
             "selectionConstraint" | "rank" | "optionSelection" | "profileConstraint" => continue,
             "eligibilityRule" => "rule",
+            "function" => "rankingFormula",
             "cappingConstraint" => "cap",
             "globalCap" => "global",
             "profileCap" => "profile",
@@ -136,7 +147,16 @@ pub fn field_label(kind: Kind, pointer: &str) -> String {
 /// and `xdm:criteria` with one criterion of one placement and a filter) are valid and mean the
 /// same. `desired` is rewritten into the spelling `live` has, so that a plan does not rewrite an
 /// unchanged object from one into the other; anything else is left as it is.
+///
+/// A ranking formula's return type is matched the same way: the repository reads it back
+/// upper-cased, and absent means `integer` (see [`super::formula::match_return_type`]).
 pub fn match_spelling(kind: Kind, live: &Value, desired: &mut Value) {
+    if let (Kind::RankingFormula, Some(live), Some(wanted)) =
+        (kind, live.as_object(), desired.as_object_mut())
+    {
+        super::formula::match_return_type(live, wanted);
+        return;
+    }
     let (Kind::Activity, Some(live), Some(wanted)) =
         (kind, live.as_object(), desired.as_object_mut())
     else {

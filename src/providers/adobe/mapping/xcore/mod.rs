@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::providers::adobe::manifest::{
     Activity, ActivityStatus, CHANNELS, COMPONENT_TYPES, Cap, Component, Criterion, Extra,
     FallbackOffer, Filter, FilterMatch, Manifest, Meta, Offer, OfferStatus, Placement,
-    Representation, Rule, Spanned, Tag,
+    RankingFormula, Representation, ReturnType, Rule, Spanned, Tag,
 };
 use crate::source::Loc;
 
@@ -139,6 +139,19 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
             let ids: Vec<String> = ids.iter().map(|r| resolver.resolve(kind, r)).collect();
             out.insert("ids".into(), json!(ids));
         }
+        Manifest::RankingFormula(r) => {
+            insert_text(&mut out, "xdm:description", &r.description);
+            if let Some(kind) = formula::written_return_type(r) {
+                out.insert(
+                    "xdm:returnType".into(),
+                    json!({"xdm:type": return_type(kind)}),
+                );
+            }
+            out.insert(
+                "xdm:expression".into(),
+                json!({"xdm:type": "PQL", "xdm:format": "pql/text", "xdm:value": r.formula.value}),
+            );
+        }
         Manifest::Activity(a) => {
             insert_text(&mut out, "xdm:description", &a.description);
             out.insert("xdm:status".into(), json!(activity_status(a.status)));
@@ -224,8 +237,16 @@ fn insert_criteria(
                     }),
                 );
             }
+            let mut rank = Map::new();
             if let Some(priority) = &c.priority {
-                criterion.insert("xdm:rank".into(), json!({"xdm:priority": priority.value}));
+                rank.insert("xdm:priority".into(), json!(priority.value));
+            }
+            if let Some(formula) = &c.ranking_formula {
+                let function = resolver.resolve(Kind::RankingFormula, formula);
+                rank.insert("xdm:order".into(), formula::scoring_order(function));
+            }
+            if !rank.is_empty() {
+                criterion.insert("xdm:rank".into(), Value::Object(rank));
             }
             if with_extra {
                 merge_extra_pointers(&mut criterion, &c.extra);
@@ -269,6 +290,7 @@ pub fn extra_containers(kind: Kind) -> &'static [&'static str] {
             "xdm:cappingConstraint",
         ],
         Kind::Rule => &["xdm:condition"],
+        Kind::RankingFormula => &["xdm:expression", "xdm:returnType"],
         _ => &[],
     }
 }
@@ -287,10 +309,15 @@ pub struct ExtraProblem {
 /// into one of the kind's [`extra_containers`].
 pub fn extra_problems(manifest: &Manifest) -> Vec<ExtraProblem> {
     let representations = manifest.representations();
+    let criteria: &[Criterion] = match manifest {
+        Manifest::Activity(a) => &a.criteria,
+        _ => &[],
+    };
     let no_extra = manifest.meta().extra.is_empty()
         && representations
             .iter()
-            .all(|r| r.extra.is_empty() && r.components.iter().all(|c| c.extra.is_empty()));
+            .all(|r| r.extra.is_empty() && r.components.iter().all(|c| c.extra.is_empty()))
+        && criteria.iter().all(|c| c.extra.is_empty());
     if no_extra {
         // Nothing to check: skip building the modelled document (most manifests).
         return Vec::new();
@@ -365,6 +392,12 @@ pub fn extra_problems(manifest: &Manifest) -> Vec<ExtraProblem> {
             );
         }
     }
+    for (i, criterion) in criteria.iter().enumerate() {
+        let modelled_criterion = modelled
+            .pointer(&format!("/xdm:criteria/{i}"))
+            .unwrap_or(&Value::Null);
+        formula::criterion_problems(&criterion.extra, modelled_criterion, i, &mut problems);
+    }
     problems
 }
 
@@ -396,6 +429,13 @@ pub fn offer_status(status: OfferStatus) -> &'static str {
         OfferStatus::Draft => "draft",
         OfferStatus::Approved => "approved",
         OfferStatus::Archived => "archived",
+    }
+}
+
+pub fn return_type(kind: ReturnType) -> &'static str {
+    match kind {
+        ReturnType::Integer => "integer",
+        ReturnType::Double => "double",
     }
 }
 
@@ -530,9 +570,19 @@ pub fn diff_rules(kind: Kind) -> crate::diff::Rules {
 /// Defaults the repository stores that mean "no constraint" (reference §2.3: Adobe's decision
 /// examples carry `profileConstraint: {profileConstraintType: none}` in every criterion).
 /// Compared as absent, so a manifest that leaves them out plans no change.
+///
+/// Likewise a criterion's `xdm:rank.xdm:order` that holds nothing offerctl models: an order
+/// whose type is not `scoringFunction` and that has no function (a ranking strategy such as
+/// the documented decision's, or `static`), unless the manifest's `extra` sets its other
+/// members too. Such an order is kept, not removed, by a manifest without `rankingFormula`.
 fn neutral_default(pattern: &str, value: &Value) -> bool {
-    pattern == "xdm:criteria/*/xdm:profileConstraint"
-        && *value == json!({"xdm:profileConstraintType": "none"})
+    match pattern {
+        "xdm:criteria/*/xdm:profileConstraint" => {
+            *value == json!({"xdm:profileConstraintType": "none"})
+        }
+        "xdm:criteria/*/xdm:rank/xdm:order" => formula::is_foreign_order(value),
+        _ => false,
+    }
 }
 
 /// The `_instance` properties offerctl manages for a kind. Other live properties (for example
@@ -568,6 +618,12 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
             "xdm:characteristics",
         ],
         Kind::Filter => &["xdm:name", "xdm:description", "xdm:filterType", "ids"],
+        Kind::RankingFormula => &[
+            "xdm:name",
+            "xdm:description",
+            "xdm:returnType",
+            "xdm:expression",
+        ],
         Kind::Activity => &[
             "xdm:name",
             "xdm:description",
@@ -583,7 +639,7 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
 }
 
 /// The `@id`s a live instance refers to (placements, rules, tags, filter ids, an activity's
-/// placement, filter and fallback).
+/// placement, filter and fallback, a criterion's ranking formula).
 pub fn references(instance: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let mut push = |v: Option<&Value>| {
@@ -611,6 +667,7 @@ pub fn references(instance: &Value) -> Vec<String> {
         }
         push(criterion.pointer("/xdm:optionSelection/xdm:filter"));
         push(criterion.pointer("/xdm:profileConstraint/xdm:eligibilityRule"));
+        push(criterion.pointer("/xdm:rank/xdm:order/xdm:function"));
     }
     for key in ["xdm:tags", "ids", "xdm:ids"] {
         for item in instance
@@ -651,7 +708,9 @@ pub fn managed_members(pattern: &str) -> Option<&'static [&'static str]> {
             "repo:name",
         ]),
         "xdm:selectionConstraint" => Some(&["xdm:startDate", "xdm:endDate", "xdm:eligibilityRule"]),
-        "xdm:rank" | "xdm:criteria/*/xdm:rank" => Some(&["xdm:priority"]),
+        "xdm:rank" => Some(&["xdm:priority"]),
+        "xdm:criteria/*/xdm:rank" => Some(&["xdm:priority", "xdm:order"]),
+        "xdm:criteria/*/xdm:rank/xdm:order" => Some(&["xdm:orderEvaluationType", "xdm:function"]),
         "xdm:criteria/*" => Some(&[
             "xdm:placements",
             "xdm:optionSelection",
@@ -663,12 +722,14 @@ pub fn managed_members(pattern: &str) -> Option<&'static [&'static str]> {
             Some(&["xdm:profileConstraintType", "xdm:eligibilityRule"])
         }
         "xdm:cappingConstraint" => Some(&["xdm:globalCap", "xdm:profileCap"]),
-        "xdm:condition" => Some(&["xdm:type", "xdm:format", "xdm:value"]),
+        "xdm:condition" | "xdm:expression" => Some(&["xdm:type", "xdm:format", "xdm:value"]),
+        "xdm:returnType" => Some(&["xdm:type"]),
         _ => None,
     }
 }
 
 mod fields;
+mod formula;
 mod reverse;
 pub use fields::{field_label, field_pointer, ignorable_fields, match_spelling};
 pub use reverse::{Namer, from_instance};

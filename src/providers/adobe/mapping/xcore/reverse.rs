@@ -65,7 +65,7 @@ pub fn from_instance(
         }
         Kind::Rule => {
             let description = r.optional("xdm:description", text).map(synthetic);
-            let condition = r.condition();
+            let condition = r.pql("xdm:condition");
             Manifest::Rule(Rule {
                 meta: meta(),
                 description,
@@ -148,6 +148,25 @@ pub fn from_instance(
                 tags,
             })
         }
+        Kind::RankingFormula => {
+            let description = r.optional("xdm:description", text).map(synthetic);
+            let types = r.container("xdm:returnType", |member, value| match member {
+                "xdm:type" => formula::return_type_of(value),
+                _ => None,
+            });
+            let formula = r.pql("xdm:expression");
+            Manifest::RankingFormula(RankingFormula {
+                meta: meta(),
+                description,
+                formula: synthetic(formula.unwrap_or_default()),
+                // `integer` is the default: written only when the type is another.
+                return_type: types
+                    .get("xdm:type")
+                    .copied()
+                    .filter(|kind| *kind != ReturnType::Integer)
+                    .map(synthetic),
+            })
+        }
         Kind::Activity => {
             let description = r.optional("xdm:description", text).map(synthetic);
             let status = r.required("xdm:status", |v| match v.as_str()? {
@@ -179,6 +198,7 @@ pub fn from_instance(
                     filter: filter.clone(),
                     rule: None,
                     priority: None,
+                    ranking_formula: None,
                     extra: Extra::new(),
                 }];
                 (Some(placement), Some(filter), criteria)
@@ -221,6 +241,7 @@ fn criteria_of(namer: &dyn Namer, value: &Value) -> Option<Vec<Criterion>> {
             let mut filter = None;
             let mut rule = None;
             let mut priority = None;
+            let mut ranking_formula = None;
             let mut extra = Extra::new();
             let mut keep = |key: String, value: &Value| {
                 extra.insert(key, synthetic(value.clone()));
@@ -260,21 +281,34 @@ fn criteria_of(namer: &dyn Namer, value: &Value) -> Option<Vec<Criterion>> {
                         }
                     }
                     "xdm:rank" => {
-                        let rank = value.as_object();
+                        let Some(rank) = value.as_object() else {
+                            keep(key.clone(), value);
+                            continue;
+                        };
+                        // A priority that is not an integer of 0 or more keeps the whole rank.
                         let valid = rank
-                            .and_then(|r| r.get("xdm:priority")?.as_i64())
-                            .filter(|p| *p >= 0);
-                        match (rank, valid) {
-                            (Some(rank), Some(p)) => {
-                                priority = Some(synthetic(p));
-                                for (member, value) in
-                                    rank.iter().filter(|(m, _)| *m != "xdm:priority")
-                                {
-                                    keep(pointer_key(key, member), value);
-                                }
-                            }
-                            _ => keep(key.clone(), value),
+                            .get("xdm:priority")
+                            .map(|p| p.as_i64().filter(|p| *p >= 0));
+                        let formula = rank
+                            .get("xdm:order")
+                            .and_then(|o| formula::scoring_function(namer, o));
+                        let expressible = match valid {
+                            Some(p) => p.is_some(),
+                            None => formula.is_some(),
+                        };
+                        if !expressible {
+                            keep(key.clone(), value);
+                            continue;
                         }
+                        priority = valid.flatten().map(synthetic);
+                        for (member, value) in rank {
+                            match member.as_str() {
+                                "xdm:priority" => {}
+                                "xdm:order" if formula.is_some() => {}
+                                _ => keep(pointer_key(key, member), value),
+                            }
+                        }
+                        ranking_formula = formula;
                     }
                     _ => keep(key.clone(), value),
                 }
@@ -284,6 +318,7 @@ fn criteria_of(namer: &dyn Namer, value: &Value) -> Option<Vec<Criterion>> {
                 filter: filter?,
                 rule,
                 priority,
+                ranking_formula,
                 extra,
             })
         })
@@ -352,7 +387,7 @@ fn offer_status_of(value: &Value) -> Option<OfferStatus> {
     }
 }
 
-fn reference(namer: &dyn Namer, kind: Kind, value: &Value) -> Option<Spanned<String>> {
+pub(super) fn reference(namer: &dyn Namer, kind: Kind, value: &Value) -> Option<Spanned<String>> {
     let id = value.as_str().filter(|id| !id.trim().is_empty())?;
     Some(synthetic(namer.name(kind, id)))
 }
@@ -449,11 +484,13 @@ impl Reverse<'_> {
         out
     }
 
-    fn condition(&mut self) -> Option<String> {
+    /// A PQL text property (a rule's `xdm:condition`, a formula's `xdm:expression`): its
+    /// `xdm:value`, with the type and format the language writes; other members go to `extra`.
+    fn pql(&mut self, key: &str) -> Option<String> {
         let fixed = [("xdm:type", "PQL"), ("xdm:format", "pql/text")];
-        let Some(Value::Object(members)) = self.take("xdm:condition") else {
+        let Some(Value::Object(members)) = self.take(key) else {
             self.errors
-                .push("`xdm:condition` is missing or not an object".into());
+                .push(format!("`{key}` is missing or not an object"));
             return None;
         };
         let mut condition = None;
@@ -466,31 +503,29 @@ impl Reverse<'_> {
             match (member.as_str(), expected) {
                 (_, Some(expected)) if value.as_str() == Some(expected) => {}
                 (_, Some(expected)) => self.errors.push(format!(
-                    "`xdm:condition/{member}` is {}; the manifest language writes {expected:?}",
+                    "`{key}/{member}` is {}; the manifest language writes {expected:?}",
                     shown(&value)
                 )),
                 ("xdm:value", _) => match value.as_str().filter(|v| !v.trim().is_empty()) {
                     Some(text) => condition = Some(text.to_string()),
                     None => self.errors.push(format!(
-                        "`xdm:condition/xdm:value` is {}, not PQL text",
+                        "`{key}/xdm:value` is {}, not PQL text",
                         shown(&value)
                     )),
                 },
                 _ => {
                     self.extra
-                        .insert(pointer_key("xdm:condition", &member), synthetic(value));
+                        .insert(pointer_key(key, &member), synthetic(value));
                 }
             }
         }
         for (member, _) in fixed {
             if !seen.contains(&member) {
-                self.errors
-                    .push(format!("`xdm:condition/{member}` is missing"));
+                self.errors.push(format!("`{key}/{member}` is missing"));
             }
         }
         if condition.is_none() && !seen.contains(&"xdm:value") {
-            self.errors
-                .push("`xdm:condition/xdm:value` is missing".into());
+            self.errors.push(format!("`{key}/xdm:value` is missing"));
         }
         condition
     }

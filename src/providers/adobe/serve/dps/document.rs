@@ -17,21 +17,27 @@ use crate::serve::Committed;
 pub(super) const JSON: &str = "application/json";
 pub(super) const JSON_PATCH: &str = "application/json-patch+json";
 
-fn default_version(kind: Kind) -> &'static str {
-    match kind {
+/// The schema version DPS reports for objects it created; ranking formulas made through DPS
+/// report their schema without one (reference §2.3).
+fn default_version(kind: Kind) -> Option<&'static str> {
+    Some(match kind {
         Kind::Tag => "0.1",
         Kind::Placement => "0.5",
         Kind::Rule => "0.3",
         Kind::Offer => "0.15",
         Kind::FallbackOffer => "0.8",
         Kind::Filter => "0.4",
+        Kind::RankingFormula => return None,
         Kind::Activity => "0.8",
-    }
+    })
 }
 
 /// The schema a DPS create records (and XCore reads echo).
 pub(super) fn dps_schema(kind: Kind) -> String {
-    format!("{};version={}", kind.schema_id(), default_version(kind))
+    match default_version(kind) {
+        Some(version) => format!("{};version={version}", kind.schema_id()),
+        None => kind.schema_id(),
+    }
 }
 
 /// Rules the DPS API adds to the engine's: a rule needs `profileConstraintType:
@@ -112,24 +118,35 @@ pub(super) fn dps_body(envelope: &Envelope) -> Result<Value> {
 }
 
 fn schema_of(envelope: &Envelope) -> String {
-    if envelope.schema.contains(";version=") {
-        envelope.schema.clone()
-    } else {
-        format!(
-            "{};version={}",
-            envelope.schema,
-            default_version(envelope.kind)
-        )
+    match default_version(envelope.kind) {
+        Some(version) if !envelope.schema.contains(";version=") => {
+            format!("{};version={version}", envelope.schema)
+        }
+        _ => envelope.schema.clone(),
+    }
+}
+
+/// A ranking formula's `returnType.type` as DPS reads it back: upper-cased (`"integer"` is
+/// sent, `"INTEGER"` is read; reference §2.3).
+fn upper_case_return_type(kind: Kind, body: &mut Map<String, Value>) {
+    if kind != Kind::RankingFormula {
+        return;
+    }
+    if let Some(Value::Object(return_type)) = body.get_mut("returnType")
+        && let Some(Value::String(name)) = return_type.get_mut("type")
+    {
+        *name = name.to_ascii_uppercase();
     }
 }
 
 /// The document as GET and lists return it: the body plus server metadata.
 pub(super) fn document(envelope: &Envelope, sandbox: &str) -> Result<Value> {
-    let Value::Object(body) = dps_body(envelope)? else {
+    let Value::Object(mut body) = dps_body(envelope)? else {
         return Err(DpsError::Api(ApiError::Internal(
             "the mapping returned a non-object".into(),
         )));
     };
+    upper_case_return_type(envelope.kind, &mut body);
     let mut out = Map::new();
     out.insert("id".into(), Value::from(envelope.uri()));
     out.extend(body.into_iter().filter(|(k, _)| k != "id"));

@@ -20,7 +20,7 @@ use axum::routing::post;
 
 use super::state::App;
 use list::list;
-use objects::{create, delete, patch, read};
+use objects::{create, delete, patch, read, replace};
 
 pub use resource::DPS_BASE;
 
@@ -31,17 +31,23 @@ const COLLECTIONS: &[&str] = &[
     "/offer-rules",
     "/offer-collections",
     "/offer-decisions",
+    "/ranking-formulas",
 ];
+
+/// Collections whose objects are also updated by `PUT` with the whole document (reference
+/// §2.2: ranking formulas); JSON Patch works on them too, as a third party reports.
+const REPLACEABLE: &[&str] = &["/ranking-formulas"];
 
 pub fn routes() -> Router<Arc<App>> {
     let mut router = Router::new();
     for collection in COLLECTIONS {
+        let mut one = axum::routing::get(read).patch(patch).delete(delete);
+        if REPLACEABLE.contains(collection) {
+            one = one.put(replace);
+        }
         router = router
             .route(&format!("{DPS_BASE}{collection}"), post(create).get(list))
-            .route(
-                &format!("{DPS_BASE}{collection}/{{id}}"),
-                axum::routing::get(read).patch(patch).delete(delete),
-            );
+            .route(&format!("{DPS_BASE}{collection}/{{id}}"), one);
     }
     router
 }

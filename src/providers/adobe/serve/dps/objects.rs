@@ -1,4 +1,5 @@
-//! Handlers for one object, addressed by its `@id`: create, read, patch and delete.
+//! Handlers for one object, addressed by its `@id`: create, read, patch, replace (ranking
+//! formulas) and delete.
 
 use std::sync::Arc;
 
@@ -197,6 +198,61 @@ pub(super) async fn patch(
         "busy",
         "the object kept changing while the patch was applied; retry",
     ))
+}
+
+/// `PUT /ranking-formulas/{id}`: the whole document replaces the stored one, as Adobe's
+/// update page for ranking formulas documents (reference §2.2). Server metadata in the body is
+/// ignored; an `id` must be the object's own.
+pub(super) async fn replace(
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Result<Response> {
+    let id = path_params(path)?;
+    let caller = caller(&headers)?;
+    let kind = kind_of(&uri, &query_params(&uri))?;
+    require_json(&headers, &[JSON])?;
+    let document = parse_json(&read_body(body).await?)?;
+    let current = find(&app, &caller.sandbox, kind, &id).await?;
+    match document.get("id") {
+        None => {}
+        Some(Value::String(given)) if given == current.uri() => {}
+        Some(_) => {
+            return Err(invalid(
+                "/id",
+                format!("is immutable; it must stay {}", current.uri()),
+            ));
+        }
+    }
+    let instance = to_canonical(kind, &document)?;
+    let draft = Draft {
+        instance,
+        links: current.links.clone(),
+    };
+    let condition = if_match(&headers);
+    let repo = app.repo.clone();
+    let sandbox = caller.sandbox.clone();
+    let actor = caller.actor.clone();
+    let (instance_id, schema) = (current.instance_id.clone(), current.schema.clone());
+    let written = blocking(move || {
+        Ok(repo.put(
+            &sandbox,
+            &container_id(&sandbox),
+            &instance_id,
+            &schema,
+            draft,
+            condition.as_ref(),
+            &actor,
+        ))
+    })
+    .await?;
+    match written {
+        Ok(envelope) => Ok(receipt(StatusCode::OK, &envelope, &caller.sandbox)),
+        Err(RepoError::NotFound(_)) => Err(not_found(&id, kind)),
+        Err(other) => Err(repo_error(kind, other)),
+    }
 }
 
 pub(super) async fn delete(
