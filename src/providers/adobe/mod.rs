@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod config;
+pub mod decide;
 pub mod doctor;
 pub mod generate;
 pub mod kind;
