@@ -114,6 +114,32 @@ live, or new live objects not included), 1 on errors, 3 on invalid manifests, 4 
 authentication fails.")]
     Pull(PullArgs),
 
+    /// Decide offline: which offers each decision proposes to a profile, and why every other
+    /// candidate is not proposed.
+    #[command(after_help = "Examples:
+  offerctl simulate --profile gold-us.json
+  offerctl simulate --profile gold-us.json --decision 'Kiosk personalization' --at 2026-06-01T12:00:00Z
+  offerctl simulate --profile profiles.jsonl --output json     # one JSON answer per profile
+  offerctl simulate --profile gold-us.json --live              # the repository's catalogue, not git's
+  offerctl simulate --profile p.json --counters caps.json      # {\"Offer name\": {\"global\": 10, \"profile\": 2}}
+
+The profile is XDM-shaped JSON (`profile.` is optional in rule paths; `segmentMembership` for
+audiences, `xEvent` for events); a file may hold one profile, a JSON array of them, or JSON
+Lines. Rules outside the PQL offerctl evaluates are reported as unevaluable, never counted
+true or false. Ties are broken by name (or --seed) and flagged: Adobe picks at random.")]
+    Simulate(SimulateArgs),
+
+    /// Run the decision expectations kept in git (tests.d/) against the catalogue.
+    #[command(after_help = "Examples:
+  offerctl test                                   # tests.d/ against offers.d/
+  offerctl test --tests catalogue/tests.d --dir catalogue
+  offerctl test --output junit report.xml         # JUnit XML for CI systems
+  offerctl test --live                            # against the repository's catalogue
+
+Exits 0 when every expectation holds, 1 when any fails, 3 when the manifests or the
+expectations are invalid. The expectation format is in the README (and `offerctl schema --tests`).")]
+    Test(TestArgs),
+
     /// Rewrite manifests in the canonical form `export` writes, keeping comments.
     #[command(after_help = "Examples:
   offerctl fmt                                    # rewrite offers.d/ in place
@@ -168,8 +194,16 @@ valid, and is the same for the same --objects and --seed.")]
     /// Print the JSON Schema (draft-07) of the manifest language, for editors.
     #[command(after_help = "Examples:
   offerctl schema > offerctl.schema.json
-  # then start manifests with:  # yaml-language-server: $schema=./offerctl.schema.json")]
-    Schema,
+  # then start manifests with:  # yaml-language-server: $schema=./offerctl.schema.json
+  offerctl schema --tests > tests.schema.json     # the decision expectations in tests.d/")]
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The schema of decision expectations (tests.d/*.yaml) instead of manifests.
+    #[arg(long)]
+    pub tests: bool,
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +353,11 @@ pub struct PlanCommand {
     /// Exit 2 when there are changes, 0 when there are none (1 on errors).
     #[arg(long, env = "OFFERCTL_DETAILED_EXITCODE")]
     pub detailed_exitcode: bool,
+
+    /// Decision expectations: when the directory exists, the plan lists those whose outcome
+    /// for customers it changes.
+    #[command(flatten)]
+    pub tests: TestsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -341,6 +380,105 @@ pub struct ApplyCommand {
     /// Append a JSON-lines record of every call to FILE.
     #[arg(long, value_name = "FILE", env = "OFFERCTL_JOURNAL")]
     pub journal: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The profile: a JSON file with one profile, an array of profiles, or JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    pub profile: PathBuf,
+
+    /// Only this decision (repeatable; every decision by default), by name.
+    #[arg(long = "decision", value_name = "NAME")]
+    pub decisions: Vec<String>,
+
+    /// Only this placement, by name.
+    #[arg(long, value_name = "NAME")]
+    pub placement: Option<String>,
+
+    /// The instant to decide at (RFC 3339; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// Capping counters so far: a JSON object, offer name or id → {"global": N, "profile": N}.
+    /// Without it, caps count as not reached (and the answer says so).
+    #[arg(long, value_name = "FILE")]
+    pub counters: Option<PathBuf>,
+
+    /// Context data: a JSON object, schema URI → data (`@{schema}.field` in rules).
+    #[arg(long, value_name = "FILE")]
+    pub context: Option<PathBuf>,
+
+    /// How many offers each placement returns (1 to 30; default: the placement's, or 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=30))]
+    pub item_count: Option<u64>,
+
+    /// Break ties by a seeded order instead of by name.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Allow one offer in several placements of a decision.
+    #[arg(long)]
+    pub allow_duplicates: bool,
+
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = SimulateFormat::Text)]
+    pub output: SimulateFormat,
+}
+
+/// Which catalogue offline decisions use: the manifests, or the repository's (`--live`).
+#[derive(Debug, Clone, Args)]
+pub struct CatalogueArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    /// Decide over the repository's catalogue instead of the manifests.
+    #[arg(long)]
+    pub live: bool,
+
+    #[command(flatten)]
+    pub remote: crate::providers::adobe::config::RemoteArgs,
+
+    #[command(flatten)]
+    pub appcharge: crate::providers::appcharge::config::AppchargeArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimulateFormat {
+    /// A table per decision and placement, then every excluded offer and why.
+    Text,
+    /// The decisioning API's response shape, plus `explain`.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub tests: TestsArgs,
+
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+
+    /// `text` (one line per case and a summary), or `junit FILE` (JUnit XML to FILE as well).
+    #[arg(long, short, num_args = 1..=2, value_names = ["FORMAT", "FILE"], default_value = "text")]
+    pub output: Vec<String>,
+}
+
+/// Where the decision expectations are.
+#[derive(Debug, Clone, Args)]
+pub struct TestsArgs {
+    /// Directory of decision expectations (*.yaml), or a single file.
+    #[arg(
+        long = "tests",
+        id = "tests_dir",
+        value_name = "DIR",
+        default_value = "tests.d",
+        env = "OFFERCTL_TESTS"
+    )]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,8 @@ mod pull;
 mod reconcile;
 mod schema;
 mod serve;
+mod simulate;
+mod test;
 mod validate;
 
 use crate::check::check;
@@ -47,8 +49,10 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Generate(args) => generate::run(&args, output),
         Command::Export(command) => export::run(&command, output),
         Command::Pull(args) => pull::run(&args, output),
+        Command::Simulate(args) => simulate::run(&args, output),
+        Command::Test(args) => test::run(&args, output),
         Command::Fmt(args) => fmt::run(&args, output),
-        Command::Schema => schema::run(),
+        Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
         Command::Serve(args) => serve::run(args),

@@ -1,16 +1,19 @@
 //! `offerctl plan`: what apply would change, for review, drift detection and saving.
 
 use super::Output;
-use super::reconcile::{connect, guard_deletes, make_plan, runtime, show, write_atomically};
+use super::reconcile::{connect, guard_deletes, plan_with_inputs, runtime, show, write_atomically};
 use crate::cli::PlanCommand;
 use crate::exit::{CommandError, Exit};
 use crate::plan::render;
 
 pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> {
     let mut session = connect(&command.plan, None)?;
-    let plan = runtime()?
-        .block_on(make_plan(&command.plan, &mut session, output))?
-        .plan;
+    let (planned, manifests, live) =
+        runtime()?.block_on(plan_with_inputs(&command.plan, &mut session, output))?;
+    let mut plan = planned.plan;
+    if command.tests.dir.exists() {
+        plan.impact = impact(&command.tests.dir, &manifests.catalog, &live, output);
+    }
     show(&plan, command.plan.output, output);
     guard_deletes(&plan, &command.plan, &session)?;
     if let Some(path) = &command.out {
@@ -33,4 +36,36 @@ pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> 
     } else {
         Exit::Success
     })
+}
+
+/// The expectations whose outcome the plan changes; none (with a warning) when the
+/// expectations cannot be read, since they must not stand in the way of a plan.
+fn impact(
+    dir: &std::path::Path,
+    catalog: &crate::manifest::Catalog,
+    live: &crate::live::LiveState,
+    output: Output,
+) -> Vec<crate::plan::impact::Impact> {
+    use crate::providers::adobe::decide::{catalogue::Catalogue, impact};
+    let cases = match super::test::load_cases(dir, output) {
+        Ok(cases) => cases,
+        Err(error) => {
+            if !output.quiet {
+                eprintln!(
+                    "warning: no decision impact in this plan: {}",
+                    error.message
+                );
+            }
+            return Vec::new();
+        }
+    };
+    let (live_catalogue, _) = Catalogue::of_live(live);
+    let ids = live_catalogue.ids.clone();
+    let desired = Catalogue::of_catalog(catalog).with_ids(ids);
+    impact::impact(
+        &cases,
+        &live_catalogue,
+        &desired,
+        time::OffsetDateTime::now_utc(),
+    )
 }

@@ -1,10 +1,17 @@
-//! `offerctl schema`: the manifest language's JSON Schema, for editors.
+//! `offerctl schema`: the manifest language's JSON Schema (or the decision expectations'), for
+//! editors.
 
+use crate::cli::SchemaArgs;
 use crate::exit::{CommandError, Exit};
 use crate::providers::json_schema;
 
-pub fn run() -> Result<Exit, CommandError> {
-    let text = serde_json::to_string_pretty(&json_schema())
+pub fn run(args: &SchemaArgs) -> Result<Exit, CommandError> {
+    let schema = if args.tests {
+        crate::providers::adobe::decide::cases::json_schema()
+    } else {
+        json_schema()
+    };
+    let text = serde_json::to_string_pretty(&schema)
         .map_err(|e| CommandError::new(Exit::Error, format!("cannot render the schema: {e}")))?;
     println!("{text}");
     Ok(Exit::Success)

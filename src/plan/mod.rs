@@ -2,6 +2,7 @@
 //! the manifests, their dependency order and the live state; rendered for review, saved to a
 //! file, and applied exactly as reviewed.
 
+pub mod impact;
 pub mod render;
 pub mod saved;
 
@@ -22,7 +23,7 @@ use crate::provider::Providers;
 use crate::source::SourceSet;
 
 /// Version of the saved and JSON plan format. Minor versions only add fields.
-pub const FORMAT_VERSION: &str = "1.1";
+pub const FORMAT_VERSION: &str = "1.2";
 
 /// Marks, inside a desired document, the id of an object this run creates: apply replaces it
 /// with the id from the create receipt. It cannot clash with a repository id.
@@ -130,6 +131,10 @@ pub struct Plan {
     pub unmanaged: Vec<Unmanaged>,
     /// `@id` → `Kind/name` of every live object, to show references by name.
     pub names: BTreeMap<String, String>,
+    /// Expectations whose outcome for customers this plan changes (format 1.2; absent when
+    /// none does or none are kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub impact: Vec<impact::Impact>,
 }
 
 impl Plan {
@@ -356,6 +361,7 @@ pub fn build(
         changes,
         unmanaged,
         names,
+        impact: Vec::new(),
     })
 }
 

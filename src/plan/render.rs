@@ -457,6 +457,7 @@ pub fn text(plan: &Plan, providers: &Providers, color: bool) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&super::impact::text(&plan.impact));
     if plan.summary.has_changes() {
         let _ = writeln!(out, "{}", paint(Sign::Change, &summary_line(plan)));
     }
@@ -513,6 +514,7 @@ pub fn markdown(plan: &Plan, providers: &Providers) -> String {
         }
         head.push('\n');
     }
+    head.push_str(&super::impact::markdown(&plan.impact));
     let foot = format!(
         "\n<sub>offerctl {} · plan format {} · manifests sha256 `{}`</sub>\n",
         plan.offerctl_version,

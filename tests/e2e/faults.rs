@@ -48,7 +48,7 @@ crate::for_both_apis! {
             stats.value
         );
         assert_no_duplicate_names(&world).await;
-        assert_eq!(world.list(Kind::Offer).await.len(), 4);
+        assert_eq!(world.list(Kind::Offer).await.len(), 5);
         let plan = world.offerctl(&["plan", "--detailed-exitcode"]).await;
         assert_eq!(plan.code, 0, "the next plan is empty: {}", plan.all());
     }

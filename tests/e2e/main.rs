@@ -4,6 +4,7 @@
 
 mod appcharge;
 mod auth;
+mod decisions;
 mod doctor;
 mod documented_payloads;
 mod dps;

@@ -15,17 +15,17 @@ crate::for_both_apis! {
         assert!(
             applied
                 .stdout
-                .contains("Plan: 25 to create, 0 to update, 0 to delete.")
+                .contains("Plan: 26 to create, 0 to update, 0 to delete.")
         );
         assert!(
             applied
                 .stdout
-                .contains("Apply finished: 25 succeeded, 0 failed, 0 skipped.")
+                .contains("Apply finished: 26 succeeded, 0 failed, 0 skipped.")
         );
         let first = world.counts().await.since(&start);
         assert_eq!(
             first.method("POST"),
-            25,
+            26,
             "one create per object: {:?}",
             first.value
         );
@@ -284,6 +284,7 @@ crate::for_both_apis! {
             "activities.yaml",
             "offers/credit-cards.yaml",
             "offers/flight-upgrades.yaml",
+            "offers/travel-cards.yaml",
         ] {
             std::fs::remove_file(world.path(&format!("offers.d/{file}"))).unwrap();
         }
@@ -291,7 +292,7 @@ crate::for_both_apis! {
         assert!(
             unpruned
                 .stdout
-                .contains("15 objects in the repository but not in the manifests"),
+                .contains("16 objects in the repository but not in the manifests"),
             "{}",
             unpruned.stdout
         );
@@ -302,7 +303,7 @@ crate::for_both_apis! {
         assert!(
             refused
                 .stderr
-                .contains("refusing a plan that deletes 15 objects"),
+                .contains("refusing a plan that deletes 16 objects"),
             "{}",
             refused.stderr
         );
@@ -326,7 +327,7 @@ crate::for_both_apis! {
             .filter(|l| l["event"] == "finish" && l["intent"] == "delete" && l["status"] == "succeeded")
             .map(|l| l["address"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(deleted.len(), 15);
+        assert_eq!(deleted.len(), 16);
         let at = |name: &str| {
             deleted
                 .iter()
@@ -359,6 +360,7 @@ crate::for_both_apis! {
             "placements.yaml",
             "offers/credit-cards.yaml",
             "offers/flight-upgrades.yaml",
+            "offers/travel-cards.yaml",
         ] {
             std::fs::remove_file(world.path(&format!("offers.d/{file}"))).unwrap();
         }
@@ -372,7 +374,7 @@ crate::for_both_apis! {
             plan.stdout
         );
         assert!(
-            plan.stdout.contains("! still referenced by Offer/ABC Bank Credit Card (not managed), Offer/ABC Platinum Card (not managed), Filter/Card offers (not managed)"),
+            plan.stdout.contains("! still referenced by Offer/ABC Bank Credit Card (not managed), Offer/ABC Platinum Card (not managed), Offer/Travel rewards card (not managed), Filter/Card offers (not managed)"),
             "{}",
             plan.stdout
         );

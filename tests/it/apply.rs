@@ -156,12 +156,12 @@ async fn apply_from_empty_then_nothing_to_do() {
             plan.summary.update,
             plan.summary.delete
         ),
-        (25, 0, 0)
+        (26, 0, 0)
     );
     let report = apply_all(&plan, &backend, 8).await;
     assert_eq!(
         (report.succeeded(), report.failed(), report.skipped()),
-        (25, 0, 0)
+        (26, 0, 0)
     );
     assert_eq!(report.exit(), Exit::Success);
     let again = plan_for(&root().join("offers.d"), &backend, PlanOptions::default()).await;
@@ -170,7 +170,7 @@ async fn apply_from_empty_then_nothing_to_do() {
         "{}",
         plan::render::text(&again, &offerctl::providers::builtin(), false)
     );
-    assert_eq!(again.summary.no_op, 25);
+    assert_eq!(again.summary.no_op, 26);
     // Pending ids were replaced by real ones: the activity points at the live placement.
     let live = live::read(&backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
@@ -233,7 +233,7 @@ async fn a_failure_skips_only_its_dependents() {
     }
     assert_eq!(
         (report.failed(), report.skipped(), report.succeeded()),
-        (1, 8, 16)
+        (1, 9, 16)
     );
     assert_eq!(report.exit(), Exit::Error);
     // Nothing that was skipped was sent.
@@ -246,7 +246,7 @@ async fn a_failure_skips_only_its_dependents() {
         PlanOptions::default(),
     )
     .await;
-    assert_eq!(resume.summary.create, 9);
+    assert_eq!(resume.summary.create, 10);
 }
 
 #[tokio::test]
@@ -276,7 +276,7 @@ async fn prune_deletes_dependents_first_and_flags_referenced_deletes() {
     let minimal = root().join("examples/minimal");
     let kept = plan_for(&minimal, &backend, PlanOptions::default()).await;
     assert_eq!(kept.summary.delete, 0);
-    assert_eq!(kept.summary.unmanaged, 25);
+    assert_eq!(kept.summary.unmanaged, 26);
     // Prune only tags: the unmanaged offers that stay still use them, so each delete is flagged.
     let tags_only = plan_for(
         &minimal,
@@ -313,7 +313,7 @@ async fn prune_deletes_dependents_first_and_flags_referenced_deletes() {
         },
     )
     .await;
-    assert_eq!(pruned.summary.delete, 25);
+    assert_eq!(pruned.summary.delete, 26);
     let report = apply_all(&pruned, &backend, 4).await;
     assert_eq!(report.failed(), 0, "{:?}", report.outcomes);
     let writes = backend.writes.lock().unwrap().clone();

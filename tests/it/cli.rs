@@ -28,7 +28,7 @@ fn validate_accepts_the_sample_by_default() {
         .arg("validate")
         .assert()
         .code(0)
-        .stdout("offers.d: 25 objects in 9 files valid\n")
+        .stdout("offers.d: 26 objects in 10 files valid\n")
         .stderr("");
 }
 

@@ -403,10 +403,10 @@ async fn two_exports_are_byte_identical_and_both_layouts_round_trip() {
         )
         .unwrap();
         assert_eq!(first.files, second.files);
-        assert_eq!(first.objects, 25);
+        assert_eq!(first.objects, 26);
         let plan = plan_files(&first.files, &live);
         assert!(!plan.summary.has_changes());
-        assert_eq!(plan.summary.no_op, 25);
+        assert_eq!(plan.summary.no_op, 26);
         assert_eq!(plan.summary.unmanaged, 0);
     }
 }

@@ -63,6 +63,7 @@ fn dependencies_and_dependents_are_exposed() {
             "Offer/ABC Bank Credit Card",
             "Offer/ABC Platinum Card",
             "Offer/Free flight upgrade",
+            "Offer/Travel rewards card",
             "FallbackOffer/Default for Kiosk Placements",
             "Activity/Kiosk personalization"
         ]

@@ -112,7 +112,10 @@ async fn update_and_delete_plan_renderings() {
     let mut pruning = SourceSet::new();
     for (_, file) in sources.iter() {
         if !file.path.ends_with("rules.yaml") {
-            let text = file.text.replace("rule: Good credit standing\n", "");
+            let text = file
+                .text
+                .replace("rule: Good credit standing\n", "")
+                .replace("rule: Newsletter subscriber\n", "");
             let text = if file.path.ends_with("flight-upgrades.yaml") {
                 text.split("---\n").nth(1).unwrap().to_string()
             } else {

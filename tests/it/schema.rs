@@ -71,3 +71,32 @@ fn committed_schema_file_is_up_to_date() {
         "run `cargo run -- schema > offerctl.schema.json`"
     );
 }
+
+#[test]
+fn committed_tests_schema_is_up_to_date_and_accepts_every_sample_expectation() {
+    let schema = offerctl::providers::adobe::decide::cases::json_schema();
+    let committed = std::fs::read_to_string(root().join("tests.schema.json")).unwrap();
+    let current = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    assert_eq!(
+        committed, current,
+        "run `cargo run -- schema --tests > tests.schema.json`"
+    );
+    let validator = jsonschema::draft7::new(&schema).expect("a valid schema");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root().join("tests.d")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for document in offerctl::yaml::parse(&text).documents {
+                let instance = document.root.to_json();
+                let errors: Vec<String> = validator
+                    .iter_errors(&instance)
+                    .map(|e| e.to_string())
+                    .collect();
+                assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 7, "only {checked} expectations checked");
+}

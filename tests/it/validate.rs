@@ -100,3 +100,36 @@ fn problems_in_several_files_are_all_reported_in_file_order() {
         .collect();
     assert_eq!(located, ["a.yaml:3:1", "b.yaml:3:8", "b.yaml:4:11"]);
 }
+
+#[test]
+fn pql_that_offline_decisions_cannot_evaluate_is_a_located_warning_not_an_error() {
+    let text = "kind: Rule\nname: Bad\ncondition: a = and b\n---\nkind: Rule\nname: Odd\ncondition: x = 1 and name.regexGroup(\"a\", 1) = \"b\"\n---\nkind: RankingFormula\nname: Fine\nformula: offer.rank.priority * 2\n";
+    let (sources, checked) = check_text("test.yaml", text);
+    assert!(!checked.diagnostics.iter().any(|d| d.is_error()));
+    let found: Vec<(&str, String)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, sources.describe(d.labels[0].loc)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("pql-unparsed", "test.yaml:3:12".to_string()),
+            ("pql-unevaluable", "test.yaml:7:12".to_string())
+        ]
+    );
+    assert!(
+        checked.diagnostics[0]
+            .message
+            .contains("(line 1, column 5 of it): expected an expression, found `and`"),
+        "{}",
+        checked.diagnostics[0].message
+    );
+    assert!(
+        checked.diagnostics[1]
+            .message
+            .contains("`.regexGroup()` is outside the supported PQL subset"),
+        "{}",
+        checked.diagnostics[1].message
+    );
+}

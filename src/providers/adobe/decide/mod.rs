@@ -1,3 +1,14 @@
-//! Offline decisioning: what Adobe's decisioning engine would evaluate, computed locally.
+//! Offline decisioning: what Adobe's decisioning engine would propose, computed locally from
+//! the catalogue (`simulate`), checked against expectations kept in git (`test`), and compared
+//! between the live and the desired catalogue (a plan's decision impact).
 
+pub mod cases;
+pub mod catalogue;
+pub mod engine;
+pub mod impact;
+pub mod output;
 pub mod pql;
+pub mod reason;
+pub mod segments;
+#[cfg(test)]
+mod tests;

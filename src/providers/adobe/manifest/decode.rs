@@ -69,11 +69,39 @@ impl Decoder<'_> {
         let condition = f
             .required(self, "condition", "Rule")
             .and_then(|n| self.non_empty_text(n, "condition"));
+        if let Some(condition) = &condition {
+            self.check_pql(condition, "condition");
+        }
         Some(Manifest::Rule(Rule {
             meta: meta?,
             description,
             condition: condition?,
         }))
+    }
+
+    /// Warns (never fails: Adobe's compiler is the judge) when offline decisions cannot use a
+    /// PQL text: it does not parse, or uses something outside the subset offerctl evaluates.
+    fn check_pql(&mut self, text: &Spanned<String>, field: &str) {
+        use crate::providers::adobe::decide::pql;
+        let (code, position, message) = match pql::parse(&text.value) {
+            Err(error) => ("pql-unparsed", error.line_col(&text.value), error.message),
+            Ok(expr) => match pql::within_subset(&expr) {
+                Ok(()) => return,
+                Err(outside) => {
+                    let at = pql::ParseError::at(outside.span, "").line_col(&text.value);
+                    ("pql-unevaluable", at, outside.reason)
+                }
+            },
+        };
+        let (line, column) = position;
+        self.report(
+            Diagnostic::warning(
+                code,
+                format!("offerctl cannot evaluate this {field} offline (line {line}, column {column} of it): {message}"),
+            )
+            .with_label(text.loc, "`offerctl simulate` and `offerctl test` report it as unevaluable")
+            .with_help("Adobe's decisioning service is the judge of its PQL; this is only a warning"),
+        );
     }
 
     fn ranking_formula(&mut self, f: &mut Fields<'_>, meta: Option<Meta>) -> Option<Manifest> {
@@ -83,6 +111,9 @@ impl Decoder<'_> {
         let formula = f
             .required(self, "formula", "RankingFormula")
             .and_then(|n| self.non_empty_text(n, "formula"));
+        if let Some(formula) = &formula {
+            self.check_pql(formula, "formula");
+        }
         let return_type = f
             .get("returnType")
             .and_then(|n| self.choice(n, "returnType", &RETURN_TYPES));

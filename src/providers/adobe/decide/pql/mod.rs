@@ -140,6 +140,11 @@ impl ParseError {
     }
 
     /// 1-based line and column (counted in characters) where the error starts in `text`.
+    /// A problem at `span` (to locate a span with [`ParseError::line_col`]).
+    pub fn at(span: Span, message: impl Into<String>) -> ParseError {
+        ParseError::new(span, message)
+    }
+
     pub fn line_col(&self, text: &str) -> (usize, usize) {
         line_col(text, self.span.start)
     }
@@ -209,6 +214,12 @@ pub struct Verdict {
 }
 
 /// Parses rule or formula text.
+/// Whether a parsed expression stays within the subset offerctl evaluates: the first construct
+/// outside it, located, if not.
+pub fn within_subset(expr: &Expr) -> Result<(), Unevaluable> {
+    check::within_subset(expr)
+}
+
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     parser::parse(text)
 }

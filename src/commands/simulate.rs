@@ -1,0 +1,171 @@
+//! `offerctl simulate`: decide offline for one or more profiles, over the manifests or the
+//! repository's catalogue (`--live`). The engine is pure (`providers::adobe::decide`); this
+//! reads the inputs and prints.
+
+use std::path::Path;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::reconcile::{open, read_live, route, runtime};
+use super::{Output, load_manifests};
+use crate::cli::{CatalogueArgs, SimulateArgs, SimulateFormat};
+use crate::exit::{CommandError, Exit};
+use crate::providers::adobe::decide::catalogue::Catalogue;
+use crate::providers::adobe::decide::engine::{Counters, Engine, Request};
+use crate::providers::adobe::decide::output;
+
+fn invalid(message: impl Into<String>) -> CommandError {
+    CommandError::new(Exit::Invalid, message)
+}
+
+/// The catalogue to decide over: the manifests, or the repository's (read through Adobe's
+/// configured service or the embedded repository).
+pub fn catalogue(args: &CatalogueArgs, output: Output) -> Result<Catalogue, CommandError> {
+    if !args.live {
+        let manifests = load_manifests(&args.manifests, output)?;
+        return Ok(Catalogue::of_catalog(&manifests.catalog));
+    }
+    let mut repositories = open(&args.remote, &args.appcharge)?.list;
+    let providers = ["adobe"];
+    let backend = route(&mut repositories, &providers, output)?;
+    let state = runtime()?.block_on(read_live(&backend, &providers))?;
+    let (catalogue, left_out) = Catalogue::of_live(&state);
+    if !left_out.is_empty() && !output.quiet {
+        eprintln!(
+            "warning: {} live object(s) cannot be read as manifests and are left out: {}",
+            left_out.len(),
+            left_out.join("; ")
+        );
+    }
+    Ok(catalogue)
+}
+
+/// The instant `--at` names (RFC 3339), or now.
+pub fn instant(at: Option<&str>) -> Result<OffsetDateTime, CommandError> {
+    match at {
+        Some(text) => OffsetDateTime::parse(text, &Rfc3339)
+            .map_err(|e| invalid(format!("--at is not an RFC 3339 instant ({text}): {e}"))),
+        None => Ok(OffsetDateTime::now_utc()),
+    }
+}
+
+fn read_json(path: &Path, what: &str) -> Result<String, CommandError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| invalid(format!("cannot read the {what} {}: {e}", path.display())))
+}
+
+/// The profiles of a file: one JSON object, an array of them, or JSON Lines.
+fn profiles(path: &Path) -> Result<Vec<Value>, CommandError> {
+    let text = read_json(path, "profile")?;
+    if let Ok(value) = serde_json::from_str::<Value>(&text) {
+        return match value {
+            Value::Array(items) if items.iter().all(Value::is_object) => Ok(items),
+            Value::Object(_) => Ok(vec![value]),
+            _ => Err(invalid(format!(
+                "{}: a profile must be a JSON object (or an array of objects)",
+                path.display()
+            ))),
+        };
+    }
+    let mut out = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let value: Value = serde_json::from_str(line).map_err(|e| {
+            invalid(format!(
+                "{}:{}: not a JSON profile: {e}",
+                path.display(),
+                i + 1
+            ))
+        })?;
+        if !value.is_object() {
+            return Err(invalid(format!(
+                "{}:{}: a profile must be a JSON object",
+                path.display(),
+                i + 1
+            )));
+        }
+        out.push(value);
+    }
+    Ok(out)
+}
+
+pub fn run(args: &SimulateArgs, output: Output) -> Result<Exit, CommandError> {
+    let at = instant(args.at.as_deref())?;
+    let profiles = profiles(&args.profile)?;
+    let counters: Option<Counters> = match &args.counters {
+        Some(path) => Some(
+            serde_json::from_str(&read_json(path, "counters")?).map_err(|e| {
+                invalid(format!(
+                    "{}: counters must be {{\"offer\": {{\"global\": N, \"profile\": N}}}}: {e}",
+                    path.display()
+                ))
+            })?,
+        ),
+        None => None,
+    };
+    let context: Value = match &args.context {
+        Some(path) => serde_json::from_str(&read_json(path, "context")?)
+            .map_err(|e| invalid(format!("{}: not JSON: {e}", path.display())))?,
+        None => Value::Object(Default::default()),
+    };
+    let catalogue = catalogue(&args.catalogue, output)?;
+    let mut engine = Engine::new(&catalogue, at, args.seed);
+    let scopes = engine
+        .scopes(&args.decisions, args.placement.as_deref())
+        .map_err(invalid)?;
+    let several = profiles.len() > 1;
+    let mut out = String::new();
+    for (i, profile) in profiles.iter().enumerate() {
+        let request = Request {
+            profile,
+            context: &context,
+            counters: counters.as_ref(),
+            item_count: args.item_count.map(|n| n as usize),
+            allow_duplicates: args.allow_duplicates,
+        };
+        let propositions = engine.decide(&scopes, &request);
+        match args.output {
+            SimulateFormat::Json => {
+                let mut answer = output::json(&propositions);
+                if several {
+                    answer["profile"] = Value::from(i + 1);
+                    out.push_str(&serde_json::to_string(&answer).unwrap_or_default());
+                } else {
+                    out.push_str(&serde_json::to_string_pretty(&answer).unwrap_or_default());
+                }
+                out.push('\n');
+            }
+            SimulateFormat::Text => {
+                if several {
+                    out.push_str(&format!("# profile {} of {}\n", i + 1, profiles.len()));
+                }
+                out.push_str(&output::text(&propositions));
+            }
+        }
+        // Printed as it goes: thousands of profiles need not wait for the last.
+        if out.len() > 1 << 16 {
+            print!("{out}");
+            out.clear();
+        }
+    }
+    print!("{out}");
+    if !output.quiet && args.output == SimulateFormat::Text {
+        eprintln!(
+            "Decided {} scope(s) for {} profile(s) at {} over the {} catalogue.",
+            scopes.len(),
+            profiles.len(),
+            at.format(&Rfc3339).unwrap_or_default(),
+            if args.catalogue.live {
+                "repository's"
+            } else {
+                "manifests'"
+            }
+        );
+    }
+    Ok(Exit::Success)
+}
