@@ -421,6 +421,11 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub allow_duplicates: bool,
 
+    /// List every candidate offer and why it was not proposed (the default for one profile;
+    /// with several, only the propositions unless this is given).
+    #[arg(long)]
+    pub explain: bool,
+
     #[command(flatten)]
     pub catalogue: CatalogueArgs,
 

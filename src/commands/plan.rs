@@ -60,7 +60,7 @@ fn impact(
         }
     };
     let (live_catalogue, _) = Catalogue::of_live(live);
-    let ids = live_catalogue.ids.clone();
+    let ids = live_catalogue.known_ids();
     let desired = Catalogue::of_catalog(catalog).with_ids(ids);
     impact::impact(
         &cases,

@@ -2,6 +2,7 @@
 //! repository's catalogue (`--live`). The engine is pure (`providers::adobe::decide`); this
 //! reads the inputs and prints.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use serde_json::Value;
@@ -119,7 +120,11 @@ pub fn run(args: &SimulateArgs, output: Output) -> Result<Exit, CommandError> {
         .scopes(&args.decisions, args.placement.as_deref())
         .map_err(invalid)?;
     let several = profiles.len() > 1;
-    let mut out = String::new();
+    let explain = args.explain || !several;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let failed =
+        |e: std::io::Error| CommandError::new(Exit::Error, format!("cannot write the answer: {e}"));
     for (i, profile) in profiles.iter().enumerate() {
         let request = Request {
             profile,
@@ -127,33 +132,25 @@ pub fn run(args: &SimulateArgs, output: Output) -> Result<Exit, CommandError> {
             counters: counters.as_ref(),
             item_count: args.item_count.map(|n| n as usize),
             allow_duplicates: args.allow_duplicates,
+            explain,
         };
         let propositions = engine.decide(&scopes, &request);
         match args.output {
             SimulateFormat::Json => {
-                let mut answer = output::json(&propositions);
-                if several {
-                    answer["profile"] = Value::from(i + 1);
-                    out.push_str(&serde_json::to_string(&answer).unwrap_or_default());
-                } else {
-                    out.push_str(&serde_json::to_string_pretty(&answer).unwrap_or_default());
-                }
-                out.push('\n');
+                output::write_json(&mut out, &propositions, several.then_some(i + 1), explain)
+                    .map_err(failed)?;
             }
             SimulateFormat::Text => {
                 if several {
-                    out.push_str(&format!("# profile {} of {}\n", i + 1, profiles.len()));
+                    writeln!(out, "# profile {} of {}", i + 1, profiles.len()).map_err(failed)?;
                 }
-                out.push_str(&output::text(&propositions));
+                out.write_all(output::text(&propositions).as_bytes())
+                    .map_err(failed)?;
             }
         }
-        // Printed as it goes: thousands of profiles need not wait for the last.
-        if out.len() > 1 << 16 {
-            print!("{out}");
-            out.clear();
-        }
     }
-    print!("{out}");
+    out.flush().map_err(failed)?;
+    drop(out);
     if !output.quiet && args.output == SimulateFormat::Text {
         eprintln!(
             "Decided {} scope(s) for {} profile(s) at {} over the {} catalogue.",

@@ -387,3 +387,91 @@ fn completions_and_man_pages_come_from_the_same_flags() {
         assert!(dir.path().join(page).is_file(), "{page}");
     }
 }
+
+#[test]
+fn simulate_answers_each_profile_of_a_json_lines_file_and_explains_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles.jsonl");
+    std::fs::write(
+        &profiles,
+        "{\"creditScore\": 720, \"homeAddress\": {\"countryCode\": \"US\"}}\n\n{\"creditScore\": 500}\n",
+    )
+    .unwrap();
+    let run = |explain: bool| {
+        let mut command = offerctl();
+        command
+            .args(["simulate", "--profile"])
+            .arg(&profiles)
+            .args([
+                "--at",
+                "2026-06-01T12:00:00Z",
+                "--decision",
+                "Kiosk personalization",
+                "--output",
+                "json",
+            ]);
+        if explain {
+            command.arg("--explain");
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let lines: Vec<serde_json::Value> = run(false)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["profile"], 1);
+    assert_eq!(
+        lines[0]["xdm:propositions"][0]["xdm:options"][0]["xdm:name"],
+        "ABC Bank Credit Card"
+    );
+    assert_eq!(
+        lines[1]["xdm:propositions"][0]["xdm:fallback"]["xdm:name"],
+        "Default for Kiosk Placements"
+    );
+    assert!(lines[0].get("explain").is_none());
+    let explained: serde_json::Value =
+        serde_json::from_str(run(true).lines().nth(1).unwrap()).unwrap();
+    let candidates = explained["explain"][0]["candidates"].as_array().unwrap();
+    let abc = candidates
+        .iter()
+        .find(|c| c["offer"] == "ABC Bank Credit Card")
+        .unwrap();
+    assert_eq!(abc["reason"]["code"], "OFFER_RULE_FALSE");
+    assert_eq!(abc["reason"]["failing"], "profile.creditScore >= 700");
+}
+
+#[test]
+fn simulate_refuses_bad_input_with_exit_3() {
+    offerctl()
+        .args(["simulate", "--profile", "Cargo.toml"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("Cargo.toml:1: not a JSON profile"));
+    offerctl()
+        .args([
+            "simulate",
+            "--profile",
+            "tests.d/profiles/subscriber-poor-credit.json",
+            "--at",
+            "yesterday",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("--at is not an RFC 3339 instant"));
+    offerctl()
+        .args([
+            "simulate",
+            "--profile",
+            "tests.d/profiles/subscriber-poor-credit.json",
+            "--decision",
+            "Nope",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "no decision (Activity) named `Nope`",
+        ));
+}

@@ -298,6 +298,7 @@ pub fn run(case: &Case, catalogue: &Catalogue, now: OffsetDateTime) -> Outcome {
         counters: counters.as_ref(),
         item_count: spec.item_count,
         allow_duplicates: true,
+        explain: true,
     };
     let proposition = engine.decide(&scopes, &request).remove(0);
     outcome.actual = output::outcome(&proposition);

@@ -38,10 +38,12 @@ pub struct Catalogue {
     pub activities: Vec<Activity>,
     pub rules: HashMap<String, Parsed>,
     pub formulas: HashMap<String, Parsed>,
-    /// (kind, name) → the repository's id, when known.
-    pub ids: HashMap<(Kind, String), String>,
+    /// kind → name → the repository's id, when known.
+    pub ids: HashMap<Kind, HashMap<String, String>>,
     /// Offers by name → index in `offers`.
     offer_index: HashMap<String, usize>,
+    /// Activities by name → index in `activities`.
+    activity_index: HashMap<String, usize>,
 }
 
 impl Catalogue {
@@ -57,7 +59,9 @@ impl Catalogue {
             if let Some(id) = &document.meta().id {
                 catalogue
                     .ids
-                    .insert((kind, document.meta().name.value.clone()), id.value.clone());
+                    .entry(kind)
+                    .or_default()
+                    .insert(document.meta().name.value.clone(), id.value.clone());
             }
             match manifest {
                 Manifest::Offer(offer) => {
@@ -81,7 +85,12 @@ impl Catalogue {
                         .filters
                         .insert(f.meta.name.value.clone(), f.clone());
                 }
-                Manifest::Activity(a) => catalogue.activities.push(a.clone()),
+                Manifest::Activity(a) => {
+                    catalogue
+                        .activity_index
+                        .insert(a.meta.name.value.clone(), catalogue.activities.len());
+                    catalogue.activities.push(a.clone());
+                }
                 Manifest::Rule(Rule {
                     meta, condition, ..
                 }) => {
@@ -107,10 +116,22 @@ impl Catalogue {
 
     /// Records repository ids (from the live state), so that answers carry them.
     pub fn with_ids(mut self, ids: impl IntoIterator<Item = ((Kind, String), String)>) -> Self {
-        for (key, id) in ids {
-            self.ids.entry(key).or_insert(id);
+        for ((kind, name), id) in ids {
+            self.ids.entry(kind).or_default().entry(name).or_insert(id);
         }
         self
+    }
+
+    /// Every known id, as `with_ids` takes them.
+    pub fn known_ids(&self) -> Vec<((Kind, String), String)> {
+        self.ids
+            .iter()
+            .flat_map(|(kind, names)| {
+                names
+                    .iter()
+                    .map(move |(name, id)| ((*kind, name.clone()), id.clone()))
+            })
+            .collect()
     }
 
     pub fn offer(&self, name: &str) -> Option<&Offer> {
@@ -122,15 +143,15 @@ impl Catalogue {
     }
 
     pub fn activity(&self, name: &str) -> Option<&Activity> {
-        self.activities.iter().find(|a| a.meta.name.value == name)
+        self.activity_index.get(name).map(|&i| &self.activities[i])
     }
 
     /// The id to show for an object: the repository's when known, else its address.
     pub fn id_of(&self, kind: Kind, name: &str) -> String {
-        self.ids
-            .get(&(kind, name.to_string()))
-            .cloned()
-            .unwrap_or_else(|| format!("{kind}/{name}"))
+        match self.ids.get(&kind).and_then(|names| names.get(name)) {
+            Some(id) => id.clone(),
+            None => format!("{kind}/{name}"),
+        }
     }
 }
 

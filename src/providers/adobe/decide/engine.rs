@@ -44,6 +44,9 @@ pub struct Request<'a> {
     pub item_count: Option<usize>,
     /// Allow the same offer in several placements of one decision.
     pub allow_duplicates: bool,
+    /// List every candidate with its reason (`Proposition::candidates`); without it only
+    /// the options, the fallback and the notes are made (bulk runs).
+    pub explain: bool,
 }
 
 /// A name and the id to show for it.
@@ -379,14 +382,14 @@ impl<'c> Engine<'c> {
         let mut outcome: HashMap<usize, (usize, Result<f64, Reason>)> = HashMap::new();
         let mut order: Vec<usize> = Vec::new();
         let mut capped_unknown = false;
-        let group_of: HashMap<usize, usize> = prepared
-            .groups
-            .iter()
-            .enumerate()
-            .flat_map(|(g, members)| members.iter().map(move |c| (*c, g)))
-            .collect();
+        let mut group_of = vec![0; prepared.criteria.len()];
+        for (g, members) in prepared.groups.iter().enumerate() {
+            for c in members {
+                group_of[*c] = g;
+            }
+        }
         for (c, criterion) in prepared.criteria.iter().enumerate() {
-            let group = group_of[&c];
+            let group = group_of[c];
             let criterion_rule = criterion.rule.as_deref().map(|rule| {
                 (
                     rule,
@@ -396,6 +399,8 @@ impl<'c> Engine<'c> {
             for (offer_index, static_reason) in &criterion.offers {
                 let offer = &catalogue.offers[*offer_index];
                 let result = match static_reason {
+                    // Never eligible: without explaining, not worth a look.
+                    Some(_) if !request.explain => continue,
                     Some(reason) => Err(reason.clone()),
                     None => self.eligibility(
                         offer,
@@ -438,6 +443,7 @@ impl<'c> Engine<'c> {
         }
 
         // Rank group by group; later groups add only offers not ranked yet.
+        // (Each offer has one group in `outcome`, so no offer is ranked twice.)
         let mut ranked: Vec<(usize, f64, bool)> = Vec::new();
         for g in 0..prepared.groups.len() {
             let mut eligible: Vec<(usize, f64)> = order
@@ -446,14 +452,15 @@ impl<'c> Engine<'c> {
                     (group, Ok(score)) if *group == g => Some((*i, *score)),
                     _ => None,
                 })
-                .filter(|(i, _)| !ranked.iter().any(|(r, _, _)| r == i))
                 .collect();
             eligible.sort_by(|a, b| {
                 b.1.total_cmp(&a.1)
                     .then_with(|| self.tie_key(a.0).cmp(&self.tie_key(b.0)))
             });
-            for (i, score) in &eligible {
-                let tie = eligible.iter().filter(|(_, other)| other == score).count() > 1;
+            // Sorted by score: equal scores are neighbours.
+            for (k, (i, score)) in eligible.iter().enumerate() {
+                let tie = (k > 0 && eligible[k - 1].1 == *score)
+                    || eligible.get(k + 1).is_some_and(|next| next.1 == *score);
                 ranked.push((*i, *score, tie));
             }
         }
@@ -469,6 +476,9 @@ impl<'c> Engine<'c> {
             if !request.allow_duplicates
                 && let Some((_, earlier)) = already.iter().find(|(o, _)| o == i)
             {
+                if !request.explain {
+                    continue;
+                }
                 reasons.insert(
                     *i,
                     Reason::DuplicateAcrossPlacements {
@@ -487,6 +497,8 @@ impl<'c> Engine<'c> {
                     tie: *tie,
                 });
                 already.push((*i, placement.clone()));
+            } else if !request.explain {
+                break;
             } else {
                 reasons.insert(
                     *i,
@@ -497,12 +509,16 @@ impl<'c> Engine<'c> {
                 );
             }
         }
-        let ranks: HashMap<usize, (usize, f64, bool)> = ranked
-            .iter()
-            .enumerate()
-            .map(|(r, (i, s, t))| (*i, (r + 1, *s, *t)))
-            .collect();
-        for i in &order {
+        let ranks: HashMap<usize, (usize, f64, bool)> = if !request.explain {
+            HashMap::new()
+        } else {
+            ranked
+                .iter()
+                .enumerate()
+                .map(|(r, (i, s, t))| (*i, (r + 1, *s, *t)))
+                .collect()
+        };
+        for i in order.iter().filter(|_| request.explain) {
             let name = &catalogue.offers[*i].meta.name.value;
             let (rank, score, tie) = match ranks.get(i) {
                 Some((r, s, t)) => (Some(*r), Some(*s), *t),
@@ -560,7 +576,7 @@ impl<'c> Engine<'c> {
                 Ok(v) => {
                     return Err(Reason::CriterionConstraintFalse {
                         rule: rule.to_string(),
-                        failing: self.culprit(rule, v),
+                        failing: self.culprit(rule, v, request.explain),
                     });
                 }
                 Err(reason) => return Err(reason.clone()),
@@ -572,7 +588,7 @@ impl<'c> Engine<'c> {
             if !verdict.value {
                 return Err(Reason::OfferRuleFalse {
                     rule: rule.value.clone(),
-                    failing: self.culprit(&rule.value, &verdict),
+                    failing: self.culprit(&rule.value, &verdict, request.explain),
                 });
             }
         }
@@ -614,8 +630,8 @@ impl<'c> Engine<'c> {
     }
 
     /// The text of the sub-expression that made a rule false.
-    fn culprit(&self, rule: &str, verdict: &pql::Verdict) -> String {
-        let Some(parsed) = self.catalogue.rules.get(rule) else {
+    fn culprit(&self, rule: &str, verdict: &pql::Verdict, explain: bool) -> String {
+        let Some(parsed) = self.catalogue.rules.get(rule).filter(|_| explain) else {
             return String::new();
         };
         match &verdict.culprit {
@@ -718,9 +734,12 @@ fn evaluate_rule(
         Ok(expr) => expr,
         Err(error) => return Err(unevaluable(parsed, &error.span, &error.message)),
     };
-    let verdict = cache
-        .entry(rule.to_string())
-        .or_insert_with(|| pql::decide(expr, env));
+    let verdict = match cache.get(rule) {
+        Some(verdict) => verdict,
+        None => cache
+            .entry(rule.to_string())
+            .or_insert_with(|| pql::decide(expr, env)),
+    };
     verdict
         .clone()
         .map_err(|e| unevaluable(parsed, &e.span, &e.reason))

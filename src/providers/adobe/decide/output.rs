@@ -1,69 +1,167 @@
 //! Simulated decisions for people (a table per scope) and for machines (the decisioning API's
 //! response shape plus an `explain` array).
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
-use super::engine::Proposition;
+use super::engine::{Candidate, Proposition};
+use super::reason::Skipped;
+
+#[derive(Serialize)]
+struct Ref<'a> {
+    #[serde(rename = "xdm:id")]
+    id: &'a str,
+    #[serde(rename = "xdm:name")]
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Offered<'a> {
+    #[serde(rename = "xdm:id")]
+    id: &'a str,
+    #[serde(rename = "xdm:name")]
+    name: &'a str,
+    #[serde(rename = "xdm:score")]
+    score: f64,
+}
+
+#[derive(Serialize)]
+struct Decided<'a> {
+    #[serde(rename = "xdm:activity")]
+    activity: Ref<'a>,
+    #[serde(rename = "xdm:placement")]
+    placement: Ref<'a>,
+    #[serde(rename = "xdm:options", skip_serializing_if = "Vec::is_empty")]
+    options: Vec<Offered<'a>>,
+    #[serde(rename = "xdm:fallback", skip_serializing_if = "Option::is_none")]
+    fallback: Option<Ref<'a>>,
+}
+
+#[derive(Serialize)]
+struct Explained<'a> {
+    #[serde(flatten)]
+    candidate: &'a Candidate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SkippedOut<'a> {
+    #[serde(flatten)]
+    skipped: &'a Skipped,
+    message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Explain<'a> {
+    decision: &'a str,
+    placement: &'a str,
+    proposed: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fallback: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<SkippedOut<'a>>,
+    candidates: Vec<Explained<'a>>,
+    not_in_collection: usize,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Answer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<usize>,
+    #[serde(rename = "xdm:propositions")]
+    propositions: Vec<Decided<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<Vec<Explain<'a>>>,
+}
+
+fn answer(propositions: &[Proposition], profile: Option<usize>, explain: bool) -> Answer<'_> {
+    let decided = propositions
+        .iter()
+        .filter(|p| p.skipped.is_none())
+        .map(|p| Decided {
+            activity: Ref {
+                id: &p.decision.id,
+                name: &p.decision.name,
+            },
+            placement: Ref {
+                id: &p.placement.id,
+                name: &p.placement.name,
+            },
+            options: p
+                .options
+                .iter()
+                .map(|o| Offered {
+                    id: &o.id,
+                    name: &o.name,
+                    score: o.score,
+                })
+                .collect(),
+            fallback: p
+                .fallback
+                .as_ref()
+                .filter(|_| p.options.is_empty())
+                .map(|f| Ref {
+                    id: &f.id,
+                    name: &f.name,
+                }),
+        })
+        .collect();
+    let explained = explain.then(|| {
+        propositions
+            .iter()
+            .map(|p| Explain {
+                decision: &p.decision.name,
+                placement: &p.placement.name,
+                proposed: p.options.iter().map(|o| o.name.as_str()).collect(),
+                fallback: p.fallback.as_ref().map(|f| f.name.as_str()),
+                skipped: p.skipped.as_ref().map(|skipped| SkippedOut {
+                    skipped,
+                    message: skipped.to_string(),
+                }),
+                candidates: p
+                    .candidates
+                    .iter()
+                    .map(|candidate| Explained {
+                        candidate,
+                        message: candidate.reason.as_ref().map(|r| r.to_string()),
+                    })
+                    .collect(),
+                not_in_collection: p.not_in_collection,
+                notes: &p.notes,
+            })
+            .collect()
+    });
+    Answer {
+        profile,
+        propositions: decided,
+        explain: explained,
+    }
+}
 
 /// The decisioning API's shape: `xdm:propositions` (options, or the fallback), names added so
 /// people can read it, and `explain`: every candidate with its score, rank and reason.
 pub fn json(propositions: &[Proposition]) -> Value {
-    let named = |id: &str, name: &str| json!({"xdm:id": id, "xdm:name": name});
-    let decided: Vec<Value> = propositions
-        .iter()
-        .filter(|p| p.skipped.is_none())
-        .map(|p| {
-            let mut out = json!({
-                "xdm:activity": named(&p.decision.id, &p.decision.name),
-                "xdm:placement": named(&p.placement.id, &p.placement.name),
-            });
-            if p.options.is_empty() {
-                if let Some(f) = &p.fallback {
-                    out["xdm:fallback"] = named(&f.id, &f.name);
-                }
-            } else {
-                out["xdm:options"] = p
-                    .options
-                    .iter()
-                    .map(|o| json!({"xdm:id": o.id, "xdm:name": o.name, "xdm:score": o.score}))
-                    .collect();
-            }
-            out
-        })
-        .collect();
-    let explain: Vec<Value> = propositions
-        .iter()
-        .map(|p| {
-            let candidates: Vec<Value> = p
-                .candidates
-                .iter()
-                .map(|c| {
-                    let mut entry = serde_json::to_value(c).unwrap_or(Value::Null);
-                    if let Some(reason) = &c.reason {
-                        entry["message"] = Value::String(reason.to_string());
-                    }
-                    entry
-                })
-                .collect();
-            let mut entry = json!({
-                "decision": p.decision.name,
-                "placement": p.placement.name,
-                "proposed": p.options.iter().map(|o| o.name.clone()).collect::<Vec<_>>(),
-                "candidates": candidates,
-                "notInCollection": p.not_in_collection,
-                "notes": p.notes,
-            });
-            if let Some(f) = &p.fallback {
-                entry["fallback"] = Value::String(f.name.clone());
-            }
-            if let Some(skipped) = &p.skipped {
-                entry["skipped"] = serde_json::to_value(skipped).unwrap_or(Value::Null);
-                entry["skipped"]["message"] = Value::String(skipped.to_string());
-            }
-            entry
-        })
-        .collect();
-    json!({"xdm:propositions": decided, "explain": explain})
+    serde_json::to_value(answer(propositions, None, true)).unwrap_or(Value::Null)
+}
+
+/// Writes one answer as JSON: pretty for one profile, one line (JSON Lines, with the profile's
+/// 1-based position) for several. Without `explain`, only the propositions.
+pub fn write_json(
+    out: &mut impl std::io::Write,
+    propositions: &[Proposition],
+    profile: Option<usize>,
+    explain: bool,
+) -> std::io::Result<()> {
+    let answer = answer(propositions, profile, explain);
+    if profile.is_some() {
+        serde_json::to_writer(&mut *out, &answer)?;
+    } else {
+        serde_json::to_writer_pretty(&mut *out, &answer)?;
+    }
+    out.write_all(b"\n")
 }
 
 /// One table per scope: what is proposed (with scores and ties), then every other candidate

@@ -80,6 +80,7 @@ fn run(
         counters: None,
         item_count,
         allow_duplicates,
+        explain: true,
     };
     engine.decide(&scopes, &request)
 }
@@ -94,6 +95,7 @@ fn decide_with(catalogue: &Catalogue, profile: Value, counters: Option<&Counters
         counters,
         item_count: Some(30),
         allow_duplicates: false,
+        explain: true,
     };
     engine.decide(&scopes, &request).remove(0)
 }
