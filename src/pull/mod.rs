@@ -7,8 +7,10 @@
 //! is the source text rewritten. What the manifest holds that the repository does not say
 //! (`protect`, `dependsOn`, `ignoreChanges`, the fields it ignores, `extra` members it does not
 //! list) is kept from the manifest. Then the result is checked as `plan` would read it: the
-//! files must validate and every pulled object must plan to nothing; an object that does not
-//! is left as it was and reported with the reason, and the others are checked again.
+//! files must validate and every pulled object must plan to nothing. An object that does not
+//! is rendered again less conservatively (see [`Attempt`]: first without keys the manifest
+//! leaves out and with lists in the manifest's order, last exactly as the repository holds
+//! it); when none holds, it is left as it was and reported with the reason.
 
 pub mod edit;
 mod layout;
@@ -137,7 +139,7 @@ pub fn pull(
                     sources,
                     providers,
                     &namer,
-                    true,
+                    Attempt::Lean,
                 ) {
                     Ok(candidate) => candidates.push(candidate.with_drift(change.drift.clone())),
                     Err(reason) => outcome.refused.push(Refused {
@@ -225,25 +227,33 @@ pub fn pull(
         };
         for (index, reason) in failures.into_iter().rev() {
             let candidate = candidates.remove(index);
-            // A list put back in the manifest's order may be an ordered list that really
-            // changed order: try once more in the repository's order.
-            if candidate.aligned {
-                let object = objects[&candidate.key];
-                let live_object = by_id[candidate.live_id.as_str()];
-                let stream = &trees[&object.loc.file];
-                let retry = Candidate::new(
+            // Try the next, less conservative rendering, if it says anything different.
+            let object = objects[&candidate.key];
+            let live_object = by_id[candidate.live_id.as_str()];
+            let stream = &trees[&object.loc.file];
+            let mut replaced = false;
+            let mut attempt = candidate.attempt.next();
+            while let Some(this) = attempt {
+                let next = Candidate::new(
                     object,
                     live_object,
                     stream,
                     sources,
                     providers,
                     &namer,
-                    false,
+                    this,
                 );
-                if let Ok(retry) = retry {
-                    candidates.push(retry.with_drift(candidate.drift));
-                    continue;
+                if let Ok(next) = next
+                    && next.edits != candidate.edits
+                {
+                    candidates.push(next.with_drift(candidate.drift.clone()));
+                    replaced = true;
+                    break;
                 }
+                attempt = this.next();
+            }
+            if replaced {
+                continue;
             }
             outcome.refused.push(Refused {
                 address: candidate.key.to_string(),
@@ -272,8 +282,30 @@ pub(crate) struct Candidate {
     edits: Vec<edit::Edit>,
     fields: Vec<String>,
     drift: Option<Modified>,
-    /// Lists the repository holds in another order were kept in the manifest's order.
-    aligned: bool,
+    attempt: Attempt,
+}
+
+/// How a pulled object is rendered, most conservative first; the check after the rewrite
+/// moves an object to the next one when its rewrite does not plan empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Attempt {
+    /// Lists in the manifest's order when only the order differs, and no key the manifest
+    /// leaves out (export writes some defaults out, such as `active: true`).
+    Lean,
+    /// Lists in the manifest's order; every key the repository's version has.
+    Aligned,
+    /// Exactly as the repository holds it.
+    AsHeld,
+}
+
+impl Attempt {
+    fn next(self) -> Option<Attempt> {
+        match self {
+            Attempt::Lean => Some(Attempt::Aligned),
+            Attempt::Aligned => Some(Attempt::AsHeld),
+            Attempt::AsHeld => None,
+        }
+    }
 }
 
 impl Candidate {
@@ -284,7 +316,7 @@ impl Candidate {
         sources: &SourceSet,
         providers: &Providers,
         namer: &(dyn Fn(Kind, &str) -> String + Sync),
-        align: bool,
+        attempt: Attempt,
     ) -> Result<Candidate, String> {
         let provider = providers.of(object.kind());
         let mut pulled = provider.export(live, namer).map_err(|reasons| {
@@ -308,8 +340,12 @@ impl Candidate {
         for field in &meta.ignore_changes {
             keep_field(&old, &mut new, &field.value);
         }
-        let mut aligned = false;
-        align_lists(&old, &mut new, align, &mut aligned);
+        if attempt < Attempt::AsHeld {
+            align_lists(&old, &mut new);
+        }
+        if attempt == Attempt::Lean {
+            drop_unwritten(&old, &mut new);
+        }
         let mut fields = Vec::new();
         changed_fields(
             &Node::Map(old.clone()),
@@ -338,7 +374,7 @@ impl Candidate {
             edits,
             fields,
             drift: None,
-            aligned,
+            attempt,
         })
     }
 
@@ -459,33 +495,49 @@ fn keep_field(old: &[(String, Node)], new: &mut Vec<(String, Node)>, field: &str
     }
 }
 
-/// Lists the repository holds with the same items in another order keep the manifest's order
-/// (most lists are sets to the repository; the check after the rewrite tells when not).
-fn align_lists(
-    old: &[(String, Node)],
-    new: &mut [(String, Node)],
-    reorder: bool,
-    aligned: &mut bool,
-) {
+/// Leaves out of `new` the keys `old` does not write, at every depth where both are mappings
+/// (or lists of the same length).
+fn drop_unwritten(old: &[(String, Node)], new: &mut Vec<(String, Node)>) {
+    new.retain(|(key, _)| old.iter().any(|(k, _)| k == key));
     for (key, value) in new.iter_mut() {
-        if let Some((_, before)) = old.iter().find(|(k, _)| k == key) {
-            align(before, value, reorder, aligned);
+        let Some((_, before)) = old.iter().find(|(k, _)| k == key) else {
+            continue;
+        };
+        match (before, value) {
+            (Node::Map(o), Node::Map(n)) => drop_unwritten(o, n),
+            (Node::Seq(o), Node::Seq(n)) if o.len() == n.len() => {
+                for (before, after) in o.iter().zip(n.iter_mut()) {
+                    if let (Node::Map(o), Node::Map(n)) = (before, after) {
+                        drop_unwritten(o, n);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
 
-fn align(old: &Node, new: &mut Node, reorder: bool, aligned: &mut bool) {
+/// Lists the repository holds with the same items in another order keep the manifest's order
+/// (most lists are sets to the repository; the check after the rewrite tells when not).
+fn align_lists(old: &[(String, Node)], new: &mut [(String, Node)]) {
+    for (key, value) in new.iter_mut() {
+        if let Some((_, before)) = old.iter().find(|(k, _)| k == key) {
+            align(before, value);
+        }
+    }
+}
+
+fn align(old: &Node, new: &mut Node) {
     match (old, new) {
-        (Node::Map(o), Node::Map(n)) => align_lists(o, n, reorder, aligned),
+        (Node::Map(o), Node::Map(n)) => align_lists(o, n),
         (Node::Seq(o), Node::Seq(n)) => {
-            if reorder && o != n && o.len() == n.len() && is_permutation(o, n) {
+            if o != n && o.len() == n.len() && is_permutation(o, n) {
                 *n = o.clone();
-                *aligned = true;
                 return;
             }
             if o.len() == n.len() {
                 for (before, after) in o.iter().zip(n.iter_mut()) {
-                    align(before, after, reorder, aligned);
+                    align(before, after);
                 }
             }
         }

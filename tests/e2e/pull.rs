@@ -206,3 +206,41 @@ crate::for_both_apis! {
         assert_eq!(plan["summary"]["update"], 1, "{plan}");
     }
 }
+
+/// The same code path for another provider: a dashboard edit of an Appcharge rolling offer is
+/// pulled into exactly its lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_appcharge_dashboard_edit_is_pulled_into_exactly_its_lines() {
+    use crate::support::appcharge::{Shop, appcharge_workdir, sample_appcharge};
+    let server =
+        crate::support::start_emulator(offerctl::providers::adobe::serve::ServeArgs::ephemeral())
+            .await;
+    let shop = Shop::new(&server.url());
+    let work = appcharge_workdir(&sample_appcharge(), &server.url());
+    let applied = work.offerctl(&["apply", "--auto-approve"]).await;
+    assert_eq!(applied.code, 0, "{}", applied.all());
+    let file = work.path("offers.d/rolling-offers.yaml");
+    let before = std::fs::read_to_string(&file).unwrap();
+
+    // Someone renames the offer and reprices its second step in the dashboard.
+    use offerctl::providers::appcharge::{kind::Kind as Appcharge, wire};
+    let read = shop.offer("starter-ladder").await;
+    let canonical = wire::normalize_read(Appcharge::RollingOffer, read);
+    let mut offer = wire::write_body(Appcharge::RollingOffer, &canonical, false);
+    offer["name"] = json!("Starter ladder (summer)");
+    let steps = offer["productsSequence"].as_array_mut().expect("steps");
+    let second = steps.iter_mut().find(|s| s["index"] == 2).expect("step 2");
+    second["priceInUsdCents"] = json!(249);
+    shop.put("/v2/offer/starter-ladder", offer).await;
+
+    let pulled = work.offerctl(&["pull"]).await;
+    assert_eq!(pulled.code, 0, "{}", pulled.all());
+    let expected = replace_once(
+        &before,
+        "title: Starter ladder\n",
+        "title: Starter ladder (summer)\n",
+    );
+    let expected = replace_once(&expected, "  - price: 199\n", "  - price: 249\n");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    work.assert_plan_empty().await;
+}
