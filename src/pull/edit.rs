@@ -53,6 +53,12 @@ pub fn document(
         edits: Vec::new(),
     };
     editor.map(root, old, new, "")?;
+    // A file written with CRLF line breaks keeps them in what is rewritten.
+    if text.contains("\r\n") {
+        for edit in &mut editor.edits {
+            edit.text = edit.text.replace("\r\n", "\n").replace('\n', "\r\n");
+        }
+    }
     Ok(editor.edits)
 }
 

@@ -193,3 +193,18 @@ fn overlapping_edits_are_an_error() {
     ];
     assert!(edit::apply("abcdef", &edits).is_err());
 }
+
+#[test]
+fn crlf_files_keep_crlf_line_breaks() {
+    let text = "name: A\r\ntags: [a]\r\n";
+    let old = map(&[("name", s("A")), ("tags", Node::Seq(vec![s("a")]))]);
+    let new = map(&[
+        ("name", s("A")),
+        ("status", s("approved")),
+        ("tags", Node::Seq(vec![s("a")])),
+    ]);
+    assert_eq!(
+        rewrite(text, old, new).unwrap(),
+        "name: A\r\nstatus: approved\r\ntags: [a]\r\n"
+    );
+}
