@@ -1,5 +1,7 @@
 //! Reading the live state of a repository: one complete list per kind, all kinds at once.
 
+pub mod compact;
+
 use std::collections::HashMap;
 
 use futures::future::try_join_all;

@@ -63,6 +63,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::diff::Op;
+use crate::live::compact;
 use crate::providers::adobe::kind::Kind;
 
 const COMPONENT_BASE: &str = "https://ns.adobe.com/experience/offer-management/content-component-";
@@ -372,7 +373,8 @@ fn map_object(
     pointer: &str,
     reserved: &[&str],
 ) -> Result<Map<String, Value>, MappingError> {
-    let mut out = Map::new();
+    // Sized and copied exactly: a canonical document read from a list is kept for the run.
+    let mut out = Map::with_capacity(object.len());
     for (key, value) in object {
         let here = child(pointer, key);
         let entry = fields.iter().find(|f| dir.source(f) == key.as_str());
@@ -394,7 +396,7 @@ fn map_object(
                         format!("`{key}` is {side} of a mapped property and cannot pass through"),
                     ));
                 }
-                insert_new(&mut out, key, value.clone(), &here)?;
+                insert_new(&mut out, key, compact::copy(value), &here)?;
             }
         }
     }
@@ -431,7 +433,7 @@ fn map_value(
         }),
         (Shape::FilterType, Value::String(text)) => Value::String(filter_type(dir, text)),
         (Shape::Prefixed, Value::Object(_) | Value::Array(_)) => prefixed(dir, value, pointer)?,
-        _ => value.clone(),
+        _ => compact::copy(value),
     })
 }
 
@@ -474,7 +476,7 @@ fn filter_type(dir: Direction, text: &str) -> String {
 fn prefixed(dir: Direction, value: &Value, pointer: &str) -> Result<Value, MappingError> {
     Ok(match value {
         Value::Object(object) => {
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(object.len());
             for (key, item) in object {
                 let here = child(pointer, key);
                 let renamed = match dir {
@@ -500,7 +502,7 @@ fn prefixed(dir: Direction, value: &Value, pointer: &str) -> Result<Value, Mappi
                 .map(|(i, item)| prefixed(dir, item, &format!("{pointer}/{i}")))
                 .collect::<Result<_, _>>()?,
         ),
-        other => other.clone(),
+        other => compact::copy(other),
     })
 }
 
@@ -594,7 +596,7 @@ pub fn from_dps(kind: Kind, document: &Value) -> Result<Value, MappingError> {
         _ => {}
     }
     let mapped = map_object(Direction::FromDps, fields, &input, "", &reserved)?;
-    let mut out = Map::new();
+    let mut out = Map::with_capacity(mapped.len() + 1);
     if let Some(id) = id {
         out.insert("@id".into(), id);
     }

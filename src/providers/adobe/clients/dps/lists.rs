@@ -152,7 +152,7 @@ impl DpsClient {
                 return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
             }
             let page_number = seen_pages.len();
-            let page: Value = serde_json::from_slice(&reply.body)
+            let page: Value = crate::live::compact::from_slice(&reply.body)
                 .map_err(|e| bad(format!("page {page_number} is not JSON ({e})")))?;
             let Some(results) = page.get("results").and_then(Value::as_array) else {
                 return Err(bad(format!("page {page_number} has no results list")));

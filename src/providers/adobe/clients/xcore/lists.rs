@@ -150,7 +150,8 @@ impl XcoreClient {
             if reply.status != StatusCode::OK {
                 return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
             }
-            let mut page: Value = serde_json::from_slice(&reply.body)
+            // Compact: each `_instance` is kept for the whole run.
+            let mut page: Value = crate::live::compact::from_slice(&reply.body)
                 .map_err(|e| bad(format!("page {} is not JSON ({e})", seen_pages.len())))?;
             // Taken out of the page, so that each `_instance` moves into its object uncopied.
             let Some(results) = page
