@@ -206,9 +206,7 @@ impl DpsClient {
                 Some(_) => return Err(bad("a next link without an href string".into())),
             }
         };
-        for object in &objects {
-            self.remember(&object.id, &object.etag, &object.instance);
-        }
+        self.remember_all(&objects);
         Ok(Listed {
             objects,
             total,

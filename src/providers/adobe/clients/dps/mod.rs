@@ -62,10 +62,11 @@ const ACCEPT_ANY_JSON: &str = "*,application/json";
 pub struct DpsClient {
     t: Transport,
     page_size: usize,
-    /// The canonical document and etag of every object this client read or wrote, by id: a
-    /// planned patch is applied to it to work out the DPS patch (read again when absent or
-    /// at another etag).
-    seen: Mutex<HashMap<String, (String, Value)>>,
+    /// The etag and canonical document (as JSON text) of every object this client read or
+    /// wrote, by id: a planned patch is applied to it to work out the DPS patch (read again
+    /// when absent or at another etag). Text, because the list's live objects already hold
+    /// every document as a `Value`, and a second tree would be the largest thing in memory.
+    seen: Mutex<HashMap<String, (String, Box<[u8]>)>>,
 }
 
 impl fmt::Debug for DpsClient {
@@ -96,15 +97,36 @@ impl DpsClient {
     }
 
     fn remember(&self, id: &str, etag: &str, instance: &Value) {
+        let Ok(text) = serde_json::to_vec(instance) else {
+            return;
+        };
         if let Ok(mut seen) = self.seen.lock() {
-            seen.insert(id.to_string(), (etag.to_string(), instance.clone()));
+            seen.insert(id.to_string(), (etag.to_string(), text.into_boxed_slice()));
+        }
+    }
+
+    /// [`Self::remember`] for every object of a list.
+    fn remember_all(&self, objects: &[LiveObject]) {
+        let texts: Vec<_> = objects
+            .iter()
+            .filter_map(|o| Some((o, serde_json::to_vec(&o.instance).ok()?)))
+            .collect();
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.reserve(texts.len());
+            for (object, text) in texts {
+                let entry = (object.etag.clone(), text.into_boxed_slice());
+                seen.insert(object.id.clone(), entry);
+            }
         }
     }
 
     fn recall(&self, id: &str, etag: &str) -> Option<Value> {
         let seen = self.seen.lock().ok()?;
-        let (known, instance) = seen.get(id)?;
-        (known == etag).then(|| instance.clone())
+        let (known, text) = seen.get(id)?;
+        if known != etag {
+            return None;
+        }
+        serde_json::from_slice(text).ok()
     }
 
     /// `{api}/offers` (+ `offer-type`), or one object under it.
