@@ -19,6 +19,9 @@ struct Listed {
     total: Option<u64>,
     /// Whether the walk reached the last page.
     complete: bool,
+    /// How many items the first page held when more followed: the page size the server
+    /// actually gives, which may be less than `limit` asked.
+    page_len: Option<usize>,
 }
 
 impl DpsClient {
@@ -49,7 +52,8 @@ impl DpsClient {
             // No total to check shards against: walk the whole list instead.
             return self.list_where(kind, &[], what).await;
         };
-        let count = shards::shard_count(total, self.page_size);
+        let page = first.page_len.unwrap_or(usize::MAX).min(self.page_size());
+        let count = shards::shard_count(total, page);
         let parts = shards::partition(count);
         let lists = shards::walk(&parts, |shard| async move {
             let (pattern, negated) = shard.pattern();
@@ -107,14 +111,19 @@ impl DpsClient {
         what: &str,
         max_pages: Option<usize>,
     ) -> Result<Listed, BackendError> {
-        let mut url = self.url(kind, None);
-        {
-            let mut query = url.query_pairs_mut();
-            for filter in filters {
-                query.append_pair("property", filter);
+        let first_url = |limit: usize| {
+            let mut url = self.url(kind, None);
+            {
+                let mut query = url.query_pairs_mut();
+                for filter in filters {
+                    query.append_pair("property", filter);
+                }
+                query.append_pair("limit", &limit.to_string());
             }
-            query.append_pair("limit", &self.page_size.to_string());
-        }
+            url
+        };
+        let mut limit = self.page_size();
+        let mut url = first_url(limit);
         let bad = |problem: String| {
             self.t.error(
                 ErrorKind::Other,
@@ -127,6 +136,7 @@ impl DpsClient {
         let own = self.t.client_id();
         let mut stale_in_a_row = 0;
         let mut total = None;
+        let mut page_len = None;
         let complete = loop {
             if !seen_pages.insert(url.as_str().to_string()) {
                 return Err(bad(format!(
@@ -148,6 +158,14 @@ impl DpsClient {
                 safety: Safety::Resendable,
             };
             let reply = self.t.execute_resendable(&call).await?;
+            let refused = matches!(reply.status.as_u16(), 400 | 422);
+            if refused && seen_pages.len() == 1 && self.falls_back_from(limit) {
+                // The server refuses the default page size: ask again for the usual one.
+                limit = self.page_size();
+                url = first_url(limit);
+                seen_pages.clear();
+                continue;
+            }
             if reply.status != StatusCode::OK {
                 return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
             }
@@ -188,6 +206,9 @@ impl DpsClient {
                 }
             }
             stale_in_a_row = if new == 0 { stale_in_a_row + 1 } else { 0 };
+            if page_number == 1 {
+                page_len = Some(results.len());
+            }
             match page.pointer("/_links/next/href") {
                 None | Some(Value::Null) => break true,
                 Some(Value::String(href)) if href.is_empty() => break true,
@@ -207,10 +228,13 @@ impl DpsClient {
             }
         };
         self.remember_all(&objects);
+        // Only a first page that more followed says how large the server makes pages.
+        let page_len = page_len.filter(|_| seen_pages.len() > 1 || !complete);
         Ok(Listed {
             objects,
             total,
             complete,
+            page_len,
         })
     }
 }

@@ -29,6 +29,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
@@ -50,8 +51,14 @@ mod lists;
 
 /// The API path appended to the endpoint.
 pub const API_PATH: &str = "/data/core/dps";
-/// `limit` of list requests. Adobe documents no maximum; third-party clients use 50–100.
-pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// `limit` of list requests unless `--page-size` says otherwise: XCore's documented maximum,
+/// since Adobe documents none for DPS (third-party clients use 50–100). Pages hold whatever the
+/// server gives: a smaller page is still walked to the end, and shards are sized from the
+/// first page actually received.
+pub const DEFAULT_PAGE_SIZE: usize = 500;
+/// `limit` when a server refuses [`DEFAULT_PAGE_SIZE`] (HTTP 400 or 422 on a list's first
+/// page) and the page size was not chosen: what DPS clients commonly ask for.
+pub const FALLBACK_PAGE_SIZE: usize = 100;
 const MAX_PAGES: usize = 100_000;
 /// Pages in a row that bring no new object before the list is declared stuck.
 const MAX_STALE_PAGES: usize = 100;
@@ -61,7 +68,11 @@ const ACCEPT_ANY_JSON: &str = "*,application/json";
 /// The Decision Management API client.
 pub struct DpsClient {
     t: Transport,
-    page_size: usize,
+    /// `limit` of list requests (lowered once to [`FALLBACK_PAGE_SIZE`] when the server refuses
+    /// the default).
+    page_size: AtomicUsize,
+    /// The page size was chosen (`--page-size`): a refusal is an error, not a fallback.
+    page_size_chosen: bool,
     /// The etag and canonical document (as JSON text) of every object this client read or
     /// wrote, by id: a planned patch is applied to it to work out the DPS patch (read again
     /// when absent or at another etag). Text, because the list's live objects already hold
@@ -79,16 +90,47 @@ impl fmt::Debug for DpsClient {
 }
 
 impl DpsClient {
-    /// Checks the configuration and builds the HTTP client. No network I/O.
+    /// Checks the configuration and builds the HTTP client, with lists paged by `page_size`
+    /// (as chosen with `--page-size`). No network I/O.
     pub fn new(connection: &Connection, page_size: usize) -> Result<DpsClient, ConfigError> {
         if page_size == 0 {
             return Err(ConfigError("the page size must be at least 1".into()));
         }
         Ok(DpsClient {
             t: Transport::new(connection, API_PATH)?,
-            page_size,
+            page_size: AtomicUsize::new(page_size),
+            page_size_chosen: true,
             seen: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// [`Self::new`] with the default page size, [`DEFAULT_PAGE_SIZE`], or
+    /// [`FALLBACK_PAGE_SIZE`] once the server refuses it.
+    pub fn with_default_page_size(connection: &Connection) -> Result<DpsClient, ConfigError> {
+        let mut client = Self::new(connection, DEFAULT_PAGE_SIZE)?;
+        client.page_size_chosen = false;
+        Ok(client)
+    }
+
+    /// `limit` of list requests.
+    pub fn page_size(&self) -> usize {
+        self.page_size.load(AtomicOrdering::Relaxed)
+    }
+
+    /// After the server refused `limit` on a list's first page: whether to ask again, with
+    /// [`FALLBACK_PAGE_SIZE`] (which this client then keeps). Only when the page size was the
+    /// default and larger than the fallback.
+    fn falls_back_from(&self, limit: usize) -> bool {
+        if self.page_size_chosen || limit <= FALLBACK_PAGE_SIZE {
+            return false;
+        }
+        self.page_size
+            .fetch_min(FALLBACK_PAGE_SIZE, AtomicOrdering::Relaxed);
+        tracing::info!(
+            target: "offerctl::dps",
+            "the server refused limit={limit}; asking for {FALLBACK_PAGE_SIZE} objects a page"
+        );
+        true
     }
 
     /// The API base URL (`…/data/core/dps/`).

@@ -20,6 +20,9 @@ struct Listed {
     total: Option<u64>,
     /// Whether the walk reached the last page.
     complete: bool,
+    /// How many items the first page held when more followed: the page size the server
+    /// actually gives, which may be less than `limit` asked.
+    page_len: Option<usize>,
 }
 
 const RESULTS_SCHEMA: &str = "https://ns.adobe.com/experience/xcore/hal/results";
@@ -58,7 +61,8 @@ impl XcoreClient {
             let objects = self.list_where(kind, &[], what).await?;
             return Ok(objects.into_iter().map(|(o, _)| o).collect());
         };
-        let parts = shards::partition(shards::shard_count(total, self.page_size));
+        let page = first.page_len.unwrap_or(usize::MAX).min(self.page_size);
+        let parts = shards::partition(shards::shard_count(total, page));
         let lists = shards::walk(&parts, |shard| async move {
             let (pattern, negated) = shard.pattern();
             let filter = format!("{}_instance.@id~{pattern}", if negated { "!" } else { "" });
@@ -120,6 +124,7 @@ impl XcoreClient {
         let own = self.t.client_id();
         let mut empty_in_a_row = 0;
         let mut total = None;
+        let mut page_len = None;
         let bad = |problem: String| {
             self.t.error(
                 ErrorKind::Other,
@@ -166,6 +171,7 @@ impl XcoreClient {
             };
             if seen_pages.len() == 1 {
                 total = page.pointer("/_embedded/total").and_then(Value::as_u64);
+                page_len = Some(results.len());
             }
             if let Some(count) = page.pointer("/_embedded/count").and_then(Value::as_u64)
                 && count != results.len() as u64
@@ -201,6 +207,8 @@ impl XcoreClient {
                 objects: std::mem::take(&mut objects),
                 total,
                 complete,
+                // Only a first page that more followed says how large the server makes pages.
+                page_len: page_len.filter(|_| seen_pages.len() > 1 || !complete),
             };
             match page.pointer("/_links/next/href") {
                 None | Some(Value::Null) => return Ok(done(true)),
