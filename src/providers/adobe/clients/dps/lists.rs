@@ -10,6 +10,7 @@ use super::super::http::{Call, Safety, strip_query};
 use super::super::shards;
 use super::{ACCEPT_ANY_JSON, DpsClient, MAX_PAGES, MAX_STALE_PAGES, newer, parse_document};
 use crate::backend::{BackendError, ErrorKind, LiveObject};
+use crate::live::compact::{self, StreamError};
 use crate::providers::adobe::kind::Kind;
 
 /// Some pages of a list.
@@ -170,26 +171,11 @@ impl DpsClient {
                 return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
             }
             let page_number = seen_pages.len();
-            let page: Value = crate::live::compact::from_slice(&reply.body)
-                .map_err(|e| bad(format!("page {page_number} is not JSON ({e})")))?;
-            let Some(results) = page.get("results").and_then(Value::as_array) else {
-                return Err(bad(format!("page {page_number} has no results list")));
-            };
-            if page_number == 1 {
-                total = page.get("total").and_then(Value::as_u64);
-            }
-            if let Some(count) = page.get("count").and_then(Value::as_u64)
-                && count != results.len() as u64
-            {
-                return Err(bad(format!(
-                    "page {page_number} says it has {count} results but holds {}",
-                    results.len()
-                )));
-            }
+            // Each item becomes its object as soon as it is read; the page is never held whole.
             let mut new = 0;
-            for item in results {
-                let object = parse_document(kind, item, &own)
-                    .map_err(|problem| bad(format!("page {page_number}: {problem}")))?;
+            let read = compact::stream_slice(&reply.body, &["results"], |item| {
+                let object = parse_document(kind, &item, &own)
+                    .map_err(|problem| format!("page {page_number}: {problem}"))?;
                 // The cursor is a timestamp: the item at a page boundary may come again, and an
                 // object changed meanwhile comes back newer. Keep the latest version.
                 match index.get(&object.id) {
@@ -204,11 +190,30 @@ impl DpsClient {
                         new += 1;
                     }
                 }
+                Ok(())
+            });
+            let (page, held) = match read {
+                Ok(read) => read,
+                Err(StreamError::Item(problem)) => return Err(bad(problem)),
+                Err(StreamError::Json(e)) => {
+                    return Err(bad(format!("page {page_number} is not JSON ({e})")));
+                }
+            };
+            let Some(held) = held else {
+                return Err(bad(format!("page {page_number} has no results list")));
+            };
+            if page_number == 1 {
+                total = page.get("total").and_then(Value::as_u64);
+                page_len = Some(held);
+            }
+            if let Some(count) = page.get("count").and_then(Value::as_u64)
+                && count != held as u64
+            {
+                return Err(bad(format!(
+                    "page {page_number} says it has {count} results but holds {held}"
+                )));
             }
             stale_in_a_row = if new == 0 { stale_in_a_row + 1 } else { 0 };
-            if page_number == 1 {
-                page_len = Some(results.len());
-            }
             match page.pointer("/_links/next/href") {
                 None | Some(Value::Null) => break true,
                 Some(Value::String(href)) if href.is_empty() => break true,

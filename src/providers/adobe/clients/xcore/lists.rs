@@ -10,6 +10,7 @@ use super::super::shards;
 use super::wire::parse_envelope;
 use super::{HAL, XcoreClient, strip_query};
 use crate::backend::{BackendError, ErrorKind, LiveObject};
+use crate::live::compact::{self, StreamError};
 use crate::providers::adobe::clients::http::{Call, Safety};
 use crate::providers::adobe::kind::Kind;
 
@@ -155,53 +156,46 @@ impl XcoreClient {
             if reply.status != StatusCode::OK {
                 return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
             }
-            // Compact: each `_instance` is kept for the whole run.
-            let mut page: Value = crate::live::compact::from_slice(&reply.body)
-                .map_err(|e| bad(format!("page {} is not JSON ({e})", seen_pages.len())))?;
-            // Taken out of the page, so that each `_instance` moves into its object uncopied.
-            let Some(results) = page
-                .pointer_mut("/_embedded/results")
-                .and_then(Value::as_array_mut)
-                .map(std::mem::take)
-            else {
-                return Err(bad(format!(
-                    "page {} has no _embedded.results",
-                    seen_pages.len()
-                )));
+            // Each envelope becomes its object as soon as it is read (its `_instance` moves in,
+            // compact, for the rest of the run); the page is never held whole.
+            let page_number = seen_pages.len();
+            let before = objects.len();
+            let read = compact::stream_slice(&reply.body, &["_embedded", "results"], |item| {
+                let (object, created) = parse_envelope(kind, item, &own)
+                    .map_err(|problem| format!("page {page_number}: {problem}"))?;
+                if !seen_ids.insert(object.instance_id.clone()) {
+                    return Err(format!("instance {} appears twice", object.instance_id));
+                }
+                objects.push((object, created));
+                Ok(())
+            });
+            let (page, held) = match read {
+                Ok(read) => read,
+                Err(StreamError::Item(problem)) => return Err(bad(problem)),
+                Err(StreamError::Json(e)) => {
+                    return Err(bad(format!("page {page_number} is not JSON ({e})")));
+                }
             };
-            if seen_pages.len() == 1 {
+            let Some(held) = held else {
+                return Err(bad(format!("page {page_number} has no _embedded.results")));
+            };
+            debug_assert_eq!(held, objects.len() - before);
+            if page_number == 1 {
                 total = page.pointer("/_embedded/total").and_then(Value::as_u64);
-                page_len = Some(results.len());
+                page_len = Some(held);
             }
             if let Some(count) = page.pointer("/_embedded/count").and_then(Value::as_u64)
-                && count != results.len() as u64
+                && count != held as u64
             {
                 return Err(bad(format!(
-                    "page {} says it has {count} results but holds {}",
-                    seen_pages.len(),
-                    results.len()
+                    "page {page_number} says it has {count} results but holds {held}"
                 )));
             }
-            empty_in_a_row = if results.is_empty() {
-                empty_in_a_row + 1
-            } else {
-                0
-            };
+            empty_in_a_row = if held == 0 { empty_in_a_row + 1 } else { 0 };
             if empty_in_a_row > MAX_EMPTY_PAGES {
                 return Err(bad(format!(
                     "{empty_in_a_row} empty pages in a row, each with a next link"
                 )));
-            }
-            for item in results {
-                let (object, created) = parse_envelope(kind, item, &own)
-                    .map_err(|problem| bad(format!("page {}: {problem}", seen_pages.len())))?;
-                if !seen_ids.insert(object.instance_id.clone()) {
-                    return Err(bad(format!(
-                        "instance {} appears twice",
-                        object.instance_id
-                    )));
-                }
-                objects.push((object, created));
             }
             let mut done = |complete| Listed {
                 objects: std::mem::take(&mut objects),
