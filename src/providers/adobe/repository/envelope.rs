@@ -139,6 +139,31 @@ impl Envelope {
         })
     }
 
+    /// The first of [`Self::values_at`], without collecting the others.
+    pub fn first_value_at(&self, path: &str) -> Option<Cow<'_, Value>> {
+        if path == "@id" || path == "_instance.@id" {
+            return Some(match self.instance.get("@id") {
+                Some(id @ Value::String(_)) => Cow::Borrowed(id),
+                _ => Cow::Owned(Value::from(self.uri())),
+            });
+        }
+        if !path.contains('.')
+            && !path.starts_with("_instance")
+            && !path.starts_with("_links")
+            && let Some(value) = self.envelope_field(path)
+        {
+            return Some(Cow::Owned(value));
+        }
+        if !path.contains('.') && !matches!(path, "_instance" | "_links") {
+            // A member of the instance: an array yields its first item (values_at fans out).
+            return match self.instance.get(path)? {
+                Value::Array(items) if !items.is_empty() => Some(Cow::Borrowed(&items[0])),
+                other => Some(Cow::Borrowed(other)),
+            };
+        }
+        self.values_at(path).into_iter().next()
+    }
+
     /// Every value at a dotted property path. `_instance.` and `_links.` prefixes select the
     /// instance and the links; envelope names (`repo:createdDate`) select metadata; any other
     /// path is read inside the instance, so `xdm:name` works as well as `_instance.xdm:name`.

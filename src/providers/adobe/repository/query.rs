@@ -94,7 +94,9 @@ pub struct TextSearch {
 }
 
 /// A candidate that passed the filters: its sort key, the instance and its search score.
-type Matched<'a> = (Vec<Option<Value>>, &'a Envelope, Option<f64>);
+/// A sort value, borrowed from the envelope where it can be.
+type Key<'a> = Option<Cow<'a, Value>>;
+type Matched<'a> = (Vec<Key<'a>>, &'a Envelope, Option<f64>);
 
 /// One page of results.
 #[derive(Debug, Clone)]
@@ -250,15 +252,9 @@ impl ListQuery {
             let Some(score) = self.admits(envelope, name.as_ref()) else {
                 continue;
             };
-            let keys: Vec<Option<Value>> = order
+            let keys: Vec<Key<'a>> = order
                 .iter()
-                .map(|k| {
-                    envelope
-                        .values_at(&k.property)
-                        .into_iter()
-                        .next()
-                        .map(Cow::into_owned)
-                })
+                .map(|k| envelope.first_value_at(&k.property))
                 .collect();
             if let Some(cursor) = &cursor
                 && !strictly_after(&keys, cursor, &order)
@@ -406,6 +402,13 @@ impl PropertyFilter {
     }
 
     pub fn matches(&self, envelope: &Envelope) -> bool {
+        // A regular expression on the `@id` (how clients shard lists) tests the envelope's
+        // id in place: the same answer as below, without building a value per instance.
+        if let Test::Matches(regex) = &self.test
+            && matches!(self.property.as_str(), "@id" | "_instance.@id")
+        {
+            return regex.is_match(envelope.uri()) != self.negated;
+        }
         self.matches_values(&envelope.values_at(&self.property))
     }
 
@@ -482,9 +485,9 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     }
 }
 
-fn compare_keys(a: &[Option<Value>], b: &[Option<Value>], order: &[OrderKey]) -> Ordering {
+fn compare_keys(a: &[Key<'_>], b: &[Key<'_>], order: &[OrderKey]) -> Ordering {
     for ((x, y), key) in a.iter().zip(b).zip(order) {
-        let ord = compare_values(x.as_ref(), y.as_ref());
+        let ord = compare_values(x.as_deref(), y.as_deref());
         let ord = if key.descending { ord.reverse() } else { ord };
         if ord != Ordering::Equal {
             return ord;
@@ -540,9 +543,9 @@ fn compare_cursor(value: Option<&Value>, cursor: &CursorValue) -> Ordering {
 
 /// Whether an item with sort key `keys` comes strictly after the cursor. A cursor with fewer
 /// values than keys compares on its prefix only ("strictly greater than the given value").
-fn strictly_after(keys: &[Option<Value>], cursor: &[CursorValue], order: &[OrderKey]) -> bool {
+fn strictly_after(keys: &[Key<'_>], cursor: &[CursorValue], order: &[OrderKey]) -> bool {
     for ((value, cursor_value), key) in keys.iter().zip(cursor).zip(order) {
-        let ord = compare_cursor(value.as_ref(), cursor_value);
+        let ord = compare_cursor(value.as_deref(), cursor_value);
         let ord = if key.descending { ord.reverse() } else { ord };
         match ord {
             Ordering::Greater => return true,
@@ -553,9 +556,9 @@ fn strictly_after(keys: &[Option<Value>], cursor: &[CursorValue], order: &[Order
     false
 }
 
-fn encode_cursor(keys: &[Option<Value>]) -> String {
+fn encode_cursor(keys: &[Key<'_>]) -> String {
     keys.iter()
-        .map(|value| match value {
+        .map(|value| match value.as_deref() {
             None | Some(Value::Null) => "\\N".to_string(),
             Some(Value::String(s)) => escape_cursor(s),
             Some(other) => escape_cursor(&other.to_string()),
@@ -699,10 +702,10 @@ mod tests {
     #[test]
     fn cursors_round_trip_awkward_values() {
         let keys = vec![
-            Some(json!("a,b\\c")),
+            Some(Cow::Owned(json!("a,b\\c"))),
             None,
-            Some(json!(3)),
-            Some(json!("\\N")),
+            Some(Cow::Owned(json!(3))),
+            Some(Cow::Owned(json!("\\N"))),
         ];
         let encoded = encode_cursor(&keys);
         let decoded = decode_cursor(&encoded, 4);
