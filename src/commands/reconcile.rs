@@ -21,6 +21,9 @@ pub struct Session {
     pub prune: bool,
     pub max_deletes: usize,
     pub parallelism: usize,
+    /// The run writes after reading (apply): the backends are told so before they list
+    /// ([`Backend::expect_writes`]).
+    pub writes: bool,
 }
 
 /// Opens every provider's repository (no network I/O).
@@ -61,6 +64,7 @@ pub fn connect(args: &PlanArgs, parallelism: Option<u64>) -> Result<Session, Com
             .unwrap_or(8)
             .max(1),
         repositories: repositories.list,
+        writes: false,
     })
 }
 
@@ -181,6 +185,11 @@ pub async fn plan_with_inputs(
         .iter()
         .filter_map(|r| Some((r.provider, r.ready()?)))
         .collect();
+    if session.writes {
+        for (_, backend) in &open {
+            backend.expect_writes();
+        }
+    }
     let reads = open.iter().map(|(provider, backend)| async move {
         let kinds = kinds_of(&[provider]);
         (*provider, live::read(backend.as_ref(), &kinds).await)
@@ -199,6 +208,10 @@ pub async fn plan_with_inputs(
     };
     let providers = providers_of(&manifests.catalog, &args.providers);
     let backend = route(&mut session.repositories, &providers, output)?;
+    if session.writes {
+        // Repositories opened only now (embedded ones) list below.
+        backend.expect_writes();
+    }
     let mut reads = match read {
         Some(reads) => reads,
         None => reading.await,

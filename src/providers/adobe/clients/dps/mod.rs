@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
 
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
@@ -78,6 +78,9 @@ pub struct DpsClient {
     /// when absent or at another etag). Text, because the list's live objects already hold
     /// every document as a `Value`, and a second tree would be the largest thing in memory.
     seen: Mutex<HashMap<String, (String, Box<[u8]>)>>,
+    /// Whether listed objects are remembered in `seen` too: only when writes will follow
+    /// ([`Backend::expect_writes`]); a plan never patches.
+    remember_lists: AtomicBool,
 }
 
 impl fmt::Debug for DpsClient {
@@ -101,6 +104,7 @@ impl DpsClient {
             page_size: AtomicUsize::new(page_size),
             page_size_chosen: true,
             seen: Mutex::new(HashMap::new()),
+            remember_lists: AtomicBool::new(false),
         })
     }
 
@@ -147,8 +151,11 @@ impl DpsClient {
         }
     }
 
-    /// [`Self::remember`] for every object of a list.
+    /// [`Self::remember`] for every object of a list, when writes are expected.
     fn remember_all(&self, objects: &[LiveObject]) {
+        if !self.remember_lists.load(AtomicOrdering::Relaxed) {
+            return;
+        }
         let texts: Vec<_> = objects
             .iter()
             .filter_map(|o| Some((o, serde_json::to_vec(&o.instance).ok()?)))
@@ -684,6 +691,10 @@ impl Backend for DpsClient {
     ) -> BoxFuture<'a, Result<Deleted, BackendError>> {
         let span = tracing::debug_span!(target: "offerctl::dps", "delete", id = %target.id);
         Box::pin(self.delete_object(target, etag).instrument(span))
+    }
+
+    fn expect_writes(&self) {
+        self.remember_lists.store(true, AtomicOrdering::Relaxed);
     }
 }
 
