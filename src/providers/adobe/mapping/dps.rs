@@ -450,7 +450,11 @@ fn component_uri(token: &str) -> String {
         .or_else(|| token.strip_prefix("component-"))
         .unwrap_or(token);
     if COMPONENT_TOKENS.contains(&plain) {
-        format!("{COMPONENT_BASE}{plain}")
+        // Exactly sized (`format!` leaves room to spare): it is kept in every live document.
+        let mut uri = String::with_capacity(COMPONENT_BASE.len() + plain.len());
+        uri.push_str(COMPONENT_BASE);
+        uri.push_str(plain);
+        uri
     } else {
         token.to_string()
     }
