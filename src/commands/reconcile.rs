@@ -104,8 +104,14 @@ pub fn providers_of(catalog: &Catalog, named: &[&'static str]) -> Vec<&'static s
     providers
 }
 
+/// The runtime of a command's network calls: one thread. The calls wait on the network far
+/// more than they compute, and what computes (parsing the manifests, comparing objects) has
+/// threads of its own; worker threads would only add malloc arenas holding freed response
+/// bodies (about 3 MB of peak memory on a 10,000-object plan, at the same speed).
 pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
-    tokio::runtime::Runtime::new()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
         .map_err(|e| CommandError::new(Exit::Error, format!("cannot start the async runtime: {e}")))
 }
 
