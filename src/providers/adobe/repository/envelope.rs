@@ -79,7 +79,12 @@ impl Envelope {
 
     /// The HAL envelope returned by reads, lists and searches.
     pub fn to_hal(&self, container_id: &str) -> Value {
-        let mut links = self.links.clone();
+        self.clone().into_hal(container_id)
+    }
+
+    /// [`Self::to_hal`], moving the instance and links instead of copying them.
+    pub fn into_hal(mut self, container_id: &str) -> Value {
+        let mut links = std::mem::take(&mut self.links);
         links.insert(
             "self".into(),
             json!({
@@ -103,7 +108,7 @@ impl Envelope {
             "_instance": null,
             "_links": null,
         });
-        hal["_instance"] = Value::Object(self.instance.clone());
+        hal["_instance"] = Value::Object(std::mem::take(&mut self.instance));
         hal["_links"] = Value::Object(links);
         hal
     }

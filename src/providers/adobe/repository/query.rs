@@ -241,6 +241,18 @@ impl ListQuery {
         &self,
         candidates: impl Iterator<Item = &'a Envelope>,
     ) -> Result<Page, RepoError> {
+        Ok(self.run_counting(candidates, &[])?.1)
+    }
+
+    /// [`Self::run`] with `also` added to the query's filters, and how many candidates the
+    /// query admits without them (what [`Self::count`] says): one pass for a list page
+    /// and its total.
+    pub(crate) fn run_counting<'a>(
+        &self,
+        candidates: impl Iterator<Item = &'a Envelope>,
+        also: &[PropertyFilter],
+    ) -> Result<(usize, Page), RepoError> {
+        let mut admitted = 0;
         let name = self.name_pattern()?;
         let order = self.effective_order();
         let cursor = self
@@ -252,6 +264,10 @@ impl ListQuery {
             let Some(score) = self.admits(envelope, name.as_ref()) else {
                 continue;
             };
+            admitted += 1;
+            if !also.iter().all(|f| f.matches(envelope)) {
+                continue;
+            }
             let keys: Vec<Key<'a>> = order
                 .iter()
                 .map(|k| envelope.first_value_at(&k.property))
@@ -285,7 +301,7 @@ impl ListQuery {
                 score,
             })
             .collect();
-        Ok(Page {
+        let page = Page {
             items,
             total,
             next_start,
@@ -295,7 +311,8 @@ impl ListQuery {
                 .collect::<Vec<_>>()
                 .join(","),
             limit,
-        })
+        };
+        Ok((admitted, page))
     }
 }
 

@@ -156,33 +156,31 @@ pub(super) async fn list(
         filters: request.filters.clone(),
         ..ListQuery::default()
     };
-    // Everything that matches, for `total` (the engine counts from the cursor on).
-    query.limit = Some(1);
-    let mut paged = query.clone();
+    // The page: the query from the cursor on (an inclusive filter on the first order key);
+    // its total counts everything that matches, in the same pass.
+    let mut cursor = Vec::new();
     if let Some(start) = &start {
         let op = if first.descending {
             CompareOp::Le
         } else {
             CompareOp::Ge
         };
-        paged.filters.push(PropertyFilter {
+        cursor.push(PropertyFilter {
             property: first.property.clone(),
             negated: false,
             test: Test::Compare(op, start.clone()),
         });
         // One more than asked: a page that only repeats the cursor item takes one more, so
         // walking always makes progress (only possible with limit=1).
-        paged.limit = Some(request.limit + 1);
+        query.limit = Some(request.limit + 1);
     } else {
-        paged.limit = Some(request.limit);
+        query.limit = Some(request.limit);
     }
     let repo = app.repo.clone();
     let sandbox = caller.sandbox.clone();
     let (total, page) = engine(kind, move || {
         let c = container_id(&sandbox);
-        let total = repo.count(&sandbox, &c, &query)?;
-        let page = repo.list(&sandbox, &c, &paged)?;
-        Ok((total, page))
+        repo.list_counting(&sandbox, &c, &query, &cursor)
     })
     .await?;
     let remaining = page.total;
