@@ -544,7 +544,11 @@ fn as_object<'a>(what: &str, value: &'a Value) -> Result<&'a Map<String, Value>,
 /// Canonical `_instance` (may contain `@id`) → DPS body (`id` if `@id` was present; no other
 /// metadata).
 pub fn to_dps(kind: Kind, instance: &Value) -> Result<Value, MappingError> {
-    let object = as_object("an _instance document", instance)?;
+    to_dps_object(kind, as_object("an _instance document", instance)?)
+}
+
+/// [`to_dps`] of an `_instance` object.
+pub fn to_dps_object(kind: Kind, object: &Map<String, Value>) -> Result<Value, MappingError> {
     let id = object.get("@id").cloned();
     // Only a flat activity is rewritten before mapping; everything else is mapped as it is.
     let folded;

@@ -66,6 +66,13 @@ pub struct Envelope {
 impl Envelope {
     /// The `@id` URI other instances use to reference this one.
     pub fn uri(&self) -> &str {
+        // The repository adds `@id` last: look there before hashing (list filters on the id
+        // read it for every instance of a kind).
+        if let Some((key, Value::String(id))) = self.instance.iter().next_back()
+            && key == "@id"
+        {
+            return id;
+        }
         self.instance
             .get("@id")
             .and_then(Value::as_str)
