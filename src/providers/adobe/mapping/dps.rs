@@ -438,13 +438,14 @@ fn map_value(
         (Shape::Object(fields), Value::Object(object)) => {
             Value::Object(map_object(dir, fields, object, at, &[], &[])?)
         }
-        (Shape::Array(element), Value::Array(items)) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| map_value(dir, *element, item, &At::Index(at, i)))
-                .collect::<Result<_, _>>()?,
-        ),
+        (Shape::Array(element), Value::Array(items)) => {
+            // Sized up front: collecting results grows the vector from four items.
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(map_value(dir, *element, item, &At::Index(at, i))?);
+            }
+            Value::Array(out)
+        }
         (Shape::ComponentType, Value::String(text)) => Value::String(match dir {
             Direction::ToDps => component_token(text),
             Direction::FromDps => component_uri(text),
@@ -524,13 +525,13 @@ fn prefixed(dir: Direction, value: &Value, at: &At<'_>) -> Result<Value, Mapping
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| prefixed(dir, item, &At::Index(at, i)))
-                .collect::<Result<_, _>>()?,
-        ),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(prefixed(dir, item, &At::Index(at, i))?);
+            }
+            Value::Array(out)
+        }
         other => compact::copy(other),
     })
 }
