@@ -100,8 +100,8 @@ type Matched<'a> = (Vec<Key<'a>>, &'a Envelope, Option<f64>);
 
 /// One page of results.
 #[derive(Debug, Clone)]
-pub struct Page {
-    pub items: Vec<Hit>,
+pub struct Page<I = Hit> {
+    pub items: Vec<I>,
     /// Matching items from the start of this page to the end of the list.
     pub total: usize,
     /// The `start` value of the next page, when more items follow.
@@ -241,17 +241,23 @@ impl ListQuery {
         &self,
         candidates: impl Iterator<Item = &'a Envelope>,
     ) -> Result<Page, RepoError> {
-        Ok(self.run_counting(candidates, &[])?.1)
+        let hit = |envelope: &Envelope, score| Hit {
+            envelope: envelope.clone(),
+            score,
+        };
+        Ok(self.run_counting(candidates, &[], hit)?.1)
     }
 
     /// [`Self::run`] with `also` added to the query's filters, and how many candidates the
     /// query admits without them (what [`Self::count`] says): one pass for a list page
-    /// and its total.
-    pub(crate) fn run_counting<'a>(
+    /// and its total. Each item of the page is what `render` makes of its envelope (and
+    /// score), while the candidates are still borrowed.
+    pub(crate) fn run_counting<'a, I>(
         &self,
         candidates: impl Iterator<Item = &'a Envelope>,
         also: &[PropertyFilter],
-    ) -> Result<(usize, Page), RepoError> {
+        mut render: impl FnMut(&Envelope, Option<f64>) -> I,
+    ) -> Result<(usize, Page<I>), RepoError> {
         let mut admitted = 0;
         let name = self.name_pattern()?;
         let order = self.effective_order();
@@ -296,10 +302,7 @@ impl ListQuery {
         let items = matched
             .into_iter()
             .take(limit)
-            .map(|(_, envelope, score)| Hit {
-                envelope: envelope.clone(),
-                score,
-            })
+            .map(|(_, envelope, score)| render(envelope, score))
             .collect();
         let page = Page {
             items,

@@ -53,19 +53,25 @@ impl Repository {
     }
 
     /// [`Self::list`] of `query` with `also` added to its filters, and [`Self::count`] of
-    /// `query`, in one pass over the instances.
-    pub fn list_counting(
+    /// `query`, in one pass over the instances; each item of the page is what `render` makes
+    /// of an instance (under the repository's lock, so no instance is copied first).
+    pub fn list_counting<I>(
         &self,
         sandbox: &str,
         container: &str,
         query: &ListQuery,
         also: &[PropertyFilter],
-    ) -> Result<(usize, Page), RepoError> {
+        render: impl FnMut(&Envelope, Option<f64>) -> I,
+    ) -> Result<(usize, Page<I>), RepoError> {
         let kind = listed_kind(query)?;
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
         let query = self.capped(query);
-        query.run_counting(space.instances.values().filter(|e| e.kind == kind), also)
+        query.run_counting(
+            space.instances.values().filter(|e| e.kind == kind),
+            also,
+            render,
+        )
     }
 
     /// How many instances `query` matches (its `schema`, ids, name and filters; no cursor).
