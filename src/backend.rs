@@ -227,6 +227,12 @@ pub trait Backend: Send + Sync {
         target: &'a Target,
         etag: &'a str,
     ) -> BoxFuture<'a, Result<Deleted, BackendError>>;
+
+    /// The caller will write through this backend after its next lists (an apply), so it may
+    /// keep from them what its writes need. Without this call, a backend keeps nothing that
+    /// only writes would use (a read-only run such as a plan holds every live object already),
+    /// and reads an object again if it comes to write it. By default nothing changes.
+    fn expect_writes(&self) {}
 }
 
 /// Several providers' repositories as one: each call goes to the backend of the provider that
@@ -275,6 +281,12 @@ impl Backend for Routed {
         match self.of(kind) {
             Ok(backend) => backend.list(kind),
             Err(error) => Box::pin(async move { Err(error) }),
+        }
+    }
+
+    fn expect_writes(&self) {
+        for (_, backend) in &self.backends {
+            backend.expect_writes();
         }
     }
 

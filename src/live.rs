@@ -1,5 +1,7 @@
 //! Reading the live state of a repository: one complete list per kind, all kinds at once.
 
+pub mod compact;
+
 use std::collections::HashMap;
 
 use futures::future::try_join_all;
@@ -23,9 +25,11 @@ impl LiveState {
 impl LiveState {
     /// One state from the states of several repositories (one per provider).
     pub fn merge(states: impl IntoIterator<Item = LiveState>) -> LiveState {
-        let mut objects: Vec<LiveObject> = states.into_iter().flat_map(|s| s.objects).collect();
-        sort(&mut objects);
-        LiveState { objects }
+        let states: Vec<LiveState> = states.into_iter().collect();
+        let objects = concat(states.into_iter().map(|s| s.objects).collect());
+        let mut merged = LiveState { objects };
+        sort(&mut merged.objects);
+        merged
     }
 }
 
@@ -38,7 +42,21 @@ fn sort(objects: &mut [LiveObject]) {
 /// partial view would make missing objects look deleted and turn into duplicate creates.
 pub async fn read(backend: &dyn Backend, kinds: &[Kind]) -> Result<LiveState, BackendError> {
     let lists = try_join_all(kinds.iter().map(|kind| backend.list(*kind))).await?;
-    let mut objects: Vec<LiveObject> = lists.into_iter().flatten().collect();
+    let mut objects = concat(lists);
     sort(&mut objects);
     Ok(LiveState { objects })
+}
+
+/// The lists one after the other, in one vector of exactly their size (collecting through
+/// `flatten` grows it by doubling; the live objects are kept for the whole run). The first
+/// list's allocation is reused when it is the only one.
+fn concat(mut lists: Vec<Vec<LiveObject>>) -> Vec<LiveObject> {
+    if lists.len() == 1 {
+        return lists.pop().unwrap_or_default();
+    }
+    let mut objects = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    for list in lists {
+        objects.extend(list);
+    }
+    objects
 }

@@ -155,9 +155,17 @@ pub struct Stream {
 
 /// Reads every document of a YAML stream.
 pub fn parse(text: &str) -> Stream {
+    let mut documents = Vec::new();
+    let error = parse_each(text, |document| documents.push(document));
+    Stream { documents, error }
+}
+
+/// Reads a YAML stream one document at a time, handing each to `each` as soon as it ends (so
+/// that only one document's tree exists at once), and returns the error that stopped reading,
+/// if any. The same documents as [`parse`], in the same order.
+pub fn parse_each(text: &str, mut each: impl FnMut(Document)) -> Option<YamlError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder::default();
-    let mut stream = Stream::default();
     for event in Parser::new_from_str(text) {
         let step = match event {
             Ok((event, span)) => builder.on_event(event, offsets.range(span)),
@@ -170,15 +178,12 @@ pub fn parse(text: &str) -> Stream {
             }
         };
         match step {
-            Ok(Some(document)) => stream.documents.push(document),
+            Ok(Some(document)) => each(document),
             Ok(None) => {}
-            Err(error) => {
-                stream.error = Some(error);
-                break;
-            }
+            Err(error) => return Some(error),
         }
     }
-    stream
+    None
 }
 
 /// The parser reports positions in characters; spans here are byte offsets.

@@ -24,6 +24,7 @@ use crate::sources;
 
 pub fn run(command: &ApplyCommand, output: Output) -> Result<Exit, CommandError> {
     let mut session = connect(&command.plan, command.parallelism)?;
+    session.writes = true;
     runtime()?.block_on(run_async(command, &mut session, output))
 }
 

@@ -244,8 +244,10 @@ impl<'d> Decoder<'d> {
         let Some(node) = f.get(field) else {
             return Vec::new();
         };
-        let mut out = Vec::new();
-        for item in self.list(node, field) {
+        let items = self.list(node, field);
+        // Sized up front: a growing vector keeps spare capacity for the life of the catalog.
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
             out.extend(self.non_empty_text(item, field));
         }
         out
@@ -272,8 +274,9 @@ impl<'d> Decoder<'d> {
     }
 
     pub fn texts(&mut self, node: &Node, field: &str) -> Vec<Spanned<String>> {
-        let mut out = Vec::new();
-        for item in self.list(node, field) {
+        let items = self.list(node, field);
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
             out.extend(self.text(item, field));
         }
         out

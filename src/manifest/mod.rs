@@ -175,26 +175,26 @@ pub fn load(sources: &SourceSet, language: &dyn Language) -> Loaded {
     let mut objects = Vec::new();
     let mut syntax_errors = false;
     for (file, source) in sources.iter() {
-        let stream = yaml::parse(&source.text);
-        if let Some(error) = &stream.error {
+        // Each document is decoded as soon as it is read, so only one YAML tree exists at once.
+        let first = diagnostics.len();
+        let mut decoder = decode::Decoder::new(file, &mut diagnostics);
+        let error = yaml::parse_each(&source.text, |document| {
+            objects.extend(decoder.document(&document, language));
+        });
+        if let Some(error) = error {
             syntax_errors = true;
             let loc = crate::source::Loc {
                 file,
                 start: error.span.start,
                 end: error.span.end,
             };
-            diagnostics.push(
+            // Reported before the file's other problems, as when it was read whole.
+            diagnostics.insert(
+                first,
                 Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", error.message))
                     .with_label(loc, "here"),
             );
         }
-        let mut decoder = decode::Decoder::new(file, &mut diagnostics);
-        objects.extend(
-            stream
-                .documents
-                .iter()
-                .filter_map(|d| decoder.document(d, language)),
-        );
     }
 
     let mut catalog = Catalog::default();

@@ -2,6 +2,7 @@
 //! the manifests, their dependency order and the live state; rendered for review, saved to a
 //! file, and applied exactly as reviewed.
 
+mod compare;
 pub mod impact;
 pub mod render;
 pub mod saved;
@@ -21,6 +22,7 @@ use crate::live::LiveState;
 use crate::manifest::{Catalog, Object, ObjectKey};
 use crate::provider::Providers;
 use crate::source::SourceSet;
+use compare::{Compared, compare, in_parallel};
 
 /// Version of the saved and JSON plan format. Minor versions only add fields.
 pub const FORMAT_VERSION: &str = "1.2";
@@ -263,52 +265,56 @@ pub fn build(
     let mut acting: HashSet<String> = HashSet::new();
     // References of up-to-date objects, which keep no documents (see plan_deletes).
     let mut managed_refs: Vec<(String, Vec<String>)> = Vec::new();
+    // Each object's documents are built and compared independently: on several threads.
+    let mut compared: Vec<Option<Compared>> = in_parallel(objects.len(), |i| {
+        Some(compare(
+            providers,
+            &objects[i],
+            matched[i],
+            &resolve,
+            options.prune,
+        ))
+    });
     for key in &order {
-        let object = &objects[index[key]];
-        let kind = object.kind();
-        let mut desired = object.manifest.desired(&resolve);
-        let rules = providers.diff_rules(kind);
         let depends_on: Vec<String> = graph
             .dependencies(key)
             .into_iter()
             .map(ToString::to_string)
             .filter(|address| acting.contains(address))
             .collect();
-        let change = match matched[index[key]] {
-            None => Change {
+        let found = compared[index[key]].take();
+        let change = match found.expect("each object comes once in the order") {
+            Compared::Create(desired) => Change {
                 action: Action::Create,
-                after: Some(without_nulls(desired)),
+                after: Some(desired),
                 depends_on,
                 ..change_for(key)
             },
-            Some(live) => {
-                keep_ignored(providers, object, &live.instance, &mut desired);
-                providers
-                    .of(kind)
-                    .match_spelling(kind, &live.instance, &mut desired);
-                let ops = diff::diff(&rules, &live.instance, &desired);
-                if ops.is_empty() {
-                    // Up to date: no documents to show or send, only what it keeps referring to.
-                    if options.prune {
-                        managed_refs.push((key.to_string(), providers.references(kind, &desired)));
-                    }
-                    Change {
-                        live: Some(live_ref(live)),
-                        ..change_for(key)
-                    }
-                } else {
-                    Change {
-                        action: Action::Update,
-                        drift: live.modified.clone().filter(Modified::is_drift),
-                        live: Some(live_ref(live)),
-                        before: Some(managed(&rules, &live.instance, Some(&desired))),
-                        after: Some(desired),
-                        ops,
-                        depends_on,
-                        ..change_for(key)
-                    }
+            Compared::UpToDate { live, references } => {
+                // Up to date: no documents to show or send, only what it keeps referring to.
+                if options.prune {
+                    managed_refs.push((key.to_string(), references));
+                }
+                Change {
+                    live: Some(live_ref(live)),
+                    ..change_for(key)
                 }
             }
+            Compared::Update {
+                live,
+                before,
+                after,
+                ops,
+            } => Change {
+                action: Action::Update,
+                drift: live.modified.clone().filter(Modified::is_drift),
+                live: Some(live_ref(live)),
+                before: Some(before),
+                after: Some(after),
+                ops,
+                depends_on,
+                ..change_for(key)
+            },
         };
         if change.action != Action::NoOp {
             acting.insert(change.address.clone());

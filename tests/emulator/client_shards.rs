@@ -28,7 +28,13 @@ struct Fake {
     total_lie: u64,
     /// Ids added to the list on each of the first requests (objects created meanwhile).
     created_meanwhile: Vec<String>,
+    /// Pages hold at most this many items, whatever `limit` asks (silently).
+    max_page: Option<usize>,
+    /// A `limit` above this answers 400.
+    refuse_above: Option<usize>,
     requests: Vec<String>,
+    /// The `limit` of each request.
+    limits: Vec<usize>,
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -51,6 +57,11 @@ async fn tags(State(fake): State<Shared>, Query(query): Query<Vec<(String, Strin
         return (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response();
     }
     let limit: usize = get("limit").and_then(|l| l.parse().ok()).unwrap_or(100);
+    fake.limits.push(limit);
+    if fake.refuse_above.is_some_and(|max| limit > max) {
+        return (StatusCode::BAD_REQUEST, "limit too large").into_response();
+    }
+    let limit = fake.max_page.map_or(limit, |max| limit.min(max));
     let start: usize = get("start").and_then(|s| s.parse().ok()).unwrap_or(0);
     let (negated, pattern) = match property.strip_prefix('!') {
         Some(rest) => (true, rest.to_string()),
@@ -92,12 +103,22 @@ async fn tags(State(fake): State<Shared>, Query(query): Query<Vec<(String, Strin
 }
 
 async fn fake_dps(fake: Fake) -> (DpsClient, Shared) {
+    fake_dps_paged(fake, Some(50)).await
+}
+
+/// A client of a fake server, with lists paged by `page_size` (the default when `None`).
+async fn fake_dps_paged(fake: Fake, page_size: Option<usize>) -> (DpsClient, Shared) {
     let shared = Arc::new(Mutex::new(fake));
     let router = axum::Router::new()
         .route("/data/core/dps/tags", axum::routing::get(tags))
         .with_state(shared.clone());
     let base = fake_server(router).await;
-    let client = DpsClient::new(&config(&base).connection(), 50).expect("valid");
+    let connection = config(&base).connection();
+    let client = match page_size {
+        Some(size) => DpsClient::new(&connection, size),
+        None => DpsClient::with_default_page_size(&connection),
+    }
+    .expect("valid");
     (client, shared)
 }
 
@@ -152,6 +173,54 @@ async fn a_small_kind_is_one_request() {
     );
     let requests = fake.lock().unwrap().requests.clone();
     assert!(requests.iter().all(String::is_empty), "{requests:?}");
+}
+
+#[tokio::test]
+async fn shards_are_sized_from_the_pages_the_server_gives() {
+    // The client asks for pages of 500 (two pages for 1,000 objects: one shard), but the
+    // server gives 50 a page: 20 pages, so 16 shards (plus the rest).
+    let ids = skewed_ids();
+    let (client, fake) = fake_dps_paged(
+        Fake {
+            ids: ids.clone(),
+            max_page: Some(50),
+            ..Fake::default()
+        },
+        None,
+    )
+    .await;
+    let listed = client.list(Kind::Tag.core()).await.expect("listed");
+    let mut expected = ids;
+    expected.sort();
+    assert_eq!(names(&listed), expected);
+    let fake = fake.lock().unwrap();
+    assert_eq!(fake.limits[0], 500, "{:?}", fake.limits);
+    let shards: HashSet<&String> = fake.requests.iter().filter(|p| !p.is_empty()).collect();
+    assert_eq!(shards.len(), 17, "{shards:?}");
+}
+
+#[tokio::test]
+async fn a_refused_default_page_size_falls_back_to_100_and_a_chosen_one_fails() {
+    let ids = skewed_ids();
+    let refusing = || Fake {
+        ids: ids.clone(),
+        refuse_above: Some(100),
+        ..Fake::default()
+    };
+    let (client, fake) = fake_dps_paged(refusing(), None).await;
+    let listed = client.list(Kind::Tag.core()).await.expect("listed");
+    assert_eq!(listed.len(), ids.len());
+    assert_eq!(client.page_size(), 100);
+    let limits = fake.lock().unwrap().limits.clone();
+    assert_eq!(limits[0], 500, "{limits:?}");
+    assert!(limits[1..].iter().all(|l| *l == 100), "{limits:?}");
+
+    let (client, _) = fake_dps_paged(refusing(), Some(500)).await;
+    let error = client
+        .list(Kind::Tag.core())
+        .await
+        .expect_err("a chosen page size is not changed");
+    assert!(error.message.contains("400"), "{error}");
 }
 
 #[tokio::test]

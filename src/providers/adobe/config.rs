@@ -21,7 +21,7 @@ use clap::Args;
 
 use crate::backend::Backend;
 use crate::exit::{CommandError, Exit};
-use crate::providers::adobe::clients::dps::{self, DpsClient};
+use crate::providers::adobe::clients::dps::DpsClient;
 use crate::providers::adobe::clients::embedded::Embedded;
 use crate::providers::adobe::clients::xcore::{
     Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, RetryPolicy, XcoreClient,
@@ -127,9 +127,9 @@ pub struct RemoteArgs {
     #[arg(long, value_name = "N", env = "OFFERCTL_MAX_ATTEMPTS", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: Option<u32>,
 
-    /// Objects per list page [default: 500 with --api xcore, its maximum; 100 with dps, whose
-    /// maximum Adobe does not document]. Raise it for DPS when `offerctl doctor` shows the
-    /// sandbox accepts more: fewer pages, faster plans at high latency.
+    /// Objects per list page [default: 500, XCore's documented maximum; with --api dps, whose
+    /// maximum Adobe does not document, 100 when the server refuses 500]. Pages hold what the
+    /// server gives; fewer pages make plans faster at high latency.
     #[arg(long, value_name = "N", env = "OFFERCTL_PAGE_SIZE", value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub page_size: Option<u32>,
 
@@ -612,10 +612,11 @@ pub fn connect_settings(
                             "the container {container} is set, but the DPS API has no containers (the sandbox selects the data): drop --container / OFFERCTL_CONTAINER / `container`, or use --api xcore"
                         )));
                     }
-                    let client = DpsClient::new(
-                        &config.connection(),
-                        settings.page_size.unwrap_or(dps::DEFAULT_PAGE_SIZE),
-                    )
+                    let connection = config.connection();
+                    let client = match settings.page_size {
+                        Some(size) => DpsClient::new(&connection, size),
+                        None => DpsClient::with_default_page_size(&connection),
+                    }
                     .map_err(|e| invalid(e.to_string()))?;
                     Box::new(client)
                 }

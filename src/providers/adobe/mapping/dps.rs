@@ -63,6 +63,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::diff::Op;
+use crate::live::compact;
 use crate::providers::adobe::kind::Kind;
 
 const COMPONENT_BASE: &str = "https://ns.adobe.com/experience/offer-management/content-component-";
@@ -348,15 +349,34 @@ fn child(pointer: &str, key: &str) -> String {
     format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"))
 }
 
+/// Where a value being mapped is. Written out as a JSON pointer only when an error names it:
+/// building one for every member of every listed document cost more than the mapping.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            At::Root => String::new(),
+            At::Key(parent, key) => child(&parent.pointer(), key),
+            At::Index(parent, i) => format!("{}/{i}", parent.pointer()),
+        }
+    }
+}
+
 fn insert_new(
     out: &mut Map<String, Value>,
     key: &str,
     value: Value,
-    pointer: &str,
+    at: &At<'_>,
 ) -> Result<(), MappingError> {
     if out.contains_key(key) {
         return Err(error(
-            pointer,
+            &at.pointer(),
             format!("maps to `{key}`, which another property of this object also maps to"),
         ));
     }
@@ -364,17 +384,24 @@ fn insert_new(
     Ok(())
 }
 
-/// Maps one object by `fields`; `reserved` are extra keys that may not pass through.
+/// Maps one object by `fields`, leaving out the keys in `skip`; `reserved` are extra keys
+/// that may not pass through.
 fn map_object(
     dir: Direction,
     fields: &[Field],
     object: &Map<String, Value>,
-    pointer: &str,
+    at: &At<'_>,
     reserved: &[&str],
+    skip: &[&str],
 ) -> Result<Map<String, Value>, MappingError> {
-    let mut out = Map::new();
+    // Sized and copied exactly: a canonical document read from a list is kept for the run.
+    let skipped = object.keys().filter(|k| skip.contains(&k.as_str())).count();
+    let mut out = Map::with_capacity(object.len() - skipped);
     for (key, value) in object {
-        let here = child(pointer, key);
+        if skip.contains(&key.as_str()) {
+            continue;
+        }
+        let here = At::Key(at, key);
         let entry = fields.iter().find(|f| dir.source(f) == key.as_str());
         match entry {
             Some(f) => {
@@ -390,11 +417,11 @@ fn map_object(
                         Direction::FromDps => "the XCore spelling",
                     };
                     return Err(error(
-                        &here,
+                        &here.pointer(),
                         format!("`{key}` is {side} of a mapped property and cannot pass through"),
                     ));
                 }
-                insert_new(&mut out, key, value.clone(), &here)?;
+                insert_new(&mut out, key, compact::copy(value), &here)?;
             }
         }
     }
@@ -405,19 +432,20 @@ fn map_value(
     dir: Direction,
     shape: Shape,
     value: &Value,
-    pointer: &str,
+    at: &At<'_>,
 ) -> Result<Value, MappingError> {
     Ok(match (shape, value) {
         (Shape::Object(fields), Value::Object(object)) => {
-            Value::Object(map_object(dir, fields, object, pointer, &[])?)
+            Value::Object(map_object(dir, fields, object, at, &[], &[])?)
         }
-        (Shape::Array(element), Value::Array(items)) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| map_value(dir, *element, item, &format!("{pointer}/{i}")))
-                .collect::<Result<_, _>>()?,
-        ),
+        (Shape::Array(element), Value::Array(items)) => {
+            // Sized up front: collecting results grows the vector from four items.
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(map_value(dir, *element, item, &At::Index(at, i))?);
+            }
+            Value::Array(out)
+        }
         (Shape::ComponentType, Value::String(text)) => Value::String(match dir {
             Direction::ToDps => component_token(text),
             Direction::FromDps => component_uri(text),
@@ -430,8 +458,8 @@ fn map_value(
             Direction::FromDps => component_uri(text),
         }),
         (Shape::FilterType, Value::String(text)) => Value::String(filter_type(dir, text)),
-        (Shape::Prefixed, Value::Object(_) | Value::Array(_)) => prefixed(dir, value, pointer)?,
-        _ => value.clone(),
+        (Shape::Prefixed, Value::Object(_) | Value::Array(_)) => prefixed(dir, value, at)?,
+        _ => compact::copy(value),
     })
 }
 
@@ -448,7 +476,11 @@ fn component_uri(token: &str) -> String {
         .or_else(|| token.strip_prefix("component-"))
         .unwrap_or(token);
     if COMPONENT_TOKENS.contains(&plain) {
-        format!("{COMPONENT_BASE}{plain}")
+        // Exactly sized (`format!` leaves room to spare): it is kept in every live document.
+        let mut uri = String::with_capacity(COMPONENT_BASE.len() + plain.len());
+        uri.push_str(COMPONENT_BASE);
+        uri.push_str(plain);
+        uri
     } else {
         token.to_string()
     }
@@ -471,19 +503,19 @@ fn filter_type(dir: Direction, text: &str) -> String {
         .to_string()
 }
 
-fn prefixed(dir: Direction, value: &Value, pointer: &str) -> Result<Value, MappingError> {
+fn prefixed(dir: Direction, value: &Value, at: &At<'_>) -> Result<Value, MappingError> {
     Ok(match value {
         Value::Object(object) => {
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(object.len());
             for (key, item) in object {
-                let here = child(pointer, key);
+                let here = At::Key(at, key);
                 let renamed = match dir {
                     Direction::FromDps => format!("xdm:{key}"),
                     Direction::ToDps => match key.strip_prefix("xdm:") {
                         Some(rest) => rest.to_string(),
                         None => {
                             return Err(error(
-                                &here,
+                                &here.pointer(),
                                 format!("`{key}` has no xdm: prefix, so it has no DPS spelling"),
                             ));
                         }
@@ -493,14 +525,14 @@ fn prefixed(dir: Direction, value: &Value, pointer: &str) -> Result<Value, Mappi
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| prefixed(dir, item, &format!("{pointer}/{i}")))
-                .collect::<Result<_, _>>()?,
-        ),
-        other => other.clone(),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(prefixed(dir, item, &At::Index(at, i))?);
+            }
+            Value::Array(out)
+        }
+        other => compact::copy(other),
     })
 }
 
@@ -513,9 +545,15 @@ fn as_object<'a>(what: &str, value: &'a Value) -> Result<&'a Map<String, Value>,
 /// Canonical `_instance` (may contain `@id`) → DPS body (`id` if `@id` was present; no other
 /// metadata).
 pub fn to_dps(kind: Kind, instance: &Value) -> Result<Value, MappingError> {
-    let object = as_object("an _instance document", instance)?;
-    let mut input = object.clone();
-    let id = input.shift_remove("@id");
+    to_dps_object(kind, as_object("an _instance document", instance)?)
+}
+
+/// [`to_dps`] of an `_instance` object.
+pub fn to_dps_object(kind: Kind, object: &Map<String, Value>) -> Result<Value, MappingError> {
+    let id = object.get("@id").cloned();
+    // Only a flat activity is rewritten before mapping; everything else is mapped as it is.
+    let folded;
+    let mut input = object;
     if kind == Kind::Activity && FLAT.iter().any(|k| object.contains_key(*k)) {
         if object.contains_key("xdm:criteria") {
             return Err(error(
@@ -523,12 +561,22 @@ pub fn to_dps(kind: Kind, instance: &Value) -> Result<Value, MappingError> {
                 "an activity has either xdm:placement/xdm:filter or xdm:criteria, not both",
             ));
         }
-        input = fold_flat(input);
+        let mut copy = object.clone();
+        copy.shift_remove("@id");
+        folded = fold_flat(copy);
+        input = &folded;
     }
     let mut reserved: Vec<&str> = METADATA.to_vec();
     reserved.push("id");
-    let mapped = map_object(Direction::ToDps, table(kind), &input, "", &reserved)?;
-    let mut out = Map::new();
+    let mapped = map_object(
+        Direction::ToDps,
+        table(kind),
+        input,
+        &At::Root,
+        &reserved,
+        &["@id"],
+    )?;
+    let mut out = Map::with_capacity(mapped.len() + 1);
     if let Some(id) = id {
         out.insert("id".into(), id);
     }
@@ -579,9 +627,9 @@ fn implied_profile_constraint(has_rule: bool) -> &'static str {
 /// dropped.
 pub fn from_dps(kind: Kind, document: &Value) -> Result<Value, MappingError> {
     let object = as_object("a DPS document", document)?;
-    let mut input = object.clone();
-    input.retain(|key, _| !METADATA.contains(&key.as_str()));
-    let id = input.shift_remove("id");
+    let id = object.get("id").cloned();
+    let mut skip: Vec<&str> = METADATA.to_vec();
+    skip.push("id");
     let mut reserved: Vec<&str> = vec!["@id"];
     let mut fields = table(kind);
     match kind {
@@ -593,8 +641,15 @@ pub fn from_dps(kind: Kind, document: &Value) -> Result<Value, MappingError> {
         }
         _ => {}
     }
-    let mapped = map_object(Direction::FromDps, fields, &input, "", &reserved)?;
-    let mut out = Map::new();
+    let mapped = map_object(
+        Direction::FromDps,
+        fields,
+        object,
+        &At::Root,
+        &reserved,
+        &skip,
+    )?;
+    let mut out = Map::with_capacity(mapped.len() + 1);
     if let Some(id) = id {
         out.insert("@id".into(), id);
     }

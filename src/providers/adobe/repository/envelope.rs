@@ -66,6 +66,13 @@ pub struct Envelope {
 impl Envelope {
     /// The `@id` URI other instances use to reference this one.
     pub fn uri(&self) -> &str {
+        // The repository adds `@id` last: look there before hashing (list filters on the id
+        // read it for every instance of a kind).
+        if let Some((key, Value::String(id))) = self.instance.iter().next_back()
+            && key == "@id"
+        {
+            return id;
+        }
         self.instance
             .get("@id")
             .and_then(Value::as_str)
@@ -79,7 +86,12 @@ impl Envelope {
 
     /// The HAL envelope returned by reads, lists and searches.
     pub fn to_hal(&self, container_id: &str) -> Value {
-        let mut links = self.links.clone();
+        self.clone().into_hal(container_id)
+    }
+
+    /// [`Self::to_hal`], moving the instance and links instead of copying them.
+    pub fn into_hal(mut self, container_id: &str) -> Value {
+        let mut links = std::mem::take(&mut self.links);
         links.insert(
             "self".into(),
             json!({
@@ -103,7 +115,7 @@ impl Envelope {
             "_instance": null,
             "_links": null,
         });
-        hal["_instance"] = Value::Object(self.instance.clone());
+        hal["_instance"] = Value::Object(std::mem::take(&mut self.instance));
         hal["_links"] = Value::Object(links);
         hal
     }
@@ -137,6 +149,31 @@ impl Envelope {
             "repo:lastModifiedByClientId" => Value::from(self.last_modified_by_client_id.as_str()),
             _ => return None,
         })
+    }
+
+    /// The first of [`Self::values_at`], without collecting the others.
+    pub fn first_value_at(&self, path: &str) -> Option<Cow<'_, Value>> {
+        if path == "@id" || path == "_instance.@id" {
+            return Some(match self.instance.get("@id") {
+                Some(id @ Value::String(_)) => Cow::Borrowed(id),
+                _ => Cow::Owned(Value::from(self.uri())),
+            });
+        }
+        if !path.contains('.')
+            && !path.starts_with("_instance")
+            && !path.starts_with("_links")
+            && let Some(value) = self.envelope_field(path)
+        {
+            return Some(Cow::Owned(value));
+        }
+        if !path.contains('.') && !matches!(path, "_instance" | "_links") {
+            // A member of the instance: an array yields its first item (values_at fans out).
+            return match self.instance.get(path)? {
+                Value::Array(items) if !items.is_empty() => Some(Cow::Borrowed(&items[0])),
+                other => Some(Cow::Borrowed(other)),
+            };
+        }
+        self.values_at(path).into_iter().next()
     }
 
     /// Every value at a dotted property path. `_instance.` and `_links.` prefixes select the

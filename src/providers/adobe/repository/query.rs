@@ -94,12 +94,14 @@ pub struct TextSearch {
 }
 
 /// A candidate that passed the filters: its sort key, the instance and its search score.
-type Matched<'a> = (Vec<Option<Value>>, &'a Envelope, Option<f64>);
+/// A sort value, borrowed from the envelope where it can be.
+type Key<'a> = Option<Cow<'a, Value>>;
+type Matched<'a> = (Vec<Key<'a>>, &'a Envelope, Option<f64>);
 
 /// One page of results.
 #[derive(Debug, Clone)]
-pub struct Page {
-    pub items: Vec<Hit>,
+pub struct Page<I = Hit> {
+    pub items: Vec<I>,
     /// Matching items from the start of this page to the end of the list.
     pub total: usize,
     /// The `start` value of the next page, when more items follow.
@@ -239,6 +241,24 @@ impl ListQuery {
         &self,
         candidates: impl Iterator<Item = &'a Envelope>,
     ) -> Result<Page, RepoError> {
+        let hit = |envelope: &Envelope, score| Hit {
+            envelope: envelope.clone(),
+            score,
+        };
+        Ok(self.run_counting(candidates, &[], hit)?.1)
+    }
+
+    /// [`Self::run`] with `also` added to the query's filters, and how many candidates the
+    /// query admits without them (what [`Self::count`] says): one pass for a list page
+    /// and its total. Each item of the page is what `render` makes of its envelope (and
+    /// score), while the candidates are still borrowed.
+    pub(crate) fn run_counting<'a, I>(
+        &self,
+        candidates: impl Iterator<Item = &'a Envelope>,
+        also: &[PropertyFilter],
+        mut render: impl FnMut(&Envelope, Option<f64>) -> I,
+    ) -> Result<(usize, Page<I>), RepoError> {
+        let mut admitted = 0;
         let name = self.name_pattern()?;
         let order = self.effective_order();
         let cursor = self
@@ -250,15 +270,13 @@ impl ListQuery {
             let Some(score) = self.admits(envelope, name.as_ref()) else {
                 continue;
             };
-            let keys: Vec<Option<Value>> = order
+            admitted += 1;
+            if !also.iter().all(|f| f.matches(envelope)) {
+                continue;
+            }
+            let keys: Vec<Key<'a>> = order
                 .iter()
-                .map(|k| {
-                    envelope
-                        .values_at(&k.property)
-                        .into_iter()
-                        .next()
-                        .map(Cow::into_owned)
-                })
+                .map(|k| envelope.first_value_at(&k.property))
                 .collect();
             if let Some(cursor) = &cursor
                 && !strictly_after(&keys, cursor, &order)
@@ -284,12 +302,9 @@ impl ListQuery {
         let items = matched
             .into_iter()
             .take(limit)
-            .map(|(_, envelope, score)| Hit {
-                envelope: envelope.clone(),
-                score,
-            })
+            .map(|(_, envelope, score)| render(envelope, score))
             .collect();
-        Ok(Page {
+        let page = Page {
             items,
             total,
             next_start,
@@ -299,7 +314,8 @@ impl ListQuery {
                 .collect::<Vec<_>>()
                 .join(","),
             limit,
-        })
+        };
+        Ok((admitted, page))
     }
 }
 
@@ -406,6 +422,13 @@ impl PropertyFilter {
     }
 
     pub fn matches(&self, envelope: &Envelope) -> bool {
+        // A regular expression on the `@id` (how clients shard lists) tests the envelope's
+        // id in place: the same answer as below, without building a value per instance.
+        if let Test::Matches(regex) = &self.test
+            && matches!(self.property.as_str(), "@id" | "_instance.@id")
+        {
+            return regex.is_match(envelope.uri()) != self.negated;
+        }
         self.matches_values(&envelope.values_at(&self.property))
     }
 
@@ -482,9 +505,9 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     }
 }
 
-fn compare_keys(a: &[Option<Value>], b: &[Option<Value>], order: &[OrderKey]) -> Ordering {
+fn compare_keys(a: &[Key<'_>], b: &[Key<'_>], order: &[OrderKey]) -> Ordering {
     for ((x, y), key) in a.iter().zip(b).zip(order) {
-        let ord = compare_values(x.as_ref(), y.as_ref());
+        let ord = compare_values(x.as_deref(), y.as_deref());
         let ord = if key.descending { ord.reverse() } else { ord };
         if ord != Ordering::Equal {
             return ord;
@@ -540,9 +563,9 @@ fn compare_cursor(value: Option<&Value>, cursor: &CursorValue) -> Ordering {
 
 /// Whether an item with sort key `keys` comes strictly after the cursor. A cursor with fewer
 /// values than keys compares on its prefix only ("strictly greater than the given value").
-fn strictly_after(keys: &[Option<Value>], cursor: &[CursorValue], order: &[OrderKey]) -> bool {
+fn strictly_after(keys: &[Key<'_>], cursor: &[CursorValue], order: &[OrderKey]) -> bool {
     for ((value, cursor_value), key) in keys.iter().zip(cursor).zip(order) {
-        let ord = compare_cursor(value.as_ref(), cursor_value);
+        let ord = compare_cursor(value.as_deref(), cursor_value);
         let ord = if key.descending { ord.reverse() } else { ord };
         match ord {
             Ordering::Greater => return true,
@@ -553,9 +576,9 @@ fn strictly_after(keys: &[Option<Value>], cursor: &[CursorValue], order: &[Order
     false
 }
 
-fn encode_cursor(keys: &[Option<Value>]) -> String {
+fn encode_cursor(keys: &[Key<'_>]) -> String {
     keys.iter()
-        .map(|value| match value {
+        .map(|value| match value.as_deref() {
             None | Some(Value::Null) => "\\N".to_string(),
             Some(Value::String(s)) => escape_cursor(s),
             Some(other) => escape_cursor(&other.to_string()),
@@ -699,10 +722,10 @@ mod tests {
     #[test]
     fn cursors_round_trip_awkward_values() {
         let keys = vec![
-            Some(json!("a,b\\c")),
+            Some(Cow::Owned(json!("a,b\\c"))),
             None,
-            Some(json!(3)),
-            Some(json!("\\N")),
+            Some(Cow::Owned(json!(3))),
+            Some(Cow::Owned(json!("\\N"))),
         ];
         let encoded = encode_cursor(&keys);
         let decoded = decode_cursor(&encoded, 4);

@@ -4,7 +4,7 @@ use super::checks::{kind_of, listed_kind};
 use super::envelope::Envelope;
 use super::error::RepoError;
 use super::handle::Repository;
-use super::query::{ListQuery, Page};
+use super::query::{ListQuery, Page, PropertyFilter};
 use super::store::open_container;
 
 impl Repository {
@@ -50,6 +50,28 @@ impl Repository {
         let space = open_container(&mut inner.state, sandbox, container)?;
         let query = self.capped(query);
         query.run(space.instances.values().filter(|e| e.kind == kind))
+    }
+
+    /// [`Self::list`] of `query` with `also` added to its filters, and [`Self::count`] of
+    /// `query`, in one pass over the instances; each item of the page is what `render` makes
+    /// of an instance (under the repository's lock, so no instance is copied first).
+    pub fn list_counting<I>(
+        &self,
+        sandbox: &str,
+        container: &str,
+        query: &ListQuery,
+        also: &[PropertyFilter],
+        render: impl FnMut(&Envelope, Option<f64>) -> I,
+    ) -> Result<(usize, Page<I>), RepoError> {
+        let kind = listed_kind(query)?;
+        let mut inner = self.lock();
+        let space = open_container(&mut inner.state, sandbox, container)?;
+        let query = self.capped(query);
+        query.run_counting(
+            space.instances.values().filter(|e| e.kind == kind),
+            also,
+            render,
+        )
     }
 
     /// How many instances `query` matches (its `schema`, ids, name and filters; no cursor).

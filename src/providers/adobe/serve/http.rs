@@ -465,7 +465,7 @@ async fn run_query(
     } else {
         format!("/{container}/instances")
     };
-    let body = results_body(&container, &query, &page, &route, &uri, &params);
+    let body = results_body(&container, &query, page, &route, &uri, &params);
     let content_type = format!("{}; schema=\"{}\"", media::HAL, media::RESULTS_SCHEMA);
     Ok(json_response(StatusCode::OK, &body, &content_type))
 }
@@ -473,16 +473,18 @@ async fn run_query(
 fn results_body(
     container: &str,
     query: &ListQuery,
-    page: &Page,
+    page: Page,
     route: &str,
     uri: &Uri,
     params: &[(String, String)],
 ) -> Value {
+    let count = page.items.len();
     let results: Vec<Value> = page
         .items
-        .iter()
+        .into_iter()
         .map(|hit| {
-            let mut hal = hit.envelope.to_hal(container);
+            // The page's envelopes are copies: their instances move into the body.
+            let mut hal = hit.envelope.into_hal(container);
             if let (Some(score), Value::Object(map)) = (hit.score, &mut hal) {
                 map.insert("_score".into(), json!(score));
             }
@@ -514,7 +516,7 @@ fn results_body(
             // Set below: `json!` would copy every result through `serde_json::to_value`.
             "results": null,
             "total": page.total,
-            "count": page.items.len(),
+            "count": count,
         },
         "_links": links,
         "containerId": container,

@@ -10,6 +10,7 @@ use super::super::http::{Call, Safety, strip_query};
 use super::super::shards;
 use super::{ACCEPT_ANY_JSON, DpsClient, MAX_PAGES, MAX_STALE_PAGES, newer, parse_document};
 use crate::backend::{BackendError, ErrorKind, LiveObject};
+use crate::live::compact::{self, StreamError};
 use crate::providers::adobe::kind::Kind;
 
 /// Some pages of a list.
@@ -19,6 +20,9 @@ struct Listed {
     total: Option<u64>,
     /// Whether the walk reached the last page.
     complete: bool,
+    /// How many items the first page held when more followed: the page size the server
+    /// actually gives, which may be less than `limit` asked.
+    page_len: Option<usize>,
 }
 
 impl DpsClient {
@@ -49,7 +53,8 @@ impl DpsClient {
             // No total to check shards against: walk the whole list instead.
             return self.list_where(kind, &[], what).await;
         };
-        let count = shards::shard_count(total, self.page_size);
+        let page = first.page_len.unwrap_or(usize::MAX).min(self.page_size());
+        let count = shards::shard_count(total, page);
         let parts = shards::partition(count);
         let lists = shards::walk(&parts, |shard| async move {
             let (pattern, negated) = shard.pattern();
@@ -107,14 +112,19 @@ impl DpsClient {
         what: &str,
         max_pages: Option<usize>,
     ) -> Result<Listed, BackendError> {
-        let mut url = self.url(kind, None);
-        {
-            let mut query = url.query_pairs_mut();
-            for filter in filters {
-                query.append_pair("property", filter);
+        let first_url = |limit: usize| {
+            let mut url = self.url(kind, None);
+            {
+                let mut query = url.query_pairs_mut();
+                for filter in filters {
+                    query.append_pair("property", filter);
+                }
+                query.append_pair("limit", &limit.to_string());
             }
-            query.append_pair("limit", &self.page_size.to_string());
-        }
+            url
+        };
+        let mut limit = self.page_size();
+        let mut url = first_url(limit);
         let bad = |problem: String| {
             self.t.error(
                 ErrorKind::Other,
@@ -127,6 +137,7 @@ impl DpsClient {
         let own = self.t.client_id();
         let mut stale_in_a_row = 0;
         let mut total = None;
+        let mut page_len = None;
         let complete = loop {
             if !seen_pages.insert(url.as_str().to_string()) {
                 return Err(bad(format!(
@@ -148,30 +159,23 @@ impl DpsClient {
                 safety: Safety::Resendable,
             };
             let reply = self.t.execute_resendable(&call).await?;
+            let refused = matches!(reply.status.as_u16(), 400 | 422);
+            if refused && seen_pages.len() == 1 && self.falls_back_from(limit) {
+                // The server refuses the default page size: ask again for the usual one.
+                limit = self.page_size();
+                url = first_url(limit);
+                seen_pages.clear();
+                continue;
+            }
             if reply.status != StatusCode::OK {
                 return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
             }
             let page_number = seen_pages.len();
-            let page: Value = serde_json::from_slice(&reply.body)
-                .map_err(|e| bad(format!("page {page_number} is not JSON ({e})")))?;
-            let Some(results) = page.get("results").and_then(Value::as_array) else {
-                return Err(bad(format!("page {page_number} has no results list")));
-            };
-            if page_number == 1 {
-                total = page.get("total").and_then(Value::as_u64);
-            }
-            if let Some(count) = page.get("count").and_then(Value::as_u64)
-                && count != results.len() as u64
-            {
-                return Err(bad(format!(
-                    "page {page_number} says it has {count} results but holds {}",
-                    results.len()
-                )));
-            }
+            // Each item becomes its object as soon as it is read; the page is never held whole.
             let mut new = 0;
-            for item in results {
-                let object = parse_document(kind, item, &own)
-                    .map_err(|problem| bad(format!("page {page_number}: {problem}")))?;
+            let read = compact::stream_slice(&reply.body, &["results"], |item| {
+                let object = parse_document(kind, &item, &own)
+                    .map_err(|problem| format!("page {page_number}: {problem}"))?;
                 // The cursor is a timestamp: the item at a page boundary may come again, and an
                 // object changed meanwhile comes back newer. Keep the latest version.
                 match index.get(&object.id) {
@@ -186,6 +190,28 @@ impl DpsClient {
                         new += 1;
                     }
                 }
+                Ok(())
+            });
+            let (page, held) = match read {
+                Ok(read) => read,
+                Err(StreamError::Item(problem)) => return Err(bad(problem)),
+                Err(StreamError::Json(e)) => {
+                    return Err(bad(format!("page {page_number} is not JSON ({e})")));
+                }
+            };
+            let Some(held) = held else {
+                return Err(bad(format!("page {page_number} has no results list")));
+            };
+            if page_number == 1 {
+                total = page.get("total").and_then(Value::as_u64);
+                page_len = Some(held);
+            }
+            if let Some(count) = page.get("count").and_then(Value::as_u64)
+                && count != held as u64
+            {
+                return Err(bad(format!(
+                    "page {page_number} says it has {count} results but holds {held}"
+                )));
             }
             stale_in_a_row = if new == 0 { stale_in_a_row + 1 } else { 0 };
             match page.pointer("/_links/next/href") {
@@ -206,13 +232,14 @@ impl DpsClient {
                 Some(_) => return Err(bad("a next link without an href string".into())),
             }
         };
-        for object in &objects {
-            self.remember(&object.id, &object.etag, &object.instance);
-        }
+        self.remember_all(&objects);
+        // Only a first page that more followed says how large the server makes pages.
+        let page_len = page_len.filter(|_| seen_pages.len() > 1 || !complete);
         Ok(Listed {
             objects,
             total,
             complete,
+            page_len,
         })
     }
 }

@@ -29,6 +29,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
 
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
@@ -50,22 +51,38 @@ mod lists;
 
 /// The API path appended to the endpoint.
 pub const API_PATH: &str = "/data/core/dps";
-/// `limit` of list requests. Adobe documents no maximum; third-party clients use 50–100.
-pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// `limit` of list requests unless `--page-size` says otherwise: XCore's documented maximum,
+/// since Adobe documents none for DPS (third-party clients use 50–100). Pages hold whatever the
+/// server gives: a smaller page is still walked to the end, and shards are sized from the
+/// first page actually received.
+pub const DEFAULT_PAGE_SIZE: usize = 500;
+/// `limit` when a server refuses [`DEFAULT_PAGE_SIZE`] (HTTP 400 or 422 on a list's first
+/// page) and the page size was not chosen: what DPS clients commonly ask for.
+pub const FALLBACK_PAGE_SIZE: usize = 100;
 const MAX_PAGES: usize = 100_000;
 /// Pages in a row that bring no new object before the list is declared stuck.
 const MAX_STALE_PAGES: usize = 100;
 const JSON: &str = "application/json";
 const ACCEPT_ANY_JSON: &str = "*,application/json";
 
+/// What the client remembers of an object: its etag and its canonical document as JSON text.
+type Seen = (String, Box<[u8]>);
 /// The Decision Management API client.
 pub struct DpsClient {
     t: Transport,
-    page_size: usize,
-    /// The canonical document and etag of every object this client read or wrote, by id: a
-    /// planned patch is applied to it to work out the DPS patch (read again when absent or
-    /// at another etag).
-    seen: Mutex<HashMap<String, (String, Value)>>,
+    /// `limit` of list requests (lowered once to [`FALLBACK_PAGE_SIZE`] when the server refuses
+    /// the default).
+    page_size: AtomicUsize,
+    /// The page size was chosen (`--page-size`): a refusal is an error, not a fallback.
+    page_size_chosen: bool,
+    /// The etag and canonical document (as JSON text) of every object this client read or
+    /// wrote, by id: a planned patch is applied to it to work out the DPS patch (read again
+    /// when absent or at another etag). Text, because the list's live objects already hold
+    /// every document as a `Value`, and a second tree would be the largest thing in memory.
+    seen: Mutex<HashMap<String, Seen>>,
+    /// Whether listed objects are remembered in `seen` too: only when writes will follow
+    /// ([`Backend::expect_writes`]); a plan never patches.
+    remember_lists: AtomicBool,
 }
 
 impl fmt::Debug for DpsClient {
@@ -78,16 +95,48 @@ impl fmt::Debug for DpsClient {
 }
 
 impl DpsClient {
-    /// Checks the configuration and builds the HTTP client. No network I/O.
+    /// Checks the configuration and builds the HTTP client, with lists paged by `page_size`
+    /// (as chosen with `--page-size`). No network I/O.
     pub fn new(connection: &Connection, page_size: usize) -> Result<DpsClient, ConfigError> {
         if page_size == 0 {
             return Err(ConfigError("the page size must be at least 1".into()));
         }
         Ok(DpsClient {
             t: Transport::new(connection, API_PATH)?,
-            page_size,
+            page_size: AtomicUsize::new(page_size),
+            page_size_chosen: true,
             seen: Mutex::new(HashMap::new()),
+            remember_lists: AtomicBool::new(false),
         })
+    }
+
+    /// [`Self::new`] with the default page size, [`DEFAULT_PAGE_SIZE`], or
+    /// [`FALLBACK_PAGE_SIZE`] once the server refuses it.
+    pub fn with_default_page_size(connection: &Connection) -> Result<DpsClient, ConfigError> {
+        let mut client = Self::new(connection, DEFAULT_PAGE_SIZE)?;
+        client.page_size_chosen = false;
+        Ok(client)
+    }
+
+    /// `limit` of list requests.
+    pub fn page_size(&self) -> usize {
+        self.page_size.load(AtomicOrdering::Relaxed)
+    }
+
+    /// After the server refused `limit` on a list's first page: whether to ask again, with
+    /// [`FALLBACK_PAGE_SIZE`] (which this client then keeps). Only when the page size was the
+    /// default and larger than the fallback.
+    fn falls_back_from(&self, limit: usize) -> bool {
+        if self.page_size_chosen || limit <= FALLBACK_PAGE_SIZE {
+            return false;
+        }
+        self.page_size
+            .fetch_min(FALLBACK_PAGE_SIZE, AtomicOrdering::Relaxed);
+        tracing::info!(
+            target: "offerctl::dps",
+            "the server refused limit={limit}; asking for {FALLBACK_PAGE_SIZE} objects a page"
+        );
+        true
     }
 
     /// The API base URL (`…/data/core/dps/`).
@@ -96,15 +145,39 @@ impl DpsClient {
     }
 
     fn remember(&self, id: &str, etag: &str, instance: &Value) {
+        let Ok(text) = serde_json::to_vec(instance) else {
+            return;
+        };
         if let Ok(mut seen) = self.seen.lock() {
-            seen.insert(id.to_string(), (etag.to_string(), instance.clone()));
+            seen.insert(id.to_string(), (etag.to_string(), text.into_boxed_slice()));
+        }
+    }
+
+    /// [`Self::remember`] for every object of a list, when writes are expected.
+    fn remember_all(&self, objects: &[LiveObject]) {
+        if !self.remember_lists.load(AtomicOrdering::Relaxed) {
+            return;
+        }
+        let texts: Vec<_> = objects
+            .iter()
+            .filter_map(|o| Some((o, serde_json::to_vec(&o.instance).ok()?)))
+            .collect();
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.reserve(texts.len());
+            for (object, text) in texts {
+                let entry = (object.etag.clone(), text.into_boxed_slice());
+                seen.insert(object.id.clone(), entry);
+            }
         }
     }
 
     fn recall(&self, id: &str, etag: &str) -> Option<Value> {
         let seen = self.seen.lock().ok()?;
-        let (known, instance) = seen.get(id)?;
-        (known == etag).then(|| instance.clone())
+        let (known, text) = seen.get(id)?;
+        if known != etag {
+            return None;
+        }
+        serde_json::from_slice(text).ok()
     }
 
     /// `{api}/offers` (+ `offer-type`), or one object under it.
@@ -620,6 +693,10 @@ impl Backend for DpsClient {
     ) -> BoxFuture<'a, Result<Deleted, BackendError>> {
         let span = tracing::debug_span!(target: "offerctl::dps", "delete", id = %target.id);
         Box::pin(self.delete_object(target, etag).instrument(span))
+    }
+
+    fn expect_writes(&self) {
+        self.remember_lists.store(true, AtomicOrdering::Relaxed);
     }
 }
 

@@ -10,6 +10,7 @@ use super::super::shards;
 use super::wire::parse_envelope;
 use super::{HAL, XcoreClient, strip_query};
 use crate::backend::{BackendError, ErrorKind, LiveObject};
+use crate::live::compact::{self, StreamError};
 use crate::providers::adobe::clients::http::{Call, Safety};
 use crate::providers::adobe::kind::Kind;
 
@@ -20,6 +21,9 @@ struct Listed {
     total: Option<u64>,
     /// Whether the walk reached the last page.
     complete: bool,
+    /// How many items the first page held when more followed: the page size the server
+    /// actually gives, which may be less than `limit` asked.
+    page_len: Option<usize>,
 }
 
 const RESULTS_SCHEMA: &str = "https://ns.adobe.com/experience/xcore/hal/results";
@@ -58,7 +62,8 @@ impl XcoreClient {
             let objects = self.list_where(kind, &[], what).await?;
             return Ok(objects.into_iter().map(|(o, _)| o).collect());
         };
-        let parts = shards::partition(shards::shard_count(total, self.page_size));
+        let page = first.page_len.unwrap_or(usize::MAX).min(self.page_size);
+        let parts = shards::partition(shards::shard_count(total, page));
         let lists = shards::walk(&parts, |shard| async move {
             let (pattern, negated) = shard.pattern();
             let filter = format!("{}_instance.@id~{pattern}", if negated { "!" } else { "" });
@@ -120,6 +125,7 @@ impl XcoreClient {
         let own = self.t.client_id();
         let mut empty_in_a_row = 0;
         let mut total = None;
+        let mut page_len = None;
         let bad = |problem: String| {
             self.t.error(
                 ErrorKind::Other,
@@ -150,56 +156,53 @@ impl XcoreClient {
             if reply.status != StatusCode::OK {
                 return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
             }
-            let mut page: Value = serde_json::from_slice(&reply.body)
-                .map_err(|e| bad(format!("page {} is not JSON ({e})", seen_pages.len())))?;
-            // Taken out of the page, so that each `_instance` moves into its object uncopied.
-            let Some(results) = page
-                .pointer_mut("/_embedded/results")
-                .and_then(Value::as_array_mut)
-                .map(std::mem::take)
-            else {
-                return Err(bad(format!(
-                    "page {} has no _embedded.results",
-                    seen_pages.len()
-                )));
+            // Each envelope becomes its object as soon as it is read (its `_instance` moves in,
+            // compact, for the rest of the run); the page is never held whole.
+            let page_number = seen_pages.len();
+            let before = objects.len();
+            let read = compact::stream_slice(&reply.body, &["_embedded", "results"], |item| {
+                let (object, created) = parse_envelope(kind, item, &own)
+                    .map_err(|problem| format!("page {page_number}: {problem}"))?;
+                if !seen_ids.insert(object.instance_id.clone()) {
+                    return Err(format!("instance {} appears twice", object.instance_id));
+                }
+                objects.push((object, created));
+                Ok(())
+            });
+            let (page, held) = match read {
+                Ok(read) => read,
+                Err(StreamError::Item(problem)) => return Err(bad(problem)),
+                Err(StreamError::Json(e)) => {
+                    return Err(bad(format!("page {page_number} is not JSON ({e})")));
+                }
             };
-            if seen_pages.len() == 1 {
+            let Some(held) = held else {
+                return Err(bad(format!("page {page_number} has no _embedded.results")));
+            };
+            debug_assert_eq!(held, objects.len() - before);
+            if page_number == 1 {
                 total = page.pointer("/_embedded/total").and_then(Value::as_u64);
+                page_len = Some(held);
             }
             if let Some(count) = page.pointer("/_embedded/count").and_then(Value::as_u64)
-                && count != results.len() as u64
+                && count != held as u64
             {
                 return Err(bad(format!(
-                    "page {} says it has {count} results but holds {}",
-                    seen_pages.len(),
-                    results.len()
+                    "page {page_number} says it has {count} results but holds {held}"
                 )));
             }
-            empty_in_a_row = if results.is_empty() {
-                empty_in_a_row + 1
-            } else {
-                0
-            };
+            empty_in_a_row = if held == 0 { empty_in_a_row + 1 } else { 0 };
             if empty_in_a_row > MAX_EMPTY_PAGES {
                 return Err(bad(format!(
                     "{empty_in_a_row} empty pages in a row, each with a next link"
                 )));
             }
-            for item in results {
-                let (object, created) = parse_envelope(kind, item, &own)
-                    .map_err(|problem| bad(format!("page {}: {problem}", seen_pages.len())))?;
-                if !seen_ids.insert(object.instance_id.clone()) {
-                    return Err(bad(format!(
-                        "instance {} appears twice",
-                        object.instance_id
-                    )));
-                }
-                objects.push((object, created));
-            }
             let mut done = |complete| Listed {
                 objects: std::mem::take(&mut objects),
                 total,
                 complete,
+                // Only a first page that more followed says how large the server makes pages.
+                page_len: page_len.filter(|_| seen_pages.len() > 1 || !complete),
             };
             match page.pointer("/_links/next/href") {
                 None | Some(Value::Null) => return Ok(done(true)),

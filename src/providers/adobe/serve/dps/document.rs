@@ -101,12 +101,16 @@ pub(super) fn to_canonical(kind: Kind, document: &Value) -> Result<Value> {
 /// An activity made in the product UI carries both the flat pair and `xdm:criteria`; DPS has
 /// only `criteria`, so the flat pair is left out (a DPS write then stores a single form).
 pub(super) fn dps_body(envelope: &Envelope) -> Result<Value> {
-    let mut instance = envelope.instance.clone();
-    if envelope.kind == Kind::Activity && instance.contains_key("xdm:criteria") {
+    let instance = &envelope.instance;
+    let mapped = if envelope.kind == Kind::Activity && instance.contains_key("xdm:criteria") {
+        let mut instance = instance.clone();
         instance.shift_remove("xdm:placement");
         instance.shift_remove("xdm:filter");
-    }
-    mapping::to_dps(envelope.kind, &Value::Object(instance)).map_err(|e| DpsError::Problem {
+        mapping::to_dps_object(envelope.kind, &instance)
+    } else {
+        mapping::to_dps_object(envelope.kind, instance)
+    };
+    mapped.map_err(|e| DpsError::Problem {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         kind: "unrepresentable",
         detail: format!(

@@ -156,51 +156,32 @@ pub(super) async fn list(
         filters: request.filters.clone(),
         ..ListQuery::default()
     };
-    // Everything that matches, for `total` (the engine counts from the cursor on).
-    query.limit = Some(1);
-    let mut paged = query.clone();
+    // The page: the query from the cursor on (an inclusive filter on the first order key);
+    // its total counts everything that matches, in the same pass.
+    let mut cursor = Vec::new();
     if let Some(start) = &start {
         let op = if first.descending {
             CompareOp::Le
         } else {
             CompareOp::Ge
         };
-        paged.filters.push(PropertyFilter {
+        cursor.push(PropertyFilter {
             property: first.property.clone(),
             negated: false,
             test: Test::Compare(op, start.clone()),
         });
         // One more than asked: a page that only repeats the cursor item takes one more, so
         // walking always makes progress (only possible with limit=1).
-        paged.limit = Some(request.limit + 1);
+        query.limit = Some(request.limit + 1);
     } else {
-        paged.limit = Some(request.limit);
+        query.limit = Some(request.limit);
     }
     let repo = app.repo.clone();
     let sandbox = caller.sandbox.clone();
-    let (total, page) = engine(kind, move || {
-        let c = container_id(&sandbox);
-        let total = repo.count(&sandbox, &c, &query)?;
-        let page = repo.list(&sandbox, &c, &paged)?;
-        Ok((total, page))
-    })
-    .await?;
-    let remaining = page.total;
-    let mut items: Vec<Envelope> = page.items.into_iter().map(|h| h.envelope).collect();
-    if let Some(start) = &start {
-        let repeats_only = items
-            .iter()
-            .take(request.limit)
-            .all(|e| cursor_value(e, &first.property).is_some_and(|v| same_cursor(&v, start)));
-        items.truncate(if repeats_only {
-            request.limit + 1
-        } else {
-            request.limit
-        });
-    }
-    let mut results = Vec::with_capacity(items.len());
-    for envelope in &items {
-        results.push(match document(envelope, &caller.sandbox) {
+    let property = first.property.clone();
+    // Each listed instance is rendered where it is stored: its document and its cursor value.
+    let render = move |envelope: &Envelope, _| {
+        let doc = match document(envelope, &caller.sandbox) {
             Ok(doc) => doc,
             Err(_) => json!({
                 "id": envelope.uri(),
@@ -208,19 +189,40 @@ pub(super) async fn list(
                 "modified": envelope.last_modified_date,
                 "_mappingError": "this object cannot be represented in the DPS form",
             }),
+        };
+        (doc, cursor_value(envelope, &property))
+    };
+    let (total, page) = engine(kind, move || {
+        let c = container_id(&sandbox);
+        repo.list_counting(&sandbox, &c, &query, &cursor, render)
+    })
+    .await?;
+    let remaining = page.total;
+    let mut items = page.items;
+    if let Some(start) = &start {
+        let repeats_only = items
+            .iter()
+            .take(request.limit)
+            .all(|(_, cursor)| cursor.as_deref().is_some_and(|v| same_cursor(v, start)));
+        items.truncate(if repeats_only {
+            request.limit + 1
+        } else {
+            request.limit
         });
     }
+    let count = items.len();
+    let next = if remaining > count {
+        items.last().and_then(|(_, cursor)| cursor.clone())
+    } else {
+        None
+    };
+    let results: Vec<Value> = items.into_iter().map(|(doc, _)| doc).collect();
     let collection = collection_of(&uri);
     let self_href = match uri.query() {
         Some(q) => format!("{collection}?{q}"),
         None => collection.to_string(),
     };
     let mut links = json!({"self": {"href": self_href, "type": JSON}});
-    let next = if remaining > items.len() {
-        items.last().and_then(|e| cursor_value(e, &first.property))
-    } else {
-        None
-    };
     if let Some(next) = next {
         let mut query = vec![
             ("orderby".to_string(), request.order_text.clone()),
@@ -233,12 +235,14 @@ pub(super) async fn list(
             "type": JSON,
         });
     }
-    let body = json!({
-        "results": results,
-        "count": items.len(),
+    let mut body = json!({
+        // Set below, in place: `json!` would copy every document through `to_value`.
+        "results": null,
+        "count": count,
         "total": total,
         "_links": links,
     });
+    body["results"] = Value::Array(results);
     Ok(json_response(StatusCode::OK, &body, JSON))
 }
 

@@ -1,0 +1,302 @@
+//! JSON parsed into a [`Value`] that keeps no spare capacity.
+//!
+//! A live document is held for a whole run, next to every other one. `serde_json` builds each
+//! map and array by growing it one element at a time, so a map of 9 members keeps room for 14
+//! and an array of one item room for four: about a third of a list page's documents is spare
+//! capacity. Parsing through a scratch stack instead allocates every map and array once, at
+//! its final size; the result is the same `Value` (`==`, key order, last duplicate key wins).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+/// `bytes` as a [`Value`] with every map and array at its exact size.
+pub fn from_slice(bytes: &[u8]) -> serde_json::Result<Value> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let mut scratch = Scratch::default();
+    let value = Seed::off_path(&mut scratch).deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// Why [`stream_slice`] stopped.
+#[derive(Debug)]
+pub enum StreamError {
+    /// The bytes are not one JSON document.
+    Json(serde_json::Error),
+    /// The item handler refused an item.
+    Item(String),
+}
+
+/// [`from_slice`], except for the array at `path` (member names from the root, such as
+/// `["_embedded", "results"]`): its items go to `each` one at a time as soon as each is read,
+/// and are not kept (the array is left empty in the document returned). A list page is thus
+/// never held whole next to the objects made from it. Returns the rest of the document and how
+/// many items `each` took (`None` when there is no array at `path`). An error from `each`
+/// stops reading.
+pub fn stream_slice(
+    bytes: &[u8],
+    path: &[&str],
+    mut each: impl FnMut(Value) -> Result<(), String>,
+) -> Result<(Value, Option<usize>), StreamError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let mut scratch = Scratch {
+        stream: Some(Stream {
+            path,
+            each: &mut each,
+            taken: None,
+            refused: None,
+        }),
+        ..Scratch::default()
+    };
+    let read = Seed {
+        scratch: &mut scratch,
+        at: Some(0),
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|value| deserializer.end().map(|()| value));
+    let stream = scratch.stream.take();
+    if let Some(problem) = stream.as_ref().and_then(|s| s.refused.clone()) {
+        return Err(StreamError::Item(problem));
+    }
+    let value = read.map_err(StreamError::Json)?;
+    Ok((value, stream.and_then(|s| s.taken)))
+}
+
+/// A deep copy of `value` with every map and array at its exact size (`Value::clone` keeps a
+/// map's spare capacity, and may add some).
+pub fn copy(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(copy).collect()),
+        Value::Object(map) => {
+            let mut object = Map::with_capacity(map.len());
+            for (key, member) in map {
+                object.insert(key.clone(), copy(member));
+            }
+            Value::Object(object)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Members and items of the collections being read, innermost last: each collection moves its
+/// own out when it ends, so the stacks' capacity is reused from one collection to the next.
+#[derive(Default)]
+struct Scratch<'f> {
+    members: Vec<(String, Value)>,
+    items: Vec<Value>,
+    stream: Option<Stream<'f>>,
+}
+
+/// The array [`stream_slice`] hands out item by item.
+struct Stream<'f> {
+    path: &'f [&'f str],
+    each: &'f mut dyn FnMut(Value) -> Result<(), String>,
+    /// Items handed out, once the array is found.
+    taken: Option<usize>,
+    refused: Option<String>,
+}
+
+struct Seed<'s, 'f> {
+    scratch: &'s mut Scratch<'f>,
+    /// How many names of the stream's path lead here (`None`: off the path).
+    at: Option<usize>,
+}
+
+impl<'s, 'f> Seed<'s, 'f> {
+    fn off_path(scratch: &'s mut Scratch<'f>) -> Self {
+        Seed { scratch, at: None }
+    }
+
+    /// Whether this value is the streamed array's place.
+    fn is_streamed(&self) -> bool {
+        match (&self.scratch.stream, self.at) {
+            (Some(stream), Some(at)) => at == stream.path.len(),
+            _ => false,
+        }
+    }
+
+    /// The path position of member `key` of this object.
+    fn member_at(&self, key: &str) -> Option<usize> {
+        let stream = self.scratch.stream.as_ref()?;
+        let at = self.at?;
+        (stream.path.get(at) == Some(&key)).then_some(at + 1)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let streamed = self.is_streamed();
+        let scratch = self.scratch;
+        if streamed {
+            let mut taken = 0;
+            while let Some(item) = seq.next_element_seed(Seed::off_path(scratch))? {
+                taken += 1;
+                let stream = scratch.stream.as_mut().expect("streaming");
+                if let Err(problem) = (stream.each)(item) {
+                    stream.refused = Some(problem);
+                    return Err(de::Error::custom("an item was refused"));
+                }
+            }
+            if let Some(stream) = scratch.stream.as_mut() {
+                stream.taken = Some(taken);
+            }
+            return Ok(Value::Array(Vec::new()));
+        }
+        let start = scratch.items.len();
+        while let Some(item) = seq.next_element_seed(Seed::off_path(scratch))? {
+            scratch.items.push(item);
+        }
+        // `Vec::from_iter` over a drain of known length allocates exactly once.
+        let items: Vec<Value> = scratch.items.drain(start..).collect();
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let start = self.scratch.members.len();
+        while let Some(key) = map.next_key::<String>()? {
+            let at = self.member_at(&key);
+            let value = map.next_value_seed(Seed {
+                scratch: &mut *self.scratch,
+                at,
+            })?;
+            self.scratch.members.push((key, value));
+        }
+        let scratch = self.scratch;
+        let mut object = Map::with_capacity(scratch.members.len() - start);
+        for (key, value) in scratch.members.drain(start..) {
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_same_values_as_serde_json() {
+        for text in [
+            r#"{"b": 1, "a": [1, 2.5, -3, "x", null, true, false], "c": {"d": {}, "e": []}}"#,
+            r#"[{"k": 1, "k": 2, "j": 0}, [], [[1], [2, [3]]], "\u00e9\n", 1e400, 18446744073709551615]"#,
+            r#"{"_embedded": {"results": [{"_instance": {"@id": "x", "n": [1, {"m": null}]}}]}}"#,
+            "\"just a string\"",
+            "12",
+            "null",
+        ] {
+            let ours = from_slice(text.as_bytes());
+            let theirs: serde_json::Result<Value> = serde_json::from_str(text);
+            match (ours, theirs) {
+                (Ok(ours), Ok(theirs)) => {
+                    assert_eq!(ours, theirs, "{text}");
+                    // Same key order, too.
+                    assert_eq!(ours.to_string(), theirs.to_string(), "{text}");
+                    assert_eq!(copy(&theirs).to_string(), theirs.to_string(), "{text}");
+                }
+                (ours, theirs) => assert_eq!(ours.is_err(), theirs.is_err(), "{text}"),
+            }
+        }
+    }
+
+    #[test]
+    fn streams_the_array_at_a_path_item_by_item() {
+        let text = br#"{"a": [9], "_embedded": {"total": 3, "results": [{"x": 1}, [2], 3], "n": {"results": [4]}}, "z": null}"#;
+        let mut items = Vec::new();
+        let (rest, taken) = stream_slice(text, &["_embedded", "results"], |item| {
+            items.push(item);
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(
+            items,
+            vec![
+                serde_json::json!({"x": 1}),
+                serde_json::json!([2]),
+                3.into()
+            ]
+        );
+        assert_eq!(taken, Some(3));
+        assert_eq!(
+            rest,
+            serde_json::json!({"a": [9], "_embedded": {"total": 3, "results": [], "n": {"results": [4]}}, "z": null})
+        );
+        // No array there: nothing streamed, the document whole.
+        let (rest, taken) = stream_slice(
+            br#"{"_embedded": {"results": 5}}"#,
+            &["_embedded", "results"],
+            |_| Ok(()),
+        )
+        .expect("read");
+        assert_eq!(
+            (rest, taken),
+            (serde_json::json!({"_embedded": {"results": 5}}), None)
+        );
+        // The handler's refusal stops reading and is returned as is; so are JSON errors.
+        let refused = stream_slice(br#"{"r": [1, 2, 3]}"#, &["r"], |item| {
+            if item == 2 { Err("two".into()) } else { Ok(()) }
+        });
+        assert!(matches!(refused, Err(StreamError::Item(p)) if p == "two"));
+        let broken = stream_slice(br#"{"r": [1, 2"#, &["r"], |_| Ok(()));
+        assert!(matches!(broken, Err(StreamError::Json(_))));
+    }
+
+    #[test]
+    fn refuses_what_serde_json_refuses() {
+        for text in ["", "{", "[1,]", "{\"a\" 1}", "{} trailing", "[1] [2]"] {
+            assert!(from_slice(text.as_bytes()).is_err(), "{text}");
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
+        }
+    }
+}

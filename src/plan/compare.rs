@@ -1,0 +1,106 @@
+//! Comparing each manifest object with its live object, all objects at once on several
+//! threads: building the desired documents and diffing them is most of a large plan's work,
+//! and each object's is independent of the others'.
+
+use serde_json::Value;
+
+use super::{keep_ignored, managed, without_nulls};
+use crate::backend::LiveObject;
+use crate::diff::{self, Op};
+use crate::kind::Kind;
+use crate::manifest::Object;
+use crate::provider::Providers;
+
+/// What comparing one manifest object with its live object found.
+pub(super) enum Compared<'l> {
+    /// No live object: the create body.
+    Create(Value),
+    /// The managed live properties, the desired document and the operations between them.
+    Update {
+        live: &'l LiveObject,
+        before: Value,
+        after: Value,
+        ops: Vec<Op>,
+    },
+    /// Nothing to change; what the object refers to, when pruning (see `plan_deletes`).
+    UpToDate {
+        live: &'l LiveObject,
+        references: Vec<String>,
+    },
+}
+
+pub(super) fn compare<'l>(
+    providers: &Providers,
+    object: &Object,
+    live: Option<&'l LiveObject>,
+    resolve: &(dyn Fn(Kind, &str) -> String + Sync),
+    prune: bool,
+) -> Compared<'l> {
+    let kind = object.kind();
+    let mut desired = object.manifest.desired(resolve);
+    let Some(live) = live else {
+        return Compared::Create(without_nulls(desired));
+    };
+    let rules = providers.diff_rules(kind);
+    keep_ignored(providers, object, &live.instance, &mut desired);
+    providers
+        .of(kind)
+        .match_spelling(kind, &live.instance, &mut desired);
+    let ops = diff::diff(&rules, &live.instance, &desired);
+    if ops.is_empty() {
+        let references = if prune {
+            providers.references(kind, &desired)
+        } else {
+            Vec::new()
+        };
+        return Compared::UpToDate { live, references };
+    }
+    Compared::Update {
+        live,
+        before: managed(&rules, &live.instance, Some(&desired)),
+        after: desired,
+        ops,
+    }
+}
+
+/// `f(0), f(1), ... f(n - 1)`, split over the machine's cores when `n` is large enough to be
+/// worth the threads (the calling thread takes the first part).
+pub(super) fn in_parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get().min(8));
+    if threads < 2 || n < 1000 {
+        return (0..n).map(f).collect();
+    }
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let others: Vec<_> = (chunk..n)
+            .step_by(chunk)
+            .map(|start| {
+                scope.spawn(move || (start..n.min(start + chunk)).map(f).collect::<Vec<T>>())
+            })
+            .collect();
+        let mut out: Vec<T> = (0..chunk).map(f).collect();
+        for other in others {
+            match other.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_parallel;
+
+    #[test]
+    fn parallel_results_come_in_order() {
+        for n in [0, 1, 999, 1000, 1001, 4097] {
+            assert_eq!(
+                in_parallel(n, |i| i * 2),
+                (0..n).map(|i| i * 2).collect::<Vec<_>>()
+            );
+        }
+    }
+}
