@@ -22,7 +22,7 @@ fn invocations(text: &str) -> Vec<Vec<String>> {
                 || before.ends_with("set +e;");
             let command = &rest[at..];
             let end = command
-                .find(|c| matches!(c, ';' | '|' | '>' | '&' | '#'))
+                .find([';', '|', '>', '&', '#'])
                 .unwrap_or(command.len());
             if starts_command {
                 let words: Vec<String> = command[..end]
