@@ -276,12 +276,17 @@ pub fn build(
         ))
     });
     for key in &order {
-        let depends_on: Vec<String> = graph
-            .dependencies(key)
-            .into_iter()
-            .map(ToString::to_string)
-            .filter(|address| acting.contains(address))
-            .collect();
+        // Only changes already in the plan count; none yet, nothing to look up.
+        let depends_on: Vec<String> = if acting.is_empty() {
+            Vec::new()
+        } else {
+            graph
+                .dependencies(key)
+                .into_iter()
+                .map(ToString::to_string)
+                .filter(|address| acting.contains(address))
+                .collect()
+        };
         let found = compared[index[key]].take();
         let change = match found.expect("each object comes once in the order") {
             Compared::Create(desired) => Change {

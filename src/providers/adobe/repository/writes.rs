@@ -75,6 +75,7 @@ impl Repository {
             last_modified_by_client_id: actor.client_id.clone(),
             instance,
             links: user_links(draft.links),
+            uri: Default::default(),
         };
         commit(
             state,

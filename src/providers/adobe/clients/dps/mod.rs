@@ -65,8 +65,9 @@ const MAX_STALE_PAGES: usize = 100;
 const JSON: &str = "application/json";
 const ACCEPT_ANY_JSON: &str = "*,application/json";
 
-/// What the client remembers of an object: its etag and its canonical document as JSON text.
-type Seen = (String, Box<[u8]>);
+/// An object's etag and canonical document as JSON text.
+type Remembered = (String, Box<[u8]>);
+
 /// The Decision Management API client.
 pub struct DpsClient {
     t: Transport,
@@ -79,7 +80,7 @@ pub struct DpsClient {
     /// wrote, by id: a planned patch is applied to it to work out the DPS patch (read again
     /// when absent or at another etag). Text, because the list's live objects already hold
     /// every document as a `Value`, and a second tree would be the largest thing in memory.
-    seen: Mutex<HashMap<String, Seen>>,
+    seen: Mutex<HashMap<String, Remembered>>,
     /// Whether listed objects are remembered in `seen` too: only when writes will follow
     /// ([`Backend::expect_writes`]); a plan never patches.
     remember_lists: AtomicBool,
