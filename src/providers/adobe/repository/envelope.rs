@@ -163,6 +163,20 @@ impl Envelope {
         })
     }
 
+    /// The envelope properties that are text, as [`Self::envelope_field`] names them.
+    pub(crate) fn envelope_text(&self, name: &str) -> Option<&str> {
+        Some(match name {
+            "instanceId" => &self.instance_id,
+            "repo:createdDate" => &self.created_date,
+            "repo:lastModifiedDate" => &self.last_modified_date,
+            "repo:createdBy" => &self.created_by,
+            "repo:lastModifiedBy" => &self.last_modified_by,
+            "repo:createdByClientId" => &self.created_by_client_id,
+            "repo:lastModifiedByClientId" => &self.last_modified_by_client_id,
+            _ => return None,
+        })
+    }
+
     /// The first of [`Self::values_at`], without collecting the others.
     pub fn first_value_at(&self, path: &str) -> Option<Cow<'_, Value>> {
         if path == "@id" || path == "_instance.@id" {

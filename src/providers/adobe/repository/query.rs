@@ -429,6 +429,18 @@ impl PropertyFilter {
         {
             return regex.is_match(envelope.uri()) != self.negated;
         }
+        // A comparison with an envelope property (DPS cursors compare the modified date) reads
+        // its one text value in place, with the same outcome as below.
+        if let Test::Compare(op, literal) = &self.test
+            && let Some(text) = envelope.envelope_text(&self.property)
+        {
+            let ord = compare_text(text, literal);
+            let result = match op {
+                CompareOp::Ne => ord != Ordering::Equal,
+                op => holds(*op, ord),
+            };
+            return result != self.negated;
+        }
         self.matches_values(&envelope.values_at(&self.property))
     }
 
@@ -441,22 +453,50 @@ impl PropertyFilter {
             Test::Compare(CompareOp::Ne, literal) => !values
                 .iter()
                 .any(|v| compare_literal(v, literal) == Some(Ordering::Equal)),
-            Test::Compare(op, literal) => present.into_iter().any(|v| {
-                compare_literal(v, literal).is_some_and(|ord| match op {
-                    CompareOp::Eq => ord == Ordering::Equal,
-                    CompareOp::Lt => ord == Ordering::Less,
-                    CompareOp::Le => ord != Ordering::Greater,
-                    CompareOp::Gt => ord == Ordering::Greater,
-                    CompareOp::Ge => ord != Ordering::Less,
-                    CompareOp::Ne => ord != Ordering::Equal,
-                })
-            }),
+            Test::Compare(op, literal) => present
+                .into_iter()
+                .any(|v| compare_literal(v, literal).is_some_and(|ord| holds(*op, ord))),
             Test::Matches(regex) => present
                 .into_iter()
                 .any(|v| v.as_str().is_some_and(|s| regex.is_match(s))),
         };
         result != self.negated
     }
+}
+
+fn holds(op: CompareOp, ord: Ordering) -> bool {
+    match op {
+        CompareOp::Eq => ord == Ordering::Equal,
+        CompareOp::Lt => ord == Ordering::Less,
+        CompareOp::Le => ord != Ordering::Greater,
+        CompareOp::Gt => ord == Ordering::Greater,
+        CompareOp::Ge => ord != Ordering::Less,
+        CompareOp::Ne => ord != Ordering::Equal,
+    }
+}
+
+/// Compares a stored text with a filter literal: as times when both are RFC 3339, as text
+/// otherwise.
+fn compare_text(text: &str, literal: &str) -> Ordering {
+    // The repository's own timestamps (UTC, milliseconds, fixed width) order as text, which
+    // is what parsing both would conclude (and what a failed parse falls back to).
+    if timestamp_shaped(text) && timestamp_shaped(literal) {
+        return text.cmp(literal);
+    }
+    match (parse_rfc3339(text), parse_rfc3339(literal)) {
+        (Some(a), Some(b)) => a.cmp(&b),
+        _ => text.cmp(literal),
+    }
+}
+
+/// `dddd-dd-ddTdd:dd:dd.dddZ`, the repository's timestamp format.
+fn timestamp_shaped(text: &str) -> bool {
+    const SHAPE: &[u8; 24] = b"dddd-dd-ddTdd:dd:dd.dddZ";
+    text.len() == SHAPE.len()
+        && text.bytes().zip(SHAPE).all(|(b, &s)| match s {
+            b'd' => b.is_ascii_digit(),
+            _ => b == s,
+        })
 }
 
 /// Compares a stored value with a filter literal; `None` when they are not comparable.
@@ -466,10 +506,7 @@ fn compare_literal(value: &Value, literal: &str) -> Option<Ordering> {
             let literal: f64 = literal.trim().parse().ok()?;
             n.as_f64()?.partial_cmp(&literal)
         }
-        Value::String(s) => match (parse_rfc3339(s), parse_rfc3339(literal)) {
-            (Some(a), Some(b)) => Some(a.cmp(&b)),
-            _ => Some(s.as_str().cmp(literal)),
-        },
+        Value::String(s) => Some(compare_text(s, literal)),
         Value::Bool(b) => Some(b.cmp(&literal.parse::<bool>().ok()?)),
         Value::Null => (literal == "null").then_some(Ordering::Equal),
         compound => Some(compound.to_string().as_str().cmp(literal)),
@@ -691,71 +728,4 @@ fn collect_strings(value: &Value, out: &mut Vec<Vec<String>>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn filters_parse_and_match() {
-        let f = PropertyFilter::parse("_instance.xdm:status==approved").expect("parses");
-        let approved = [Cow::Owned(json!("approved"))];
-        let draft = [Cow::Owned(json!("draft"))];
-        assert!(f.matches_values(&approved) && !f.matches_values(&draft));
-        let re = PropertyFilter::parse("xdm:name~.*CARS.*").expect("parses");
-        assert!(re.matches_values(&[Cow::Owned(json!("fast cars here"))]));
-        assert!(!re.matches_values(&[Cow::Owned(json!("bikes"))]));
-        let exists = PropertyFilter::parse("xdm:tags").expect("parses");
-        assert!(!exists.matches_values(&[]));
-        let not_exists = PropertyFilter::parse("!xdm:tags").expect("parses");
-        assert!(not_exists.matches_values(&[]));
-        let ge = PropertyFilter::parse("repo:lastModifiedDate>=2019-02-23T16:30:00.000Z")
-            .expect("parses");
-        assert!(ge.matches_values(&[Cow::Owned(json!("2019-02-23T17:00:00+00:00"))]));
-        let lt = PropertyFilter::parse("xdm:rank.xdm:priority<10").expect("parses");
-        assert!(lt.matches_values(&[Cow::Owned(json!(9))]));
-        assert!(PropertyFilter::parse("a=b").is_err());
-        assert!(PropertyFilter::parse("a~x)|(y").is_err());
-        assert!(PropertyFilter::parse("a~(").is_err());
-    }
-
-    #[test]
-    fn cursors_round_trip_awkward_values() {
-        let keys = vec![
-            Some(Cow::Owned(json!("a,b\\c"))),
-            None,
-            Some(Cow::Owned(json!(3))),
-            Some(Cow::Owned(json!("\\N"))),
-        ];
-        let encoded = encode_cursor(&keys);
-        let decoded = decode_cursor(&encoded, 4);
-        assert_eq!(
-            decoded,
-            vec![
-                CursorValue::Text("a,b\\c".into()),
-                CursorValue::Missing,
-                CursorValue::Text("3".into()),
-                CursorValue::Text("\\N".into()),
-            ]
-        );
-        let order: Vec<OrderKey> = (0..4)
-            .map(|i| OrderKey {
-                property: i.to_string(),
-                descending: false,
-            })
-            .collect();
-        assert!(!strictly_after(&keys, &decoded, &order));
-    }
-
-    #[test]
-    fn search_terms_and_phrases() {
-        assert_eq!(
-            parse_terms("Credit \"gold card\" x"),
-            vec![
-                vec!["credit".to_string()],
-                vec!["gold".into(), "card".into()],
-                vec!["x".into()]
-            ]
-        );
-    }
-}
+mod tests;
