@@ -13,6 +13,7 @@ pub mod commands;
 mod core_tests;
 pub mod diagnostic;
 pub mod diff;
+pub mod environment;
 pub mod exit;
 pub mod export;
 pub mod format;

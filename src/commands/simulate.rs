@@ -24,11 +24,14 @@ fn invalid(message: impl Into<String>) -> CommandError {
 /// The catalogue to decide over: the manifests, or the repository's (read through Adobe's
 /// configured service or the embedded repository).
 pub fn catalogue(args: &CatalogueArgs, output: Output) -> Result<Catalogue, CommandError> {
+    let config = args.remote.config.as_deref();
     if !args.live {
-        let manifests = load_manifests(&args.manifests, output)?;
+        let (_, manifests) = load_manifests(&args.manifests, config, output)?;
         return Ok(Catalogue::of_catalog(&manifests.catalog));
     }
-    let mut repositories = open(&args.remote, &args.appcharge)?.list;
+    let (workspace, target) =
+        super::environments::single(config, &args.manifests.environments.envs)?;
+    let mut repositories = open(&args.remote, &args.appcharge, &workspace, &target)?.list;
     let providers = ["adobe"];
     let backend = route(&mut repositories, &providers, output)?;
     let state = runtime()?.block_on(read_live(&backend, &providers))?;

@@ -14,6 +14,7 @@
 
 pub mod edit;
 mod layout;
+pub mod overlay;
 #[cfg(test)]
 mod tests;
 
@@ -96,7 +97,9 @@ pub struct Outcome {
 /// Where new objects' documents go, when they are wanted.
 pub type NewPlacement<'a> = Option<&'a dyn Fn(Kind) -> NewTarget>;
 
-/// Rewrites the manifests (`sources`, read into `catalog`) for the selected changes of `plan`.
+/// Rewrites the manifests (`sources`, read into `catalog`) for the selected changes of `plan`;
+/// with `overlaying`, as one environment's (its drift of base objects into its overlay).
+#[allow(clippy::too_many_arguments)] // the inputs of a plan, and where to write
 pub fn pull(
     sources: &SourceSet,
     catalog: &Catalog,
@@ -105,6 +108,7 @@ pub fn pull(
     providers: &Providers,
     selection: &Selection,
     new_placement: NewPlacement<'_>,
+    overlaying: Option<&overlay::Overlaying<'_>>,
 ) -> Outcome {
     let by_id = live.by_id();
     let namer = namer(live);
@@ -140,6 +144,7 @@ pub fn pull(
                     providers,
                     &namer,
                     Attempt::Lean,
+                    overlaying,
                 ) {
                     Ok(candidate) => candidates.push(candidate.with_drift(change.drift.clone())),
                     Err(reason) => outcome.refused.push(Refused {
@@ -193,7 +198,16 @@ pub fn pull(
     loop {
         let files = layout::files(sources, &candidates, &removals, &additions);
         let added: Vec<&str> = additions.iter().map(|a| a.address.as_str()).collect();
-        let failures = match verify(sources, &files, &candidates, &added, live, plan, providers) {
+        let failures = match verify(
+            sources,
+            &files,
+            &candidates,
+            &added,
+            live,
+            plan,
+            providers,
+            overlaying,
+        ) {
             Ok(()) => {
                 outcome.files = files;
                 break;
@@ -242,6 +256,7 @@ pub fn pull(
                     providers,
                     &namer,
                     this,
+                    overlaying,
                 );
                 if let Ok(next) = next
                     && next.edits != candidate.edits
@@ -309,6 +324,7 @@ impl Attempt {
 }
 
 impl Candidate {
+    #[allow(clippy::too_many_arguments)] // what one object's rewrite reads
     fn new(
         object: &Object,
         live: &LiveObject,
@@ -317,6 +333,7 @@ impl Candidate {
         providers: &Providers,
         namer: &(dyn Fn(Kind, &str) -> String + Sync),
         attempt: Attempt,
+        overlaying: Option<&overlay::Overlaying<'_>>,
     ) -> Result<Candidate, String> {
         let provider = providers.of(object.kind());
         let mut pulled = provider.export(live, namer).map_err(|reasons| {
@@ -353,6 +370,30 @@ impl Candidate {
             "",
             &mut fields,
         );
+        if let Some(overlaying) = overlaying
+            && overlaying.patches(object.loc.file)
+        {
+            // The base is shared with other environments: the drift becomes this
+            // environment's patch.
+            let patch = overlay::minimal_patch(&old, &new);
+            let (file, edits) = overlay::edits(
+                sources,
+                overlaying,
+                object.loc,
+                object.kind().as_str(),
+                &meta.name,
+                &patch,
+            )?;
+            return Ok(Candidate {
+                key: object.key(),
+                live_id: live.id.clone(),
+                file,
+                edits,
+                fields,
+                drift: None,
+                attempt,
+            });
+        }
         let root = stream
             .documents
             .iter()
@@ -606,6 +647,7 @@ enum Failure {
 
 /// Reads the rewritten files as `plan` would: they must validate, every pulled object must plan
 /// to nothing, and so must every added one.
+#[allow(clippy::too_many_arguments)] // the inputs of one plan, each needed
 fn verify(
     sources: &SourceSet,
     files: &[FileChange],
@@ -614,6 +656,7 @@ fn verify(
     live: &LiveState,
     plan: &Plan,
     providers: &Providers,
+    overlaying: Option<&overlay::Overlaying<'_>>,
 ) -> Result<(), Failure> {
     let mut rewritten = SourceSet::new();
     let mut file_of: HashMap<FileId, FileId> = HashMap::new();
@@ -636,7 +679,10 @@ fn verify(
             rewritten.add(SourceFile::new(change.path.clone(), text.clone()));
         }
     }
-    let checked = check(&rewritten, providers);
+    let checked = match overlaying {
+        Some(overlaying) => (overlaying.check)(&rewritten),
+        None => check(&rewritten, providers),
+    };
     let errors: Vec<_> = checked
         .diagnostics
         .iter()

@@ -9,6 +9,7 @@ mod doctor;
 mod documented_payloads;
 mod dps;
 mod drift;
+mod environments;
 mod fault_apply;
 mod fault_concurrent;
 mod fault_kill_apply;
