@@ -82,7 +82,7 @@ async fn run_async(
 /// manifests are checked to be the ones the plan was made from) plus those named.
 fn saved_plan_providers(args: &PlanArgs) -> Vec<&'static str> {
     let catalog = sources::read(&args.manifests.dir)
-        .map(|read| crate::check::check(&read.sources, &crate::providers::builtin()).catalog)
+        .map(|read| crate::check::check(&read.sources, crate::providers::builtin()).catalog)
         .unwrap_or_default();
     providers_of(&catalog, &args.providers)
 }

@@ -125,7 +125,7 @@ pub fn load_reported(
             format!("no manifests (*.yaml, *.yml) found in `{dir}`"),
         ));
     }
-    let checked = check(&read.sources, &crate::providers::builtin());
+    let checked = check(&read.sources, crate::providers::builtin());
     let mut diagnostics = read.diagnostics;
     diagnostics.extend(checked.diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

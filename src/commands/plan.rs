@@ -46,7 +46,6 @@ fn impact(
     live: &crate::live::LiveState,
     output: Output,
 ) -> Vec<crate::plan::impact::Impact> {
-    use crate::providers::adobe::decide::{catalogue::Catalogue, impact};
     let cases = match super::test::load_cases(dir, output) {
         Ok(cases) => cases,
         Err(error) => {
@@ -59,13 +58,5 @@ fn impact(
             return Vec::new();
         }
     };
-    let (live_catalogue, _) = Catalogue::of_live(live);
-    let ids = live_catalogue.known_ids();
-    let desired = Catalogue::of_catalog(catalog).with_ids(ids);
-    impact::impact(
-        &cases,
-        &live_catalogue,
-        &desired,
-        time::OffsetDateTime::now_utc(),
-    )
+    cases.impact(catalog, live, time::OffsetDateTime::now_utc())
 }

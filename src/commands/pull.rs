@@ -55,7 +55,7 @@ pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
         &manifests.catalog,
         &live,
         &plan,
-        &providers,
+        providers,
         &selection,
         targets
             .as_ref()

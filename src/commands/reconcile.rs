@@ -28,8 +28,8 @@ pub struct Session {
 
 /// Opens every provider's repository (no network I/O).
 pub fn open(
-    remote: &crate::providers::adobe::config::RemoteArgs,
-    appcharge: &crate::providers::appcharge::config::AppchargeArgs,
+    remote: &crate::providers::RemoteArgs,
+    appcharge: &crate::providers::AppchargeArgs,
 ) -> Result<Repositories, CommandError> {
     connect::connect(remote, appcharge)
 }
@@ -247,7 +247,7 @@ pub async fn plan_with_inputs(
         &manifests.catalog,
         &manifests.graph,
         &live,
-        &crate::providers::builtin(),
+        crate::providers::builtin(),
         &backend.describe(),
         &hash,
         options,
@@ -275,10 +275,10 @@ pub fn show(plan: &Plan, format: PlanFormat, output: Output) {
     let text = match format {
         PlanFormat::Text => {
             let color = output.color && std::io::stdout().is_terminal();
-            render::text(plan, &crate::providers::builtin(), color)
+            render::text(plan, crate::providers::builtin(), color)
         }
         PlanFormat::Json => render::json(plan),
-        PlanFormat::Markdown => render::markdown(plan, &crate::providers::builtin()),
+        PlanFormat::Markdown => render::markdown(plan, crate::providers::builtin()),
     };
     print!("{text}");
 }
