@@ -1,4 +1,4 @@
-//! Offline decisions, a capability some providers have ([`crate::provider::Provider::decisions`]):
+//! Offline decisions, a capability some providers have (`Provider::decisions`):
 //! which offers a profile would be proposed, decided without the vendor's service, over the
 //! manifests or the live objects. `simulate`, `test` and the decision impact of `plan` ask for
 //! it; the algorithm and the expectations' format are the provider's.
@@ -99,17 +99,20 @@ pub trait Decisions: Send + Sync {
     fn expectations_schema(&self) -> Value;
 }
 
+/// What to decide: the scopes of the decisions named (every one when none is), narrowed to one
+/// placement when given, at `at`; `seed` breaks ties.
+#[derive(Debug, Clone, Copy)]
+pub struct Scopes<'a> {
+    pub at: OffsetDateTime,
+    pub seed: Option<u64>,
+    pub decisions: &'a [String],
+    pub placement: Option<&'a str>,
+}
+
 /// What offline decisions are made over.
 pub trait Catalogue: Any {
-    /// Decides for the scopes of the decisions named (every one when none is), narrowed to one
-    /// placement when given, at `at`; `seed` breaks ties. Fails naming what is unknown.
-    fn simulator<'c>(
-        &'c self,
-        at: OffsetDateTime,
-        seed: Option<u64>,
-        decisions: &[String],
-        placement: Option<&str>,
-    ) -> Result<Box<dyn Simulator + 'c>, String>;
+    /// A simulator for `scopes`; fails naming what is unknown.
+    fn simulator(&self, scopes: Scopes<'_>) -> Result<Box<dyn Simulator + '_>, String>;
 }
 
 /// Decides for many profiles over one catalogue at one instant.

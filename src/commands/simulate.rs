@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use super::reconcile::{open, read_live, route, runtime};
 use super::{Output, load_manifests};
 use crate::cli::{CatalogueArgs, SimulateArgs, SimulateFormat};
-use crate::decisions::{Answer, Catalogue, Counters, Request};
+use crate::decisions::{Answer, Catalogue, Counters, Request, Scopes};
 use crate::exit::{CommandError, Exit};
 
 fn invalid(message: impl Into<String>) -> CommandError {
@@ -22,7 +22,7 @@ fn invalid(message: impl Into<String>) -> CommandError {
 /// The catalogue to decide over: the manifests, or the repository's (read through the deciding
 /// provider's configured service or its embedded repository).
 pub fn catalogue(args: &CatalogueArgs, output: Output) -> Result<Box<dyn Catalogue>, CommandError> {
-    let (provider, decisions) = super::test::decisions()?;
+    let (provider, decisions) = super::decisions()?;
     if !args.live {
         let manifests = load_manifests(&args.manifests, output)?;
         return Ok(decisions.catalogue(&manifests.catalog));
@@ -114,9 +114,13 @@ pub fn run(args: &SimulateArgs, output: Output) -> Result<Exit, CommandError> {
         None => Value::Object(Default::default()),
     };
     let catalogue = catalogue(&args.catalogue, output)?;
-    let mut simulator = catalogue
-        .simulator(at, args.seed, &args.decisions, args.placement.as_deref())
-        .map_err(invalid)?;
+    let scopes = Scopes {
+        at,
+        seed: args.seed,
+        decisions: &args.decisions,
+        placement: args.placement.as_deref(),
+    };
+    let mut simulator = catalogue.simulator(scopes).map_err(invalid)?;
     let several = profiles.len() > 1;
     let explain = args.explain || !several;
     let stdout = std::io::stdout();

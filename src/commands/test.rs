@@ -6,16 +6,8 @@ use time::OffsetDateTime;
 
 use super::{Output, Report, plural, report_diagnostics};
 use crate::cli::TestArgs;
-use crate::decisions::{Decisions, Expectations, Outcome};
+use crate::decisions::{Expectations, Outcome};
 use crate::exit::{CommandError, Exit};
-
-/// The offline decisions of the first provider that has them.
-pub fn decisions() -> Result<(&'static str, &'static dyn Decisions), CommandError> {
-    crate::providers::builtin()
-        .decisions()
-        .map(|(provider, decisions)| (provider.name(), decisions))
-        .ok_or_else(|| CommandError::new(Exit::Invalid, "no provider decides offline"))
-}
 
 /// Reads the expectations under `dir`; invalid ones fail with exit 3, each located.
 pub fn load_cases(
@@ -24,7 +16,7 @@ pub fn load_cases(
 ) -> Result<Box<dyn Expectations>, CommandError> {
     let read =
         crate::sources::read(dir).map_err(|e| CommandError::new(Exit::Invalid, e.to_string()))?;
-    let (cases, loaded) = decisions()?.1.expectations(&read.sources);
+    let (cases, loaded) = super::decisions()?.1.expectations(&read.sources);
     let mut diagnostics = read.diagnostics;
     diagnostics.extend(loaded);
     if diagnostics.iter().any(|d| d.is_error()) {

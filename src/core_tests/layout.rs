@@ -205,7 +205,8 @@ fn named_paths(code: &str) -> Vec<Vec<String>> {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty()),
         );
-        let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+        let close = tree.rfind('}').filter(|&c| c > open).unwrap_or(tree.len());
+        let inner = &tree[open + 1..close];
         let (mut depth, mut start) = (0, 0);
         for (i, c) in inner.char_indices() {
             match c {
@@ -223,16 +224,36 @@ fn named_paths(code: &str) -> Vec<Vec<String>> {
         }
     }
     let mut out = Vec::new();
+    // `use` declarations, which may span lines; everything else is scanned for paths.
+    let mut rest = String::new();
+    let mut declaration: Option<String> = None;
+    for line in code.lines() {
+        let trimmed = line.trim_start();
+        let starts = trimmed.starts_with("use ")
+            || (trimmed.starts_with("pub") && trimmed.contains(" use ") && {
+                let head = &trimmed[..trimmed.find(" use ").unwrap()];
+                head == "pub" || (head.starts_with("pub(") && head.ends_with(')'))
+            });
+        if declaration.is_none() && starts {
+            let at = trimmed.find("use ").unwrap() + 4;
+            declaration = Some(trimmed[at..].to_string());
+        } else if let Some(text) = &mut declaration {
+            text.push(' ');
+            text.push_str(trimmed);
+        } else {
+            rest.push_str(line);
+            rest.push('\n');
+            continue;
+        }
+        if let Some(text) = declaration.take_if(|t| t.contains(';')) {
+            expand(&text[..text.find(';').unwrap()], &[], &mut out);
+        }
+    }
+    let code = rest.as_str();
     let mut i = 0;
     while i < code.len() {
         let boundary = i == 0 || !is_ident(code[..i].chars().next_back().unwrap());
         let rest = &code[i..];
-        if boundary && rest.starts_with("use ") {
-            let end = rest.find(';').unwrap_or(rest.len());
-            expand(&rest[4..end], &[], &mut out);
-            i += end;
-            continue;
-        }
         if boundary
             && (rest.starts_with("crate::")
                 || rest.starts_with("super::")

@@ -45,6 +45,22 @@ pub struct Call<'a> {
     pub safety: Safety,
 }
 
+impl<'a> Call<'a> {
+    /// A GET of `url` (resendable).
+    pub fn get(what: &'a str, url: Url, accept: &'a str) -> Self {
+        Call {
+            what,
+            method: Method::GET,
+            url,
+            accept,
+            content_type: None,
+            if_match: None,
+            body: None,
+            safety: Safety::Resendable,
+        }
+    }
+}
+
 /// A final answer.
 #[derive(Debug)]
 pub struct Reply {

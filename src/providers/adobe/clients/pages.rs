@@ -4,12 +4,14 @@
 //! with the items, a cursor that does not advance, a page without its results).
 
 use std::collections::HashSet;
+use std::future::Future;
 
-use reqwest::{Method, StatusCode, Url};
+use reqwest::{StatusCode, Url};
 use serde_json::Value;
 
-use super::http::{Call, Safety, Transport, strip_query};
-use crate::backend::{BackendError, ErrorKind};
+use super::http::{Call, Transport, strip_query};
+use super::shards;
+use crate::backend::{BackendError, ErrorKind, LiveObject};
 use crate::live::compact::{self, StreamError};
 
 /// A list longer than this many pages is taken for a server bug rather than followed forever.
@@ -88,16 +90,7 @@ pub(crate) async fn walk(
         if seen_pages.len() > MAX_PAGES {
             return Err(bad(format!("more than {MAX_PAGES} pages")));
         }
-        let call = Call {
-            what,
-            method: Method::GET,
-            url: url.clone(),
-            accept,
-            content_type: None,
-            if_match: None,
-            body: None,
-            safety: Safety::Resendable,
-        };
+        let call = Call::get(what, url.clone(), accept);
         let reply = t.execute_resendable(&call).await?;
         if matches!(reply.status.as_u16(), 400 | 422)
             && seen_pages.len() == 1
@@ -164,4 +157,83 @@ pub(crate) async fn walk(
         // Only a first page that more followed says how large the server makes pages.
         page_len: page_len.filter(|_| seen_pages.len() > 1 || !complete),
     })
+}
+
+/// How a client lists one kind for [`list_all`].
+pub(crate) struct Sharding<'a> {
+    pub(crate) what: &'a str,
+    /// The largest page the client asks for.
+    pub(crate) page_size: usize,
+    /// The property a shard's id filter is on (`id`, `_instance.@id`).
+    pub(crate) id_property: &'a str,
+    /// What the objects are called in messages (`objects`, `instances`).
+    pub(crate) noun: &'a str,
+    /// The id that must not come twice.
+    pub(crate) id: fn(&LiveObject) -> &str,
+}
+
+/// Every object of a kind: one walk when it is small, concurrent shards of ids when the first
+/// page says it is large (see [`shards`]), the shards' union duplicate-free and as large as the
+/// kind (counted again before giving up, the repository may have changed meanwhile).
+/// `list(filter, max_pages)` reads the objects matching an id filter (all when `None`).
+pub(crate) async fn list_all<F, Fut>(
+    t: &Transport,
+    sharding: Sharding<'_>,
+    list: F,
+) -> Result<Vec<LiveObject>, BackendError>
+where
+    F: Fn(Option<String>, Option<usize>) -> Fut,
+    Fut: Future<Output = Result<(Vec<LiveObject>, Walked), BackendError>>,
+{
+    let Sharding {
+        what,
+        page_size,
+        id_property,
+        noun,
+        id,
+    } = sharding;
+    // Up to two pages unsharded: a kind that fits is read with no request wasted.
+    let (objects, first) = list(None, Some(2)).await?;
+    if first.complete {
+        return Ok(objects);
+    }
+    let Some(total) = first.total else {
+        // No total to check shards against: walk the whole list instead.
+        return Ok(list(None, None).await?.0);
+    };
+    let page = first.page_len.unwrap_or(usize::MAX).min(page_size);
+    let parts = shards::partition(shards::shard_count(total, page));
+    let list = &list;
+    let lists = shards::walk(&parts, |shard| async move {
+        let (pattern, negated) = shard.pattern();
+        let filter = format!("{}{id_property}~{pattern}", if negated { "!" } else { "" });
+        Ok::<_, BackendError>(list(Some(filter), None).await?.0)
+    })
+    .await?;
+    let objects: Vec<LiveObject> = lists.into_iter().flatten().collect();
+    let mut ids = HashSet::new();
+    if let Some(twice) = objects.iter().find(|o| !ids.insert(id(o))) {
+        return Err(t.error(
+            ErrorKind::Other,
+            format!(
+                "{what}: {} came in two shards; refusing to use a partial list",
+                twice.id
+            ),
+        ));
+    }
+    if objects.len() as u64 == total {
+        return Ok(objects);
+    }
+    let now = list(None, Some(1)).await?.1.total;
+    if now == Some(objects.len() as u64) {
+        return Ok(objects);
+    }
+    Err(t.error(
+        ErrorKind::Other,
+        format!(
+            "{what}: the shards hold {} {noun} but the repository counts {}; refusing to use a partial list (if someone is editing the sandbox, run again)",
+            objects.len(),
+            now.map_or_else(|| "none".into(), |n| n.to_string())
+        ),
+    ))
 }

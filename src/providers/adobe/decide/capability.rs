@@ -12,7 +12,7 @@ use super::catalogue::Catalogue;
 use super::engine::Engine;
 use super::output;
 use crate::decisions::Impact;
-use crate::decisions::{self, Answer, Outcome, Request, Simulator};
+use crate::decisions::{self, Answer, Outcome, Request, Scopes, Simulator};
 use crate::diagnostic::Diagnostic;
 use crate::live::LiveState;
 use crate::manifest::Catalog;
@@ -45,15 +45,9 @@ impl decisions::Decisions for Decide {
 }
 
 impl decisions::Catalogue for Catalogue {
-    fn simulator<'c>(
-        &'c self,
-        at: OffsetDateTime,
-        seed: Option<u64>,
-        decisions: &[String],
-        placement: Option<&str>,
-    ) -> Result<Box<dyn Simulator + 'c>, String> {
-        let engine = Engine::new(self, at, seed);
-        let scopes = engine.scopes(decisions, placement)?;
+    fn simulator(&self, wanted: Scopes<'_>) -> Result<Box<dyn Simulator + '_>, String> {
+        let engine = Engine::new(self, wanted.at, wanted.seed);
+        let scopes = engine.scopes(wanted.decisions, wanted.placement)?;
         Ok(Box::new(Simulation { engine, scopes }))
     }
 }

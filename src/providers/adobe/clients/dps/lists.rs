@@ -1,11 +1,11 @@
 //! DPS lists: one walk of `_links.next.href` for a small kind, concurrent shards of ids for a
 //! large one; complete and duplicate-free, or an error.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use super::super::{pages, shards};
+use super::super::pages;
 use super::{ACCEPT_ANY_JSON, DpsClient, newer, parse_document};
-use crate::backend::{BackendError, ErrorKind, LiveObject};
+use crate::backend::{BackendError, LiveObject};
 use crate::providers::adobe::kind::Kind;
 
 /// A DPS list page: `results`, `total` and `count` at the top.
@@ -16,18 +16,6 @@ const SHAPE: pages::Shape = pages::Shape {
     count: "/count",
 };
 
-/// Some pages of a list.
-struct Listed {
-    objects: Vec<LiveObject>,
-    /// The count of matching objects the first page gave, if any.
-    total: Option<u64>,
-    /// Whether the walk reached the last page.
-    complete: bool,
-    /// How many items the first page held when more followed: the page size the server
-    /// actually gives, which may be less than `limit` asked.
-    page_len: Option<usize>,
-}
-
 impl DpsClient {
     /// Every object of `kind` matching `filters` (`property` expressions), following
     /// `_links.next.href`; fails rather than return a partial list.
@@ -37,73 +25,28 @@ impl DpsClient {
         filters: &[&str],
         what: &str,
     ) -> Result<Vec<LiveObject>, BackendError> {
-        Ok(self.list_pages(kind, filters, what, None).await?.objects)
+        Ok(self.list_pages(kind, filters, what, None).await?.0)
     }
 
     /// Every object of `kind`: one walk when it is small, concurrent shards of ids when the
-    /// first page says it is large (see [`shards`]).
+    /// first page says it is large (see [`pages::list_all`]).
     pub(super) async fn list_all(
         &self,
         kind: Kind,
         what: &str,
     ) -> Result<Vec<LiveObject>, BackendError> {
-        // Up to two pages unsharded: a kind that fits is read with no request wasted.
-        let first = self.list_pages(kind, &[], what, Some(2)).await?;
-        if first.complete {
-            return Ok(first.objects);
-        }
-        let Some(total) = first.total else {
-            // No total to check shards against: walk the whole list instead.
-            return self.list_where(kind, &[], what).await;
+        let sharding = pages::Sharding {
+            what,
+            page_size: self.page_size(),
+            id_property: "id",
+            noun: "objects",
+            id: |object| &object.id,
         };
-        let page = first.page_len.unwrap_or(usize::MAX).min(self.page_size());
-        let count = shards::shard_count(total, page);
-        let parts = shards::partition(count);
-        let lists = shards::walk(&parts, |shard| async move {
-            let (pattern, negated) = shard.pattern();
-            let filter = format!("{}id~{pattern}", if negated { "!" } else { "" });
-            self.list_where(kind, &[filter.as_str()], what).await
+        pages::list_all(&self.t, sharding, |filter, max_pages| async move {
+            let filters: Vec<&str> = filter.iter().map(String::as_str).collect();
+            self.list_pages(kind, &filters, what, max_pages).await
         })
-        .await?;
-        let objects: Vec<LiveObject> = lists.into_iter().flatten().collect();
-        self.check_union(kind, &objects, total, what).await?;
-        Ok(objects)
-    }
-
-    /// The shards' union must be duplicate-free and as large as the kind: if it is not, the
-    /// total is read again, and a disagreement that remains is an error.
-    async fn check_union(
-        &self,
-        kind: Kind,
-        objects: &[LiveObject],
-        total: u64,
-        what: &str,
-    ) -> Result<(), BackendError> {
-        let mut ids = HashSet::new();
-        if let Some(twice) = objects.iter().find(|o| !ids.insert(o.id.as_str())) {
-            return Err(self.t.error(
-                ErrorKind::Other,
-                format!(
-                    "{what}: {} came in two shards; refusing to use a partial list",
-                    twice.id
-                ),
-            ));
-        }
-        if objects.len() as u64 == total {
-            return Ok(());
-        }
-        let now = self.list_pages(kind, &[], what, Some(1)).await?.total;
-        if now == Some(objects.len() as u64) {
-            return Ok(());
-        }
-        Err(self.t.error(
-            ErrorKind::Other,
-            format!(
-                "{what}: the shards hold {} objects but the repository counts {}; refusing to use a partial list (if someone is editing the sandbox, run again)",
-                objects.len(),
-                now.map_or_else(|| "none".into(), |n| n.to_string())
-            ),
-        ))
+        .await
     }
 
     /// Up to `max_pages` pages (all when `None`) of the objects of `kind` matching `filters`,
@@ -114,7 +57,7 @@ impl DpsClient {
         filters: &[&str],
         what: &str,
         max_pages: Option<usize>,
-    ) -> Result<Listed, BackendError> {
+    ) -> Result<(Vec<LiveObject>, pages::Walked), BackendError> {
         let first_url = |limit: usize| {
             let mut url = self.url(kind, None);
             {
@@ -169,11 +112,6 @@ impl DpsClient {
         )
         .await?;
         self.remember_all(&objects);
-        Ok(Listed {
-            objects,
-            total: walked.total,
-            complete: walked.complete,
-            page_len: walked.page_len,
-        })
+        Ok((objects, walked))
     }
 }

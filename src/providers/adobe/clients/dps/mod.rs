@@ -195,16 +195,11 @@ impl DpsClient {
 
     /// One object, as the repository holds it now.
     async fn read(&self, target: &Target, what: &str) -> Result<LiveObject, BackendError> {
-        let call = Call {
+        let call = Call::get(
             what,
-            method: Method::GET,
-            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
-            accept: ACCEPT_ANY_JSON,
-            content_type: None,
-            if_match: None,
-            body: None,
-            safety: Safety::Resendable,
-        };
+            self.url(Kind::from_core(target.kind), Some(&target.id)),
+            ACCEPT_ANY_JSON,
+        );
         let reply = self.t.execute_resendable(&call).await?;
         if reply.status != StatusCode::OK {
             return Err(self.t.answer_error(what, &reply, ErrorKind::Other));

@@ -3,23 +3,11 @@
 
 use std::collections::HashSet;
 
-use super::super::{pages, shards};
+use super::super::pages;
 use super::wire::parse_envelope;
 use super::{HAL, XcoreClient};
-use crate::backend::{BackendError, ErrorKind, LiveObject};
+use crate::backend::{BackendError, LiveObject};
 use crate::providers::adobe::kind::Kind;
-
-/// Some pages of a list, each instance with its `repo:createdDate`.
-struct Listed {
-    objects: Vec<(LiveObject, String)>,
-    /// The count of matching instances the first page gave, if any.
-    total: Option<u64>,
-    /// Whether the walk reached the last page.
-    complete: bool,
-    /// How many items the first page held when more followed: the page size the server
-    /// actually gives, which may be less than `limit` asked.
-    page_len: Option<usize>,
-}
 
 const RESULTS_SCHEMA: &str = "https://ns.adobe.com/experience/xcore/hal/results";
 
@@ -40,61 +28,30 @@ impl XcoreClient {
         filters: &[(&str, &str)],
         what: &str,
     ) -> Result<Vec<(LiveObject, String)>, BackendError> {
-        Ok(self.list_pages(kind, filters, what, None).await?.objects)
+        Ok(self.list_pages(kind, filters, what, None).await?.0)
     }
 
     /// Every instance of `kind`: one walk when it is small, concurrent shards of ids (filters
-    /// on `_instance.@id`) when the first page says it is large (see [`shards`]).
+    /// on `_instance.@id`) when the first page says it is large (see [`pages::list_all`]).
     pub(super) async fn list_all(
         &self,
         kind: Kind,
         what: &str,
     ) -> Result<Vec<LiveObject>, BackendError> {
-        // Up to two pages unsharded: a kind that fits is read with no request wasted.
-        let first = self.list_pages(kind, &[], what, Some(2)).await?;
-        if first.complete {
-            return Ok(first.objects.into_iter().map(|(o, _)| o).collect());
-        }
-        let Some(total) = first.total else {
-            // No total to check shards against: walk the whole list instead.
-            let objects = self.list_where(kind, &[], what).await?;
-            return Ok(objects.into_iter().map(|(o, _)| o).collect());
+        let sharding = pages::Sharding {
+            what,
+            page_size: self.page_size,
+            id_property: "_instance.@id",
+            noun: "instances",
+            id: |object| &object.instance_id,
         };
-        let page = first.page_len.unwrap_or(usize::MAX).min(self.page_size);
-        let parts = shards::partition(shards::shard_count(total, page));
-        let lists = shards::walk(&parts, |shard| async move {
-            let (pattern, negated) = shard.pattern();
-            let filter = format!("{}_instance.@id~{pattern}", if negated { "!" } else { "" });
-            self.list_where(kind, &[("property", filter.as_str())], what)
-                .await
+        pages::list_all(&self.t, sharding, |filter, max_pages| async move {
+            let filters: Vec<(&str, &str)> =
+                filter.iter().map(|f| ("property", f.as_str())).collect();
+            let (objects, walked) = self.list_pages(kind, &filters, what, max_pages).await?;
+            Ok((objects.into_iter().map(|(o, _)| o).collect(), walked))
         })
-        .await?;
-        let objects: Vec<LiveObject> = lists.into_iter().flatten().map(|(o, _)| o).collect();
-        let mut ids = HashSet::new();
-        if let Some(twice) = objects.iter().find(|o| !ids.insert(o.instance_id.as_str())) {
-            return Err(self.t.error(
-                ErrorKind::Other,
-                format!(
-                    "{what}: {} came in two shards; refusing to use a partial list",
-                    twice.id
-                ),
-            ));
-        }
-        if objects.len() as u64 != total {
-            // The repository may have changed meanwhile: count again before giving up.
-            let now = self.list_pages(kind, &[], what, Some(1)).await?.total;
-            if now != Some(objects.len() as u64) {
-                return Err(self.t.error(
-                    ErrorKind::Other,
-                    format!(
-                        "{what}: the shards hold {} instances but the repository counts {}; refusing to use a partial list (if someone is editing the sandbox, run again)",
-                        objects.len(),
-                        now.map_or_else(|| "none".into(), |n| n.to_string())
-                    ),
-                ));
-            }
-        }
-        Ok(objects)
+        .await
     }
 
     /// Up to `max_pages` pages (all when `None`) of the instances of `kind` matching `filters`,
@@ -105,7 +62,7 @@ impl XcoreClient {
         filters: &[(&str, &str)],
         what: &str,
         max_pages: Option<usize>,
-    ) -> Result<Listed, BackendError> {
+    ) -> Result<(Vec<(LiveObject, String)>, pages::Walked), BackendError> {
         let container = self.container().await?.to_string();
         let mut url = self.container_url(&container, &["instances"]);
         {
@@ -144,11 +101,6 @@ impl XcoreClient {
             || None,
         )
         .await?;
-        Ok(Listed {
-            objects,
-            total: walked.total,
-            complete: walked.complete,
-            page_len: walked.page_len,
-        })
+        Ok((objects, walked))
     }
 }
