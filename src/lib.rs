@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 #[cfg(test)]
 mod core_tests;
+pub mod decisions;
 pub mod diagnostic;
 pub mod diff;
 pub mod environment;

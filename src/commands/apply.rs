@@ -124,10 +124,10 @@ fn saved_plan_providers(sources: &Option<LayeredSources>, args: &PlanArgs) -> Ve
     let catalog = match sources {
         Some((read, layering)) => match layering {
             Some(layering) => {
-                crate::check::check_layered(&read.sources, layering, &crate::providers::builtin())
+                crate::check::check_layered(&read.sources, layering, crate::providers::builtin())
                     .catalog
             }
-            None => crate::check::check(&read.sources, &crate::providers::builtin()).catalog,
+            None => crate::check::check(&read.sources, crate::providers::builtin()).catalog,
         },
         None => Default::default(),
     };

@@ -264,10 +264,10 @@ pub fn check_target(
     let (read, layering) = sources_of(&base.read, target)?;
     let providers = crate::providers::builtin();
     let Some(layering) = layering else {
-        let checked = crate::check::check(&read.sources, &providers);
+        let checked = crate::check::check(&read.sources, providers);
         return Ok((read, checked, Vec::new()));
     };
-    let checked = crate::check::check_shared(base.shared(), &read.sources, &layering, &providers);
+    let checked = crate::check::check_shared(base.shared(), &read.sources, &layering, providers);
     Ok((read, checked, layering.overlays))
 }
 

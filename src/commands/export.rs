@@ -69,7 +69,7 @@ pub fn run(command: &ExportCommand, output: Output) -> Result<Exit, CommandError
     };
     let exported = export::export(
         &live,
-        &crate::providers::builtin(),
+        crate::providers::builtin(),
         &selection,
         command.layout,
     )

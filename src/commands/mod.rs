@@ -203,6 +203,15 @@ pub fn name_filter(name: Option<&str>) -> Result<Option<regex::Regex>, CommandEr
     })
 }
 
+/// The offline decisions of the first provider that has them.
+pub fn decisions() -> Result<(&'static str, &'static dyn crate::decisions::Decisions), CommandError>
+{
+    crate::providers::builtin()
+        .decisions()
+        .map(|(provider, decisions)| (provider.name(), decisions))
+        .ok_or_else(|| CommandError::new(Exit::Invalid, "no provider decides offline"))
+}
+
 pub fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")

@@ -171,7 +171,6 @@ fn impact(
     live: &crate::live::LiveState,
     output: Output,
 ) -> Vec<crate::plan::impact::Impact> {
-    use crate::providers::adobe::decide::{catalogue::Catalogue, impact};
     let cases = match super::test::load_cases(dir, output) {
         Ok(cases) => cases,
         Err(error) => {
@@ -184,15 +183,7 @@ fn impact(
             return Vec::new();
         }
     };
-    let (live_catalogue, _) = Catalogue::of_live(live);
-    let ids = live_catalogue.known_ids();
-    let desired = Catalogue::of_catalog(catalog).with_ids(ids);
-    impact::impact(
-        &cases,
-        &live_catalogue,
-        &desired,
-        time::OffsetDateTime::now_utc(),
-    )
+    cases.impact(catalog, live, time::OffsetDateTime::now_utc())
 }
 
 /// One summary table (environment | create | update | delete | drift), then each
@@ -210,7 +201,7 @@ fn markdown_environments(plans: &[(&str, &Plan)]) -> String {
         );
     }
     for (name, plan) in plans {
-        let body = render::markdown(plan, &crate::providers::builtin());
+        let body = render::markdown(plan, crate::providers::builtin());
         let body = body.replacen("## offerctl plan", &format!("## Environment `{name}`"), 1);
         let _ = write!(out, "\n{body}");
     }

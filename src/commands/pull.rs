@@ -56,7 +56,7 @@ pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
             overlays,
             vars: vars.clone(),
         };
-        crate::check::check_layered(rewritten, &layering, &crate::providers::builtin())
+        crate::check::check_layered(rewritten, &layering, crate::providers::builtin())
     };
     let patch_file = |base: FileId| -> FileId {
         let path = mirror(
@@ -100,7 +100,7 @@ pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
         &manifests.catalog,
         &live,
         &plan,
-        &providers,
+        providers,
         &selection,
         targets
             .as_ref()

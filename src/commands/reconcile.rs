@@ -32,8 +32,8 @@ pub struct Session {
 
 /// Opens every provider's repository of `target` (no network I/O).
 pub fn open(
-    remote: &crate::providers::adobe::config::RemoteArgs,
-    appcharge: &crate::providers::appcharge::config::AppchargeArgs,
+    remote: &crate::providers::RemoteArgs,
+    appcharge: &crate::providers::AppchargeArgs,
     workspace: &Workspace,
     target: &Target,
 ) -> Result<Repositories, CommandError> {
@@ -329,7 +329,7 @@ pub async fn plan_with_inputs(
         &manifests.catalog,
         &manifests.graph,
         &live,
-        &crate::providers::builtin(),
+        crate::providers::builtin(),
         &backend.describe(),
         &hash,
         options,
@@ -358,10 +358,10 @@ pub fn show(plan: &Plan, format: PlanFormat, output: Output) {
     let text = match format {
         PlanFormat::Text => {
             let color = output.color && std::io::stdout().is_terminal();
-            render::text(plan, &crate::providers::builtin(), color)
+            render::text(plan, crate::providers::builtin(), color)
         }
         PlanFormat::Json => render::json(plan),
-        PlanFormat::Markdown => render::markdown(plan, &crate::providers::builtin()),
+        PlanFormat::Markdown => render::markdown(plan, crate::providers::builtin()),
     };
     print!("{text}");
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use serde_json::{Value, json};
 
 use crate::support::appcharge::*;

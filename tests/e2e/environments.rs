@@ -4,7 +4,7 @@
 //! environment-only object and variables; saved plans bound to their environment; drift of
 //! prod pulled into prod's overlay with the base left byte for byte; the two compared.
 
-use offerctl::providers::adobe::serve::{RunningServer, ServeArgs};
+use offerctl::providers::serve::{RunningServer, ServeArgs};
 
 use crate::support::world::{Workdir, copy_dir, root};
 use crate::support::{Api, start_emulator};

@@ -213,8 +213,7 @@ crate::for_both_apis! {
 async fn an_appcharge_dashboard_edit_is_pulled_into_exactly_its_lines() {
     use crate::support::appcharge::{Shop, appcharge_workdir, sample_appcharge};
     let server =
-        crate::support::start_emulator(offerctl::providers::adobe::serve::ServeArgs::ephemeral())
-            .await;
+        crate::support::start_emulator(offerctl::providers::serve::ServeArgs::ephemeral()).await;
     let shop = Shop::new(&server.url());
     let work = appcharge_workdir(&sample_appcharge(), &server.url());
     let applied = work.offerctl(&["apply", "--auto-approve"]).await;

@@ -50,6 +50,6 @@ pub fn read(path: &Path) -> SourceSet {
 pub fn check_text(display: &str, text: &str) -> (SourceSet, Checked) {
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new(display, text));
-    let checked = check(&sources, &offerctl::providers::builtin());
+    let checked = check(&sources, offerctl::providers::builtin());
     (sources, checked)
 }

@@ -15,7 +15,7 @@ fn sample_catalogue_and_examples_are_valid() {
     );
     for dir in dirs {
         let sources = read(&dir);
-        let checked = check(&sources, &offerctl::providers::builtin());
+        let checked = check(&sources, offerctl::providers::builtin());
         let report = render(&checked.diagnostics, &sources, false);
         assert!(
             checked.diagnostics.is_empty(),
@@ -30,7 +30,7 @@ fn sample_catalogue_and_examples_are_valid() {
 fn sample_catalogue_covers_every_kind() {
     let checked = check(
         &read(&root().join("offers.d")),
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
     );
     for kind in offerctl::providers::adobe::kind::Kind::ALL {
         assert!(
@@ -92,7 +92,7 @@ fn problems_in_several_files_are_all_reported_in_file_order() {
         "b.yaml",
         "kind: Offer\nname: y\ntags: [z]\npriority: -2\n",
     ));
-    let checked = check(&sources, &offerctl::providers::builtin());
+    let checked = check(&sources, offerctl::providers::builtin());
     let located: Vec<String> = checked
         .diagnostics
         .iter()

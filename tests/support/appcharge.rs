@@ -108,7 +108,7 @@ pub fn appcharge_workdir(manifests: &Path, origin: &str) -> Workdir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(manifests, &dir.path().join("offers.d"));
     let read = offerctl::sources::read(&dir.path().join("offers.d")).expect("manifests");
-    let count = offerctl::check::check(&read.sources, &offerctl::providers::builtin())
+    let count = offerctl::check::check(&read.sources, offerctl::providers::builtin())
         .catalog
         .objects()
         .len();

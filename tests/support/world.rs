@@ -8,7 +8,7 @@ use std::process::{Child, Command};
 
 pub use offerctl::providers::adobe::config::Api;
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::{RunningServer, ServeArgs};
+use offerctl::providers::serve::{RunningServer, ServeArgs};
 use serde_json::{Value, json};
 
 use super::client::serve_router;
@@ -82,7 +82,7 @@ impl Workdir {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(&root().join("offers.d"), &dir.path().join("offers.d"));
         let read = offerctl::sources::read(&dir.path().join("offers.d")).expect("the sample");
-        let manifests = offerctl::check::check(&read.sources, &offerctl::providers::builtin())
+        let manifests = offerctl::check::check(&read.sources, offerctl::providers::builtin())
             .catalog
             .objects()
             .len();

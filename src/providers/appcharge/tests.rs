@@ -77,7 +77,7 @@ fn read_shape() -> Value {
 fn desired_offer() -> Value {
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("a.yaml", MANIFESTS));
-    let checked = check(&sources, &crate::providers::builtin());
+    let checked = check(&sources, crate::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
     let offer = checked
         .catalog

@@ -41,7 +41,7 @@ representations:
 ";
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("test.yaml", format!("{base}{rest}")));
-    let checked = crate::check::check(&sources, &crate::providers::builtin());
+    let checked = crate::check::check(&sources, crate::providers::builtin());
     let errors: Vec<String> = checked
         .diagnostics
         .iter()

@@ -18,7 +18,7 @@ use crate::source::{SourceFile, SourceSet};
 fn manifests(text: &str) -> Vec<Manifest> {
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("t.yaml", text));
-    let checked = check(&sources, &crate::providers::builtin());
+    let checked = check(&sources, crate::providers::builtin());
     assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
     checked
         .catalog
@@ -352,7 +352,7 @@ criteria:
 ";
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("t.yaml", text));
-    let checked = check(&sources, &crate::providers::builtin());
+    let checked = check(&sources, crate::providers::builtin());
     let problems: Vec<_> = checked
         .diagnostics
         .iter()

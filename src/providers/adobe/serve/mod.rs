@@ -29,9 +29,6 @@ use serde_json::Value;
 use crate::providers::adobe::repository::Repository;
 use state::App;
 
-/// The server itself is composed in [`crate::providers::serve`]; kept here for the imports that
-/// predate the second provider.
-pub use crate::providers::serve::{Error, RunningServer, ServeArgs, run, start};
 pub use credentials::Credentials;
 pub use dps::DPS_BASE;
 pub use http::BASE;
