@@ -8,10 +8,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::diff::meaning::instant;
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::catalogue::{Catalogue, Parsed};
 use super::pql;
@@ -311,12 +311,13 @@ impl<'c> Engine<'c> {
         }
     }
 
+    /// Instants compare as instants, whatever their offset or spelling.
     fn started(&self, start: &str) -> bool {
-        OffsetDateTime::parse(start, &Rfc3339).is_ok_and(|s| s <= self.at)
+        instant(start).is_some_and(|s| s <= self.at)
     }
 
     fn ended(&self, end: &str) -> bool {
-        OffsetDateTime::parse(end, &Rfc3339).is_ok_and(|e| e <= self.at)
+        instant(end).is_some_and(|e| e <= self.at)
     }
 
     /// The first profile-independent check an offer fails for a placement.
