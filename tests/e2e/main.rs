@@ -19,5 +19,6 @@ mod pull;
 mod ranking;
 mod reconcile;
 mod serve_cli;
+mod spelling;
 #[path = "../support/mod.rs"]
 mod support;
