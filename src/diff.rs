@@ -337,10 +337,18 @@ impl Rules {
         let items = counterpart?.as_array()?;
         match self.keyed.iter().find(|(p, _)| *p == shape) {
             Some((_, key)) => {
-                let wanted = self.key_of(shape, key, item)?;
+                // The same key as written first (the common case, and no allocation), then
+                // the same key in meaning.
+                let written = item.get(*key).filter(|k| !k.is_null())?;
                 items
                     .iter()
-                    .find(|d| self.key_of(shape, key, d).as_ref() == Some(&wanted))
+                    .find(|d| d.get(*key) == Some(written))
+                    .or_else(|| {
+                        let wanted = self.key_of(shape, key, item)?;
+                        items
+                            .iter()
+                            .find(|d| self.key_of(shape, key, d).as_ref() == Some(&wanted))
+                    })
             }
             None => items.get(index),
         }
