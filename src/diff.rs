@@ -17,6 +17,8 @@
 //! desired document's own spelling, only where the meaning differs.
 
 pub mod meaning;
+#[cfg(test)]
+mod typed_tests;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
