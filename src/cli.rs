@@ -367,8 +367,9 @@ pub struct DoctorArgs {
     pub environments: EnvArgs,
 
     /// Also create, patch and delete one throw-away tag named `offerctl-doctor-…` (and a filter
-    /// referring to it), to check writes, If-Match and the answer to deleting a referenced
-    /// object. What it creates is deleted even when interrupted.
+    /// referring to it, and a draft offer dated 2030-01-01T00:00:00Z on a placement of its
+    /// own), to check writes, If-Match, the answer to deleting a referenced object and how the
+    /// sandbox spells an instant it was given. What it creates is deleted even when interrupted.
     #[arg(long)]
     pub write_probe: bool,
 

@@ -48,8 +48,12 @@ pub fn catalogue(args: &CatalogueArgs, output: Output) -> Result<Box<dyn Catalog
 /// The instant `--at` names (RFC 3339), or now.
 pub fn instant(at: Option<&str>) -> Result<OffsetDateTime, CommandError> {
     match at {
-        Some(text) => OffsetDateTime::parse(text, &Rfc3339)
-            .map_err(|e| invalid(format!("--at is not an RFC 3339 instant ({text}): {e}"))),
+        // Any offset and 0–9 fractional digits: the instant, as plans compare them.
+        Some(text) => crate::diff::meaning::instant(text).ok_or_else(|| {
+            invalid(format!(
+                "--at is not an RFC 3339 instant ({text}), such as 2026-03-01T05:59:59Z"
+            ))
+        }),
         None => Ok(OffsetDateTime::now_utc()),
     }
 }

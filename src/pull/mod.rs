@@ -111,6 +111,7 @@ pub fn pull(
     overlaying: Option<&overlay::Overlaying<'_>>,
 ) -> Outcome {
     let by_id = live.by_id();
+    let respelled = respelled(plan, &by_id, providers);
     let namer = namer(live);
     let objects: HashMap<ObjectKey, &Object> =
         catalog.objects().iter().map(|o| (o.key(), o)).collect();
@@ -129,7 +130,10 @@ pub fn pull(
         };
         match change.action {
             Action::Update => {
-                let live_object = change.live.as_ref().and_then(|l| by_id.get(l.id.as_str()));
+                let live_object = change
+                    .live
+                    .as_ref()
+                    .and_then(|l| respelled.get(l.id.as_str()));
                 let Some(live_object) = live_object else {
                     continue;
                 };
@@ -243,7 +247,7 @@ pub fn pull(
             let candidate = candidates.remove(index);
             // Try the next, less conservative rendering, if it says anything different.
             let object = objects[&candidate.key];
-            let live_object = by_id[candidate.live_id.as_str()];
+            let live_object = &respelled[candidate.live_id.as_str()];
             let stream = &trees[&object.loc.file];
             let mut replaced = false;
             let mut attempt = candidate.attempt.next();
@@ -423,6 +427,30 @@ impl Candidate {
         self.drift = drift;
         self
     }
+}
+
+/// The live objects of the plan's updates, with each value equal in meaning to what the
+/// manifest says spelled as the manifest spells it (an instant the service writes
+/// `….000+00:00`, the manifest `…Z`): pulled, only what really changed takes the repository's
+/// spelling.
+fn respelled(
+    plan: &Plan,
+    by_id: &HashMap<&str, &LiveObject>,
+    providers: &Providers,
+) -> HashMap<String, LiveObject> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == Action::Update)
+        .filter_map(|change| {
+            let live = *by_id.get(change.live.as_ref()?.id.as_str())?;
+            let mut object = live.clone();
+            if let Some(desired) = &change.after {
+                let rules = providers.diff_rules(live.kind);
+                object.instance = crate::diff::respell(&rules, &live.instance, desired);
+            }
+            Some((live.id.clone(), object))
+        })
+        .collect()
 }
 
 /// References by name where the name says which object (unique in its kind, not an id).

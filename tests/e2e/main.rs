@@ -20,5 +20,6 @@ mod pull;
 mod ranking;
 mod reconcile;
 mod serve_cli;
+mod spelling;
 #[path = "../support/mod.rs"]
 mod support;

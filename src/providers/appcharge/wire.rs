@@ -10,7 +10,7 @@
 use serde_json::{Map, Value, json};
 
 use super::kind::Kind;
-use crate::diff::Rules;
+use crate::diff::{Rules, Type};
 
 /// Top-level properties the server sets; never managed, never sent back.
 const OFFER_SERVER_FIELDS: &[&str] = &[
@@ -85,11 +85,6 @@ fn normalize_product_entry(entry: &mut Value) {
         // The flattened variant some documentation examples show: the product's own fields
         // next to the entry's. Only the reference and the entry's own settings are the offer's.
         map.retain(|k, _| matches!(k.as_str(), "publisherProductId" | "quantity" | "priority"));
-    }
-    if let Some(Value::String(text)) = map.get("quantity")
-        && let Ok(n) = text.trim().parse::<i64>()
-    {
-        map.insert("quantity".into(), json!(n));
     }
     reorder_first(map, &["publisherProductId", "quantity"]);
 }
@@ -247,6 +242,19 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
     }
 }
 
+/// The type of the scalars offers carry: Appcharge reads instants back with milliseconds
+/// (`….000Z`) and has been seen to send quantities as text (`"100"`).
+const TYPES: &[(&str, Type)] = &[
+    ("priority", Type::Number),
+    ("productsSequence/*/index", Type::Number),
+    ("productsSequence/*/priceInUsdCents", Type::Number),
+    ("productsSequence/*/products/*/quantity", Type::Number),
+    ("productsSequence/*/priceDiscount/discount", Type::Number),
+    ("productsSequence/*/productSale/sale", Type::Number),
+    ("schedule/timeFrames/*/startTime", Type::Instant),
+    ("schedule/timeFrames/*/endTime", Type::Instant),
+];
+
 pub fn diff_rules(kind: Kind) -> Rules {
     let assigned: &'static [&'static str] = match kind {
         Kind::Product => &["publisherProductId", "id", "createdAt", "updatedAt"],
@@ -265,6 +273,7 @@ pub fn diff_rules(kind: Kind) -> Rules {
         root: "",
         properties: managed_properties(kind),
         members,
+        types: TYPES,
         sets: &["segments"],
         keyed: &[("productsSequence", "index")],
         keep_container: &["schedule"],

@@ -16,6 +16,7 @@ mod media;
 mod problem;
 mod request;
 mod response;
+pub mod spelling;
 mod state;
 
 use std::net::SocketAddr;

@@ -4,8 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use crate::diff::meaning::instant;
 
 use super::ranking::groups;
 use super::{Criterion, Engine, Prepared, Request};
@@ -115,11 +114,11 @@ impl<'c> Engine<'c> {
     }
 
     pub(super) fn started(&self, start: &str) -> bool {
-        OffsetDateTime::parse(start, &Rfc3339).is_ok_and(|s| s <= self.at)
+        instant(start).is_some_and(|s| s <= self.at)
     }
 
     pub(super) fn ended(&self, end: &str) -> bool {
-        OffsetDateTime::parse(end, &Rfc3339).is_ok_and(|e| e <= self.at)
+        instant(end).is_some_and(|e| e <= self.at)
     }
 
     /// The first profile-independent check an offer fails for a placement.
