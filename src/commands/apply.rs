@@ -117,6 +117,15 @@ async fn load_saved_plan(
             ),
         ));
     }
+    if let Some(why) = plan::saved::altered(&plan) {
+        return Err(CommandError::new(
+            Exit::Invalid,
+            format!(
+                "refusing {}: {why}. Nothing was changed; run `offerctl plan --out` again",
+                path.display()
+            ),
+        ));
+    }
     if let Ok(read) = sources::read(&args.manifests.dir)
         && plan::hash_sources(&read.sources, &args.manifests.dir) != plan.manifests_hash
     {

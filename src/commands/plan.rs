@@ -1,9 +1,10 @@
 //! `offerctl plan`: what apply would change, for review, drift detection and saving.
 
 use super::Output;
-use super::reconcile::{connect, guard_deletes, plan_with_inputs, runtime, show, write_atomically};
+use super::reconcile::{connect, guard_deletes, plan_with_inputs, runtime, show};
 use crate::cli::PlanCommand;
 use crate::exit::{CommandError, Exit};
+use crate::files::write_atomically;
 use crate::plan::render;
 
 pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> {

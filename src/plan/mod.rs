@@ -25,7 +25,7 @@ use crate::source::SourceSet;
 use compare::{Compared, compare, in_parallel};
 
 /// Version of the saved and JSON plan format. Minor versions only add fields.
-pub const FORMAT_VERSION: &str = "1.2";
+pub const FORMAT_VERSION: &str = "1.3";
 
 /// Marks, inside a desired document, the id of an object this run creates: apply replaces it
 /// with the id from the create receipt. It cannot clash with a repository id.
@@ -127,6 +127,10 @@ pub struct Plan {
     pub repository: String,
     /// SHA-256 over the manifest files, so a saved plan can refuse changed manifests.
     pub manifests_hash: String,
+    /// SHA-256 over everything else in the plan (format 1.3): what it will do, to what, under
+    /// which names. Set when rendered as JSON; apply refuses a plan that no longer matches it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub digest: String,
     pub summary: Summary,
     /// Creates and updates in dependency order (no-ops included), then deletes.
     pub changes: Vec<Change>,
@@ -368,6 +372,7 @@ pub fn build(
         offerctl_version: env!("CARGO_PKG_VERSION").to_string(),
         repository: repository.to_string(),
         manifests_hash: manifests_hash.to_string(),
+        digest: String::new(),
         summary,
         changes,
         unmanaged,

@@ -110,12 +110,7 @@ impl Transport {
     }
 
     pub fn redact(&self, text: String) -> String {
-        let value = self.token.expose();
-        if value.len() >= 4 && text.contains(value) {
-            text.replace(value, "***")
-        } else {
-            text
-        }
+        crate::secret::redact(&text, [&self.token])
     }
 
     pub fn error(&self, kind: ErrorKind, message: String) -> BackendError {

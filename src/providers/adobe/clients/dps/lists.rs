@@ -196,7 +196,8 @@ impl DpsClient {
                 Ok(read) => read,
                 Err(StreamError::Item(problem)) => return Err(bad(problem)),
                 Err(StreamError::Json(e)) => {
-                    return Err(bad(format!("page {page_number} is not JSON ({e})")));
+                    let why = compact::unreadable(&reply.body, &["results"], &e, &["id", "name"]);
+                    return Err(bad(format!("page {page_number} {why}")));
                 }
             };
             let Some(held) = held else {

@@ -194,17 +194,10 @@ impl Transport {
         self.api_key.expose().to_string()
     }
 
-    /// Replaces every credential value in `text` with `***`.
+    /// Replaces every credential value in `text`, in any encoding, with `***`.
     pub(crate) fn redact(&self, text: String) -> String {
-        let mut text = text;
         let current = self.tokens.current();
-        for secret in self.secrets.iter().chain(current.iter()) {
-            let value = secret.expose();
-            if value.len() >= 4 && text.contains(value) {
-                text = text.replace(value, "***");
-            }
-        }
-        text
+        crate::secret::redact(&text, self.secrets.iter().chain(current.iter()))
     }
 
     pub(crate) fn error(&self, kind: ErrorKind, message: String) -> BackendError {

@@ -173,7 +173,10 @@ impl XcoreClient {
                 Ok(read) => read,
                 Err(StreamError::Item(problem)) => return Err(bad(problem)),
                 Err(StreamError::Json(e)) => {
-                    return Err(bad(format!("page {page_number} is not JSON ({e})")));
+                    let path = ["_embedded", "results"];
+                    let keys = ["instanceId", "@id", "xdm:name"];
+                    let why = compact::unreadable(&reply.body, &path, &e, &keys);
+                    return Err(bad(format!("page {page_number} {why}")));
                 }
             };
             let Some(held) = held else {

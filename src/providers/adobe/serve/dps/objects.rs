@@ -23,7 +23,7 @@ use super::error::{
 use super::resource::{kind_of, require_json};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
-    Draft, Envelope, IdScheme, IfMatch, RepoError, container_id,
+    Draft, Envelope, IdScheme, IfMatch, RepoError, apply_patch, container_id,
 };
 use crate::serve::Committed;
 
@@ -140,15 +140,8 @@ pub(super) async fn patch(
         let mut doc = dps_body(&current)?;
         // On a throw-away copy, so a failing operation changes nothing (see Repository::patch
         // for why not `json_patch::patch`).
-        json_patch::patch_unsafe(&mut doc, &ops).map_err(|e| DpsError::Problem {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            kind: "patch-failed",
-            detail: format!(
-                "patch operation {} ({}) cannot be applied: {}",
-                e.operation, e.path, e.kind
-            ),
-            extra: json!({"operation": e.operation, "property": e.path.to_string()}),
-        })?;
+        // bounded in size and depth, as XCore's.
+        apply_patch(&mut doc, &ops).map_err(|e| repo_error(kind, e))?;
         match doc.get("id") {
             Some(Value::String(new)) if new == current.uri() => {}
             None => {}
