@@ -154,6 +154,23 @@ mod tests {
     }
 
     #[test]
+    fn a_rewritten_file_keeps_its_owner_where_one_may_give_files_away() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owned.yaml");
+        std::fs::write(&path, "old").unwrap();
+        // Only a privileged user (CI runs as root) can give a file to someone else; elsewhere
+        // the file stays ours and there is nothing to keep.
+        if std::os::unix::fs::chown(&path, Some(4242), Some(4343)).is_err() {
+            return;
+        }
+        write_atomically(&path, "new").unwrap();
+        let metadata = std::fs::metadata(&path).unwrap();
+        assert_eq!((metadata.uid(), metadata.gid()), (4242, 4343));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
     fn a_new_file_gets_the_usual_mode_not_0600() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("plan.json");

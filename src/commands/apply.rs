@@ -220,6 +220,8 @@ impl Progress {
             ),
             Status::Skipped { because } => format!("skipped {}: {because}", outcome.address),
         };
+        // One line whatever a name or an error holds (names are display text).
+        let line = crate::printable::printable(&line).into_owned();
         match &self.bar {
             Some(bar) => {
                 bar.inc(1);
@@ -270,11 +272,12 @@ fn print_report(report: &Report, output: Output) {
                 Status::Skipped { because } => ("skipped", because.clone()),
                 Status::Succeeded { .. } => continue,
             };
-            out.push_str(&format!(
-                "  {label}  {} {}: {detail}\n",
+            let line = format!(
+                "{label}  {} {}: {detail}",
                 verb(outcome.action),
                 outcome.address
-            ));
+            );
+            out.push_str(&format!("  {}\n", crate::printable::printable(&line)));
         }
     }
     out.push_str(&format!(

@@ -207,6 +207,8 @@ fn report(outcome: &Outcome, dry_run: bool) -> String {
         }
     }
     for (address, added) in &outcome.new {
+        // Repository names are not validated: show them escaped.
+        let address = crate::printable::printable(address);
         if *added {
             out.push_str(&format!("+ {address}: added\n"));
         } else {
@@ -218,7 +220,8 @@ fn report(outcome: &Outcome, dry_run: bool) -> String {
     for refused in &outcome.refused {
         out.push_str(&format!(
             "! {}: left as it was: {}\n",
-            refused.address, refused.reason
+            crate::printable::printable(&refused.address),
+            refused.reason
         ));
     }
     out.push_str(&summary(outcome, verb, dry_run));
