@@ -224,3 +224,79 @@ pub(super) fn verify(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core_tests::toy::SHELF;
+    use crate::pull::Attempt;
+
+    fn candidate(name: &str, span: std::ops::Range<usize>, edits: Vec<edit::Edit>) -> Candidate {
+        Candidate {
+            key: ObjectKey {
+                kind: SHELF,
+                name: name.into(),
+            },
+            live_id: name.into(),
+            file: FileId(0),
+            span,
+            edits,
+            fields: Vec::new(),
+            drift: None,
+            attempt: Attempt::Lean,
+        }
+    }
+
+    #[test]
+    fn a_problem_in_the_rewritten_text_is_blamed_on_the_document_that_holds_it() {
+        let original = "kind: Shelf\nname: a\nlabel: x\n---\nkind: Shelf\nname: b\nlabel: y\n";
+        let second = original.find("---").unwrap();
+        let at = |text: &str, what: &str| text.find(what).unwrap();
+        let candidates = vec![
+            candidate(
+                "a",
+                0..second,
+                vec![edit::Edit {
+                    range: at(original, "x\n")..at(original, "x\n") + 1,
+                    text: "longer".into(),
+                }],
+            ),
+            candidate(
+                "b",
+                second + 4..original.len(),
+                vec![edit::Edit {
+                    range: at(original, "y\n")..at(original, "y\n") + 1,
+                    text: "z".into(),
+                }],
+            ),
+        ];
+        let rewritten =
+            "kind: Shelf\nname: a\nlabel: longer\n---\nkind: Shelf\nname: b\nlabel: z\n";
+        let both = [0, 1];
+        // Inside an edit: that object, at the edit's place in the original.
+        assert_eq!(
+            culprit(
+                original,
+                rewritten,
+                &candidates,
+                &both,
+                at(rewritten, "onger")
+            ),
+            Some((0, at(original, "x\n")))
+        );
+        // Outside any edit: the object whose document holds the place, mapped back.
+        assert_eq!(
+            culprit(
+                original,
+                rewritten,
+                &candidates,
+                &both,
+                at(rewritten, "name: b")
+            ),
+            Some((1, at(original, "name: b")))
+        );
+        // A file changed by more than these edits: no guess.
+        let changed = rewritten.replace("kind: Shelf\nname: b", "kind: Shelf\nname: c");
+        assert_eq!(culprit(original, &changed, &candidates, &both, 0), None);
+    }
+}
