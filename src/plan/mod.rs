@@ -17,6 +17,7 @@ use crate::backend::{LiveObject, Modified};
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Op};
 use crate::graph::DependencyGraph;
+use crate::json_bounds;
 use crate::kind::Kind;
 use crate::live::LiveState;
 use crate::manifest::{Catalog, Object, ObjectKey};
@@ -279,6 +280,7 @@ pub fn build(
             options.prune,
         ))
     });
+    too_deep(objects, &compared)?;
     for key in &order {
         // Only changes already in the plan count; none yet, nothing to look up.
         let depends_on: Vec<String> = if acting.is_empty() {
@@ -379,6 +381,42 @@ pub fn build(
         names,
         impact: Vec::new(),
     })
+}
+
+/// Refuses documents nested deeper than a repository stores ([`json_bounds::MAX_DEPTH`], what
+/// every client can read back), before anything is sent: located at the object's name.
+fn too_deep(objects: &[Object], compared: &[Option<Compared>]) -> Result<(), Vec<Diagnostic>> {
+    let diagnostics: Vec<Diagnostic> = objects
+        .iter()
+        .zip(compared)
+        .filter_map(|(object, compared)| {
+            let document = match compared {
+                Some(Compared::Create(document) | Compared::Update { after: document, .. }) => {
+                    document
+                }
+                _ => return None,
+            };
+            let depth = json_bounds::measure(document).depth;
+            (depth > json_bounds::MAX_DEPTH).then(|| {
+                Diagnostic::error(
+                    "too-deep",
+                    format!(
+                        "{} would be sent nested {depth} levels deep (at {}); a repository stores at most {}",
+                        object.key(),
+                        json_bounds::deepest_pointer(document),
+                        json_bounds::MAX_DEPTH
+                    ),
+                )
+                .with_label(object.manifest.meta().name.loc, "in this object")
+                .with_help("flatten the deepest value (usually under `extra`)")
+            })
+        })
+        .collect();
+    if diagnostics.is_empty() {
+        Ok(())
+    } else {
+        Err(diagnostics)
+    }
 }
 
 fn change_for(key: &ObjectKey) -> Change {

@@ -368,3 +368,33 @@ fn serve_stops_on_sigterm_while_a_client_holds_a_half_sent_request() {
     assert!(status.success(), "{status:?}");
     drop((held, idle));
 }
+
+/// Case 4, from the manifests' side: a value nested deeper than a repository stores is a
+/// located error when planning (exit 3), never a request the repository would refuse.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_value_nested_deeper_than_a_repository_stores_is_refused_when_planning() {
+    let world = World::start_for(Api::Xcore).await;
+    let deep = format!("{}1{}", "{d: ".repeat(110), "}".repeat(110));
+    let path = world.path("offers.d/tags.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        format!("{text}---\nkind: Tag\nname: deep\nextra:\n  x:deep: {deep}\n"),
+    )
+    .unwrap();
+    let before = world.counts().await;
+    let plan = world.offerctl(&["apply", "--auto-approve"]).await;
+    assert_eq!(plan.code, 3, "{}", plan.all());
+    assert!(
+        plan.stderr
+            .contains("Tag/deep would be sent nested 111 levels deep (at /x:deep/d/d/"),
+        "{}",
+        plan.all()
+    );
+    assert!(
+        plan.stderr.contains("tags.yaml:"),
+        "located: {}",
+        plan.all()
+    );
+    assert_eq!(world.counts().await.since(&before).writes(), 0);
+}
