@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::fmt::Write as _;
 
 use petgraph::Direction;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -181,8 +181,11 @@ impl DependencyGraph {
     }
 
     /// Every cycle, one per strongly connected component, each as a full path.
+    /// Kosaraju's algorithm, because petgraph's walks it with an explicit stack: Tarjan's there
+    /// recurses once per object on the path, which a long `dependsOn` chain turns into a stack
+    /// overflow. Every algorithm here stays iterative for the same reason.
     pub fn cycles(&self) -> Vec<Cycle> {
-        let mut cycles: Vec<Cycle> = tarjan_scc(&self.graph)
+        let mut cycles: Vec<Cycle> = kosaraju_scc(&self.graph)
             .into_iter()
             .filter(|scc| scc.len() > 1 || self.graph.contains_edge(scc[0], scc[0]))
             .map(|scc| self.cycle_in(&scc))
@@ -287,11 +290,25 @@ fn dot_string(text: &str) -> String {
 }
 
 impl Cycle {
-    /// `Offer/a → Offer/b → Offer/a`
+    /// `Offer/a → Offer/b → Offer/a`; a long cycle shows its first and last steps and counts
+    /// the ones between (its labels locate every step).
     pub fn describe(&self) -> String {
-        let mut names: Vec<String> = self.path.iter().map(ToString::to_string).collect();
-        if let Some(first) = names.first().cloned() {
-            names.push(first);
+        const SHOWN_EACH_END: usize = 8;
+        let n = self.path.len();
+        let mut names: Vec<String> = Vec::new();
+        if n > 3 * SHOWN_EACH_END {
+            names.extend(self.path[..SHOWN_EACH_END].iter().map(ToString::to_string));
+            names.push(format!("… {} more …", n - 2 * SHOWN_EACH_END));
+            names.extend(
+                self.path[n - SHOWN_EACH_END..]
+                    .iter()
+                    .map(ToString::to_string),
+            );
+        } else {
+            names.extend(self.path.iter().map(ToString::to_string));
+        }
+        if let Some(first) = self.path.first() {
+            names.push(first.to_string());
         }
         names.join(" → ")
     }

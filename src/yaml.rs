@@ -18,6 +18,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 pub const MAX_DEPTH: usize = 128;
 /// Most nodes one file may expand to, counting alias copies (guards against "billion laughs").
 pub const MAX_NODES: usize = 4_000_000;
+/// Most bytes of text (keys and scalars) one file may expand to, counting alias copies: a few
+/// aliases of one long string would otherwise copy it past any memory while staying few nodes.
+pub const MAX_EXPANDED_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -143,6 +146,9 @@ pub struct Document {
     pub root: Node,
     /// Pairs of (first, repeated) key spans with the key text.
     pub duplicate_keys: Vec<(String, Range<usize>, Range<usize>)>,
+    /// Spans of text that several places of the document read: nodes carrying an anchor
+    /// (`&a value`) and aliases (`*a`). Rewriting text there changes more than one value.
+    pub shared: Vec<Range<usize>>,
 }
 
 /// The documents of a YAML stream, in order, and the error that stopped reading, if any.
@@ -235,10 +241,11 @@ enum Frame {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
-    nodes: usize,
+    anchors: HashMap<usize, (Node, Size)>,
+    expanded: Size,
     root: Option<Node>,
     duplicate_keys: Vec<(String, Range<usize>, Range<usize>)>,
+    shared: Vec<Range<usize>>,
 }
 
 impl Builder {
@@ -259,10 +266,12 @@ impl Builder {
             }
             Event::DocumentEnd => {
                 let duplicate_keys = std::mem::take(&mut self.duplicate_keys);
+                let shared = std::mem::take(&mut self.shared);
                 let root = self.root.take().filter(|root| !root.is_null());
                 return Ok(root.map(|root| Document {
                     root,
                     duplicate_keys,
+                    shared,
                 }));
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -279,8 +288,9 @@ impl Builder {
                     }),
                     span,
                 };
-                self.count(1).map_err(error)?;
-                self.complete(node, anchor, 1)?;
+                let size = Size::of(&node.value);
+                self.count(size).map_err(error)?;
+                self.complete(node, anchor, size)?;
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if self.stack.len() >= MAX_DEPTH {
@@ -319,8 +329,8 @@ impl Builder {
                     }
                     None => return Err(error("unbalanced collection end".into())),
                 };
-                let size = node_count(&value);
-                self.count(1).map_err(error)?;
+                let size = Size::of(&value);
+                self.count(Size { nodes: 1, bytes: 0 }).map_err(error)?;
                 let end = span.end.max(start);
                 self.complete(
                     Node {
@@ -337,6 +347,7 @@ impl Builder {
                 };
                 self.count(size).map_err(error)?;
                 // The copy points at the alias, so problems inside it are shown where it is used.
+                self.shared.push(span.clone());
                 let node = Node { span, ..node };
                 self.complete(node, 0, size)?;
             }
@@ -345,19 +356,27 @@ impl Builder {
         Ok(None)
     }
 
-    fn count(&mut self, nodes: usize) -> Result<(), String> {
-        self.nodes = self.nodes.saturating_add(nodes);
-        if self.nodes > MAX_NODES {
+    /// Adds what one event expands to, refusing the file once it expands past the limits.
+    fn count(&mut self, size: Size) -> Result<(), String> {
+        self.expanded.nodes = self.expanded.nodes.saturating_add(size.nodes);
+        self.expanded.bytes = self.expanded.bytes.saturating_add(size.bytes);
+        if self.expanded.nodes > MAX_NODES {
             Err(format!(
                 "the file expands to more than {MAX_NODES} YAML nodes (aliases included)"
+            ))
+        } else if self.expanded.bytes > MAX_EXPANDED_BYTES {
+            Err(format!(
+                "the file expands to more than {} MiB of text (aliases included)",
+                MAX_EXPANDED_BYTES / (1024 * 1024)
             ))
         } else {
             Ok(())
         }
     }
 
-    fn complete(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), YamlError> {
+    fn complete(&mut self, node: Node, anchor: usize, size: Size) -> Result<(), YamlError> {
         if anchor != 0 {
+            self.shared.push(node.span.clone());
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
@@ -408,11 +427,36 @@ impl Builder {
     }
 }
 
-fn node_count(value: &Value) -> usize {
-    1 + match value {
-        Value::Scalar(_) => 0,
-        Value::Seq(items) => items.iter().map(|n| node_count(&n.value)).sum(),
-        Value::Map(entries) => entries.iter().map(|e| node_count(&e.value.value)).sum(),
+/// What a node expands to: nodes, and bytes of key and scalar text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Size {
+    /// Recursion is bounded by [`MAX_DEPTH`].
+    fn of(value: &Value) -> Size {
+        let mut size = Size { nodes: 1, bytes: 0 };
+        let mut add = |inner: Size| {
+            size.nodes = size.nodes.saturating_add(inner.nodes);
+            size.bytes = size.bytes.saturating_add(inner.bytes);
+        };
+        match value {
+            Value::Scalar(scalar) => add(Size {
+                nodes: 0,
+                bytes: scalar.text.len(),
+            }),
+            Value::Seq(items) => items.iter().for_each(|n| add(Size::of(&n.value))),
+            Value::Map(entries) => entries.iter().for_each(|e| {
+                add(Size {
+                    nodes: 0,
+                    bytes: e.key.len(),
+                });
+                add(Size::of(&e.value.value));
+            }),
+        }
+        size
     }
 }
 
@@ -564,6 +608,23 @@ mod tests {
         assert!(parse(&bomb).error.unwrap().message.contains("expands"));
         let deep = "[".repeat(MAX_DEPTH + 5);
         assert!(parse(&deep).error.is_some());
+    }
+
+    #[test]
+    fn aliases_of_a_long_string_are_refused_by_expanded_size() {
+        // Issue 26 case 2: a 1 MB string aliased 10×10×10 times is few nodes but 1 GB of text.
+        let mut bomb = format!("a: &a \"{}\"\n", "x".repeat(1_000_000));
+        for (i, prev) in ('b'..='d').zip('a'..) {
+            let items = vec![format!("*{prev}"); 10].join(", ");
+            bomb.push_str(&format!("{i}: &{i} [{items}]\n"));
+        }
+        let error = parse(&bomb).error.expect("refused");
+        assert!(error.message.contains("MiB of text"), "{}", error.message);
+        assert_eq!(
+            &bomb[error.span.clone()],
+            "*b",
+            "located at the alias that crosses the limit"
+        );
     }
 
     #[test]

@@ -188,6 +188,15 @@ async fn load_saved_plan(
             ),
         ));
     }
+    if let Some(why) = plan::saved::altered(&plan) {
+        return Err(CommandError::new(
+            Exit::Invalid,
+            format!(
+                "refusing {}: {why}. Nothing was changed; run `offerctl plan --out` again",
+                path.display()
+            ),
+        ));
+    }
     if let Some(hash) = hash
         && *hash != plan.manifests_hash
     {
@@ -282,6 +291,8 @@ impl Progress {
             ),
             Status::Skipped { because } => format!("skipped {}: {because}", outcome.address),
         };
+        // One line whatever a name or an error holds (names are display text).
+        let line = crate::printable::printable(&line).into_owned();
         match &self.bar {
             Some(bar) => {
                 bar.inc(1);
@@ -332,11 +343,12 @@ fn print_report(report: &Report, output: Output) {
                 Status::Skipped { because } => ("skipped", because.clone()),
                 Status::Succeeded { .. } => continue,
             };
-            out.push_str(&format!(
-                "  {label}  {} {}: {detail}\n",
+            let line = format!(
+                "{label}  {} {}: {detail}",
                 verb(outcome.action),
                 outcome.address
-            ));
+            );
+            out.push_str(&format!("  {}\n", crate::printable::printable(&line)));
         }
     }
     out.push_str(&format!(

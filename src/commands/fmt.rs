@@ -1,9 +1,9 @@
 //! `offerctl fmt`: rewrite manifests in canonical form (what `export` writes), keeping comments.
 
-use super::reconcile::write_atomically;
 use super::{Output, load_manifests, plural};
 use crate::cli::FmtArgs;
 use crate::exit::{CommandError, Exit};
+use crate::files::write_atomically;
 use crate::format;
 use crate::manifest::Document;
 

@@ -29,7 +29,8 @@ fn render_order(graph: &DependencyGraph) -> Result<String, CommandError> {
         order.len()
     );
     for (i, key) in order.iter().enumerate() {
-        let _ = write!(out, "{:>width$}  {key}", i + 1);
+        let shown = crate::printable::printable(&key.to_string()).into_owned();
+        let _ = write!(out, "{:>width$}  {shown}", i + 1);
         let dependencies = graph.dependencies(key);
         if !dependencies.is_empty() {
             let names: Vec<String> = dependencies.iter().map(ToString::to_string).collect();

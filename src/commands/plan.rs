@@ -8,10 +8,10 @@ use super::Output;
 use super::environments::{self, Target};
 use super::reconcile::{
     Session, connect, guard_deletes, plan_with_inputs, runtime, show, workspace_of,
-    write_atomically,
 };
 use crate::cli::{PlanCommand, PlanFormat};
 use crate::exit::{CommandError, Exit};
+use crate::files::write_atomically;
 use crate::plan::{Plan, render};
 
 pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> {

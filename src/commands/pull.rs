@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::environments::{Target, Workspace};
-use super::reconcile::{connect, plan_with_inputs, runtime, write_atomically};
+use super::reconcile::{connect, plan_with_inputs, runtime};
 use super::{Output, plural};
 use crate::cli::{PlanArgs, PlanFormat, PullArgs, PullInto};
 use crate::exit::{CommandError, Exit};
+use crate::files::write_atomically;
 use crate::kind::Kind;
 use crate::pull::{self, FileChange, NewTarget, Outcome, Selection};
 use crate::source::{FileId, SourceSet};
@@ -114,7 +115,7 @@ pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
         }
     } else {
         for change in &outcome.files {
-            write(change)?;
+            write(change, &args.manifests.dir)?;
         }
     }
     if !output.quiet {
@@ -159,7 +160,9 @@ fn new_targets(
         .collect())
 }
 
-fn write(change: &FileChange) -> Result<(), CommandError> {
+/// Writes or removes one file. A directory a removal leaves empty is removed too (up to the
+/// manifest directory, which stays), so no empty folder is left behind.
+fn write(change: &FileChange, root: &Path) -> Result<(), CommandError> {
     let path = Path::new(&change.path);
     let failed = |e: std::io::Error| {
         CommandError::new(Exit::Error, format!("cannot write {}: {e}", path.display()))
@@ -171,7 +174,23 @@ fn write(change: &FileChange) -> Result<(), CommandError> {
             }
             write_atomically(path, text).map_err(failed)
         }
-        None => std::fs::remove_file(path).map_err(failed),
+        None => {
+            std::fs::remove_file(path).map_err(failed)?;
+            let root = std::fs::canonicalize(root).ok();
+            let mut dir = path.parent();
+            while let Some(current) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                let inside = std::fs::canonicalize(current)
+                    .ok()
+                    .zip(root.as_ref())
+                    .is_some_and(|(current, root)| current != *root && current.starts_with(root));
+                // `remove_dir` removes only an empty directory: anything else stops the climb.
+                if !inside || std::fs::remove_dir(current).is_err() {
+                    break;
+                }
+                dir = current.parent();
+            }
+            Ok(())
+        }
     }
 }
 
@@ -234,6 +253,8 @@ fn report(outcome: &Outcome, dry_run: bool) -> String {
         }
     }
     for (address, added) in &outcome.new {
+        // Repository names are not validated: show them escaped.
+        let address = crate::printable::printable(address);
         if *added {
             out.push_str(&format!("+ {address}: added\n"));
         } else {
@@ -245,24 +266,11 @@ fn report(outcome: &Outcome, dry_run: bool) -> String {
     for refused in &outcome.refused {
         out.push_str(&format!(
             "! {}: left as it was: {}\n",
-            refused.address, refused.reason
+            crate::printable::printable(&refused.address),
+            refused.reason
         ));
     }
-    let files = outcome.files.len();
-    if outcome.pulled.is_empty() && files == 0 {
-        out.push_str("Nothing to pull: the manifests already say what the repository holds.\n");
-    } else {
-        out.push_str(&format!(
-            "{verb} {} into {}{}.\n",
-            plural(outcome.pulled.len(), "object"),
-            plural(files, "file"),
-            if dry_run {
-                " (dry run: nothing written)"
-            } else {
-                ""
-            }
-        ));
-    }
+    out.push_str(&summary(outcome, verb, dry_run));
     out
 }
 
@@ -322,4 +330,71 @@ fn patch_files(
         .map(|id| manifests.sources.get(*id).path.clone())
         .collect();
     (overlays, paths)
+}
+
+/// The last line: what was written, and what was not and why, counted exactly.
+fn summary(outcome: &Outcome, verb: &str, dry_run: bool) -> String {
+    let count =
+        |list: &[(String, bool)], value: bool| list.iter().filter(|(_, v)| *v == value).count();
+    let updated = outcome.pulled.len();
+    let removed = count(&outcome.deleted, true);
+    let added = count(&outcome.new, true);
+    let refused = outcome.refused.len();
+    let kept = count(&outcome.deleted, false);
+    let repository_only = outcome
+        .new
+        .iter()
+        .filter(|(address, added)| !added && !outcome.refused.iter().any(|r| r.address == *address))
+        .count();
+    let files = outcome.files.len();
+    let done = updated + removed + added;
+    let mut left = Vec::new();
+    if refused > 0 {
+        left.push(format!(
+            "{} refused (left as written)",
+            plural(refused, "object")
+        ));
+    }
+    if kept > 0 {
+        left.push(format!(
+            "{} deleted in the repository but kept",
+            plural(kept, "object")
+        ));
+    }
+    if repository_only > 0 {
+        left.push(format!(
+            "{} in the repository only, not added",
+            plural(repository_only, "object")
+        ));
+    }
+    let mut line = if done == 0 && files == 0 {
+        if left.is_empty() {
+            return "Nothing to pull: the manifests already say what the repository holds.\n"
+                .into();
+        }
+        "Nothing pulled".to_string()
+    } else {
+        let parts: Vec<String> = [(updated, "updated"), (removed, "removed"), (added, "added")]
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+        let detail = if removed + added > 0 {
+            format!(" ({})", parts.join(", "))
+        } else {
+            String::new()
+        };
+        format!(
+            "{verb} {}{detail} into {}",
+            plural(done, "object"),
+            plural(files, "file")
+        )
+    };
+    if !left.is_empty() {
+        line.push_str(&format!("; {}", left.join("; ")));
+    }
+    if dry_run && files > 0 {
+        line.push_str(" (dry run: nothing written)");
+    }
+    line + ".\n"
 }

@@ -2,7 +2,6 @@
 //! guard against deletes.
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::sync::Arc;
 
 use super::environments::{self, Target, Workspace};
@@ -387,19 +386,5 @@ pub fn guard_deletes(plan: &Plan, args: &PlanArgs, session: &Session) -> Result<
             ),
         ));
     }
-    Ok(())
-}
-
-/// Writes `contents` to `path` atomically: a crash leaves the old file or the new one.
-pub fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(contents.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

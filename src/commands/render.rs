@@ -59,7 +59,7 @@ pub fn run(args: &RenderArgs, output: Output) -> Result<Exit, CommandError> {
             for (name, text) in &files {
                 let path = dir.join(name);
                 let text = format!("# offerctl render: environment {environment}\n{text}");
-                super::reconcile::write_atomically(&path, &text).map_err(|e| {
+                crate::files::write_atomically(&path, &text).map_err(|e| {
                     CommandError::new(Exit::Error, format!("cannot write {}: {e}", path.display()))
                 })?;
             }

@@ -105,6 +105,11 @@ pub fn a(word: &str) -> String {
     format!("{} {word}", if vowel { "an" } else { "a" })
 }
 
+/// Most labels one report shows as text. miette lays out each label against every other on the
+/// same lines, so a diagnostic with thousands of them (a long dependency cycle) would take minutes
+/// to draw; the rest are counted in a note (machine output keeps them all).
+pub const MAX_LABELS_SHOWN: usize = 12;
+
 /// Renders diagnostics as miette reports, each naming `file:line:column` and showing the source.
 pub fn render(diagnostics: &[Diagnostic], sources: &SourceSet, color: bool) -> String {
     let theme = if color {
@@ -142,7 +147,8 @@ impl Report {
         let primary_file = diagnostic.labels.first().map(|label| label.loc.file);
         let mut labels = Vec::new();
         let mut related = Vec::new();
-        for (i, label) in diagnostic.labels.iter().enumerate() {
+        let shown = diagnostic.labels.len().min(MAX_LABELS_SHOWN);
+        for (i, label) in diagnostic.labels[..shown].iter().enumerate() {
             let span = SourceSpan::new(label.loc.start.into(), label.loc.len());
             if Some(label.loc.file) == primary_file {
                 let text = Some(label.text.clone());
@@ -171,11 +177,23 @@ impl Report {
             let file = sources.get(id);
             NamedSource::new(&file.path, file.text.clone()).with_language("yaml")
         });
+        let hidden = diagnostic.labels.len() - shown;
+        let help = match (&diagnostic.help, hidden) {
+            (help, 0) => help.clone(),
+            (help, _) => {
+                let note =
+                    format!("{hidden} more places not shown (`--output json` lists them all)");
+                Some(
+                    help.as_ref()
+                        .map_or(note.clone(), |help| format!("{help}\n{note}")),
+                )
+            }
+        };
         Report {
             severity: diagnostic.severity,
             code: diagnostic.code,
             message: diagnostic.message.clone(),
-            help: diagnostic.help.clone(),
+            help,
             source,
             labels,
             related,

@@ -64,6 +64,28 @@ pub fn stream_slice(
     Ok((value, stream.and_then(|s| s.taken)))
 }
 
+/// Why a page read with [`stream_slice`] failed to parse, for people: for a document nested
+/// deeper than the parser reads, which one (its members named in `keys`, found by a scan that
+/// has no depth limit), since one bad object must not leave a whole listing unexplained.
+pub fn unreadable(bytes: &[u8], path: &[&str], error: &serde_json::Error, keys: &[&str]) -> String {
+    if !error.to_string().contains("recursion limit") {
+        return format!("is not JSON ({error})");
+    }
+    // The root is level 1, each name of the path one more, the array one more.
+    let item_depth = path.len() + 2;
+    let named = crate::json_bounds::deepest_item(bytes, item_depth, keys)
+        .filter(|found| !found.is_empty())
+        .map(|found| {
+            let names: Vec<String> = found.iter().map(|(k, v)| format!("{k} \"{v}\"")).collect();
+            format!("the object with {}", names.join(", "))
+        })
+        .unwrap_or_else(|| "an object".to_string());
+    format!(
+        "holds {named}, which nests deeper than a JSON reader accepts ({error}); \
+         repair or delete that object in the repository"
+    )
+}
+
 /// A deep copy of `value` with every map and array at its exact size (`Value::clone` keeps a
 /// map's spare capacity, and may add some).
 pub fn copy(value: &Value) -> Value {

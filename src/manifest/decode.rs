@@ -107,7 +107,8 @@ impl<'d> Decoder<'d> {
     ) -> Option<Meta> {
         let name = fields
             .required(self, "name", kind.as_str())
-            .and_then(|node| self.non_empty_text(node, "name"));
+            .and_then(|node| self.non_empty_text(node, "name"))
+            .filter(|name| self.printable_name(name));
         let id = fields
             .get("id")
             .and_then(|node| self.text(node, "id"))
@@ -311,6 +312,31 @@ impl<'d> Decoder<'d> {
             return None;
         }
         Some(text)
+    }
+
+    /// Names are display text in every repository: a control character (or a bidirectional
+    /// override) in one would redraw a terminal line or break a review comment.
+    fn printable_name(&mut self, name: &Spanned<String>) -> bool {
+        let Some(c) = name
+            .value
+            .chars()
+            .find(|&c| crate::printable::is_unprintable(c))
+        else {
+            return true;
+        };
+        self.report(
+            Diagnostic::error(
+                "control-character",
+                format!(
+                    "the name `{}` holds the control character U+{:04X}",
+                    crate::printable::printable(&name.value),
+                    c as u32
+                ),
+            )
+            .with_label(name.loc, "names are display text")
+            .with_help("remove it: names may hold any printable text, but no control characters"),
+        );
+        false
     }
 
     /// Text as written. Any scalar is accepted verbatim (`on`, `0755` and `12:30` stay exactly

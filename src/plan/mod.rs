@@ -17,6 +17,7 @@ use crate::backend::{LiveObject, Modified};
 use crate::diagnostic::Diagnostic;
 use crate::diff::{self, Op};
 use crate::graph::DependencyGraph;
+use crate::json_bounds;
 use crate::kind::Kind;
 use crate::live::LiveState;
 use crate::manifest::{Catalog, Object, ObjectKey};
@@ -25,7 +26,7 @@ use crate::source::SourceSet;
 use compare::{Compared, compare, in_parallel};
 
 /// Version of the saved and JSON plan format. Minor versions only add fields.
-pub const FORMAT_VERSION: &str = "1.2";
+pub const FORMAT_VERSION: &str = "1.3";
 
 /// Marks, inside a desired document, the id of an object this run creates: apply replaces it
 /// with the id from the create receipt. It cannot clash with a repository id.
@@ -131,6 +132,10 @@ pub struct Plan {
     pub environment: Option<String>,
     /// SHA-256 over the manifest files, so a saved plan can refuse changed manifests.
     pub manifests_hash: String,
+    /// SHA-256 over everything else in the plan (format 1.3): what it will do, to what, under
+    /// which names. Set when rendered as JSON; apply refuses a plan that no longer matches it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub digest: String,
     pub summary: Summary,
     /// Creates and updates in dependency order (no-ops included), then deletes.
     pub changes: Vec<Change>,
@@ -279,6 +284,7 @@ pub fn build(
             options.prune,
         ))
     });
+    too_deep(objects, &compared)?;
     for key in &order {
         // Only changes already in the plan count; none yet, nothing to look up.
         let depends_on: Vec<String> = if acting.is_empty() {
@@ -373,12 +379,49 @@ pub fn build(
         repository: repository.to_string(),
         environment: None,
         manifests_hash: manifests_hash.to_string(),
+        digest: String::new(),
         summary,
         changes,
         unmanaged,
         names,
         impact: Vec::new(),
     })
+}
+
+/// Refuses documents nested deeper than a repository stores ([`json_bounds::MAX_DEPTH`], what
+/// every client can read back), before anything is sent: located at the object's name.
+fn too_deep(objects: &[Object], compared: &[Option<Compared>]) -> Result<(), Vec<Diagnostic>> {
+    let diagnostics: Vec<Diagnostic> = objects
+        .iter()
+        .zip(compared)
+        .filter_map(|(object, compared)| {
+            let document = match compared {
+                Some(Compared::Create(document) | Compared::Update { after: document, .. }) => {
+                    document
+                }
+                _ => return None,
+            };
+            let depth = json_bounds::measure(document).depth;
+            (depth > json_bounds::MAX_DEPTH).then(|| {
+                Diagnostic::error(
+                    "too-deep",
+                    format!(
+                        "{} would be sent nested {depth} levels deep (at {}); a repository stores at most {}",
+                        object.key(),
+                        json_bounds::deepest_pointer(document),
+                        json_bounds::MAX_DEPTH
+                    ),
+                )
+                .with_label(object.manifest.meta().name.loc, "in this object")
+                .with_help("flatten the deepest value (usually under `extra`)")
+            })
+        })
+        .collect();
+    if diagnostics.is_empty() {
+        Ok(())
+    } else {
+        Err(diagnostics)
+    }
 }
 
 fn change_for(key: &ObjectKey) -> Change {

@@ -12,6 +12,7 @@ use similar::TextDiff;
 
 use super::{Action, Change, PENDING, Plan};
 use crate::diff::Op;
+use crate::printable::printable;
 use crate::provider::Providers;
 
 /// GitHub refuses comments over 65,536 characters; stay clear of it.
@@ -420,7 +421,7 @@ pub fn text(plan: &Plan, providers: &Providers, color: bool) -> String {
             let header = format!(
                 "{} {} {}",
                 symbol(change.action),
-                change.address,
+                printable(&change.address),
                 verb(change.action)
             );
             let _ = writeln!(out, "  {}", paint(sign, &header));
@@ -451,7 +452,7 @@ pub fn text(plan: &Plan, providers: &Providers, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {}  {}",
-                object.address,
+                printable(&object.address),
                 paint(Sign::Context, &object.id)
             );
         }
@@ -510,7 +511,7 @@ pub fn markdown(plan: &Plan, providers: &Providers) -> String {
             } else {
                 " — still referenced, will be rejected"
             };
-            let _ = writeln!(head, "> - `{}`{warning}", change.address);
+            let _ = writeln!(head, "> - `{}`{warning}", printable(&change.address));
         }
         head.push('\n');
     }
@@ -549,7 +550,7 @@ fn markdown_section(change: &Change, plan: &Ctx<'_>) -> String {
     let mut section = format!(
         "<details><summary><code>{} {}</code> {}</summary>\n\n```diff\n",
         symbol(change.action),
-        html_escape(&change.address),
+        html_escape(&printable(&change.address)),
         verb(change.action)
     );
     for line in change_lines(change, plan) {
@@ -578,7 +579,7 @@ fn html_escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The machine-readable plan (the same document `plan --out` saves).
+/// The machine-readable plan (the same document `plan --out` saves), sealed with its digest.
 pub fn json(plan: &Plan) -> String {
-    serde_json::to_string_pretty(plan).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&super::saved::sealed(plan)).unwrap_or_default() + "\n"
 }

@@ -17,21 +17,24 @@ mod layout;
 pub mod overlay;
 #[cfg(test)]
 mod tests;
+mod verify;
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use regex::Regex;
 
 use crate::backend::{LiveObject, Modified};
-use crate::check::check;
+
 use crate::kind::Kind;
 use crate::live::LiveState;
 use crate::manifest::emit::Node;
 use crate::manifest::{Catalog, Document, Object, ObjectKey, synthetic};
-use crate::plan::{self, Action, Plan, PlanOptions};
+use crate::plan::{Action, Plan};
 use crate::provider::Providers;
-use crate::source::{FileId, SourceFile, SourceSet};
+use crate::source::{FileId, Loc, SourceSet};
 use crate::yaml;
+use verify::{Failure, verify};
 
 pub use layout::NewTarget;
 
@@ -298,6 +301,8 @@ pub(crate) struct Candidate {
     key: ObjectKey,
     live_id: String,
     file: FileId,
+    /// The object's document in the original text.
+    span: Range<usize>,
     edits: Vec<edit::Edit>,
     fields: Vec<String>,
     drift: Option<Modified>,
@@ -392,17 +397,18 @@ impl Candidate {
                 key: object.key(),
                 live_id: live.id.clone(),
                 file,
+                // Any problem in the overlay file may be this patch's.
+                span: 0..usize::MAX,
                 edits,
                 fields,
                 drift: None,
                 attempt,
             });
         }
-        let root = stream
+        let document = stream
             .documents
             .iter()
             .find(|d| d.root.span.start == object.loc.start)
-            .map(|d| &d.root)
             .ok_or_else(|| {
                 format!(
                     "{} cannot be found in its file again",
@@ -410,12 +416,27 @@ impl Candidate {
                 )
             })?;
         let text = &sources.get(object.loc.file).text;
-        let edits = edit::document(text, root, &old, &new)?;
+        let edits = edit::document(text, &document.root, &old, &new)?;
+        if let Some(shared) = edits
+            .iter()
+            .find_map(|edit| document.shared.iter().find(|s| overlaps(s, &edit.range)))
+        {
+            let loc = Loc {
+                file: object.loc.file,
+                start: shared.start,
+                end: shared.end,
+            };
+            return Err(format!(
+                "the value at {} is shared through a YAML anchor or alias, so rewriting it would change other values too; edit it by hand",
+                sources.describe(loc)
+            ));
+        }
         edit::apply(text, &edits)?;
         Ok(Candidate {
             key: object.key(),
             live_id: live.id.clone(),
             file: object.loc.file,
+            span: object.loc.start..object.loc.end,
             edits,
             fields,
             drift: None,
@@ -451,6 +472,16 @@ fn respelled(
             Some((live.id.clone(), object))
         })
         .collect()
+}
+
+/// Whether an edit of `edit` touches text inside `shared` (an insertion counts when strictly
+/// inside it).
+fn overlaps(shared: &Range<usize>, edit: &Range<usize>) -> bool {
+    if edit.is_empty() {
+        shared.start < edit.start && edit.start < shared.end
+    } else {
+        edit.start < shared.end && shared.start < edit.end
+    }
 }
 
 /// References by name where the name says which object (unique in its kind, not an id).
@@ -663,155 +694,4 @@ fn set_flag(list: &mut [(String, bool)], address: &str, value: bool) {
     if let Some((_, flag)) = list.iter_mut().find(|(a, _)| a == address) {
         *flag = value;
     }
-}
-
-/// Why the rewritten files do not hold.
-enum Failure {
-    /// These candidates (by index, ascending) do not.
-    Objects(Vec<(usize, String)>),
-    /// Something no single rewrite is to blame for.
-    Files(String),
-}
-
-/// Reads the rewritten files as `plan` would: they must validate, every pulled object must plan
-/// to nothing, and so must every added one.
-#[allow(clippy::too_many_arguments)] // the inputs of one plan, each needed
-fn verify(
-    sources: &SourceSet,
-    files: &[FileChange],
-    candidates: &[Candidate],
-    added: &[&str],
-    live: &LiveState,
-    plan: &Plan,
-    providers: &Providers,
-    overlaying: Option<&overlay::Overlaying<'_>>,
-) -> Result<(), Failure> {
-    let mut rewritten = SourceSet::new();
-    let mut file_of: HashMap<FileId, FileId> = HashMap::new();
-    for (id, file) in sources.iter() {
-        let change = files
-            .iter()
-            .find(|c| c.before.is_some() && c.path == file.path);
-        let text = match change {
-            Some(FileChange { after: None, .. }) => continue,
-            Some(FileChange {
-                after: Some(text), ..
-            }) => text.clone(),
-            None => file.text.to_string(),
-        };
-        let new_id = rewritten.add(SourceFile::new(file.path.clone(), text));
-        file_of.insert(id, new_id);
-    }
-    for change in files.iter().filter(|c| c.before.is_none()) {
-        if let Some(text) = &change.after {
-            rewritten.add(SourceFile::new(change.path.clone(), text.clone()));
-        }
-    }
-    let checked = match overlaying {
-        Some(overlaying) => (overlaying.check)(&rewritten),
-        None => check(&rewritten, providers),
-    };
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
-    if let Some(first) = errors.first() {
-        let describe = |d: &crate::diagnostic::Diagnostic| match d.labels.first() {
-            Some(label) => format!("{}: {}", rewritten.describe(label.loc), d.message),
-            None => d.message.clone(),
-        };
-        let bad_files: Vec<FileId> = errors
-            .iter()
-            .filter_map(|d| d.labels.first().map(|l| l.loc.file))
-            .collect();
-        let blamed: Vec<(usize, String)> = candidates
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| file_of.get(&c.file).is_some_and(|f| bad_files.contains(f)))
-            .map(|(i, _)| {
-                (
-                    i,
-                    format!("the rewritten file does not validate: {}", describe(first)),
-                )
-            })
-            .collect();
-        return Err(if blamed.is_empty() {
-            Failure::Files(format!(
-                "the rewritten files do not validate: {}",
-                describe(first)
-            ))
-        } else {
-            Failure::Objects(blamed)
-        });
-    }
-    let replanned = plan::build(
-        &checked.catalog,
-        &checked.graph,
-        live,
-        providers,
-        &plan.repository,
-        "",
-        PlanOptions::default(),
-    )
-    .map_err(|diagnostics| {
-        let first = diagnostics
-            .first()
-            .map(|d| d.message.clone())
-            .unwrap_or_default();
-        Failure::Files(format!("the rewritten files cannot be planned: {first}"))
-    })?;
-    let residual = |key: &ObjectKey| -> Option<String> {
-        let change = replanned.changes.iter().find(|c| c.key() == *key)?;
-        (change.action != Action::NoOp).then(|| {
-            let provider = providers.of(change.kind);
-            let mut fields: Vec<String> = change
-                .ops
-                .iter()
-                .map(|op| provider.field_label(change.kind, op.path()))
-                .collect();
-            fields.dedup();
-            if fields.is_empty() {
-                format!("{:?}", change.action).to_lowercase()
-            } else {
-                fields.join(", ")
-            }
-        })
-    };
-    let failures: Vec<(usize, String)> = candidates
-        .iter()
-        .enumerate()
-        .filter_map(|(i, candidate)| {
-            residual(&candidate.key).map(|fields| {
-                (
-                    i,
-                    format!("the manifest cannot be made to say what the repository holds in place (it would still differ in {fields})"),
-                )
-            })
-        })
-        .collect();
-    if !failures.is_empty() {
-        return Err(Failure::Objects(failures));
-    }
-    for address in added {
-        let still = replanned
-            .changes
-            .iter()
-            .find(|c| c.address == *address)
-            .filter(|c| c.action != Action::NoOp)
-            .map(|c| format!("{:?}", c.action).to_lowercase())
-            .or_else(|| {
-                replanned
-                    .unmanaged
-                    .iter()
-                    .any(|u| u.address == *address)
-                    .then(|| "still unmanaged".to_string())
-            });
-        if let Some(what) = still {
-            return Err(Failure::Files(format!(
-                "the added documents do not match the repository ({address}: {what})"
-            )));
-        }
-    }
-    Ok(())
 }

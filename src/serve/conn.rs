@@ -6,7 +6,12 @@
 //! through `ConnectInfo<ConnHandle>`. Once thrown, the stream refuses every write and reads EOF:
 //! hyper fails to write the response head and closes the socket, and the client sees the
 //! connection close before any byte of a response.
+//!
+//! Every stream also gives up on a peer that sends nothing for [`READ_TIMEOUT`] while the server
+//! waits to read (a half-sent request, an idle keep-alive connection), so no client can hold a
+//! connection, or the server's shutdown, open for ever.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -44,6 +49,7 @@ impl Listener for KillableListener {
                         KillableStream {
                             inner: stream,
                             killed: Arc::new(AtomicBool::new(false)),
+                            waiting: None,
                         },
                         addr,
                     );
@@ -63,9 +69,14 @@ impl Listener for KillableListener {
     }
 }
 
+/// How long a connection may stay silent while the server waits to read from it.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 pub struct KillableStream {
     inner: TcpStream,
     killed: Arc<AtomicBool>,
+    /// Armed while a read waits: when it fires, the read fails and the connection closes.
+    waiting: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 /// Per-connection information handed to handlers.
@@ -111,7 +122,25 @@ impl AsyncRead for KillableStream {
         if self.is_killed() {
             return Poll::Ready(Ok(()));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Ready(read) => {
+                self.waiting = None;
+                Poll::Ready(read)
+            }
+            Poll::Pending => {
+                let timer = self
+                    .waiting
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(READ_TIMEOUT)));
+                if timer.as_mut().poll(cx).is_ready() {
+                    self.waiting = None;
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client sent nothing for too long",
+                    )));
+                }
+                Poll::Pending
+            }
+        }
     }
 }
 

@@ -175,6 +175,9 @@ impl Listening {
     }
 }
 
+/// How long a shutdown waits for in-flight requests before it ends regardless.
+pub const DRAIN_DEADLINE: Duration = Duration::from_secs(5);
+
 /// A server started by [`Listening::serve`]. Dropping it stops accepting connections.
 pub struct Running {
     /// The address bound.
@@ -184,17 +187,26 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
+    /// Stops accepting, lets in-flight requests finish for up to [`DRAIN_DEADLINE`], and waits
+    /// for the server to end. Connections still open at the deadline (a client that never
+    /// finishes its request) are left to close with the process or their read timeout.
     pub async fn stop(&mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match self.task.take() {
-            Some(task) => match task.await {
-                Ok(result) => result,
-                Err(join) => Err(std::io::Error::other(join)),
-            },
-            None => Ok(()),
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(DRAIN_DEADLINE, &mut task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(std::io::Error::other(join)),
+            Err(_) => {
+                task.abort();
+                tracing::warn!(
+                    "shutdown: connections still busy after {DRAIN_DEADLINE:?}; closing anyway"
+                );
+                Ok(())
+            }
         }
     }
 }

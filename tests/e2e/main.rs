@@ -16,6 +16,7 @@ mod fault_kill_apply;
 mod fault_kill_serve;
 mod fault_saved_plan;
 mod faults;
+mod hostile;
 mod pull;
 mod ranking;
 mod reconcile;

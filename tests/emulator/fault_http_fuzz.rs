@@ -470,6 +470,23 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         1 => "\\PC{0,60}".prop_map(|form| format!("grant_type=client_credentials&client_id={form}").into_bytes()),
         // A JSON document cut short, and one nested deeper than any parser should recurse.
         1 => json_value().prop_map(|v| { let t = v.to_string().into_bytes(); t[..t.len() / 2].to_vec() }),
+        // Amplification: copies of the document (DPS) or its instance (XCore) into their own
+        // children, each doubling it; and a document nested just past what clients can read.
+        1 => (prop_oneof![Just(""), Just("/_instance")], 10usize..40).prop_map(|(from, n)| {
+            let ops: Vec<Value> = (0..n)
+                .map(|i| json!({"op": "copy", "from": from, "path": format!("{from}/c{i}")}))
+                .collect();
+            Value::Array(ops).to_string().into_bytes()
+        }),
+        1 => (90usize..130).prop_map(|depth| {
+            let mut deep = json!(1);
+            for _ in 0..depth {
+                deep = json!({"d": deep});
+            }
+            json!({"_instance": {"xdm:name": "deep", "x:deep": deep}, "name": "deep", "x:deep": deep})
+                .to_string()
+                .into_bytes()
+        }),
         1 => (1usize..100_000).prop_map(|depth| {
             let mut t = "[".repeat(depth);
             t.push_str(&"]".repeat(depth / 2));

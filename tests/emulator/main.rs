@@ -8,6 +8,7 @@ mod client_config;
 mod client_shards;
 mod client_xcore;
 mod fault_http_fuzz;
+mod hostile;
 mod serve_api;
 mod serve_appcharge;
 mod serve_dps;

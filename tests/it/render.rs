@@ -18,6 +18,8 @@ fn redacted(run: impl FnOnce()) {
         // The manifests hash covers file paths, which depend on where the repository is checked out.
         (r"manifests sha256 `[0-9a-f]{12}`", "manifests sha256 `[hash]`"),
         (r#""manifests_hash": "[0-9a-f]{64}""#, r#""manifests_hash": "[hash]""#),
+        // The digest covers the ids and the manifests hash.
+        (r#""digest": "[0-9a-f]{64}""#, r#""digest": "[digest]""#),
     ]}, { run() });
 }
 

@@ -176,6 +176,16 @@ impl Workdir {
         workdir
     }
 
+    /// A new directory with nothing in it, pointed at no repository (for commands that read
+    /// manifests only).
+    pub fn empty() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("tempdir"),
+            env: Vec::new(),
+            manifests: 0,
+        }
+    }
+
     /// `offerctl generate --objects N --seed S --out offers.d` in a new directory, pointed at
     /// the emulator at `origin` through `api`.
     pub fn generated(objects: usize, seed: u64, origin: &str, api: Api) -> Workdir {

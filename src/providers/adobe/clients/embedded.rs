@@ -124,6 +124,7 @@ fn to_backend_error(error: RepoError) -> BackendError {
         RepoError::EtagMismatch { .. } => (ErrorKind::Conflict, 409),
         RepoError::Invalid(_) | RepoError::PatchFailed { .. } => (ErrorKind::Rejected, 422),
         RepoError::Duplicate { .. } => (ErrorKind::Rejected, 409),
+        RepoError::PatchTooLarge { .. } => (ErrorKind::Rejected, 413),
         RepoError::BadQuery(_) | RepoError::UnknownSchema(_) => (ErrorKind::Rejected, 400),
         _ => (ErrorKind::Other, 500),
     };

@@ -29,6 +29,8 @@ pub(crate) struct Shape {
     /// Pointers to the count of matching objects and to the count of this page's items.
     pub(crate) total: &'static str,
     pub(crate) count: &'static str,
+    /// The members that name an item, for a message about one that cannot be read.
+    pub(crate) keys: &'static [&'static str],
 }
 
 /// One list to read.
@@ -113,7 +115,8 @@ pub(crate) async fn walk(
             Ok(read) => read,
             Err(StreamError::Item(problem)) => return Err(bad(problem)),
             Err(StreamError::Json(e)) => {
-                return Err(bad(format!("page {page_number} is not JSON ({e})")));
+                let why = compact::unreadable(&reply.body, shape.results, &e, shape.keys);
+                return Err(bad(format!("page {page_number} {why}")));
             }
         };
         let Some(held) = held else {

@@ -8,6 +8,7 @@ use super::error::{RepoError, Violation};
 use super::query::ListQuery;
 use super::store::Sandbox;
 use super::validate::{self, references};
+use crate::json_bounds;
 use crate::providers::adobe::kind::Kind;
 
 /// An `If-Match` precondition on a write.
@@ -82,12 +83,35 @@ pub(super) fn current<'s>(
 }
 
 /// Schema rules, references and uniqueness, in that order (422 before 409).
+/// A stored instance nests at most [`json_bounds::MAX_DEPTH`] levels, so every client can
+/// read it back inside a page of results (see `json_bounds`).
+fn check_depth(instance: &Map<String, Value>) -> Result<(), RepoError> {
+    let deepest = instance
+        .iter()
+        .map(|(key, value)| (key, value, json_bounds::measure(value).depth))
+        .max_by_key(|(_, _, depth)| *depth);
+    match deepest {
+        Some((key, value, depth)) if depth + 1 > json_bounds::MAX_DEPTH => {
+            let key = key.replace('~', "~0").replace('/', "~1");
+            Err(RepoError::invalid(
+                format!("/_instance/{key}{}", json_bounds::deepest_pointer(value)),
+                format!(
+                    "nests deeper than {} levels (objects and arrays), which clients cannot read back",
+                    json_bounds::MAX_DEPTH
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn check_instance(
     space: &Sandbox,
     kind: Kind,
     instance: &Map<String, Value>,
     self_id: Option<&str>,
 ) -> Result<(), RepoError> {
+    check_depth(instance)?;
     let mut violations = validate::check(kind, instance);
     for reference in references(kind, instance) {
         match space.by_uri(&reference.target) {

@@ -67,6 +67,13 @@ pub enum RepoError {
         path: String,
         reason: String,
     },
+    /// A JSON Patch whose result would be larger than a stored document may be (answered 413).
+    #[error("patch operation {index} ({path}) would make the document larger than {limit} bytes")]
+    PatchTooLarge {
+        index: usize,
+        path: String,
+        limit: usize,
+    },
     /// Another instance already holds a value that must be unique in the container.
     #[error("{property} {value:?} is already used by instance {existing}")]
     Duplicate {
@@ -90,5 +97,28 @@ fn join(violations: &[Violation]) -> String {
 impl RepoError {
     pub(crate) fn invalid(property: impl Into<String>, message: impl Into<String>) -> Self {
         RepoError::Invalid(vec![Violation::new(property, message)])
+    }
+}
+
+impl From<crate::json_bounds::PatchError> for RepoError {
+    fn from(error: crate::json_bounds::PatchError) -> Self {
+        use crate::json_bounds::PatchErrorKind;
+        match error.kind {
+            PatchErrorKind::TooLarge(limit) => RepoError::PatchTooLarge {
+                index: error.operation,
+                path: error.path,
+                limit,
+            },
+            PatchErrorKind::TooDeep(limit) => RepoError::PatchFailed {
+                index: error.operation,
+                path: error.path,
+                reason: format!("the result would nest deeper than {limit} levels"),
+            },
+            PatchErrorKind::Failed(reason) => RepoError::PatchFailed {
+                index: error.operation,
+                path: error.path,
+                reason,
+            },
+        }
     }
 }

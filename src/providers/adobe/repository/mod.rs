@@ -57,3 +57,17 @@ pub use query::{
     TextSearch,
 };
 pub use validate::{Reference, references};
+
+/// Largest document a write may leave stored, as JSON text: the largest request body the
+/// emulator reads, so a patch cannot grow a document past what a PUT could send.
+pub const MAX_DOCUMENT_BYTES: usize = 8 << 20;
+
+/// Applies a JSON Patch to a throw-away copy of a document, bounded in size
+/// ([`MAX_DOCUMENT_BYTES`], else [`RepoError::PatchTooLarge`]) and depth: the one patch
+/// applier behind both APIs' PATCH.
+pub fn apply_patch(
+    doc: &mut serde_json::Value,
+    ops: &[json_patch::PatchOperation],
+) -> Result<(), RepoError> {
+    crate::json_bounds::apply_patch(doc, ops, MAX_DOCUMENT_BYTES).map_err(RepoError::from)
+}

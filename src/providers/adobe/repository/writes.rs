@@ -186,11 +186,9 @@ impl Repository {
         // stored instance is untouched. `json_patch::patch` would add an undo pass, which in
         // json-patch 5.0.0 panics (`unreachable!`) when undoing some `move` sequences; the
         // property test below found one.
-        json_patch::patch_unsafe(&mut doc, ops).map_err(|e| RepoError::PatchFailed {
-            index: e.operation,
-            path: e.path.to_string(),
-            reason: e.kind.to_string(),
-        })?;
+        // Bounded (json_bounds): a few copies of the root into its children would otherwise
+        // double the document until memory runs out.
+        super::apply_patch(&mut doc, ops)?;
         let Value::Object(mut doc) = doc else {
             return Err(RepoError::invalid(
                 "",

@@ -177,6 +177,12 @@ fn repo_response(error: RepoError) -> Response {
             detail,
             json!({"operation": index, "property": path}),
         ),
+        RepoError::PatchTooLarge { index, path, limit } => problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "patch-too-large",
+            detail,
+            json!({"operation": index, "property": path, "limit": limit}),
+        ),
         RepoError::Duplicate {
             property, existing, ..
         } => problem(

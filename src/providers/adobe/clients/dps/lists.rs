@@ -14,6 +14,7 @@ const SHAPE: pages::Shape = pages::Shape {
     results_name: "results list",
     total: "/total",
     count: "/count",
+    keys: &["id", "name"],
 };
 
 impl DpsClient {

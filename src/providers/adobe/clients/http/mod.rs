@@ -148,7 +148,7 @@ impl Transport {
         self.api_key.expose().to_string()
     }
 
-    /// Replaces every credential value in `text` with `***`.
+    /// Replaces every credential value in `text`, in any encoding, with `***`.
     pub(crate) fn redact(&self, text: String) -> String {
         crate::net::http::redact(self, &text)
     }

@@ -17,6 +17,7 @@ const SHAPE: pages::Shape = pages::Shape {
     results_name: "_embedded.results",
     total: "/_embedded/total",
     count: "/_embedded/count",
+    keys: &["instanceId", "@id", "xdm:name"],
 };
 
 impl XcoreClient {

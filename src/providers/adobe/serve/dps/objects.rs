@@ -25,7 +25,7 @@ use super::error::{
 use super::resource::{kind_of, require_json};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
-    Draft, Envelope, IdScheme, IfMatch, RepoError, container_id,
+    Draft, Envelope, IdScheme, IfMatch, RepoError, apply_patch, container_id,
 };
 use crate::serve::Committed;
 
@@ -195,15 +195,8 @@ pub(super) async fn patch(
         let mut doc = dps_body(&current)?;
         // On a throw-away copy, so a failing operation changes nothing (see Repository::patch
         // for why not `json_patch::patch`).
-        json_patch::patch_unsafe(&mut doc, &ops).map_err(|e| DpsError::Problem {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            kind: "patch-failed",
-            detail: format!(
-                "patch operation {} ({}) cannot be applied: {}",
-                e.operation, e.path, e.kind
-            ),
-            extra: json!({"operation": e.operation, "property": e.path.to_string()}),
-        })?;
+        // Bounded in size and depth, as XCore's.
+        apply_patch(&mut doc, &ops).map_err(|e| repo_error(kind, e))?;
         check_same_id(&doc, &current)?;
         let pinned = Some(IfMatch::OneOf(vec![current.etag]));
         let written = overwrite(&app, &caller, kind, &current, &doc, pinned).await?;
