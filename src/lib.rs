@@ -22,6 +22,7 @@ pub mod live;
 pub mod manifest;
 pub mod net;
 pub mod plan;
+pub mod preview;
 pub mod provider;
 pub mod providers;
 pub mod pull;

@@ -93,30 +93,7 @@ async fn load_saved_plan(
     backend: &dyn Backend,
     providers: &[&'static str],
 ) -> Result<(Plan, HashMap<String, BackendError>), CommandError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CommandError::new(
-            Exit::Invalid,
-            format!("cannot read the plan {}: {e}", path.display()),
-        )
-    })?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-        CommandError::new(
-            Exit::Invalid,
-            format!("{} is not an offerctl plan: {e}", path.display()),
-        )
-    })?;
-    let major = |v: &str| v.split('.').next().map(str::to_string);
-    if major(&plan.format_version) != major(plan::FORMAT_VERSION) {
-        return Err(CommandError::new(
-            Exit::Invalid,
-            format!(
-                "{} has plan format {}; this offerctl reads {}",
-                path.display(),
-                plan.format_version,
-                plan::FORMAT_VERSION
-            ),
-        ));
-    }
+    let plan = super::show::read_plan_file(path)?;
     if let Ok(read) = sources::read(&args.manifests.dir)
         && plan::hash_sources(&read.sources, &args.manifests.dir) != plan.manifests_hash
     {

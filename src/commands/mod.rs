@@ -12,6 +12,7 @@ mod pull;
 mod reconcile;
 mod schema;
 mod serve;
+mod show;
 mod simulate;
 mod test;
 mod validate;
@@ -46,6 +47,7 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Graph(args) => graph::run(&args, output),
         Command::Plan(command) => plan::run(&command, output),
         Command::Apply(command) => apply::run(&command, output),
+        Command::Show(command) => show::run(&command, output),
         Command::Generate(args) => generate::run(&args, output),
         Command::Export(command) => export::run(&command, output),
         Command::Pull(args) => pull::run(&args, output),

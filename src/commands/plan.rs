@@ -2,7 +2,7 @@
 
 use super::Output;
 use super::reconcile::{connect, guard_deletes, plan_with_inputs, runtime, show, write_atomically};
-use crate::cli::PlanCommand;
+use crate::cli::{PlanCommand, PlanFormat};
 use crate::exit::{CommandError, Exit};
 use crate::plan::render;
 
@@ -14,10 +14,19 @@ pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> 
     if command.tests.dir.exists() {
         plan.impact = impact(&command.tests.dir, &manifests.catalog, &live, output);
     }
-    show(&plan, command.plan.output, output);
+    // With --output html, --out names the report (which embeds the saved plan).
+    let report = command.plan.output == PlanFormat::Html && command.out.is_some();
+    if !report {
+        show(&plan, command.plan.output, output);
+    }
     guard_deletes(&plan, &command.plan, &session)?;
     if let Some(path) = &command.out {
-        write_atomically(path, &render::json(&plan)).map_err(|e| {
+        let saved = if report {
+            render::html(&plan, &crate::providers::builtin())
+        } else {
+            render::json(&plan)
+        };
+        write_atomically(path, &saved).map_err(|e| {
             CommandError::new(
                 Exit::Error,
                 format!("cannot save the plan to {}: {e}", path.display()),

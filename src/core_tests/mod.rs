@@ -275,7 +275,7 @@ fn a_change_made_outside_offerctl_is_drift_with_who_and_when() {
     let json: serde_json::Value =
         serde_json::from_str(&crate::plan::render::json(&drifted)).unwrap();
     assert_eq!(json["summary"]["drifted"], 1);
-    assert_eq!(json["format_version"], "1.2");
+    assert_eq!(json["format_version"], "1.3");
 }
 
 #[test]

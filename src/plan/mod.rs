@@ -4,6 +4,7 @@
 
 mod compare;
 pub mod impact;
+pub mod previews;
 pub mod render;
 pub mod saved;
 
@@ -25,7 +26,7 @@ use crate::source::SourceSet;
 use compare::{Compared, compare, in_parallel};
 
 /// Version of the saved and JSON plan format. Minor versions only add fields.
-pub const FORMAT_VERSION: &str = "1.2";
+pub const FORMAT_VERSION: &str = "1.3";
 
 /// Marks, inside a desired document, the id of an object this run creates: apply replaces it
 /// with the id from the create receipt. It cannot clash with a repository id.
@@ -137,6 +138,10 @@ pub struct Plan {
     /// none does or none are kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub impact: Vec<impact::Impact>,
+    /// `@id` → live document of objects the changes refer to and leave alone, which previews
+    /// of what customers see read (an offer's products and design). Format 1.3.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub related: BTreeMap<String, Value>,
 }
 
 impl Plan {
@@ -354,6 +359,7 @@ pub fn build(
     let deletes = plan_deletes(providers, &pruned, &kept, &changes, managed_refs, &names);
     changes.extend(deletes);
 
+    let related = previews::related(providers, &changes, &by_id, &names);
     let count = |action| changes.iter().filter(|c| c.action == action).count();
     let summary = Summary {
         create: count(Action::Create),
@@ -373,6 +379,7 @@ pub fn build(
         unmanaged,
         names,
         impact: Vec::new(),
+        related,
     })
 }
 

@@ -118,7 +118,7 @@ crate::for_both_apis! {
         let markdown = world.offerctl(&["plan", "--output", "markdown"]).await;
         assert!(markdown.stdout.contains("### Decision impact\n\n| expectation | decision @ placement | now | after this change |"), "{}", markdown.stdout);
         let json = world.plan_json().await;
-        assert_eq!(json["format_version"], "1.2");
+        assert_eq!(json["format_version"], "1.3");
         assert_eq!(json["impact"][0]["before"], "ABC Bank Credit Card, Travel rewards card");
         assert_eq!(json["impact"][0]["after"], "Travel rewards card, ABC Bank Credit Card");
         assert_eq!(json["impact"].as_array().unwrap().len(), 1);
