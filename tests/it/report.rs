@@ -329,6 +329,20 @@ fn report_opens_in_chromium_with_previews_and_applies_as_reviewed() {
         .code(0);
     let saved: serde_json::Value = serde_json::from_slice(&shown.get_output().stdout).unwrap();
     assert_eq!(saved["summary"]["delete"], 1);
+    // The same plan as a pull-request comment: removals called out before any detail.
+    let markdown = offerctl(&state)
+        .args(["show", "--output", "markdown"])
+        .arg(&report)
+        .assert()
+        .code(0);
+    let markdown = String::from_utf8_lossy(&markdown.get_output().stdout).to_string();
+    assert!(markdown.starts_with("<!-- offerctl: part 1 of 1 -->\n"));
+    let callout = markdown.find("**This plan deletes 1 object and switches off 1 object:**");
+    let details = markdown.find("<details>");
+    assert!(callout.is_some() && callout < details, "{markdown}");
+    assert!(markdown.contains("> - <code>RollingOffer/winter-ladder</code> switched off"));
+    assert!(markdown.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;Summer&quot;"));
+    assert!(!markdown.contains(HOSTILE));
     offerctl(&state)
         .args(["apply", "--dir"])
         .arg(&v2)
