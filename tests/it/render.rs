@@ -273,6 +273,46 @@ fn one_section_is_never_longer_than_a_part() {
     );
 }
 
+#[test]
+fn a_section_with_too_many_thumbnails_keeps_its_summary_closed() {
+    let providers = offerctl::providers::builtin();
+    let mut text = String::from(
+        "kind: Placement\nname: Banner\nchannel: web\ncomponentType: imagelink\n---\nkind: Offer\nname: many\nstatus: approved\npriority: 1\nrepresentations:\n  - placement: Banner\n    components:\n",
+    );
+    for i in 0..400 {
+        text.push_str(&format!(
+            "      - type: imagelink\n        format: image/png\n        language: [l{i}]\n        deliveryURL: https://cdn.example.com/a/very/long/path/to/an/image/number/{i}.png\n"
+        ));
+    }
+    let (_, checked) = crate::check_text("many.yaml", &text);
+    assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
+    let plan = plan::build(
+        &checked.catalog,
+        &checked.graph,
+        &Default::default(),
+        &providers,
+        "r",
+        "h",
+        PlanOptions::default(),
+    )
+    .unwrap();
+    let parts = render::markdown_parts(&plan, &providers);
+    let offer = parts
+        .iter()
+        .find(|p| p.contains("Offer/many"))
+        .expect("the offer is shown");
+    assert!(offer.len() < render::MARKDOWN_LIMIT);
+    assert!(offer.contains("Too many images to show here"));
+    assert_eq!(
+        offer.matches("<summary>").count(),
+        offer.matches("</summary>").count()
+    );
+    assert_eq!(
+        offer.matches("<details>").count(),
+        offer.matches("</details>").count()
+    );
+}
+
 #[tokio::test]
 async fn environments_render_one_summary_then_a_section_each() {
     let providers = offerctl::providers::builtin();

@@ -324,6 +324,15 @@ fn fit(text: String, room: usize) -> String {
     if text.len() <= room {
         return text;
     }
+    // Thumbnails too many for a part: the summary keeps the object's line only.
+    if let Some(summary_end) = text.find("</summary>")
+        && summary_end > room / 2
+    {
+        let line = &text[..text.find("<br>").unwrap_or(summary_end)];
+        return format!(
+            "{line}</summary>\n\nToo many images to show here: see the HTML report (`offerctl show PLAN --output html`).\n\n</details>\n"
+        );
+    }
     let mut end = room;
     while !text.is_char_boundary(end) {
         end -= 1;
