@@ -156,18 +156,11 @@ async fn update_and_delete_plan_renderings() {
     });
 }
 
-/// A plan of `n` tag creates, the first `deletes` of them turned into deletes.
-fn many_tags(n: usize, deletes: usize) -> Plan {
-    let mut text = String::new();
-    for i in 0..n {
-        text.push_str(&format!(
-            "kind: Tag\nname: tag number {i} with a long enough name to take room\n---\n"
-        ));
-    }
-    let mut sources = SourceSet::new();
-    sources.add(SourceFile::new("many.yaml", text));
-    let checked = check(&sources, &offerctl::providers::builtin());
-    let mut plan = plan::build(
+/// The plan of one manifest text against an empty repository.
+fn plan_of_text(text: &str) -> Plan {
+    let (_, checked) = crate::check_text("plan.yaml", text);
+    assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
+    plan::build(
         &checked.catalog,
         &checked.graph,
         &Default::default(),
@@ -176,7 +169,18 @@ fn many_tags(n: usize, deletes: usize) -> Plan {
         "h",
         PlanOptions::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// A plan of `n` tag creates, the first `deletes` of them turned into deletes.
+fn many_tags(n: usize, deletes: usize) -> Plan {
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!(
+            "kind: Tag\nname: tag number {i} with a long enough name to take room\n---\n"
+        ));
+    }
+    let mut plan = plan_of_text(&text);
     for (i, change) in plan.changes.iter_mut().take(deletes).enumerate() {
         change.action = plan::Action::Delete;
         change.before = change.after.take();
@@ -246,22 +250,9 @@ fn one_section_is_never_longer_than_a_part() {
     // One offer whose email block is longer than a comment.
     let providers = offerctl::providers::builtin();
     let long = "<p>".to_string() + &"all work and no play ".repeat(5000) + "</p>";
-    let (_, checked) = crate::check_text(
-        "long.yaml",
-        &format!(
-            "kind: Offer\nname: long\nstatus: approved\npriority: 1\nrepresentations:\n  - placement: Email hero\n    components:\n      - type: html\n        content: '{long}'\n---\nkind: Placement\nname: Email hero\nchannel: email\ncomponentType: html\n"
-        ),
-    );
-    let plan = plan::build(
-        &checked.catalog,
-        &checked.graph,
-        &Default::default(),
-        &providers,
-        "r",
-        "h",
-        PlanOptions::default(),
-    )
-    .unwrap();
+    let plan = plan_of_text(&format!(
+        "kind: Offer\nname: long\nstatus: approved\npriority: 1\nrepresentations:\n  - placement: Email hero\n    components:\n      - type: html\n        content: '{long}'\n---\nkind: Placement\nname: Email hero\nchannel: email\ncomponentType: html\n"
+    ));
     let parts = render::markdown_parts(&plan, &providers);
     assert_eq!(parts.len(), 1);
     assert!(parts[0].len() < render::MARKDOWN_LIMIT);
@@ -284,18 +275,7 @@ fn a_section_with_too_many_thumbnails_keeps_its_summary_closed() {
             "      - type: imagelink\n        format: image/png\n        language: [l{i}]\n        deliveryURL: https://cdn.example.com/a/very/long/path/to/an/image/number/{i}.png\n"
         ));
     }
-    let (_, checked) = crate::check_text("many.yaml", &text);
-    assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
-    let plan = plan::build(
-        &checked.catalog,
-        &checked.graph,
-        &Default::default(),
-        &providers,
-        "r",
-        "h",
-        PlanOptions::default(),
-    )
-    .unwrap();
+    let plan = plan_of_text(&text);
     let parts = render::markdown_parts(&plan, &providers);
     let offer = parts
         .iter()
