@@ -61,6 +61,7 @@ workflow annotation, so it shows on the pull request's diff.")]
   offerctl plan                                   # against the embedded local repository
   offerctl plan --output markdown > plan.md       # a pull-request comment
   offerctl plan --out plan.json                   # save it; `offerctl apply plan.json` applies exactly this
+  offerctl plan --output html --out report.html   # a page with previews; `offerctl apply report.html` applies it
   offerctl plan --detailed-exitcode               # drift detection: exit 2 when live differs
   offerctl plan --prune --prune-kind Tag          # also delete tags no manifest describes
 
@@ -69,6 +70,16 @@ Credentials are read from the environment only (never from flags or offerctl.yam
   OFFERCTL_CLIENT_ID + OFFERCTL_CLIENT_SECRET  Adobe IMS OAuth server-to-server credentials
 Without --endpoint, the embedded local repository in .offerctl/repository is used.")]
     Plan(PlanCommand),
+
+    /// Render a saved plan (`plan --out FILE`, or an HTML report) as text, markdown, JSON or HTML.
+    #[command(after_help = "Examples:
+  offerctl show plan.json                         # as `offerctl plan` prints it
+  offerctl show plan.json --output markdown       # pull-request comments (parts marked)
+  offerctl show plan.json --output html --out report.html
+
+The HTML report embeds the plan: `offerctl apply report.html` applies exactly what it shows.
+Nothing is read from the repository.")]
+    Show(ShowCommand),
 
     /// Make the repository match the manifests (or apply a saved plan).
     #[command(after_help = "Examples:
@@ -392,8 +403,11 @@ pub enum PlanFormat {
     Text,
     /// For machines: the versioned plan document (see README).
     Json,
-    /// For pull-request comments.
+    /// For pull-request comments: parts under GitHub's limit, each starting with a line
+    /// `<!-- offerctl: part N of M -->`.
     Markdown,
+    /// One self-contained page with previews of what customers see (see `--out`).
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -401,7 +415,8 @@ pub struct PlanCommand {
     #[command(flatten)]
     pub plan: PlanArgs,
 
-    /// Save the plan to FILE, for `offerctl apply FILE`.
+    /// Save the plan to FILE, for `offerctl apply FILE`. With `--output html`, FILE is the
+    /// HTML report instead, which embeds the saved plan: `offerctl apply FILE` applies it too.
     #[arg(long, value_name = "FILE", env = "OFFERCTL_OUT")]
     pub out: Option<PathBuf>,
 
@@ -421,8 +436,23 @@ pub struct PlanCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct ShowCommand {
+    /// A plan saved with `offerctl plan --out FILE`, or an HTML report (`--output html`).
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: PathBuf,
+
+    /// How to show the plan.
+    #[arg(long, short, value_enum, default_value_t = PlanFormat::Text)]
+    pub output: PlanFormat,
+
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct ApplyCommand {
-    /// A plan saved with `offerctl plan --out FILE`: apply exactly that.
+    /// A plan saved with `offerctl plan --out FILE` (or an HTML report of one): apply exactly that.
     #[arg(value_name = "PLAN_FILE")]
     pub plan_file: Option<PathBuf>,
 

@@ -26,6 +26,7 @@ pub mod live;
 pub mod manifest;
 pub mod net;
 pub mod plan;
+pub mod preview;
 pub mod printable;
 pub mod provider;
 pub mod providers;

@@ -79,6 +79,17 @@ pub trait Provider: Language + Send + Sync {
     fn synthetic_catalogue(&self, _objects: usize, _seed: u64) -> Option<Vec<(String, String)>> {
         None
     }
+
+    /// What customers see of a document of `kind` (images, HTML, text, offer cards), for
+    /// reviewing a plan; nothing for kinds customers do not see.
+    fn preview(
+        &self,
+        _kind: Kind,
+        _document: &Value,
+        _lookup: &dyn crate::preview::Lookup,
+    ) -> Vec<crate::preview::Block> {
+        Vec::new()
+    }
 }
 
 /// The providers of a run. Every kind the core meets belongs to one of them.

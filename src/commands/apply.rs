@@ -153,19 +153,9 @@ fn saved_plan_sources(
     Ok((Some((read, layering)), Some(hash)))
 }
 
+/// A saved plan, from its JSON file or the HTML report that embeds it.
 fn read_plan(path: &Path) -> Result<Plan, CommandError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CommandError::new(
-            Exit::Invalid,
-            format!("cannot read the plan {}: {e}", path.display()),
-        )
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        CommandError::new(
-            Exit::Invalid,
-            format!("{} is not an offerctl plan: {e}", path.display()),
-        )
-    })
+    super::show::read_plan_file(path)
 }
 
 async fn load_saved_plan(

@@ -15,6 +15,7 @@ mod reconcile;
 mod render;
 mod schema;
 mod serve;
+mod show;
 mod simulate;
 mod test;
 mod validate;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Graph(args) => graph::run(&args, output),
         Command::Plan(command) => plan::run(&command, output),
         Command::Apply(command) => apply::run(&command, output),
+        Command::Show(command) => show::run(&command, output),
         Command::Generate(args) => generate::run(&args, output),
         Command::Export(command) => export::run(&command, output),
         Command::Pull(args) => pull::run(&args, output),

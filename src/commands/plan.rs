@@ -41,10 +41,12 @@ pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> 
             Err(error) => return Err(error),
         }
     }
-    if workspace.targets.len() == 1 {
+    // With --output html, --out names the report, which embeds the saved plan.
+    let report = command.plan.output == PlanFormat::Html && command.out.is_some();
+    if !report && workspace.targets.len() == 1 {
         let (_, plan) = &plans[0];
         show(plan, command.plan.output, output);
-    } else {
+    } else if !report {
         show_environments(&plans, command.plan.output, output);
     }
     for ((target, plan), session) in plans.iter().zip(&sessions) {
@@ -53,7 +55,7 @@ pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> 
     }
     if let Some(path) = &command.out {
         for (target, plan) in &plans {
-            save(path, target, plan, plans.len(), output)?;
+            save(path, target, plan, plans.len(), report, output)?;
         }
     }
     if let Some(failure) = failure {
@@ -103,10 +105,16 @@ fn save(
     target: &Target,
     plan: &Plan,
     count: usize,
+    report: bool,
     output: Output,
 ) -> Result<(), CommandError> {
     let path = saved_path(path, target, count > 1)?;
-    write_atomically(&path, &render::json(plan)).map_err(|e| {
+    let saved = if report {
+        render::html(plan, crate::providers::builtin())
+    } else {
+        render::json(plan)
+    };
+    write_atomically(&path, &saved).map_err(|e| {
         CommandError::new(
             Exit::Error,
             format!("cannot save the plan to {}: {e}", path.display()),
@@ -149,7 +157,14 @@ fn show_environments(plans: &[(Target, Plan)], format: PlanFormat, output: Outpu
             );
         }
         PlanFormat::Markdown => {
-            print!("{}", markdown_environments(&named));
+            let parts = render::markdown_environments(&named, crate::providers::builtin());
+            print!("{}", parts.join("\n"));
+        }
+        PlanFormat::Html => {
+            print!(
+                "{}",
+                render::html_environments(&named, crate::providers::builtin())
+            );
         }
         PlanFormat::Text => {
             for (i, (name, plan)) in named.iter().enumerate() {
@@ -184,26 +199,4 @@ fn impact(
         }
     };
     cases.impact(catalog, live, time::OffsetDateTime::now_utc())
-}
-
-/// One summary table (environment | create | update | delete | drift), then each
-/// environment's markdown plan under its own heading.
-fn markdown_environments(plans: &[(&str, &Plan)]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::from("## offerctl plan: environments\n\n");
-    out.push_str("| environment | create | update | delete | drift |\n|---|---:|---:|---:|---:|\n");
-    for (name, plan) in plans {
-        let s = &plan.summary;
-        let _ = writeln!(
-            out,
-            "| `{name}` | {} | {} | {} | {} |",
-            s.create, s.update, s.delete, s.drifted
-        );
-    }
-    for (name, plan) in plans {
-        let body = render::markdown(plan, crate::providers::builtin());
-        let body = body.replacen("## offerctl plan", &format!("## Environment `{name}`"), 1);
-        let _ = write!(out, "\n{body}");
-    }
-    out
 }

@@ -354,15 +354,18 @@ pub async fn plan_with_inputs(
 
 /// Prints the plan to stdout in the chosen format.
 pub fn show(plan: &Plan, format: PlanFormat, output: Output) {
-    let text = match format {
-        PlanFormat::Text => {
-            let color = output.color && std::io::stdout().is_terminal();
-            render::text(plan, crate::providers::builtin(), color)
-        }
+    let color = output.color && std::io::stdout().is_terminal();
+    print!("{}", rendered(plan, format, color));
+}
+
+/// The plan in the chosen format (coloured text when `color`).
+pub fn rendered(plan: &Plan, format: PlanFormat, color: bool) -> String {
+    match format {
+        PlanFormat::Text => render::text(plan, crate::providers::builtin(), color),
         PlanFormat::Json => render::json(plan),
         PlanFormat::Markdown => render::markdown(plan, crate::providers::builtin()),
-    };
-    print!("{text}");
+        PlanFormat::Html => render::html(plan, crate::providers::builtin()),
+    }
 }
 
 /// Refuses a plan with more deletes than allowed (exit 6).

@@ -4,6 +4,7 @@
 
 mod compare;
 pub mod impact;
+pub mod previews;
 pub mod render;
 pub mod saved;
 
@@ -146,6 +147,10 @@ pub struct Plan {
     /// none does or none are kept).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub impact: Vec<impact::Impact>,
+    /// `@id` → live document of objects the changes refer to and leave alone, which previews
+    /// of what customers see read (an offer's products and design). Format 1.3.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub related: BTreeMap<String, Value>,
 }
 
 impl Plan {
@@ -364,6 +369,7 @@ pub fn build(
     let deletes = plan_deletes(providers, &pruned, &kept, &changes, managed_refs, &names);
     changes.extend(deletes);
 
+    let related = previews::related(providers, &changes, &by_id, &names);
     let count = |action| changes.iter().filter(|c| c.action == action).count();
     let summary = Summary {
         create: count(Action::Create),
@@ -385,6 +391,7 @@ pub fn build(
         unmanaged,
         names,
         impact: Vec::new(),
+        related,
     })
 }
 

@@ -15,6 +15,12 @@ use crate::diff::Op;
 use crate::printable::printable;
 use crate::provider::Providers;
 
+mod comment;
+mod html;
+
+pub use comment::part_marker;
+pub use html::{PLAN_ELEMENT_ID, embedded_plan, html, html_environments};
+
 /// GitHub refuses comments over 65,536 characters; stay clear of it.
 pub const MARKDOWN_LIMIT: usize = 65_000;
 
@@ -473,88 +479,55 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// A deterministic pull-request comment: summary table, a callout for deletes, one
-/// collapsible `diff` block per object, kept under [`MARKDOWN_LIMIT`] characters.
+/// The plan as a pull-request comment: every part of [`markdown_parts`], one after another.
 pub fn markdown(plan: &Plan, providers: &Providers) -> String {
-    let plan = &Ctx { plan, providers };
-    let s = &plan.summary;
-    let mut head = String::from("## offerctl plan\n\n");
-    let _ = writeln!(
-        head,
-        "**{}** Repository: {}\n",
-        summary_line(plan),
-        plan.repository
-    );
-    head.push_str("| | action | objects |\n|---|---|---:|\n");
-    for (symbol, action, n) in [
-        ("+", "create", s.create),
-        ("~", "update", s.update),
-        ("-", "delete", s.delete),
-    ] {
-        let _ = writeln!(head, "| `{symbol}` | {action} | {n} |");
-    }
-    let _ = writeln!(head, "| | unchanged | {} |", s.no_op);
-    let _ = writeln!(head, "| | unmanaged (left alone) | {} |\n", s.unmanaged);
-    let deletes: Vec<&Change> = plan
-        .actions()
-        .filter(|c| c.action == Action::Delete)
-        .collect();
-    if !deletes.is_empty() {
-        let _ = writeln!(
-            head,
-            "> [!CAUTION]\n> **This plan deletes {}:**",
-            count(deletes.len(), "object")
-        );
-        for change in &deletes {
-            let warning = if change.referenced_by.is_empty() {
-                ""
-            } else {
-                " — still referenced, will be rejected"
-            };
-            let _ = writeln!(head, "> - `{}`{warning}", printable(&change.address));
-        }
-        head.push('\n');
-    }
-    head.push_str(&super::impact::markdown(&plan.impact));
-    let foot = format!(
-        "\n<sub>offerctl {} · plan format {} · manifests sha256 `{}`</sub>\n",
-        plan.offerctl_version,
-        plan.format_version,
-        &plan
-            .manifests_hash
-            .get(..12)
-            .unwrap_or(&plan.manifests_hash)
-    );
-    let mut body = String::new();
-    let actions: Vec<&Change> = plan.actions().collect();
-    for (i, change) in actions.iter().enumerate() {
-        let section = markdown_section(change, plan);
-        let room = MARKDOWN_LIMIT.saturating_sub(head.len() + foot.len() + 200);
-        if body.len() + section.len() > room {
-            let _ = writeln!(
-                body,
-                "\n**… {} more not shown** (the comment would be too long). Run `offerctl plan` for the full plan.\n",
-                count(actions.len() - i, "change")
-            );
-            break;
-        }
-        body.push_str(&section);
-    }
-    if actions.is_empty() {
-        body.push_str("No changes: the repository matches the manifests.\n");
-    }
-    head + &body + &foot
+    markdown_parts(plan, providers).concat()
 }
 
-fn markdown_section(change: &Change, plan: &Ctx<'_>) -> String {
-    let mut section = format!(
-        "<details><summary><code>{} {}</code> {}</summary>\n\n```diff\n",
-        symbol(change.action),
-        html_escape(&printable(&change.address)),
-        verb(change.action)
-    );
+/// The plan as pull-request comments, each under [`MARKDOWN_LIMIT`] characters and starting
+/// with its [`part_marker`] line and the summary (deletions and deactivations first), then one
+/// collapsible section per object, with thumbnails of changed images.
+pub fn markdown_parts(plan: &Plan, providers: &Providers) -> Vec<String> {
+    comment::parts(plan, providers)
+}
+
+/// Several environments' plans as pull-request comments: one summary table
+/// (`environment | create | update | delete | drift`), then a section per environment, cut
+/// into parts like [`markdown_parts`].
+pub fn markdown_environments(plans: &[(&str, &Plan)], providers: &Providers) -> Vec<String> {
+    comment::environments(plans, providers)
+}
+
+/// Whether an update switches its object off (a deactivation, pruned or written in the
+/// manifest): the operations the provider would use to switch it off are all in it.
+pub fn deactivates(change: &Change, providers: &Providers) -> bool {
+    let Some(before) = change
+        .before
+        .as_ref()
+        .filter(|_| change.action == Action::Update)
+    else {
+        return false;
+    };
+    let after = change.after.as_ref().unwrap_or(&Value::Null);
+    let rules = providers.diff_rules(change.kind);
+    match providers.of(change.kind).deactivation(change.kind, before) {
+        Some(ops) if !ops.is_empty() => ops.iter().all(|op| match op {
+            Op::Add { path, value } | Op::Replace { path, value } => {
+                let path = path.strip_prefix(rules.root).unwrap_or(path);
+                after.pointer(path) == Some(value)
+            }
+            Op::Remove { path } => {
+                let path = path.strip_prefix(rules.root).unwrap_or(path);
+                after.pointer(path).is_none()
+            }
+        }),
+        _ => false,
+    }
+}
+
+/// A change's lines for a `diff` block: the sign in column 0, a change as old and new.
+fn markdown_lines(change: &Change, plan: &Ctx<'_>, section: &mut String) {
     for line in change_lines(change, plan) {
-        // In a diff block the sign must be in column 0; a change is shown as old and new.
         match line.sign {
             Sign::Add => section.push_str(&format!("+ {}\n", line.text)),
             Sign::Remove => section.push_str(&format!("- {}\n", line.text)),
@@ -569,14 +542,24 @@ fn markdown_section(change: &Change, plan: &Ctx<'_>) -> String {
             },
         }
     }
-    section.push_str("```\n\n</details>\n");
-    section
 }
 
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// Text for HTML (and markdown's HTML): every character that could start markup or end an
+/// attribute is escaped.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Control characters first (a newline would end a `<summary>`), then HTML's own.
+    for c in printable(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The machine-readable plan (the same document `plan --out` saves), sealed with its digest.

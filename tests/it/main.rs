@@ -12,6 +12,7 @@ mod fuzz;
 mod graph;
 mod plan;
 mod render;
+mod report;
 mod schema;
 mod unmodelled;
 mod validate;

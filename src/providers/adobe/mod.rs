@@ -10,6 +10,7 @@ pub mod generate;
 pub mod kind;
 pub mod manifest;
 pub mod mapping;
+pub mod preview;
 pub mod provider;
 pub mod repository;
 pub mod serve;

@@ -100,6 +100,15 @@ impl Provider for Adobe {
         xcore::references(document)
     }
 
+    fn preview(
+        &self,
+        kind: CoreKind,
+        document: &Value,
+        lookup: &dyn crate::preview::Lookup,
+    ) -> Vec<crate::preview::Block> {
+        super::preview::blocks(adobe(kind), document, lookup)
+    }
+
     fn update_note(&self, kind: CoreKind, operations: usize, revision: &str) -> String {
         let noun = if operations == 1 {
             "operation"

@@ -7,6 +7,7 @@ pub mod config;
 pub mod export;
 pub mod kind;
 pub mod manifest;
+pub mod preview;
 pub mod provider;
 pub mod repository;
 pub mod serve;

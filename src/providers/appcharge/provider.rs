@@ -125,4 +125,13 @@ impl Provider for Appcharge {
             value: Value::Bool(false),
         }])
     }
+
+    fn preview(
+        &self,
+        _kind: CoreKind,
+        document: &Value,
+        lookup: &dyn crate::preview::Lookup,
+    ) -> Vec<crate::preview::Block> {
+        super::preview::blocks(document, lookup)
+    }
 }
