@@ -201,7 +201,7 @@ fn many_tags(n: usize, deletes: usize) -> Plan {
 fn a_3000_object_plan_is_cut_into_parts_under_the_limit_each_with_the_summary() {
     let providers = offerctl::providers::builtin();
     let plan = many_tags(3000, 1000);
-    let parts = render::markdown_parts(&plan, &providers);
+    let parts = render::markdown_parts(&plan, providers);
     assert!(parts.len() > 1, "{} part", parts.len());
     let summary = "Plan: 2000 to create, 0 to update, 1000 to delete.";
     for (i, part) in parts.iter().enumerate() {
@@ -221,7 +221,7 @@ fn a_3000_object_plan_is_cut_into_parts_under_the_limit_each_with_the_summary() 
         assert!(part.contains("> **This plan deletes 1000 objects:**"));
         assert!(part.len() > 1000);
     }
-    let all = render::markdown(&plan, &providers);
+    let all = render::markdown(&plan, providers);
     assert_eq!(all, parts.concat());
     // Changes are in the parts, and every delete before any create.
     for i in [0, 999, 1000, 2999] {
@@ -242,7 +242,7 @@ fn a_3000_object_plan_is_cut_into_parts_under_the_limit_each_with_the_summary() 
 #[test]
 fn a_small_plan_is_one_part() {
     let providers = offerctl::providers::builtin();
-    let parts = render::markdown_parts(&many_tags(3, 1), &providers);
+    let parts = render::markdown_parts(&many_tags(3, 1), providers);
     assert_eq!(parts.len(), 1);
     assert!(parts[0].starts_with("<!-- offerctl: part 1 of 1 -->\n## offerctl plan"));
 }
@@ -255,7 +255,7 @@ fn one_section_is_never_longer_than_a_part() {
     let plan = plan_of_text(&format!(
         "kind: Offer\nname: long\nstatus: approved\npriority: 1\nrepresentations:\n  - placement: Email hero\n    components:\n      - type: html\n        content: '{long}'\n---\nkind: Placement\nname: Email hero\nchannel: email\ncomponentType: html\n"
     ));
-    let parts = render::markdown_parts(&plan, &providers);
+    let parts = render::markdown_parts(&plan, providers);
     assert_eq!(parts.len(), 1);
     assert!(parts[0].len() < render::MARKDOWN_LIMIT);
     assert!(parts[0].contains("more characters not shown"));
@@ -278,7 +278,7 @@ fn a_section_with_too_many_thumbnails_keeps_its_summary_closed() {
         ));
     }
     let plan = plan_of_text(&text);
-    let parts = render::markdown_parts(&plan, &providers);
+    let parts = render::markdown_parts(&plan, providers);
     let offer = parts
         .iter()
         .find(|p| p.contains("Offer/many"))
@@ -309,7 +309,7 @@ async fn environments_render_one_summary_then_a_section_each() {
     )
     .await;
     let envs = [("dev", &dev), ("prod", &prod)];
-    let parts = render::markdown_environments(&envs, &providers);
+    let parts = render::markdown_environments(&envs, providers);
     assert_eq!(parts.len(), 1);
     let text = &parts[0];
     let dev_row = format!("| dev | {} | 0 | 0 | 0 |", dev.summary.create);
@@ -323,7 +323,7 @@ async fn environments_render_one_summary_then_a_section_each() {
     assert!(text.find("| prod |").unwrap() < at_dev && at_dev < at_prod);
     assert!(text[at_prod..].contains("Offer/ABC Bank Credit Card"));
     assert!(!text[at_dev..at_prod].contains("Offer/ABC Bank Credit Card"));
-    let html = render::html_environments(&envs, &providers);
+    let html = render::html_environments(&envs, providers);
     assert!(
         html.contains("<h2>Environment dev</h2>") && html.contains("<h2>Environment prod</h2>")
     );
@@ -343,7 +343,7 @@ async fn the_report_embeds_the_saved_plan_byte_for_byte() {
     let mut plan = plan_for(&root().join("offers.d"), &backend, PlanOptions::default()).await;
     // Text that could end the data block, or fake an escape.
     plan.repository = "</script><script>alert(1)</script> \\u003c <!-- x".to_string();
-    let html = render::html(&plan, &providers);
+    let html = render::html(&plan, providers);
     assert_eq!(html.matches("</script>").count(), 1);
     assert_eq!(render::embedded_plan(&html).unwrap(), render::json(&plan));
 }
