@@ -324,16 +324,24 @@ pub async fn plan_with_inputs(
         prune_kinds: args.prune_kinds.clone(),
         deactivate: args.prune_deactivate,
     };
-    let mut plan = plan::build(
-        &manifests.catalog,
-        &manifests.graph,
-        &live,
-        crate::providers::builtin(),
-        &backend.describe(),
-        &hash,
-        options,
-    )
-    .map_err(|diagnostics| {
+    // Built on a thread of its own: with several environments, the others' reads go on
+    // meanwhile on this one.
+    let describe = backend.describe();
+    let (built, manifests, live) = tokio::task::spawn_blocking(move || {
+        let built = plan::build(
+            &manifests.catalog,
+            &manifests.graph,
+            &live,
+            crate::providers::builtin(),
+            &describe,
+            &hash,
+            options,
+        );
+        (built, manifests, live)
+    })
+    .await
+    .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()));
+    let mut plan = built.map_err(|diagnostics| {
         let report = if output.annotate {
             super::Report::Annotations
         } else {

@@ -181,7 +181,7 @@ crate::for_both_apis! {
         }
         let markdown = work.offerctl(&["plan", "--all-envs", "--output", "markdown"]).await;
         assert!(markdown.stdout.contains("| environment | create | update | delete | drift |"), "{}", markdown.all());
-        assert!(markdown.stdout.contains("| `prod` | 0 | 1 | 0 |"), "{}", markdown.all());
+        assert!(markdown.stdout.contains("| prod | 0 | 1 | 0 |"), "{}", markdown.all());
         work.edit("offers.d/catalogue.yaml", "name: seasonal\ndescription: Seasonal offers\n", "name: seasonal\n");
 
         // Compare: the manifests, then the repositories.
