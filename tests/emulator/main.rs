@@ -10,6 +10,7 @@ mod client_xcore;
 mod fault_http_fuzz;
 mod serve_api;
 mod serve_appcharge;
+mod serve_appcharge_offers;
 mod serve_dps;
 mod serve_dps_formulas;
 mod serve_gateway;
