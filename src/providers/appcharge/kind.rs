@@ -103,6 +103,13 @@ impl Kind {
         matches!(self, Kind::Bundle | Kind::SpecialOffer | Kind::CheckoutLink)
     }
 
+    /// What people call an object of this kind in messages (`rolling offer`, `pop-up`).
+    pub fn noun(self) -> &'static str {
+        KINDS[self as usize]
+            .description
+            .trim_start_matches("Appcharge ")
+    }
+
     /// Whether other objects may refer to objects of this kind, so that deleting one can be
     /// refused while they do: components, and progress bars (`progressBarPoints`).
     pub fn can_be_referenced(self) -> bool {

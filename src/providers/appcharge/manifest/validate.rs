@@ -29,8 +29,10 @@ pub fn check_design_types(catalog: &Catalog, diagnostics: &mut Vec<Diagnostic>) 
                 Diagnostic::error(
                     "design-type",
                     format!(
-                        "design `{}` is for {} offers, not {kind} offers",
-                        reference.value, design.offer_type.value
+                        "design `{}` is for {} offers, not {}s",
+                        reference.value,
+                        design.offer_type.value,
+                        kind.noun()
                     ),
                 )
                 .with_label(reference.loc, "a design of another offer type")

@@ -34,7 +34,7 @@ impl Context<'_> {
     fn noun(self) -> String {
         match self.sub_type {
             Some(sub_type) => format!("{sub_type} pop-up"),
-            None => self.kind.as_str().to_string(),
+            None => self.kind.noun().to_string(),
         }
     }
 }
@@ -417,7 +417,12 @@ fn item(decoder: &mut Decoder<'_>, fields: &mut Fields<'_>, context: Context<'_>
                 Diagnostic::error(
                     "bad-product-count",
                     format!(
-                        "an item has 1 to {MAX_PRODUCTS_PER_STEP} products, this one has {}",
+                        "{} has 1 to {MAX_PRODUCTS_PER_STEP} products, this one has {}",
+                        if context.kind.is_single_item() {
+                            format!("a {}", context.noun())
+                        } else {
+                            "a step".to_string()
+                        },
                         items.len()
                     ),
                 )
