@@ -3,6 +3,8 @@
 //! ([`crate::provider::Provider::replaces`]). The plan deletes the old object and creates the
 //! new one after it: an object's kind never changes in place.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::backend::LiveObject;
 use crate::manifest::Object;
 use crate::provider::Providers;
@@ -15,25 +17,31 @@ pub(super) fn replacements<'l>(
     live: &'l [LiveObject],
     matched: &[Option<&'l LiveObject>],
 ) -> Vec<Option<&'l LiveObject>> {
-    let claimed: std::collections::HashSet<&str> =
-        matched.iter().flatten().map(|o| o.id.as_str()).collect();
-    let mut taken = std::collections::HashSet::new();
+    let unmatched = |(object, found): (&Object, &Option<&LiveObject>)| {
+        found.is_none() && object.manifest.meta().id.is_none()
+    };
+    if !objects.iter().zip(matched).any(unmatched) {
+        return vec![None; objects.len()]; // the common case: nothing new
+    }
+    let claimed: HashSet<&str> = matched.iter().flatten().map(|o| o.id.as_str()).collect();
+    let mut by_name: HashMap<&str, Vec<&'l LiveObject>> = HashMap::new();
+    for object in live.iter().filter(|o| !claimed.contains(o.id.as_str())) {
+        by_name.entry(object.name()).or_default().push(object);
+    }
+    let mut taken = HashSet::new();
     objects
         .iter()
         .zip(matched)
         .map(|(object, found)| {
-            if found.is_some() || object.manifest.meta().id.is_some() {
+            if !unmatched((object, found)) {
                 return None;
             }
             let kind = object.kind();
-            let provider = providers.of(kind);
-            let old = live.iter().find(|o| {
+            let old = by_name.get(object.name())?.iter().copied().find(|o| {
                 o.kind != kind
                     && o.kind.provider() == kind.provider()
-                    && o.name() == object.name()
-                    && !claimed.contains(o.id.as_str())
                     && !taken.contains(o.id.as_str())
-                    && provider.replaces(kind, o.kind)
+                    && providers.of(kind).replaces(kind, o.kind)
             })?;
             taken.insert(old.id.as_str());
             Some(old)
