@@ -52,7 +52,7 @@ fn main() {
         let started = Instant::now();
         let exported = export::export(
             &live,
-            &offerctl::providers::builtin(),
+            offerctl::providers::builtin(),
             &Selection::default(),
             Layout::PerKind,
         )

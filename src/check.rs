@@ -3,8 +3,11 @@
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::graph::DependencyGraph;
-use crate::manifest::{self, Catalog, Language};
-use crate::source::SourceSet;
+use crate::manifest::{self, Catalog, Language, SharedBase};
+use std::collections::HashMap;
+
+use crate::environment::overlay::Layering;
+use crate::source::{Loc, SourceSet};
 
 #[derive(Debug)]
 pub struct Checked {
@@ -12,6 +15,8 @@ pub struct Checked {
     pub graph: DependencyGraph,
     /// Every problem found, sorted by location.
     pub diagnostics: Vec<Diagnostic>,
+    /// For an environment: the overlay documents that patched each base document.
+    pub patched_by: HashMap<Loc, Vec<Loc>>,
 }
 
 impl Checked {
@@ -25,7 +30,28 @@ impl Checked {
 }
 
 pub fn check(sources: &SourceSet, language: &dyn Language) -> Checked {
-    let loaded = manifest::load(sources, language);
+    ordered(manifest::load(sources, language), HashMap::new())
+}
+
+/// [`check`] of one environment's effective manifests (its overlays applied, its variables
+/// replaced).
+pub fn check_layered(sources: &SourceSet, layering: &Layering, language: &dyn Language) -> Checked {
+    let shared = SharedBase::new(sources, |file| !layering.overlays.contains(&file));
+    check_shared(&shared, sources, layering, language)
+}
+
+/// [`check_layered`] with the base parsed (and decoded) once for several environments.
+pub fn check_shared(
+    shared: &SharedBase,
+    sources: &SourceSet,
+    layering: &Layering,
+    language: &dyn Language,
+) -> Checked {
+    let (loaded, patched_by) = manifest::load_layered(shared, sources, layering, language);
+    ordered(loaded, patched_by)
+}
+
+fn ordered(loaded: manifest::Loaded, patched_by: HashMap<Loc, Vec<Loc>>) -> Checked {
     let graph = DependencyGraph::build(&loaded.catalog);
     let mut diagnostics = loaded.diagnostics;
     // Cycles are only meaningful once every reference resolves.
@@ -37,5 +63,6 @@ pub fn check(sources: &SourceSet, language: &dyn Language) -> Checked {
         catalog: loaded.catalog,
         graph,
         diagnostics,
+        patched_by,
     }
 }

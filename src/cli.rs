@@ -140,6 +140,25 @@ Exits 0 when every expectation holds, 1 when any fails, 3 when the manifests or 
 expectations are invalid. The expectation format is in the README (and `offerctl schema --tests`).")]
     Test(TestArgs),
 
+    /// Print an environment's effective manifests: the base with its overlays and variables
+    /// applied, each object with where it came from.
+    #[command(after_help = "Examples:
+  offerctl render --env prod                      # to stdout
+  offerctl render --env stage --out /tmp/stage    # one file per kind
+
+Each object is preceded by a comment naming the file and line it came from and the overlay
+documents that patched it. Exits 3 when the environment's manifests are invalid.")]
+    Render(RenderArgs),
+
+    /// Show how environment B's catalogue differs from A's: what promoting A to B changes.
+    #[command(after_help = "Examples:
+  offerctl compare stage prod                     # the effective manifests of both
+  offerctl compare stage prod --live              # the two repositories
+
+Objects only in A (-), only in B (+), and changed fields (- A's value, + B's). Exits 0 when
+they are equal, 2 when they differ.")]
+    Compare(CompareArgs),
+
     /// Rewrite manifests in the canonical form `export` writes, keeping comments.
     #[command(after_help = "Examples:
   offerctl fmt                                    # rewrite offers.d/ in place
@@ -211,6 +230,13 @@ pub struct ValidateArgs {
     #[command(flatten)]
     pub manifests: ManifestArgs,
 
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Validate every environment of offerctl.yaml (the base manifests are read once).
+    #[arg(long, conflicts_with = "envs")]
+    pub all_envs: bool,
+
     /// How to report: for people (stderr), a JSON document (stdout), or GitHub Actions
     /// workflow annotations (stdout, with the report for people on stderr).
     #[arg(long, short, value_enum, default_value_t = ValidateFormat::Text)]
@@ -242,6 +268,31 @@ pub struct ManifestArgs {
     /// Directory of manifests (*.yaml, *.yml, read recursively), or a single file.
     #[arg(long, default_value = "offers.d", env = "OFFERCTL_DIR")]
     pub dir: PathBuf,
+
+    #[command(flatten)]
+    pub environments: EnvArgs,
+}
+
+/// Which environment of offerctl.yaml (`environments:`) a command works in.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EnvArgs {
+    /// The environment to use, from `environments:` in offerctl.yaml [default:
+    /// `defaultEnvironment`]. Only `plan` and `validate` take several (repeat it).
+    #[arg(
+        long = "env",
+        value_name = "NAME",
+        env = "OFFERCTL_ENV",
+        value_delimiter = ','
+    )]
+    pub envs: Vec<String>,
+}
+
+/// The configuration file, for commands that do not talk to a repository.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// Configuration file [default: offerctl.yaml, when it exists].
+    #[arg(long, value_name = "FILE", env = "OFFERCTL_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 /// What to plan: the manifests, pruning, and the guard against deletes.
@@ -312,9 +363,13 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub remote: crate::providers::adobe::config::RemoteArgs,
 
+    #[command(flatten)]
+    pub environments: EnvArgs,
+
     /// Also create, patch and delete one throw-away tag named `offerctl-doctor-…` (and a filter
-    /// referring to it), to check writes, If-Match and the answer to deleting a referenced
-    /// object. What it creates is deleted even when interrupted.
+    /// referring to it, and a draft offer dated 2030-01-01T00:00:00Z on a placement of its
+    /// own), to check writes, If-Match, the answer to deleting a referenced object and how the
+    /// sandbox spells an instant it was given. What it creates is deleted even when interrupted.
     #[arg(long)]
     pub write_probe: bool,
 
@@ -353,6 +408,11 @@ pub struct PlanCommand {
     /// Exit 2 when there are changes, 0 when there are none (1 on errors).
     #[arg(long, env = "OFFERCTL_DETAILED_EXITCODE")]
     pub detailed_exitcode: bool,
+
+    /// Plan every environment of offerctl.yaml, each against its own repository (the base
+    /// manifests are read once, the repositories concurrently).
+    #[arg(long, conflicts_with = "envs")]
+    pub all_envs: bool,
 
     /// Decision expectations: when the directory exists, the plan lists those whose outcome
     /// for customers it changes.
@@ -521,6 +581,19 @@ pub struct PullArgs {
     /// Print the unified diff of the files instead of writing them.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// With environments: where drift of objects the base defines is written — the
+    /// environment's overlay (a `patch:`; the base other environments share is left alone),
+    /// or the base itself.
+    #[arg(long, value_enum, value_name = "WHERE", default_value_t = PullInto::Overlay)]
+    pub into: PullInto,
+}
+
+/// Where `pull --env` writes drift of objects the base defines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullInto {
+    Overlay,
+    Base,
 }
 
 #[derive(Debug, Args)]
@@ -571,12 +644,56 @@ pub struct ExportCommand {
 
     #[command(flatten)]
     pub appcharge: crate::providers::appcharge::config::AppchargeArgs,
+
+    #[command(flatten)]
+    pub environments: EnvArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Write one file per kind into DIR instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The environment compared from.
+    #[arg(value_name = "A")]
+    pub a: String,
+
+    /// The environment compared with A.
+    #[arg(value_name = "B")]
+    pub b: String,
+
+    /// Compare the two environments' repositories instead of their manifests.
+    #[arg(long)]
+    pub live: bool,
+
+    /// Directory of the base manifests.
+    #[command(flatten)]
+    pub manifests: ManifestArgs,
+
+    #[command(flatten)]
+    pub remote: crate::providers::adobe::config::RemoteArgs,
+
+    #[command(flatten)]
+    pub appcharge: crate::providers::appcharge::config::AppchargeArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct FmtArgs {
     #[command(flatten)]
     pub manifests: ManifestArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
 
     /// Change nothing: list the files that are not in canonical form and exit 3 if any.
     #[arg(long, env = "OFFERCTL_FMT_CHECK")]
@@ -587,6 +704,9 @@ pub struct FmtArgs {
 pub struct GraphArgs {
     #[command(flatten)]
     pub manifests: ManifestArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Text, env = "OFFERCTL_GRAPH_FORMAT")]

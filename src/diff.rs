@@ -11,9 +11,19 @@
 //! ([`Rules`]); plus, in each JSON object, the members the desired document itself sets there (a
 //! manifest's `extra`). So an object whose manifest has no `extra` never touches unmodelled live
 //! properties, and one that lists a property with `null` removes it.
+//!
+//! Scalars compare by meaning under the type the provider declares ([`Rules::types`], see
+//! [`meaning`]): an instant respelled by the service is no change, and a patch carries the
+//! desired document's own spelling, only where the meaning differs.
+
+pub mod meaning;
+#[cfg(test)]
+mod typed_tests;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+pub use meaning::{Case, Type};
 
 /// One RFC 6902 operation. Paths start at the provider's document root ([`Rules::root`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +54,10 @@ pub struct Rules {
     /// Inside managed properties, the members managed at a path pattern; `None` means every
     /// member (free-form maps).
     pub members: fn(&str) -> Option<&'static [&'static str]>,
+    /// The type of scalar fields, by path pattern (`constraint/startDate`,
+    /// `schedule/timeFrames/*/startTime`): how two spellings compare. Undeclared fields are
+    /// [`Type::Text`], compared as written.
+    pub types: &'static [(&'static str, Type)],
     /// Arrays whose order carries no meaning.
     pub sets: &'static [&'static str],
     /// Arrays of objects identified by one of their members: (path pattern, member).
@@ -129,6 +143,25 @@ pub fn unaccounted(rules: &Rules, live: &Value, desired: &Value) -> Vec<String> 
     out
 }
 
+/// `live`, with each declared scalar that means what its counterpart in `desired` means
+/// spelled as `desired` spells it: what a reader of the live object (such as `pull`) writes
+/// back so that values equal in meaning keep the desired document's spelling.
+pub fn respell(rules: &Rules, live: &Value, desired: &Value) -> Value {
+    let mut out = live.clone();
+    if let (Value::Object(map), Value::Object(wanted)) = (&mut out, desired) {
+        for (key, value) in map.iter_mut() {
+            if let Some(counterpart) = wanted.get(key) {
+                rules.respell_at(&[key], value, counterpart);
+            }
+        }
+    }
+    out
+}
+
+fn is_scalar(value: &Value) -> bool {
+    matches!(value, Value::Bool(_) | Value::Number(_) | Value::String(_))
+}
+
 fn size(ops: &[Op]) -> usize {
     serde_json::to_string(ops).map_or(usize::MAX, |s| s.len())
 }
@@ -144,6 +177,69 @@ fn escape(token: &str) -> String {
 }
 
 impl Rules {
+    /// The declared type of the scalar at path pattern `shape`.
+    fn type_at(&self, shape: &str) -> Type {
+        self.types
+            .iter()
+            .find(|(p, _)| *p == shape)
+            .map_or(Type::Text, |(_, t)| *t)
+    }
+
+    /// The key of element `item` of the keyed array at `shape`, in normal form.
+    fn key_of(&self, shape: &str, key: &str, item: &Value) -> Option<Value> {
+        let value = item.get(key).filter(|k| !k.is_null())?;
+        Some(meaning::canonical(
+            self.type_at(&format!("{shape}/*/{key}")),
+            value,
+        ))
+    }
+
+    /// Whether two elements of the array at `shape` are the same element: equal, or scalars
+    /// equal in meaning.
+    fn same_element(&self, shape: &str, a: &Value, b: &Value) -> bool {
+        a == b
+            || (is_scalar(a)
+                && is_scalar(b)
+                && meaning::same(self.type_at(&format!("{shape}/*")), a, b))
+    }
+
+    fn respell_at(&self, path: &[&str], live: &mut Value, desired: &Value) {
+        let shape = pattern(path);
+        match (live, desired) {
+            (Value::Object(map), Value::Object(wanted)) => {
+                for (key, value) in map.iter_mut() {
+                    if let Some(counterpart) = wanted.get(key) {
+                        let child: Vec<&str> = path.iter().copied().chain([key.as_str()]).collect();
+                        self.respell_at(&child, value, counterpart);
+                    }
+                }
+            }
+            (Value::Array(items), Value::Array(wanted)) => {
+                let child: Vec<&str> = path.iter().copied().chain(["*"]).collect();
+                let set = self.sets.contains(&shape.as_str());
+                for (i, item) in items.iter_mut().enumerate() {
+                    let counterpart = if set {
+                        wanted.iter().find(|w| self.same_element(&shape, item, w))
+                    } else {
+                        self.counterpart_element(&shape, item, i, Some(desired))
+                    };
+                    if let Some(counterpart) = counterpart {
+                        self.respell_at(&child, item, counterpart);
+                    }
+                }
+            }
+            (live, desired)
+                if live != desired
+                    && is_scalar(live)
+                    && is_scalar(desired)
+                    && meaning::same(self.type_at(&shape), live, desired) =>
+            {
+                *live = desired.clone();
+            }
+            _ => {}
+        }
+    }
+
     /// The normal form of `instance` restricted to what is managed when `desired` is the goal:
     /// the modelled properties plus those `desired` sets.
     fn normalize_against(&self, instance: &Value, desired: Option<&Value>) -> Value {
@@ -243,8 +339,18 @@ impl Rules {
         let items = counterpart?.as_array()?;
         match self.keyed.iter().find(|(p, _)| *p == shape) {
             Some((_, key)) => {
-                let wanted = item.get(*key).filter(|k| !k.is_null())?;
-                items.iter().find(|d| d.get(*key) == Some(wanted))
+                // The same key as written first (the common case, and no allocation), then
+                // the same key in meaning.
+                let written = item.get(*key).filter(|k| !k.is_null())?;
+                items
+                    .iter()
+                    .find(|d| d.get(*key) == Some(written))
+                    .or_else(|| {
+                        let wanted = self.key_of(shape, key, item)?;
+                        items
+                            .iter()
+                            .find(|d| self.key_of(shape, key, d).as_ref() == Some(&wanted))
+                    })
             }
             None => items.get(index),
         }
@@ -265,15 +371,36 @@ impl Rules {
             (None, None) => {}
             // A live object that only holds members offerctl does not manage: fill in the
             // managed ones, so that the others stay.
-            (None, Some(_)) if live.is_some_and(|l| self.holds_unmanaged(path, l, desired)) => {
+            // Or, in a container never removed whole, only values that count as absent (a
+            // default): set what changed inside it rather than writing it anew.
+            (None, Some(_))
+                if live.is_some_and(|l| {
+                    self.holds_unmanaged(path, l, desired)
+                        || (l.as_object().is_some_and(|m| !m.is_empty())
+                            && self.keep_container.contains(&pattern(path).as_str()))
+                }) =>
+            {
                 if let (Some(l), Some(d)) = (live, desired) {
                     self.value(path, pointer, l, d, ops);
                 }
             }
+            // A live value that counts as absent (a default) is there all the same: replaced.
+            (None, Some(_)) if live.is_some_and(is_scalar) => ops.push(Op::Replace {
+                path: pointer.to_string(),
+                value: desired.cloned().unwrap_or(Value::Null),
+            }),
             (None, Some(_)) => ops.push(Op::Add {
                 path: pointer.to_string(),
                 value: desired.cloned().unwrap_or(Value::Null),
             }),
+            // A value that means the same as absence (a server default) where live holds
+            // another: set it, as written, rather than removing the member.
+            (Some(_), None) if live.is_some() && desired.is_some_and(is_scalar) => {
+                ops.push(Op::Replace {
+                    path: pointer.to_string(),
+                    value: desired.cloned().unwrap_or(Value::Null),
+                })
+            }
             (Some(_), None) => {
                 let shape = pattern(path);
                 let live_object = live.and_then(Value::as_object);
@@ -337,7 +464,7 @@ impl Rules {
                 }
             }
             (Value::Array(l), Value::Array(d)) if self.sets.contains(&shape.as_str()) => {
-                self.set(pointer, l, d, ops)
+                self.set(&shape, pointer, l, d, ops)
             }
             (Value::Array(l), Value::Array(d)) => {
                 let key = self
@@ -397,11 +524,22 @@ impl Rules {
 
     /// Set semantics: remove what is no longer wanted (highest index first, so indices stay valid),
     /// then append what is new.
-    fn set(&self, pointer: &str, live: &[Value], desired: &[Value], ops: &mut Vec<Op>) {
+    fn set(
+        &self,
+        shape: &str,
+        pointer: &str,
+        live: &[Value],
+        desired: &[Value],
+        ops: &mut Vec<Op>,
+    ) {
         let mut kept: Vec<&Value> = Vec::new();
         let mut removals = Vec::new();
+        let contains = |list: &[&Value], item: &Value| {
+            list.iter()
+                .any(|other| self.same_element(shape, other, item))
+        };
         for (i, item) in live.iter().enumerate() {
-            if desired.contains(item) && !kept.contains(&item) {
+            if desired.iter().any(|d| self.same_element(shape, d, item)) && !contains(&kept, item) {
                 kept.push(item);
             } else {
                 removals.push(i);
@@ -414,7 +552,7 @@ impl Rules {
         }
         let mut added: Vec<&Value> = Vec::new();
         for item in desired {
-            if !kept.contains(&item) && !added.contains(&item) {
+            if !contains(&kept, item) && !contains(&added, item) {
                 added.push(item);
                 ops.push(Op::Add {
                     path: format!("{pointer}/-"),
@@ -436,7 +574,8 @@ impl Rules {
         desired: &[Value],
         ops: &mut Vec<Op>,
     ) -> bool {
-        let key_of = |v: &Value| v.get(key).filter(|k| !k.is_null()).cloned();
+        let shape = pattern(path);
+        let key_of = |v: &Value| self.key_of(&shape, key, v);
         let live_keys: Vec<Option<Value>> = live.iter().map(key_of).collect();
         let desired_keys: Vec<Option<Value>> = desired.iter().map(key_of).collect();
         let unique = |keys: &[Option<Value>]| {
@@ -574,7 +713,10 @@ impl Rules {
                 }
                 (!out.is_empty()).then_some(Value::Array(out))
             }
-            other => (!(self.neutral)(&shape, other)).then(|| other.clone()),
+            other => {
+                let canonical = meaning::canonical(self.type_at(&shape), other);
+                (!(self.neutral)(&shape, &canonical)).then_some(canonical)
+            }
         }
     }
 

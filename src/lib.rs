@@ -11,8 +11,10 @@ pub mod cli;
 pub mod commands;
 #[cfg(test)]
 mod core_tests;
+pub mod decisions;
 pub mod diagnostic;
 pub mod diff;
+pub mod environment;
 pub mod exit;
 pub mod export;
 pub mod format;

@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use crate::backend::LiveObject;
+use crate::decisions::Decisions;
 use crate::diagnostic::Diagnostic;
 use crate::diff::Rules;
 use crate::kind::{self, Kind};
@@ -64,6 +65,18 @@ pub trait Provider: Language + Send + Sync {
     /// deactivation: the operations (none when it is off already), or `None` when the kind
     /// cannot be switched off.
     fn deactivation(&self, _kind: Kind, _live: &Value) -> Option<Vec<crate::diff::Op>> {
+        None
+    }
+
+    /// Offline decisions (`simulate`, `test`, a plan's decision impact), for a provider that
+    /// can decide without its vendor's service.
+    fn decisions(&self) -> Option<&dyn Decisions> {
+        None
+    }
+
+    /// A synthetic catalogue of about `objects` objects, deterministic from `seed`: manifest
+    /// file names (relative) and texts, for benchmarks and demos.
+    fn synthetic_catalogue(&self, _objects: usize, _seed: u64) -> Option<Vec<(String, String)>> {
         None
     }
 
@@ -129,6 +142,17 @@ impl Providers {
 
     pub fn references(&self, kind: Kind, document: &Value) -> Vec<String> {
         self.of(kind).references(kind, document)
+    }
+
+    /// The first provider (in registry order) that decides offline, with its decisions.
+    pub fn decisions(&self) -> Option<(&'static dyn Provider, &'static dyn Decisions)> {
+        self.iter().find_map(|p| p.decisions().map(|d| (p, d)))
+    }
+
+    /// The first provider's (in registry order) synthetic catalogue.
+    pub fn synthetic_catalogue(&self, objects: usize, seed: u64) -> Option<Vec<(String, String)>> {
+        self.iter()
+            .find_map(|p| p.synthetic_catalogue(objects, seed))
     }
 }
 

@@ -52,6 +52,19 @@ impl From<&str> for Secret {
     }
 }
 
+/// `text` with every secret's value (four characters or more, shorter ones would hit common
+/// text) replaced by `***`: what every client runs over a message before it becomes an error or
+/// a log line.
+pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a Secret>) -> String {
+    let mut text = text.to_string();
+    for secret in secrets {
+        if secret.0.len() >= 4 && text.contains(&secret.0) {
+            text = text.replace(&secret.0, MASK);
+        }
+    }
+    text
+}
+
 /// For clap: `--api-key` parses straight into a `Secret`.
 impl FromStr for Secret {
     type Err = std::convert::Infallible;

@@ -17,7 +17,40 @@ pub struct Loc {
     pub end: usize,
 }
 
+/// Spans of YAML nodes are byte ranges in their own file. When an environment's overlay
+/// patches a base document, the overlay's nodes join the base document's tree; their spans
+/// then carry their file in the high bits ([`tag_span`]), and [`Loc::of_span`] reads it back.
+const FILE_SHIFT: u32 = 40;
+
+/// `span` of a node of `file` that will live in another file's tree.
+pub fn tag_span(file: FileId, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    if span.start >> FILE_SHIFT != 0 {
+        return span.clone(); // tagged already
+    }
+    let base = (file.0 + 1) << FILE_SHIFT;
+    base + span.start..base + span.end
+}
+
 impl Loc {
+    /// Where a node's `span` is, for a node read in a document of `file` (a tagged span names
+    /// its own file).
+    pub fn of_span(file: FileId, span: &std::ops::Range<usize>) -> Loc {
+        let tag = span.start >> FILE_SHIFT;
+        if tag == 0 {
+            return Loc {
+                file,
+                start: span.start,
+                end: span.end,
+            };
+        }
+        let base = tag << FILE_SHIFT;
+        Loc {
+            file: FileId(tag - 1),
+            start: span.start - base,
+            end: span.end.saturating_sub(base),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.end.saturating_sub(self.start)
     }

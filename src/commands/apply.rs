@@ -20,34 +20,74 @@ use crate::backend::{Backend, BackendError, ErrorKind};
 use crate::cli::{ApplyCommand, PlanArgs};
 use crate::exit::{CommandError, Exit};
 use crate::plan::{self, Action, Plan};
-use crate::sources;
 
 pub fn run(command: &ApplyCommand, output: Output) -> Result<Exit, CommandError> {
-    let mut session = connect(&command.plan, command.parallelism)?;
+    let mut args = command.plan.clone();
+    if let Some(path) = &command.plan_file {
+        bind_environment(path, &mut args)?;
+    }
+    let (workspace, target) = super::environments::single(
+        args.remote.config.as_deref(),
+        &args.manifests.environments.envs,
+    )?;
+    let mut session = connect(&args, command.parallelism, &workspace, &target)?;
     session.writes = true;
-    runtime()?.block_on(run_async(command, &mut session, output))
+    runtime()?.block_on(run_async(command, &args, &mut session, output))
+}
+
+/// A saved plan belongs to the environment it was made for: applying it selects that
+/// environment, and naming another one is refused before anything is read or written.
+fn bind_environment(path: &Path, args: &mut PlanArgs) -> Result<(), CommandError> {
+    let plan = read_plan(path)?;
+    let requested = &args.manifests.environments.envs;
+    match (&plan.environment, requested.as_slice()) {
+        (Some(made), []) => args.manifests.environments.envs = vec![made.clone()],
+        (Some(made), [asked]) if asked != made => {
+            return Err(CommandError::new(
+                Exit::Conflict,
+                format!(
+                    "{} was made for environment `{made}`, not `{asked}`: nothing was applied; plan `{asked}` on its own",
+                    path.display()
+                ),
+            ));
+        }
+        (None, [asked]) => {
+            return Err(CommandError::new(
+                Exit::Conflict,
+                format!(
+                    "{} was made without an environment, not for `{asked}`: nothing was applied",
+                    path.display()
+                ),
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 async fn run_async(
     command: &ApplyCommand,
+    args: &PlanArgs,
     session: &mut Session,
     output: Output,
 ) -> Result<Exit, CommandError> {
     let (plan, stale, backend) = match &command.plan_file {
         Some(path) => {
-            let providers = saved_plan_providers(&command.plan);
+            let (sources, hash) = saved_plan_sources(args, &session.target)?;
+            let providers = saved_plan_providers(&sources, args);
             let backend = route(&mut session.repositories, &providers, output)?;
-            let (plan, stale) = load_saved_plan(path, &command.plan, &backend, &providers).await?;
+            let (plan, stale) = load_saved_plan(path, args, &hash, &backend, &providers).await?;
             (plan, stale, backend)
         }
         None => {
-            let planned = make_plan(&command.plan, session, output).await?;
+            let base = std::sync::Arc::new(super::environments::read_base(&args.manifests)?);
+            let planned = make_plan(args, session, base, output).await?;
             (planned.plan, HashMap::new(), planned.backend)
         }
     };
     let backend: &dyn Backend = &backend;
-    show(&plan, command.plan.output, output);
-    guard_deletes(&plan, &command.plan, session)?;
+    show(&plan, args.output, output);
+    guard_deletes(&plan, args, session)?;
     if !plan.summary.has_changes() {
         return Ok(Exit::Success);
     }
@@ -80,31 +120,62 @@ async fn run_async(
 /// returned as failures (stale), so that nothing of theirs is overwritten.
 /// The providers a saved plan is about: as for a new plan, those of the manifests' kinds (the
 /// manifests are checked to be the ones the plan was made from) plus those named.
-fn saved_plan_providers(args: &PlanArgs) -> Vec<&'static str> {
-    let catalog = sources::read(&args.manifests.dir)
-        .map(|read| crate::check::check(&read.sources, &crate::providers::builtin()).catalog)
-        .unwrap_or_default();
+fn saved_plan_providers(sources: &Option<LayeredSources>, args: &PlanArgs) -> Vec<&'static str> {
+    let catalog = match sources {
+        Some((read, layering)) => match layering {
+            Some(layering) => {
+                crate::check::check_layered(&read.sources, layering, crate::providers::builtin())
+                    .catalog
+            }
+            None => crate::check::check(&read.sources, crate::providers::builtin()).catalog,
+        },
+        None => Default::default(),
+    };
     providers_of(&catalog, &args.providers)
 }
 
-async fn load_saved_plan(
-    path: &Path,
+type LayeredSources = (
+    crate::sources::ReadSources,
+    Option<crate::environment::overlay::Layering>,
+);
+
+/// The manifests of the environment as files (when they can be read), and their hash as a
+/// saved plan records it.
+fn saved_plan_sources(
     args: &PlanArgs,
-    backend: &dyn Backend,
-    providers: &[&'static str],
-) -> Result<(Plan, HashMap<String, BackendError>), CommandError> {
+    target: &super::environments::Target,
+) -> Result<(Option<LayeredSources>, Option<String>), CommandError> {
+    let Ok(base) = super::environments::read_base(&args.manifests) else {
+        return Ok((None, None));
+    };
+    let (read, layering) = super::environments::sources_of(&base.read, target)?;
+    let hash = super::environments::hash_of(&read.sources, &args.manifests.dir, target);
+    Ok((Some((read, layering)), Some(hash)))
+}
+
+fn read_plan(path: &Path) -> Result<Plan, CommandError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CommandError::new(
             Exit::Invalid,
             format!("cannot read the plan {}: {e}", path.display()),
         )
     })?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(&text).map_err(|e| {
         CommandError::new(
             Exit::Invalid,
             format!("{} is not an offerctl plan: {e}", path.display()),
         )
-    })?;
+    })
+}
+
+async fn load_saved_plan(
+    path: &Path,
+    args: &PlanArgs,
+    hash: &Option<String>,
+    backend: &dyn Backend,
+    providers: &[&'static str],
+) -> Result<(Plan, HashMap<String, BackendError>), CommandError> {
+    let plan = read_plan(path)?;
     let major = |v: &str| v.split('.').next().map(str::to_string);
     if major(&plan.format_version) != major(plan::FORMAT_VERSION) {
         return Err(CommandError::new(
@@ -117,8 +188,8 @@ async fn load_saved_plan(
             ),
         ));
     }
-    if let Ok(read) = sources::read(&args.manifests.dir)
-        && plan::hash_sources(&read.sources, &args.manifests.dir) != plan.manifests_hash
+    if let Some(hash) = hash
+        && *hash != plan.manifests_hash
     {
         return Err(CommandError::new(
             Exit::Conflict,

@@ -5,13 +5,23 @@ use std::io::Write;
 
 use crate::cli::{DoctorArgs, DoctorFormat};
 use crate::exit::{CommandError, Exit};
-use crate::providers::adobe::config::Settings;
 use crate::providers::adobe::doctor::{self, Check};
+use crate::providers::connect;
 
 pub fn run(args: &DoctorArgs) -> Result<Exit, CommandError> {
-    let settings = Settings::resolve(&args.remote)?;
+    let (workspace, target) =
+        super::environments::single(args.remote.config.as_deref(), &args.environments.envs)?;
+    let settings = connect::settings(
+        &args.remote,
+        &workspace.config,
+        &target.environment,
+        &target.layer,
+    )?;
     let api = settings.api;
-    let Some(config) = settings.xcore_config(|name| std::env::var(name).ok())? else {
+    let process = |name: &str| std::env::var(name).ok();
+    let Some(config) =
+        settings.xcore_config(|name| connect::secret(&target.environment, &process, name))?
+    else {
         return Err(CommandError::new(
             Exit::Invalid,
             "doctor checks a remote sandbox: set --endpoint (or OFFERCTL_ENDPOINT) and credentials",

@@ -57,7 +57,9 @@ pub fn run(command: &ExportCommand, output: Output) -> Result<Exit, CommandError
             ),
         ));
     }
-    let mut repositories = open(&command.remote, &command.appcharge)?.list;
+    let (workspace, target) =
+        super::environments::single(command.remote.config.as_deref(), &command.environments.envs)?;
+    let mut repositories = open(&command.remote, &command.appcharge, &workspace, &target)?.list;
     let providers = export_providers(command, &repositories);
     let backend = route(&mut repositories, &providers, output)?;
     let live = runtime()?.block_on(read_live(&backend, &providers))?;
@@ -67,7 +69,7 @@ pub fn run(command: &ExportCommand, output: Output) -> Result<Exit, CommandError
     };
     let exported = export::export(
         &live,
-        &crate::providers::builtin(),
+        crate::providers::builtin(),
         &selection,
         command.layout,
     )

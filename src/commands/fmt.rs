@@ -8,7 +8,7 @@ use crate::format;
 use crate::manifest::Document;
 
 pub fn run(args: &FmtArgs, output: Output) -> Result<Exit, CommandError> {
-    let manifests = load_manifests(&args.manifests, output)?;
+    let (_, manifests) = load_manifests(&args.manifests, args.config.config.as_deref(), output)?;
     let mut changed = Vec::new();
     for (file, source) in manifests.sources.iter() {
         let objects: Vec<&dyn Document> = manifests
@@ -20,6 +20,11 @@ pub fn run(args: &FmtArgs, output: Output) -> Result<Exit, CommandError> {
             .collect();
         if objects.is_empty() {
             continue; // only comments: nothing to format
+        }
+        if manifests.environment.is_some() && !written_as_is(&manifests, file, objects.len()) {
+            // The effective object differs from what the file says (patched by an overlay,
+            // or using variables): formatting it would write this environment's values.
+            continue;
         }
         let Some(text) = format::format(&source.text, &objects) else {
             return Err(CommandError::new(
@@ -67,4 +72,19 @@ pub fn run(args: &FmtArgs, output: Output) -> Result<Exit, CommandError> {
         );
     }
     Ok(Exit::Success)
+}
+
+/// Whether every document of `file` is an object exactly as written: not patched by an overlay,
+/// no `${{ vars }}` replaced, and no overlay `patch:`/`remove:` documents beside them.
+fn written_as_is(
+    manifests: &super::Manifests,
+    file: crate::source::FileId,
+    objects: usize,
+) -> bool {
+    let text = &manifests.sources.get(file).text;
+    if text.contains("${{") {
+        return false;
+    }
+    let patched = manifests.patched_by.keys().any(|loc| loc.file == file);
+    !patched && crate::yaml::parse(text).documents.len() == objects
 }

@@ -3,7 +3,6 @@
 use super::Output;
 use crate::cli::GenerateArgs;
 use crate::exit::{CommandError, Exit};
-use crate::providers::adobe::generate::catalogue;
 
 pub fn run(args: &GenerateArgs, output: Output) -> Result<Exit, CommandError> {
     let io = |what: &str, e: std::io::Error| {
@@ -23,7 +22,9 @@ pub fn run(args: &GenerateArgs, output: Output) -> Result<Exit, CommandError> {
             ),
         ));
     }
-    let files = catalogue(args.objects, args.seed);
+    let files = crate::providers::builtin()
+        .synthetic_catalogue(args.objects, args.seed)
+        .ok_or_else(|| CommandError::new(Exit::Invalid, "no provider generates catalogues"))?;
     for (path, text) in &files {
         let path = args.out.join(path);
         if let Some(parent) = path.parent() {

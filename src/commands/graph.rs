@@ -8,7 +8,7 @@ use crate::exit::{CommandError, Exit};
 use crate::graph::DependencyGraph;
 
 pub fn run(args: &GraphArgs, output: Output) -> Result<Exit, CommandError> {
-    let manifests = load_manifests(&args.manifests, output)?;
+    let (_, manifests) = load_manifests(&args.manifests, args.config.config.as_deref(), output)?;
     let text = match args.format {
         GraphFormat::Dot => manifests.graph.to_dot(),
         GraphFormat::Text => render_order(&manifests.graph)?,

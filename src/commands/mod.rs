@@ -1,8 +1,10 @@
 //! One module per subcommand. Commands do the I/O (read files, print) around the pure stages.
 
 mod apply;
+mod compare;
 mod completions;
 mod doctor;
+pub mod environments;
 mod export;
 mod fmt;
 mod generate;
@@ -10,20 +12,19 @@ mod graph;
 mod plan;
 mod pull;
 mod reconcile;
+mod render;
 mod schema;
 mod serve;
 mod simulate;
 mod test;
 mod validate;
 
-use crate::check::check;
 use crate::cli::{Cli, Command, ManifestArgs};
 use crate::diagnostic;
 use crate::exit::{CommandError, Exit};
 use crate::graph::DependencyGraph;
 use crate::manifest::Catalog;
 use crate::source::SourceSet;
-use crate::sources;
 
 /// Settings every command shares, decided once from the arguments and the environment.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +53,8 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Simulate(args) => simulate::run(&args, output),
         Command::Test(args) => test::run(&args, output),
         Command::Fmt(args) => fmt::run(&args, output),
+        Command::Render(args) => render::run(&args, output),
+        Command::Compare(args) => compare::run(&args, output),
         Command::Schema(args) => schema::run(&args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
@@ -66,6 +69,12 @@ pub struct Manifests {
     pub catalog: Catalog,
     pub graph: DependencyGraph,
     pub warnings: usize,
+    /// The environment they are the effective manifests of.
+    pub environment: Option<String>,
+    /// Which of `sources` are the environment's overlays.
+    pub overlays: Vec<crate::source::FileId>,
+    /// The overlay documents that patched each base document.
+    pub patched_by: std::collections::HashMap<crate::source::Loc, Vec<crate::source::Loc>>,
 }
 
 /// How a command reports manifest problems.
@@ -79,16 +88,33 @@ pub enum Report {
     Json,
 }
 
-/// Reads, validates and orders the manifests under `args.dir`. Every problem is printed to
-/// stderr, located (and as annotations under GitHub Actions); any error makes this fail with
-/// exit code 3.
-pub fn load_manifests(args: &ManifestArgs, output: Output) -> Result<Manifests, CommandError> {
+/// Reads, validates and orders the manifests under `args.dir`, in the one environment the
+/// arguments select. Every problem is printed to stderr, located (and as annotations under
+/// GitHub Actions); any error makes this fail with exit code 3.
+pub fn load_manifests(
+    args: &ManifestArgs,
+    config: Option<&std::path::Path>,
+    output: Output,
+) -> Result<(environments::Target, Manifests), CommandError> {
     let report = if output.annotate {
         Report::Annotations
     } else {
         Report::People
     };
-    load_reported(args, output, report)
+    load_reported(args, config, output, report)
+}
+
+/// [`load_manifests`], reporting problems as `report` says.
+pub fn load_reported(
+    args: &ManifestArgs,
+    config: Option<&std::path::Path>,
+    output: Output,
+    report: Report,
+) -> Result<(environments::Target, Manifests), CommandError> {
+    let (_, target) = environments::single(config, &args.environments.envs)?;
+    let base = environments::read_base(args)?;
+    let manifests = environments::load_target(args, &base, &target, output, report)?;
+    Ok((target, manifests))
 }
 
 /// Prints `diagnostics` as `report` says (not the JSON document, which needs more).
@@ -110,22 +136,16 @@ pub fn report_diagnostics(
     }
 }
 
-/// [`load_manifests`], reporting problems as `report` says.
-pub fn load_reported(
+/// Reports what checking `read` found and keeps the manifests when they are valid.
+pub fn finish_loading(
     args: &ManifestArgs,
+    read: crate::sources::ReadSources,
+    checked: crate::check::Checked,
+    overlays: Vec<crate::source::FileId>,
     output: Output,
     report: Report,
 ) -> Result<Manifests, CommandError> {
-    let read =
-        sources::read(&args.dir).map_err(|e| CommandError::new(Exit::Invalid, e.to_string()))?;
     let dir = args.dir.display();
-    if read.sources.is_empty() && read.diagnostics.is_empty() {
-        return Err(CommandError::new(
-            Exit::Invalid,
-            format!("no manifests (*.yaml, *.yml) found in `{dir}`"),
-        ));
-    }
-    let checked = check(&read.sources, &crate::providers::builtin());
     let mut diagnostics = read.diagnostics;
     diagnostics.extend(checked.diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -167,6 +187,9 @@ pub fn load_reported(
         catalog: checked.catalog,
         graph: checked.graph,
         warnings,
+        environment: None,
+        overlays,
+        patched_by: checked.patched_by,
     })
 }
 
@@ -178,6 +201,15 @@ pub fn name_filter(name: Option<&str>) -> Result<Option<regex::Regex>, CommandEr
             format!("--name is not a valid regular expression: {e}"),
         )
     })
+}
+
+/// The offline decisions of the first provider that has them.
+pub fn decisions() -> Result<(&'static str, &'static dyn crate::decisions::Decisions), CommandError>
+{
+    crate::providers::builtin()
+        .decisions()
+        .map(|(provider, decisions)| (provider.name(), decisions))
+        .ok_or_else(|| CommandError::new(Exit::Invalid, "no provider decides offline"))
 }
 
 pub fn plural(count: usize, noun: &str) -> String {

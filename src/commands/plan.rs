@@ -1,41 +1,166 @@
-//! `offerctl plan`: what apply would change, for review, drift detection and saving.
+//! `offerctl plan`: what apply would change, for review, drift detection and saving; for one
+//! environment or several (each against its own repository, shown one after the other).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::Output;
-use super::reconcile::{connect, guard_deletes, plan_with_inputs, runtime, show, write_atomically};
-use crate::cli::PlanCommand;
+use super::environments::{self, Target};
+use super::reconcile::{
+    Session, connect, guard_deletes, plan_with_inputs, runtime, show, workspace_of,
+    write_atomically,
+};
+use crate::cli::{PlanCommand, PlanFormat};
 use crate::exit::{CommandError, Exit};
-use crate::plan::render;
+use crate::plan::{Plan, render};
 
 pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> {
-    let mut session = connect(&command.plan, None)?;
-    let (planned, manifests, live) =
-        runtime()?.block_on(plan_with_inputs(&command.plan, &mut session, output))?;
-    let mut plan = planned.plan;
-    if command.tests.dir.exists() {
-        plan.impact = impact(&command.tests.dir, &manifests.catalog, &live, output);
-    }
-    show(&plan, command.plan.output, output);
-    guard_deletes(&plan, &command.plan, &session)?;
-    if let Some(path) = &command.out {
-        write_atomically(path, &render::json(&plan)).map_err(|e| {
-            CommandError::new(
-                Exit::Error,
-                format!("cannot save the plan to {}: {e}", path.display()),
-            )
-        })?;
-        if !output.quiet {
-            eprintln!(
-                "Saved the plan to {}. Apply exactly this plan with: offerctl apply {}",
-                path.display(),
-                path.display()
-            );
+    let workspace = workspace_of(&command.plan, command.all_envs, true)?;
+    let base = Arc::new(environments::read_base(&command.plan.manifests)?);
+    let mut sessions = workspace
+        .targets
+        .iter()
+        .map(|target| connect(&command.plan, None, &workspace, target))
+        .collect::<Result<Vec<Session>, _>>()?;
+    let runtime = runtime()?;
+    let results = runtime.block_on(futures::future::join_all(
+        sessions
+            .iter_mut()
+            .map(|session| plan_one(command, session, base.clone(), output)),
+    ));
+    let mut plans = Vec::new();
+    let mut failure = None;
+    for (result, session) in results.into_iter().zip(&sessions) {
+        match result {
+            Ok(plan) => plans.push((session.target.clone(), plan)),
+            Err(error) if workspace.targets.len() > 1 => {
+                // Every environment's problem is reported; the first decides the exit code.
+                eprintln!("error: {}", error.message);
+                failure.get_or_insert(CommandError::reported(error.exit));
+            }
+            Err(error) => return Err(error),
         }
     }
-    Ok(if command.detailed_exitcode && plan.summary.has_changes() {
+    if workspace.targets.len() == 1 {
+        let (_, plan) = &plans[0];
+        show(plan, command.plan.output, output);
+    } else {
+        show_environments(&plans, command.plan.output, output);
+    }
+    for ((target, plan), session) in plans.iter().zip(&sessions) {
+        guard_deletes(plan, &command.plan, session)
+            .map_err(|e| super::reconcile::in_environment(target, e))?;
+    }
+    if let Some(path) = &command.out {
+        for (target, plan) in &plans {
+            save(path, target, plan, plans.len(), output)?;
+        }
+    }
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    let changes = plans.iter().any(|(_, p)| p.summary.has_changes());
+    Ok(if command.detailed_exitcode && changes {
         Exit::Changes
     } else {
         Exit::Success
     })
+}
+
+/// One environment's plan, with the decision impact of its changes.
+async fn plan_one(
+    command: &PlanCommand,
+    session: &mut Session,
+    base: Arc<environments::BaseManifests>,
+    output: Output,
+) -> Result<Plan, CommandError> {
+    let (planned, manifests, live) = plan_with_inputs(&command.plan, session, base, output).await?;
+    let mut plan = planned.plan;
+    if command.tests.dir.exists() {
+        plan.impact = impact(&command.tests.dir, &manifests.catalog, &live, output);
+    }
+    Ok(plan)
+}
+
+/// Where a plan of `target` is saved: `path`, or with several environments `path` with
+/// `{env}` replaced by the environment's name.
+fn saved_path(path: &Path, target: &Target, several: bool) -> Result<PathBuf, CommandError> {
+    let text = path.display().to_string();
+    match target.name() {
+        Some(name) if text.contains("{env}") => Ok(PathBuf::from(text.replace("{env}", name))),
+        _ if several => Err(CommandError::new(
+            Exit::Invalid,
+            format!(
+                "--out {text}: a saved plan belongs to one environment; with several, put `{{env}}` in the path (--out 'plan.{{env}}.json')"
+            ),
+        )),
+        _ => Ok(path.to_path_buf()),
+    }
+}
+
+fn save(
+    path: &Path,
+    target: &Target,
+    plan: &Plan,
+    count: usize,
+    output: Output,
+) -> Result<(), CommandError> {
+    let path = saved_path(path, target, count > 1)?;
+    write_atomically(&path, &render::json(plan)).map_err(|e| {
+        CommandError::new(
+            Exit::Error,
+            format!("cannot save the plan to {}: {e}", path.display()),
+        )
+    })?;
+    if !output.quiet {
+        let env = target
+            .name()
+            .map(|n| format!(" (environment {n})"))
+            .unwrap_or_default();
+        eprintln!(
+            "Saved the plan{env} to {}. Apply exactly this plan with: offerctl apply {}",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Several environments' plans: a section each (never interleaved), one JSON document with a
+/// plan per environment, or a markdown summary table and a section each.
+fn show_environments(plans: &[(Target, Plan)], format: PlanFormat, output: Output) {
+    let named: Vec<(&str, &Plan)> = plans
+        .iter()
+        .map(|(target, plan)| (target.name().unwrap_or(""), plan))
+        .collect();
+    match format {
+        PlanFormat::Json => {
+            let mut map = serde_json::Map::new();
+            for (name, plan) in &named {
+                map.insert(
+                    name.to_string(),
+                    serde_json::to_value(plan).unwrap_or_default(),
+                );
+            }
+            let document = serde_json::json!({ "environments": map });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&document).unwrap_or_default()
+            );
+        }
+        PlanFormat::Markdown => {
+            print!("{}", markdown_environments(&named));
+        }
+        PlanFormat::Text => {
+            for (i, (name, plan)) in named.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                println!("=== Environment {name} ({}) ===", plan.repository);
+                show(plan, format, output);
+            }
+        }
+    }
 }
 
 /// The expectations whose outcome the plan changes; none (with a warning) when the
@@ -46,7 +171,6 @@ fn impact(
     live: &crate::live::LiveState,
     output: Output,
 ) -> Vec<crate::plan::impact::Impact> {
-    use crate::providers::adobe::decide::{catalogue::Catalogue, impact};
     let cases = match super::test::load_cases(dir, output) {
         Ok(cases) => cases,
         Err(error) => {
@@ -59,13 +183,27 @@ fn impact(
             return Vec::new();
         }
     };
-    let (live_catalogue, _) = Catalogue::of_live(live);
-    let ids = live_catalogue.known_ids();
-    let desired = Catalogue::of_catalog(catalog).with_ids(ids);
-    impact::impact(
-        &cases,
-        &live_catalogue,
-        &desired,
-        time::OffsetDateTime::now_utc(),
-    )
+    cases.impact(catalog, live, time::OffsetDateTime::now_utc())
+}
+
+/// One summary table (environment | create | update | delete | drift), then each
+/// environment's markdown plan under its own heading.
+fn markdown_environments(plans: &[(&str, &Plan)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("## offerctl plan: environments\n\n");
+    out.push_str("| environment | create | update | delete | drift |\n|---|---:|---:|---:|---:|\n");
+    for (name, plan) in plans {
+        let s = &plan.summary;
+        let _ = writeln!(
+            out,
+            "| `{name}` | {} | {} | {} | {} |",
+            s.create, s.update, s.delete, s.drifted
+        );
+    }
+    for (name, plan) in plans {
+        let body = render::markdown(plan, crate::providers::builtin());
+        let body = body.replacen("## offerctl plan", &format!("## Environment `{name}`"), 1);
+        let _ = write!(out, "\n{body}");
+    }
+    out
 }

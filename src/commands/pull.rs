@@ -6,9 +6,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::environments::{Target, Workspace};
 use super::reconcile::{connect, plan_with_inputs, runtime, write_atomically};
 use super::{Output, plural};
-use crate::cli::{PlanArgs, PlanFormat, PullArgs};
+use crate::cli::{PlanArgs, PlanFormat, PullArgs, PullInto};
 use crate::exit::{CommandError, Exit};
 use crate::kind::Kind;
 use crate::pull::{self, FileChange, NewTarget, Outcome, Selection};
@@ -29,10 +30,54 @@ pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
         max_deletes: None,
         output: PlanFormat::Text,
     };
-    let mut session = connect(&plan_args, None)?;
-    let (planned, manifests, live) =
-        runtime()?.block_on(plan_with_inputs(&plan_args, &mut session, output))?;
+    let (workspace, target) = super::environments::single(
+        plan_args.remote.config.as_deref(),
+        &plan_args.manifests.environments.envs,
+    )?;
+    let base = std::sync::Arc::new(super::environments::read_base(&plan_args.manifests)?);
+    let mut session = connect(&plan_args, None, &workspace, &target)?;
+    let (planned, mut manifests, live) =
+        runtime()?.block_on(plan_with_inputs(&plan_args, &mut session, base, output))?;
     let plan = planned.plan;
+    let layered = target.environment.vars.is_some();
+    let (overlays, overlay_paths) = if layered {
+        patch_files(&mut manifests, &args.manifests.dir, &target, &workspace)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let vars = target.environment.vars.clone();
+    let check = |rewritten: &SourceSet| {
+        let overlays = rewritten
+            .iter()
+            .filter(|(_, f)| overlay_paths.contains(&f.path))
+            .map(|(id, _)| id)
+            .collect();
+        let layering = crate::environment::overlay::Layering {
+            overlays,
+            vars: vars.clone(),
+        };
+        crate::check::check_layered(rewritten, &layering, crate::providers::builtin())
+    };
+    let patch_file = |base: FileId| -> FileId {
+        let path = mirror(
+            &manifests.sources.get(base).path,
+            &args.manifests.dir,
+            &target,
+            &workspace,
+        );
+        manifests
+            .sources
+            .iter()
+            .find(|(_, f)| f.path == path)
+            .map_or(base, |(id, _)| id)
+    };
+    let overlaying = pull::overlay::Overlaying {
+        overlays: &overlays,
+        patched_by: &manifests.patched_by,
+        patch_file: &patch_file,
+        check: &check,
+        into_base: args.into == PullInto::Base,
+    };
     let providers = crate::providers::builtin();
 
     let targets = match &args.include_new {
@@ -55,11 +100,12 @@ pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
         &manifests.catalog,
         &live,
         &plan,
-        &providers,
+        providers,
         &selection,
         targets
             .as_ref()
             .map(|_| &place as &dyn Fn(Kind) -> NewTarget),
+        layered.then_some(&overlaying),
     );
 
     if args.dry_run {
@@ -218,4 +264,62 @@ fn report(outcome: &Outcome, dry_run: bool) -> String {
         ));
     }
     out
+}
+
+/// The overlay file that patches of objects written in base file `path` go to: the same path
+/// under the environment's first overlay directory (`envs/<name>/` by default).
+fn mirror(path: &str, dir: &Path, target: &Target, workspace: &Workspace) -> String {
+    let overlay_dir = target
+        .environment
+        .overlays
+        .first()
+        .cloned()
+        .unwrap_or_else(|| {
+            workspace
+                .config
+                .base_dir()
+                .join("envs")
+                .join(target.name().unwrap_or("default"))
+        });
+    let relative = Path::new(path)
+        .strip_prefix(dir)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| {
+            Path::new(path)
+                .file_name()
+                .map_or_else(|| PathBuf::from("pulled.yaml"), PathBuf::from)
+        });
+    overlay_dir.join(relative).display().to_string()
+}
+
+/// The environment's overlay files, with an empty one added for every base file whose mirror
+/// does not exist yet (new patches go there), and their paths.
+fn patch_files(
+    manifests: &mut super::Manifests,
+    dir: &Path,
+    target: &Target,
+    workspace: &Workspace,
+) -> (Vec<FileId>, Vec<String>) {
+    let mut overlays = manifests.overlays.clone();
+    let base: Vec<String> = manifests
+        .sources
+        .iter()
+        .filter(|(id, _)| !overlays.contains(id))
+        .map(|(_, f)| f.path.clone())
+        .collect();
+    for path in base {
+        let mirrored = mirror(&path, dir, target, workspace);
+        if !manifests.sources.iter().any(|(_, f)| f.path == mirrored) {
+            overlays.push(
+                manifests
+                    .sources
+                    .add(crate::source::SourceFile::new(mirrored, "")),
+            );
+        }
+    }
+    let paths = overlays
+        .iter()
+        .map(|id| manifests.sources.get(*id).path.clone())
+        .collect();
+    (overlays, paths)
 }

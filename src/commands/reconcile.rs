@@ -5,7 +5,8 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Output, load_manifests, plural};
+use super::environments::{self, Target, Workspace};
+use super::{Output, plural};
 use crate::backend::{Backend, BackendError, Routed};
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::exit::{CommandError, Exit};
@@ -13,10 +14,13 @@ use crate::live::{self, LiveState};
 use crate::manifest::Catalog;
 use crate::plan::{self, Action, Plan, PlanOptions, render};
 use crate::providers::connect::{self, Repositories, Repository};
+use environments::BaseManifests;
 
 /// The providers' repositories and the effective settings of this run (flags, then
 /// `offerctl.yaml`, then defaults).
 pub struct Session {
+    /// The environment this session plans (unnamed when offerctl.yaml defines none).
+    pub target: Target,
     pub repositories: Vec<Repository>,
     pub prune: bool,
     pub max_deletes: usize,
@@ -26,17 +30,55 @@ pub struct Session {
     pub writes: bool,
 }
 
-/// Opens every provider's repository (no network I/O).
+/// Opens every provider's repository of `target` (no network I/O).
 pub fn open(
-    remote: &crate::providers::adobe::config::RemoteArgs,
-    appcharge: &crate::providers::appcharge::config::AppchargeArgs,
+    remote: &crate::providers::RemoteArgs,
+    appcharge: &crate::providers::AppchargeArgs,
+    workspace: &Workspace,
+    target: &Target,
 ) -> Result<Repositories, CommandError> {
-    connect::connect(remote, appcharge)
+    connect::connect(
+        remote,
+        appcharge,
+        &workspace.config,
+        &target.environment,
+        &target.layer,
+    )
+    .map_err(|e| in_environment(target, e))
 }
 
-/// Opens the repositories and settles this run's settings.
-pub fn connect(args: &PlanArgs, parallelism: Option<u64>) -> Result<Session, CommandError> {
-    let repositories = open(&args.remote, &args.appcharge)?;
+/// `error` said of `target` when the run has named environments.
+pub fn in_environment(target: &Target, error: CommandError) -> CommandError {
+    match target.name() {
+        Some(name) if !error.message.contains(&format!("environment `{name}`")) => {
+            CommandError::new(
+                error.exit,
+                format!("environment `{name}`: {}", error.message),
+            )
+        }
+        _ => error,
+    }
+}
+
+/// The workspace of `plan` and `apply`: the configuration file read once, the environments
+/// chosen (several only where `several`).
+pub fn workspace_of(args: &PlanArgs, all: bool, several: bool) -> Result<Workspace, CommandError> {
+    super::environments::workspace(
+        args.remote.config.as_deref(),
+        &args.manifests.environments.envs,
+        all,
+        several,
+    )
+}
+
+/// Opens the repositories of `target` and settles this run's settings.
+pub fn connect(
+    args: &PlanArgs,
+    parallelism: Option<u64>,
+    workspace: &Workspace,
+    target: &Target,
+) -> Result<Session, CommandError> {
+    let repositories = open(&args.remote, &args.appcharge, workspace, target)?;
     let file = &repositories.file;
     let prune = args.prune || file.prune == Some(true);
     if !prune && !args.prune_kinds.is_empty() {
@@ -63,6 +105,7 @@ pub fn connect(args: &PlanArgs, parallelism: Option<u64>) -> Result<Session, Com
             .map(as_usize)
             .unwrap_or(8)
             .max(1),
+        target: target.clone(),
         repositories: repositories.list,
         writes: false,
     })
@@ -145,6 +188,28 @@ pub struct Planned {
     pub backend: Routed,
 }
 
+/// The providers whose kinds the base manifests name in a top-level `kind:` line: a cheap look
+/// before the manifests are parsed, so that only their repositories are read meanwhile. A
+/// provider it misses is read once the manifests say so; one it names wrongly costs a read.
+fn likely_providers(base: &environments::BaseManifests) -> Vec<&'static str> {
+    let kinds = crate::providers::builtin().kinds();
+    let mut providers = Vec::new();
+    for (_, file) in base.read.sources.iter() {
+        for line in file.text.lines() {
+            let Some(rest) = line.strip_prefix("kind:") else {
+                continue;
+            };
+            let name = rest.trim().trim_matches(['"', '\'']);
+            if let Some(kind) = kinds.iter().find(|k| k.as_str() == name)
+                && !providers.contains(&kind.provider())
+            {
+                providers.push(kind.provider());
+            }
+        }
+    }
+    providers
+}
+
 /// Loads the manifests, reads the repositories and builds the plan.
 ///
 /// The manifests are loaded on a blocking thread while every repository that could be opened
@@ -155,9 +220,10 @@ pub struct Planned {
 pub async fn make_plan(
     args: &PlanArgs,
     session: &mut Session,
+    base: Arc<BaseManifests>,
     output: Output,
 ) -> Result<Planned, CommandError> {
-    let (planned, manifests, live) = plan_with_inputs(args, session, output).await?;
+    let (planned, manifests, live) = plan_with_inputs(args, session, base, output).await?;
     discard((manifests, live));
     Ok(planned)
 }
@@ -172,23 +238,35 @@ fn discard<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
-/// [`make_plan`], also returning what the plan was made from.
+/// [`make_plan`], also returning what the plan was made from. `base` is the base manifests,
+/// read once for every environment of the run.
 pub async fn plan_with_inputs(
     args: &PlanArgs,
     session: &mut Session,
+    base: Arc<BaseManifests>,
     output: Output,
 ) -> Result<(Planned, super::Manifests, LiveState), CommandError> {
     let manifest_args = args.manifests.clone();
+    let target = session.target.clone();
+    let likely = likely_providers(&base);
     let mut loading = tokio::task::spawn_blocking(move || {
-        let manifests = load_manifests(&manifest_args, output)?;
-        let hash = plan::hash_sources(&manifests.sources, &manifest_args.dir);
+        let report = if output.annotate {
+            super::Report::Annotations
+        } else {
+            super::Report::People
+        };
+        let manifests = environments::load_target(&manifest_args, &base, &target, output, report)?;
+        let hash = environments::manifests_hash(&manifests, &manifest_args.dir, &target);
         Ok::<_, CommandError>((manifests, hash))
     });
     // Vendors' services are read meanwhile; embedded repositories only once a run needs them
     // (opening one creates files under the state directory), and they are quick to read.
+    // Only the providers the manifests seem to use (or that are named): a configured vendor
+    // the run does not use is not listed.
     let open: Vec<(&'static str, Arc<dyn Backend>)> = session
         .repositories
         .iter()
+        .filter(|r| likely.contains(&r.provider) || args.providers.contains(&r.provider))
         .filter_map(|r| Some((r.provider, r.ready()?)))
         .collect();
     if session.writes {
@@ -213,7 +291,8 @@ pub async fn plan_with_inputs(
         Err(failed) => std::panic::resume_unwind(failed.into_panic()),
     };
     let providers = providers_of(&manifests.catalog, &args.providers);
-    let backend = route(&mut session.repositories, &providers, output)?;
+    let backend = route(&mut session.repositories, &providers, output)
+        .map_err(|e| in_environment(&session.target, e))?;
     if session.writes {
         // Repositories opened only now (embedded ones) list below.
         backend.expect_writes();
@@ -233,7 +312,10 @@ pub async fn plan_with_inputs(
                 .iter()
                 .find(|(p, _)| p == provider)
                 .map_or_else(|| backend.describe(), |(_, b)| b.describe());
-            backend_error(&format!("cannot read {describe}"), e)
+            in_environment(
+                &session.target,
+                backend_error(&format!("cannot read {describe}"), e),
+            )
         })?;
         states.push(state);
     }
@@ -243,11 +325,11 @@ pub async fn plan_with_inputs(
         prune_kinds: args.prune_kinds.clone(),
         deactivate: args.prune_deactivate,
     };
-    let plan = plan::build(
+    let mut plan = plan::build(
         &manifests.catalog,
         &manifests.graph,
         &live,
-        &crate::providers::builtin(),
+        crate::providers::builtin(),
         &backend.describe(),
         &hash,
         options,
@@ -267,6 +349,7 @@ pub async fn plan_with_inputs(
             ),
         )
     })?;
+    plan.environment = session.target.name().map(str::to_string);
     Ok((Planned { plan, backend }, manifests, live))
 }
 
@@ -275,10 +358,10 @@ pub fn show(plan: &Plan, format: PlanFormat, output: Output) {
     let text = match format {
         PlanFormat::Text => {
             let color = output.color && std::io::stdout().is_terminal();
-            render::text(plan, &crate::providers::builtin(), color)
+            render::text(plan, crate::providers::builtin(), color)
         }
         PlanFormat::Json => render::json(plan),
-        PlanFormat::Markdown => render::markdown(plan, &crate::providers::builtin()),
+        PlanFormat::Markdown => render::markdown(plan, crate::providers::builtin()),
     };
     print!("{text}");
 }

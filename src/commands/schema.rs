@@ -7,7 +7,7 @@ use crate::providers::json_schema;
 
 pub fn run(args: &SchemaArgs) -> Result<Exit, CommandError> {
     let schema = if args.tests {
-        crate::providers::adobe::decide::cases::json_schema()
+        super::decisions()?.1.expectations_schema()
     } else {
         json_schema()
     };

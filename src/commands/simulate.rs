@@ -1,6 +1,6 @@
 //! `offerctl simulate`: decide offline for one or more profiles, over the manifests or the
-//! repository's catalogue (`--live`). The engine is pure (`providers::adobe::decide`); this
-//! reads the inputs and prints.
+//! repository's catalogue (`--live`). The engine is the provider's offline decisions
+//! ([`crate::decisions`]); this reads the inputs and prints.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -12,27 +12,29 @@ use time::format_description::well_known::Rfc3339;
 use super::reconcile::{open, read_live, route, runtime};
 use super::{Output, load_manifests};
 use crate::cli::{CatalogueArgs, SimulateArgs, SimulateFormat};
+use crate::decisions::{Answer, Catalogue, Counters, Request, Scopes};
 use crate::exit::{CommandError, Exit};
-use crate::providers::adobe::decide::catalogue::Catalogue;
-use crate::providers::adobe::decide::engine::{Counters, Engine, Request};
-use crate::providers::adobe::decide::output;
 
 fn invalid(message: impl Into<String>) -> CommandError {
     CommandError::new(Exit::Invalid, message)
 }
 
-/// The catalogue to decide over: the manifests, or the repository's (read through Adobe's
-/// configured service or the embedded repository).
-pub fn catalogue(args: &CatalogueArgs, output: Output) -> Result<Catalogue, CommandError> {
+/// The catalogue to decide over: the manifests, or the repository's (read through the deciding
+/// provider's configured service or its embedded repository).
+pub fn catalogue(args: &CatalogueArgs, output: Output) -> Result<Box<dyn Catalogue>, CommandError> {
+    let (provider, decisions) = super::decisions()?;
+    let config = args.remote.config.as_deref();
     if !args.live {
-        let manifests = load_manifests(&args.manifests, output)?;
-        return Ok(Catalogue::of_catalog(&manifests.catalog));
+        let (_, manifests) = load_manifests(&args.manifests, config, output)?;
+        return Ok(decisions.catalogue(&manifests.catalog));
     }
-    let mut repositories = open(&args.remote, &args.appcharge)?.list;
-    let providers = ["adobe"];
+    let (workspace, target) =
+        super::environments::single(config, &args.manifests.environments.envs)?;
+    let mut repositories = open(&args.remote, &args.appcharge, &workspace, &target)?.list;
+    let providers = [provider];
     let backend = route(&mut repositories, &providers, output)?;
     let state = runtime()?.block_on(read_live(&backend, &providers))?;
-    let (catalogue, left_out) = Catalogue::of_live(&state);
+    let (catalogue, left_out) = decisions.live_catalogue(&state);
     if !left_out.is_empty() && !output.quiet {
         eprintln!(
             "warning: {} live object(s) cannot be read as manifests and are left out: {}",
@@ -46,8 +48,12 @@ pub fn catalogue(args: &CatalogueArgs, output: Output) -> Result<Catalogue, Comm
 /// The instant `--at` names (RFC 3339), or now.
 pub fn instant(at: Option<&str>) -> Result<OffsetDateTime, CommandError> {
     match at {
-        Some(text) => OffsetDateTime::parse(text, &Rfc3339)
-            .map_err(|e| invalid(format!("--at is not an RFC 3339 instant ({text}): {e}"))),
+        // Any offset and 0–9 fractional digits: the instant, as plans compare them.
+        Some(text) => crate::diff::meaning::instant(text).ok_or_else(|| {
+            invalid(format!(
+                "--at is not an RFC 3339 instant ({text}), such as 2026-03-01T05:59:59Z"
+            ))
+        }),
         None => Ok(OffsetDateTime::now_utc()),
     }
 }
@@ -115,10 +121,13 @@ pub fn run(args: &SimulateArgs, output: Output) -> Result<Exit, CommandError> {
         None => Value::Object(Default::default()),
     };
     let catalogue = catalogue(&args.catalogue, output)?;
-    let mut engine = Engine::new(&catalogue, at, args.seed);
-    let scopes = engine
-        .scopes(&args.decisions, args.placement.as_deref())
-        .map_err(invalid)?;
+    let scopes = Scopes {
+        at,
+        seed: args.seed,
+        decisions: &args.decisions,
+        placement: args.placement.as_deref(),
+    };
+    let mut simulator = catalogue.simulator(scopes).map_err(invalid)?;
     let several = profiles.len() > 1;
     let explain = args.explain || !several;
     let stdout = std::io::stdout();
@@ -134,27 +143,28 @@ pub fn run(args: &SimulateArgs, output: Output) -> Result<Exit, CommandError> {
             allow_duplicates: args.allow_duplicates,
             explain,
         };
-        let propositions = engine.decide(&scopes, &request);
-        match args.output {
-            SimulateFormat::Json => {
-                output::write_json(&mut out, &propositions, several.then_some(i + 1), explain)
-                    .map_err(failed)?;
-            }
+        let answer = match args.output {
+            SimulateFormat::Json => Answer::Json {
+                profile: several.then_some(i + 1),
+                explain,
+            },
             SimulateFormat::Text => {
                 if several {
                     writeln!(out, "# profile {} of {}", i + 1, profiles.len()).map_err(failed)?;
                 }
-                out.write_all(output::text(&propositions).as_bytes())
-                    .map_err(failed)?;
+                Answer::Text
             }
-        }
+        };
+        simulator
+            .answer(&request, answer, &mut out)
+            .map_err(failed)?;
     }
     out.flush().map_err(failed)?;
     drop(out);
     if !output.quiet && args.output == SimulateFormat::Text {
         eprintln!(
             "Decided {} scope(s) for {} profile(s) at {} over the {} catalogue.",
-            scopes.len(),
+            simulator.scopes(),
             profiles.len(),
             at.format(&Rfc3339).unwrap_or_default(),
             if args.catalogue.live {

@@ -6,16 +6,19 @@ use time::OffsetDateTime;
 
 use super::{Output, Report, plural, report_diagnostics};
 use crate::cli::TestArgs;
+use crate::decisions::{Expectations, Outcome};
 use crate::exit::{CommandError, Exit};
-use crate::providers::adobe::decide::cases::{self, Case, Outcome};
 
 /// Reads the expectations under `dir`; invalid ones fail with exit 3, each located.
-pub fn load_cases(dir: &std::path::Path, output: Output) -> Result<Vec<Case>, CommandError> {
+pub fn load_cases(
+    dir: &std::path::Path,
+    output: Output,
+) -> Result<Box<dyn Expectations>, CommandError> {
     let read =
         crate::sources::read(dir).map_err(|e| CommandError::new(Exit::Invalid, e.to_string()))?;
-    let loaded = cases::load(&read.sources);
+    let (cases, loaded) = super::decisions()?.1.expectations(&read.sources);
     let mut diagnostics = read.diagnostics;
-    diagnostics.extend(loaded.diagnostics);
+    diagnostics.extend(loaded);
     if diagnostics.iter().any(|d| d.is_error()) {
         report_diagnostics(&diagnostics, &read.sources, output, Report::People);
         return Err(CommandError::new(
@@ -23,7 +26,7 @@ pub fn load_cases(dir: &std::path::Path, output: Output) -> Result<Vec<Case>, Co
             format!("{}: invalid decision expectations", dir.display()),
         ));
     }
-    Ok(loaded.cases)
+    Ok(cases)
 }
 
 pub fn run(args: &TestArgs, output: Output) -> Result<Exit, CommandError> {
@@ -53,10 +56,7 @@ pub fn run(args: &TestArgs, output: Output) -> Result<Exit, CommandError> {
     let catalogue = super::simulate::catalogue(&args.catalogue, output)?;
     let now = OffsetDateTime::now_utc();
     let started = std::time::Instant::now();
-    let outcomes: Vec<Outcome> = cases
-        .iter()
-        .map(|c| cases::run(c, &catalogue, now))
-        .collect();
+    let outcomes: Vec<Outcome> = cases.check(catalogue.as_ref(), now);
     let elapsed = started.elapsed();
 
     let mut out = String::new();

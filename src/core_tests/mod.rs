@@ -2,6 +2,7 @@
 //! plans, prune, export) driven through a toy provider that shares nothing with a real vendor.
 //! If the core named a vendor anywhere, these could not pass.
 
+mod environments;
 mod layout;
 mod toy;
 

@@ -188,6 +188,7 @@ impl Provider for Toy {
             root: "",
             properties,
             members,
+            types: &[],
             sets: &[],
             keyed: &[],
             keep_container: &[],

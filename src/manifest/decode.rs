@@ -25,11 +25,7 @@ impl<'d> Decoder<'d> {
     }
 
     pub fn loc(&self, span: &Range<usize>) -> Loc {
-        Loc {
-            file: self.file,
-            start: span.start,
-            end: span.end,
-        }
+        Loc::of_span(self.file, span)
     }
 
     pub fn report(&mut self, diagnostic: Diagnostic) {

@@ -12,11 +12,13 @@ pub mod model;
 mod validate;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 pub use decode::{Decoder, Fields};
 pub use model::*;
 
 use crate::diagnostic::{self, Diagnostic};
+use crate::environment::overlay;
 use crate::kind::Kind;
 use crate::source::SourceSet;
 use crate::yaml;
@@ -196,7 +198,92 @@ pub fn load(sources: &SourceSet, language: &dyn Language) -> Loaded {
             );
         }
     }
+    assemble(objects, diagnostics, syntax_errors, language)
+}
 
+/// One document decoded, and what decoding it found.
+type Decoded = (Option<Object>, Vec<Diagnostic>);
+
+/// The base manifests of a run, parsed once, and each base document decoded at most once for
+/// all the environments that leave it as written.
+pub struct SharedBase {
+    pub base: overlay::Base,
+    decoded: Vec<OnceLock<Decoded>>,
+}
+
+impl SharedBase {
+    /// The files of `sources` that `is_base` says, parsed.
+    pub fn new(sources: &SourceSet, is_base: impl Fn(crate::source::FileId) -> bool) -> Self {
+        let base = overlay::parse_base(sources, is_base);
+        let decoded = base.documents.iter().map(|_| OnceLock::new()).collect();
+        SharedBase { base, decoded }
+    }
+}
+
+fn decode_one(
+    file: crate::source::FileId,
+    document: &yaml::Document,
+    language: &dyn Language,
+) -> Decoded {
+    let mut diagnostics = Vec::new();
+    let object = decode::Decoder::new(file, &mut diagnostics).document(document, language);
+    (object, diagnostics)
+}
+
+/// [`load`] for one environment: the base files with the environment's overlays applied and
+/// its variables replaced (see [`crate::environment::overlay`]). Also returns, by base
+/// document, the overlay documents that patched it.
+pub fn load_layered(
+    shared: &SharedBase,
+    sources: &SourceSet,
+    layering: &overlay::Layering,
+    language: &dyn Language,
+) -> (Loaded, HashMap<crate::source::Loc, Vec<crate::source::Loc>>) {
+    let layered = overlay::layer(&shared.base, sources, layering);
+    let mut diagnostics = layered.diagnostics;
+    let mut objects = Vec::with_capacity(layered.documents.len());
+    for effective in &layered.documents {
+        match effective {
+            overlay::Effective::Shared(at) => {
+                let (file, document) = &shared.base.documents[*at];
+                let (object, found) =
+                    shared.decoded[*at].get_or_init(|| decode_one(*file, document, language));
+                diagnostics.extend(found.iter().cloned());
+                objects.extend(object.clone());
+            }
+            overlay::Effective::Own(file, document) => {
+                let (object, found) = decode_one(*file, document, language);
+                diagnostics.extend(found);
+                objects.extend(object);
+            }
+        }
+    }
+    // A value whose variable is undefined is reported once, not again by every check that
+    // then reads the unreplaced text.
+    let unreplaced: Vec<crate::source::Loc> = diagnostics
+        .iter()
+        .filter(|d| d.code == crate::environment::overlay::UNDEFINED_VARIABLE)
+        .filter_map(|d| d.labels.first().map(|l| l.loc))
+        .collect();
+    let mut loaded = assemble(objects, diagnostics, layered.syntax_errors, language);
+    if !unreplaced.is_empty() {
+        loaded.diagnostics.retain(|d| {
+            d.code == crate::environment::overlay::UNDEFINED_VARIABLE
+                || d.labels
+                    .first()
+                    .is_none_or(|l| !unreplaced.contains(&l.loc))
+        });
+    }
+    (loaded, layered.patched_by)
+}
+
+/// The catalogue of decoded objects, checked across documents.
+fn assemble(
+    objects: Vec<Object>,
+    mut diagnostics: Vec<Diagnostic>,
+    syntax_errors: bool,
+    language: &dyn Language,
+) -> Loaded {
     let mut catalog = Catalog::default();
     let mut shared_names = Vec::new();
     for object in objects {

@@ -1,6 +1,7 @@
 //! What every provider's HTTP clients share: which URLs may carry credentials, URLs safe to
-//! print, and the retry policy.
+//! print, the retry policy and the executor that sends requests by it.
 
+pub mod http;
 pub mod retry;
 
 use std::collections::HashSet;

@@ -2,20 +2,7 @@
 //! differs between the live catalogue and the desired one. Providers that can decide offline
 //! compute it; the plan only carries and shows it.
 
-use serde::{Deserialize, Serialize};
-
-/// One expectation whose outcome the plan changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Impact {
-    /// The expectation's name.
-    pub case: String,
-    /// Where it is decided (`decision @ placement`).
-    pub scope: String,
-    /// The outcome with the live catalogue.
-    pub before: String,
-    /// The outcome once the plan is applied.
-    pub after: String,
-}
+pub use crate::decisions::Impact;
 
 /// The text section (empty when nothing changes for customers).
 pub fn text(impact: &[Impact]) -> String {

@@ -126,6 +126,10 @@ pub struct Plan {
     pub offerctl_version: String,
     /// Which repository the plan was made against (as `Backend::describe` says).
     pub repository: String,
+    /// The environment of offerctl.yaml it was made for (absent without
+    /// environments). `apply` refuses it in another environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
     /// SHA-256 over the manifest files, so a saved plan can refuse changed manifests.
     pub manifests_hash: String,
     pub summary: Summary,
@@ -379,6 +383,7 @@ pub fn build(
         format_version: FORMAT_VERSION.to_string(),
         offerctl_version: env!("CARGO_PKG_VERSION").to_string(),
         repository: repository.to_string(),
+        environment: None,
         manifests_hash: manifests_hash.to_string(),
         summary,
         changes,

@@ -4,9 +4,12 @@
 use std::sync::Arc;
 
 use crate::backend::Backend;
+use crate::environment::{ConfigFile, Environment, Layer};
 use crate::exit::{CommandError, Exit};
 use crate::providers::adobe::config::{self as adobe, FileConfig, RemoteArgs, Settings};
+use crate::providers::adobe::kind as adobe_kind;
 use crate::providers::appcharge::config::{self as appcharge, AppchargeArgs, FileSection};
+use crate::providers::appcharge::kind as appcharge_kind;
 
 /// Opens a repository on first use: its backend and a line for stderr.
 type Opener = Box<dyn FnOnce() -> Result<(Box<dyn Backend>, Option<String>), CommandError>>;
@@ -110,22 +113,89 @@ pub struct Repositories {
     pub file: FileConfig,
 }
 
-/// Opens every provider's repository. No network I/O. Fails only on a configuration file that
-/// cannot be read or parsed (exit 3).
+/// Secrets an environment may bind to variables of its own (`secrets:` in offerctl.yaml), each
+/// with the provider that uses it and the variable it is read from otherwise.
+const SECRETS: &[(&str, &str, &str)] = &[
+    ("accessToken", adobe_kind::PROVIDER, adobe::ENV_ACCESS_TOKEN),
+    (
+        "clientSecret",
+        adobe_kind::PROVIDER,
+        adobe::ENV_CLIENT_SECRET,
+    ),
+    (
+        "appchargeToken",
+        appcharge_kind::PROVIDER,
+        appcharge::ENV_TOKEN,
+    ),
+];
+
+/// The keys `secrets:` takes.
+pub const SECRET_KEYS: &[&str] = &["accessToken", "clientSecret", "appchargeToken"];
+
+/// Opens every provider's repository for one environment (`offerctl.yaml` read once into
+/// `config`; `environment` and `layer` its settings). No network I/O. Fails only on settings
+/// that are invalid (exit 3).
 pub fn connect(
     remote: &RemoteArgs,
     appcharge_args: &AppchargeArgs,
+    config: &ConfigFile,
+    environment: &Environment,
+    layer: &Layer,
 ) -> Result<Repositories, CommandError> {
-    connect_with_env(remote, appcharge_args, |name| std::env::var(name).ok())
+    connect_with_env(
+        remote,
+        appcharge_args,
+        config,
+        environment,
+        layer,
+        &|name| std::env::var(name).ok(),
+    )
+}
+
+/// The settings of the run in `environment`: flags (and their environment variables) over
+/// the environment's block over the file's top level over defaults.
+pub fn settings(
+    remote: &RemoteArgs,
+    config: &ConfigFile,
+    environment: &Environment,
+    layer: &Layer,
+) -> Result<Settings, CommandError> {
+    let mut file = FileConfig::from_entries(config, &layer.entries)?;
+    if let Some(path) = &config.path {
+        file.resolve_paths(path);
+    }
+    let mut settings = Settings::merge(remote, file);
+    if let Some(name) = &environment.name {
+        // Each environment without an endpoint gets embedded repositories of its own.
+        settings.state_dir = settings.state_dir.join("environments").join(name);
+    }
+    Ok(settings)
+}
+
+/// The secret a provider reads from the variable `name` (`OFFERCTL_ACCESS_TOKEN`), read from
+/// the variable `environment` binds it to instead, if any.
+pub fn secret(
+    environment: &Environment,
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+) -> Option<String> {
+    SECRETS
+        .iter()
+        .find(|(_, _, default)| *default == name)
+        .and_then(|(key, _, _)| environment.secrets.get(*key))
+        .map_or_else(|| env(name), |variable| env(variable))
 }
 
 /// [`connect`] with the secrets read through `env`.
 pub fn connect_with_env(
     remote: &RemoteArgs,
     appcharge_args: &AppchargeArgs,
-    env: impl Fn(&str) -> Option<String> + Copy,
+    config: &ConfigFile,
+    environment: &Environment,
+    layer: &Layer,
+    env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Repositories, CommandError> {
-    let settings = Settings::resolve(remote)?;
+    let settings = settings(remote, config, environment, layer)?;
     let file = settings.file.clone();
     let section = match file.sections.get("appcharge") {
         Some((at, value)) => {
@@ -133,9 +203,27 @@ pub fn connect_with_env(
         }
         None => FileSection::default(),
     };
+    let bound = |name: &str| secret(environment, env, name);
+    let unset = |provider: &str| -> Option<CommandError> {
+        SECRETS
+            .iter()
+            .filter(|(_, owner, _)| *owner == provider)
+            .find_map(|(key, _, _)| {
+                let variable = environment.secrets.get(*key)?;
+                env(variable).is_none().then(|| {
+                    CommandError::new(
+                        Exit::Invalid,
+                        format!(
+                            "environment `{}`: `secrets.{key}` names the variable {variable}, which is not set",
+                            environment.name.as_deref().unwrap_or("")
+                        ),
+                    )
+                })
+            })
+    };
     let state_dir = settings.state_dir.clone();
     let max_attempts = settings.max_attempts;
-    let adobe_provider = crate::providers::adobe::kind::PROVIDER;
+    let adobe_provider = adobe_kind::PROVIDER;
     let adobe_repo = if settings.endpoint.is_none() {
         Repository::deferred(
             adobe_provider,
@@ -144,12 +232,13 @@ pub fn connect_with_env(
             }),
         )
     } else {
-        Repository::opened(
-            adobe_provider,
-            adobe::connect_settings(settings, env).map(|c| (c.backend, c.announcement)),
-        )
+        let result = match unset(adobe_provider) {
+            Some(error) => Err(error),
+            None => adobe::connect_settings(settings, bound).map(|c| (c.backend, c.announcement)),
+        };
+        Repository::opened(adobe_provider, result)
     };
-    let appcharge_provider = crate::providers::appcharge::kind::PROVIDER;
+    let appcharge_provider = appcharge_kind::PROVIDER;
     let appcharge_repo = if appcharge::endpoint(appcharge_args, &section).is_none() {
         let args = appcharge_args.clone();
         Repository::deferred(
@@ -160,11 +249,12 @@ pub fn connect_with_env(
             }),
         )
     } else {
-        Repository::opened(
-            appcharge_provider,
-            appcharge::connect(appcharge_args, &section, &state_dir, max_attempts, env)
+        let result = match unset(appcharge_provider) {
+            Some(error) => Err(error),
+            None => appcharge::connect(appcharge_args, &section, &state_dir, max_attempts, bound)
                 .map(|c| (c.backend, c.announcement)),
-        )
+        };
+        Repository::opened(appcharge_provider, result)
     };
     Ok(Repositories {
         list: vec![adobe_repo, appcharge_repo],

@@ -9,6 +9,10 @@ pub mod serve;
 
 use crate::provider::Providers;
 
+/// The flags each provider connects with, as the commands hand them on to [`connect`].
+pub use adobe::config::RemoteArgs;
+pub use appcharge::config::AppchargeArgs;
+
 /// The JSON Schema of one manifest document of any compiled-in provider: one `oneOf` over
 /// every provider's documents, their definitions merged (a name two providers define
 /// differently is prefixed with the provider's).
@@ -85,10 +89,16 @@ fn rename_ref(schema: &mut serde_json::Value, from: &str, to: &str) {
     }
 }
 
-/// The providers compiled into offerctl (their kinds registered on first use).
-pub fn builtin() -> Providers {
-    Providers::new(vec![
-        &adobe::provider::ADOBE,
-        &appcharge::provider::APPCHARGE,
-    ])
+/// The providers compiled into offerctl, built once. The order is the registry's: where a
+/// capability (offline decisions, synthetic catalogues) is asked of "the first provider that has
+/// it", the first in this list answers. Building it registers every kind, so that flags and
+/// saved plans can name them: `main` builds it before parsing flags.
+pub fn builtin() -> &'static Providers {
+    static BUILTIN: std::sync::OnceLock<Providers> = std::sync::OnceLock::new();
+    BUILTIN.get_or_init(|| {
+        Providers::new(vec![
+            &adobe::provider::ADOBE,
+            &appcharge::provider::APPCHARGE,
+        ])
+    })
 }

@@ -20,9 +20,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use crate::providers::adobe::repository::{RepoError, Repository, container_id};
+use crate::providers::adobe::serve::spelling as adobe_spelling;
 use crate::providers::adobe::serve::{Adobe, BASE, Credentials};
 use crate::providers::appcharge::repository::{Store, StoreError};
 use crate::providers::appcharge::serve::Appcharge;
+use crate::providers::appcharge::serve::spelling as appcharge_spelling;
+use crate::serve::spelling::{self, InstantStyle};
 use crate::serve::{self as server, Options, positive_rate, probability};
 
 /// Flags of `offerctl serve`.
@@ -110,6 +113,23 @@ pub struct ServeArgs {
     /// instead of refusing.
     #[arg(long)]
     pub delete_referenced: bool,
+
+    /// How answers spell instants: as written (verbatim), or as the services' documentation
+    /// shows them (documented, alias adobe): DPS `….000+00:00`, XCore `….000Z` with metadata
+    /// to the microsecond, Appcharge `….000Z`.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = Spelling::Verbatim)]
+    pub spelling: Spelling,
+}
+
+/// How `offerctl serve` spells the instants it answers with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Spelling {
+    /// Exactly as they were written.
+    #[default]
+    Verbatim,
+    /// As each service's documentation shows it answering.
+    #[value(alias = "adobe")]
+    Documented,
 }
 
 impl Default for ServeArgs {
@@ -130,6 +150,7 @@ impl Default for ServeArgs {
             max_page_size: None,
             ignore_if_match: false,
             delete_referenced: false,
+            spelling: Spelling::Verbatim,
         }
     }
 }
@@ -174,6 +195,7 @@ impl fmt::Debug for ServeArgs {
             .field("max_page_size", &self.max_page_size)
             .field("ignore_if_match", &self.ignore_if_match)
             .field("delete_referenced", &self.delete_referenced)
+            .field("spelling", &self.spelling)
             .finish()
     }
 }
@@ -298,9 +320,14 @@ pub async fn start(args: ServeArgs) -> Result<RunningServer, Error> {
         let (adobe, store) = (adobe.clone(), store.clone());
         move |headers: HeaderMap, uri: Uri| async move { reset(&adobe, &store, &headers, &uri).await }
     };
+    let spelled =
+        |routes: Router, documented: fn(&str, &str) -> Option<InstantStyle>| match args.spelling {
+            Spelling::Verbatim => routes,
+            Spelling::Documented => spelling::layer(routes, Arc::new(documented)),
+        };
     let routes = Router::new()
-        .merge(adobe.routes())
-        .merge(appcharge.routes())
+        .merge(spelled(adobe.routes(), adobe_spelling::documented))
+        .merge(spelled(appcharge.routes(), appcharge_spelling::documented))
         .route("/_emulator/reset", post(reset));
     // Adobe first: it answers paths no facade owns, as it did alone.
     let facades = vec![adobe.facade(), appcharge.facade()];

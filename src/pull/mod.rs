@@ -14,6 +14,7 @@
 
 pub mod edit;
 mod layout;
+pub mod overlay;
 #[cfg(test)]
 mod tests;
 
@@ -96,7 +97,9 @@ pub struct Outcome {
 /// Where new objects' documents go, when they are wanted.
 pub type NewPlacement<'a> = Option<&'a dyn Fn(Kind) -> NewTarget>;
 
-/// Rewrites the manifests (`sources`, read into `catalog`) for the selected changes of `plan`.
+/// Rewrites the manifests (`sources`, read into `catalog`) for the selected changes of `plan`;
+/// with `overlaying`, as one environment's (its drift of base objects into its overlay).
+#[allow(clippy::too_many_arguments)] // the inputs of a plan, and where to write
 pub fn pull(
     sources: &SourceSet,
     catalog: &Catalog,
@@ -105,8 +108,10 @@ pub fn pull(
     providers: &Providers,
     selection: &Selection,
     new_placement: NewPlacement<'_>,
+    overlaying: Option<&overlay::Overlaying<'_>>,
 ) -> Outcome {
     let by_id = live.by_id();
+    let respelled = respelled(plan, &by_id, providers);
     let namer = namer(live);
     let objects: HashMap<ObjectKey, &Object> =
         catalog.objects().iter().map(|o| (o.key(), o)).collect();
@@ -125,7 +130,10 @@ pub fn pull(
         };
         match change.action {
             Action::Update => {
-                let live_object = change.live.as_ref().and_then(|l| by_id.get(l.id.as_str()));
+                let live_object = change
+                    .live
+                    .as_ref()
+                    .and_then(|l| respelled.get(l.id.as_str()));
                 let Some(live_object) = live_object else {
                     continue;
                 };
@@ -140,6 +148,7 @@ pub fn pull(
                     providers,
                     &namer,
                     Attempt::Lean,
+                    overlaying,
                 ) {
                     Ok(candidate) => candidates.push(candidate.with_drift(change.drift.clone())),
                     Err(reason) => outcome.refused.push(Refused {
@@ -193,7 +202,16 @@ pub fn pull(
     loop {
         let files = layout::files(sources, &candidates, &removals, &additions);
         let added: Vec<&str> = additions.iter().map(|a| a.address.as_str()).collect();
-        let failures = match verify(sources, &files, &candidates, &added, live, plan, providers) {
+        let failures = match verify(
+            sources,
+            &files,
+            &candidates,
+            &added,
+            live,
+            plan,
+            providers,
+            overlaying,
+        ) {
             Ok(()) => {
                 outcome.files = files;
                 break;
@@ -229,7 +247,7 @@ pub fn pull(
             let candidate = candidates.remove(index);
             // Try the next, less conservative rendering, if it says anything different.
             let object = objects[&candidate.key];
-            let live_object = by_id[candidate.live_id.as_str()];
+            let live_object = &respelled[candidate.live_id.as_str()];
             let stream = &trees[&object.loc.file];
             let mut replaced = false;
             let mut attempt = candidate.attempt.next();
@@ -242,6 +260,7 @@ pub fn pull(
                     providers,
                     &namer,
                     this,
+                    overlaying,
                 );
                 if let Ok(next) = next
                     && next.edits != candidate.edits
@@ -309,6 +328,7 @@ impl Attempt {
 }
 
 impl Candidate {
+    #[allow(clippy::too_many_arguments)] // what one object's rewrite reads
     fn new(
         object: &Object,
         live: &LiveObject,
@@ -317,6 +337,7 @@ impl Candidate {
         providers: &Providers,
         namer: &(dyn Fn(Kind, &str) -> String + Sync),
         attempt: Attempt,
+        overlaying: Option<&overlay::Overlaying<'_>>,
     ) -> Result<Candidate, String> {
         let provider = providers.of(object.kind());
         let mut pulled = provider.export(live, namer).map_err(|reasons| {
@@ -353,6 +374,30 @@ impl Candidate {
             "",
             &mut fields,
         );
+        if let Some(overlaying) = overlaying
+            && overlaying.patches(object.loc.file)
+        {
+            // The base is shared with other environments: the drift becomes this
+            // environment's patch.
+            let patch = overlay::minimal_patch(&old, &new);
+            let (file, edits) = overlay::edits(
+                sources,
+                overlaying,
+                object.loc,
+                object.kind().as_str(),
+                &meta.name,
+                &patch,
+            )?;
+            return Ok(Candidate {
+                key: object.key(),
+                live_id: live.id.clone(),
+                file,
+                edits,
+                fields,
+                drift: None,
+                attempt,
+            });
+        }
         let root = stream
             .documents
             .iter()
@@ -382,6 +427,30 @@ impl Candidate {
         self.drift = drift;
         self
     }
+}
+
+/// The live objects of the plan's updates, with each value equal in meaning to what the
+/// manifest says spelled as the manifest spells it (an instant the service writes
+/// `….000+00:00`, the manifest `…Z`): pulled, only what really changed takes the repository's
+/// spelling.
+fn respelled(
+    plan: &Plan,
+    by_id: &HashMap<&str, &LiveObject>,
+    providers: &Providers,
+) -> HashMap<String, LiveObject> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == Action::Update)
+        .filter_map(|change| {
+            let live = *by_id.get(change.live.as_ref()?.id.as_str())?;
+            let mut object = live.clone();
+            if let Some(desired) = &change.after {
+                let rules = providers.diff_rules(live.kind);
+                object.instance = crate::diff::respell(&rules, &live.instance, desired);
+            }
+            Some((live.id.clone(), object))
+        })
+        .collect()
 }
 
 /// References by name where the name says which object (unique in its kind, not an id).
@@ -606,6 +675,7 @@ enum Failure {
 
 /// Reads the rewritten files as `plan` would: they must validate, every pulled object must plan
 /// to nothing, and so must every added one.
+#[allow(clippy::too_many_arguments)] // the inputs of one plan, each needed
 fn verify(
     sources: &SourceSet,
     files: &[FileChange],
@@ -614,6 +684,7 @@ fn verify(
     live: &LiveState,
     plan: &Plan,
     providers: &Providers,
+    overlaying: Option<&overlay::Overlaying<'_>>,
 ) -> Result<(), Failure> {
     let mut rewritten = SourceSet::new();
     let mut file_of: HashMap<FileId, FileId> = HashMap::new();
@@ -636,7 +707,10 @@ fn verify(
             rewritten.add(SourceFile::new(change.path.clone(), text.clone()));
         }
     }
-    let checked = check(&rewritten, providers);
+    let checked = match overlaying {
+        Some(overlaying) => (overlaying.check)(&rewritten),
+        None => check(&rewritten, providers),
+    };
     let errors: Vec<_> = checked
         .diagnostics
         .iter()

@@ -11,6 +11,7 @@
 mod conn;
 mod faults;
 mod gate;
+pub mod spelling;
 mod stats;
 
 use std::net::SocketAddr;

@@ -1,10 +1,10 @@
 //! Appcharge end to end: the `offerctl` binary against the emulator's Appcharge API.
 
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use serde_json::{Value, json};
 
 use crate::support::appcharge::*;
-use crate::support::start_emulator;
+use crate::support::{Spelling, spelled, start_emulator};
 
 fn route_count(stats: &Value, route: &str) -> u64 {
     stats["byRoute"][route].as_u64().unwrap_or(0)
@@ -30,9 +30,9 @@ fn without(mut offer: Value, pointers: &[&str]) -> Value {
     offer
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_catalogue_made_through_the_api_exports_validates_plans_empty_and_one_edit_is_one_put() {
-    let server = start_emulator(ServeArgs::ephemeral()).await;
+crate::for_both_spellings! {
+async fn a_catalogue_made_through_the_api_exports_validates_plans_empty_and_one_edit_is_one_put(spelling: Spelling) {
+    let server = start_emulator(spelled(spelling)).await;
     let shop = Shop::new(&server.url());
     create_documented_catalogue(&shop).await;
     let empty = tempfile::tempdir().expect("tempdir");
@@ -90,6 +90,7 @@ async fn a_catalogue_made_through_the_api_exports_validates_plans_empty_and_one_
         "every other field, modelled or not, is unchanged"
     );
     work.assert_plan_empty().await;
+}
 }
 
 #[tokio::test(flavor = "multi_thread")]

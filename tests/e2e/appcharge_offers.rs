@@ -4,8 +4,8 @@
 
 use std::collections::HashSet;
 
-use offerctl::providers::adobe::serve::ServeArgs;
 use offerctl::providers::appcharge::{kind::Kind, wire};
+use offerctl::providers::serve::ServeArgs;
 use serde_json::{Value, json};
 
 use crate::support::appcharge::*;

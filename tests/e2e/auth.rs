@@ -1,7 +1,7 @@
 //! Authentication: static tokens, the IMS client-credentials exchange, failures (exit 4), and
 //! secrets that never appear in any output, even at -vv.
 
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 
 use crate::support::{Api, TOKEN, World};
 

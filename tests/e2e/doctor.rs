@@ -61,7 +61,7 @@ async fn assert_mismatch(
     checks
 }
 
-const CHECKS: [&str; 11] = [
+const CHECKS: [&str; 12] = [
     "access token",
     "configured API answers",
     "organization and sandbox",
@@ -73,6 +73,7 @@ const CHECKS: [&str; 11] = [
     "PATCH media type",
     "If-Match is enforced",
     "referenced object",
+    "read back as the same instant",
 ];
 
 for_both_apis! {
@@ -105,7 +106,7 @@ for_both_apis! {
         for check in CHECKS.iter().chain(&["leaves nothing behind"]) {
             assert_ne!(status(&checks, check), "mismatch", "{check}: {checks:#?}");
         }
-        for kind in [Kind::Tag, Kind::Filter] {
+        for kind in [Kind::Tag, Kind::Filter, Kind::Offer, Kind::Placement] {
             let left: Vec<Value> = world
                 .list(kind)
                 .await
@@ -114,6 +115,22 @@ for_both_apis! {
                 .collect();
             assert!(left.is_empty(), "{kind} left behind: {left:#?}");
         }
+    }
+
+    /// A sandbox that respells the instant written: reported with its spelling, and fine.
+    async fn the_write_probe_reports_how_the_sandbox_spells_an_instant(api: Api) {
+        let args = crate::support::spelled(crate::support::Spelling::Documented);
+        let world = world_with(args, api).await;
+        let (code, checks) = doctor(&world, &["--write-probe"]).await;
+        assert_eq!(code, 0, "{checks:#?}");
+        let (_, status, observed) = checks
+            .iter()
+            .find(|(assumption, _, _)| assumption.contains("read back as the same instant"))
+            .expect("the instant check");
+        assert_eq!(status, "ok");
+        let spelled = if api == Api::Dps { "2030-01-01T00:00:00.000+00:00" } else { "2030-01-01T00:00:00.000Z" };
+        assert!(observed.contains(&format!("2030-01-01T00:00:00Z read back as \"{spelled}\"")), "{observed}");
+        assert!(observed.contains("plans compare instants by meaning"), "{observed}");
     }
 
     /// A server whose pages are smaller than offerctl asks for (read-only is enough).

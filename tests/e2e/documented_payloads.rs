@@ -10,8 +10,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::for_both_apis;
-use crate::support::{Api, Workdir, World};
+use crate::for_both_apis_and_spellings;
+use crate::support::{Api, Spelling, Workdir, World};
 
 const DPS: &str = "/data/core/dps";
 
@@ -168,10 +168,10 @@ async fn create_documented_catalogue(world: &World) -> Vec<(&'static str, String
     made
 }
 
-for_both_apis! {
+for_both_apis_and_spellings! {
     /// Every §2.3 body: accepted, read back unchanged, exported, and the export plans empty.
-    async fn every_documented_body_is_accepted_read_back_exported_and_plans_empty(api: Api) {
-        let world = World::start_for(api).await;
+    async fn every_documented_body_is_accepted_read_back_exported_and_plans_empty(api: Api, spelling: Spelling) {
+        let world = World::spelled(api, spelling).await;
         let made = create_documented_catalogue(&world).await;
         for (collection, id, body) in &made {
             assert_reads_back(&world, collection, id, body).await;
@@ -196,8 +196,8 @@ for_both_apis! {
     /// `definedOn`, `frequencyCappingConstraints`, a fallback's neutral constraint and rank,
     /// criteria `rank.order` and `profileConstraint`, a formula's `exdFunction` and its
     /// `returnType` read back as `INTEGER`), plans no change to those objects.
-    async fn server_side_defaults_never_show_as_drift(api: Api) {
-        let world = World::start_for(api).await;
+    async fn server_side_defaults_never_show_as_drift(api: Api, spelling: Spelling) {
+        let world = World::spelled(api, spelling).await;
         create_documented_catalogue(&world).await;
         let work = Workdir::sample(&world.server.url(), api);
         std::fs::remove_dir_all(work.path("offers.d")).expect("empty the directory");

@@ -5,11 +5,11 @@ use offerctl::providers::adobe::kind::Kind;
 use offerctl::providers::adobe::repository::Actor;
 use serde_json::json;
 
-use crate::support::{Api, World};
+use crate::support::{Api, Spelling, World};
 
-crate::for_both_apis! {
-    async fn a_change_made_in_the_product_ui_is_attributed_drift(api: Api) {
-        let world = World::start_for(api).await;
+crate::for_both_apis_and_spellings! {
+    async fn a_change_made_in_the_product_ui_is_attributed_drift(api: Api, spelling: Spelling) {
+        let world = World::spelled(api, spelling).await;
         let applied = world.offerctl(&["apply", "--auto-approve"]).await;
         assert_eq!(applied.code, 0, "{}", applied.all());
         // A pending manifest change first: offerctl wrote last, so it is not drift.

@@ -13,7 +13,7 @@
 //! attempts"), and then a second run must converge; anything else fails the test.
 
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 
 use crate::support::*;
 

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use serde_json::Value;
 
 use crate::support::*;

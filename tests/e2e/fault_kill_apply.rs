@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 
 use crate::support::*;
 

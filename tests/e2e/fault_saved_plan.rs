@@ -5,7 +5,7 @@
 //! `tests/e2e/reconcile.rs`; this one runs over a generated catalogue, through both APIs.
 
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use serde_json::json;
 
 use crate::support::*;

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 
 use crate::support::{Api, World};
 

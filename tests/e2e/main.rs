@@ -10,6 +10,7 @@ mod doctor;
 mod documented_payloads;
 mod dps;
 mod drift;
+mod environments;
 mod fault_apply;
 mod fault_concurrent;
 mod fault_kill_apply;
@@ -20,5 +21,6 @@ mod pull;
 mod ranking;
 mod reconcile;
 mod serve_cli;
+mod spelling;
 #[path = "../support/mod.rs"]
 mod support;

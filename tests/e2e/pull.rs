@@ -8,7 +8,7 @@ use offerctl::providers::adobe::kind::Kind;
 use offerctl::providers::adobe::repository::Actor;
 use serde_json::{Value, json};
 
-use crate::support::{Api, World};
+use crate::support::{Api, Spelling, World};
 
 const CARDS: &str = "offers.d/offers/credit-cards.yaml";
 
@@ -48,7 +48,7 @@ async fn live_id(world: &World, kind: Kind, name: &str) -> String {
 }
 
 /// Every manifest file's text, by path under the work directory.
-fn files(root: &Path) -> BTreeMap<String, String> {
+pub(crate) fn files(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.join("offers.d")];
     while let Some(dir) = stack.pop() {
@@ -70,9 +70,9 @@ fn replace_once(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
-crate::for_both_apis! {
-    async fn nested_changes_made_in_the_product_ui_are_pulled_into_exactly_their_lines(api: Api) {
-        let world = World::start_for(api).await;
+crate::for_both_apis_and_spellings! {
+    async fn nested_changes_made_in_the_product_ui_are_pulled_into_exactly_their_lines(api: Api, spelling: Spelling) {
+        let world = World::spelled(api, spelling).await;
         let applied = world.offerctl(&["apply", "--auto-approve"]).await;
         assert_eq!(applied.code, 0, "{}", applied.all());
         // Comments the reviewers wrote stay where they are.
@@ -119,7 +119,12 @@ crate::for_both_apis! {
         let after = files(world.dir.path());
         let mut expected = before.clone();
         let cards = &before[CARDS];
-        let cards = replace_once(cards, "endDate: 2027-06-30T23:59:59Z\n", "endDate: 2027-12-31T23:59:59.000Z\n");
+        // A real change takes the repository's spelling (DPS answers with an offset).
+        let end = match (api, spelling) {
+            (Api::Dps, Spelling::Documented) => "2027-12-31T23:59:59.000+00:00",
+            _ => "2027-12-31T23:59:59.000Z",
+        };
+        let cards = replace_once(cards, "endDate: 2027-06-30T23:59:59Z\n", &format!("endDate: {end}\n"));
         let cards = replace_once(&cards, "tags: [credit card, loyalty]\n", "tags: [credit card, loyalty, travel]\n");
         let cards = replace_once(&cards, "annualFee: \"0\"\n", "annualFee: \"49\"\n");
         let cards = replace_once(&cards, "abc-card-530x220.png", "abc-card-v2.png");
@@ -143,8 +148,8 @@ crate::for_both_apis! {
         assert_eq!(files(world.dir.path()), after);
     }
 
-    async fn objects_deleted_and_created_outside_git_are_removed_and_added_only_when_asked(api: Api) {
-        let world = World::start_for(api).await;
+    async fn objects_deleted_and_created_outside_git_are_removed_and_added_only_when_asked(api: Api, spelling: Spelling) {
+        let world = World::spelled(api, spelling).await;
         let applied = world.offerctl(&["apply", "--auto-approve"]).await;
         assert_eq!(applied.code, 0, "{}", applied.all());
         let before = files(world.dir.path());
@@ -182,8 +187,8 @@ crate::for_both_apis! {
         world.assert_plan_empty().await;
     }
 
-    async fn drift_that_cannot_be_written_in_place_is_listed_and_nothing_else_is_lost(api: Api) {
-        let world = World::start_for(api).await;
+    async fn drift_that_cannot_be_written_in_place_is_listed_and_nothing_else_is_lost(api: Api, spelling: Spelling) {
+        let world = World::spelled(api, spelling).await;
         let applied = world.offerctl(&["apply", "--auto-approve"]).await;
         assert_eq!(applied.code, 0, "{}", applied.all());
         // The cap is written as a flow mapping: offerctl will not guess how to rewrite it.
@@ -207,14 +212,13 @@ crate::for_both_apis! {
     }
 }
 
+crate::for_both_spellings! {
 /// The same code path for another provider: a dashboard edit of an Appcharge rolling offer is
-/// pulled into exactly its lines.
-#[tokio::test(flavor = "multi_thread")]
-async fn an_appcharge_dashboard_edit_is_pulled_into_exactly_its_lines() {
+/// pulled into exactly its lines. Against the server that answers time frames as `….000Z`,
+/// the dashboard's PUT stores them so, and the manifest keeps its own spelling of them.
+async fn an_appcharge_dashboard_edit_is_pulled_into_exactly_its_lines(spelling: Spelling) {
     use crate::support::appcharge::{Shop, appcharge_workdir, sample_appcharge};
-    let server =
-        crate::support::start_emulator(offerctl::providers::adobe::serve::ServeArgs::ephemeral())
-            .await;
+    let server = crate::support::start_emulator(crate::support::spelled(spelling)).await;
     let shop = Shop::new(&server.url());
     let work = appcharge_workdir(&sample_appcharge(), &server.url());
     let applied = work.offerctl(&["apply", "--auto-approve"]).await;
@@ -243,4 +247,5 @@ async fn an_appcharge_dashboard_edit_is_pulled_into_exactly_its_lines() {
     let expected = replace_once(&expected, "  - price: 199\n", "  - price: 249\n");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
     work.assert_plan_empty().await;
+}
 }

@@ -12,7 +12,7 @@ use offerctl::providers::adobe::clients::xcore::{
     Auth, ClientCredentials, DEFAULT_SCOPES, XcoreClient, XcoreConfig,
 };
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use offerctl::secret::Secret;
 use reqwest::Url;
 use serde_json::json;

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use offerctl::backend::Backend;
 use offerctl::providers::adobe::clients::dps::DpsClient;
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use regex::Regex;
 use serde_json::{Value, json};
 

@@ -10,7 +10,7 @@ use offerctl::backend::{Backend, Deleted, ErrorKind, LiveObject, Target};
 use offerctl::diff::Op;
 use offerctl::providers::adobe::clients::xcore::XcoreClient;
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use serde_json::{Value, json};
 
 use crate::support::*;

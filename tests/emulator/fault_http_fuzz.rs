@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::{RunningServer, ServeArgs};
+use offerctl::providers::serve::{RunningServer, ServeArgs};
 use proptest::prelude::*;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::{DPS_BASE, ServeArgs};
+use offerctl::providers::adobe::serve::DPS_BASE;
+use offerctl::providers::serve::ServeArgs;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use offerctl::providers::adobe::kind::Kind;
 use offerctl::providers::adobe::repository::ListQuery;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::{self, ServeArgs};
+use offerctl::providers::serve::{self, ServeArgs};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;

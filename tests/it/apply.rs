@@ -22,7 +22,7 @@ use crate::{read, root};
 
 pub async fn plan_for(dir: &std::path::Path, backend: &dyn Backend, options: PlanOptions) -> Plan {
     let sources = read(dir);
-    let checked = check(&sources, &offerctl::providers::builtin());
+    let checked = check(&sources, offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0);
     let live = live::read(backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
@@ -31,7 +31,7 @@ pub async fn plan_for(dir: &std::path::Path, backend: &dyn Backend, options: Pla
         &checked.catalog,
         &checked.graph,
         &live,
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
         &backend.describe(),
         &plan::hash_sources(&sources, dir),
         options,
@@ -168,7 +168,7 @@ async fn apply_from_empty_then_nothing_to_do() {
     assert!(
         !again.summary.has_changes(),
         "{}",
-        plan::render::text(&again, &offerctl::providers::builtin(), false)
+        plan::render::text(&again, offerctl::providers::builtin(), false)
     );
     assert_eq!(again.summary.no_op, 26);
     // Pending ids were replaced by real ones: the activity points at the live placement.

@@ -11,7 +11,7 @@ use offerctl::live::{self, LiveState};
 use offerctl::plan::{self, PlanOptions};
 use offerctl::providers::adobe::clients::embedded::Embedded;
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 use offerctl::source::{SourceFile, SourceSet};
 use predicates::prelude::*;
 use serde_json::{Value, json};
@@ -44,13 +44,13 @@ fn plan_files(files: &[export::File], live: &LiveState) -> plan::Plan {
             file.text.as_str(),
         ));
     }
-    let checked = check(&sources, &offerctl::providers::builtin());
+    let checked = check(&sources, offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:#?}", checked.diagnostics);
     plan::build(
         &checked.catalog,
         &checked.graph,
         live,
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
         "test",
         "",
         PlanOptions::default(),
@@ -390,14 +390,14 @@ async fn two_exports_are_byte_identical_and_both_layouts_round_trip() {
     for layout in [Layout::PerKind, Layout::PerObject] {
         let first = export::export(
             &live,
-            &offerctl::providers::builtin(),
+            offerctl::providers::builtin(),
             &Selection::default(),
             layout,
         )
         .unwrap();
         let second = export::export(
             &live,
-            &offerctl::providers::builtin(),
+            offerctl::providers::builtin(),
             &Selection::default(),
             layout,
         )
@@ -422,7 +422,7 @@ async fn a_generated_ui_catalogue_round_trips_in_both_layouts() {
     for layout in [Layout::PerKind, Layout::PerObject] {
         let exported = export::export(
             &live,
-            &offerctl::providers::builtin(),
+            offerctl::providers::builtin(),
             &Selection::default(),
             layout,
         )
@@ -457,7 +457,7 @@ async fn a_selection_keeps_references_to_what_it_leaves_out_as_ids() {
     };
     let exported = export::export(
         &live,
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
         &selection,
         Layout::PerKind,
     )
@@ -509,7 +509,7 @@ async fn an_object_that_cannot_be_expressed_fails_the_export_and_names_why() {
         .unwrap();
     let problems = export::export(
         &live,
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
         &Selection::default(),
         Layout::PerKind,
     )
@@ -553,7 +553,7 @@ async fn unexpressible_optional_values_are_kept_verbatim_in_extra() {
         .unwrap();
     let exported = export::export(
         &live,
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
         &Selection::default(),
         Layout::PerKind,
     )

@@ -10,7 +10,7 @@ use crate::root;
 fn check_and_render(text: &str) {
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("fuzz.yaml", text));
-    let checked = check(&sources, &offerctl::providers::builtin());
+    let checked = check(&sources, offerctl::providers::builtin());
     let _ = render(&checked.diagnostics, &sources, false);
     let _ = checked.graph.topological_order();
 }

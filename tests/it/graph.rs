@@ -9,7 +9,7 @@ use crate::{check_text, read, root};
 fn sample_order_puts_every_object_after_what_it_references() {
     let checked = check(
         &read(&root().join("offers.d")),
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
     );
     let order = checked.graph.topological_order().unwrap();
     assert_eq!(order.len(), checked.catalog.objects().len());
@@ -42,7 +42,7 @@ fn sample_order_puts_every_object_after_what_it_references() {
 fn dependencies_and_dependents_are_exposed() {
     let checked = check(
         &read(&root().join("offers.d")),
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
     );
     let key =
         |kind: offerctl::providers::adobe::kind::Kind, name: &str| offerctl::manifest::ObjectKey {

@@ -6,6 +6,7 @@ mod cli;
 #[path = "../support/mod.rs"]
 mod common;
 mod diff;
+mod environments;
 mod export;
 mod fuzz;
 mod graph;
@@ -25,12 +26,13 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The sample catalogue and every example catalogue (examples/ci holds workflow files).
+/// The sample catalogue and every example catalogue (examples/ci holds workflow files;
+/// examples/environments is read per environment, in `environments.rs`).
 pub fn catalogue_dirs() -> Vec<PathBuf> {
     let mut dirs = vec![root().join("offers.d")];
     for entry in std::fs::read_dir(root().join("examples")).unwrap() {
         let path = entry.unwrap().path();
-        if path.is_dir() && !path.ends_with("ci") {
+        if path.is_dir() && !path.ends_with("ci") && !path.ends_with("environments") {
             dirs.push(path);
         }
     }
@@ -48,6 +50,6 @@ pub fn read(path: &Path) -> SourceSet {
 pub fn check_text(display: &str, text: &str) -> (SourceSet, Checked) {
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new(display, text));
-    let checked = check(&sources, &offerctl::providers::builtin());
+    let checked = check(&sources, offerctl::providers::builtin());
     (sources, checked)
 }

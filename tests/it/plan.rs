@@ -13,7 +13,7 @@ use serde_json::json;
 async fn plan_text(backend: &Embedded, manifests: &str) -> Result<plan::Plan, String> {
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("m.yaml", manifests));
-    let checked = check(&sources, &offerctl::providers::builtin());
+    let checked = check(&sources, offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
     let live = live::read(backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
@@ -22,7 +22,7 @@ async fn plan_text(backend: &Embedded, manifests: &str) -> Result<plan::Plan, St
         &checked.catalog,
         &checked.graph,
         &live,
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
         "r",
         "h",
         PlanOptions::default(),

@@ -45,7 +45,7 @@ fn edited_sources() -> SourceSet {
 }
 
 async fn plan_from(sources: &SourceSet, backend: &Embedded, options: PlanOptions) -> Plan {
-    let checked = check(sources, &offerctl::providers::builtin());
+    let checked = check(sources, offerctl::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
     let live = live::read(backend, &offerctl::providers::adobe::kind::core_kinds())
         .await
@@ -54,7 +54,7 @@ async fn plan_from(sources: &SourceSet, backend: &Embedded, options: PlanOptions
         &checked.catalog,
         &checked.graph,
         &live,
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
         &backend_name(),
         &plan::hash_sources(sources, &root().join("offers.d")),
         options,
@@ -78,11 +78,11 @@ async fn create_plan_renderings() {
     redacted(|| {
         insta::assert_snapshot!(
             "create_text",
-            render::text(&plan, &offerctl::providers::builtin(), false)
+            render::text(&plan, offerctl::providers::builtin(), false)
         );
         insta::assert_snapshot!(
             "create_markdown",
-            render::markdown(&plan, &offerctl::providers::builtin())
+            render::markdown(&plan, offerctl::providers::builtin())
         );
         insta::assert_snapshot!("create_json", render::json(&plan));
     });
@@ -99,11 +99,11 @@ async fn update_and_delete_plan_renderings() {
     redacted(|| {
         insta::assert_snapshot!(
             "update_text",
-            render::text(&plan, &offerctl::providers::builtin(), false)
+            render::text(&plan, offerctl::providers::builtin(), false)
         );
         insta::assert_snapshot!(
             "update_markdown",
-            render::markdown(&plan, &offerctl::providers::builtin())
+            render::markdown(&plan, offerctl::providers::builtin())
         );
     });
 
@@ -124,7 +124,7 @@ async fn update_and_delete_plan_renderings() {
             pruning.add(SourceFile::new(file.path.clone(), text));
         }
     }
-    let checked = check(&pruning, &offerctl::providers::builtin());
+    let checked = check(&pruning, offerctl::providers::builtin());
     let errors: Vec<_> = checked
         .diagnostics
         .iter()
@@ -146,11 +146,11 @@ async fn update_and_delete_plan_renderings() {
     redacted(|| {
         insta::assert_snapshot!(
             "delete_text",
-            render::text(&plan, &offerctl::providers::builtin(), false)
+            render::text(&plan, offerctl::providers::builtin(), false)
         );
         insta::assert_snapshot!(
             "delete_markdown",
-            render::markdown(&plan, &offerctl::providers::builtin())
+            render::markdown(&plan, offerctl::providers::builtin())
         );
     });
 }
@@ -166,18 +166,18 @@ fn markdown_stays_under_the_comment_limit() {
     }
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("many.yaml", text));
-    let checked = check(&sources, &offerctl::providers::builtin());
+    let checked = check(&sources, offerctl::providers::builtin());
     let plan = plan::build(
         &checked.catalog,
         &checked.graph,
         &Default::default(),
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
         "r",
         "h",
         PlanOptions::default(),
     )
     .unwrap();
-    let markdown = render::markdown(&plan, &offerctl::providers::builtin());
+    let markdown = render::markdown(&plan, offerctl::providers::builtin());
     assert!(
         markdown.len() <= render::MARKDOWN_LIMIT,
         "{}",

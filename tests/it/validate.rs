@@ -15,7 +15,7 @@ fn sample_catalogue_and_examples_are_valid() {
     );
     for dir in dirs {
         let sources = read(&dir);
-        let checked = check(&sources, &offerctl::providers::builtin());
+        let checked = check(&sources, offerctl::providers::builtin());
         let report = render(&checked.diagnostics, &sources, false);
         assert!(
             checked.diagnostics.is_empty(),
@@ -30,7 +30,7 @@ fn sample_catalogue_and_examples_are_valid() {
 fn sample_catalogue_covers_every_kind() {
     let checked = check(
         &read(&root().join("offers.d")),
-        &offerctl::providers::builtin(),
+        offerctl::providers::builtin(),
     );
     for kind in offerctl::providers::adobe::kind::Kind::ALL {
         assert!(
@@ -92,7 +92,7 @@ fn problems_in_several_files_are_all_reported_in_file_order() {
         "b.yaml",
         "kind: Offer\nname: y\ntags: [z]\npriority: -2\n",
     ));
-    let checked = check(&sources, &offerctl::providers::builtin());
+    let checked = check(&sources, offerctl::providers::builtin());
     let located: Vec<String> = checked
         .diagnostics
         .iter()
@@ -132,4 +132,43 @@ fn pql_that_offline_decisions_cannot_evaluate_is_a_located_warning_not_an_error(
         "{}",
         checked.diagnostics[1].message
     );
+}
+
+/// Dates and time frames are instants: written with any RFC 3339 offset, they are ordered and
+/// checked for overlap as the instants they name.
+#[test]
+fn dates_and_time_frames_with_any_offset_are_checked_as_instants() {
+    let codes = |text: &str| {
+        let (_, checked) = check_text("dates.yaml", text);
+        let mut codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
+        codes.retain(|c| matches!(*c, "date-order" | "overlapping-time-frames"));
+        codes
+    };
+    let offer = |start: &str, end: &str| {
+        format!("kind: Offer\nname: o\nstartDate: {start}\nendDate: {end}\n")
+    };
+    // 06:00 at +02:00 is 04:00 UTC: before 05:00 UTC, whatever the digits say.
+    assert!(codes(&offer("2026-03-01T06:00:00+02:00", "2026-03-01T05:00:00Z")).is_empty());
+    assert_eq!(
+        codes(&offer(
+            "2026-03-01T06:00:00.000+00:00",
+            "2026-03-01T07:00:00+02:00"
+        )),
+        ["date-order"]
+    );
+    let offer = |second_start: &str| {
+        format!(
+            "kind: Product\nname: gold\ntitle: Gold\nunit: Quantity\n---\n\
+             kind: RollingOffer\nname: ladder\ntitle: Ladder\nschedule:\n  permanent: false\n  timeFrames:\n\
+             \x20   - start: 2026-12-01T00:00:00Z\n      end: 2026-12-02T00:00:00Z\n\
+             \x20   - start: {second_start}\n      end: 2026-12-05T00:00:00Z\n\
+             steps:\n  - price: 0\n    products: [{{product: gold, quantity: 1}}]\n"
+        )
+    };
+    // 01:00 at +02:00 on the 2nd is 23:00 UTC on the 1st: inside the first frame.
+    assert_eq!(
+        codes(&offer("2026-12-02T01:00:00+02:00")),
+        ["overlapping-time-frames"]
+    );
+    assert!(codes(&offer("2026-12-02T01:00:00.000+00:00")).is_empty());
 }

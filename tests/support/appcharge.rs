@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::world::{Workdir, copy_dir, root};
-use offerctl::providers::adobe::serve::ServeArgs;
+use offerctl::providers::serve::ServeArgs;
 
 /// The publisher token the tests use.
 pub const APPCHARGE_TOKEN: &str = "PUBTOKEN-4d1c2b9e77";
@@ -109,7 +109,7 @@ pub fn appcharge_workdir(manifests: &Path, origin: &str) -> Workdir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(manifests, &dir.path().join("offers.d"));
     let read = offerctl::sources::read(&dir.path().join("offers.d")).expect("manifests");
-    let count = offerctl::check::check(&read.sources, &offerctl::providers::builtin())
+    let count = offerctl::check::check(&read.sources, offerctl::providers::builtin())
         .catalog
         .objects()
         .len();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use offerctl::providers::adobe::kind::Kind;
 use offerctl::providers::adobe::repository::container_id;
-use offerctl::providers::adobe::serve::{self, RunningServer, ServeArgs};
+use offerctl::providers::serve::{self, RunningServer, ServeArgs};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -96,7 +96,11 @@ impl<S: Origin> Emu<S> {
         } else if ["/_", "/ims", "/data/"].iter().any(|p| path.starts_with(p)) {
             format!("{}{path}", self.server.origin())
         } else {
-            format!("{}{}{path}", self.server.origin(), serve::BASE)
+            format!(
+                "{}{}{path}",
+                self.server.origin(),
+                offerctl::providers::adobe::serve::BASE
+            )
         }
     }
 

@@ -8,7 +8,8 @@ use std::process::{Child, Command};
 
 pub use offerctl::providers::adobe::config::Api;
 use offerctl::providers::adobe::kind::Kind;
-use offerctl::providers::adobe::serve::{RunningServer, ServeArgs};
+pub use offerctl::providers::serve::Spelling;
+use offerctl::providers::serve::{RunningServer, ServeArgs};
 use serde_json::{Value, json};
 
 use super::client::serve_router;
@@ -48,6 +49,86 @@ macro_rules! for_both_apis {
     };
 }
 
+/// Defines each test once per API and per spelling of the emulator's answers (`offerctl
+/// serve --spelling`): `name::xcore` and `name::dps` against the server that answers values as
+/// written, `name::xcore_documented` and `name::dps_documented` against the one that respells
+/// instants as the services' documentation shows.
+#[macro_export]
+macro_rules! for_both_apis_and_spellings {
+    ($(
+        $(#[doc = $doc:literal])*
+        async fn $name:ident($api:ident: Api, $spelling:ident: Spelling) $body:block
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn xcore() {
+                    run(Api::Xcore, Spelling::Verbatim).await
+                }
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn dps() {
+                    run(Api::Dps, Spelling::Verbatim).await
+                }
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn xcore_documented() {
+                    run(Api::Xcore, Spelling::Documented).await
+                }
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn dps_documented() {
+                    run(Api::Dps, Spelling::Documented).await
+                }
+
+                async fn run($api: Api, $spelling: Spelling) $body
+            }
+        )*
+    };
+}
+
+/// Defines each test once per spelling of the emulator's answers: `name::verbatim` and
+/// `name::documented` (see [`for_both_apis_and_spellings`]).
+#[macro_export]
+macro_rules! for_both_spellings {
+    ($(
+        $(#[doc = $doc:literal])*
+        async fn $name:ident($spelling:ident: Spelling) $body:block
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn verbatim() {
+                    run(Spelling::Verbatim).await
+                }
+
+                #[tokio::test(flavor = "multi_thread")]
+                async fn documented() {
+                    run(Spelling::Documented).await
+                }
+
+                async fn run($spelling: Spelling) $body
+            }
+        )*
+    };
+}
+
+/// Emulator settings that answer in `spelling`.
+pub fn spelled(spelling: Spelling) -> ServeArgs {
+    ServeArgs {
+        spelling,
+        ..ServeArgs::ephemeral()
+    }
+}
+
 /// The repository root, where `offers.d/` and `examples/` live.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -82,7 +163,7 @@ impl Workdir {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(&root().join("offers.d"), &dir.path().join("offers.d"));
         let read = offerctl::sources::read(&dir.path().join("offers.d")).expect("the sample");
-        let manifests = offerctl::check::check(&read.sources, &offerctl::providers::builtin())
+        let manifests = offerctl::check::check(&read.sources, offerctl::providers::builtin())
             .catalog
             .objects()
             .len();
@@ -239,6 +320,11 @@ pub struct World {
 impl World {
     pub async fn start_for(api: Api) -> World {
         World::with_api(ServeArgs::ephemeral(), api).await
+    }
+
+    /// A world whose emulator answers in `spelling`.
+    pub async fn spelled(api: Api, spelling: Spelling) -> World {
+        World::with_api(spelled(spelling), api).await
     }
 
     pub async fn with_api(args: ServeArgs, api: Api) -> World {

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::backend::Backend;
+use crate::environment::ConfigFile;
+use crate::environment::config::{DEFAULT_ENVIRONMENT, ENVIRONMENTS, OVERLAYS, SECRETS, VARS};
 use crate::exit::{CommandError, Exit};
 use crate::providers::adobe::clients::dps::DpsClient;
 use crate::providers::adobe::clients::embedded::Embedded;
@@ -28,8 +30,10 @@ use crate::providers::adobe::clients::xcore::{
     XcoreConfig, check_url,
 };
 use crate::secret::Secret;
-use crate::source::SourceFile;
-use crate::yaml::{self, Resolved};
+use crate::yaml::{self, Entry, Resolved};
+
+/// Keys the core reads from the same file (environments and what they bind).
+const CORE_KEYS: &[&str] = &[ENVIRONMENTS, DEFAULT_ENVIRONMENT, SECRETS, VARS, OVERLAYS];
 
 pub const DEFAULT_SANDBOX: &str = "prod";
 pub const DEFAULT_STATE_DIR: &str = ".offerctl";
@@ -238,6 +242,13 @@ impl FileConfig {
             ))
         })?;
         let mut config = FileConfig::parse(&path.display().to_string(), &text)?;
+        config.resolve_paths(path);
+        Ok(config)
+    }
+
+    /// Relative paths of the file (`stateDir`) resolved against its directory.
+    pub fn resolve_paths(&mut self, path: &Path) {
+        let config = self;
         let base = path.parent().unwrap_or(Path::new(""));
         if let Some(dir) = &config.state_dir
             && dir.is_relative()
@@ -245,49 +256,35 @@ impl FileConfig {
             config.state_dir = Some(base.join(dir));
         }
         config.path = Some(path.to_path_buf());
-        Ok(config)
     }
 
     /// Parses configuration text; `display` names the file in messages. Reports every problem
-    /// at once, each as `file:line:column: message`.
+    /// at once, each as `file:line:column: message`. Environments are not selected here: the
+    /// top level's settings are read.
     pub fn parse(display: &str, text: &str) -> Result<FileConfig, CommandError> {
-        let source = SourceFile::new(display, text);
-        let at = |span: &Range<usize>| {
-            let (line, column) = source.line_col(span.start);
-            format!("{display}:{line}:{column}")
+        let config = ConfigFile::parse(display, text).map_err(|p| invalid(p.join("\n")))?;
+        FileConfig::from_entries(&config, &config.layer(None).entries)
+    }
+
+    /// The settings among `entries` (one environment's, from `config`) that are this
+    /// provider's or the runs' (`prune`, ...), checked; the core's keys (`environments`,
+    /// `secrets`, `vars`, `overlays`) are skipped, other providers' sections kept for them.
+    pub fn from_entries(
+        config: &ConfigFile,
+        entries: &[Entry],
+    ) -> Result<FileConfig, CommandError> {
+        let at = |span: &Range<usize>| config.locate(span);
+        let mut config_out = FileConfig {
+            path: config.path.clone(),
+            ..FileConfig::default()
         };
-        let stream = yaml::parse(text);
-        if let Some(error) = &stream.error {
-            return Err(invalid(format!("{}: {}", at(&error.span), error.message)));
-        }
-        let mut config = FileConfig::default();
-        let Some(document) = stream.documents.first() else {
-            return Ok(config);
-        };
+        let config = &mut config_out;
         let mut problems = Vec::new();
-        if let Some(second) = stream.documents.get(1) {
-            problems.push(format!(
-                "{}: the configuration file must hold a single YAML document",
-                at(&second.root.span)
-            ));
-        }
-        for (key, _, again) in &document.duplicate_keys {
-            problems.push(format!("{}: `{key}` is given twice", at(again)));
-        }
-        let root = &document.root;
-        let entries = match &root.value {
-            _ if root.is_null() => &[][..],
-            yaml::Value::Map(entries) => entries.as_slice(),
-            _ => {
-                return Err(invalid(format!(
-                    "{}: the configuration file must be a mapping of settings (`endpoint: https://platform.adobe.io`...), found {}",
-                    at(&root.span),
-                    root.describe()
-                )));
-            }
-        };
         for entry in entries {
             let key = entry.key.as_str();
+            if CORE_KEYS.contains(&key) {
+                continue;
+            }
             let node = &entry.value;
             let here = at(&node.span);
             if STRING_KEYS.contains(&key) {
@@ -404,6 +401,7 @@ impl FileConfig {
                         .iter()
                         .chain(OTHER_KEYS)
                         .chain(SECTION_KEYS)
+                        .chain(CORE_KEYS)
                         .copied()
                         .collect();
                     problems.push(format!(
@@ -415,7 +413,7 @@ impl FileConfig {
             }
         }
         if problems.is_empty() {
-            Ok(config)
+            Ok(config_out)
         } else {
             Err(invalid(problems.join("\n")))
         }

@@ -234,12 +234,16 @@ pub async fn run(config: XcoreConfig, api: Api, write_probe: bool) -> Vec<Check>
     checks
 }
 
-const WRITE_ASSUMPTIONS: [&str; 4] = [
+const WRITE_ASSUMPTIONS: [&str; 5] = [
     "a create is accepted and answered with a receipt",
     "the PATCH media type offerctl sends is accepted",
     "If-Match is enforced: a stale etag gets 409",
     "deleting a referenced object is refused, naming the referrers",
+    "an instant written is read back as the same instant",
 ];
+
+/// The instant the probe writes, in the spelling of offerctl's sample manifests.
+const PROBE_INSTANT: &str = "2030-01-01T00:00:00Z";
 
 /// Which API answers, org and sandbox access, and (XCore) the container. Returns the container
 /// to list in (empty for DPS) when the configured API answered.
@@ -461,7 +465,11 @@ async fn write_checks(backend: &dyn Backend, api: Api, dps: &Transport) -> Vec<C
     let mut checks = Vec::new();
     let swept = delete_leftovers(backend).await;
     let created = Created::default();
-    let probe = write_probe(backend, api, dps, &created);
+    let probe = async {
+        let mut rows = write_probe(backend, api, dps, &created).await;
+        rows.push(instant_probe(backend, &created).await);
+        rows
+    };
     let interrupted = tokio::select! {
         rows = probe => {
             checks.extend(rows);
@@ -511,10 +519,11 @@ async fn delete_current(backend: &dyn Backend, target: &Target) -> Result<(), St
     }
 }
 
-/// Deletes filters, then tags, named with [`PROBE_PREFIX`]; returns how many.
+/// Deletes filters and offers, then tags and placements, named with [`PROBE_PREFIX`]; returns
+/// how many.
 async fn delete_leftovers(backend: &dyn Backend) -> usize {
     let mut deleted = 0;
-    for kind in [Kind::Filter, Kind::Tag] {
+    for kind in [Kind::Filter, Kind::Offer, Kind::Tag, Kind::Placement] {
         for object in backend.list(kind.core()).await.unwrap_or_default() {
             if !object.name.starts_with(PROBE_PREFIX) {
                 continue;
@@ -580,7 +589,7 @@ async fn write_probe(
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
     let name = format!("{PROBE_PREFIX}{millis}");
-    let [create_check, patch_check, if_match_check, delete_check] = WRITE_ASSUMPTIONS;
+    let [create_check, patch_check, if_match_check, delete_check, _] = WRITE_ASSUMPTIONS;
     let tag = match backend
         .create(Kind::Tag.core(), &json!({"xdm:name": name}))
         .await
@@ -690,4 +699,84 @@ async fn write_probe(
         Err(e) => row(delete_check, e.message, false),
     });
     checks
+}
+
+/// Creates an object for the probe, recorded for the clean-up; its id.
+async fn create_tracked(
+    backend: &dyn Backend,
+    kind: Kind,
+    body: &Value,
+    name: &str,
+    created: &Created,
+) -> Result<String, String> {
+    let receipt = backend
+        .create(kind.core(), body)
+        .await
+        .map_err(|e| e.message)?;
+    created.add(target(kind, &receipt, name));
+    Ok(receipt.id)
+}
+
+/// How the sandbox spells an instant it was given: a draft offer (on a placement of its own)
+/// starting at [`PROBE_INSTANT`], read back. Another spelling of the same instant is fine:
+/// plans compare instants by meaning.
+async fn instant_probe(backend: &dyn Backend, created: &Created) -> Check {
+    let [.., check] = WRITE_ASSUMPTIONS;
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let name = format!("{PROBE_PREFIX}{millis}-dates");
+    let html = "https://ns.adobe.com/experience/offer-management/content-component-html";
+    let placement = json!({"xdm:name": name, "xdm:componentType": html,
+        "xdm:channel": "https://ns.adobe.com/xdm/channel-types/web"});
+    let placement = match create_tracked(backend, Kind::Placement, &placement, &name, created).await
+    {
+        Ok(id) => id,
+        Err(e) => return row(check, format!("could not create a placement: {e}"), false),
+    };
+    let offer = json!({"xdm:name": name, "xdm:status": "draft",
+        "xdm:selectionConstraint": {"xdm:startDate": PROBE_INSTANT},
+        "xdm:representations": [{"xdm:placement": placement, "xdm:channel": "https://ns.adobe.com/xdm/channel-types/web",
+            "xdm:components": [{"@type": html, "dc:format": "text/html", "dc:language": ["en"],
+                "xdm:content": "offerctl doctor"}]}]});
+    let offer = match create_tracked(backend, Kind::Offer, &offer, &name, created).await {
+        Ok(id) => id,
+        Err(e) => return row(check, format!("could not create an offer: {e}"), false),
+    };
+    let read = match backend.list(Kind::Offer.core()).await {
+        Ok(live) => live.into_iter().find(|o| o.id == offer).and_then(|o| {
+            o.instance
+                .pointer("/xdm:selectionConstraint/xdm:startDate")
+                .cloned()
+        }),
+        Err(e) => {
+            return row(
+                check,
+                format!("could not read the offer back: {}", e.message),
+                false,
+            );
+        }
+    };
+    let written = json!(PROBE_INSTANT);
+    match read {
+        Some(read) if read == written => {
+            row(check, format!("{PROBE_INSTANT} read back as written"), true)
+        }
+        Some(read) if crate::diff::meaning::same(crate::diff::Type::Instant, &read, &written) => {
+            row(
+                check,
+                format!(
+                    "{PROBE_INSTANT} read back as {read}: the same instant in the sandbox's spelling \
+                 (plans compare instants by meaning, so they are unaffected)"
+                ),
+                true,
+            )
+        }
+        Some(read) => row(
+            check,
+            format!("{PROBE_INSTANT} read back as {read}: another instant"),
+            false,
+        ),
+        None => row(check, format!("{PROBE_INSTANT} was not read back"), false),
+    }
 }

@@ -243,7 +243,7 @@ mod tests {
             for (path, text) in &files {
                 sources.add(SourceFile::new(path.clone(), text.clone()));
             }
-            let checked = check(&sources, &crate::providers::builtin());
+            let checked = check(&sources, crate::providers::builtin());
             let errors: Vec<_> = checked
                 .diagnostics
                 .iter()

@@ -120,6 +120,14 @@ impl Provider for Adobe {
         xcore::match_spelling(adobe(kind), live, desired);
     }
 
+    fn decisions(&self) -> Option<&dyn crate::decisions::Decisions> {
+        Some(&super::decide::capability::Decide)
+    }
+
+    fn synthetic_catalogue(&self, objects: usize, seed: u64) -> Option<Vec<(String, String)>> {
+        Some(super::generate::catalogue(objects, seed))
+    }
+
     fn field_pointer(&self, kind: CoreKind, field: &str) -> Option<&'static str> {
         xcore::field_pointer(adobe(kind), field)
     }

@@ -188,8 +188,9 @@ fn text_of(
 }
 
 fn int_of(map: &Map<String, Value>, key: &str, what: &str) -> Result<Spanned<i64>, Vec<String>> {
+    // Numbers may come back as text (see the types in `wire::diff_rules`).
     map.get(key)
-        .and_then(Value::as_i64)
+        .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
         .map(synthetic)
         .ok_or_else(|| vec![format!("{what}: `{key}` is missing or not a whole number")])
 }

@@ -77,7 +77,7 @@ fn read_shape() -> Value {
 fn desired_offer() -> Value {
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("a.yaml", MANIFESTS));
-    let checked = check(&sources, &crate::providers::builtin());
+    let checked = check(&sources, crate::providers::builtin());
     assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
     let offer = checked
         .catalog
@@ -99,9 +99,10 @@ fn a_read_normalises_to_what_the_manifest_asks_for() {
         diff::diff(&rules, &live, &desired)
     );
     assert_eq!(live["offerExternalUiId"], "blue");
+    // The quantity read as text stays as read: it compares as a number (no change above).
     assert_eq!(
         live["productsSequence"][0]["products"][0],
-        json!({"publisherProductId": "gold", "quantity": 100})
+        json!({"publisherProductId": "gold", "quantity": "100"})
     );
     assert_eq!(
         live["productsSequence"][0]["badges"][0],

@@ -10,7 +10,7 @@
 use serde_json::{Map, Value, json};
 
 use super::kind::Kind;
-use crate::diff::Rules;
+use crate::diff::{Rules, Type};
 
 mod offers;
 
@@ -77,11 +77,6 @@ fn normalize_product_entry(entry: &mut Value) {
         // The flattened variant some documentation examples show: the product's own fields
         // next to the entry's. Only the reference and the entry's own settings are the offer's.
         map.retain(|k, _| matches!(k.as_str(), "publisherProductId" | "quantity" | "priority"));
-    }
-    if let Some(Value::String(text)) = map.get("quantity")
-        && let Ok(n) = text.trim().parse::<i64>()
-    {
-        map.insert("quantity".into(), json!(n));
     }
     reorder_first(map, &["publisherProductId", "quantity"]);
 }
@@ -229,6 +224,25 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
     }
 }
 
+/// The type of the scalars offers carry: Appcharge reads instants back with milliseconds
+/// (`….000Z`) and has been seen to send quantities as text (`"100"`).
+const TYPES: &[(&str, Type)] = &[
+    ("priority", Type::Number),
+    ("productsSequence/*/index", Type::Number),
+    ("productsSequence/*/priceInUsdCents", Type::Number),
+    ("productsSequence/*/products/*/quantity", Type::Number),
+    ("productsSequence/*/priceDiscount/discount", Type::Number),
+    ("productsSequence/*/productSale/sale", Type::Number),
+    (
+        "productsSequence/*/progressBarPoints/*/points",
+        Type::Number,
+    ),
+    ("priceDiscount/discount", Type::Number),
+    ("productSale/sale", Type::Number),
+    ("schedule/timeFrames/*/startTime", Type::Instant),
+    ("schedule/timeFrames/*/endTime", Type::Instant),
+];
+
 pub fn diff_rules(kind: Kind) -> Rules {
     let assigned: &'static [&'static str] = match kind {
         Kind::Product => &["publisherProductId", "id", "createdAt", "updatedAt"],
@@ -254,6 +268,7 @@ pub fn diff_rules(kind: Kind) -> Rules {
         } else {
             members as fn(&str) -> Option<&'static [&'static str]>
         },
+        types: TYPES,
         sets: &["segments"],
         keyed: &[("productsSequence", "index")],
         keep_container: &["schedule"],

@@ -22,7 +22,6 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::catalogue::Catalogue;
 use super::engine::{Counter, Counters, Engine, Proposition, Request};
@@ -166,10 +165,10 @@ fn case(file: FileId, path: &str, root: &yaml::Node) -> Located<Case> {
         ));
     }
     let at = match &spec.at {
-        Some(text) => Some(OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+        Some(text) => Some(crate::diff::meaning::instant(text).ok_or_else(|| {
             (
                 span_of("at"),
-                format!("`at` is not an RFC 3339 instant: {e}"),
+                format!("`at` is not an RFC 3339 instant, such as 2026-03-01T05:59:59Z: {text}"),
             )
         })?),
         None => None,

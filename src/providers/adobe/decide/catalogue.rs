@@ -160,12 +160,10 @@ impl Catalogue {
     /// by name where the name is unique), with their repository ids. Objects that cannot be
     /// mapped are left out and named in the second value.
     pub fn of_live(live: &crate::live::LiveState) -> (Catalogue, Vec<String>) {
-        use crate::provider::Provider;
-        let provider = &crate::providers::adobe::provider::ADOBE;
         let ours: Vec<&crate::backend::LiveObject> = live
             .objects
             .iter()
-            .filter(|o| o.kind.provider() == provider.name())
+            .filter(|o| o.kind.provider() == crate::providers::adobe::kind::PROVIDER)
             .collect();
         let mut counts: HashMap<(crate::kind::Kind, &str), usize> = HashMap::new();
         for object in &ours {
@@ -182,9 +180,15 @@ impl Catalogue {
         let mut left_out = Vec::new();
         let mut ids = Vec::new();
         for object in ours {
-            match provider.export(object, &namer) {
-                Ok(document) => {
-                    let kind = Kind::from_core(object.kind);
+            let kind = Kind::from_core(object.kind);
+            let namer = |kind: Kind, id: &str| namer(kind.core(), id);
+            match crate::providers::adobe::mapping::xcore::from_instance(
+                kind,
+                &object.instance,
+                &namer,
+            ) {
+                Ok(manifest) => {
+                    let document: Box<dyn Document> = Box::new(manifest);
                     ids.push(((kind, object.name().to_string()), object.id.clone()));
                     documents.push(document);
                 }

@@ -2,10 +2,10 @@
 //! the catalogue (`simulate`), checked against expectations kept in git (`test`), and compared
 //! between the live and the desired catalogue (a plan's decision impact).
 
+pub mod capability;
 pub mod cases;
 pub mod catalogue;
 pub mod engine;
-pub mod impact;
 pub mod output;
 pub mod pql;
 pub mod reason;

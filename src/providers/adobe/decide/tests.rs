@@ -41,7 +41,7 @@ representations:
 ";
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("test.yaml", format!("{base}{rest}")));
-    let checked = crate::check::check(&sources, &crate::providers::builtin());
+    let checked = crate::check::check(&sources, crate::providers::builtin());
     let errors: Vec<String> = checked
         .diagnostics
         .iter()
@@ -149,6 +149,28 @@ fn status_representation_and_dates_exclude_with_the_first_reason() {
         reason(&p, "EmailOnly"),
         Some("NO_REPRESENTATION_FOR_PLACEMENT")
     );
+}
+
+#[test]
+fn dates_written_with_any_offset_mean_the_same_instant() {
+    // AT is 2026-06-01 12:00 UTC: 14:00 at +02:00 and 07:00 at -05:00 are that instant.
+    let text = offer(
+        "Starts at 14:00+02",
+        "tags: [card]\nstartDate: 2026-06-01T14:00:00+02:00\n",
+    ) + &offer(
+        "Starts a millisecond later",
+        "tags: [card]\nstartDate: 2026-06-01T12:00:00.001Z\n",
+    ) + &offer(
+        "Ends at 07:00-05",
+        "tags: [card]\nendDate: 2026-06-01T07:00:00.000-05:00\n",
+    ) + &decision("anyTags", "tags: [card]");
+    let p = decide(&catalogue(&text), json!({}));
+    assert_eq!(proposed(&p), ["Starts at 14:00+02"]);
+    assert_eq!(
+        reason(&p, "Starts a millisecond later"),
+        Some("NOT_STARTED")
+    );
+    assert_eq!(reason(&p, "Ends at 07:00-05"), Some("EXPIRED"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! documents that only Adobe's semantics explain.
 
 pub mod decode;
+pub mod document;
 pub mod emit;
 pub mod model;
 pub mod schema;

@@ -3,15 +3,12 @@
 //! These types are the single description of the language: the decoder fills them, the JSON
 //! Schema is generated from them (`offerctl schema`), and the wire mapping reads them.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::manifest::emit::Node;
-use crate::manifest::{Document, Extra, Meta, Reference, ReferenceSite, Spanned};
+use crate::manifest::{Extra, Meta, Reference, ReferenceSite, Spanned};
 use crate::providers::adobe::kind::Kind;
 
 /// One manifest document. `kind` selects the fields that follow.
@@ -465,39 +462,4 @@ fn push_offer_sites<'a>(
         Kind::Placement,
         placements,
     );
-}
-
-impl Document for Manifest {
-    fn kind(&self) -> crate::kind::Kind {
-        Manifest::kind(self).core()
-    }
-
-    fn meta(&self) -> &Meta {
-        Manifest::meta(self)
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        Manifest::meta_mut(self)
-    }
-
-    fn references(&self) -> Vec<ReferenceSite<'_>> {
-        Manifest::references(self)
-    }
-
-    fn desired(&self, resolve: &dyn Fn(crate::kind::Kind, &str) -> String) -> Value {
-        let resolver = |kind: Kind, reference: &str| resolve(kind.core(), reference);
-        crate::providers::adobe::mapping::xcore::to_instance(self, &resolver)
-    }
-
-    fn entries(&self) -> Vec<(String, Node)> {
-        super::emit::manifest_entries(self)
-    }
-
-    fn clone_box(&self) -> Box<dyn Document> {
-        Box::new(self.clone())
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }

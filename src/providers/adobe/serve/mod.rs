@@ -16,6 +16,7 @@ mod media;
 mod problem;
 mod request;
 mod response;
+pub mod spelling;
 mod state;
 
 use std::net::SocketAddr;
@@ -29,9 +30,6 @@ use serde_json::Value;
 use crate::providers::adobe::repository::Repository;
 use state::App;
 
-/// The server itself is composed in [`crate::providers::serve`]; kept here for the imports that
-/// predate the second provider.
-pub use crate::providers::serve::{Error, RunningServer, ServeArgs, run, start};
 pub use credentials::Credentials;
 pub use dps::DPS_BASE;
 pub use http::BASE;

@@ -1,54 +1,20 @@
-//! One authenticated, patient HTTP connection to Appcharge's publisher API: the
-//! `x-publisher-token` header (never logged, redacted from every message), retries of what is
-//! safe to resend, and errors that name the object and the HTTP status.
-//!
-//! Retry rules: 429, 502, 503 and 504 are transient. A request that is safe to resend (GET,
-//! PUT, DELETE: each names the whole outcome) is retried on them and on network errors. A POST
-//! is sent again only when the server provably did not process it (429, 503, or a connection
-//! that never opened); any other failure after sending is an unknown outcome, which the caller
-//! resolves by looking the object up (see `client`).
+//! One authenticated connection to Appcharge's publisher API: the `x-publisher-token` header
+//! (never logged, redacted from every message) on requests sent by the shared executor
+//! ([`crate::net::http`]: its retry rules, a POST sent again only when the server provably did
+//! not process it), and errors that name the object and the HTTP status. An unknown outcome of
+//! a POST is resolved by the caller looking the object up (see `client`).
 
 use std::fmt;
-use std::time::{Instant, SystemTime};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, StatusCode, Url};
+use reqwest::header::HeaderValue;
+use reqwest::{Method, RequestBuilder, Url};
 use serde_json::Value;
 
 use crate::backend::{BackendError, ErrorKind};
-use crate::net::retry::{RetryPolicy, is_transient, parse_retry_after, was_refused};
-use crate::net::{error_chain, server_detail};
+use crate::net::http::{Call, Endpoint};
+pub use crate::net::http::{Failure, Reply, Safety};
+use crate::net::retry::RetryPolicy;
 use crate::secret::Secret;
-
-/// Whether a request may be sent again after an unknown outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Safety {
-    Resendable,
-    Once,
-}
-
-pub struct Reply {
-    pub status: StatusCode,
-    pub body: Vec<u8>,
-    pub attempts: u32,
-    /// An earlier attempt of this write was sent and got no usable answer.
-    pub uncertain: bool,
-}
-
-impl Reply {
-    pub fn json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
-}
-
-pub enum Failure {
-    Error(BackendError),
-    /// A POST was sent and no usable answer came: it may have been processed.
-    Unknown {
-        error: BackendError,
-        retryable: bool,
-    },
-}
 
 pub struct Transport {
     http: reqwest::Client,
@@ -57,7 +23,6 @@ pub struct Transport {
     token: Secret,
     pub retry: RetryPolicy,
 }
-
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")
@@ -109,46 +74,11 @@ impl Transport {
         url
     }
 
-    pub fn redact(&self, text: String) -> String {
-        let value = self.token.expose();
-        if value.len() >= 4 && text.contains(value) {
-            text.replace(value, "***")
-        } else {
-            text
-        }
-    }
-
     pub fn error(&self, kind: ErrorKind, message: String) -> BackendError {
-        BackendError::new(kind, self.redact(message))
+        crate::net::http::error(self, kind, &message)
     }
 
-    async fn send_once(
-        &self,
-        method: &Method,
-        url: &Url,
-        body: Option<&[u8]>,
-    ) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>), reqwest::Error> {
-        let mut token = HeaderValue::from_str(self.token.expose())
-            .unwrap_or_else(|_| HeaderValue::from_static(""));
-        token.set_sensitive(true);
-        let mut request = self
-            .http
-            .request(method.clone(), url.clone())
-            .header("x-publisher-token", token)
-            .header(ACCEPT, "application/json");
-        if let Some(body) = body {
-            request = request
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.to_vec());
-        }
-        let response = request.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await?;
-        Ok((status, headers, bytes.to_vec()))
-    }
-
-    /// Sends until a final answer, by the retry rules above.
+    /// Sends until a final answer, by the executor's retry rules.
     pub async fn execute(
         &self,
         what: &str,
@@ -158,82 +88,17 @@ impl Transport {
         safety: Safety,
     ) -> Result<Reply, Failure> {
         let body = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
-        let path = url.path().to_string();
-        let mut attempt = 0;
-        let mut uncertain = false;
-        loop {
-            attempt += 1;
-            let started = Instant::now();
-            let result = self.send_once(&method, &url, body.as_deref()).await;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            match result {
-                Ok((status, headers, reply)) => {
-                    tracing::debug!(
-                        target: "offerctl::appcharge",
-                        method = %method, path = %path, status = status.as_u16(),
-                        attempt, elapsed_ms, "response"
-                    );
-                    let refused = was_refused(status);
-                    if is_transient(status)
-                        && attempt < self.retry.max_attempts
-                        && (refused || safety == Safety::Resendable)
-                    {
-                        uncertain |= !refused;
-                        let retry_after = headers
-                            .get(RETRY_AFTER)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                        tokio::time::sleep(self.retry.delay(attempt, retry_after)).await;
-                        continue;
-                    }
-                    if safety == Safety::Once && status.is_server_error() && !refused {
-                        let detail = server_detail(&reply)
-                            .map(|d| format!(": {d}"))
-                            .unwrap_or_default();
-                        return Err(Failure::Unknown {
-                            error: self
-                                .error(
-                                    ErrorKind::Unavailable,
-                                    format!("{what}: HTTP {status}{detail}"),
-                                )
-                                .with_status(status.as_u16()),
-                            retryable: is_transient(status),
-                        });
-                    }
-                    return Ok(Reply {
-                        status,
-                        body: reply,
-                        attempts: attempt,
-                        uncertain: uncertain && method != Method::GET,
-                    });
-                }
-                Err(error) => {
-                    let chain = error_chain(&error);
-                    tracing::debug!(
-                        target: "offerctl::appcharge",
-                        method = %method, path = %path, attempt, elapsed_ms,
-                        error = %chain, "no response"
-                    );
-                    let sent = !error.is_connect();
-                    if sent && safety == Safety::Once {
-                        return Err(Failure::Unknown {
-                            error: self.error(ErrorKind::Unavailable, format!("{what}: {chain}")),
-                            retryable: true,
-                        });
-                    }
-                    uncertain |= sent;
-                    if attempt < self.retry.max_attempts {
-                        tokio::time::sleep(self.retry.backoff(attempt)).await;
-                        continue;
-                    }
-                    let host = self.base.host_str().unwrap_or_default().to_string();
-                    return Err(Failure::Error(self.error(
-                        ErrorKind::Unavailable,
-                        format!("{what}: {host}: {chain} (after {attempt} attempts)"),
-                    )));
-                }
-            }
-        }
+        let call = Call {
+            what,
+            method,
+            url,
+            accept: "application/json",
+            content_type: body.as_ref().map(|_| "application/json".to_string()),
+            if_match: None,
+            body,
+            safety,
+        };
+        crate::net::http::execute(self, &self.http, &self.retry, &call).await
     }
 
     /// `execute` for requests that are always resendable.
@@ -244,42 +109,45 @@ impl Transport {
         url: Url,
         body: Option<&Value>,
     ) -> Result<Reply, BackendError> {
-        match self
-            .execute(what, method, url, body, Safety::Resendable)
+        self.execute(what, method, url, body, Safety::Resendable)
             .await
-        {
-            Ok(reply) => Ok(reply),
-            Err(Failure::Error(error) | Failure::Unknown { error, .. }) => Err(error),
-        }
+            .map_err(Failure::into_error)
     }
 
     /// The error for an answer that is not the expected one.
     pub fn answer_error(&self, what: &str, reply: &Reply) -> BackendError {
-        let status = reply.status;
-        let kind = match status.as_u16() {
-            401 | 403 => ErrorKind::Auth,
-            404 | 410 => ErrorKind::NotFound,
-            409 | 412 => ErrorKind::Conflict,
-            400 | 413 | 415 | 422 => ErrorKind::Rejected,
-            429 | 500..=599 => ErrorKind::Unavailable,
-            _ => ErrorKind::Other,
-        };
-        let detail = server_detail(&reply.body)
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
-        let after = if reply.attempts > 1 {
-            format!(" (after {} attempts)", reply.attempts)
-        } else {
-            String::new()
-        };
-        let hint = match kind {
+        crate::net::http::answer_error(self, what, reply, ErrorKind::Conflict, |kind, _| match kind
+        {
             ErrorKind::Auth => {
                 " (check OFFERCTL_APPCHARGE_TOKEN, the publisher token of this environment)"
             }
             ErrorKind::Conflict => " (the object changed or exists already; run plan again)",
             _ => "",
-        };
-        self.error(kind, format!("{what}: HTTP {status}{detail}{after}{hint}"))
-            .with_status(status.as_u16())
+        })
+    }
+}
+
+/// Appcharge's side of each request: the publisher token, nothing to refresh.
+impl Endpoint for Transport {
+    type Credential = ();
+    const REQUEST_IDS: bool = false;
+
+    async fn credential(&self) -> Result<(), BackendError> {
+        Ok(())
+    }
+
+    fn authenticate(&self, request: RequestBuilder, _: &()) -> RequestBuilder {
+        let mut token = HeaderValue::from_str(self.token.expose())
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        token.set_sensitive(true);
+        request.header("x-publisher-token", token)
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        vec![self.token.clone()]
+    }
+
+    fn host(&self) -> String {
+        self.base.host_str().unwrap_or_default().to_string()
     }
 }

@@ -5,6 +5,7 @@
 
 mod error;
 mod handlers;
+pub mod spelling;
 
 use std::sync::Arc;
 

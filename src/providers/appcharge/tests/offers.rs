@@ -79,7 +79,7 @@ fn checked(offers: &str) -> (String, crate::check::Checked) {
     let text = format!("{COMPONENTS}---\n{offers}");
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("offers.yaml", text.clone()));
-    (text, check(&sources, &crate::providers::builtin()))
+    (text, check(&sources, crate::providers::builtin()))
 }
 
 #[test]

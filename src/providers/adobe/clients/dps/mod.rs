@@ -33,19 +33,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AtomicOrdering};
 
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
-use tracing::Instrument;
 
-use super::http::{
-    BackendErrorExt, Call, ConfigError, Connection, Failure, Reply, Safety, Transport,
-};
-use crate::backend::{
-    Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
-};
+use super::Api;
+use super::create::{Created, create, is_created};
+use super::http::{BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport};
+use crate::backend::{BackendError, Deleted, ErrorKind, LiveObject, Receipt, Target};
 use crate::diff::{self, Op};
-use crate::kind::Kind as CoreKind;
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::mapping::dps;
-use crate::providers::adobe::mapping::xcore::{diff_rules, match_spelling};
+use crate::providers::adobe::mapping::xcore::diff_rules;
 
 mod lists;
 
@@ -59,9 +55,6 @@ pub const DEFAULT_PAGE_SIZE: usize = 500;
 /// `limit` when a server refuses [`DEFAULT_PAGE_SIZE`] (HTTP 400 or 422 on a list's first
 /// page) and the page size was not chosen: what DPS clients commonly ask for.
 pub const FALLBACK_PAGE_SIZE: usize = 100;
-const MAX_PAGES: usize = 100_000;
-/// Pages in a row that bring no new object before the list is declared stuck.
-const MAX_STALE_PAGES: usize = 100;
 const JSON: &str = "application/json";
 const ACCEPT_ANY_JSON: &str = "*,application/json";
 
@@ -202,16 +195,11 @@ impl DpsClient {
 
     /// One object, as the repository holds it now.
     async fn read(&self, target: &Target, what: &str) -> Result<LiveObject, BackendError> {
-        let call = Call {
+        let call = Call::get(
             what,
-            method: Method::GET,
-            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
-            accept: ACCEPT_ANY_JSON,
-            content_type: None,
-            if_match: None,
-            body: None,
-            safety: Safety::Resendable,
-        };
+            self.url(Kind::from_core(target.kind), Some(&target.id)),
+            ACCEPT_ANY_JSON,
+        );
         let reply = self.t.execute_resendable(&call).await?;
         if reply.status != StatusCode::OK {
             return Err(self.t.answer_error(what, &reply, ErrorKind::Other));
@@ -242,12 +230,7 @@ impl DpsClient {
         let found = self.list_where(kind, &[filter.as_str()], &what).await?;
         Ok(found
             .into_iter()
-            .filter(|object| {
-                let mut wanted = instance.clone();
-                match_spelling(kind, &object.instance, &mut wanted);
-                object.name() == name
-                    && diff::equivalent(&diff_rules(kind), &object.instance, &wanted)
-            })
+            .filter(|object| is_created(kind, name, instance, object))
             .reduce(|best, object| {
                 if newer(&object.etag, &best.etag) {
                     object
@@ -266,262 +249,6 @@ impl DpsClient {
                 format!("{what}: cannot express it in the DPS API: {e}"),
             )
         })
-    }
-
-    async fn create_object(&self, kind: Kind, instance: &Value) -> Result<Receipt, BackendError> {
-        let name = instance.get("xdm:name").and_then(Value::as_str);
-        let what = match name {
-            Some(name) => format!("creating {kind} {name:?}"),
-            None => format!("creating a {kind} without a name"),
-        };
-        let mut bare = instance.clone();
-        if let Some(map) = bare.as_object_mut() {
-            map.remove("@id");
-        }
-        let document = self.to_wire(kind, &bare, &what)?;
-        let body = serde_json::to_vec(&document)
-            .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
-        let call = Call {
-            what: &what,
-            method: Method::POST,
-            url: self.url(kind, None),
-            accept: JSON,
-            content_type: Some(JSON.into()),
-            if_match: None,
-            body: Some(body),
-            safety: Safety::Once,
-        };
-        let adopt = |object: LiveObject, request_id: Option<String>| {
-            tracing::debug!(
-                target: "offerctl::dps",
-                id = %object.id,
-                "the create whose outcome was unknown did happen: using the object found by name"
-            );
-            Receipt {
-                instance_id: object.instance_id,
-                id: object.id,
-                etag: object.etag,
-                request_id,
-            }
-        };
-        let mut sends = 0;
-        let mut uncertain = false;
-        loop {
-            sends += 1;
-            match self.t.execute(&call).await {
-                Ok(reply) if reply.status.is_success() => {
-                    let receipt = parse_receipt(&reply, None).map_err(|problem| {
-                        self.t.error(ErrorKind::Other, format!("{what}: {problem}"))
-                    })?;
-                    let mut stored = bare.clone();
-                    if let Some(map) = stored.as_object_mut() {
-                        map.insert("@id".into(), json!(receipt.id));
-                    }
-                    self.remember(&receipt.id, &receipt.etag, &stored);
-                    return Ok(receipt);
-                }
-                Ok(reply) => {
-                    if reply.status == StatusCode::CONFLICT
-                        && uncertain
-                        && let Some(name) = name
-                        && let Some(object) = self.find_created(kind, name, &bare).await?
-                    {
-                        return Ok(adopt(object, Some(reply.request_id)));
-                    }
-                    return Err(self.t.answer_error(&what, &reply, ErrorKind::Rejected));
-                }
-                Err(Failure::Error(error)) => return Err(error),
-                Err(Failure::Unknown { error, retryable }) => {
-                    uncertain = true;
-                    let request_id = error.request_id.clone();
-                    let Some(name) = name else {
-                        return Err(self.t.error(
-                            ErrorKind::Unavailable,
-                            format!("{}; the outcome is unknown and an object without a name cannot be looked up, so it was not sent again", error.message),
-                        ).with_request_id_opt(request_id));
-                    };
-                    if let Some(object) = self.find_created(kind, name, &bare).await? {
-                        return Ok(adopt(object, request_id));
-                    }
-                    if !retryable || sends >= self.t.retry.max_attempts {
-                        return Err(self
-                            .t
-                            .error(
-                                ErrorKind::Unavailable,
-                                format!(
-                                    "{} (after {sends} attempts; no {kind} named {name:?} with this content exists, so it was not created)",
-                                    error.message
-                                ),
-                            )
-                            .with_request_id_opt(request_id)
-                            .with_status_opt(error.status));
-                    }
-                    tokio::time::sleep(self.t.retry.backoff(sends)).await;
-                }
-            }
-        }
-    }
-
-    async fn patch_object(
-        &self,
-        target: &Target,
-        ops: &[Op],
-        etag: &str,
-    ) -> Result<Receipt, BackendError> {
-        let kind = Kind::from_core(target.kind);
-        let what = if replaced_whole(kind) {
-            format!("replacing {target}")
-        } else {
-            format!("patching {target}")
-        };
-        let before = match self.recall(&target.id, etag) {
-            Some(instance) => instance,
-            None => {
-                let object = self.read(target, &format!("reading {target}")).await?;
-                if object.etag != etag {
-                    return Err(self
-                        .t
-                        .error(
-                            ErrorKind::Conflict,
-                            format!(
-                                "{what}: it is at etag {} but the plan saw {etag} (the object changed since it was read; run plan again)",
-                                object.etag
-                            ),
-                        )
-                        .with_status(409));
-                }
-                object.instance
-            }
-        };
-        let after = apply_ops(&before, ops).map_err(|problem| {
-            self.t.error(
-                ErrorKind::Other,
-                format!(
-                    "{what}: the planned change does not apply to the object as read: {problem}"
-                ),
-            )
-        })?;
-        let before_wire = self.to_wire(kind, &before, &what)?;
-        let after_wire = self.to_wire(kind, &after, &what)?;
-        if before_wire == after_wire {
-            // The two documents say the same in DPS terms: nothing to send.
-            return Ok(Receipt {
-                instance_id: target.instance_id.clone(),
-                id: target.id.clone(),
-                etag: etag.to_string(),
-                request_id: None,
-            });
-        }
-        let (method, body) = if replaced_whole(kind) {
-            let mut whole = after_wire;
-            if let Some(map) = whole.as_object_mut() {
-                map.shift_remove("id");
-            }
-            (Method::PUT, serde_json::to_vec(&whole))
-        } else {
-            let wire = dps::wire_patch(&before_wire, &after_wire);
-            (Method::PATCH, serde_json::to_vec(&wire))
-        };
-        let body = body.map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
-        let call = Call {
-            what: &what,
-            method,
-            url: self.url(kind, Some(&target.id)),
-            accept: JSON,
-            content_type: Some(JSON.into()),
-            if_match: Some(quote_etag(etag)),
-            body: Some(body),
-            safety: Safety::Resendable,
-        };
-        let reply = self.t.execute_resendable(&call).await?;
-        if reply.status.is_success() {
-            let receipt = parse_receipt(&reply, Some(target))
-                .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
-            self.remember(&receipt.id, &receipt.etag, &after);
-            return Ok(receipt);
-        }
-        if reply.status == StatusCode::CONFLICT && reply.uncertain {
-            return self
-                .confirm_patch(target, &after, etag, &reply, &what)
-                .await;
-        }
-        Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict))
-    }
-
-    /// A resent PATCH got 409 after an attempt whose outcome is unknown: it applied if the
-    /// object changed exactly once since `etag` and now reads as the patched document.
-    async fn confirm_patch(
-        &self,
-        target: &Target,
-        expected: &Value,
-        etag: &str,
-        conflict: &Reply,
-        what: &str,
-    ) -> Result<Receipt, BackendError> {
-        let unknown = || {
-            self.t
-                .error(
-                    ErrorKind::Conflict,
-                    format!(
-                        "{what}: HTTP 409 Conflict on a resent request after an attempt whose outcome is unknown; whether the change was applied is unknown, and a new plan will show the object's current state"
-                    ),
-                )
-                .with_status(409)
-                .with_request_id(conflict.request_id.clone())
-        };
-        let Ok(object) = self.read(target, what).await else {
-            return Err(unknown());
-        };
-        let one_change = match (etag.parse::<u64>(), object.etag.parse::<u64>()) {
-            (Ok(before), Ok(now)) => now == before + 1,
-            _ => object.etag != etag,
-        };
-        if one_change
-            && diff::equivalent(
-                &diff_rules(Kind::from_core(target.kind)),
-                &object.instance,
-                expected,
-            )
-        {
-            return Ok(Receipt {
-                instance_id: object.instance_id,
-                id: object.id,
-                etag: object.etag,
-                request_id: Some(conflict.request_id.clone()),
-            });
-        }
-        Err(unknown())
-    }
-
-    async fn delete_object(&self, target: &Target, etag: &str) -> Result<Deleted, BackendError> {
-        let what = format!("deleting {target}");
-        let call = Call {
-            what: &what,
-            method: Method::DELETE,
-            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
-            accept: JSON,
-            content_type: None,
-            if_match: Some(quote_etag(etag)),
-            body: None,
-            safety: Safety::Resendable,
-        };
-        let reply = self.t.execute_resendable(&call).await?;
-        match reply.status.as_u16() {
-            200 | 202 | 204 => Ok(Deleted::Deleted {
-                request_id: Some(reply.request_id),
-            }),
-            404 if reply.uncertain => Ok(Deleted::Deleted {
-                request_id: Some(reply.request_id),
-            }),
-            422 => match referenced_by(&reply.body) {
-                Some(referenced_by) => Ok(Deleted::Rejected {
-                    referenced_by,
-                    request_id: Some(reply.request_id),
-                }),
-                None => Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict)),
-            },
-            _ => Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict)),
-        }
     }
 }
 
@@ -645,7 +372,56 @@ fn etag_text(value: &Value) -> Option<String> {
     }
 }
 
-impl Backend for DpsClient {
+impl DpsClient {
+    /// A resent PATCH got 409 after an attempt whose outcome is unknown: it applied if the
+    /// object changed exactly once since `etag` and now reads as the patched document.
+    async fn confirm_patch(
+        &self,
+        target: &Target,
+        expected: &Value,
+        etag: &str,
+        conflict: &Reply,
+        what: &str,
+    ) -> Result<Receipt, BackendError> {
+        let unknown = || {
+            self.t
+                .error(
+                    ErrorKind::Conflict,
+                    format!(
+                        "{what}: HTTP 409 Conflict on a resent request after an attempt whose outcome is unknown; whether the change was applied is unknown, and a new plan will show the object's current state"
+                    ),
+                )
+                .with_status(409)
+                .with_request_id(conflict.request_id.clone())
+        };
+        let Ok(object) = self.read(target, what).await else {
+            return Err(unknown());
+        };
+        let one_change = match (etag.parse::<u64>(), object.etag.parse::<u64>()) {
+            (Ok(before), Ok(now)) => now == before + 1,
+            _ => object.etag != etag,
+        };
+        if one_change
+            && diff::equivalent(
+                &diff_rules(Kind::from_core(target.kind)),
+                &object.instance,
+                expected,
+            )
+        {
+            return Ok(Receipt {
+                instance_id: object.instance_id,
+                id: object.id,
+                etag: object.etag,
+                request_id: Some(conflict.request_id.clone()),
+            });
+        }
+        Err(unknown())
+    }
+}
+
+impl Api for DpsClient {
+    const NAME: &'static str = "dps";
+
     fn describe(&self) -> String {
         format!(
             "DPS API at {} (organization {}, sandbox {})",
@@ -655,45 +431,165 @@ impl Backend for DpsClient {
         )
     }
 
-    fn list(&self, kind: CoreKind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
-        let kind = Kind::from_core(kind);
-        let span = tracing::debug_span!(target: "offerctl::dps", "list", kind = %kind);
-        Box::pin(
-            async move {
-                let what = format!("listing {kind}");
-                self.list_all(kind, &what).await
+    async fn read_all(&self, kind: Kind, what: &str) -> Result<Vec<LiveObject>, BackendError> {
+        self.list_all(kind, what).await
+    }
+
+    async fn send_create(&self, kind: Kind, instance: &Value) -> Result<Receipt, BackendError> {
+        let name = instance.get("xdm:name").and_then(Value::as_str);
+        let what = match name {
+            Some(name) => format!("creating {kind} {name:?}"),
+            None => format!("creating a {kind} without a name"),
+        };
+        let mut bare = instance.clone();
+        if let Some(map) = bare.as_object_mut() {
+            map.remove("@id");
+        }
+        let document = self.to_wire(kind, &bare, &what)?;
+        let body = serde_json::to_vec(&document)
+            .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
+        let call = Call {
+            what: &what,
+            method: Method::POST,
+            url: self.url(kind, None),
+            accept: JSON,
+            content_type: Some(JSON.into()),
+            if_match: None,
+            body: Some(body),
+            safety: Safety::Once,
+        };
+        let find = |name| self.find_created(kind, name, &bare);
+        match create(&self.t, &call, kind, name, find).await? {
+            Created::Answer(reply) => {
+                let receipt = parse_receipt(&reply, None).map_err(|problem| {
+                    self.t.error(ErrorKind::Other, format!("{what}: {problem}"))
+                })?;
+                let mut stored = bare.clone();
+                if let Some(map) = stored.as_object_mut() {
+                    map.insert("@id".into(), json!(receipt.id));
+                }
+                self.remember(&receipt.id, &receipt.etag, &stored);
+                Ok(receipt)
             }
-            .instrument(span),
-        )
+            Created::Found(receipt) => Ok(receipt),
+        }
     }
 
-    fn create<'a>(
-        &'a self,
-        kind: CoreKind,
-        instance: &'a Value,
-    ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
-        let kind = Kind::from_core(kind);
-        let span = tracing::debug_span!(target: "offerctl::dps", "create", kind = %kind);
-        Box::pin(self.create_object(kind, instance).instrument(span))
+    async fn send_patch(
+        &self,
+        target: &Target,
+        ops: &[Op],
+        etag: &str,
+    ) -> Result<Receipt, BackendError> {
+        let kind = Kind::from_core(target.kind);
+        let what = if replaced_whole(kind) {
+            format!("replacing {target}")
+        } else {
+            format!("patching {target}")
+        };
+        let before = match self.recall(&target.id, etag) {
+            Some(instance) => instance,
+            None => {
+                let object = self.read(target, &format!("reading {target}")).await?;
+                if object.etag != etag {
+                    return Err(self
+                        .t
+                        .error(
+                            ErrorKind::Conflict,
+                            format!(
+                                "{what}: it is at etag {} but the plan saw {etag} (the object changed since it was read; run plan again)",
+                                object.etag
+                            ),
+                        )
+                        .with_status(409));
+                }
+                object.instance
+            }
+        };
+        let after = apply_ops(&before, ops).map_err(|problem| {
+            self.t.error(
+                ErrorKind::Other,
+                format!(
+                    "{what}: the planned change does not apply to the object as read: {problem}"
+                ),
+            )
+        })?;
+        let before_wire = self.to_wire(kind, &before, &what)?;
+        let after_wire = self.to_wire(kind, &after, &what)?;
+        if before_wire == after_wire {
+            // The two documents say the same in DPS terms: nothing to send.
+            return Ok(Receipt {
+                instance_id: target.instance_id.clone(),
+                id: target.id.clone(),
+                etag: etag.to_string(),
+                request_id: None,
+            });
+        }
+        let (method, body) = if replaced_whole(kind) {
+            let mut whole = after_wire;
+            if let Some(map) = whole.as_object_mut() {
+                map.shift_remove("id");
+            }
+            (Method::PUT, serde_json::to_vec(&whole))
+        } else {
+            let wire = dps::wire_patch(&before_wire, &after_wire);
+            (Method::PATCH, serde_json::to_vec(&wire))
+        };
+        let body = body.map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
+        let call = Call {
+            what: &what,
+            method,
+            url: self.url(kind, Some(&target.id)),
+            accept: JSON,
+            content_type: Some(JSON.into()),
+            if_match: Some(quote_etag(etag)),
+            body: Some(body),
+            safety: Safety::Resendable,
+        };
+        let reply = self.t.execute_resendable(&call).await?;
+        if reply.status.is_success() {
+            let receipt = parse_receipt(&reply, Some(target))
+                .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
+            self.remember(&receipt.id, &receipt.etag, &after);
+            return Ok(receipt);
+        }
+        if reply.status == StatusCode::CONFLICT && reply.uncertain {
+            return self
+                .confirm_patch(target, &after, etag, &reply, &what)
+                .await;
+        }
+        Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict))
     }
 
-    fn patch<'a>(
-        &'a self,
-        target: &'a Target,
-        ops: &'a [Op],
-        etag: &'a str,
-    ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
-        let span = tracing::debug_span!(target: "offerctl::dps", "patch", id = %target.id);
-        Box::pin(self.patch_object(target, ops, etag).instrument(span))
-    }
-
-    fn delete<'a>(
-        &'a self,
-        target: &'a Target,
-        etag: &'a str,
-    ) -> BoxFuture<'a, Result<Deleted, BackendError>> {
-        let span = tracing::debug_span!(target: "offerctl::dps", "delete", id = %target.id);
-        Box::pin(self.delete_object(target, etag).instrument(span))
+    async fn send_delete(&self, target: &Target, etag: &str) -> Result<Deleted, BackendError> {
+        let what = format!("deleting {target}");
+        let call = Call {
+            what: &what,
+            method: Method::DELETE,
+            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
+            accept: JSON,
+            content_type: None,
+            if_match: Some(quote_etag(etag)),
+            body: None,
+            safety: Safety::Resendable,
+        };
+        let reply = self.t.execute_resendable(&call).await?;
+        match reply.status.as_u16() {
+            200 | 202 | 204 => Ok(Deleted::Deleted {
+                request_id: Some(reply.request_id),
+            }),
+            404 if reply.uncertain => Ok(Deleted::Deleted {
+                request_id: Some(reply.request_id),
+            }),
+            422 => match referenced_by(&reply.body) {
+                Some(referenced_by) => Ok(Deleted::Rejected {
+                    referenced_by,
+                    request_id: Some(reply.request_id),
+                }),
+                None => Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict)),
+            },
+            _ => Err(self.t.answer_error(&what, &reply, ErrorKind::Conflict)),
+        }
     }
 
     fn expect_writes(&self) {

@@ -6,16 +6,14 @@
 pub mod auth;
 
 use std::fmt;
-use std::time::{Instant, SystemTime};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, IF_MATCH, RETRY_AFTER};
-use reqwest::{Method, StatusCode, Url};
+use reqwest::header::HeaderValue;
+use reqwest::{RequestBuilder, Url};
 
 pub use crate::net::retry::{RetryPolicy, parse_retry_after};
 pub use auth::{Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL};
 
 use crate::backend::{BackendError, ErrorKind};
-use crate::net::retry::{is_transient, was_refused};
 use crate::secret::Secret;
 use auth::TokenSource;
 
@@ -24,51 +22,7 @@ pub use crate::net::{ConfigError, check_url};
 
 pub(crate) use crate::net::{error_chain, server_detail};
 
-/// Whether a request may be sent again after an unknown outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Safety {
-    /// GET, and writes guarded by `If-Match`.
-    Resendable,
-    /// POST: only when the server provably did not process it.
-    Once,
-}
-
-/// One logical request.
-pub(crate) struct Call<'a> {
-    /// What the request is for ("listing Tag"), to begin error messages.
-    pub(crate) what: &'a str,
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) accept: &'a str,
-    pub(crate) content_type: Option<String>,
-    pub(crate) if_match: Option<String>,
-    pub(crate) body: Option<Vec<u8>>,
-    pub(crate) safety: Safety,
-}
-
-/// A final answer.
-pub(crate) struct Reply {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Vec<u8>,
-    pub(crate) request_id: String,
-    pub(crate) attempts: u32,
-    /// A write of which an earlier attempt was sent and its outcome is unknown.
-    pub(crate) uncertain: bool,
-}
-
-pub(crate) const UNKNOWN_OUTCOME: &str = "; an earlier attempt got no answer, so whether it was applied is unknown: a new plan will show the current state";
-
-pub(crate) enum Failure {
-    /// Give up with this error.
-    Error(BackendError),
-    /// A `Safety::Once` request was sent and no usable answer came: it may have been processed.
-    /// `retryable` when the cause was transient (network, timeout, 502, 504).
-    Unknown {
-        error: BackendError,
-        retryable: bool,
-    },
-}
+pub(crate) use crate::net::http::{Call, Failure, Reply, Safety};
 
 /// An authenticated HTTP client for one API base URL of one sandbox.
 pub(crate) struct Transport {
@@ -196,208 +150,21 @@ impl Transport {
 
     /// Replaces every credential value in `text` with `***`.
     pub(crate) fn redact(&self, text: String) -> String {
-        let mut text = text;
-        let current = self.tokens.current();
-        for secret in self.secrets.iter().chain(current.iter()) {
-            let value = secret.expose();
-            if value.len() >= 4 && text.contains(value) {
-                text = text.replace(value, "***");
-            }
-        }
-        text
+        crate::net::http::redact(self, &text)
     }
 
     pub(crate) fn error(&self, kind: ErrorKind, message: String) -> BackendError {
         BackendError::new(kind, self.redact(message))
     }
 
-    /// `error` with `what` in front of its message.
-    pub(crate) fn prefixed(&self, what: &str, error: BackendError) -> BackendError {
-        BackendError {
-            message: self.redact(format!("{what}: {}", error.message)),
-            ..error
-        }
-    }
-
-    async fn send_once(
-        &self,
-        call: &Call<'_>,
-        token: &Secret,
-        request_id: &str,
-    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), reqwest::Error> {
-        let mut api_key = HeaderValue::from_str(self.api_key.expose())
-            .unwrap_or_else(|_| HeaderValue::from_static(""));
-        api_key.set_sensitive(true);
-        let mut request = self
-            .http
-            .request(call.method.clone(), call.url.clone())
-            .bearer_auth(token.expose())
-            .header("x-api-key", api_key)
-            .header("x-gw-ims-org-id", &self.org)
-            .header("x-sandbox-name", &self.sandbox)
-            .header("x-request-id", request_id)
-            .header(ACCEPT, call.accept);
-        if let Some(content_type) = &call.content_type {
-            request = request.header(CONTENT_TYPE, content_type);
-        }
-        if let Some(etag) = &call.if_match {
-            request = request.header(IF_MATCH, etag);
-        }
-        if let Some(body) = &call.body {
-            request = request.body(body.clone());
-        }
-        let response = request.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?;
-        Ok((status, headers, body.to_vec()))
-    }
-
-    /// Sends `call` until it gets a final answer, following the retry rules of the module
-    /// documentation.
+    /// Sends `call` until it gets a final answer (see [`crate::net::http`]).
     pub(crate) async fn execute(&self, call: &Call<'_>) -> Result<Reply, Failure> {
-        let mut token = self
-            .tokens
-            .token(&self.http, &self.retry)
-            .await
-            .map_err(|e| Failure::Error(self.prefixed(call.what, e)))?;
-        let mut attempt = 0;
-        let mut refreshed = false;
-        let mut uncertain = false;
-        let path = call.url.path().to_string();
-        loop {
-            attempt += 1;
-            let request_id = uuid::Uuid::new_v4().to_string();
-            let started = Instant::now();
-            let result = self.send_once(call, &token, &request_id).await;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            match result {
-                Ok((status, headers, body)) => {
-                    tracing::debug!(
-                        target: "offerctl::http",
-                        method = %call.method,
-                        path = %path,
-                        status = status.as_u16(),
-                        attempt,
-                        request_id = %request_id,
-                        elapsed_ms,
-                        "response"
-                    );
-                    if status == StatusCode::UNAUTHORIZED && !refreshed {
-                        refreshed = true;
-                        let fresh = self
-                            .tokens
-                            .refresh(&token, &self.http, &self.retry)
-                            .await
-                            .map_err(|e| Failure::Error(self.prefixed(call.what, e)))?;
-                        if let Some(fresh) = fresh {
-                            token = fresh;
-                            // A 401 was not processed: this retry does not use up an attempt.
-                            attempt -= 1;
-                            continue;
-                        }
-                    }
-                    let refused = was_refused(status);
-                    if is_transient(status)
-                        && attempt < self.retry.max_attempts
-                        && (refused || call.safety == Safety::Resendable)
-                    {
-                        uncertain |= !refused;
-                        let retry_after = headers
-                            .get(RETRY_AFTER)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                        let delay = self.retry.delay(attempt, retry_after);
-                        tracing::debug!(
-                            target: "offerctl::http",
-                            method = %call.method,
-                            path = %path,
-                            status = status.as_u16(),
-                            attempt,
-                            delay_ms = delay.as_millis() as u64,
-                            "retrying"
-                        );
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    if call.safety == Safety::Once && status.is_server_error() && !refused {
-                        let detail = server_detail(&body)
-                            .map(|d| format!(": {d}"))
-                            .unwrap_or_default();
-                        return Err(Failure::Unknown {
-                            error: self
-                                .error(
-                                    ErrorKind::Unavailable,
-                                    format!("{}: HTTP {status}{detail}", call.what),
-                                )
-                                .with_status(status.as_u16())
-                                .with_request_id(request_id),
-                            retryable: is_transient(status),
-                        });
-                    }
-                    return Ok(Reply {
-                        status,
-                        headers,
-                        body,
-                        request_id,
-                        attempts: attempt,
-                        uncertain: uncertain && call.method != Method::GET,
-                    });
-                }
-                Err(error) => {
-                    let chain = error_chain(&error);
-                    tracing::debug!(
-                        target: "offerctl::http",
-                        method = %call.method,
-                        path = %path,
-                        attempt,
-                        request_id = %request_id,
-                        elapsed_ms,
-                        error = %chain,
-                        "no response"
-                    );
-                    // A connection that could not be opened carried nothing.
-                    let sent = !error.is_connect();
-                    if sent && call.safety == Safety::Once {
-                        return Err(Failure::Unknown {
-                            error: self
-                                .error(ErrorKind::Unavailable, format!("{}: {chain}", call.what))
-                                .with_request_id(request_id),
-                            retryable: true,
-                        });
-                    }
-                    uncertain |= sent;
-                    if attempt < self.retry.max_attempts {
-                        tokio::time::sleep(self.retry.backoff(attempt)).await;
-                        continue;
-                    }
-                    let host = self.api.host_str().unwrap_or_default().to_string();
-                    let unknown = if uncertain && call.method != Method::GET {
-                        UNKNOWN_OUTCOME
-                    } else {
-                        ""
-                    };
-                    return Err(Failure::Error(
-                        self.error(
-                            ErrorKind::Unavailable,
-                            format!(
-                                "{}: {host}: {chain} (after {attempt} attempts){unknown}",
-                                call.what
-                            ),
-                        )
-                        .with_request_id(request_id),
-                    ));
-                }
-            }
-        }
+        crate::net::http::execute(self, &self.http, &self.retry, call).await
     }
 
     /// `execute` for requests that are always resendable: unknown outcomes cannot surface.
     pub(crate) async fn execute_resendable(&self, call: &Call<'_>) -> Result<Reply, BackendError> {
-        match self.execute(call).await {
-            Ok(reply) => Ok(reply),
-            Err(Failure::Error(error)) | Err(Failure::Unknown { error, .. }) => Err(error),
-        }
+        self.execute(call).await.map_err(Failure::into_error)
     }
 
     /// The error for an answer that is not the expected one.
@@ -407,40 +174,20 @@ impl Transport {
         reply: &Reply,
         conflict: ErrorKind,
     ) -> BackendError {
-        let status = reply.status;
-        let kind = match status.as_u16() {
-            401 | 403 => ErrorKind::Auth,
-            404 | 410 => ErrorKind::NotFound,
-            409 | 412 => conflict,
-            400 | 413 | 415 | 422 => ErrorKind::Rejected,
-            429 => ErrorKind::Unavailable,
-            500..=599 => ErrorKind::Unavailable,
-            _ => ErrorKind::Other,
-        };
-        let detail = server_detail(&reply.body)
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
-        let mut after = if reply.attempts > 1 {
-            format!(" (after {} attempts)", reply.attempts)
-        } else {
-            String::new()
-        };
-        if reply.uncertain && kind == ErrorKind::Unavailable {
-            after.push_str(UNKNOWN_OUTCOME);
-        }
-        let hint = match (kind, status.as_u16()) {
-            (ErrorKind::Auth, 401) => {
-                " (check OFFERCTL_ACCESS_TOKEN, or OFFERCTL_CLIENT_ID and OFFERCTL_CLIENT_SECRET)"
+        crate::net::http::answer_error(self, what, reply, conflict, |kind, status| {
+            match (kind, status.as_u16()) {
+                (ErrorKind::Auth, 401) => {
+                    " (check OFFERCTL_ACCESS_TOKEN, or OFFERCTL_CLIENT_ID and OFFERCTL_CLIENT_SECRET)"
+                }
+                (ErrorKind::Auth, _) => {
+                    " (check the API key, the organization, and the credential's product profile for this sandbox)"
+                }
+                (ErrorKind::Conflict, _) => {
+                    " (the object changed since it was read; run plan again)"
+                }
+                _ => "",
             }
-            (ErrorKind::Auth, _) => {
-                " (check the API key, the organization, and the credential's product profile for this sandbox)"
-            }
-            (ErrorKind::Conflict, _) => " (the object changed since it was read; run plan again)",
-            _ => "",
-        };
-        self.error(kind, format!("{what}: HTTP {status}{detail}{after}{hint}"))
-            .with_status(status.as_u16())
-            .with_request_id(reply.request_id.clone())
+        })
     }
 
     /// Resolves a link the server gave (`_links.next.href`, relative to the API path), refusing
@@ -468,6 +215,42 @@ impl Transport {
                 strip_query(&url)
             ))
         }
+    }
+}
+
+/// Adobe's side of each request: a bearer token (refreshed once after a 401), the API key,
+/// the organization and the sandbox.
+impl crate::net::http::Endpoint for Transport {
+    type Credential = Secret;
+    const REQUEST_IDS: bool = true;
+
+    async fn credential(&self) -> Result<Secret, BackendError> {
+        self.tokens.token(&self.http, &self.retry).await
+    }
+
+    async fn refresh(&self, stale: &Secret) -> Result<Option<Secret>, BackendError> {
+        self.tokens.refresh(stale, &self.http, &self.retry).await
+    }
+
+    fn authenticate(&self, request: RequestBuilder, token: &Secret) -> RequestBuilder {
+        let mut api_key = HeaderValue::from_str(self.api_key.expose())
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        api_key.set_sensitive(true);
+        request
+            .bearer_auth(token.expose())
+            .header("x-api-key", api_key)
+            .header("x-gw-ims-org-id", &self.org)
+            .header("x-sandbox-name", &self.sandbox)
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        let mut secrets = self.secrets.clone();
+        secrets.extend(self.tokens.current());
+        secrets
+    }
+
+    fn host(&self) -> String {
+        self.api.host_str().unwrap_or_default().to_string()
     }
 }
 

@@ -1,11 +1,11 @@
 //! Container discovery: finding the sandbox's one decisioning container in the home document.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::XcoreClient;
 use crate::backend::{BackendError, ErrorKind};
-use crate::providers::adobe::clients::http::{Call, Safety};
+use crate::providers::adobe::clients::http::Call;
 
 const HOME_HAL: &str = "application/vnd.adobe.platform.xcore.home.hal+json";
 const CONTAINER_SCHEMA: &str = "https://ns.adobe.com/experience/xcore/container";
@@ -17,16 +17,7 @@ impl XcoreClient {
         url.query_pairs_mut()
             .append_pair("product", "dma_offers")
             .append_pair("product", "acp");
-        let call = Call {
-            what: &what,
-            method: Method::GET,
-            url,
-            accept: HOME_HAL,
-            content_type: None,
-            if_match: None,
-            body: None,
-            safety: Safety::Resendable,
-        };
+        let call = Call::get(&what, url, HOME_HAL);
         let reply = self.t.execute_resendable(&call).await?;
         if reply.status != StatusCode::OK {
             return Err(self.t.answer_error(&what, &reply, ErrorKind::Other));

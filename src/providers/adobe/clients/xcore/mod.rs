@@ -63,20 +63,18 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::Value;
 use tokio::sync::OnceCell;
-use tracing::Instrument;
 
 #[cfg(test)]
 use super::http::server_detail;
-pub(crate) use super::http::strip_query;
 pub use super::http::{
     Auth, ClientCredentials, ConfigError, DEFAULT_SCOPES, DEFAULT_TOKEN_URL, RetryPolicy,
     check_url, parse_retry_after,
 };
 
+use super::Api;
 use super::http::{Connection, Transport};
-use crate::backend::{Backend, BackendError, BoxFuture, Deleted, LiveObject, Receipt, Target};
+use crate::backend::{BackendError, Deleted, LiveObject, Receipt, Target};
 use crate::diff::Op;
-use crate::kind::Kind as CoreKind;
 use crate::providers::adobe::kind::Kind;
 use crate::secret::Secret;
 
@@ -230,7 +228,9 @@ impl XcoreClient {
     }
 }
 
-impl Backend for XcoreClient {
+impl Api for XcoreClient {
+    const NAME: &'static str = "xcore";
+
     fn describe(&self) -> String {
         let container = match self.container.get() {
             Some(id) => format!("container {id}"),
@@ -244,54 +244,24 @@ impl Backend for XcoreClient {
         )
     }
 
-    fn list(&self, kind: CoreKind) -> BoxFuture<'_, Result<Vec<LiveObject>, BackendError>> {
-        let kind = Kind::from_core(kind);
-        let span = tracing::debug_span!(target: "offerctl::xcore", "list", kind = %kind);
-        Box::pin(
-            async move {
-                let what = format!("listing {kind}");
-                self.list_all(kind, &what).await
-            }
-            .instrument(span),
-        )
+    async fn read_all(&self, kind: Kind, what: &str) -> Result<Vec<LiveObject>, BackendError> {
+        self.list_all(kind, what).await
     }
 
-    fn create<'a>(
-        &'a self,
-        kind: CoreKind,
-        instance: &'a Value,
-    ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
-        let kind = Kind::from_core(kind);
-        let span = tracing::debug_span!(target: "offerctl::xcore", "create", kind = %kind);
-        Box::pin(self.create_instance(kind, instance).instrument(span))
+    async fn send_create(&self, kind: Kind, instance: &Value) -> Result<Receipt, BackendError> {
+        self.create_instance(kind, instance).await
     }
 
-    fn patch<'a>(
-        &'a self,
-        target: &'a Target,
-        ops: &'a [Op],
-        etag: &'a str,
-    ) -> BoxFuture<'a, Result<Receipt, BackendError>> {
-        let span = tracing::debug_span!(
-            target: "offerctl::xcore",
-            "patch",
-            kind = %target.kind,
-            instance_id = %target.instance_id
-        );
-        Box::pin(self.patch_instance(target, ops, etag).instrument(span))
+    async fn send_patch(
+        &self,
+        target: &Target,
+        ops: &[Op],
+        etag: &str,
+    ) -> Result<Receipt, BackendError> {
+        self.patch_instance(target, ops, etag).await
     }
 
-    fn delete<'a>(
-        &'a self,
-        target: &'a Target,
-        etag: &'a str,
-    ) -> BoxFuture<'a, Result<Deleted, BackendError>> {
-        let span = tracing::debug_span!(
-            target: "offerctl::xcore",
-            "delete",
-            kind = %target.kind,
-            instance_id = %target.instance_id
-        );
-        Box::pin(self.delete_instance(target, etag).instrument(span))
+    async fn send_delete(&self, target: &Target, etag: &str) -> Result<Deleted, BackendError> {
+        self.delete_instance(target, etag).await
     }
 }

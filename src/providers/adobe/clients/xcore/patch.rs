@@ -70,16 +70,11 @@ impl XcoreClient {
             "*, {HAL}; schema=\"{}\"",
             Kind::from_core(target.kind).schema_id()
         );
-        let call = Call {
+        let call = Call::get(
             what,
-            method: Method::GET,
-            url: self.container_url(&container, &["instances", &target.instance_id]),
-            accept: &accept,
-            content_type: None,
-            if_match: None,
-            body: None,
-            safety: Safety::Resendable,
-        };
+            self.container_url(&container, &["instances", &target.instance_id]),
+            &accept,
+        );
         let reply = self.t.execute_resendable(&call).await?;
         if reply.status != StatusCode::OK {
             return Err(unknown(&format!(

@@ -105,6 +105,19 @@ pub enum Cmp {
 }
 
 impl Cmp {
+    /// Whether `ordering` satisfies `cmp`.
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering;
+        match self {
+            Cmp::Eq => ordering == Ordering::Equal,
+            Cmp::Ne => ordering != Ordering::Equal,
+            Cmp::Lt => ordering == Ordering::Less,
+            Cmp::Le => ordering != Ordering::Greater,
+            Cmp::Gt => ordering == Ordering::Greater,
+            Cmp::Ge => ordering != Ordering::Less,
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Cmp::Eq => "=",

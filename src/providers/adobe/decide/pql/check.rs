@@ -2,6 +2,8 @@
 //! arguments, and not applied to a receiver that is visibly of the wrong type? Done on the whole
 //! tree first, so short-circuit evaluation never hides an unsupported construct.
 
+use regex::{Regex, RegexBuilder};
+
 use super::ast::{BinaryOp, Expr, ExprKind, Quantifier};
 use super::{Span, Unevaluable};
 
@@ -187,4 +189,19 @@ pub(crate) fn within_subset(expr: &Expr) -> Result<(), Unevaluable> {
 /// The reason an unsupported node cannot be evaluated (for the evaluator's own fallbacks).
 pub(crate) fn unsupported(expr: &Expr) -> Unevaluable {
     problem(expr).unwrap_or_else(|| outside(expr.span, "this construct"))
+}
+
+/// Compiles a pattern with bounded size (a pattern too large or outside the `regex` crate's
+/// syntax, such as look-around or back-references, is an error).
+pub(super) fn compile_regex(pattern: &str) -> std::result::Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .dfa_size_limit(1 << 20)
+        .nest_limit(64)
+        .build()
+        .map_err(|e| {
+            let detail = e.to_string();
+            let last = detail.lines().last().unwrap_or("").trim().to_string();
+            format!("regular expression not supported: {last}")
+        })
 }

@@ -141,7 +141,7 @@ pub(crate) fn compare(cmp: Cmp, a: Moment, b: Moment) -> bool {
     } else {
         a.at.cmp(&b.at)
     };
-    super::value::holds(cmp, ordering)
+    cmp.holds(ordering)
 }
 
 /// `t occurs on x`: the same UTC day.

@@ -435,6 +435,6 @@ pub(super) fn like(text: &str, pattern: &str) -> std::result::Result<bool, Strin
         }
     }
     regex.push_str(r")\z");
-    let compiled = super::functions::compile_regex(&regex)?;
+    let compiled = check::compile_regex(&regex)?;
     Ok(compiled.is_match(text))
 }

@@ -1,8 +1,6 @@
 //! Methods: `.isNull()`, `.count()`, `.get()`, the string functions, `.matches()`,
 //! `.includes()`, `.intersects()`.
 
-use regex::{Regex, RegexBuilder};
-
 use super::ast::Expr;
 use super::check;
 use super::eval::{Evaluator, describe};
@@ -10,21 +8,6 @@ use super::value::{self, Val};
 use super::{Span, Unevaluable};
 
 type Result<T> = std::result::Result<T, Unevaluable>;
-
-/// Compiles a pattern with bounded size (a pattern too large or outside the `regex` crate's
-/// syntax, such as look-around or back-references, is an error).
-pub(super) fn compile_regex(pattern: &str) -> std::result::Result<Regex, String> {
-    RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .dfa_size_limit(1 << 20)
-        .nest_limit(64)
-        .build()
-        .map_err(|e| {
-            let detail = e.to_string();
-            let last = detail.lines().last().unwrap_or("").trim().to_string();
-            format!("regular expression not supported: {last}")
-        })
-}
 
 /// The string function `name` (one of [`check::STRING_PREDICATES`]) on `text` and `arg`.
 fn string_predicate(name: &str, text: &str, arg: &str) -> bool {
@@ -100,7 +83,7 @@ fn apply<'a>(
         ("matches", [pattern]) => match (&target, pattern) {
             (Val::Null, _) | (_, Val::Null) => Val::Bool(false),
             (Val::Str(text), Val::Str(pattern)) => {
-                let regex = compile_regex(&format!(r"\A(?:{pattern})\z"))
+                let regex = check::compile_regex(&format!(r"\A(?:{pattern})\z"))
                     .map_err(|reason| Unevaluable::new(args[0].span, reason))?;
                 Val::Bool(regex.is_match(text))
             }

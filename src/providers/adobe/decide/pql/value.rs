@@ -2,7 +2,6 @@
 //! Adobe's coercion (the second operand takes the type of the first; dates win from either side).
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
@@ -113,18 +112,6 @@ impl<'a> Val<'a> {
     }
 }
 
-/// Whether `ordering` satisfies `cmp`.
-pub(crate) fn holds(cmp: Cmp, ordering: Ordering) -> bool {
-    match cmp {
-        Cmp::Eq => ordering == Ordering::Equal,
-        Cmp::Ne => ordering != Ordering::Equal,
-        Cmp::Lt => ordering == Ordering::Less,
-        Cmp::Le => ordering != Ordering::Greater,
-        Cmp::Gt => ordering == Ordering::Greater,
-        Cmp::Ge => ordering != Ordering::Less,
-    }
-}
-
 /// A number as a string the way people write it: `3`, not `3.0`.
 pub(crate) fn number_text(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
@@ -178,7 +165,7 @@ pub(crate) fn compare(cmp: Cmp, a: &Val, b: &Val) -> Result<bool, String> {
                     .ok_or_else(|| format!("cannot compare a number with \"{s}\": not a number"))?,
                 _ => return Err(cannot()),
             };
-            Ok(x.partial_cmp(&y).is_some_and(|o| holds(cmp, o)))
+            Ok(x.partial_cmp(&y).is_some_and(|o| cmp.holds(o)))
         }
         Val::Str(x) => {
             let y: Cow<str> = match b {
@@ -187,7 +174,7 @@ pub(crate) fn compare(cmp: Cmp, a: &Val, b: &Val) -> Result<bool, String> {
                 Val::Bool(y) => Cow::Owned(y.to_string()),
                 _ => return Err(cannot()),
             };
-            Ok(holds(cmp, x.as_ref().cmp(y.as_ref())))
+            Ok(cmp.holds(x.as_ref().cmp(y.as_ref())))
         }
         Val::Bool(x) => {
             let y = match b {

@@ -146,17 +146,10 @@ pub fn field_label(kind: Kind, pointer: &str) -> String {
 /// Both spellings of one simple activity criterion (the flat `xdm:placement` + `xdm:filter`,
 /// and `xdm:criteria` with one criterion of one placement and a filter) are valid and mean the
 /// same. `desired` is rewritten into the spelling `live` has, so that a plan does not rewrite an
-/// unchanged object from one into the other; anything else is left as it is.
-///
-/// A ranking formula's return type is matched the same way: the repository reads it back
-/// upper-cased, and absent means `integer` (see [`super::formula::match_return_type`]).
+/// unchanged object from one into the other; anything else is left as it is. (Values that
+/// only differ in spelling, such as a return type read back upper-cased, are the diff's:
+/// see the types in [`super::diff_rules`].)
 pub fn match_spelling(kind: Kind, live: &Value, desired: &mut Value) {
-    if let (Kind::RankingFormula, Some(live), Some(wanted)) =
-        (kind, live.as_object(), desired.as_object_mut())
-    {
-        super::formula::match_return_type(live, wanted);
-        return;
-    }
     let (Kind::Activity, Some(live), Some(wanted)) =
         (kind, live.as_object(), desired.as_object_mut())
     else {

@@ -2,7 +2,7 @@
 //! upper-cased by the DPS API, `integer` when absent) and a criterion's
 //! `xdm:rank.xdm:order = {xdm:orderEvaluationType: scoringFunction, xdm:function: <id>}`.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::reverse::reference;
 use super::{ExtraProblem, Namer};
@@ -60,31 +60,6 @@ pub fn is_foreign_order(value: &Value) -> bool {
         && order
             .get("xdm:orderEvaluationType")
             .is_some_and(|kind| kind.as_str() != Some(SCORING_FUNCTION))
-}
-
-/// The `xdm:returnType` of a desired formula in the spelling the live one has: the repository
-/// reads the type back upper-cased (`INTEGER`), and a formula without a type has the default
-/// `integer`. Neither is a change.
-pub fn match_return_type(live: &Map<String, Value>, desired: &mut Map<String, Value>) {
-    let live_type = live.get("xdm:returnType").and_then(|r| r.get("xdm:type"));
-    let Some(Value::Object(wanted)) = desired.get_mut("xdm:returnType") else {
-        return;
-    };
-    let Some(Value::String(wanted_type)) = wanted.get("xdm:type") else {
-        return;
-    };
-    match live_type {
-        Some(Value::String(live_type)) if live_type.eq_ignore_ascii_case(wanted_type) => {
-            wanted.insert("xdm:type".into(), Value::String(live_type.clone()));
-        }
-        None if wanted_type.eq_ignore_ascii_case("integer") => {
-            wanted.shift_remove("xdm:type");
-            if wanted.is_empty() && !live.contains_key("xdm:returnType") {
-                desired.shift_remove("xdm:returnType");
-            }
-        }
-        _ => {}
-    }
 }
 
 /// `extra` keys of criterion `index` that set what its fields already set (the modelled

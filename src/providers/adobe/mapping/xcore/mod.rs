@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::diff::{Case, Type};
 use crate::providers::adobe::kind::Kind;
 use std::collections::BTreeMap;
 
@@ -549,7 +550,32 @@ const SETS: &[&str] = &[
 const KEYED: &[(&str, &str)] = &[("xdm:representations", "xdm:placement")];
 /// Objects that must not be removed whole (seed 002: "PATCH operations should not attempt
 /// [to] remove the entire SelectionConstraint property"); their members are removed instead.
-const KEEP_CONTAINER: &[&str] = &["xdm:selectionConstraint"];
+/// A formula's return type is set, never removed (its neutral `integer` is written as such).
+const KEEP_CONTAINER: &[&str] = &["xdm:selectionConstraint", "xdm:returnType"];
+/// The type of the scalars the mapping writes, so that the services' respellings are no
+/// change: DPS reads instants back as `….000+00:00` and XCore as `….000Z`, and a formula's
+/// return type comes back upper-cased (`INTEGER`).
+const TYPES: &[(&str, Type)] = &[
+    ("xdm:startDate", Type::Instant),
+    ("xdm:endDate", Type::Instant),
+    ("xdm:selectionConstraint/xdm:startDate", Type::Instant),
+    ("xdm:selectionConstraint/xdm:endDate", Type::Instant),
+    ("xdm:rank/xdm:priority", Type::Number),
+    ("xdm:criteria/*/xdm:rank/xdm:priority", Type::Number),
+    ("xdm:cappingConstraint/xdm:globalCap", Type::Number),
+    ("xdm:cappingConstraint/xdm:profileCap", Type::Number),
+    ("xdm:returnType/xdm:type", Type::Enum(Case::Insensitive)),
+    ("xdm:status", Type::Enum(Case::Exact)),
+    ("xdm:filterType", Type::Enum(Case::Exact)),
+    (
+        "xdm:criteria/*/xdm:profileConstraint/xdm:profileConstraintType",
+        Type::Enum(Case::Exact),
+    ),
+    (
+        "xdm:criteria/*/xdm:rank/xdm:order/xdm:orderEvaluationType",
+        Type::Enum(Case::Exact),
+    ),
+];
 
 /// How the core's diff compares `_instance` documents of a kind: patch paths under
 /// `/_instance` (as the XCore PATCH expects), `@id` assigned by the repository.
@@ -558,6 +584,7 @@ pub fn diff_rules(kind: Kind) -> crate::diff::Rules {
         root: "/_instance",
         properties: managed_properties(kind),
         members: managed_members,
+        types: TYPES,
         sets: SETS,
         keyed: KEYED,
         keep_container: KEEP_CONTAINER,
@@ -581,6 +608,8 @@ fn neutral_default(pattern: &str, value: &Value) -> bool {
             *value == json!({"xdm:profileConstraintType": "none"})
         }
         "xdm:criteria/*/xdm:rank/xdm:order" => formula::is_foreign_order(value),
+        // Absent means `integer` (compared in normal form: lower case).
+        "xdm:returnType/xdm:type" => value == "integer",
         _ => false,
     }
 }

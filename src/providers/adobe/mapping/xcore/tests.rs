@@ -7,7 +7,7 @@ use crate::source::{SourceFile, SourceSet};
 fn instances(text: &str) -> Vec<Value> {
     let mut sources = SourceSet::new();
     sources.add(SourceFile::new("t.yaml", text));
-    let checked = check(&sources, &crate::providers::builtin());
+    let checked = check(&sources, crate::providers::builtin());
     assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
     let resolver = |kind: Kind, reference: &str| {
         if crate::providers::adobe::kind::is_literal_id(reference) {
@@ -197,7 +197,7 @@ fn extra_may_not_set_what_a_field_sets() {
             "t.yaml",
             "kind: Offer\nname: o\npriority: 1\nextra:\n  xdm:status: approved\n  /xdm:rank/xdm:priority: 2\n  /xdm:nope/x: 1\n  /xdm:rank/x:ok: 3\n  x:fine: 4\nrepresentations:\n  - placement: xcore:offer-placement:1\n    components:\n      - type: html\n        extra: {\"@type\": x, offerui:previewThumbnail: t.png}\n",
         ));
-    let messages: Vec<String> = check(&sources, &crate::providers::builtin())
+    let messages: Vec<String> = check(&sources, crate::providers::builtin())
         .diagnostics
         .iter()
         .filter(|d| d.code == "bad-extra")

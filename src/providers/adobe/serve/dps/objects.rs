@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::super::media;
-use super::super::request::{caller, header_str, if_match, path_params, query_params, read_body};
+use super::super::request::{
+    Caller, caller, header_str, if_match, path_params, query_params, read_body,
+};
 use super::super::response::{json_response, set_header};
 use super::super::state::{App, blocking};
 use super::document::{
@@ -40,6 +42,63 @@ async fn find(app: &App, sandbox: &str, kind: Kind, id: &str) -> Result<Envelope
         Ok(_) | Err(RepoError::NotFound(_)) => Err(not_found(id, kind)),
         Err(other) => Err(repo_error(kind, other)),
     }
+}
+
+/// What every handler of one object starts from: the object's id, who asks, and the kind the
+/// path names.
+fn addressed(
+    path: std::result::Result<Path<String>, PathRejection>,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<(String, Caller, Kind)> {
+    let id = path_params(path)?;
+    let caller = caller(headers)?;
+    let kind = kind_of(uri, &query_params(uri))?;
+    Ok((id, caller, kind))
+}
+
+/// A body's `id`, when it has one, must be the object's own.
+fn check_same_id(document: &Value, current: &Envelope) -> Result<()> {
+    match document.get("id") {
+        None => Ok(()),
+        Some(Value::String(given)) if given == current.uri() => Ok(()),
+        Some(_) => Err(invalid(
+            "/id",
+            format!("is immutable; it must stay {}", current.uri()),
+        )),
+    }
+}
+
+/// Writes `document` (DPS form) over `current`, under `condition`; the repository's answer.
+async fn overwrite(
+    app: &App,
+    caller: &Caller,
+    kind: Kind,
+    current: &Envelope,
+    document: &Value,
+    condition: Option<IfMatch>,
+) -> Result<std::result::Result<Envelope, RepoError>> {
+    let draft = Draft {
+        instance: to_canonical(kind, document)?,
+        links: current.links.clone(),
+    };
+    let repo = app.repo.clone();
+    let sandbox = caller.sandbox.clone();
+    let actor = caller.actor.clone();
+    let (instance_id, schema) = (current.instance_id.clone(), current.schema.clone());
+    let written = blocking(move || {
+        Ok(repo.put(
+            &sandbox,
+            &container_id(&sandbox),
+            &instance_id,
+            &schema,
+            draft,
+            condition.as_ref(),
+            &actor,
+        ))
+    })
+    .await?;
+    Ok(written)
 }
 
 pub(super) async fn create(
@@ -81,9 +140,7 @@ pub(super) async fn read(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response> {
-    let id = path_params(path)?;
-    let caller = caller(&headers)?;
-    let kind = kind_of(&uri, &query_params(&uri))?;
+    let (id, caller, kind) = addressed(path, &headers, &uri)?;
     let envelope = find(&app, &caller.sandbox, kind, &id).await?;
     let etag = media::etag_header(envelope.etag);
     if let Some(none_match) = header_str(&headers, header::IF_NONE_MATCH) {
@@ -109,9 +166,7 @@ pub(super) async fn patch(
     uri: Uri,
     body: Body,
 ) -> Result<Response> {
-    let id = path_params(path)?;
-    let caller = caller(&headers)?;
-    let kind = kind_of(&uri, &query_params(&uri))?;
+    let (id, caller, kind) = addressed(path, &headers, &uri)?;
     require_json(&headers, &[JSON, JSON_PATCH])?;
     let bytes = read_body(body).await?;
     let ops: Vec<json_patch::PatchOperation> = serde_json::from_slice(&bytes).map_err(|e| {
@@ -149,41 +204,9 @@ pub(super) async fn patch(
             ),
             extra: json!({"operation": e.operation, "property": e.path.to_string()}),
         })?;
-        match doc.get("id") {
-            Some(Value::String(new)) if new == current.uri() => {}
-            None => {}
-            Some(_) => {
-                return Err(invalid(
-                    "/id",
-                    format!("is immutable; it must stay {}", current.uri()),
-                ));
-            }
-        }
-        let instance = to_canonical(kind, &doc)?;
-        let draft = Draft {
-            instance,
-            links: current.links.clone(),
-        };
-        let repo = app.repo.clone();
-        let sandbox = caller.sandbox.clone();
-        let actor = caller.actor.clone();
-        let (instance_id, schema, etag) = (
-            current.instance_id.clone(),
-            current.schema.clone(),
-            current.etag,
-        );
-        let written = blocking(move || {
-            Ok(repo.put(
-                &sandbox,
-                &container_id(&sandbox),
-                &instance_id,
-                &schema,
-                draft,
-                Some(&IfMatch::OneOf(vec![etag])),
-                &actor,
-            ))
-        })
-        .await?;
+        check_same_id(&doc, &current)?;
+        let pinned = Some(IfMatch::OneOf(vec![current.etag]));
+        let written = overwrite(&app, &caller, kind, &current, &doc, pinned).await?;
         match written {
             Ok(envelope) => return Ok(receipt(StatusCode::OK, &envelope, &caller.sandbox)),
             // Another write landed between the read and this one: start again, unless the
@@ -210,44 +233,13 @@ pub(super) async fn replace(
     uri: Uri,
     body: Body,
 ) -> Result<Response> {
-    let id = path_params(path)?;
-    let caller = caller(&headers)?;
-    let kind = kind_of(&uri, &query_params(&uri))?;
+    let (id, caller, kind) = addressed(path, &headers, &uri)?;
     require_json(&headers, &[JSON])?;
     let document = parse_json(&read_body(body).await?)?;
     let current = find(&app, &caller.sandbox, kind, &id).await?;
-    match document.get("id") {
-        None => {}
-        Some(Value::String(given)) if given == current.uri() => {}
-        Some(_) => {
-            return Err(invalid(
-                "/id",
-                format!("is immutable; it must stay {}", current.uri()),
-            ));
-        }
-    }
-    let instance = to_canonical(kind, &document)?;
-    let draft = Draft {
-        instance,
-        links: current.links.clone(),
-    };
+    check_same_id(&document, &current)?;
     let condition = if_match(&headers);
-    let repo = app.repo.clone();
-    let sandbox = caller.sandbox.clone();
-    let actor = caller.actor.clone();
-    let (instance_id, schema) = (current.instance_id.clone(), current.schema.clone());
-    let written = blocking(move || {
-        Ok(repo.put(
-            &sandbox,
-            &container_id(&sandbox),
-            &instance_id,
-            &schema,
-            draft,
-            condition.as_ref(),
-            &actor,
-        ))
-    })
-    .await?;
+    let written = overwrite(&app, &caller, kind, &current, &document, condition).await?;
     match written {
         Ok(envelope) => Ok(receipt(StatusCode::OK, &envelope, &caller.sandbox)),
         Err(RepoError::NotFound(_)) => Err(not_found(&id, kind)),
@@ -261,9 +253,7 @@ pub(super) async fn delete(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response> {
-    let id = path_params(path)?;
-    let caller = caller(&headers)?;
-    let kind = kind_of(&uri, &query_params(&uri))?;
+    let (id, caller, kind) = addressed(path, &headers, &uri)?;
     let current = find(&app, &caller.sandbox, kind, &id).await?;
     let condition = if_match(&headers);
     let repo = app.repo.clone();

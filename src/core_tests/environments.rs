@@ -1,0 +1,182 @@
+//! Environments in the core: an environment's effective manifests (patches, removals,
+//! environment-only objects, variables) and every located error, through the toy provider.
+
+use std::collections::BTreeMap;
+
+use super::toy::providers;
+use crate::check::{Checked, check_layered};
+use crate::environment::overlay::Layering;
+use crate::source::{FileId, SourceFile, SourceSet};
+
+const BASE: &str = "\
+kind: Shelf
+name: fiction
+label: Novels
+---
+kind: Book
+name: Dune
+shelf: fiction
+pages: 412
+---
+kind: Book
+name: Emma
+shelf: ${{ vars.shelf }}
+";
+
+fn layered(overlay: &str, vars: &[(&str, &str)]) -> (SourceSet, Checked) {
+    let mut sources = SourceSet::new();
+    sources.add(SourceFile::new("offers.d/library.yaml", BASE));
+    let overlay = sources.add(SourceFile::new("envs/prod/library.yaml", overlay));
+    let layering = Layering {
+        overlays: vec![overlay],
+        vars: Some(
+            vars.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    };
+    let checked = check_layered(&sources, &layering, &providers());
+    (sources, checked)
+}
+
+fn errors(sources: &SourceSet, checked: &Checked) -> Vec<String> {
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let at = d
+                .labels
+                .first()
+                .map(|l| sources.describe(l.loc))
+                .unwrap_or_default();
+            format!("{at}: {}", d.message)
+        })
+        .collect()
+}
+
+fn json_of(checked: &Checked, name: &str) -> serde_json::Value {
+    let object = checked
+        .catalog
+        .objects()
+        .iter()
+        .find(|o| o.name() == name)
+        .unwrap_or_else(|| panic!("{name} is not in the catalogue"));
+    let resolve = |_: crate::kind::Kind, r: &str| r.to_string();
+    object.manifest.desired(&resolve)
+}
+
+#[test]
+fn patches_removals_own_objects_and_variables_make_the_effective_catalogue() {
+    let overlay = "\
+kind: Book
+name: Dune
+patch:
+  pages: 500
+---
+kind: Shelf
+name: fiction
+patch:
+  label: null
+---
+kind: Book
+name: Emma
+remove: true
+---
+kind: Book
+name: Solaris
+shelf: ${{ vars.shelf }}
+";
+    let (sources, checked) = layered(overlay, &[("shelf", "fiction")]);
+    assert_eq!(errors(&sources, &checked), Vec::<String>::new());
+    let names: Vec<&str> = checked.catalog.objects().iter().map(|o| o.name()).collect();
+    assert_eq!(names, ["fiction", "Dune", "Solaris"]);
+    assert_eq!(json_of(&checked, "Dune")["pages"], 500);
+    assert!(
+        json_of(&checked, "fiction").get("label").is_none(),
+        "null removes a key"
+    );
+    // Where each object came from, for `render`.
+    let dune = &checked.catalog.objects()[1];
+    let patches = &checked.patched_by[&dune.loc];
+    assert_eq!(sources.describe(patches[0]), "envs/prod/library.yaml:1:1");
+}
+
+#[test]
+fn a_patched_value_is_located_in_the_overlay() {
+    let (sources, checked) = layered(
+        "kind: Book\nname: Dune\npatch:\n  pages: many\n",
+        &[("shelf", "fiction")],
+    );
+    let errors = errors(&sources, &checked);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("envs/prod/library.yaml:4:10:"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn every_overlay_mistake_is_a_located_error() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "kind: Book\nname: Dnue\npatch:\n  pages: 1\n",
+            "envs/prod/library.yaml:2:7: the base manifests define no Book named `Dnue`",
+        ),
+        (
+            "kind: Book\nname: Dune\nshelf: fiction\n",
+            "envs/prod/library.yaml:2:7: Book `Dune` is already defined by the base manifests",
+        ),
+        (
+            "kind: Book\nname: Dune\nremove: yes please\n",
+            "envs/prod/library.yaml:3:9: `remove` must be `true`, found text",
+        ),
+        (
+            "kind: Book\nname: Dune\npatch:\n  name: Dune II\n",
+            "envs/prod/library.yaml:4:3: `name` identifies the object and cannot be patched",
+        ),
+        (
+            "kind: Book\nname: Dune\npages: 3\npatch:\n  pages: 1\n",
+            "envs/prod/library.yaml:3:1: `pages` beside `patch:`/`remove:`",
+        ),
+        (
+            // The shelf the books stand on is removed: the books' references are located.
+            "kind: Shelf\nname: fiction\nremove: true\n",
+            "offers.d/library.yaml:7:8:",
+        ),
+    ];
+    for (overlay, expected) in cases {
+        let (sources, checked) = layered(overlay, &[("shelf", "fiction")]);
+        let errors = errors(&sources, &checked);
+        assert!(
+            errors.iter().any(|e| e.starts_with(expected)),
+            "{overlay}: expected {expected:?} in {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn an_undefined_variable_is_named_where_it_is_used() {
+    let (sources, checked) = layered("", &[("shelves", "fiction")]);
+    let errors = errors(&sources, &checked);
+    assert_eq!(
+        errors,
+        ["offers.d/library.yaml:12:8: undefined variable `shelf`"],
+        "{errors:?}"
+    );
+    let help = checked.diagnostics[0].help.clone().unwrap_or_default();
+    assert!(help.contains("did you mean `shelves`?"), "{help}");
+}
+
+#[test]
+fn overlay_files_are_told_apart_by_id() {
+    // The second file of the set is the overlay; its documents never join the base.
+    let (_, checked) = layered("kind: Shelf\nname: poetry\n", &[("shelf", "fiction")]);
+    let poetry = checked
+        .catalog
+        .objects()
+        .iter()
+        .find(|o| o.name() == "poetry")
+        .unwrap();
+    assert_eq!(poetry.loc.file, FileId(1));
+}
