@@ -5,7 +5,7 @@
 //! A failure skips everything that depends on it; independent work carries on. Ids of objects
 //! created in this run are taken from their receipts and substituted into their dependents.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -124,17 +124,31 @@ pub async fn apply(
         .collect();
 
     // Edges: what each change waits for, and who waits for it.
+    let explicit: Vec<Vec<usize>> = changes
+        .iter()
+        .map(|change| {
+            change
+                .depends_on
+                .iter()
+                .filter_map(|a| position.get(a.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let mut waited_by: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
+    for (i, deps) in explicit.iter().enumerate() {
+        for &dep in deps {
+            waited_by[dep].push(i);
+        }
+    }
     let mut waiting_on: Vec<usize> = vec![0; changes.len()];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); changes.len()];
     for (i, change) in changes.iter().enumerate() {
-        let mut deps: Vec<usize> = change
-            .depends_on
-            .iter()
-            .filter_map(|a| position.get(a.as_str()).copied())
-            .collect();
+        let mut deps = explicit[i].clone();
         if change.action == Action::Delete {
-            // Deletes run after every create and update: updates may drop references to them.
-            deps.extend(&writes);
+            // Deletes run after every create and update (updates may drop references to
+            // them), except the writes that wait for this delete: the creates replacing it.
+            let after = waiting_for(i, &waited_by);
+            deps.extend(writes.iter().filter(|w| !after.contains(w)));
         }
         deps.sort_unstable();
         deps.dedup();
@@ -189,6 +203,21 @@ pub async fn apply(
         );
     }
     report
+}
+
+/// The changes that wait for change `first`, directly or not, by their explicit dependencies
+/// (`waited_by[i]`: the changes naming `i` in their `depends_on`).
+fn waiting_for(first: usize, waited_by: &[Vec<usize>]) -> HashSet<usize> {
+    let mut found = HashSet::new();
+    let mut next = vec![first];
+    while let Some(i) = next.pop() {
+        for &j in &waited_by[i] {
+            if found.insert(j) {
+                next.push(j);
+            }
+        }
+    }
+    found
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -90,6 +90,14 @@ pub trait Provider: Language + Send + Sync {
     ) -> Vec<crate::preview::Block> {
         Vec::new()
     }
+
+    /// Whether an object of `kind` takes the place of a live object of `live_kind` (another
+    /// of this provider's kinds) with the same name: the repository keeps both kinds' names in
+    /// one namespace and cannot change an object's kind in place, so the plan deletes the old
+    /// object before it creates the new one.
+    fn replaces(&self, _kind: Kind, _live_kind: Kind) -> bool {
+        false
+    }
 }
 
 /// The providers of a run. Every kind the core meets belongs to one of them.

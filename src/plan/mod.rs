@@ -6,6 +6,7 @@ mod compare;
 pub mod impact;
 pub mod previews;
 pub mod render;
+mod replace;
 pub mod saved;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -255,6 +256,8 @@ pub fn build(
     let by_id = live.by_id();
     let matched = match_live(objects, live, &by_id)?;
     check_literal_references(objects, &by_id)?;
+    // Objects whose kind changes: the old object is deleted before the new one is created.
+    let replaced = replace::replacements(providers, objects, &live.objects, &matched);
 
     let index: HashMap<ObjectKey, usize> = objects
         .iter()
@@ -307,7 +310,10 @@ pub fn build(
             Compared::Create(desired) => Change {
                 action: Action::Create,
                 after: Some(desired),
-                depends_on,
+                depends_on: depends_on
+                    .into_iter()
+                    .chain(replaced[index[key]].map(|old| format!("{}/{}", old.kind, old.name())))
+                    .collect(),
                 ..change_for(key)
             },
             Compared::UpToDate { live, references } => {
@@ -342,7 +348,12 @@ pub fn build(
         changes.push(change);
     }
 
-    let claimed: HashSet<&str> = matched.iter().flatten().map(|o| o.id.as_str()).collect();
+    let claimed: HashSet<&str> = matched
+        .iter()
+        .chain(&replaced)
+        .flatten()
+        .map(|o| o.id.as_str())
+        .collect();
     let unclaimed: Vec<&LiveObject> = live
         .objects
         .iter()
@@ -364,8 +375,9 @@ pub fn build(
             id: o.id.clone(),
         })
         .collect();
-    let (pruned, deactivations) = deactivate(providers, pruned, options.deactivate);
+    let (mut pruned, deactivations) = deactivate(providers, pruned, options.deactivate);
     changes.extend(deactivations);
+    pruned.extend(replaced.iter().flatten());
     let deletes = plan_deletes(providers, &pruned, &kept, &changes, managed_refs, &names);
     changes.extend(deletes);
 

@@ -1,7 +1,5 @@
 //! Appcharge end to end: the `offerctl` binary against the emulator's Appcharge API.
 
-use std::collections::HashSet;
-
 use offerctl::providers::serve::ServeArgs;
 use serde_json::{Value, json};
 
@@ -193,44 +191,13 @@ async fn shop_offer_price(origin: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_converges_through_faults_without_duplicates() {
-    let server = start_emulator(ServeArgs {
-        fail_rate: 0.1,
-        throttle: Some(40.0),
-        drop_after_commit: 0.15,
-        seed: Some(2),
-        ..ServeArgs::ephemeral()
-    })
-    .await;
+    let server = start_emulator(with_faults(2)).await;
     let manifests = tempfile::tempdir().expect("tempdir");
     generated_appcharge(manifests.path(), 24);
     let work = appcharge_workdir(manifests.path(), &server.url());
-    let applied = work
-        .offerctl(&[
-            "apply",
-            "--auto-approve",
-            "--parallelism",
-            "4",
-            "--max-attempts",
-            "10",
-        ])
-        .await;
-    assert_eq!(applied.code, 0, "{}", applied.all());
     let shop = Shop::new(&server.url());
-    let stats = shop.stats().await;
-    assert!(
-        stats["byStatus"]["503"].as_u64().unwrap_or(0) > 0,
-        "faults were injected: {stats}"
-    );
-    assert!(
-        stats["dropped"].as_u64().unwrap_or(0) > 0,
-        "responses were dropped: {stats}"
-    );
-    let offers = shop.offers().await;
-    let ids: HashSet<String> = offers
-        .iter()
-        .map(|o| o["publisherOfferId"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!((offers.len(), ids.len()), (24, 24), "no duplicates");
+    let offers = apply_through_faults(&work, &shop).await;
+    assert_eq!(offers.len(), 24);
     assert_eq!(shop.components("product").await.len(), 4);
     work.assert_plan_empty().await;
 }

@@ -3,6 +3,7 @@
 //! `/_emulator/stats`. The `fault_*` modules are the fault-tolerance suites (docs/reliability.md).
 
 mod appcharge;
+mod appcharge_offers;
 mod auth;
 mod decisions;
 mod doctor;

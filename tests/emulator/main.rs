@@ -11,6 +11,7 @@ mod fault_http_fuzz;
 mod hostile;
 mod serve_api;
 mod serve_appcharge;
+mod serve_appcharge_offers;
 mod serve_dps;
 mod serve_dps_formulas;
 mod serve_gateway;

@@ -250,8 +250,8 @@ async fn every_validation_rule_answers_400_naming_the_field() {
         ),
         (|o| o["name"] = json!("ab"), "name: at least 3 characters"),
         (
-            |o| o["type"] = json!("CheckoutLink"),
-            "type: CheckoutLink offers are not supported by this emulator",
+            |o| o["type"] = json!("Gadget"),
+            "type: \"Gadget\" is not one of",
         ),
         (
             |o| o["active"] = json!("yes"),

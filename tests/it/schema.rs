@@ -54,6 +54,8 @@ fn schema_rejects_what_validate_rejects() {
         "kind: Tag\nname: x\nprotect: yes\n",
         "kind: Badge\nname: x\ntitle: X\nstyle: circle\n",
         "kind: RollingOffer\nname: x\ntitle: Xyz\nsteps: []\npriceCents: 5\n",
+        "kind: Bundle\nname: x\ntitle: Xyz\nprice: 100\nproducts: []\nsteps: []\n",
+        "kind: Popup\nname: x\ntitle: Xyz\npriority: 1\nsteps: []\n",
         "kind: Product\nname: x\nid: abc\ntitle: X\n",
     ];
     for text in broken {

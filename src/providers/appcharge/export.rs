@@ -9,6 +9,8 @@ use super::wire;
 use crate::kind::Kind as CoreKind;
 use crate::manifest::{Document, Extra, Meta, Spanned, synthetic};
 
+mod offers;
+
 type Namer<'a> = &'a (dyn Fn(CoreKind, &str) -> String + Sync);
 
 /// Takes the modelled properties out of a live document; what is left becomes `extra`.
@@ -154,56 +156,8 @@ pub fn export(
                 background_image,
             })
         }
-        Kind::RollingOffer => rolling_offer(r, meta, title, name_of)?,
+        offer => offers::offer(offer, r, meta, title, name_of)?,
     })
-}
-
-fn rolling_offer(
-    mut r: Reader,
-    meta: Meta,
-    title: Spanned<String>,
-    name_of: Namer<'_>,
-) -> Result<Box<dyn Document>, Vec<String>> {
-    if r.rest.remove("type") != Some(Value::String("RollingOffer".into())) {
-        return Err(vec!["`type` is not `RollingOffer`".into()]);
-    }
-    let active = match r.rest.remove("active") {
-        Some(Value::Bool(b)) => Some(synthetic(b)),
-        _ => return Err(vec!["`active` is not true or false".into()]),
-    };
-    let priority = r.integer("priority");
-    let design = r
-        .text("offerExternalUiId")
-        .map(|id| synthetic(name_of(Kind::OfferDesign.core(), &id)));
-    let segments = match r.rest.remove("segments") {
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .map(|v| match v {
-                Value::String(s) => Ok(synthetic(s)),
-                _ => Err(vec!["a segment is not text".to_string()]),
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(Value::Null) | None => Vec::new(),
-        Some(_) => return Err(vec!["`segments` is not a list".into()]),
-    };
-    let schedule = match r.rest.remove("schedule") {
-        Some(value) => schedule(&value)?,
-        None => None,
-    };
-    let steps = match r.rest.remove("productsSequence") {
-        Some(Value::Array(steps)) => self::steps(&steps, name_of)?,
-        _ => return Err(vec!["`productsSequence` is missing or not a list".into()]),
-    };
-    Ok(Box::new(RollingOffer {
-        meta: r.finish(meta)?,
-        title,
-        active,
-        priority,
-        design,
-        segments,
-        schedule,
-        steps,
-    }))
 }
 
 fn object<'v>(value: &'v Value, what: &str) -> Result<&'v Map<String, Value>, Vec<String>> {
@@ -239,116 +193,4 @@ fn int_of(map: &Map<String, Value>, key: &str, what: &str) -> Result<Spanned<i64
         .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
         .map(synthetic)
         .ok_or_else(|| vec![format!("{what}: `{key}` is missing or not a whole number")])
-}
-
-fn schedule(value: &Value) -> Result<Option<Schedule>, Vec<String>> {
-    let map = object(value, "`schedule`")?;
-    only(map, &["permanent", "timeFrames"], "`schedule`")?;
-    let permanent = map
-        .get("permanent")
-        .and_then(Value::as_bool)
-        .ok_or_else(|| vec!["`schedule.permanent` is not true or false".to_string()])?;
-    let frames = map
-        .get("timeFrames")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    if permanent && frames.is_empty() {
-        return Ok(None); // the default
-    }
-    let mut time_frames = Vec::new();
-    for frame in frames {
-        let f = object(frame, "a time frame")?;
-        only(f, &["startTime", "endTime", "notes", "id"], "a time frame")?;
-        time_frames.push(TimeFrame {
-            start: text_of(f, "startTime", "a time frame")?,
-            end: text_of(f, "endTime", "a time frame")?,
-            notes: f
-                .get("notes")
-                .and_then(Value::as_str)
-                .map(|s| synthetic(s.to_string())),
-            loc: synthetic(()).loc,
-        });
-    }
-    Ok(Some(Schedule {
-        permanent: synthetic(permanent),
-        time_frames,
-        loc: synthetic(()).loc,
-    }))
-}
-
-fn steps(steps: &[Value], name_of: Namer<'_>) -> Result<Vec<Step>, Vec<String>> {
-    let indexes: Vec<Option<i64>> = steps
-        .iter()
-        .map(|s| s.get("index").and_then(Value::as_i64))
-        .collect();
-    let positional = indexes
-        .iter()
-        .enumerate()
-        .all(|(i, index)| *index == Some(i as i64 + 1));
-    let mut out = Vec::new();
-    for (position, step) in steps.iter().enumerate() {
-        let what = format!("step {}", position + 1);
-        let map = object(step, &what)?;
-        only(
-            map,
-            &[
-                "index",
-                "products",
-                "priceInUsdCents",
-                "priceDiscount",
-                "productSale",
-                "badges",
-            ],
-            &what,
-        )?;
-        let index = int_of(map, "index", &what)?;
-        let mut products = Vec::new();
-        for entry in map
-            .get("products")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice)
-        {
-            let e = object(entry, "a product entry")?;
-            only(e, &["publisherProductId", "quantity"], "a product entry")?;
-            let id = text_of(e, "publisherProductId", "a product entry")?;
-            products.push(ProductLine {
-                product: synthetic(name_of(Kind::Product.core(), &id)),
-                quantity: int_of(e, "quantity", "a product entry")?,
-                loc: synthetic(()).loc,
-            });
-        }
-        let mut badges = Vec::new();
-        for entry in map
-            .get("badges")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice)
-        {
-            let e = object(entry, "a badge entry")?;
-            only(e, &["publisherBadgeId"], "a badge entry")?;
-            let id = text_of(e, "publisherBadgeId", "a badge entry")?;
-            badges.push(synthetic(name_of(Kind::Badge.core(), &id)));
-        }
-        let adjustment = |key: &str, amount: &str| -> Result<Option<Adjustment>, Vec<String>> {
-            let Some(value) = map.get(key).filter(|v| !v.is_null()) else {
-                return Ok(None);
-            };
-            let a = object(value, key)?;
-            only(a, &[amount, "type"], key)?;
-            Ok(Some(Adjustment {
-                kind: text_of(a, "type", key)?,
-                amount: int_of(a, amount, key)?,
-                loc: synthetic(()).loc,
-            }))
-        };
-        out.push(Step {
-            index: (!positional).then_some(index),
-            price: int_of(map, "priceInUsdCents", &what)?,
-            products,
-            badges,
-            discount: adjustment("priceDiscount", "discount")?,
-            sale: adjustment("productSale", "sale")?,
-            loc: synthetic(()).loc,
-        });
-    }
-    Ok(out)
 }

@@ -12,7 +12,13 @@ pub enum Kind {
     Product,
     Badge,
     OfferDesign,
+    /// Before the offers: they refer to progress bars (`progressBarPoints`).
+    ProgressBar,
     RollingOffer,
+    Bundle,
+    SpecialOffer,
+    CheckoutLink,
+    Popup,
 }
 
 const fn info(name: &'static str, description: &'static str, rank: u16) -> KindInfo {
@@ -26,19 +32,29 @@ const fn info(name: &'static str, description: &'static str, rank: u16) -> KindI
     }
 }
 
-static KINDS: [KindInfo; 4] = [
+static KINDS: [KindInfo; 9] = [
     info("Product", "Appcharge product", 0),
     info("Badge", "Appcharge badge", 1),
     info("OfferDesign", "Appcharge offer design", 2),
-    info("RollingOffer", "Appcharge rolling offer", 3),
+    info("ProgressBar", "Appcharge progress bar", 3),
+    info("RollingOffer", "Appcharge rolling offer", 4),
+    info("Bundle", "Appcharge bundle", 5),
+    info("SpecialOffer", "Appcharge special offer", 6),
+    info("CheckoutLink", "Appcharge checkout link", 7),
+    info("Popup", "Appcharge pop-up", 8),
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Product,
         Kind::Badge,
         Kind::OfferDesign,
+        Kind::ProgressBar,
         Kind::RollingOffer,
+        Kind::Bundle,
+        Kind::SpecialOffer,
+        Kind::CheckoutLink,
+        Kind::Popup,
     ];
 
     /// The core's handle for this kind.
@@ -72,21 +88,52 @@ impl Kind {
             Kind::Product => "publisherProductId",
             Kind::Badge => "publisherBadgeId",
             Kind::OfferDesign => "externalId",
-            Kind::RollingOffer => "publisherOfferId",
+            _ => "publisherOfferId",
         }
     }
 
     /// Whether this kind is an offer (`/v2/offer`) rather than a component.
     pub fn is_offer(self) -> bool {
-        matches!(self, Kind::RollingOffer)
+        self.offer_type().is_some()
     }
 
-    /// The offer `type` on the wire.
+    /// Whether this offer kind holds one item, its settings at the top of the manifest
+    /// (`price`, `products`, ...), rather than `steps`.
+    pub fn is_single_item(self) -> bool {
+        matches!(self, Kind::Bundle | Kind::SpecialOffer | Kind::CheckoutLink)
+    }
+
+    /// What people call an object of this kind in messages (`rolling offer`, `pop-up`).
+    pub fn noun(self) -> &'static str {
+        KINDS[self as usize]
+            .description
+            .trim_start_matches("Appcharge ")
+    }
+
+    /// Whether other objects may refer to objects of this kind, so that deleting one can be
+    /// refused while they do: components, and progress bars (`progressBarPoints`).
+    pub fn can_be_referenced(self) -> bool {
+        !self.is_offer() || self == Kind::ProgressBar
+    }
+
+    /// The offer `type` on the wire (pop-ups tell their kind apart by `subType`).
     pub fn offer_type(self) -> Option<&'static str> {
         match self {
+            Kind::Product | Kind::Badge | Kind::OfferDesign => None,
+            Kind::ProgressBar => Some("ProgressBar"),
             Kind::RollingOffer => Some("RollingOffer"),
-            _ => None,
+            Kind::Bundle => Some("Bundle"),
+            Kind::SpecialOffer => Some("SpecialOffer"),
+            Kind::CheckoutLink => Some("CheckoutLink"),
+            Kind::Popup => Some("PopUp"),
         }
+    }
+
+    /// The offer kind of a wire `type`.
+    pub fn of_offer_type(offer_type: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.offer_type() == Some(offer_type))
     }
 
     /// The component path segment (`/components/v1/<segment>`).
@@ -95,7 +142,7 @@ impl Kind {
             Kind::Product => Some("product"),
             Kind::Badge => Some("badge"),
             Kind::OfferDesign => Some("offer-design"),
-            Kind::RollingOffer => None,
+            _ => None,
         }
     }
 

@@ -94,7 +94,12 @@ impl Provider for Appcharge {
             Kind::Product => "appcharge-products",
             Kind::Badge => "appcharge-badges",
             Kind::OfferDesign => "appcharge-offer-designs",
+            Kind::ProgressBar => "appcharge-progress-bars",
             Kind::RollingOffer => "appcharge-rolling-offers",
+            Kind::Bundle => "appcharge-bundles",
+            Kind::SpecialOffer => "appcharge-special-offers",
+            Kind::CheckoutLink => "appcharge-checkout-links",
+            Kind::Popup => "appcharge-popups",
         }
     }
 
@@ -133,5 +138,13 @@ impl Provider for Appcharge {
         lookup: &dyn crate::preview::Lookup,
     ) -> Vec<crate::preview::Block> {
         super::preview::blocks(document, lookup)
+    }
+
+    /// Offers of every type share one namespace of `publisherOfferId`s, and Appcharge
+    /// documents no change of `type` (or `subType`) by PUT: an offer whose type changes is
+    /// deleted and created anew.
+    fn replaces(&self, kind: CoreKind, live_kind: CoreKind) -> bool {
+        let offer = |k| Kind::of(k).is_some_and(Kind::is_offer);
+        offer(kind) && offer(live_kind)
     }
 }

@@ -159,15 +159,14 @@ fn export_round_trips_with_unmodelled_properties_in_extra() {
 #[test]
 fn a_nested_property_the_manifest_cannot_hold_fails_the_export_with_the_reason() {
     let mut read = read_shape();
-    read["productsSequence"][0]["progressBarPoints"] =
-        json!([{"publisherBarId": "bar", "points": 5}]);
+    read["productsSequence"][0]["playerAvailability"] = json!(5);
     let live = wire::normalize_read(Kind::RollingOffer, read);
     let Err(reasons) = super::export::export(Kind::RollingOffer, &live, &|_, id| id.to_string())
     else {
         panic!("exported");
     };
     assert!(
-        reasons.iter().any(|r| r.contains("progressBarPoints")),
+        reasons.iter().any(|r| r.contains("playerAvailability")),
         "{reasons:?}"
     );
 }
@@ -226,3 +225,5 @@ fn a_v2_update_leaves_the_key_to_the_path() {
     let create = wire::write_body(Kind::RollingOffer, &live, true);
     assert_eq!(create["publisherOfferId"], "ladder");
 }
+
+mod offers;

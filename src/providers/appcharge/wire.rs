@@ -12,15 +12,7 @@ use serde_json::{Map, Value, json};
 use super::kind::Kind;
 use crate::diff::{Rules, Type};
 
-/// Top-level properties the server sets; never managed, never sent back.
-const OFFER_SERVER_FIELDS: &[&str] = &[
-    "offerId",
-    "publisherId",
-    "createdAt",
-    "updatedAt",
-    "createdBy",
-];
-const COMPONENT_SERVER_FIELDS: &[&str] = &["id", "createdAt", "updatedAt"];
+mod offers;
 
 /// The canonical form of a read document of `kind`.
 pub fn normalize_read(kind: Kind, mut read: Value) -> Value {
@@ -123,12 +115,9 @@ pub fn key_of(kind: Kind, document: &Value) -> Option<&str> {
 pub fn write_body(kind: Kind, canonical: &Value, keep_key: bool) -> Value {
     let mut body = canonical.clone();
     if let Some(map) = body.as_object_mut() {
-        let server = if kind.is_offer() {
-            OFFER_SERVER_FIELDS
-        } else {
-            COMPONENT_SERVER_FIELDS
-        };
-        map.retain(|k, _| !server.contains(&k.as_str()));
+        // What the server assigns, the key aside: never sent back.
+        let server = diff_rules(kind).assigned;
+        map.retain(|k, _| k == kind.key_field() || !server.contains(&k.as_str()));
         if !keep_key {
             map.remove(kind.key_field());
         }
@@ -206,9 +195,11 @@ fn members(pattern: &str) -> Option<&'static [&'static str]> {
             "priceDiscount",
             "productSale",
             "badges",
+            "progressBarPoints",
         ]),
-        "productsSequence/*/products/*" => Some(&["publisherProductId", "quantity"]),
+        "productsSequence/*/products/*" => Some(&["publisherProductId", "quantity", "priority"]),
         "productsSequence/*/badges/*" => Some(&["publisherBadgeId"]),
+        "productsSequence/*/progressBarPoints/*" => Some(&["publisherBarId", "points"]),
         "productsSequence/*/priceDiscount" => Some(&["discount", "type"]),
         "productsSequence/*/productSale" => Some(&["sale", "type"]),
         "schedule" => Some(&["permanent", "timeFrames"]),
@@ -229,16 +220,7 @@ pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
         ],
         Kind::Badge => &["name", "type", "text", "badgeImageUrl"],
         Kind::OfferDesign => &["name", "offerUiType", "backgroundImageUrl"],
-        Kind::RollingOffer => &[
-            "name",
-            "type",
-            "active",
-            "priority",
-            "offerExternalUiId",
-            "segments",
-            "productsSequence",
-            "schedule",
-        ],
+        offer => offers::managed_properties(offer),
     }
 }
 
@@ -251,6 +233,12 @@ const TYPES: &[(&str, Type)] = &[
     ("productsSequence/*/products/*/quantity", Type::Number),
     ("productsSequence/*/priceDiscount/discount", Type::Number),
     ("productsSequence/*/productSale/sale", Type::Number),
+    (
+        "productsSequence/*/progressBarPoints/*/points",
+        Type::Number,
+    ),
+    ("priceDiscount/discount", Type::Number),
+    ("productSale/sale", Type::Number),
     ("schedule/timeFrames/*/startTime", Type::Instant),
     ("schedule/timeFrames/*/endTime", Type::Instant),
 ];
@@ -260,19 +248,26 @@ pub fn diff_rules(kind: Kind) -> Rules {
         Kind::Product => &["publisherProductId", "id", "createdAt", "updatedAt"],
         Kind::Badge => &["publisherBadgeId", "id", "createdAt", "updatedAt"],
         Kind::OfferDesign => &["externalId", "id", "createdAt", "updatedAt"],
-        Kind::RollingOffer => &[
+        // A checkout link's `deeplinkUrl` and `playerClickedTtl` are the server's too.
+        _ => &[
             "publisherOfferId",
             "offerId",
             "publisherId",
             "createdAt",
             "updatedAt",
             "createdBy",
+            "deeplinkUrl",
+            "playerClickedTtl",
         ],
     };
     Rules {
         root: "",
         properties: managed_properties(kind),
-        members,
+        members: if kind.is_single_item() {
+            offers::single_item_members
+        } else {
+            members as fn(&str) -> Option<&'static [&'static str]>
+        },
         types: TYPES,
         sets: &["segments"],
         keyed: &[("productsSequence", "index")],
@@ -286,7 +281,7 @@ pub fn diff_rules(kind: Kind) -> Rules {
 
 /// The publisher ids a canonical document refers to.
 pub fn references(kind: Kind, document: &Value) -> Vec<String> {
-    if kind != Kind::RollingOffer {
+    if !kind.is_offer() {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -301,6 +296,7 @@ pub fn references(kind: Kind, document: &Value) -> Vec<String> {
         for (list, key) in [
             ("products", "publisherProductId"),
             ("badges", "publisherBadgeId"),
+            ("progressBarPoints", "publisherBarId"),
         ] {
             let entries = step
                 .get(list)
@@ -340,15 +336,7 @@ fn fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
             ("offerType", "/offerUiType"),
             ("backgroundImage", "/backgroundImageUrl"),
         ],
-        Kind::RollingOffer => &[
-            ("title", "/name"),
-            ("active", "/active"),
-            ("priority", "/priority"),
-            ("design", "/offerExternalUiId"),
-            ("segments", "/segments"),
-            ("schedule", "/schedule"),
-            ("steps", "/productsSequence"),
-        ],
+        offer => offers::fields(offer),
     }
 }
 
@@ -368,18 +356,16 @@ pub fn field_pointer(kind: Kind, field: &str) -> Option<&'static str> {
 /// from 0, `[-]` is an append).
 pub fn field_label(kind: Kind, pointer: &str) -> String {
     let mut label = String::new();
+    let pointer = offers::label_pointer(kind, pointer);
     for (i, token) in pointer.split('/').skip(1).enumerate() {
         let token = token.replace("~1", "/").replace("~0", "~");
         if token == "-" || token.parse::<usize>().is_ok() {
             label.push_str(&format!("[{token}]"));
             continue;
         }
-        let name = if i == 0 {
-            fields(kind)
-                .iter()
-                .find(|(_, p)| p[1..] == *token)
-                .map_or(token.as_str(), |(field, _)| *field)
-                .to_string()
+        let field = fields(kind).iter().find(|(_, p)| p[1..] == *token);
+        let name = if let (0, Some((field, _))) = (i, field) {
+            field.to_string()
         } else {
             match token.as_str() {
                 "priceInUsdCents" => "price",
@@ -387,6 +373,7 @@ pub fn field_label(kind: Kind, pointer: &str) -> String {
                 "productSale" => "sale",
                 "publisherProductId" => "product",
                 "publisherBadgeId" => "badge",
+                "publisherBarId" => "bar",
                 "discount" | "sale" => "amount",
                 "startTime" => "start",
                 "endTime" => "end",

@@ -32,11 +32,13 @@ pub enum DeleteAnswer {
 pub trait Api: Send + Sync {
     fn describe(&self) -> String;
 
-    /// One page of offers (read shape): the total count and the page's offers.
+    /// One page of offers (read shape) of `offer_type` (all types when `None`): the total
+    /// count and the page's offers.
     fn offers_page<'a>(
         &'a self,
         offset: usize,
         only: Option<&'a str>,
+        offer_type: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(u64, Vec<Value>), BackendError>>;
 
     /// Every component of `kind` (read shape).

@@ -104,7 +104,8 @@ impl<A: Api> Client<A> {
         let mut offset = 0usize;
         let mut total: Option<u64> = None;
         loop {
-            let (page_total, offers) = self.api.offers_page(offset, only).await?;
+            let page = self.api.offers_page(offset, only, kind.offer_type());
+            let (page_total, offers) = page.await?;
             if total.is_some_and(|t| t != page_total) {
                 return Err(bad(
                     "the total changed while paging (someone is editing offers)".into(),
@@ -112,9 +113,8 @@ impl<A: Api> Client<A> {
             }
             total = Some(page_total);
             for offer in &offers {
-                let canonical = wire::normalize_read(Kind::RollingOffer, offer.clone());
-                let Some(key) = wire::key_of(Kind::RollingOffer, &canonical).map(String::from)
-                else {
+                let canonical = wire::normalize_read(kind, offer.clone());
+                let Some(key) = wire::key_of(kind, &canonical).map(String::from) else {
                     return Err(bad("an offer has no `publisherOfferId`".into()));
                 };
                 if !seen.insert(key.clone()) {

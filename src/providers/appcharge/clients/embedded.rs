@@ -51,7 +51,7 @@ fn component(kind: Kind) -> Option<Component> {
         Kind::Product => Some(Component::Product),
         Kind::Badge => Some(Component::Badge),
         Kind::OfferDesign => Some(Component::OfferDesign),
-        Kind::RollingOffer => None,
+        _ => None,
     }
 }
 
@@ -74,9 +74,12 @@ impl Api for StoreApi {
         &'a self,
         offset: usize,
         only: Option<&'a str>,
+        offer_type: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(u64, Vec<Value>), BackendError>> {
         let ids = only.map(|id| vec![id.to_string()]);
-        let (total, offers) = self.store.list_offers(offset, PAGE, ids.as_deref());
+        let (total, offers) = self
+            .store
+            .list_offers_of(offset, PAGE, ids.as_deref(), offer_type);
         Box::pin(async move { Ok((total as u64, offers)) })
     }
 
@@ -141,7 +144,7 @@ impl Api for StoreApi {
         Box::pin(async move {
             match result {
                 Ok(_) => Ok(DeleteAnswer::Deleted),
-                Err(e @ StoreError::Conflict(_)) if kind != Kind::RollingOffer => {
+                Err(e @ StoreError::Conflict(_)) if kind.can_be_referenced() => {
                     Ok(DeleteAnswer::InUse(error(&what, e)))
                 }
                 Err(e) => Err(error(&what, e)),

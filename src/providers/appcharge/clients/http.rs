@@ -1,7 +1,7 @@
 //! Appcharge's publisher API over HTTP.
 //!
-//! Reads: `GET /v2/offer?recordLimit=&offset=` (paged, `{totalCount, offers}`) and
-//! `GET /components/v1/<kind>` (a bare array). Writes: V2 by default (`POST /v2/offer`,
+//! Reads: `GET /v2/offer?recordLimit=&offset=&offerType=` (paged, `{totalCount, offers}`, one
+//! offer type at a time) and `GET /components/v1/<kind>` (a bare array). Writes: V2 by default (`POST /v2/offer`,
 //! `PUT`/`DELETE /v2/offer/{publisherOfferId}`, components under `/components/v1/`); with
 //! [`ApiVersion::V1`], rolling offers are created and updated with `POST
 //! /offering/rolling-offer` and `PUT /offering/rolling-offer/{sku}` in the body shape of seed
@@ -164,6 +164,7 @@ impl Api for HttpApi {
         &'a self,
         offset: usize,
         only: Option<&'a str>,
+        offer_type: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(u64, Vec<Value>), BackendError>> {
         Box::pin(async move {
             let what = "listing offers";
@@ -174,6 +175,9 @@ impl Api for HttpApi {
                 query.append_pair("offset", &offset.to_string());
                 if let Some(id) = only {
                     query.append_pair("publisherOfferIds", id);
+                }
+                if let Some(offer_type) = offer_type {
+                    query.append_pair("offerType", offer_type);
                 }
             }
             let reply = self.t.resendable(what, Method::GET, url, None).await?;
@@ -302,7 +306,7 @@ impl Api for HttpApi {
             match reply.status {
                 s if s.is_success() => Ok(DeleteAnswer::Deleted),
                 StatusCode::NOT_FOUND if reply.uncertain => Ok(DeleteAnswer::GoneAfterRetry),
-                StatusCode::CONFLICT if !kind.is_offer() => {
+                StatusCode::CONFLICT if kind.can_be_referenced() => {
                     Ok(DeleteAnswer::InUse(self.t.answer_error(&what, &reply)))
                 }
                 _ => Err(self.t.answer_error(&what, &reply)),

@@ -10,8 +10,9 @@ pub fn json_schema() -> serde_json::Value {
     schema.insert("title".into(), "offerctl Appcharge manifest".into());
     schema.insert(
         "description".into(),
-        "One Appcharge document of an offerctl manifest file: a product, badge, offer design \
-         or rolling offer. `name` is the publisher's own id of the object."
+        "One Appcharge document of an offerctl manifest file: a product, badge or offer design, \
+         or an offer (progress bar, rolling offer, bundle, special offer, checkout link, \
+         pop-up). `name` is the publisher's own id of the object."
             .into(),
     );
     let mut value = schema.to_value();

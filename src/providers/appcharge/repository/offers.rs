@@ -11,6 +11,9 @@ use super::validate;
 
 type Result<T = Value> = std::result::Result<T, StoreError>;
 
+/// A checkout link's `playerClickedTtl` until one is set (Appcharge documents no default).
+const CHECKOUT_LINK_TTL_SECONDS: u64 = 86_400;
+
 /// Which API a write came through.
 #[derive(Clone, Copy, PartialEq)]
 enum Api {
@@ -38,6 +41,17 @@ impl Store {
         limit: usize,
         ids: Option<&[String]>,
     ) -> (usize, Vec<Value>) {
+        self.list_offers_of(offset, limit, ids, None)
+    }
+
+    /// [`Store::list_offers`] of one `offerType` (`PopUp` for every pop-up sub-type).
+    pub fn list_offers_of(
+        &self,
+        offset: usize,
+        limit: usize,
+        ids: Option<&[String]>,
+        offer_type: Option<&str>,
+    ) -> (usize, Vec<Value>) {
         let inner = self.lock();
         let state = &inner.state;
         let matching: Vec<&Value> = state
@@ -45,6 +59,7 @@ impl Store {
             .iter()
             .filter(|(key, _)| ids.is_none_or(|ids| ids.iter().any(|id| id == key)))
             .map(|(_, doc)| doc)
+            .filter(|doc| offer_type.is_none_or(|t| doc["type"] == t))
             .collect();
         let page = matching
             .iter()
@@ -82,11 +97,19 @@ impl Store {
         Ok(read_shape(&inner.state, &stored))
     }
 
-    /// `DELETE /v2/offer/{id}`: removes the offer; returns it in read shape.
+    /// `DELETE /v2/offer/{id}`: removes the offer; returns it in read shape. A progress bar
+    /// that offers still give points to is refused (409), as components in use are.
     pub fn delete_offer(&self, id: &str) -> Result {
         let mut inner = self.lock();
         let stored = inner.state.offers.get(id).ok_or_else(|| not_found(id))?;
         let read = read_shape(&inner.state, stored);
+        let users = validate::bar_users(&inner.state, id);
+        if !users.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "progress bar {id:?} is still used by offers {}; change or delete them first",
+                users.join(", ")
+            )));
+        }
         inner.commit(Record::Remove {
             table: TableName::Offers,
             key: id.to_string(),
@@ -212,11 +235,21 @@ fn prepare(state: &mut State, mut doc: Map<String, Value>, existing: Option<&Val
         }
     }
     let kept = |field: &str| existing.and_then(|e| e.get(field)).cloned();
+    let offer_id = kept("offerId").unwrap_or_else(|| json!(new_id()));
+    if doc["type"] == "CheckoutLink" {
+        // Appcharge makes the link; how long it lives after a click keeps its last value.
+        let link = format!(
+            "https://checkout.appcharge.local/{}",
+            offer_id.as_str().unwrap_or_default()
+        );
+        doc.insert("deeplinkUrl".into(), json!(link));
+        if !doc.get("playerClickedTtl").is_some_and(Value::is_number) {
+            let ttl = kept("playerClickedTtl").unwrap_or(json!(CHECKOUT_LINK_TTL_SECONDS));
+            doc.insert("playerClickedTtl".into(), ttl);
+        }
+    }
     let updated = state.tick();
-    doc.insert(
-        "offerId".into(),
-        kept("offerId").unwrap_or_else(|| json!(new_id())),
-    );
+    doc.insert("offerId".into(), offer_id);
     doc.insert("publisherId".into(), json!(PUBLISHER_ID));
     doc.insert(
         "createdAt".into(),

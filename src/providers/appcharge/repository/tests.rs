@@ -172,7 +172,7 @@ fn every_validation_rule_names_its_field() {
         (|o| o["name"] = json!("ab"), "name: at least 3 characters"),
         (
             |o| o["type"] = json!("PopUp"),
-            "type: PopUp offers are not supported by this emulator",
+            "subType: required for a PopUp",
         ),
         (
             |o| o["type"] = json!("Nonsense"),

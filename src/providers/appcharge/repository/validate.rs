@@ -11,12 +11,24 @@ use super::Component;
 use super::error::{StoreError, invalid};
 use super::state::State;
 
-/// The offer types the emulator models.
-pub const OFFER_TYPES: [&str; 3] = ["RollingOffer", "Bundle", "SpecialOffer"];
-/// Offer types Appcharge has that the emulator does not model.
-const OTHER_TYPES: [&str; 3] = ["CheckoutLink", "ProgressBar", "PopUp"];
-/// The documented `offerUiType`s of offer designs.
-const DESIGN_TYPES: [&str; 4] = ["SpecialOffer", "Bundle", "PopUp", "RollingOffer"];
+/// Appcharge's offer types (V2 `type`).
+pub const OFFER_TYPES: [&str; 6] = [
+    "RollingOffer",
+    "Bundle",
+    "SpecialOffer",
+    "CheckoutLink",
+    "ProgressBar",
+    "PopUp",
+];
+/// The `subType`s of a `PopUp`.
+const POPUP_TYPES: [&str; 4] = [
+    "DailyBonus",
+    "PostPurchase",
+    "RewardCalendar",
+    "StoreRefresh",
+];
+/// The `offerUiType`s of offer designs: one per offer type.
+const DESIGN_TYPES: [&str; 6] = OFFER_TYPES;
 const MAX_STEPS: usize = 50;
 const MAX_PRODUCTS: usize = 3;
 
@@ -65,27 +77,63 @@ pub(super) fn offer(doc: &Map<String, Value>, state: &State) -> Result {
             return Err(invalid("segments: must be an array of strings"));
         }
     }
-    sale_and_discount(doc, "", kind)?;
-    steps(doc, kind, state)?;
+    let sub_type = popup(doc, kind)?;
+    sale_and_discount(doc, "", kind, sub_type)?;
+    steps(doc, kind, sub_type, state)?;
     schedule(doc.get("schedule"))?;
     design(doc, kind, state)?;
     Ok(())
 }
 
-/// The offer's `type`, one the emulator models.
+/// The offer's `type`.
 pub(super) fn offer_type(doc: &Map<String, Value>) -> Result<&str> {
     let all = OFFER_TYPES.join(", ");
     match doc.get("type") {
         Some(Value::String(t)) if OFFER_TYPES.contains(&t.as_str()) => Ok(t.as_str()),
-        Some(Value::String(t)) if OTHER_TYPES.contains(&t.as_str()) => Err(invalid(format!(
-            "type: {t} offers are not supported by this emulator (it models {all})"
-        ))),
         Some(Value::String(t)) => Err(invalid(format!("type: {t:?} is not one of {all}"))),
         _ => Err(invalid(format!("type: required, one of {all}"))),
     }
 }
 
-fn steps(doc: &Map<String, Value>, kind: &str, state: &State) -> Result {
+/// A pop-up's `subType` (required, with `priority`), and what its sub-type needs: `displayRule`
+/// for StoreRefresh, `rewardCalendar` for RewardCalendar. `None` for other offer types.
+fn popup<'a>(doc: &'a Map<String, Value>, kind: &str) -> Result<Option<&'a str>> {
+    if kind != "PopUp" {
+        return Ok(None);
+    }
+    let all = POPUP_TYPES.join(", ");
+    let sub_type = match doc.get("subType") {
+        Some(Value::String(t)) if POPUP_TYPES.contains(&t.as_str()) => t.as_str(),
+        Some(Value::String(t)) => {
+            return Err(invalid(format!("subType: {t:?} is not one of {all}")));
+        }
+        _ => {
+            return Err(invalid(format!(
+                "subType: required for a PopUp, one of {all}"
+            )));
+        }
+    };
+    if !doc.get("priority").is_some_and(Value::is_i64) {
+        return Err(invalid("priority: required for a PopUp, an integer"));
+    }
+    for (field, needed_by) in [
+        ("displayRule", "StoreRefresh"),
+        ("rewardCalendar", "RewardCalendar"),
+    ] {
+        match doc.get(field) {
+            None | Some(Value::Null) if sub_type == needed_by => {
+                return Err(invalid(format!(
+                    "{field}: required for a {needed_by} pop-up"
+                )));
+            }
+            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+            Some(_) => return Err(invalid(format!("{field}: must be an object"))),
+        }
+    }
+    Ok(Some(sub_type))
+}
+
+fn steps(doc: &Map<String, Value>, kind: &str, sub_type: Option<&str>, state: &State) -> Result {
     let rolling = kind == "RollingOffer";
     let Some(Value::Array(steps)) = doc.get("productsSequence") else {
         return Err(invalid("productsSequence: required, an array"));
@@ -135,7 +183,8 @@ fn steps(doc: &Map<String, Value>, kind: &str, state: &State) -> Result {
         }
         products(step, &at, rolling, state)?;
         badges(step, &at, state)?;
-        sale_and_discount(step, &at, kind)?;
+        bar_points(step, &at, kind, state)?;
+        sale_and_discount(step, &at, kind, sub_type)?;
     }
     Ok(())
 }
@@ -217,18 +266,85 @@ fn badges(step: &Map<String, Value>, at: &str, state: &State) -> Result {
     Ok(())
 }
 
+/// `progressBarPoints` of an item: each names an existing ProgressBar offer.
+fn bar_points(step: &Map<String, Value>, at: &str, kind: &str, state: &State) -> Result {
+    let entries = match step.get("progressBarPoints") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Array(entries)) => entries,
+        Some(_) => return Err(invalid(format!("{at}.progressBarPoints: must be an array"))),
+    };
+    if kind == "ProgressBar" && !entries.is_empty() {
+        return Err(invalid(format!(
+            "{at}.progressBarPoints: a ProgressBar cannot give points to progress bars"
+        )));
+    }
+    for (j, entry) in entries.iter().enumerate() {
+        let at = format!("{at}.progressBarPoints[{j}]");
+        let entry = entry
+            .as_object()
+            .ok_or_else(|| invalid(format!("{at}: must be an object")))?;
+        let id = non_empty_string(entry, "publisherBarId")
+            .ok_or_else(|| invalid(format!("{at}.publisherBarId: required, a non-empty string")))?;
+        match state.offers.get(id) {
+            Some(bar) if bar["type"] == "ProgressBar" => {}
+            Some(other) => {
+                return Err(invalid(format!(
+                    "{at}.publisherBarId: offer {id:?} is a {}, not a ProgressBar",
+                    other["type"].as_str().unwrap_or("?")
+                )));
+            }
+            None => {
+                return Err(invalid(format!(
+                    "{at}.publisherBarId: no progress bar {id:?} (create it first)"
+                )));
+            }
+        }
+        let points = entry.get("points").and_then(Value::as_u64);
+        if points.is_none_or(|p| p == 0) {
+            return Err(invalid(format!(
+                "{at}.points: required, a positive integer"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The offers (`publisherOfferId`s) giving points to progress bar `bar`, in creation order.
+pub(super) fn bar_users(state: &State, bar: &str) -> Vec<String> {
+    let uses = |offer: &Value| {
+        offer["productsSequence"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|step| step["progressBarPoints"].as_array())
+            .flatten()
+            .any(|entry| entry["publisherBarId"] == bar)
+    };
+    state
+        .offers
+        .iter()
+        .filter(|(_, offer)| uses(offer))
+        .map(|(id, _)| id.to_string())
+        .collect()
+}
+
 /// `priceDiscount` and `productSale`, at the top or in a step (`at`).
-fn sale_and_discount(map: &Map<String, Value>, at: &str, kind: &str) -> Result {
-    let (discounts, sales): (&[&str], &[&str]) = if kind == "RollingOffer" {
-        (
+fn sale_and_discount(
+    map: &Map<String, Value>,
+    at: &str,
+    kind: &str,
+    sub_type: Option<&str>,
+) -> Result {
+    let (discounts, sales): (&[&str], &[&str]) = match (kind, sub_type) {
+        ("RollingOffer", _) => (
             &["percentage", "fixed_amount"],
             &["percentage", "fixed_amount"],
-        )
-    } else {
-        (
+        ),
+        (_, Some("StoreRefresh")) => (&["percentage"], &["percentage"]),
+        _ => (
             &["percentage"],
             &["percentage", "multiplier", "fixed_amount"],
-        )
+        ),
     };
     for (field, amount, allowed) in [
         ("priceDiscount", "discount", discounts),

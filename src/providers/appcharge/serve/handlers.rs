@@ -14,7 +14,7 @@ use axum::routing::{post, put};
 use serde_json::Value;
 
 use super::error::{Api, Failure};
-use crate::providers::appcharge::repository::{Component, Store, StoreError};
+use crate::providers::appcharge::repository::{Component, OFFER_TYPES, Store, StoreError};
 use crate::serve::Committed;
 
 /// Largest request body accepted (offers are a few KiB).
@@ -226,21 +226,32 @@ async fn v2_delete(State(s): State<Shared>, key: Key, uri: Uri) -> Response {
     }
 }
 
-/// `GET /v2/offer?recordLimit=N&offset=M&publisherOfferIds=a,b`.
+/// `GET /v2/offer?recordLimit=N&offset=M&publisherOfferIds=a,b&offerType=Bundle`.
 async fn v2_list(State(s): State<Shared>, uri: Uri) -> Response {
     let params = match list_params(&uri) {
         Ok(params) => params,
         Err(failure) => return Api::V2.error(failure, &uri, None),
     };
-    let (offset, limit, ids) = params;
+    let ListParams {
+        offset,
+        limit,
+        ids,
+        offer_type,
+    } = params;
     read(Api::V2, &uri, move || {
-        let (total, offers) = s.list_offers(offset, limit, ids.as_deref());
+        let (total, offers) = s.list_offers_of(offset, limit, ids.as_deref(), offer_type);
         Ok(serde_json::json!({"totalCount": total, "offers": offers}))
     })
     .await
 }
 
-type ListParams = (usize, usize, Option<Vec<String>>);
+struct ListParams {
+    offset: usize,
+    limit: usize,
+    ids: Option<Vec<String>>,
+    /// One of [`OFFER_TYPES`], matched exactly.
+    offer_type: Option<&'static str>,
+}
 
 fn list_params(uri: &Uri) -> Result<ListParams, Failure> {
     let Query(params) = Query::<HashMap<String, String>>::try_from_uri(uri)
@@ -271,7 +282,26 @@ fn list_params(uri: &Uri) -> Result<ListParams, Failure> {
             .collect();
         (!ids.is_empty()).then_some(ids)
     });
-    Ok((offset, limit, ids))
+    let offer_type = match params.get("offerType").map(|t| t.trim()) {
+        None | Some("") => None,
+        Some(text) => Some(
+            OFFER_TYPES
+                .into_iter()
+                .find(|t| *t == text)
+                .ok_or_else(|| {
+                    Failure::bad(format!(
+                        "offerType: {text:?} is not one of {}",
+                        OFFER_TYPES.join(", ")
+                    ))
+                })?,
+        ),
+    };
+    Ok(ListParams {
+        offset,
+        limit,
+        ids,
+        offer_type,
+    })
 }
 
 async fn v1_create(State(s): State<Shared>, uri: Uri, body: Body) -> Response {
