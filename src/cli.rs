@@ -440,6 +440,11 @@ pub struct ApplyCommand {
     /// Append a JSON-lines record of every call to FILE.
     #[arg(long, value_name = "FILE", env = "OFFERCTL_JOURNAL")]
     pub journal: Option<PathBuf>,
+
+    /// Decision expectations: when the directory exists, the changes to apply are shown with
+    /// the expectations whose outcome for customers they change, as `plan` shows them.
+    #[command(flatten)]
+    pub tests: TestsArgs,
 }
 
 #[derive(Debug, Args)]
