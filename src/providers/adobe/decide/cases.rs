@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 
 use super::catalogue::Catalogue;
 use super::engine::{Counter, Counters, Engine, Proposition, Request};
+use super::names::{self, NameRef};
 use super::output;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Loc, SourceSet};
@@ -98,6 +99,8 @@ pub struct Case {
     pub loc: Loc,
     pub profile: Value,
     pub at: Option<OffsetDateTime>,
+    /// The names it refers to, located.
+    pub names: Vec<NameRef>,
 }
 
 /// The cases of a directory (or file) of expectations, and every problem, located.
@@ -196,6 +199,7 @@ fn case(file: FileId, path: &str, root: &yaml::Node) -> Located<Case> {
         spec,
         profile,
         at,
+        names: names::collect(file, root),
     })
 }
 
