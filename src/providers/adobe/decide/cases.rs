@@ -7,7 +7,7 @@
 //! decision: Kiosk personalization
 //! placement: Kiosk banner            # optional when the decision has one placement
 //! at: 2026-06-01T12:00:00Z           # optional (default: now)
-//! profile:                           # or profileFile: profiles/gold-us.json (relative to this file)
+//! profile:                           # or profileFile: profiles/good-credit-us.json (relative to this file)
 //!   membership: {status: gold}
 //! expect:
 //!   offers: [ABC Bank Credit Card]   # in order; or `fallback: NAME`
