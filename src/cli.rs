@@ -128,10 +128,10 @@ authentication fails.")]
     /// Decide offline: which offers each decision proposes to a profile, and why every other
     /// candidate is not proposed.
     #[command(after_help = "Examples:
-  offerctl simulate --profile gold-us.json
-  offerctl simulate --profile gold-us.json --decision 'Kiosk personalization' --at 2026-06-01T12:00:00Z
+  offerctl simulate --profile tests.d/profiles/good-credit-us.json
+  offerctl simulate --profile tests.d/profiles/good-credit-us.json --decision 'Kiosk personalization' --at 2026-06-01T12:00:00Z
   offerctl simulate --profile profiles.jsonl --output json     # one JSON answer per profile
-  offerctl simulate --profile gold-us.json --live              # the repository's catalogue, not git's
+  offerctl simulate --profile tests.d/profiles/good-credit-us.json --live  # the repository's catalogue, not git's
   offerctl simulate --profile p.json --counters caps.json      # {\"Offer name\": {\"global\": 10, \"profile\": 2}}
 
 The profile is XDM-shaped JSON (`profile.` is optional in rule paths; `segmentMembership` for
@@ -470,6 +470,11 @@ pub struct ApplyCommand {
     /// Append a JSON-lines record of every call to FILE.
     #[arg(long, value_name = "FILE", env = "OFFERCTL_JOURNAL")]
     pub journal: Option<PathBuf>,
+
+    /// Decision expectations: when the directory exists, the changes to apply are shown with
+    /// the expectations whose outcome for customers they change, as `plan` shows them.
+    #[command(flatten)]
+    pub tests: TestsArgs,
 }
 
 #[derive(Debug, Args)]

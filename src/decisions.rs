@@ -137,6 +137,11 @@ pub trait Expectations: Any + Send + Sync {
         self.len() == 0
     }
 
+    /// The names the expectations refer to (decisions, placements, offers, reason codes) that
+    /// `catalogue` does not have, each located, with the closest name it has: a misspelt name
+    /// makes an expectation invalid, not merely failing.
+    fn unknown_names(&self, catalogue: &dyn Catalogue) -> Vec<Diagnostic>;
+
     /// Each expectation decided over `catalogue` (at its instant, or `now`), in order.
     fn check(&self, catalogue: &dyn Catalogue, now: OffsetDateTime) -> Vec<Outcome>;
 

@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::Output;
 use super::reconcile::{
-    Session, connect, guard_deletes, make_plan, providers_of, read_live, route, runtime, show,
+    Session, connect, guard_deletes, providers_of, read_live, route, runtime, show,
 };
 use crate::apply::{self, Event, Options, Report, Status};
 use crate::backend::{Backend, BackendError, ErrorKind};
@@ -81,7 +81,8 @@ async fn run_async(
         }
         None => {
             let base = std::sync::Arc::new(super::environments::read_base(&args.manifests)?);
-            let planned = make_plan(args, session, base, output).await?;
+            let tests = &command.tests.dir;
+            let planned = super::plan::plan_with_impact(args, tests, session, base, output).await?;
             (planned.plan, HashMap::new(), planned.backend)
         }
     };

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use super::Output;
 use super::environments::{self, Target};
 use super::reconcile::{
-    Session, connect, guard_deletes, plan_with_inputs, runtime, show, workspace_of,
+    Planned, Session, connect, discard, guard_deletes, plan_with_inputs, runtime, show,
+    workspace_of,
 };
-use crate::cli::{PlanCommand, PlanFormat};
+use crate::cli::{PlanArgs, PlanCommand, PlanFormat};
 use crate::exit::{CommandError, Exit};
 use crate::files::write_atomically;
 use crate::plan::{Plan, render};
@@ -76,12 +77,28 @@ async fn plan_one(
     base: Arc<environments::BaseManifests>,
     output: Output,
 ) -> Result<Plan, CommandError> {
-    let (planned, manifests, live) = plan_with_inputs(&command.plan, session, base, output).await?;
-    let mut plan = planned.plan;
-    if command.tests.dir.exists() {
-        plan.impact = impact(&command.tests.dir, &manifests.catalog, &live, output);
+    Ok(
+        plan_with_impact(&command.plan, &command.tests.dir, session, base, output)
+            .await?
+            .plan,
+    )
+}
+
+/// A plan with the decision impact of its changes on the expectations in `tests` (when that
+/// exists): what `plan` shows, and what `apply` shows before asking to apply it.
+pub(super) async fn plan_with_impact(
+    args: &PlanArgs,
+    tests: &Path,
+    session: &mut Session,
+    base: Arc<environments::BaseManifests>,
+    output: Output,
+) -> Result<Planned, CommandError> {
+    let (mut planned, manifests, live) = plan_with_inputs(args, session, base, output).await?;
+    if tests.exists() {
+        planned.plan.impact = impact(tests, &manifests.catalog, &live, output);
     }
-    Ok(plan)
+    discard((manifests, live));
+    Ok(planned)
 }
 
 /// Where a plan of `target` is saved: `path`, or with several environments `path` with

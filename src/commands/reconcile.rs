@@ -209,36 +209,25 @@ fn likely_providers(base: &environments::BaseManifests) -> Vec<&'static str> {
     providers
 }
 
-/// Loads the manifests, reads the repositories and builds the plan.
+/// Frees `value` on a thread of its own. What a plan was made from (every manifest and every
+/// live object) takes a noticeable share of a large plan's time to free, and nothing waits
+/// for it: the plan is shown (or applied) meanwhile, and a process that exits first simply
+/// returns the memory all at once.
+pub fn discard<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("offerctl-free".into())
+        .spawn(move || drop(value));
+}
+
+/// Loads the manifests, reads the repositories and builds the plan, also
+/// returning what the plan was made from. `base` is the base manifests, read once for every
+/// environment of the run.
 ///
 /// The manifests are loaded on a blocking thread while every repository that could be opened
 /// is read, since one is local parsing and the other mostly waiting for servers. Once the
 /// manifests say which providers the run is about, only their reads count: another
 /// provider's read (or its failure) is dropped. Invalid manifests still win: their error is
 /// returned as soon as it is known, and the reads are abandoned.
-pub async fn make_plan(
-    args: &PlanArgs,
-    session: &mut Session,
-    base: Arc<BaseManifests>,
-    output: Output,
-) -> Result<Planned, CommandError> {
-    let (planned, manifests, live) = plan_with_inputs(args, session, base, output).await?;
-    discard((manifests, live));
-    Ok(planned)
-}
-
-/// Frees `value` on a thread of its own. What a plan was made from (every manifest and every
-/// live object) takes a noticeable share of a large plan's time to free, and nothing waits
-/// for it: the plan is shown (or applied) meanwhile, and a process that exits first simply
-/// returns the memory all at once.
-fn discard<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("offerctl-free".into())
-        .spawn(move || drop(value));
-}
-
-/// [`make_plan`], also returning what the plan was made from. `base` is the base manifests,
-/// read once for every environment of the run.
 pub async fn plan_with_inputs(
     args: &PlanArgs,
     session: &mut Session,

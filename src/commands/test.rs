@@ -8,12 +8,21 @@ use super::{Output, Report, plural, report_diagnostics};
 use crate::cli::TestArgs;
 use crate::decisions::{Expectations, Outcome};
 use crate::exit::{CommandError, Exit};
+use crate::source::SourceSet;
 
 /// Reads the expectations under `dir`; invalid ones fail with exit 3, each located.
 pub fn load_cases(
     dir: &std::path::Path,
     output: Output,
 ) -> Result<Box<dyn Expectations>, CommandError> {
+    Ok(read_cases(dir, output)?.0)
+}
+
+/// [`load_cases`], with the files they were read from.
+fn read_cases(
+    dir: &std::path::Path,
+    output: Output,
+) -> Result<(Box<dyn Expectations>, SourceSet), CommandError> {
     let read =
         crate::sources::read(dir).map_err(|e| CommandError::new(Exit::Invalid, e.to_string()))?;
     let (cases, loaded) = super::decisions()?.1.expectations(&read.sources);
@@ -26,7 +35,7 @@ pub fn load_cases(
             format!("{}: invalid decision expectations", dir.display()),
         ));
     }
-    Ok(cases)
+    Ok((cases, read.sources))
 }
 
 pub fn run(args: &TestArgs, output: Output) -> Result<Exit, CommandError> {
@@ -46,7 +55,7 @@ pub fn run(args: &TestArgs, output: Output) -> Result<Exit, CommandError> {
             ));
         }
     };
-    let cases = load_cases(&args.tests.dir, output)?;
+    let (cases, sources) = read_cases(&args.tests.dir, output)?;
     if cases.is_empty() {
         return Err(CommandError::new(
             Exit::Invalid,
@@ -54,6 +63,18 @@ pub fn run(args: &TestArgs, output: Output) -> Result<Exit, CommandError> {
         ));
     }
     let catalogue = super::simulate::catalogue(&args.catalogue, output)?;
+    let unknown = cases.unknown_names(catalogue.as_ref());
+    if !unknown.is_empty() {
+        report_diagnostics(&unknown, &sources, output, Report::People);
+        return Err(CommandError::new(
+            Exit::Invalid,
+            format!(
+                "{}: {} that the catalogue does not have",
+                args.tests.dir.display(),
+                plural(unknown.len(), "name")
+            ),
+        ));
+    }
     let now = OffsetDateTime::now_utc();
     let started = std::time::Instant::now();
     let outcomes: Vec<Outcome> = cases.check(catalogue.as_ref(), now);

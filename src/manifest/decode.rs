@@ -32,6 +32,12 @@ impl<'d> Decoder<'d> {
         self.diagnostics.push(diagnostic);
     }
 
+    /// How many problems have been reported so far: a field whose decoding reported none
+    /// was read as written.
+    pub fn reported(&self) -> usize {
+        self.diagnostics.len()
+    }
+
     pub fn error_at(
         &mut self,
         span: &Range<usize>,

@@ -366,6 +366,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Error> {
         Some(dir) => format!("data in {}", dir.display()),
         None => "in memory (use --data DIR to persist)".to_string(),
     };
+    let settings = Settings::of(&args);
     let mut server = start(args).await?;
     // Not println!: it panics when stdout is closed (a supervisor that stopped reading).
     let say = |line: String| {
@@ -374,8 +375,10 @@ pub async fn run(args: ServeArgs) -> Result<(), Error> {
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
     };
+    // The origin alone on this line: scripts read the address from it.
+    say(format!("offerctl serve: listening on {}", server.url()));
     say(format!(
-        "offerctl serve: listening on {}{BASE}/",
+        "offerctl serve: Adobe's XCore API at {0}{BASE}/, Decision Management at {0}/data/core/dps/",
         server.url()
     ));
     say(format!("offerctl serve: {storage}"));
@@ -387,7 +390,80 @@ pub async fn run(args: ServeArgs) -> Result<(), Error> {
         "offerctl serve: Appcharge publisher API at {}/v2/offer, /offering/rolling-offer, /components/v1/",
         server.url()
     ));
+    say("offerctl serve: point offerctl at it by running these lines in your shell:".into());
+    for line in settings.lines(&server.url()) {
+        say(line);
+    }
     server::shutdown_signal().await;
     say("offerctl serve: shutting down".to_string());
     server.server.stop().await.map_err(Error::Server)
+}
+
+/// The settings that point offerctl at this server, as shell lines to paste: the origin (the
+/// API's path is offerctl's to append) and credentials the server accepts. A token it was
+/// given is a secret and is never printed: its line says where the value is.
+struct Settings {
+    token_given: bool,
+    client_id: Option<String>,
+    appcharge_token_given: bool,
+}
+
+impl Settings {
+    fn of(args: &ServeArgs) -> Settings {
+        Settings {
+            token_given: args.token.is_some(),
+            client_id: args.client_id.clone(),
+            appcharge_token_given: args.appcharge_token.is_some(),
+        }
+    }
+
+    fn lines(&self, origin: &str) -> Vec<String> {
+        let secret = |given: bool, flag: &str| {
+            if given {
+                format!("\"<the {flag} given to offerctl serve>\"")
+            } else {
+                "local".to_string()
+            }
+        };
+        vec![
+            format!("export OFFERCTL_ENDPOINT={origin}"),
+            "export OFFERCTL_ORG=local@AdobeOrg".to_string(),
+            format!(
+                "export OFFERCTL_ACCESS_TOKEN={}",
+                secret(self.token_given, "--token")
+            ),
+            format!(
+                "export OFFERCTL_API_KEY={}",
+                self.client_id.as_deref().unwrap_or("local")
+            ),
+            format!("export OFFERCTL_APPCHARGE_ENDPOINT={origin}"),
+            format!(
+                "export OFFERCTL_APPCHARGE_TOKEN={}",
+                secret(self.appcharge_token_given, "--appcharge-token")
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lines_to_paste_name_the_client_id_but_never_a_token() {
+        let args = ServeArgs {
+            token: Some("tok-SECRET".into()),
+            client_id: Some("cid".into()),
+            appcharge_token: Some("pub-SECRET".into()),
+            ..ServeArgs::ephemeral()
+        };
+        let lines = Settings::of(&args).lines("http://127.0.0.1:1").join("\n");
+        assert!(!lines.contains("SECRET"), "{lines}");
+        assert!(lines.contains("export OFFERCTL_API_KEY=cid\n"), "{lines}");
+        assert!(
+            lines
+                .contains("export OFFERCTL_ACCESS_TOKEN=\"<the --token given to offerctl serve>\""),
+            "{lines}"
+        );
+    }
 }

@@ -123,4 +123,23 @@ crate::for_both_apis! {
         assert_eq!(json["impact"][0]["after"], "Travel rewards card, ABC Bank Credit Card");
         assert_eq!(json["impact"].as_array().unwrap().len(), 1);
     }
+
+    async fn apply_shows_the_decision_impact_that_plan_shows(api: Api) {
+        let world = applied(api).await;
+        world.edit("offers.d/offers/travel-cards.yaml", "priority: 10\n", "priority: 20\n");
+        let impact = "Decision impact: 1 change for customers:\n  both cards qualify with equal priority (a tie, broken by name) @ Kiosk banner: ABC Bank Credit Card, Travel rewards card → Travel rewards card, ABC Bank Credit Card\n";
+        let plan = world.offerctl(&["plan"]).await;
+        assert!(plan.stdout.contains(impact), "{}", plan.stdout);
+
+        // `apply </dev/null`: what would have been asked about, then the refusal.
+        let unconfirmed = world.offerctl(&["apply"]).await;
+        assert_eq!(unconfirmed.code, 1, "{}", unconfirmed.all());
+        assert!(unconfirmed.stdout.contains(impact), "{}", unconfirmed.stdout);
+        assert!(unconfirmed.stderr.contains("refusing to apply without confirmation"), "{}", unconfirmed.stderr);
+
+        let approved = world.offerctl(&["apply", "--auto-approve"]).await;
+        assert_eq!(approved.code, 0, "{}", approved.all());
+        assert!(approved.stdout.contains(impact), "{}", approved.stdout);
+        world.assert_plan_empty().await;
+    }
 }

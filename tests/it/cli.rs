@@ -467,11 +467,48 @@ fn simulate_refuses_bad_input_with_exit_3() {
             "--profile",
             "tests.d/profiles/subscriber-poor-credit.json",
             "--decision",
-            "Nope",
+            "Kiosk personalisation",
         ])
         .assert()
         .code(3)
         .stderr(predicate::str::contains(
-            "no decision (Activity) named `Nope`",
+            "no decision (Activity) named `Kiosk personalisation`; did you mean `Kiosk personalization`?",
         ));
+}
+
+#[test]
+fn misspelt_names_in_an_expectation_are_located_errors_with_suggestions() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("typos.yaml");
+    std::fs::write(
+        &file,
+        "name: typos\ndecision: Kiosk personalisation\nplacement: Kiosk baner\nexpect:\n  offers: [ABC Bank Credt Card]\n  excluded:\n    ABC Platinum Crd: NOT_APROVED\n",
+    )
+    .unwrap();
+    let output = offerctl()
+        .args(["test", "--tests"])
+        .arg(&file)
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "no decision (Activity) named `Kiosk personalisation` in the catalogue",
+        "typos.yaml:2:11]",
+        "did you mean `Kiosk personalization`?",
+        "no placement named `Kiosk baner`",
+        "did you mean `Kiosk banner`?",
+        "typos.yaml:5:12]",
+        "did you mean `ABC Bank Credit Card`?",
+        "did you mean `ABC Platinum Card`?",
+        "no reason code named `NOT_APROVED`",
+        "did you mean `NOT_APPROVED`?",
+        "5 names that the catalogue does not have",
+    ] {
+        assert!(err.contains(expected), "{expected}:\n{err}");
+    }
+    assert!(output.stdout.is_empty(), "nothing is run");
+    // The sample's expectations name only what the sample has.
+    offerctl().args(["test"]).assert().code(0);
 }

@@ -11,6 +11,7 @@ mod export;
 mod fuzz;
 mod graph;
 mod plan;
+mod readme;
 mod render;
 mod report;
 mod schema;

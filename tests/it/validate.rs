@@ -172,3 +172,21 @@ fn dates_and_time_frames_with_any_offset_are_checked_as_instants() {
     );
     assert!(codes(&offer("2026-12-02T01:00:00.000+00:00")).is_empty());
 }
+
+/// `tags: credit card` is not a list: that is the problem, not that the filter lists no tags.
+#[test]
+fn a_filter_whose_tags_are_not_a_list_is_not_also_called_empty() {
+    let codes = |text: &str| -> Vec<&'static str> {
+        let (_, checked) = check_text("filter.yaml", text);
+        checked.diagnostics.iter().map(|d| d.code).collect()
+    };
+    let filter = "kind: Tag\nname: credit card\n---\nkind: Filter\nname: Cards\nmatch: anyTags\n";
+    assert_eq!(
+        codes(&format!("{filter}tags: credit card\n")),
+        ["wrong-type"]
+    );
+    // A list with nothing in it, or none at all, selects nothing: that is worth a warning.
+    assert_eq!(codes(&format!("{filter}tags: []\n")), ["empty-filter"]);
+    assert_eq!(codes(filter), ["empty-filter"]);
+    assert!(codes(&format!("{filter}tags: [credit card]\n")).is_empty());
+}

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use super::cases::{self, Case};
 use super::catalogue::Catalogue;
 use super::engine::Engine;
+use super::names;
 use super::output;
 use crate::decisions::Impact;
 use crate::decisions::{self, Answer, Outcome, Request, Scopes, Simulator};
@@ -84,6 +85,17 @@ struct Cases(Vec<Case>);
 impl decisions::Expectations for Cases {
     fn len(&self) -> usize {
         self.0.len()
+    }
+
+    fn unknown_names(&self, catalogue: &dyn decisions::Catalogue) -> Vec<Diagnostic> {
+        let any: &dyn std::any::Any = catalogue;
+        let Some(catalogue) = any.downcast_ref::<Catalogue>() else {
+            return Vec::new();
+        };
+        self.0
+            .iter()
+            .flat_map(|case| names::unknown(&case.names, catalogue))
+            .collect()
     }
 
     fn check(&self, catalogue: &dyn decisions::Catalogue, now: OffsetDateTime) -> Vec<Outcome> {

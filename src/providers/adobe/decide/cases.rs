@@ -7,7 +7,7 @@
 //! decision: Kiosk personalization
 //! placement: Kiosk banner            # optional when the decision has one placement
 //! at: 2026-06-01T12:00:00Z           # optional (default: now)
-//! profile:                           # or profileFile: profiles/gold-us.json (relative to this file)
+//! profile:                           # or profileFile: profiles/good-credit-us.json (relative to this file)
 //!   membership: {status: gold}
 //! expect:
 //!   offers: [ABC Bank Credit Card]   # in order; or `fallback: NAME`
@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 
 use super::catalogue::Catalogue;
 use super::engine::{Counter, Counters, Engine, Proposition, Request};
+use super::names::{self, NameRef};
 use super::output;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Loc, SourceSet};
@@ -98,6 +99,8 @@ pub struct Case {
     pub loc: Loc,
     pub profile: Value,
     pub at: Option<OffsetDateTime>,
+    /// The names it refers to, located.
+    pub names: Vec<NameRef>,
 }
 
 /// The cases of a directory (or file) of expectations, and every problem, located.
@@ -196,6 +199,7 @@ fn case(file: FileId, path: &str, root: &yaml::Node) -> Located<Case> {
         spec,
         profile,
         at,
+        names: names::collect(file, root),
     })
 }
 

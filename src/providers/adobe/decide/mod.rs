@@ -6,6 +6,7 @@ pub mod capability;
 pub mod cases;
 pub mod catalogue;
 pub mod engine;
+pub mod names;
 pub mod output;
 pub mod pql;
 pub mod reason;

@@ -46,6 +46,23 @@ pub enum Reason {
     BelowCutoff { rank: usize, score: f64 },
 }
 
+/// Every code [`Reason::code`] gives, for checking the codes expectations name.
+pub const CODES: [&str; 13] = [
+    "NOT_APPROVED",
+    "NO_REPRESENTATION_FOR_PLACEMENT",
+    "NOT_STARTED",
+    "EXPIRED",
+    "CRITERION_CONSTRAINT_FALSE",
+    "OFFER_RULE_FALSE",
+    "RULE_UNEVALUABLE",
+    "RULE_MISSING",
+    "NOT_IN_SEGMENTS",
+    "CAPPED",
+    "RANKING_UNEVALUABLE",
+    "DUPLICATE_ACROSS_PLACEMENTS",
+    "BELOW_CUTOFF",
+];
+
 impl Reason {
     /// The stable code (`NOT_APPROVED`, ...), for tests and machines.
     pub fn code(&self) -> &'static str {

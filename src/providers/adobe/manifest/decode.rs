@@ -191,8 +191,11 @@ impl Decoder<'_> {
         let filter_match = f
             .required(self, "match", "Filter")
             .and_then(|n| self.choice(n, "match", &FILTER_MATCHES));
+        let before = self.reported();
         let offers = self.references(f, "offers");
         let tags = self.references(f, "tags");
+        // A list that is not one (`tags: credit card`) is reported as such, not also as empty.
+        let read_as_written = self.reported() == before;
         if let Some(m) = &filter_match {
             let (used, unused, used_name) = match m.value {
                 FilterMatch::Offers => (&offers, &tags, "offers"),
@@ -220,7 +223,7 @@ impl Decoder<'_> {
                     .with_help(format!("list them under `{used_name}`, or change `match`")),
                 );
             }
-            if used.is_empty() && unused.is_empty() {
+            if used.is_empty() && unused.is_empty() && read_as_written {
                 self.report(
                     Diagnostic::warning(
                         "empty-filter",

@@ -134,10 +134,19 @@ impl<'c> Engine<'c> {
         };
         let mut scopes = Vec::new();
         for name in &names {
-            let activity = self
-                .catalogue
-                .activity(name)
-                .ok_or_else(|| format!("no decision (Activity) named `{name}`"))?;
+            let activity = self.catalogue.activity(name).ok_or_else(|| {
+                let known = self
+                    .catalogue
+                    .activities
+                    .iter()
+                    .map(|a| a.meta.name.value.as_str());
+                match crate::diagnostic::suggest(name, known) {
+                    Some(best) => {
+                        format!("no decision (Activity) named `{name}`; did you mean `{best}`?")
+                    }
+                    None => format!("no decision (Activity) named `{name}`"),
+                }
+            })?;
             let mut placements: Vec<String> = Vec::new();
             for criterion in &activity.criteria {
                 for p in &criterion.placements {
