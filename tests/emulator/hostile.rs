@@ -223,3 +223,26 @@ async fn a_secret_echoed_by_a_server_in_any_encoding_is_redacted() {
         assert!(!message.contains(leak), "{leak} leaked: {message}");
     }
 }
+
+/// Appcharge's side of the same bound: an offer nested deeper than a page of offers can be read
+/// back is refused with a 400 naming where, and one at the limit is stored and listed.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_appcharge_offer_nested_too_deep_for_clients_is_refused() {
+    let server = start_emulator(offerctl::providers::serve::ServeArgs::ephemeral()).await;
+    let shop = crate::support::appcharge::Shop::new(&server.url());
+    let offer = |levels: usize| json!({"publisherOfferId": "deep", "name": "Deep", "type": "Bundle", "x": nested(levels)});
+    let (status, body) = shop
+        .call(Method::POST, "/v2/offer", Some(offer(MAX_DEPTH + 5)))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.to_string().contains(&format!(
+            "nests deeper than {MAX_DEPTH} levels (at /x/deeper/deeper"
+        )),
+        "{body}"
+    );
+    let (status, _) = shop
+        .call(Method::GET, "/v2/offer?recordLimit=10", None)
+        .await;
+    assert_eq!(status, 200, "the refused offer left nothing unreadable");
+}

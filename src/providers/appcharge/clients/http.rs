@@ -139,10 +139,17 @@ impl HttpApi {
     }
 
     fn parse(&self, what: &str, reply: &Reply) -> Result<Value, BackendError> {
-        reply.json().ok_or_else(|| {
+        serde_json::from_slice(&reply.body).map_err(|e| {
+            // A page with one offer nested deeper than the parser reads names that offer.
+            let why = crate::live::compact::unreadable(
+                &reply.body,
+                &["offers"],
+                &e,
+                &["publisherOfferId", "name"],
+            );
             self.t.error(
                 ErrorKind::Other,
-                format!("{what}: HTTP {}: the answer is not JSON", reply.status),
+                format!("{what}: HTTP {}: the answer {why}", reply.status),
             )
         })
     }

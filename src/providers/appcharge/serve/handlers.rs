@@ -143,14 +143,25 @@ async fn json_body(api: Api, uri: &Uri, body: Body) -> Result<Value, Response> {
         );
         api.error(failure, uri, None)
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         let text = Value::String(String::from_utf8_lossy(&bytes).into_owned());
         api.error(
             Failure::bad(format!("the body is not valid JSON: {e}")),
             uri,
             Some(text),
         )
-    })
+    })?;
+    // What is stored must be readable back inside a page of offers by every client.
+    let depth = crate::json_bounds::measure(&value).depth;
+    if depth > crate::json_bounds::MAX_DEPTH {
+        let failure = Failure::bad(format!(
+            "the body nests deeper than {} levels (at {}); a page of offers holding it could not be read",
+            crate::json_bounds::MAX_DEPTH,
+            crate::json_bounds::deepest_pointer(&value)
+        ));
+        return Err(api.error(failure, uri, None));
+    }
+    Ok(value)
 }
 
 fn committed(status: StatusCode, body: Value) -> Response {
