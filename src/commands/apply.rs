@@ -38,7 +38,7 @@ pub fn run(command: &ApplyCommand, output: Output) -> Result<Exit, CommandError>
 /// A saved plan belongs to the environment it was made for: applying it selects that
 /// environment, and naming another one is refused before anything is read or written.
 fn bind_environment(path: &Path, args: &mut PlanArgs) -> Result<(), CommandError> {
-    let plan = read_plan(path)?;
+    let plan = super::show::read_plan_file(path)?;
     let requested = &args.manifests.environments.envs;
     match (&plan.environment, requested.as_slice()) {
         (Some(made), []) => args.manifests.environments.envs = vec![made.clone()],
@@ -154,11 +154,6 @@ fn saved_plan_sources(
     Ok((Some((read, layering)), Some(hash)))
 }
 
-/// A saved plan, from its JSON file or the HTML report that embeds it.
-fn read_plan(path: &Path) -> Result<Plan, CommandError> {
-    super::show::read_plan_file(path)
-}
-
 async fn load_saved_plan(
     path: &Path,
     args: &PlanArgs,
@@ -166,19 +161,8 @@ async fn load_saved_plan(
     backend: &dyn Backend,
     providers: &[&'static str],
 ) -> Result<(Plan, HashMap<String, BackendError>), CommandError> {
-    let plan = read_plan(path)?;
-    let major = |v: &str| v.split('.').next().map(str::to_string);
-    if major(&plan.format_version) != major(plan::FORMAT_VERSION) {
-        return Err(CommandError::new(
-            Exit::Invalid,
-            format!(
-                "{} has plan format {}; this offerctl reads {}",
-                path.display(),
-                plan.format_version,
-                plan::FORMAT_VERSION
-            ),
-        ));
-    }
+    // Read (JSON or an HTML report) and its format version checked by `show`.
+    let plan = super::show::read_plan_file(path)?;
     if let Some(why) = plan::saved::altered(&plan) {
         return Err(CommandError::new(
             Exit::Invalid,
