@@ -4,7 +4,7 @@
 //! it; the algorithm and the expectations' format are the provider's.
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -16,6 +16,10 @@ use crate::source::SourceSet;
 
 /// Capping counters: offer (name or id) → counts so far.
 pub type Counters = HashMap<String, Counter>;
+
+/// The objects a plan changes (kind and name; a live object's `@id` too, since a live
+/// catalogue names an object by id where its name is not unique).
+pub type Changed = HashSet<(crate::kind::Kind, String)>;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct Counter {
@@ -146,6 +150,14 @@ pub trait Expectations: Any + Send + Sync {
     fn check(&self, catalogue: &dyn Catalogue, now: OffsetDateTime) -> Vec<Outcome>;
 
     /// The expectations whose outcome differs between the live catalogue and the desired one
-    /// (`catalog`, with the live objects' ids): what a plan changes for customers.
-    fn impact(&self, catalog: &Catalog, live: &LiveState, now: OffsetDateTime) -> Vec<Impact>;
+    /// (`catalog`, with the live objects' ids): what a plan changes for customers. `changed`
+    /// holds the objects the plan changes; an expectation whose decision reads none of them
+    /// cannot differ and is not decided (nothing at all when `changed` is empty).
+    fn impact(
+        &self,
+        catalog: &Catalog,
+        live: &LiveState,
+        changed: &Changed,
+        now: OffsetDateTime,
+    ) -> Vec<Impact>;
 }

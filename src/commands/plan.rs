@@ -94,8 +94,10 @@ pub(super) async fn plan_with_impact(
     output: Output,
 ) -> Result<Planned, CommandError> {
     let (mut planned, manifests, live) = plan_with_inputs(args, session, base, output).await?;
-    if tests.exists() {
-        planned.plan.impact = impact(tests, &manifests.catalog, &live, output);
+    // Nothing changes for customers when nothing changes: the expectations are not even read.
+    let changed = crate::plan::impact::changed(&planned.plan);
+    if !changed.is_empty() && tests.exists() {
+        planned.plan.impact = impact(tests, &manifests.catalog, &live, &changed, output);
     }
     discard((manifests, live));
     Ok(planned)
@@ -201,6 +203,7 @@ fn impact(
     dir: &std::path::Path,
     catalog: &crate::manifest::Catalog,
     live: &crate::live::LiveState,
+    changed: &crate::plan::impact::Changed,
     output: Output,
 ) -> Vec<crate::plan::impact::Impact> {
     let cases = match super::test::load_cases(dir, output) {
@@ -215,5 +218,5 @@ fn impact(
             return Vec::new();
         }
     };
-    cases.impact(catalog, live, time::OffsetDateTime::now_utc())
+    cases.impact(catalog, live, changed, time::OffsetDateTime::now_utc())
 }

@@ -2,7 +2,22 @@
 //! differs between the live catalogue and the desired one. Providers that can decide offline
 //! compute it; the plan only carries and shows it.
 
-pub use crate::decisions::Impact;
+pub use crate::decisions::{Changed, Impact};
+
+use super::{Action, Plan};
+
+/// The objects `plan` changes (creates, updates, deletes), by kind and name and, for those
+/// the repository holds, by kind and `@id`: what a decision impact must look at.
+pub fn changed(plan: &Plan) -> Changed {
+    let mut changed = Changed::new();
+    for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        changed.insert((change.kind, change.name.clone()));
+        if let Some(live) = &change.live {
+            changed.insert((change.kind, live.id.clone()));
+        }
+    }
+    changed
+}
 
 /// The text section (empty when nothing changes for customers).
 pub fn text(impact: &[Impact]) -> String {

@@ -117,10 +117,24 @@ impl decisions::Expectations for Cases {
             .collect()
     }
 
-    fn impact(&self, catalog: &Catalog, live: &LiveState, now: OffsetDateTime) -> Vec<Impact> {
+    fn impact(
+        &self,
+        catalog: &Catalog,
+        live: &LiveState,
+        changed: &decisions::Changed,
+        now: OffsetDateTime,
+    ) -> Vec<Impact> {
+        let ours: decisions::Changed = changed
+            .iter()
+            .filter(|(kind, _)| kind.provider() == crate::providers::adobe::kind::PROVIDER)
+            .cloned()
+            .collect();
+        if ours.is_empty() || self.0.is_empty() {
+            return Vec::new();
+        }
         let (live, _) = Catalogue::of_live(live);
         let desired = Catalogue::of_catalog(catalog).with_ids(live.known_ids());
-        impact(&self.0, &live, &desired, now)
+        impact(&self.0, &live, &desired, &ours, now)
     }
 }
 
@@ -132,15 +146,18 @@ fn failed(case: &Case, failure: &str) -> Outcome {
     }
 }
 
-/// The expectations whose outcome differs between `live` and `desired`, in case order.
+/// The expectations whose outcome differs between `live` and `desired`, in case order. Only
+/// the expectations whose decision reads a `changed` object (on either side) are decided: the
+/// others cannot differ.
 pub fn impact(
     cases: &[Case],
     live: &Catalogue,
     desired: &Catalogue,
+    changed: &decisions::Changed,
     now: OffsetDateTime,
 ) -> Vec<Impact> {
-    cases
-        .iter()
+    touched(cases, live, desired, changed, now)
+        .into_iter()
         .filter_map(|case| {
             let before = cases::run(case, live, now);
             let after = cases::run(case, desired, now);
@@ -151,5 +168,27 @@ pub fn impact(
                 after: after.actual,
             })
         })
+        .collect()
+}
+
+/// The cases whose decision (for their placement) reads one of the `changed` objects in
+/// `live` or in `desired`.
+pub(super) fn touched<'a>(
+    cases: &'a [Case],
+    live: &Catalogue,
+    desired: &Catalogue,
+    changed: &decisions::Changed,
+    now: OffsetDateTime,
+) -> Vec<&'a Case> {
+    let reads = |catalogue: &Catalogue, case: &Case| {
+        let engine = Engine::new(catalogue, case.at.unwrap_or(now), None);
+        engine
+            .reach(&case.spec.decision, case.spec.placement.as_deref())
+            .into_iter()
+            .any(|(kind, name)| changed.contains(&(kind.core(), name)))
+    };
+    cases
+        .iter()
+        .filter(|case| reads(live, case) || reads(desired, case))
         .collect()
 }

@@ -6,6 +6,8 @@ pub mod capability;
 pub mod cases;
 pub mod catalogue;
 pub mod engine;
+#[cfg(test)]
+mod impact_tests;
 pub mod names;
 pub mod output;
 pub mod pql;

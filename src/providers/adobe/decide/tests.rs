@@ -8,10 +8,10 @@ use super::catalogue::Catalogue;
 use super::engine::{Counter, Counters, Engine, Proposition, Request};
 use crate::source::{SourceFile, SourceSet};
 
-const AT: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+pub(super) const AT: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
 
 /// Placements, tags, a fallback for both placements, and whatever `rest` adds.
-fn catalogue(rest: &str) -> Catalogue {
+pub(super) fn catalogue(rest: &str) -> Catalogue {
     let base = "\
 kind: Placement
 name: Banner
@@ -52,7 +52,7 @@ representations:
     Catalogue::of_catalog(&checked.catalog)
 }
 
-fn offer(name: &str, extra: &str) -> String {
+pub(super) fn offer(name: &str, extra: &str) -> String {
     format!(
         "kind: Offer\nname: {name}\nstatus: approved\n{extra}representations:\n  - placement: Banner\n    components: [{{type: text, copyline: x}}]\n  - placement: Email\n    components: [{{type: text, copyline: x}}]\n---\n"
     )

@@ -5,6 +5,7 @@
 
 mod eligibility;
 mod ranking;
+mod reach;
 
 use std::collections::HashMap;
 
