@@ -36,7 +36,15 @@ pub fn check(sources: &SourceSet, language: &dyn Language) -> Checked {
 /// [`check`] of one environment's effective manifests (its overlays applied, its variables
 /// replaced).
 pub fn check_layered(sources: &SourceSet, layering: &Layering, language: &dyn Language) -> Checked {
-    let shared = SharedBase::new(sources, |file| !layering.overlays.contains(&file));
+    let shared = SharedBase::new(
+        sources,
+        |file| !layering.overlays.contains(&file),
+        manifest::Overlays {
+            names: None,
+            environments: 1,
+        },
+        language,
+    );
     check_shared(&shared, sources, layering, language)
 }
 

@@ -80,7 +80,10 @@ async fn run_async(
             (plan, stale, backend)
         }
         None => {
-            let base = std::sync::Arc::new(super::environments::read_base(&args.manifests)?);
+            let base = std::sync::Arc::new(super::environments::read_base(
+                &args.manifests,
+                std::slice::from_ref(&session.target),
+            )?);
             let tests = &command.tests.dir;
             let planned = super::plan::plan_with_impact(args, tests, session, base, output).await?;
             (planned.plan, HashMap::new(), planned.backend)
@@ -146,7 +149,8 @@ fn saved_plan_sources(
     args: &PlanArgs,
     target: &super::environments::Target,
 ) -> Result<(Option<LayeredSources>, Option<String>), CommandError> {
-    let Ok(base) = super::environments::read_base(&args.manifests) else {
+    let Ok(base) = super::environments::read_base(&args.manifests, std::slice::from_ref(target))
+    else {
         return Ok((None, None));
     };
     let (read, layering) = super::environments::sources_of(&base.read, target)?;

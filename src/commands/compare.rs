@@ -48,7 +48,7 @@ pub fn run(args: &CompareArgs, output: Output) -> Result<Exit, CommandError> {
             live_side(args, &workspace, &b, output)?,
         )
     } else {
-        let base = environments::read_base(&args.manifests)?;
+        let base = environments::read_base(&args.manifests, &[a.clone(), b.clone()])?;
         let report = if output.annotate {
             Report::Annotations
         } else {

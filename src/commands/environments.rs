@@ -2,6 +2,7 @@
 //! `--env` / `OFFERCTL_ENV` / `--all-envs` / `defaultEnvironment` checked against it, and each
 //! environment's effective manifests (the base read once, its overlays and variables applied).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -171,20 +172,50 @@ pub fn single(
 pub struct BaseManifests {
     pub read: ReadSources,
     shared: OnceLock<SharedBase>,
+    /// The environments of the run that layer the base (each loads it once).
+    layered: Vec<Target>,
 }
 
 impl BaseManifests {
     fn shared(&self) -> &SharedBase {
-        self.shared
-            .get_or_init(|| SharedBase::new(&self.read.sources, |_| true))
+        self.shared.get_or_init(|| {
+            // Only the base documents an overlay of the run names keep their parsed tree;
+            // the others are decoded as they are parsed, as a run without environments does.
+            let names: HashSet<(String, String)> = self
+                .layered
+                .iter()
+                .flat_map(|target| &target.environment.overlays)
+                .filter_map(|dir| sources::read(dir).ok())
+                .flat_map(|read| {
+                    crate::environment::overlay::names_in(
+                        read.sources.iter().map(|(_, file)| file.text.clone()),
+                    )
+                })
+                .collect();
+            SharedBase::new(
+                &self.read.sources,
+                |_| true,
+                crate::manifest::Overlays {
+                    names: Some(&names),
+                    environments: self.layered.len(),
+                },
+                crate::providers::builtin(),
+            )
+        })
     }
 }
 
-/// The base manifests under `args.dir`, read once for every environment.
-pub fn read_base(args: &ManifestArgs) -> Result<BaseManifests, CommandError> {
+/// The base manifests under `args.dir`, read once for the environments `targets` (those
+/// the run loads, each once).
+pub fn read_base(args: &ManifestArgs, targets: &[Target]) -> Result<BaseManifests, CommandError> {
     Ok(BaseManifests {
         read: read_files(args)?,
         shared: OnceLock::new(),
+        layered: targets
+            .iter()
+            .filter(|t| t.environment.vars.is_some())
+            .cloned()
+            .collect(),
     })
 }
 

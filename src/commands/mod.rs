@@ -114,7 +114,7 @@ pub fn load_reported(
     report: Report,
 ) -> Result<(environments::Target, Manifests), CommandError> {
     let (_, target) = environments::single(config, &args.environments.envs)?;
-    let base = environments::read_base(args)?;
+    let base = environments::read_base(args, std::slice::from_ref(&target))?;
     let manifests = environments::load_target(args, &base, &target, output, report)?;
     Ok((target, manifests))
 }

@@ -17,7 +17,10 @@ use crate::plan::{Plan, render};
 
 pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> {
     let workspace = workspace_of(&command.plan, command.all_envs, true)?;
-    let base = Arc::new(environments::read_base(&command.plan.manifests)?);
+    let base = Arc::new(environments::read_base(
+        &command.plan.manifests,
+        &workspace.targets,
+    )?);
     let mut sessions = workspace
         .targets
         .iter()

@@ -35,7 +35,10 @@ pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
         plan_args.remote.config.as_deref(),
         &plan_args.manifests.environments.envs,
     )?;
-    let base = std::sync::Arc::new(super::environments::read_base(&plan_args.manifests)?);
+    let base = std::sync::Arc::new(super::environments::read_base(
+        &plan_args.manifests,
+        std::slice::from_ref(&target),
+    )?);
     let mut session = connect(&plan_args, None, &workspace, &target)?;
     let (planned, mut manifests, live) =
         runtime()?.block_on(plan_with_inputs(&plan_args, &mut session, base, output))?;

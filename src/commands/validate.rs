@@ -20,7 +20,7 @@ pub fn run(command: &ValidateArgs, output: Output) -> Result<Exit, CommandError>
         command.all_envs,
         report != Report::Json,
     )?;
-    let base = read_base(args)?;
+    let base = read_base(args, &workspace.targets)?;
     // Every environment is checked at once (the base parsed once, shared); each is reported
     // in order.
     let checked: Vec<_> = std::thread::scope(|scope| {

@@ -180,3 +180,75 @@ fn overlay_files_are_told_apart_by_id() {
         .unwrap();
     assert_eq!(poetry.loc.file, FileId(1));
 }
+
+#[test]
+fn a_shared_base_keeps_only_the_trees_an_overlay_names_and_serves_each_environment_once() {
+    use crate::manifest::{Overlays, SharedBase, load_layered};
+    let mut sources = SourceSet::new();
+    sources.add(SourceFile::new("offers.d/library.yaml", BASE));
+    let dev = sources.add(SourceFile::new(
+        "envs/dev/library.yaml",
+        "kind: Book\nname: Dune\npatch:\n  pages: 500\n",
+    ));
+    let prod = sources.add(SourceFile::new(
+        "envs/prod/library.yaml",
+        "kind: Book\nname: Dune\nremove: true\n",
+    ));
+    let names = crate::environment::overlay::names_in(
+        [dev, prod].map(|file| sources.get(file).text.clone()),
+    )
+    .into_iter()
+    .collect();
+    let overlays = [dev, prod];
+    let shared = SharedBase::new(
+        &sources,
+        |file| !overlays.contains(&file),
+        Overlays {
+            names: Some(&names),
+            environments: 2,
+        },
+        &providers(),
+    );
+    // `fiction` is named by no overlay and uses no variable: decoded as parsed, tree dropped.
+    let trees: Vec<bool> = shared
+        .base
+        .documents
+        .iter()
+        .map(|d| d.tree.is_some())
+        .collect();
+    assert_eq!(trees, [false, true, true]);
+    let vars = Some(BTreeMap::from([(
+        "shelf".to_string(),
+        "fiction".to_string(),
+    )]));
+    let load = |overlay: FileId| {
+        let layering = Layering {
+            overlays: vec![overlay],
+            vars: vars.clone(),
+        };
+        load_layered(&shared, &sources, &layering, &providers()).0
+    };
+    let (dev_loaded, prod_loaded) = (load(dev), load(prod));
+    let names_of = |loaded: &crate::manifest::Loaded| {
+        loaded
+            .catalog
+            .objects()
+            .iter()
+            .map(|o| o.name().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(dev_loaded.diagnostics.iter().all(|d| !d.is_error()));
+    assert_eq!(names_of(&dev_loaded), ["fiction", "Dune", "Emma"]);
+    assert_eq!(names_of(&prod_loaded), ["fiction", "Emma"]);
+    // Each environment got `fiction` (the second one took it); a third load, beyond the
+    // run's environments, is a located error, never an object silently missing.
+    let third = load(dev);
+    assert!(
+        third
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "base-internal" && d.is_error()),
+        "{:?}",
+        third.diagnostics
+    );
+}

@@ -33,7 +33,7 @@ pub struct Layering {
 /// The base files, parsed once for every environment of a run.
 #[derive(Debug, Default)]
 pub struct Base {
-    pub documents: Vec<(FileId, Document)>,
+    pub documents: Vec<BaseDocument>,
     /// Whether each document refers to a variable: it is then copied and its references
     /// replaced for each environment; the others are shared as parsed.
     uses_vars: Vec<bool>,
@@ -43,26 +43,76 @@ pub struct Base {
     index: HashMap<(String, String), Vec<usize>>,
 }
 
+/// One base document: where it is, and its parsed tree while an environment may still need it.
+#[derive(Debug)]
+pub struct BaseDocument {
+    pub file: FileId,
+    /// The span of the document's root, for diagnostics that point at the base definition.
+    pub root: Range<usize>,
+    /// `None` once handed to the decoder: no environment of the run patches or removes the
+    /// document, and it uses no variable ([`Keep`]).
+    pub tree: Option<Document>,
+}
+
+/// Which base documents keep their parsed tree for the environments to layer.
+pub enum Keep<'a> {
+    /// Every one (the run's overlays are not known in advance).
+    All,
+    /// Those some overlay of the run names by kind and name, and those that use variables;
+    /// the others go straight to `decode` as they are parsed (their tree is then dropped, as a
+    /// run without environments does), with their index.
+    Named {
+        names: &'a std::collections::HashSet<(String, String)>,
+        decode: &'a mut dyn FnMut(usize, FileId, Document),
+    },
+}
+
 /// Parses the base files of `sources` (those `is_base` says).
-pub fn parse_base(sources: &SourceSet, is_base: impl Fn(FileId) -> bool) -> Base {
+pub fn parse_base(sources: &SourceSet, is_base: impl Fn(FileId) -> bool, mut keep: Keep) -> Base {
     let mut base = Base::default();
     for (file, source) in sources.iter().filter(|(f, _)| is_base(*f)) {
-        if let Some(error) = yaml::parse_each(&source.text, |d| base.documents.push((file, d))) {
+        let parsed = yaml::parse_each(&source.text, |document| {
+            let at = base.documents.len();
+            let uses_vars = vars::mentions(&document.root);
+            let identity = identity(&document.root);
+            let kept = match &keep {
+                Keep::All => true,
+                Keep::Named { names, .. } => {
+                    uses_vars || identity.as_ref().is_some_and(|key| names.contains(key))
+                }
+            };
+            if let Some(key) = identity {
+                base.index.entry(key).or_default().push(at);
+            }
+            let root = document.root.span.clone();
+            base.uses_vars.push(uses_vars);
+            let tree = match &mut keep {
+                Keep::Named { decode, .. } if !kept => {
+                    decode(at, file, document);
+                    None
+                }
+                _ => Some(document),
+            };
+            base.documents.push(BaseDocument { file, root, tree });
+        });
+        if let Some(error) = parsed {
             base.syntax_errors = true;
             base.diagnostics.push(syntax_error(file, &error));
         }
     }
-    base.uses_vars = base
-        .documents
-        .iter()
-        .map(|(_, d)| vars::mentions(&d.root))
-        .collect();
-    for (at, (_, document)) in base.documents.iter().enumerate() {
-        if let Some(key) = identity(&document.root) {
-            base.index.entry(key).or_default().push(at);
-        }
-    }
     base
+}
+
+/// The kinds and names the documents of `files` state (an overlay's, for [`Keep::Named`]);
+/// documents that cannot be parsed or name nothing are left out (layering reports them).
+pub fn names_in(texts: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<(String, String)> {
+    let mut names = Vec::new();
+    for text in texts {
+        yaml::parse_each(text.as_ref(), |document| {
+            names.extend(identity(&document.root));
+        });
+    }
+    names
 }
 
 fn syntax_error(file: FileId, error: &yaml::YamlError) -> Diagnostic {
@@ -155,10 +205,13 @@ pub fn layer(base: &Base, sources: &SourceSet, layering: &Layering) -> Layered {
     };
     // Copies of the base documents this environment changes, by index.
     let mut own: HashMap<usize, Document> = HashMap::new();
-    for (at, (file, document)) in base.documents.iter().enumerate() {
-        if base.uses_vars[at] && layering.vars.is_some() {
-            let mut copy = document.clone();
-            replace_vars(&mut copy, *file, layering, &mut out.diagnostics);
+    for (at, document) in base.documents.iter().enumerate() {
+        if let Some(tree) = &document.tree
+            && base.uses_vars[at]
+            && layering.vars.is_some()
+        {
+            let mut copy = tree.clone();
+            replace_vars(&mut copy, document.file, layering, &mut out.diagnostics);
             own.insert(at, copy);
         }
     }
@@ -192,7 +245,7 @@ pub fn layer(base: &Base, sources: &SourceSet, layering: &Layering) -> Layered {
         match overlay {
             Overlay::Plain => {
                 if let Some(&first) = targets.first() {
-                    let (base_file, original) = &base.documents[first];
+                    let original = &base.documents[first];
                     let (kind, name) = key.unwrap_or_default();
                     out.diagnostics.push(
                         Diagnostic::error(
@@ -200,7 +253,7 @@ pub fn layer(base: &Base, sources: &SourceSet, layering: &Layering) -> Layered {
                             format!("{kind} `{name}` is already defined by the base manifests"),
                         )
                         .with_label(name_loc, "defined again here")
-                        .with_label(Loc::of_span(*base_file, &original.root.span), "base definition")
+                        .with_label(Loc::of_span(original.file, &original.root), "base definition")
                         .with_help("to change it in this environment, write `patch:` with only the fields that differ; to drop it, `remove: true`"),
                     );
                 } else {
@@ -242,8 +295,8 @@ pub fn layer(base: &Base, sources: &SourceSet, layering: &Layering) -> Layered {
                     }
                 };
                 let overlay_loc = Loc::of_span(file, &document.root.span);
-                let (base_file, original) = &base.documents[target];
-                let base_loc = Loc::of_span(*base_file, &original.root.span);
+                let original = &base.documents[target];
+                let base_loc = Loc::of_span(original.file, &original.root);
                 if removed[target] {
                     out.diagnostics.push(
                         Diagnostic::error(
@@ -256,7 +309,24 @@ pub fn layer(base: &Base, sources: &SourceSet, layering: &Layering) -> Layered {
                 }
                 match overlay {
                     Overlay::Patch(patch) => {
-                        let copy = own.entry(target).or_insert_with(|| original.clone());
+                        let copy = match own.entry(target) {
+                            std::collections::hash_map::Entry::Occupied(copy) => copy.into_mut(),
+                            std::collections::hash_map::Entry::Vacant(slot) => {
+                                let Some(tree) = &original.tree else {
+                                    // Keep::Named keeps every document an overlay of the run
+                                    // names; one that was not is a bug, said as such.
+                                    out.diagnostics.push(
+                                        Diagnostic::error(
+                                            "overlay-internal",
+                                            format!("offerctl did not keep {kind} `{name}` for this environment's patch (a bug: please report it)"),
+                                        )
+                                        .with_label(name_loc, "this patch"),
+                                    );
+                                    continue;
+                                };
+                                slot.insert(tree.clone())
+                            }
+                        };
                         merge(&mut copy.root, &patch, file);
                         out.patched_by
                             .entry(base_loc)
@@ -268,12 +338,12 @@ pub fn layer(base: &Base, sources: &SourceSet, layering: &Layering) -> Layered {
             }
         }
     }
-    for (at, (file, _)) in base.documents.iter().enumerate() {
+    for (at, document) in base.documents.iter().enumerate() {
         if removed[at] {
             continue;
         }
         out.documents.push(match own.remove(&at) {
-            Some(document) => Effective::Own(*file, document),
+            Some(copy) => Effective::Own(document.file, copy),
             None => Effective::Shared(at),
         });
     }

@@ -11,8 +11,9 @@ pub mod emit;
 pub mod model;
 mod validate;
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use decode::{Decoder, Fields};
 pub use model::*;
@@ -205,19 +206,97 @@ pub fn load(sources: &SourceSet, language: &dyn Language) -> Loaded {
 type Decoded = (Option<Object>, Vec<Diagnostic>);
 
 /// The base manifests of a run, parsed once, and each base document decoded at most once for
-/// all the environments that leave it as written.
+/// all the environments that leave it as written. A document no overlay of the run names is
+/// decoded as it is parsed and its tree dropped; the last environment to use a decoded
+/// document takes it rather than copying it.
 pub struct SharedBase {
     pub base: overlay::Base,
-    decoded: Vec<OnceLock<Decoded>>,
+    decoded: Vec<Mutex<Option<Decoded>>>,
+    /// How many environments are still to take each document as written.
+    remaining: Vec<AtomicUsize>,
+}
+
+/// The overlays of the environments a [`SharedBase`] serves.
+pub struct Overlays<'a> {
+    /// The kinds and names every overlay document of the run states (`None`: not known, so
+    /// every base tree is kept).
+    pub names: Option<&'a HashSet<(String, String)>>,
+    /// How many environments will load the base (each once).
+    pub environments: usize,
 }
 
 impl SharedBase {
-    /// The files of `sources` that `is_base` says, parsed.
-    pub fn new(sources: &SourceSet, is_base: impl Fn(crate::source::FileId) -> bool) -> Self {
-        let base = overlay::parse_base(sources, is_base);
-        let decoded = base.documents.iter().map(|_| OnceLock::new()).collect();
-        SharedBase { base, decoded }
+    /// The files of `sources` that `is_base` says, parsed, for the environments of `overlays`.
+    pub fn new(
+        sources: &SourceSet,
+        is_base: impl Fn(crate::source::FileId) -> bool,
+        overlays: Overlays,
+        language: &dyn Language,
+    ) -> Self {
+        let mut early: Vec<(usize, Decoded)> = Vec::new();
+        let mut decode = |at: usize, file, document: yaml::Document| {
+            early.push((at, decode_one(file, &document, language)));
+        };
+        let keep = match overlays.names {
+            Some(names) => overlay::Keep::Named {
+                names,
+                decode: &mut decode,
+            },
+            None => overlay::Keep::All,
+        };
+        let base = overlay::parse_base(sources, is_base, keep);
+        let decoded: Vec<Mutex<Option<Decoded>>> =
+            base.documents.iter().map(|_| Mutex::new(None)).collect();
+        for (at, found) in early {
+            *lock(&decoded[at]) = Some(found);
+        }
+        let remaining = base
+            .documents
+            .iter()
+            .map(|_| AtomicUsize::new(overlays.environments))
+            .collect();
+        SharedBase {
+            base,
+            decoded,
+            remaining,
+        }
     }
+
+    /// Base document `at` decoded, for one environment that leaves it as written: a copy, or
+    /// the document itself for the last environment to ask.
+    fn take(&self, at: usize, language: &dyn Language) -> Decoded {
+        let document = &self.base.documents[at];
+        let mut slot = lock(&self.decoded[at]);
+        if slot.is_none()
+            && let Some(tree) = &document.tree
+        {
+            *slot = Some(decode_one(document.file, tree, language));
+        }
+        let last = self.remaining[at]
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            == Ok(1);
+        match (last, slot.as_ref()) {
+            (true, Some(_)) => slot.take().unwrap_or_default(),
+            (false, Some(found)) => found.clone(),
+            (_, None) => {
+                // Asked once more than the run's environments: a bug, said as such rather than
+                // an object silently missing from the plan.
+                let loc = crate::source::Loc::of_span(document.file, &document.root);
+                let bug = Diagnostic::error(
+                    "base-internal",
+                    "offerctl read this document for more environments than the run has (a bug: please report it)",
+                )
+                .with_label(loc, "this document");
+                (None, vec![bug])
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn decode_one(
@@ -245,11 +324,9 @@ pub fn load_layered(
     for effective in &layered.documents {
         match effective {
             overlay::Effective::Shared(at) => {
-                let (file, document) = &shared.base.documents[*at];
-                let (object, found) =
-                    shared.decoded[*at].get_or_init(|| decode_one(*file, document, language));
-                diagnostics.extend(found.iter().cloned());
-                objects.extend(object.clone());
+                let (object, found) = shared.take(*at, language);
+                diagnostics.extend(found);
+                objects.extend(object);
             }
             overlay::Effective::Own(file, document) => {
                 let (object, found) = decode_one(*file, document, language);
