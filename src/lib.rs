@@ -25,6 +25,7 @@ pub mod kind;
 pub mod live;
 pub mod manifest;
 pub mod net;
+pub mod parallel;
 pub mod plan;
 pub mod preview;
 pub mod printable;

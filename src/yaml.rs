@@ -169,14 +169,25 @@ pub fn parse(text: &str) -> Stream {
 /// Reads a YAML stream one document at a time, handing each to `each` as soon as it ends (so
 /// that only one document's tree exists at once), and returns the error that stopped reading,
 /// if any. The same documents as [`parse`], in the same order.
-pub fn parse_each(text: &str, mut each: impl FnMut(Document)) -> Option<YamlError> {
+pub fn parse_each(text: &str, each: impl FnMut(Document)) -> Option<YamlError> {
+    parse_each_at(text, 0, each)
+}
+
+/// [`parse_each`] of a part of a larger text (see [`parts`]) that starts at byte `offset` of
+/// it: every span is the larger text's.
+pub fn parse_each_at(
+    text: &str,
+    offset: usize,
+    mut each: impl FnMut(Document),
+) -> Option<YamlError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder::default();
+    let shifted = |range: Range<usize>| range.start + offset..range.end + offset;
     for event in Parser::new_from_str(text) {
         let step = match event {
-            Ok((event, span)) => builder.on_event(event, offsets.range(span)),
+            Ok((event, span)) => builder.on_event(event, shifted(offsets.range(span))),
             Err(error) => {
-                let at = offsets.byte(error.marker().index());
+                let at = offsets.byte(error.marker().index()) + offset;
                 Err(YamlError {
                     message: error.info().to_string(),
                     span: at..at,
@@ -190,6 +201,35 @@ pub fn parse_each(text: &str, mut each: impl FnMut(Document)) -> Option<YamlErro
         }
     }
     None
+}
+
+/// The size of the parts large files are read in, on several threads ([`parts`]): large
+/// enough that a thread is worth starting, small enough that a large file splits.
+pub const PART_SIZE: usize = 256 * 1024;
+
+/// `text` cut into parts of about `size` bytes (at least one part) that parse alone into the
+/// same documents as the whole: each cut is at the start of a line `---`, which starts a
+/// document and which no scalar may contain (YAML 1.2, `c-forbidden`). A text with directives
+/// (a line starting with `%`, which applies to the next document) is not cut.
+pub fn parts(text: &str, size: usize) -> Vec<Range<usize>> {
+    if text.len() <= size || text.lines().any(|line| line.starts_with('%')) {
+        return std::iter::once(0..text.len()).collect();
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let marker = line
+            .strip_prefix("---")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']));
+        if marker && at - start >= size {
+            parts.push(start..at);
+            start = at;
+        }
+        at += line.len();
+    }
+    parts.push(start..text.len());
+    parts
 }
 
 /// The parser reports positions in characters; spans here are byte offsets.

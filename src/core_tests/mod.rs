@@ -4,6 +4,7 @@
 
 mod environments;
 mod layout;
+mod loading;
 pub(crate) mod toy;
 
 use std::collections::HashMap;

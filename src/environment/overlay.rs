@@ -55,52 +55,113 @@ pub struct BaseDocument {
 }
 
 /// Which base documents keep their parsed tree for the environments to layer.
-pub enum Keep<'a> {
+pub enum Keep<'a, D> {
     /// Every one (the run's overlays are not known in advance).
     All,
     /// Those some overlay of the run names by kind and name, and those that use variables;
     /// the others go straight to `decode` as they are parsed (their tree is then dropped, as a
-    /// run without environments does), with their index.
+    /// run without environments does).
     Named {
         names: &'a std::collections::HashSet<(String, String)>,
-        decode: &'a mut dyn FnMut(usize, FileId, Document),
+        decode: &'a (dyn Fn(FileId, &Document) -> D + Sync),
     },
 }
 
-/// Parses the base files of `sources` (those `is_base` says).
-pub fn parse_base(sources: &SourceSet, is_base: impl Fn(FileId) -> bool, mut keep: Keep) -> Base {
+/// One base document as a part of a file read it.
+struct Read<D> {
+    root: Range<usize>,
+    uses_vars: bool,
+    identity: Option<(String, String)>,
+    tree: Option<Document>,
+    decoded: Option<D>,
+}
+
+/// The documents of one part of a file, and the syntax error that stopped it.
+type ReadPart<D> = (Vec<Read<D>>, Option<yaml::YamlError>);
+
+fn read_part<D>(text: &str, offset: usize, file: FileId, keep: &Keep<D>) -> ReadPart<D> {
+    let mut documents = Vec::new();
+    let error = yaml::parse_each_at(text, offset, |document| {
+        let uses_vars = vars::mentions(&document.root);
+        let identity = identity(&document.root);
+        let root = document.root.span.clone();
+        let (tree, decoded) = match keep {
+            Keep::Named { names, decode }
+                if !uses_vars && !identity.as_ref().is_some_and(|key| names.contains(key)) =>
+            {
+                (None, Some(decode(file, &document)))
+            }
+            _ => (Some(document), None),
+        };
+        documents.push(Read {
+            root,
+            uses_vars,
+            identity,
+            tree,
+            decoded,
+        });
+    });
+    (documents, error)
+}
+
+/// Parses the base files of `sources` (those `is_base` says), large files in parts on every
+/// core (see [`yaml::parts`]); also returns, by document index, what [`Keep::Named`]'s
+/// `decode` made of the documents it took.
+pub fn parse_base<D: Send>(
+    sources: &SourceSet,
+    is_base: impl Fn(FileId) -> bool,
+    keep: Keep<D>,
+) -> (Base, Vec<(usize, D)>) {
+    let parts: Vec<(FileId, Range<usize>)> = sources
+        .iter()
+        .filter(|(f, _)| is_base(*f))
+        .flat_map(|(file, source)| {
+            yaml::parts(&source.text, yaml::PART_SIZE)
+                .into_iter()
+                .map(move |range| (file, range))
+        })
+        .collect();
+    let keep = &keep;
+    let read = crate::parallel::map(parts.len(), 2, |i| {
+        let (file, range) = &parts[i];
+        read_part(
+            &sources.get(*file).text[range.clone()],
+            range.start,
+            *file,
+            keep,
+        )
+    });
     let mut base = Base::default();
-    for (file, source) in sources.iter().filter(|(f, _)| is_base(*f)) {
-        let parsed = yaml::parse_each(&source.text, |document| {
+    let mut decoded = Vec::new();
+    let mut read = read.into_iter().zip(&parts).peekable();
+    while let Some(((mut documents, mut error), (file, _))) = read.next() {
+        while let Some(((more, more_error), _)) = read.next_if(|(_, (f, _))| f == file) {
+            error = error.or(more_error);
+            documents.extend(more);
+        }
+        if error.is_some() {
+            // Reading stops at a file's first syntax error: read it whole, as one part.
+            (documents, error) = read_part(&sources.get(*file).text, 0, *file, keep);
+        }
+        for document in documents {
             let at = base.documents.len();
-            let uses_vars = vars::mentions(&document.root);
-            let identity = identity(&document.root);
-            let kept = match &keep {
-                Keep::All => true,
-                Keep::Named { names, .. } => {
-                    uses_vars || identity.as_ref().is_some_and(|key| names.contains(key))
-                }
-            };
-            if let Some(key) = identity {
+            if let Some(key) = document.identity {
                 base.index.entry(key).or_default().push(at);
             }
-            let root = document.root.span.clone();
-            base.uses_vars.push(uses_vars);
-            let tree = match &mut keep {
-                Keep::Named { decode, .. } if !kept => {
-                    decode(at, file, document);
-                    None
-                }
-                _ => Some(document),
-            };
-            base.documents.push(BaseDocument { file, root, tree });
-        });
-        if let Some(error) = parsed {
+            base.uses_vars.push(document.uses_vars);
+            decoded.extend(document.decoded.map(|d| (at, d)));
+            base.documents.push(BaseDocument {
+                file: *file,
+                root: document.root,
+                tree: document.tree,
+            });
+        }
+        if let Some(error) = error {
             base.syntax_errors = true;
-            base.diagnostics.push(syntax_error(file, &error));
+            base.diagnostics.push(syntax_error(*file, &error));
         }
     }
-    base
+    (base, decoded)
 }
 
 /// The kinds and names the documents of `files` state (an overlay's, for [`Keep::Named`]);

@@ -12,6 +12,7 @@ pub mod model;
 mod validate;
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -21,7 +22,7 @@ pub use model::*;
 use crate::diagnostic::{self, Diagnostic};
 use crate::environment::overlay;
 use crate::kind::Kind;
-use crate::source::SourceSet;
+use crate::source::{FileId, SourceSet};
 use crate::yaml;
 
 /// What the loader needs from the providers: their kinds, their documents' own fields, and
@@ -174,20 +175,59 @@ impl Loaded {
 
 /// Parses, decodes and validates every document of every file.
 pub fn load(sources: &SourceSet, language: &dyn Language) -> Loaded {
+    load_in_parts(sources, language, yaml::PART_SIZE)
+}
+
+/// [`load`], reading files in parts of about `part_size` bytes.
+pub(crate) fn load_in_parts(
+    sources: &SourceSet,
+    language: &dyn Language,
+    part_size: usize,
+) -> Loaded {
+    // Large files are cut into parts at document starts, and the parts parsed and decoded on
+    // every core; each document is decoded as soon as it is read, so only one YAML tree per
+    // thread exists at once. Parts come back in order, so objects and diagnostics are those of
+    // a reading from first file to last.
+    let parts: Vec<(FileId, Range<usize>)> = sources
+        .iter()
+        .flat_map(|(file, source)| {
+            yaml::parts(&source.text, part_size)
+                .into_iter()
+                .map(move |range| (file, range))
+        })
+        .collect();
+    let read = crate::parallel::map(parts.len(), 2, |i| {
+        let (file, range) = &parts[i];
+        let text = &sources.get(*file).text;
+        read_part(*file, &text[range.clone()], range.start, language)
+    });
     let mut diagnostics = Vec::new();
     let mut objects = Vec::new();
     let mut syntax_errors = false;
-    for (file, source) in sources.iter() {
-        // Each document is decoded as soon as it is read, so only one YAML tree exists at once.
+    let mut read = read.into_iter().zip(&parts).peekable();
+    while let Some((mut part, (file, _))) = read.next() {
         let first = diagnostics.len();
-        let mut decoder = decode::Decoder::new(file, &mut diagnostics);
-        let error = yaml::parse_each(&source.text, |document| {
-            objects.extend(decoder.document(&document, language));
-        });
+        let mut file_objects = std::mem::take(&mut part.objects);
+        let mut file_diagnostics = std::mem::take(&mut part.diagnostics);
+        let mut error = part.error;
+        while let Some((next, _)) = read.next_if(|(_, (f, _))| f == file) {
+            error = error.or(next.error);
+            file_objects.extend(next.objects);
+            file_diagnostics.extend(next.diagnostics);
+        }
+        if error.is_some() {
+            // Reading stops at a file's first syntax error: read it whole, as one part, so
+            // that what follows the error is not decoded from a later part.
+            let whole = read_part(*file, &sources.get(*file).text, 0, language);
+            (file_objects, file_diagnostics, error) =
+                (whole.objects, whole.diagnostics, whole.error);
+        }
+        objects.extend(file_objects);
+        diagnostics.extend(file_diagnostics);
         if let Some(error) = error {
             syntax_errors = true;
             let loc = crate::source::Loc {
-                file,
+                file: *file,
                 start: error.span.start,
                 end: error.span.end,
             };
@@ -200,6 +240,27 @@ pub fn load(sources: &SourceSet, language: &dyn Language) -> Loaded {
         }
     }
     assemble(objects, diagnostics, syntax_errors, language)
+}
+
+/// One part of a file read and decoded.
+struct Part {
+    objects: Vec<Object>,
+    diagnostics: Vec<Diagnostic>,
+    error: Option<yaml::YamlError>,
+}
+
+fn read_part(file: FileId, text: &str, offset: usize, language: &dyn Language) -> Part {
+    let mut diagnostics = Vec::new();
+    let mut objects = Vec::new();
+    let mut decoder = decode::Decoder::new(file, &mut diagnostics);
+    let error = yaml::parse_each_at(text, offset, |document| {
+        objects.extend(decoder.document(&document, language));
+    });
+    Part {
+        objects,
+        diagnostics,
+        error,
+    }
 }
 
 /// One document decoded, and what decoding it found.
@@ -233,18 +294,15 @@ impl SharedBase {
         overlays: Overlays,
         language: &dyn Language,
     ) -> Self {
-        let mut early: Vec<(usize, Decoded)> = Vec::new();
-        let mut decode = |at: usize, file, document: yaml::Document| {
-            early.push((at, decode_one(file, &document, language)));
-        };
+        let decode = |file, document: &yaml::Document| decode_one(file, document, language);
         let keep = match overlays.names {
             Some(names) => overlay::Keep::Named {
                 names,
-                decode: &mut decode,
+                decode: &decode,
             },
             None => overlay::Keep::All,
         };
-        let base = overlay::parse_base(sources, is_base, keep);
+        let (base, early) = overlay::parse_base(sources, is_base, keep);
         let decoded: Vec<Mutex<Option<Decoded>>> =
             base.documents.iter().map(|_| Mutex::new(None)).collect();
         for (at, found) in early {

@@ -25,7 +25,7 @@ use crate::live::LiveState;
 use crate::manifest::{Catalog, Object, ObjectKey};
 use crate::provider::Providers;
 use crate::source::SourceSet;
-use compare::{Compared, compare, in_parallel};
+use compare::{Compared, compare};
 
 /// Version of the saved and JSON plan format. Minor versions only add fields.
 pub const FORMAT_VERSION: &str = "1.3";
@@ -283,7 +283,7 @@ pub fn build(
     // References of up-to-date objects, which keep no documents (see plan_deletes).
     let mut managed_refs: Vec<(String, Vec<String>)> = Vec::new();
     // Each object's documents are built and compared independently: on several threads.
-    let mut compared: Vec<Option<Compared>> = in_parallel(objects.len(), |i| {
+    let mut compared: Vec<Option<Compared>> = crate::parallel::map(objects.len(), 1000, |i| {
         Some(compare(
             providers,
             &objects[i],
