@@ -47,7 +47,9 @@ pub fn markdown(impact: &[Impact]) -> String {
     if impact.is_empty() {
         return String::new();
     }
-    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    // Names come from manifests and the repository: escaped, so that a `<` or a `|` in one
+    // can neither add markup to a pull request's comment nor break the table.
+    let cell = |s: &str| super::render::escape_html(s).replace('|', "\\|");
     let mut out = String::from(
         "### Decision impact\n\n| expectation | decision @ placement | now | after this change |\n|---|---|---|---|\n",
     );
@@ -62,4 +64,28 @@ pub fn markdown(impact: &[Impact]) -> String {
     }
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Impact, markdown};
+
+    #[test]
+    fn markdown_cells_cannot_add_markup_or_break_the_table() {
+        let impact = [Impact {
+            case: "<img src=x onerror=alert(1)> | gold".into(),
+            scope: "Kiosk @ Banner".into(),
+            before: "A\nB".into(),
+            after: "C & D".into(),
+        }];
+        let table = markdown(&impact);
+        let row = table.lines().rfind(|l| !l.is_empty()).unwrap_or_default();
+        assert!(!table.contains("<img"), "{table}");
+        assert!(
+            table.contains("&lt;img src=x onerror=alert(1)&gt; \\| gold"),
+            "{table}"
+        );
+        assert!(table.contains("C &amp; D"), "{table}");
+        assert_eq!(row.matches(" | ").count(), 3, "four cells: {row}");
+    }
 }

@@ -546,7 +546,7 @@ fn markdown_lines(change: &Change, plan: &Ctx<'_>, section: &mut String) {
 
 /// Text for HTML (and markdown's HTML): every character that could start markup or end an
 /// attribute is escaped.
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // Control characters first (a newline would end a `<summary>`), then HTML's own.
     for c in printable(text).chars() {
