@@ -336,7 +336,8 @@ pub struct PlanArgs {
     #[arg(long = "prune-kind", value_name = "KIND", value_parser = parse_kind, env = "OFFERCTL_PRUNE_KIND", value_delimiter = ',')]
     pub prune_kinds: Vec<crate::kind::Kind>,
 
-    /// Allow a plan that deletes objects (any number).
+    /// Allow a plan that deletes objects (any number). Without it, apply refuses a plan with
+    /// more deletes than --max-deletes (exit 6, before any write); plan shows it and warns.
     #[arg(long, env = "OFFERCTL_ALLOW_DELETE")]
     pub allow_delete: bool,
 
