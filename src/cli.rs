@@ -11,10 +11,12 @@ use crate::exit::EXIT_CODES_HELP;
 #[command(
     name = "offerctl",
     version,
-    about = "Declarative GitOps for offer-decisioning configuration",
-    long_about = "offerctl keeps an offer catalogue (tags, placements, eligibility rules, offers, \
-fallback offers, filters and activities) as YAML manifests in git, and reconciles the offer \
-repository with them.",
+    about = "Declarative GitOps for offer configuration: Adobe offer decisioning and Appcharge web-store offers",
+    long_about = "offerctl keeps an offer catalogue as YAML manifests in git: Adobe offer \
+decisioning's tags, placements, eligibility rules, offers, fallback offers, filters, ranking \
+formulas and activities (decisions), and Appcharge's web-store offers and their components. It \
+validates the manifests, plans what would change and reconciles Adobe's offer repository and \
+Appcharge's store with them.",
     after_help = EXIT_CODES_HELP,
     propagate_version = true
 )]
