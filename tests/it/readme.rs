@@ -268,10 +268,40 @@ fn start_serve(
     panic!("{line}: printed no OFFERCTL_ENDPOINT line in 60 s");
 }
 
+const DRIFTED: &str = "offers.d/offers/credit-cards.yaml";
+const DRIFT: (&str, &str) = (
+    "endDate: 2027-06-30T23:59:59Z",
+    "endDate: 2027-12-31T23:59:59Z",
+);
+
+/// What the README's pull section starts from: a value changed in the repository and not in
+/// git (applied from an edited manifest, whose edit is then undone).
+fn drift(copy: &std::path::Path) {
+    let path = copy.join(DRIFTED);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains(DRIFT.0),
+        "{DRIFTED} no longer has {}",
+        DRIFT.0
+    );
+    std::fs::write(&path, text.replace(DRIFT.0, DRIFT.1)).unwrap();
+    let mut apply = Command::cargo_bin("offerctl").unwrap();
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("OFFERCTL_")) {
+        apply.env_remove(name);
+    }
+    apply
+        .args(["apply", "--auto-approve"])
+        .current_dir(copy)
+        .assert()
+        .success();
+    std::fs::write(&path, text).unwrap();
+}
+
 /// Every shell command of the README, run as written in a fresh copy of the repository, in the
 /// README's order (the main job first, so later commands find its repository), with the built
 /// binary as `offerctl` and as `cargo run --`: each exits as the README says (0 unless
-/// documented). `offerctl serve` runs on a free port until it prints the lines to paste
+/// documented). The pull section starts from drift, as the README's does, and ends in "No
+/// changes.". `offerctl serve` runs on a free port until it prints the lines to paste
 /// (`OFFERCTL_LISTEN`), and the curl lines go to such a server, its address in place of
 /// `127.0.0.1:8080`. [`NOT_RUN`] lists what is not run, and why.
 #[test]
@@ -332,6 +362,10 @@ fn every_readme_command_runs_as_written() {
         if expected.is_empty() {
             continue;
         }
+        let pulls = expected[0].0 == "offerctl pull --dry-run";
+        if pulls {
+            drift(copy.path());
+        }
         let codes_file = copy.path().join(".readme-exit-codes");
         let _ = std::fs::remove_file(&codes_file);
         let output = bash(copy.path(), bin.path(), home.path())
@@ -356,6 +390,13 @@ fn every_readme_command_runs_as_written() {
             .collect();
         let got: Vec<(String, i32)> = expected.iter().map(|(c, _)| c.clone()).zip(codes).collect();
         assert_eq!(got, expected, "exit codes of the README's commands:\n{all}");
+        if pulls {
+            // The drift was pulled into the manifest, and the plan after it is empty.
+            assert!(all.contains("Would pull 1 object into 1 file"), "{all}");
+            assert!(all.contains("No changes."), "{all}");
+            let file = std::fs::read_to_string(copy.path().join(DRIFTED)).unwrap();
+            assert!(file.contains(DRIFT.1), "{file}");
+        }
         if script.contains("curl ") {
             assert!(
                 all.contains("\"_embedded\"") || all.contains("\"results\""),
