@@ -392,3 +392,45 @@ fn a_long_one_line_value_stays_on_one_line_and_several_lines_are_a_block() {
         "{text}"
     );
 }
+
+/// An update between two long one-line values shows each whole, quoted, one under the other.
+#[test]
+fn an_update_of_a_long_one_line_value_shows_old_and_new_each_on_one_line() {
+    let (old, new) = (
+        format!("https://cdn.example.com/{}/old.png", "spring-".repeat(10)),
+        format!("https://cdn.example.com/{}/new.png", "summer-".repeat(10)),
+    );
+    let mut plan = plan_of_text(&format!("kind: Tag\nname: t\ndescription: {new}\n"));
+    let change = &mut plan.changes[0];
+    let mut before = change.after.clone().unwrap();
+    before["xdm:description"] = serde_json::json!(old);
+    change.action = plan::Action::Update;
+    change.before = Some(before);
+    change.live = Some(plan::LiveRef {
+        instance_id: "i".into(),
+        id: "xcore:tag:0000000000000001".into(),
+        etag: "1".into(),
+    });
+    change.ops = vec![offerctl::diff::Op::Replace {
+        path: "/xdm:description".into(),
+        value: serde_json::json!(new),
+    }];
+    plan.summary.create = 0;
+    plan.summary.update = 1;
+    let text = render::text(&plan, offerctl::providers::builtin(), false);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| !l.starts_with("~ description:"))
+        .take(3)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "~ description:".to_string(),
+            format!("-     \"{old}\""),
+            format!("+     \"{new}\""),
+        ],
+        "{text}"
+    );
+}
