@@ -252,6 +252,11 @@ impl Routed {
         self.backends.iter().map(|(name, _)| *name)
     }
 
+    /// Each backend's description (`describe` joins them into one line).
+    pub fn descriptions(&self) -> Vec<String> {
+        self.backends.iter().map(|(_, b)| b.describe()).collect()
+    }
+
     fn of(&self, kind: Kind) -> Result<&dyn Backend, BackendError> {
         self.backends
             .iter()

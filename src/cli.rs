@@ -11,10 +11,12 @@ use crate::exit::EXIT_CODES_HELP;
 #[command(
     name = "offerctl",
     version,
-    about = "Declarative GitOps for offer-decisioning configuration",
-    long_about = "offerctl keeps an offer catalogue (tags, placements, eligibility rules, offers, \
-fallback offers, filters and activities) as YAML manifests in git, and reconciles the offer \
-repository with them.",
+    about = "Declarative GitOps for offer configuration: Adobe offer decisioning and Appcharge web-store offers",
+    long_about = "offerctl keeps an offer catalogue as YAML manifests in git: Adobe offer \
+decisioning's tags, placements, eligibility rules, offers, fallback offers, filters, ranking \
+formulas and activities (decisions), and Appcharge's web-store offers and their components. It \
+validates the manifests, plans what would change and reconciles Adobe's offer repository and \
+Appcharge's store with them.",
     after_help = EXIT_CODES_HELP,
     propagate_version = true
 )]
@@ -336,7 +338,8 @@ pub struct PlanArgs {
     #[arg(long = "prune-kind", value_name = "KIND", value_parser = parse_kind, env = "OFFERCTL_PRUNE_KIND", value_delimiter = ',')]
     pub prune_kinds: Vec<crate::kind::Kind>,
 
-    /// Allow a plan that deletes objects (any number).
+    /// Allow a plan that deletes objects (any number). Without it, apply refuses a plan with
+    /// more deletes than --max-deletes (exit 6, before any write); plan shows it and warns.
     #[arg(long, env = "OFFERCTL_ALLOW_DELETE")]
     pub allow_delete: bool,
 

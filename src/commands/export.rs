@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use super::reconcile::{open, read_live, route, runtime};
 use super::{Output, plural};
-use crate::backend::Backend;
 use crate::cli::ExportCommand;
 use crate::exit::{CommandError, Exit};
 use crate::export::{self, File, Selection};
@@ -97,14 +96,24 @@ pub fn run(command: &ExportCommand, output: Output) -> Result<Exit, CommandError
         )
     })?;
     if !output.quiet {
-        eprintln!(
-            "Exported {} from {} to {} ({}). Check the round trip with: offerctl plan --dir {}",
-            plural(exported.objects, "object"),
-            backend.describe(),
-            out.display(),
-            plural(exported.files.len(), "file"),
-            out.display()
-        );
+        let objects = plural(exported.objects, "object");
+        let files = plural(exported.files.len(), "file");
+        let to = out.display();
+        // One repository fits in the sentence; several get a line each, so that no
+        // repository's description runs into another's.
+        match backend.descriptions().as_slice() {
+            [one] => eprintln!("Exported {objects} from {one} to {to} ({files})."),
+            several => {
+                eprintln!(
+                    "Exported {objects} to {to} ({files}), from {} repositories:",
+                    several.len()
+                );
+                for repository in several {
+                    eprintln!("  {repository}");
+                }
+            }
+        }
+        eprintln!("Check the round trip with: offerctl plan --dir {to}");
     }
     Ok(Exit::Success)
 }

@@ -169,13 +169,12 @@ pub fn finish_loading(
         );
     }
     if errors > 0 {
-        let files = read.sources.len();
         return Err(CommandError::new(
             Exit::Invalid,
             format!(
-                "{dir}: {} in {files} file{}{}",
+                "{dir}: {}{}{}",
                 plural(errors, "error"),
-                if files == 1 { "" } else { "s" },
+                in_files(&diagnostics, read.sources.len()),
                 if warnings > 0 {
                     format!(" (and {})", plural(warnings, "warning"))
                 } else {
@@ -193,6 +192,22 @@ pub fn finish_loading(
         overlays,
         patched_by: checked.patched_by,
     })
+}
+
+/// " in 1 of 11 files": how many of the files read the errors are in (" in 3 files" when in
+/// every one).
+fn in_files(diagnostics: &[crate::diagnostic::Diagnostic], files: usize) -> String {
+    let with_errors = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .filter_map(|d| d.labels.first().map(|l| l.loc.file))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    match with_errors {
+        0 => String::new(),
+        n if n == files => format!(" in {}", plural(n, "file")),
+        n => format!(" in {n} of {files} files"),
+    }
 }
 
 /// The `--name` regular expression, validated (exit 3 when it is not one).

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::Output;
 use super::environments::{self, Target};
 use super::reconcile::{
-    Planned, Session, connect, discard, guard_deletes, plan_with_inputs, runtime, show,
+    Planned, Session, connect, discard, excess_deletes, plan_with_inputs, runtime, show,
     workspace_of,
 };
 use crate::cli::{PlanArgs, PlanCommand, PlanFormat};
@@ -53,9 +53,20 @@ pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> 
     } else if !report {
         show_environments(&plans, command.plan.output, output);
     }
+    // A plan changes nothing, so it is shown and saved whatever it deletes; `apply` enforces
+    // the limit (exit 6), and the warning says so before anyone tries.
     for ((target, plan), session) in plans.iter().zip(&sessions) {
-        guard_deletes(plan, &command.plan, session)
-            .map_err(|e| super::reconcile::in_environment(target, e))?;
+        if let Some(excess) = excess_deletes(plan, &command.plan, session)
+            && !output.quiet
+        {
+            let env = target
+                .name()
+                .map(|n| format!(" (environment {n})"))
+                .unwrap_or_default();
+            eprintln!(
+                "warning: `offerctl apply` will refuse this plan{env} (exit 6, before any write): it {excess}"
+            );
+        }
     }
     if let Some(path) = &command.out {
         for (target, plan) in &plans {

@@ -365,26 +365,35 @@ pub fn rendered(plan: &Plan, format: PlanFormat, color: bool) -> String {
     }
 }
 
-/// Refuses a plan with more deletes than allowed (exit 6).
+/// Refuses a plan with more deletes than allowed (exit 6): what `apply` does before any write.
 pub fn guard_deletes(plan: &Plan, args: &PlanArgs, session: &Session) -> Result<(), CommandError> {
+    match excess_deletes(plan, args, session) {
+        Some(excess) => Err(CommandError::new(
+            Exit::Refused,
+            format!("refusing a plan that {excess}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Why `apply` would refuse `plan`, if it would: it deletes more objects than allowed. Said as
+/// "deletes N objects (more than ...): review it, then pass ...".
+pub fn excess_deletes(plan: &Plan, args: &PlanArgs, session: &Session) -> Option<String> {
     let deletes = plan
         .actions()
         .filter(|c| c.action == Action::Delete)
         .count();
     let max = session.max_deletes;
-    if deletes > max && !args.allow_delete {
-        let limit = if max > 0 {
-            format!(" (more than --max-deletes {max})")
-        } else {
-            String::new()
-        };
-        return Err(CommandError::new(
-            Exit::Refused,
-            format!(
-                "refusing a plan that deletes {}{limit}: review it, then pass --allow-delete (or --max-deletes {deletes})",
-                plural(deletes, "object")
-            ),
-        ));
+    if deletes <= max || args.allow_delete {
+        return None;
     }
-    Ok(())
+    let limit = if max > 0 {
+        format!(" (more than --max-deletes {max})")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "deletes {}{limit}: review it, then pass --allow-delete (or --max-deletes {deletes})",
+        plural(deletes, "object")
+    ))
 }

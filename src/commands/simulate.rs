@@ -162,11 +162,17 @@ pub fn run(args: &SimulateArgs, output: Output) -> Result<Exit, CommandError> {
     out.flush().map_err(failed)?;
     drop(out);
     if !output.quiet && args.output == SimulateFormat::Text {
+        // "Now" to the second: its nanoseconds say nothing to a reader. An instant given with
+        // --at is shown as precise as it was given.
+        let shown = match args.at {
+            Some(_) => at,
+            None => at.replace_nanosecond(0).unwrap_or(at),
+        };
         eprintln!(
-            "Decided {} scope(s) for {} profile(s) at {} over the {} catalogue.",
-            simulator.scopes(),
-            profiles.len(),
-            at.format(&Rfc3339).unwrap_or_default(),
+            "Decided {} for {} at {} over the {} catalogue.",
+            super::plural(simulator.scopes(), "scope"),
+            super::plural(profiles.len(), "profile"),
+            shown.format(&Rfc3339).unwrap_or_default(),
             if args.catalogue.live {
                 "repository's"
             } else {

@@ -24,7 +24,8 @@ pub use html::{PLAN_ELEMENT_ID, embedded_plan, html, html_environments};
 /// GitHub refuses comments over 65,536 characters; stay clear of it.
 pub const MARKDOWN_LIMIT: usize = 65_000;
 
-/// Strings longer than this (or with newlines) are shown as a line diff.
+/// A change between one-line strings longer than this shows the old and new values one under
+/// the other rather than side by side.
 const LONG_TEXT: usize = 72;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,15 +124,20 @@ fn show(value: &Value, plan: &Plan) -> String {
     }
 }
 
-fn is_long(value: &Value) -> bool {
-    value
-        .as_str()
-        .is_some_and(|s| s.contains('\n') || s.len() > LONG_TEXT)
+/// Text of several lines, shown as a block (and diffed line by line). A value of one line stays
+/// on one line, quoted, however long: the terminal wraps it, and a block would suggest lines
+/// that are not there.
+fn is_multiline(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| s.contains('\n'))
 }
 
-/// One line for a value, or a block of lines for long text.
+fn is_long(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| s.len() > LONG_TEXT)
+}
+
+/// One line for a value, or a block of lines for text of several lines.
 fn text_or_value(sign: Sign, label: &str, value: &Value, plan: &Plan, out: &mut Vec<Line>) {
-    match value.as_str().filter(|_| is_long(value)) {
+    match value.as_str().filter(|_| is_multiline(value)) {
         Some(text) => {
             out.push(Line::new(sign, format!("{label}: |")));
             for line in text.lines() {
@@ -151,7 +157,7 @@ fn field_lines(
     out: &mut Vec<Line>,
 ) {
     match (old, new) {
-        (Some(old), Some(new)) if is_long(old) || is_long(new) => {
+        (Some(old), Some(new)) if is_multiline(old) || is_multiline(new) => {
             let (old, new) = (
                 old.as_str().unwrap_or_default(),
                 new.as_str().unwrap_or_default(),
@@ -171,6 +177,12 @@ fn field_lines(
                     ));
                 }
             }
+        }
+        // Two long one-line values, one under the other, each whole on its line.
+        (Some(old), Some(new)) if is_long(old) || is_long(new) => {
+            out.push(Line::new(Sign::Change, format!("{label}:")));
+            out.push(Line::new(Sign::Remove, format!("    {}", show(old, plan))));
+            out.push(Line::new(Sign::Add, format!("    {}", show(new, plan))));
         }
         (Some(old), Some(new)) => {
             out.push(Line::new(

@@ -32,7 +32,12 @@ use crate::serve::{self as server, Options, positive_rate, probability};
 #[derive(clap::Args, Clone)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        env = "OFFERCTL_LISTEN"
+    )]
     pub listen: SocketAddr,
 
     /// Persist the stores in DIR (every acknowledged write is synced to disk; Appcharge's under

@@ -66,7 +66,9 @@ async fn a_catalogue_made_through_the_api_exports_validates_plans_empty_and_one_
     let applied = work.offerctl(&["apply", "--auto-approve"]).await;
     assert_eq!(applied.code, 0, "{}", applied.all());
     assert!(
-        applied.stdout.contains("one full-document PUT"),
+        applied
+            .stdout
+            .contains("one full-document PUT carries this change (no PATCH"),
         "{}",
         applied.stdout
     );

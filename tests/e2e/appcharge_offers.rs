@@ -219,13 +219,18 @@ async fn a_type_change_is_planned_and_applied_as_delete_then_create() {
     );
 
     // The old offer is deleted, a destructive change: refused unless allowed.
-    let refused = work.offerctl(&["plan"]).await;
-    assert_eq!(refused.code, 6, "{}", refused.all());
+    let warned = work.offerctl(&["plan"]).await;
+    assert_eq!(warned.code, 0, "{}", warned.all());
     assert!(
-        refused.stderr.contains("--allow-delete"),
+        warned
+            .stderr
+            .contains("`offerctl apply` will refuse this plan")
+            && warned.stderr.contains("--allow-delete"),
         "{}",
-        refused.all()
+        warned.all()
     );
+    let refused = work.offerctl(&["apply", "--auto-approve"]).await;
+    assert_eq!(refused.code, 6, "{}", refused.all());
     let plan = work
         .offerctl(&["plan", "--allow-delete", "--detailed-exitcode"])
         .await;

@@ -61,6 +61,30 @@ async fn assert_mismatch(
     checks
 }
 
+/// The paging walk says what it read in numbers that agree: entries read, of which some are
+/// repeats of distinct offers ("8 entries in 4 pages of 2: 5 distinct offers (3 repeated)").
+fn walk_adds_up(checks: &[(String, String, String)]) {
+    let (_, _, observed) = checks
+        .iter()
+        .find(|(assumption, _, _)| assumption.contains("visits every object"))
+        .expect("the paging check");
+    let numbers: Vec<usize> = observed
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [entries, pages, size, distinct, repeated, missing] = numbers[..] else {
+        panic!("{observed}");
+    };
+    assert_eq!(
+        *observed,
+        format!(
+            "{entries} entries in {pages} pages of {size}: {distinct} distinct offers ({repeated} repeated), {missing} missing"
+        )
+    );
+    assert_eq!(entries - repeated, distinct, "{observed}");
+    assert!(entries <= pages * size, "{observed}");
+}
+
 const CHECKS: [&str; 12] = [
     "access token",
     "configured API answers",
@@ -91,6 +115,7 @@ for_both_apis! {
             assert_eq!(status(&checks, check), "skipped", "{check}");
         }
         assert_eq!(world.counts().await.since(&before).writes(), 0);
+        walk_adds_up(&checks);
     }
 
     /// With --write-probe every check matches and the probe leaves nothing behind, even a

@@ -296,18 +296,46 @@ crate::for_both_apis! {
             "{}",
             unpruned.stdout
         );
-        let refused = world
-            .offerctl(&["apply", "--auto-approve", "--prune"])
+        // A plan changes nothing: it shows the deletes, says loudly that apply will refuse
+        // them and how to allow them, and exits as usual (and is saved).
+        let planned = world
+            .offerctl(&["plan", "--prune", "--detailed-exitcode", "--out", "prune.json"])
             .await;
-        assert_eq!(refused.code, 6, "{}", refused.all());
+        assert_eq!(planned.code, 2, "{}", planned.all());
+        assert!(planned.stdout.contains("will be deleted"), "{}", planned.stdout);
         assert!(
-            refused
-                .stderr
-                .contains("refusing a plan that deletes 16 objects"),
+            planned.stderr.contains(
+                "warning: `offerctl apply` will refuse this plan (exit 6, before any write): it deletes 16 objects: review it, then pass --allow-delete (or --max-deletes 16)"
+            ),
             "{}",
-            refused.stderr
+            planned.stderr
         );
-        assert_eq!(world.counts().await.method("DELETE"), 0);
+        let planned = world.offerctl(&["plan", "--prune"]).await;
+        assert_eq!(planned.code, 0, "{}", planned.all());
+        assert!(planned.stderr.contains("will refuse"), "{}", planned.stderr);
+        let allowed = world.offerctl(&["plan", "--prune", "--max-deletes", "16"]).await;
+        assert_eq!(allowed.code, 0, "{}", allowed.all());
+        assert!(!allowed.stderr.contains("will refuse"), "{}", allowed.stderr);
+
+        // Apply enforces the limit before any write: asked to confirm, approved in advance, or
+        // of the saved plan.
+        let before = world.counts().await;
+        for args in [
+            &["apply", "--prune"][..],
+            &["apply", "--auto-approve", "--prune"],
+            &["apply", "prune.json"],
+        ] {
+            let refused = world.offerctl(args).await;
+            assert_eq!(refused.code, 6, "{args:?}: {}", refused.all());
+            assert!(
+                refused
+                    .stderr
+                    .contains("refusing a plan that deletes 16 objects"),
+                "{args:?}: {}",
+                refused.stderr
+            );
+            assert_eq!(world.counts().await.since(&before).writes(), 0, "{args:?}");
+        }
 
         let pruned = world
             .offerctl(&[

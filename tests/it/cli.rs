@@ -87,8 +87,36 @@ fn whole_corpus_at_once_reports_problems_from_every_file() {
             );
         }
     }
-    assert!(stderr.contains(&format!("in {files} files")));
+    // Every file of the corpus has an error.
+    assert!(
+        stderr.contains(&format!("errors in {files} files")),
+        "{stderr}"
+    );
     assert!(stderr.contains("references between objects were not checked"));
+}
+
+/// The summary counts the files that have errors, not every file read.
+#[test]
+fn the_summary_counts_the_files_with_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..10 {
+        std::fs::write(
+            dir.path().join(format!("tag-{i}.yaml")),
+            format!("kind: Tag\nname: tag {i}\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "kind: Tag\nname: a\ncolour: red\n---\nkind: Tag\nname: b\nshade: blue\n",
+    )
+    .unwrap();
+    offerctl()
+        .args(["validate", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(": 2 errors in 1 of 11 files\n"));
 }
 
 #[test]
@@ -511,4 +539,69 @@ fn misspelt_names_in_an_expectation_are_located_errors_with_suggestions() {
     assert!(output.stdout.is_empty(), "nothing is run");
     // The sample's expectations name only what the sample has.
     offerctl().args(["test"]).assert().code(0);
+}
+
+/// Export from two repositories names each on a line of its own, not run into one sentence.
+#[test]
+fn export_from_two_repositories_names_each_on_its_own_line() {
+    let copy = crate::readme::fresh_copy();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("offerctl")
+            .unwrap()
+            .args(args)
+            .current_dir(copy.path())
+            .env("NO_COLOR", "1")
+            .env_remove("OFFERCTL_DIR")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["apply", "--auto-approve"]).status.success());
+    let exported = run(&["export", "--out", "exported"]);
+    let stderr = String::from_utf8_lossy(&exported.stderr);
+    assert!(exported.status.success(), "{stderr}");
+    let summary: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("Exported "))
+        .collect();
+    assert!(
+        summary[0].starts_with("Exported 26 objects to exported (")
+            && summary[0].ends_with("), from 2 repositories:"),
+        "{stderr}"
+    );
+    assert!(
+        summary[1].starts_with("  embedded repository in .offerctl/repository"),
+        "{stderr}"
+    );
+    assert!(summary[2].contains("Appcharge"), "{stderr}");
+    assert_eq!(
+        summary[3],
+        "Check the round trip with: offerctl plan --dir exported"
+    );
+}
+
+/// simulate's footer says when it decided to the second, with nothing smaller, and counts in
+/// words that agree with the numbers.
+#[test]
+fn the_simulate_footer_says_now_to_the_second() {
+    let output = offerctl()
+        .args([
+            "simulate",
+            "--profile",
+            "tests.d/profiles/good-credit-us.json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let footer = stderr.lines().last().unwrap_or_default();
+    let (_, at) = footer.split_once(" at ").expect(footer);
+    let (at, rest) = at.split_once(' ').expect(footer);
+    assert_eq!(rest, "over the manifests' catalogue.", "{footer}");
+    assert_eq!(at.len(), "2026-06-01T12:00:00Z".len(), "{footer}");
+    assert!(at.ends_with('Z') && !at.contains('.'), "{footer}");
+    assert!(
+        footer.starts_with("Decided ") && footer.contains(" for 1 profile at "),
+        "{footer}"
+    );
+    assert!(!footer.contains("(s)"), "{footer}");
 }

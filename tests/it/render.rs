@@ -347,3 +347,90 @@ async fn the_report_embeds_the_saved_plan_byte_for_byte() {
     assert_eq!(html.matches("</script>").count(), 1);
     assert_eq!(render::embedded_plan(&html).unwrap(), render::json(&plan));
 }
+
+/// A long one-line value (a component type URI, a delivery URL) stays quoted on its line in a
+/// text plan, however long; text of several lines is still a block.
+#[test]
+fn a_long_one_line_value_stays_on_one_line_and_several_lines_are_a_block() {
+    let url = format!(
+        "https://cdn.example.com/offers/{}/abc-card.png",
+        "winter-campaign-".repeat(6)
+    );
+    let plan = plan_of_text(&format!(
+        "kind: Placement\nname: Kiosk banner\nchannel: web\ncomponentType: imagelink\n---\n\
+         kind: FallbackOffer\nname: Default\ndescription: \"first line\\nsecond line\"\n\
+         representations:\n  - placement: Kiosk banner\n    components:\n      - type: imagelink\n        deliveryURL: {url}\n"
+    ));
+    let text = render::text(&plan, offerctl::providers::builtin(), false);
+    let component_type =
+        "\"https://ns.adobe.com/experience/offer-management/content-component-imagelink\"";
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("+ componentType: ") && l.ends_with(component_type)),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("deliveryURL: ") && l.ends_with(&format!("\"{url}\""))),
+        "{text}"
+    );
+    let blocks: Vec<&str> = text.lines().filter(|l| l.ends_with(": |")).collect();
+    assert_eq!(
+        blocks.len(),
+        1,
+        "only the text of two lines is a block: {text}"
+    );
+    let block = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("+ description: |"))
+        .take(3)
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        block,
+        ["+ description: |", "+     first line", "+     second line"],
+        "{text}"
+    );
+}
+
+/// An update between two long one-line values shows each whole, quoted, one under the other.
+#[test]
+fn an_update_of_a_long_one_line_value_shows_old_and_new_each_on_one_line() {
+    let (old, new) = (
+        format!("https://cdn.example.com/{}/old.png", "spring-".repeat(10)),
+        format!("https://cdn.example.com/{}/new.png", "summer-".repeat(10)),
+    );
+    let mut plan = plan_of_text(&format!("kind: Tag\nname: t\ndescription: {new}\n"));
+    let change = &mut plan.changes[0];
+    let mut before = change.after.clone().unwrap();
+    before["xdm:description"] = serde_json::json!(old);
+    change.action = plan::Action::Update;
+    change.before = Some(before);
+    change.live = Some(plan::LiveRef {
+        instance_id: "i".into(),
+        id: "xcore:tag:0000000000000001".into(),
+        etag: "1".into(),
+    });
+    change.ops = vec![offerctl::diff::Op::Replace {
+        path: "/xdm:description".into(),
+        value: serde_json::json!(new),
+    }];
+    plan.summary.create = 0;
+    plan.summary.update = 1;
+    let text = render::text(&plan, offerctl::providers::builtin(), false);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| !l.starts_with("~ description:"))
+        .take(3)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "~ description:".to_string(),
+            format!("-     \"{old}\""),
+            format!("+     \"{new}\""),
+        ],
+        "{text}"
+    );
+}

@@ -411,18 +411,21 @@ async fn paging(probe: &Probe, container: &str) -> Vec<Check> {
         (Ok(full), Ok(walked)) => {
             let everything: Vec<&String> = full.iter().flatten().collect();
             let visited: Vec<&String> = walked.iter().flatten().collect();
-            let repeats = visited.len()
-                - visited
-                    .iter()
-                    .collect::<std::collections::HashSet<_>>()
-                    .len();
+            let distinct = visited
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len();
+            let repeats = visited.len() - distinct;
             let gaps = everything.iter().filter(|id| !visited.contains(id)).count();
+            let (entries, pages) = (visited.len(), walked.len());
+            let s = |n: usize| if n == 1 { "" } else { "s" };
             row(
                 cursor,
                 format!(
-                    "{} offers in {} pages of {WALK_PAGE}: {repeats} repeated, {gaps} missing",
-                    visited.len(),
-                    walked.len()
+                    "{entries} entr{} in {pages} page{} of {WALK_PAGE}: {distinct} distinct offer{} ({repeats} repeated), {gaps} missing",
+                    if entries == 1 { "y" } else { "ies" },
+                    s(pages),
+                    s(distinct),
                 ),
                 gaps == 0 && (repeats == 0 || probe.api == Api::Dps),
             )

@@ -110,9 +110,13 @@ impl Provider for Appcharge {
     /// Appcharge has no PATCH: the changes travel in one full-document PUT, built from the
     /// object as read just before (so what offerctl does not model is sent back unchanged).
     fn update_note(&self, _kind: CoreKind, operations: usize, revision: &str) -> String {
-        let noun = if operations == 1 { "change" } else { "changes" };
+        let changes = if operations == 1 {
+            "this change".to_string()
+        } else {
+            format!("these {operations} changes")
+        };
         format!(
-            "one full-document PUT carries these {operations} {noun} (no PATCH on this API; revision \"{revision}\" is checked just before):"
+            "one full-document PUT carries {changes} (no PATCH on this API; revision \"{revision}\" is checked just before):"
         )
     }
 
