@@ -46,11 +46,11 @@ pub struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    /// A GET of `url` (resendable).
-    pub fn get(what: &'a str, url: Url, accept: &'a str) -> Self {
+    /// A resendable request without a body (set the rest with struct update syntax).
+    pub fn new(what: &'a str, method: Method, url: Url, accept: &'a str) -> Self {
         Call {
             what,
-            method: Method::GET,
+            method,
             url,
             accept,
             content_type: None,
@@ -58,6 +58,11 @@ impl<'a> Call<'a> {
             body: None,
             safety: Safety::Resendable,
         }
+    }
+
+    /// A GET of `url`.
+    pub fn get(what: &'a str, url: Url, accept: &'a str) -> Self {
+        Call::new(what, Method::GET, url, accept)
     }
 }
 

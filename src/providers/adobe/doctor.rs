@@ -70,16 +70,7 @@ struct Answer {
 
 impl Probe {
     async fn get(&self, t: &Transport, url: Url, accept: &str) -> Result<Answer, String> {
-        let call = Call {
-            what: "doctor",
-            method: Method::GET,
-            url,
-            accept,
-            content_type: None,
-            if_match: None,
-            body: None,
-            safety: Safety::Resendable,
-        };
+        let call = Call::get("doctor", url, accept);
         let reply = t.execute_resendable(&call).await.map_err(|e| e.message)?;
         Ok(Answer {
             status: reply.status,

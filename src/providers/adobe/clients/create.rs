@@ -45,19 +45,21 @@ fn adopt(object: LiveObject, request_id: Option<String>) -> Receipt {
 }
 
 /// Sends the create `call` (a POST of an object of `kind` named `name`) until it has an answer,
-/// looking the name up with `find` after every unknown outcome and after a conflict that an
-/// unknown outcome may have caused.
+/// looking the name up with `find(name, what)` after every unknown outcome and after a conflict
+/// that an unknown outcome may have caused.
 pub(crate) async fn create<'n, Fut>(
     t: &Transport,
     call: &Call<'_>,
     kind: Kind,
     name: Option<&'n str>,
-    find: impl Fn(&'n str) -> Fut,
+    find: impl Fn(&'n str, String) -> Fut,
 ) -> Result<Created, BackendError>
 where
     Fut: Future<Output = Result<Option<LiveObject>, BackendError>>,
 {
     let what = call.what;
+    let lookup =
+        |name| format!("looking up {kind} {name:?} after a create whose outcome is unknown");
     let mut sends = 0;
     let mut uncertain = false;
     loop {
@@ -68,7 +70,7 @@ where
                 if reply.status == StatusCode::CONFLICT
                     && uncertain
                     && let Some(name) = name
-                    && let Some(object) = find(name).await?
+                    && let Some(object) = find(name, lookup(name)).await?
                 {
                     return Ok(Created::Found(adopt(object, Some(reply.request_id))));
                 }
@@ -90,7 +92,7 @@ where
                     error = %error.message,
                     "create outcome unknown: looking the name up before sending it again"
                 );
-                if let Some(object) = find(name).await? {
+                if let Some(object) = find(name, lookup(name)).await? {
                     return Ok(Created::Found(adopt(object, request_id)));
                 }
                 if !retryable || sends >= t.retry.max_attempts {

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
@@ -17,12 +17,12 @@ use super::ims::ims_token;
 use super::media::{self, MediaType};
 use super::problem::ApiError;
 use super::request::{Result, caller, header_str, if_match, path_params, query_params, read_body};
-use super::response::{json_response, set_header};
+use super::response::{json_response, not_modified, set_header};
 use super::state::{App, blocking};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
-    DeleteDecision, DeleteJob, DeleteOutcome, Draft, Envelope, IfMatch, ListQuery, Page,
-    format_timestamp, values_in_map,
+    DeleteDecision, DeleteJob, DeleteOutcome, Draft, Envelope, ListQuery, Page, format_timestamp,
+    values_in_map,
 };
 use crate::serve::Committed;
 
@@ -235,16 +235,8 @@ async fn read(
     let c = container.clone();
     let envelope = blocking(move || repo.get(&caller.sandbox, &c, &instance_id)).await?;
     let etag = media::etag_header(envelope.etag);
-    if let Some(none_match) = header_str(&headers, header::IF_NONE_MATCH) {
-        let unchanged = match media::parse_if_match(none_match) {
-            IfMatch::Any => true,
-            IfMatch::OneOf(etags) => etags.contains(&envelope.etag),
-        };
-        if unchanged {
-            let mut response = StatusCode::NOT_MODIFIED.into_response();
-            set_header(&mut response, "etag", &etag);
-            return Ok(response);
-        }
+    if let Some(response) = not_modified(&headers, envelope.etag) {
+        return Ok(response);
     }
     let content_type = format!("{}; schema=\"{}\"", media::HAL, envelope.schema);
     let mut response = json_response(StatusCode::OK, &envelope.to_hal(&container), &content_type);

@@ -36,7 +36,10 @@ use serde_json::{Value, json};
 
 use super::Api;
 use super::create::{Created, create, is_created};
-use super::http::{BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport};
+use super::http::{
+    BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport, etag_text,
+    quote_etag, receipt_etag,
+};
 use crate::backend::{BackendError, Deleted, ErrorKind, LiveObject, Receipt, Target};
 use crate::diff::{self, Op};
 use crate::providers::adobe::kind::Kind;
@@ -224,9 +227,9 @@ impl DpsClient {
         kind: Kind,
         name: &str,
         instance: &Value,
+        what: String,
     ) -> Result<Option<LiveObject>, BackendError> {
         let filter = format!("name=={name}");
-        let what = format!("looking up {kind} {name:?} after a create whose outcome is unknown");
         let found = self.list_where(kind, &[filter.as_str()], &what).await?;
         Ok(found
             .into_iter()
@@ -308,17 +311,7 @@ fn parse_receipt(reply: &Reply, target: Option<&Target>) -> Result<Receipt, Stri
         .map(str::to_string)
         .or_else(|| target.map(|t| t.id.clone()))
         .ok_or("the receipt has no id")?;
-    let etag = body
-        .get("etag")
-        .and_then(etag_text)
-        .or_else(|| {
-            reply
-                .headers
-                .get("etag")
-                .and_then(|v| v.to_str().ok())
-                .map(|e| e.trim_start_matches("W/").trim_matches('"').to_string())
-        })
-        .ok_or("the receipt has no etag")?;
+    let etag = receipt_etag(reply, &body, "etag").ok_or("the receipt has no etag")?;
     Ok(Receipt {
         instance_id: id.clone(),
         id,
@@ -357,18 +350,6 @@ fn newer(a: &str, b: &str) -> bool {
     match (a.parse::<u64>(), b.parse::<u64>()) {
         (Ok(a), Ok(b)) => a > b,
         _ => a != b,
-    }
-}
-
-fn quote_etag(etag: &str) -> String {
-    format!("\"{}\"", etag.trim().trim_matches('"'))
-}
-
-fn etag_text(value: &Value) -> Option<String> {
-    match value {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() => Some(s.trim_matches('"').to_string()),
-        _ => None,
     }
 }
 
@@ -423,12 +404,7 @@ impl Api for DpsClient {
     const NAME: &'static str = "dps";
 
     fn describe(&self) -> String {
-        format!(
-            "DPS API at {} (organization {}, sandbox {})",
-            self.t.api.as_str().trim_end_matches('/'),
-            self.t.org,
-            self.t.sandbox,
-        )
+        self.t.describe("DPS", "")
     }
 
     async fn read_all(&self, kind: Kind, what: &str) -> Result<Vec<LiveObject>, BackendError> {
@@ -458,7 +434,7 @@ impl Api for DpsClient {
             body: Some(body),
             safety: Safety::Once,
         };
-        let find = |name| self.find_created(kind, name, &bare);
+        let find = |name, what| self.find_created(kind, name, &bare, what);
         match create(&self.t, &call, kind, name, find).await? {
             Created::Answer(reply) => {
                 let receipt = parse_receipt(&reply, None).map_err(|problem| {
@@ -564,14 +540,13 @@ impl Api for DpsClient {
     async fn send_delete(&self, target: &Target, etag: &str) -> Result<Deleted, BackendError> {
         let what = format!("deleting {target}");
         let call = Call {
-            what: &what,
-            method: Method::DELETE,
-            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
-            accept: JSON,
-            content_type: None,
             if_match: Some(quote_etag(etag)),
-            body: None,
-            safety: Safety::Resendable,
+            ..Call::new(
+                &what,
+                Method::DELETE,
+                self.url(Kind::from_core(target.kind), Some(&target.id)),
+                JSON,
+            )
         };
         let reply = self.t.execute_resendable(&call).await?;
         match reply.status.as_u16() {

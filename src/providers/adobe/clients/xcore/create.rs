@@ -19,9 +19,9 @@ impl XcoreClient {
         kind: Kind,
         name: &str,
         instance: &Value,
+        what: String,
     ) -> Result<Option<LiveObject>, BackendError> {
         let filter = format!("_instance.xdm:name=={name}");
-        let what = format!("looking up {kind} {name:?} after a create whose outcome is unknown");
         let found = self
             .list_where(kind, &[("property", filter.as_str())], &what)
             .await?;
@@ -55,7 +55,7 @@ impl XcoreClient {
             body: Some(body),
             safety: Safety::Once,
         };
-        let find = |name| self.find_created(kind, name, instance);
+        let find = |name, what| self.find_created(kind, name, instance, what);
         match create(&self.t, &call, kind, name, find).await? {
             Created::Answer(reply) => parse_receipt(&reply, None)
                 .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}"))),
