@@ -64,6 +64,22 @@ impl<'a> Call<'a> {
     pub fn get(what: &'a str, url: Url, accept: &'a str) -> Self {
         Call::new(what, Method::GET, url, accept)
     }
+
+    /// A POST creating something: `body` of `content_type`, sent [`Safety::Once`].
+    pub fn create(
+        what: &'a str,
+        url: Url,
+        accept: &'a str,
+        content_type: String,
+        body: Vec<u8>,
+    ) -> Self {
+        Call {
+            content_type: Some(content_type),
+            body: Some(body),
+            safety: Safety::Once,
+            ..Call::new(what, Method::POST, url, accept)
+        }
+    }
 }
 
 /// A final answer.

@@ -35,7 +35,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 
 use super::Api;
-use super::create::{Created, create, is_created};
+use super::create::{Candidate, Created, create};
 use super::http::{
     BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport, etag_text,
     quote_etag, receipt_etag,
@@ -220,29 +220,6 @@ impl DpsClient {
         Ok(object)
     }
 
-    /// After a create whose outcome is unknown: the object we created, if it exists (same
-    /// name, same content; the newest etag if several).
-    async fn find_created(
-        &self,
-        kind: Kind,
-        name: &str,
-        instance: &Value,
-        what: String,
-    ) -> Result<Option<LiveObject>, BackendError> {
-        let filter = format!("name=={name}");
-        let found = self.list_where(kind, &[filter.as_str()], &what).await?;
-        Ok(found
-            .into_iter()
-            .filter(|object| is_created(kind, name, instance, object))
-            .reduce(|best, object| {
-                if newer(&object.etag, &best.etag) {
-                    object
-                } else {
-                    best
-                }
-            }))
-    }
-
     // ---- writes ----------------------------------------------------------------------------
 
     fn to_wire(&self, kind: Kind, instance: &Value, what: &str) -> Result<Value, BackendError> {
@@ -346,6 +323,20 @@ fn apply_ops(instance: &Value, ops: &[Op]) -> Result<Value, String> {
 }
 
 /// Whether etag `a` is newer than `b` (numeric etags compare as numbers).
+impl Candidate for LiveObject {
+    fn object(self) -> LiveObject {
+        self
+    }
+
+    fn live(&self) -> &LiveObject {
+        self
+    }
+
+    fn replaces(&self, best: &Self) -> bool {
+        newer(&self.etag, &best.etag)
+    }
+}
+
 fn newer(a: &str, b: &str) -> bool {
     match (a.parse::<u64>(), b.parse::<u64>()) {
         (Ok(a), Ok(b)) => a > b,
@@ -424,18 +415,17 @@ impl Api for DpsClient {
         let document = self.to_wire(kind, &bare, &what)?;
         let body = serde_json::to_vec(&document)
             .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
-        let call = Call {
-            what: &what,
-            method: Method::POST,
-            url: self.url(kind, None),
-            accept: JSON,
-            content_type: Some(JSON.into()),
-            if_match: None,
-            body: Some(body),
-            safety: Safety::Once,
+        let call = Call::create(&what, self.url(kind, None), JSON, JSON.into(), body);
+        let find = |name: &str, what: String| {
+            let filter = format!("name=={name}");
+            async move {
+                Ok(self
+                    .list_pages(kind, &[filter.as_str()], &what, None)
+                    .await?
+                    .0)
+            }
         };
-        let find = |name, what| self.find_created(kind, name, &bare, what);
-        match create(&self.t, &call, kind, name, find).await? {
+        match create(&self.t, &call, (kind, &bare), name, find).await? {
             Created::Answer(reply) => {
                 let receipt = parse_receipt(&reply, None).map_err(|problem| {
                     self.t.error(ErrorKind::Other, format!("{what}: {problem}"))
