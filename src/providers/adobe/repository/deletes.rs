@@ -11,7 +11,8 @@ use super::error::{Referrer, RepoError};
 use super::handle::Repository;
 use super::ids;
 use super::jobs::{DeleteDecision, DeleteJob, DeleteOutcome};
-use super::store::{Inner, Record, commit, open_container, revise};
+use super::store::{Inner, Record, State, commit, open_container, revise};
+use crate::wal::Wal;
 
 impl Repository {
     /// Deletes an instance synchronously, as the DPS API does: `Ok(Ok(last state))` when it
@@ -33,21 +34,8 @@ impl Repository {
         if !referrers.is_empty() && !self.deletes_referenced() {
             return Ok(Err(referrers));
         }
-        let last = revise(
-            current,
-            current.instance.clone(),
-            current.links.clone(),
-            now,
-            actor,
-        );
-        commit(
-            state,
-            wal,
-            Record::Remove {
-                sandbox: sandbox.to_string(),
-                instance_id: instance_id.to_string(),
-            },
-        )?;
+        let last = last_state(current, now, actor);
+        remove(state, wal, sandbox, instance_id)?;
         Ok(Ok(last))
     }
 
@@ -75,21 +63,8 @@ impl Repository {
             return Ok(DeleteOutcome::Accepted(job.clone()));
         }
         if space.referrers(current.uri()).is_empty() || self.deletes_referenced() {
-            let last = revise(
-                current,
-                current.instance.clone(),
-                current.links.clone(),
-                now,
-                actor,
-            );
-            commit(
-                state,
-                wal,
-                Record::Remove {
-                    sandbox: sandbox.to_string(),
-                    instance_id: instance_id.to_string(),
-                },
-            )?;
+            let last = last_state(current, now, actor);
+            remove(state, wal, sandbox, instance_id)?;
             return Ok(DeleteOutcome::Deleted(last));
         }
         let job = DeleteJob {
@@ -103,14 +78,7 @@ impl Repository {
             pending_polls,
             decision: None,
         };
-        commit(
-            state,
-            wal,
-            Record::Job {
-                sandbox: sandbox.to_string(),
-                job: job.clone(),
-            },
-        )?;
+        log_job(state, wal, sandbox, &job)?;
         Ok(DeleteOutcome::Accepted(job))
     }
 
@@ -170,14 +138,43 @@ impl Repository {
             }
         };
         job.decision = Some(decision);
-        commit(
-            state,
-            wal,
-            Record::Job {
-                sandbox: sandbox.to_string(),
-                job: job.clone(),
-            },
-        )?;
+        log_job(state, wal, sandbox, &job)?;
         Ok(job)
     }
+}
+
+/// What the answer to a delete shows: the object's last state, deleted at `now` by `actor`.
+fn last_state(current: &Envelope, now: String, actor: &Actor) -> Envelope {
+    let (instance, links) = (current.instance.clone(), current.links.clone());
+    revise(current, instance, links, now, actor)
+}
+
+/// Removes `instance_id` of `sandbox`, logged first.
+fn remove(
+    state: &mut State,
+    wal: &mut Option<Wal>,
+    sandbox: &str,
+    instance_id: &str,
+) -> Result<(), RepoError> {
+    let sandbox = sandbox.to_string();
+    let instance_id = instance_id.to_string();
+    commit(
+        state,
+        wal,
+        Record::Remove {
+            sandbox,
+            instance_id,
+        },
+    )
+}
+
+/// Records `job` (new, or decided), logged first.
+fn log_job(
+    state: &mut State,
+    wal: &mut Option<Wal>,
+    sandbox: &str,
+    job: &DeleteJob,
+) -> Result<(), RepoError> {
+    let (sandbox, job) = (sandbox.to_string(), job.clone());
+    commit(state, wal, Record::Job { sandbox, job })
 }
