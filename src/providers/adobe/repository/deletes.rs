@@ -11,8 +11,7 @@ use super::error::{Referrer, RepoError};
 use super::handle::Repository;
 use super::ids;
 use super::jobs::{DeleteDecision, DeleteJob, DeleteOutcome};
-use super::store::{Inner, Record, State, commit, open_container, revise};
-use crate::wal::Wal;
+use super::store::{Inner, Record, commit, open_container, revise};
 
 impl Repository {
     /// Deletes an instance synchronously, as the DPS API does: `Ok(Ok(last state))` when it
@@ -35,7 +34,7 @@ impl Repository {
             return Ok(Err(referrers));
         }
         let last = last_state(current, now, actor);
-        remove(state, wal, sandbox, instance_id)?;
+        commit(state, wal, removal(sandbox, instance_id))?;
         Ok(Ok(last))
     }
 
@@ -64,7 +63,7 @@ impl Repository {
         }
         if space.referrers(current.uri()).is_empty() || self.deletes_referenced() {
             let last = last_state(current, now, actor);
-            remove(state, wal, sandbox, instance_id)?;
+            commit(state, wal, removal(sandbox, instance_id))?;
             return Ok(DeleteOutcome::Deleted(last));
         }
         let job = DeleteJob {
@@ -78,7 +77,7 @@ impl Repository {
             pending_polls,
             decision: None,
         };
-        log_job(state, wal, sandbox, &job)?;
+        commit(state, wal, job_record(sandbox, &job))?;
         Ok(DeleteOutcome::Accepted(job))
     }
 
@@ -138,7 +137,7 @@ impl Repository {
             }
         };
         job.decision = Some(decision);
-        log_job(state, wal, sandbox, &job)?;
+        commit(state, wal, job_record(sandbox, &job))?;
         Ok(job)
     }
 }
@@ -149,32 +148,17 @@ fn last_state(current: &Envelope, now: String, actor: &Actor) -> Envelope {
     revise(current, instance, links, now, actor)
 }
 
-/// Removes `instance_id` of `sandbox`, logged first.
-fn remove(
-    state: &mut State,
-    wal: &mut Option<Wal>,
-    sandbox: &str,
-    instance_id: &str,
-) -> Result<(), RepoError> {
-    let sandbox = sandbox.to_string();
-    let instance_id = instance_id.to_string();
-    commit(
-        state,
-        wal,
-        Record::Remove {
-            sandbox,
-            instance_id,
-        },
-    )
+/// The log record of removing `instance_id` of `sandbox`.
+fn removal(sandbox: &str, instance_id: &str) -> Record {
+    let (sandbox, instance_id) = (sandbox.to_string(), instance_id.to_string());
+    Record::Remove {
+        sandbox,
+        instance_id,
+    }
 }
 
-/// Records `job` (new, or decided), logged first.
-fn log_job(
-    state: &mut State,
-    wal: &mut Option<Wal>,
-    sandbox: &str,
-    job: &DeleteJob,
-) -> Result<(), RepoError> {
+/// The log record of `job` (new, or decided).
+fn job_record(sandbox: &str, job: &DeleteJob) -> Record {
     let (sandbox, job) = (sandbox.to_string(), job.clone());
-    commit(state, wal, Record::Job { sandbox, job })
+    Record::Job { sandbox, job }
 }
