@@ -354,7 +354,8 @@ pub struct PlanArgs {
 
 fn parse_kind(value: &str) -> Result<crate::kind::Kind, String> {
     value.parse().map_err(|_| {
-        let kinds: Vec<&'static str> = crate::kind::registered()
+        let kinds: Vec<&'static str> = crate::providers::builtin()
+            .kinds()
             .iter()
             .map(|k| k.as_str())
             .collect();

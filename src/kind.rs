@@ -5,7 +5,6 @@
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::str::FromStr;
 use std::sync::RwLock;
 
 /// What a provider declares about one of its kinds.
@@ -106,7 +105,10 @@ impl fmt::Display for Kind {
 }
 
 /// Every registered kind. Kinds are static facts of the compiled-in providers; the table only
-/// lets a spelling (a flag, a saved plan) find its kind.
+/// lets a spelling (a flag, a saved plan) find its kind. It is filled by building a provider
+/// registry (`Providers::new`); resolving a spelling (`FromStr`, `Deserialize`) goes through
+/// `providers::builtin()`, which builds the compiled-in one first, so no caller depends on
+/// having built it before.
 static REGISTERED: RwLock<Vec<Kind>> = RwLock::new(Vec::new());
 
 /// Registers kinds (idempotent). Panics on two providers spelling a kind alike: that is a
@@ -127,33 +129,18 @@ pub fn register(kinds: &[Kind]) {
     registered.sort();
 }
 
-/// Every registered kind, in order.
-pub fn registered() -> Vec<Kind> {
-    REGISTERED.read().unwrap_or_else(|e| e.into_inner()).clone()
-}
-
-impl FromStr for Kind {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        registered()
-            .into_iter()
-            .find(|kind| kind.as_str() == s)
-            .ok_or(())
-    }
+/// The registered kind spelt `name`, among those registered so far (see [`REGISTERED`]).
+pub fn registered_named(name: &str) -> Option<Kind> {
+    REGISTERED
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .copied()
+        .find(|kind| kind.as_str() == name)
 }
 
 impl serde::Serialize for Kind {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Kind {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        name.parse().map_err(|()| {
-            serde::de::Error::custom(format!("unknown kind `{name}` (no provider declares it)"))
-        })
     }
 }

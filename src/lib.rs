@@ -14,6 +14,7 @@ mod core_tests;
 pub mod decisions;
 pub mod diagnostic;
 pub mod diff;
+pub mod doctor;
 pub mod environment;
 pub mod exit;
 pub mod export;

@@ -5,8 +5,6 @@ use offerctl::cli::Cli;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    // Kinds are registered before flags naming them are parsed.
-    offerctl::providers::builtin();
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet, cli.color.for_stderr());
     match offerctl::commands::run(cli) {

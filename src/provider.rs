@@ -74,6 +74,12 @@ pub trait Provider: Language + Send + Sync {
         None
     }
 
+    /// Checks of the vendor's service against what this provider's clients assume of it
+    /// (`doctor`), for a provider that has them.
+    fn doctor(&self) -> Option<&dyn crate::doctor::Doctor> {
+        None
+    }
+
     /// A synthetic catalogue of about `objects` objects, deterministic from `seed`: manifest
     /// file names (relative) and texts, for benchmarks and demos.
     fn synthetic_catalogue(&self, _objects: usize, _seed: u64) -> Option<Vec<(String, String)>> {

@@ -1,37 +1,39 @@
-//! `offerctl doctor`: the sandbox checks of [`crate::providers::adobe::doctor`], as a table or
-//! JSON. Exit 0 when every check matches (skipped ones included), 1 otherwise.
+//! `offerctl doctor`: the checks of every provider that has them (`Provider::doctor`) against
+//! the configured service, as a table or JSON. Exit 0 when every check matches (skipped ones
+//! included), 1 otherwise.
 
 use std::io::Write;
 
 use crate::cli::{DoctorArgs, DoctorFormat};
+use crate::doctor::{Check, Remote};
 use crate::exit::{CommandError, Exit};
-use crate::providers::adobe::doctor::{self, Check};
-use crate::providers::connect;
+use crate::providers::{builtin, connect};
 
 pub fn run(args: &DoctorArgs) -> Result<Exit, CommandError> {
     let (workspace, target) =
         super::environments::single(args.remote.config.as_deref(), &args.environments.envs)?;
-    let settings = connect::settings(
-        &args.remote,
-        &workspace.config,
-        &target.environment,
-        &target.layer,
-    )?;
-    let api = settings.api;
     let process = |name: &str| std::env::var(name).ok();
-    let Some(config) =
-        settings.xcore_config(|name| connect::secret(&target.environment, &process, name))?
-    else {
-        return Err(CommandError::new(
-            Exit::Invalid,
-            "doctor checks a remote sandbox: set --endpoint (or OFFERCTL_ENDPOINT) and credentials",
-        ));
+    let secret = |name: &str| connect::secret(&target.environment, &process, name);
+    let remote = Remote {
+        flags: &args.remote,
+        config: &workspace.config,
+        environment: &target.environment,
+        layer: &target.layer,
+        secret: &secret,
     };
+    let runs = builtin()
+        .iter()
+        .filter_map(|provider| provider.doctor())
+        .map(|doctor| doctor.checks(&remote, args.write_probe))
+        .collect::<Result<Vec<_>, _>>()?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| {
         CommandError::new(Exit::Error, format!("cannot start the async runtime: {e}"))
     })?;
-    let checks = runtime.block_on(doctor::run(config, api, args.write_probe));
-    let ok = checks.iter().all(|c| c.status != "mismatch");
+    let checks: Vec<Check> = runs
+        .into_iter()
+        .flat_map(|checks| runtime.block_on(checks))
+        .collect();
+    let ok = !checks.iter().any(Check::is_mismatch);
     let text = match args.output {
         DoctorFormat::Json => {
             let report = serde_json::json!({"ok": ok, "checks": checks});
@@ -65,7 +67,7 @@ fn table(checks: &[Check], ok: bool) -> String {
             check.observed
         ));
     }
-    let mismatches = checks.iter().filter(|c| c.status == "mismatch").count();
+    let mismatches = checks.iter().filter(|c| c.is_mismatch()).count();
     out.push_str(&if ok {
         "\nEvery assumption holds for this sandbox.\n".to_string()
     } else {

@@ -46,17 +46,38 @@ pub struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    /// A GET of `url` (resendable).
-    pub fn get(what: &'a str, url: Url, accept: &'a str) -> Self {
+    /// A resendable request without a body (set the rest with struct update syntax).
+    pub fn new(what: &'a str, method: Method, url: Url, accept: &'a str) -> Self {
         Call {
             what,
-            method: Method::GET,
+            method,
             url,
             accept,
             content_type: None,
             if_match: None,
             body: None,
             safety: Safety::Resendable,
+        }
+    }
+
+    /// A GET of `url`.
+    pub fn get(what: &'a str, url: Url, accept: &'a str) -> Self {
+        Call::new(what, Method::GET, url, accept)
+    }
+
+    /// A POST creating something: `body` of `content_type`, sent [`Safety::Once`].
+    pub fn create(
+        what: &'a str,
+        url: Url,
+        accept: &'a str,
+        content_type: String,
+        body: Vec<u8>,
+    ) -> Self {
+        Call {
+            content_type: Some(content_type),
+            body: Some(body),
+            safety: Safety::Once,
+            ..Call::new(what, Method::POST, url, accept)
         }
     }
 }

@@ -152,26 +152,6 @@ pub fn connect(
     )
 }
 
-/// The settings of the run in `environment`: flags (and their environment variables) over
-/// the environment's block over the file's top level over defaults.
-pub fn settings(
-    remote: &RemoteArgs,
-    config: &ConfigFile,
-    environment: &Environment,
-    layer: &Layer,
-) -> Result<Settings, CommandError> {
-    let mut file = FileConfig::from_entries(config, &layer.entries)?;
-    if let Some(path) = &config.path {
-        file.resolve_paths(path);
-    }
-    let mut settings = Settings::merge(remote, file);
-    if let Some(name) = &environment.name {
-        // Each environment without an endpoint gets embedded repositories of its own.
-        settings.state_dir = settings.state_dir.join("environments").join(name);
-    }
-    Ok(settings)
-}
-
 /// The secret a provider reads from the variable `name` (`OFFERCTL_ACCESS_TOKEN`), read from
 /// the variable `environment` binds it to instead, if any.
 pub fn secret(
@@ -195,7 +175,7 @@ pub fn connect_with_env(
     layer: &Layer,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Repositories, CommandError> {
-    let settings = settings(remote, config, environment, layer)?;
+    let settings = Settings::for_environment(remote, config, environment, layer)?;
     let file = settings.file.clone();
     let section = match file.sections.get("appcharge") {
         Some((at, value)) => {

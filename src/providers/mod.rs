@@ -7,6 +7,7 @@ pub mod appcharge;
 pub mod connect;
 pub mod serve;
 
+use crate::kind::{self, Kind};
 use crate::provider::Providers;
 
 /// The flags each provider connects with, as the commands hand them on to [`connect`].
@@ -91,8 +92,9 @@ fn rename_ref(schema: &mut serde_json::Value, from: &str, to: &str) {
 
 /// The providers compiled into offerctl, built once. The order is the registry's: where a
 /// capability (offline decisions, synthetic catalogues) is asked of "the first provider that has
-/// it", the first in this list answers. Building it registers every kind, so that flags and
-/// saved plans can name them: `main` builds it before parsing flags.
+/// it", the first in this list answers. Building it registers every kind; resolving a kind's
+/// spelling (below) builds it first, so nothing has to be called before a flag or a saved plan
+/// names a kind.
 pub fn builtin() -> &'static Providers {
     static BUILTIN: std::sync::OnceLock<Providers> = std::sync::OnceLock::new();
     BUILTIN.get_or_init(|| {
@@ -101,4 +103,48 @@ pub fn builtin() -> &'static Providers {
             &appcharge::provider::APPCHARGE,
         ])
     })
+}
+
+/// A kind's spelling (a flag, a saved plan, a manifest's `kind:`) resolves among the kinds of
+/// the compiled-in providers, registered by [`builtin`] (and of any other registry built, such
+/// as the core tests' toy provider).
+impl std::str::FromStr for Kind {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        builtin();
+        kind::registered_named(s).ok_or(())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(|()| {
+            serde::de::Error::custom(format!("unknown kind `{name}` (no provider declares it)"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kind::Kind;
+    use crate::manifest::Language;
+
+    /// Resolving comes first here (no registry is built by the test): a spelling resolves with
+    /// nothing called before, as flags and saved plans need. (`the_kind_flags_resolve_before_
+    /// anything_else_runs` in tests/it/cli.rs shows it in a fresh process.)
+    #[test]
+    fn a_kind_spelling_resolves_with_nothing_built_first() {
+        let declared = [
+            super::adobe::provider::ADOBE.kinds(),
+            super::appcharge::provider::APPCHARGE.kinds(),
+        ];
+        for kind in declared.into_iter().flatten() {
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
+        }
+        assert_eq!("NoSuchKind".parse::<Kind>(), Err(()));
+    }
 }

@@ -279,6 +279,31 @@ fn plan_and_apply_flags_can_come_from_the_environment() {
     }
 }
 
+/// Flags naming kinds are parsed before the command builds anything: the spelling resolves
+/// through the compiled-in providers' registry, built on first use.
+#[test]
+fn the_kind_flags_resolve_before_anything_else_runs() {
+    let state = tempfile::tempdir().unwrap();
+    offerctl()
+        .args([
+            "plan",
+            "--prune",
+            "--prune-kind",
+            "Offer,Tag",
+            "--state-dir",
+        ])
+        .arg(state.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("not a kind").not());
+    offerctl()
+        .args(["plan", "--prune-kind", "Ofer"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a kind; kinds are "))
+        .stderr(predicate::str::contains("Offer"));
+}
+
 #[test]
 fn usage_errors_are_reported_by_clap() {
     offerctl()

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::backend::Backend;
-use crate::environment::ConfigFile;
 use crate::environment::config::{DEFAULT_ENVIRONMENT, ENVIRONMENTS, OVERLAYS, SECRETS, VARS};
+use crate::environment::{ConfigFile, Environment, Layer};
 use crate::exit::{CommandError, Exit};
 use crate::providers::adobe::clients::dps::DpsClient;
 use crate::providers::adobe::clients::embedded::Embedded;
@@ -509,6 +509,26 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_STATE_DIR)),
             file,
         }
+    }
+
+    /// The settings of the run in `environment`: flags (and their environment variables) over
+    /// the environment's block over the file's top level over defaults.
+    pub fn for_environment(
+        remote: &RemoteArgs,
+        config: &ConfigFile,
+        environment: &Environment,
+        layer: &Layer,
+    ) -> Result<Settings, CommandError> {
+        let mut file = FileConfig::from_entries(config, &layer.entries)?;
+        if let Some(path) = &config.path {
+            file.resolve_paths(path);
+        }
+        let mut settings = Settings::merge(remote, file);
+        if let Some(name) = &environment.name {
+            // Each environment without an endpoint gets embedded repositories of its own.
+            settings.state_dir = settings.state_dir.join("environments").join(name);
+        }
+        Ok(settings)
     }
 
     /// The XCore client configuration, with credentials from `env` (the process environment

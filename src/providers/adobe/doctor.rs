@@ -12,17 +12,18 @@ use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::{Method, StatusCode, Url};
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::clients::dps::{self as dps_client, DpsClient};
 use super::clients::http::auth::Auth;
 use super::clients::http::{Call, Safety, Transport};
 use super::clients::xcore::{self as xcore_client, XcoreClient, XcoreConfig};
-use super::config::Api;
+use super::config::{Api, RemoteArgs, Settings};
 use super::kind::Kind;
 use crate::backend::{Backend, Deleted, Target};
 use crate::diff::Op;
+use crate::doctor::{Check, Checks, Doctor, Remote};
+use crate::exit::{CommandError, Exit};
 
 /// The name prefix of everything the write probe creates.
 pub const PROBE_PREFIX: &str = "offerctl-doctor-";
@@ -31,29 +32,12 @@ const LARGE_PAGE: usize = 1000;
 /// The page size of the paging walk: small, so that even a small sandbox spans pages.
 const WALK_PAGE: usize = 2;
 
-/// One row of the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    pub assumption: String,
-    pub observed: String,
-    /// `ok`, `mismatch`, or `skipped` (not observable here, or needs `--write-probe`).
-    pub status: &'static str,
-}
-
 fn row(assumption: &str, observed: impl Into<String>, ok: bool) -> Check {
-    Check {
-        assumption: assumption.to_string(),
-        observed: observed.into(),
-        status: if ok { "ok" } else { "mismatch" },
-    }
+    Check::made(assumption, observed, ok)
 }
 
 fn skipped(assumption: &str, observed: impl Into<String>) -> Check {
-    Check {
-        assumption: assumption.to_string(),
-        observed: observed.into(),
-        status: "skipped",
-    }
+    Check::skipped(assumption, observed)
 }
 
 /// The raw side of the checks: both APIs' transports.
@@ -70,16 +54,7 @@ struct Answer {
 
 impl Probe {
     async fn get(&self, t: &Transport, url: Url, accept: &str) -> Result<Answer, String> {
-        let call = Call {
-            what: "doctor",
-            method: Method::GET,
-            url,
-            accept,
-            content_type: None,
-            if_match: None,
-            body: None,
-            safety: Safety::Resendable,
-        };
+        let call = Call::get("doctor", url, accept);
         let reply = t.execute_resendable(&call).await.map_err(|e| e.message)?;
         Ok(Answer {
             status: reply.status,
@@ -165,6 +140,26 @@ fn item_id(item: &Value) -> String {
         .find_map(|p| item.pointer(p).and_then(Value::as_str))
         .unwrap_or_default()
         .to_string()
+}
+
+/// The sandbox checks, `doctor`'s capability for Adobe.
+pub struct SandboxDoctor;
+
+impl Doctor for SandboxDoctor {
+    fn checks(&self, remote: &Remote<'_>, write_probe: bool) -> Result<Checks, CommandError> {
+        let flags = remote.flags.downcast_ref::<RemoteArgs>().ok_or_else(|| {
+            CommandError::new(Exit::Error, "doctor was given no Adobe connection flags")
+        })?;
+        let settings =
+            Settings::for_environment(flags, remote.config, remote.environment, remote.layer)?;
+        let Some(config) = settings.xcore_config(remote.secret)? else {
+            return Err(CommandError::new(
+                Exit::Invalid,
+                "doctor checks a remote sandbox: set --endpoint (or OFFERCTL_ENDPOINT) and credentials",
+            ));
+        };
+        Ok(Box::pin(run(config, settings.api, write_probe)))
+    }
 }
 
 /// Runs every check. `write_probe` allows creating, patching and deleting throw-away objects.

@@ -133,6 +133,10 @@ impl Provider for Adobe {
         Some(&super::decide::capability::Decide)
     }
 
+    fn doctor(&self) -> Option<&dyn crate::doctor::Doctor> {
+        Some(&super::doctor::SandboxDoctor)
+    }
+
     fn synthetic_catalogue(&self, objects: usize, seed: u64) -> Option<Vec<(String, String)>> {
         Some(super::generate::catalogue(objects, seed))
     }

@@ -9,6 +9,16 @@ use crate::check::check;
 use crate::diff;
 use crate::source::{SourceFile, SourceSet};
 
+/// The keys of a JSON object, in order.
+fn keys_of(object: &Value) -> Vec<&str> {
+    object
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 const MANIFESTS: &str = "\
 kind: Product
 name: gold
@@ -175,12 +185,7 @@ fn a_nested_property_the_manifest_cannot_hold_fails_the_export_with_the_reason()
 fn the_v1_body_has_the_seed_shape_and_key_order() {
     let live = wire::normalize_read(Kind::RollingOffer, read_shape());
     let body = wire::v1_rolling_body(&live);
-    let keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = keys_of(&body);
     assert_eq!(
         keys,
         [
@@ -195,12 +200,7 @@ fn the_v1_body_has_the_seed_shape_and_key_order() {
             "publisherTabId"
         ]
     );
-    let step: Vec<&str> = body["productsSequence"][1]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let step = keys_of(&body["productsSequence"][1]);
     assert_eq!(
         step,
         [

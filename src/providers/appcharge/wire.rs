@@ -135,8 +135,7 @@ pub fn v1_rolling_body(canonical: &Value) -> Value {
     let Value::Object(mut rest) = body else {
         return body;
     };
-    let mut out = Map::new();
-    for key in [
+    let head = [
         "publisherOfferId",
         "name",
         "type",
@@ -145,27 +144,15 @@ pub fn v1_rolling_body(canonical: &Value) -> Value {
         "offerUiId",
         "offerExternalUiId",
         "segments",
-    ] {
-        if let Some(value) = rest.remove(key) {
-            out.insert(key.into(), value);
-        }
-    }
+    ];
+    let mut out = Map::new();
+    move_in_order(&mut rest, &head, &mut out);
     if let Some(Value::Array(steps)) = rest.remove("productsSequence") {
         let steps = steps.into_iter().map(|step| match step {
             Value::Object(mut step) => {
                 let mut ordered = Map::new();
-                for key in [
-                    "index",
-                    "products",
-                    "priceInUsdCents",
-                    "priceDiscount",
-                    "productSale",
-                    "badges",
-                ] {
-                    if let Some(value) = step.remove(key) {
-                        ordered.insert(key.into(), value);
-                    }
-                }
+                let v1_named = &STEP_MEMBERS[..STEP_MEMBERS.len() - 1];
+                move_in_order(&mut step, v1_named, &mut ordered);
                 ordered.append(&mut step);
                 Value::Object(ordered)
             }
@@ -186,17 +173,30 @@ pub fn v1_rolling_body(canonical: &Value) -> Value {
     Value::Object(out)
 }
 
+/// The members of a step offerctl manages, in the order the V1 body writes them (progress-bar
+/// points last: V1 does not name them, so they follow with whatever else a step has).
+const STEP_MEMBERS: &[&str] = &[
+    "index",
+    "products",
+    "priceInUsdCents",
+    "priceDiscount",
+    "productSale",
+    "badges",
+    "progressBarPoints",
+];
+
+/// Moves the `keys` that `from` has into `to`, in that order.
+fn move_in_order(from: &mut Map<String, Value>, keys: &[&str], to: &mut Map<String, Value>) {
+    for key in keys {
+        if let Some(value) = from.remove(*key) {
+            to.insert((*key).into(), value);
+        }
+    }
+}
+
 fn members(pattern: &str) -> Option<&'static [&'static str]> {
     match pattern {
-        "productsSequence/*" => Some(&[
-            "index",
-            "products",
-            "priceInUsdCents",
-            "priceDiscount",
-            "productSale",
-            "badges",
-            "progressBarPoints",
-        ]),
+        "productsSequence/*" => Some(STEP_MEMBERS),
         "productsSequence/*/products/*" => Some(&["publisherProductId", "quantity", "priority"]),
         "productsSequence/*/badges/*" => Some(&["publisherBadgeId"]),
         "productsSequence/*/progressBarPoints/*" => Some(&["publisherBarId", "points"]),

@@ -21,9 +21,38 @@ pub(crate) enum Created {
     Found(Receipt),
 }
 
+/// An object a name lookup found, as one client lists it.
+pub(crate) trait Candidate {
+    fn object(self) -> LiveObject;
+    fn live(&self) -> &LiveObject;
+    /// Whether it is to be taken over `best`, found before it: the newer of two.
+    fn replaces(&self, best: &Self) -> bool;
+}
+
+/// The object a create of `instance` named `name` made, among those the lookup found: the
+/// newest of those with the same name and content.
+fn created<C: Candidate>(
+    kind: Kind,
+    name: &str,
+    instance: &Value,
+    found: Vec<C>,
+) -> Option<LiveObject> {
+    found
+        .into_iter()
+        .filter(|candidate| is_created(kind, name, instance, candidate.live()))
+        .reduce(|best, candidate| {
+            if candidate.replaces(&best) {
+                candidate
+            } else {
+                best
+            }
+        })
+        .map(C::object)
+}
+
 /// Whether `object` is the one a create of `instance` named `name` would have made: the same
 /// name, the same content (in either spelling the API accepts).
-pub(crate) fn is_created(kind: Kind, name: &str, instance: &Value, object: &LiveObject) -> bool {
+fn is_created(kind: Kind, name: &str, instance: &Value, object: &LiveObject) -> bool {
     let mut wanted = instance.clone();
     xcore::match_spelling(kind, &object.instance, &mut wanted);
     object.name() == name && diff::equivalent(&xcore::diff_rules(kind), &object.instance, &wanted)
@@ -44,20 +73,23 @@ fn adopt(object: LiveObject, request_id: Option<String>) -> Receipt {
     }
 }
 
-/// Sends the create `call` (a POST of an object of `kind` named `name`) until it has an answer,
-/// looking the name up with `find` after every unknown outcome and after a conflict that an
-/// unknown outcome may have caused.
-pub(crate) async fn create<'n, Fut>(
+/// Sends the create `call` (a POST of `instance`, of `kind`, named `name`) until it has an
+/// answer, listing the objects so named with `find(name, what)` after every unknown outcome and
+/// after a conflict that an unknown outcome may have caused.
+pub(crate) async fn create<'n, Fut, C>(
     t: &Transport,
     call: &Call<'_>,
-    kind: Kind,
+    (kind, instance): (Kind, &Value),
     name: Option<&'n str>,
-    find: impl Fn(&'n str) -> Fut,
+    find: impl Fn(&'n str, String) -> Fut,
 ) -> Result<Created, BackendError>
 where
-    Fut: Future<Output = Result<Option<LiveObject>, BackendError>>,
+    Fut: Future<Output = Result<Vec<C>, BackendError>>,
+    C: Candidate,
 {
     let what = call.what;
+    let lookup =
+        |name| format!("looking up {kind} {name:?} after a create whose outcome is unknown");
     let mut sends = 0;
     let mut uncertain = false;
     loop {
@@ -68,7 +100,8 @@ where
                 if reply.status == StatusCode::CONFLICT
                     && uncertain
                     && let Some(name) = name
-                    && let Some(object) = find(name).await?
+                    && let Some(object) =
+                        created(kind, name, instance, find(name, lookup(name)).await?)
                 {
                     return Ok(Created::Found(adopt(object, Some(reply.request_id))));
                 }
@@ -90,7 +123,8 @@ where
                     error = %error.message,
                     "create outcome unknown: looking the name up before sending it again"
                 );
-                if let Some(object) = find(name).await? {
+                if let Some(object) = created(kind, name, instance, find(name, lookup(name)).await?)
+                {
                     return Ok(Created::Found(adopt(object, request_id)));
                 }
                 if !retryable || sends >= t.retry.max_attempts {

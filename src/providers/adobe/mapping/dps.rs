@@ -165,145 +165,127 @@ const fn field(canonical: &'static str, dps: &'static str, shape: Shape) -> Fiel
     }
 }
 
+/// `mapped` after the object's id (under `key`), when it has one.
+fn id_first(key: &str, id: Option<Value>, mapped: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::with_capacity(mapped.len() + 1);
+    if let Some(id) = id {
+        out.insert(key.into(), id);
+    }
+    out.extend(mapped);
+    out
+}
+
 const V: Shape = Shape::Value;
 
-const TAG: &[Field] = &[
-    field("xdm:name", "name", V),
-    field("xdm:description", "description", V),
-];
+/// A field whose DPS name is its XCore name without `xdm:` (most are).
+macro_rules! xdm {
+    ($name:literal) => {
+        xdm!($name, V)
+    };
+    ($name:literal, $shape:expr) => {
+        field(concat!("xdm:", $name), $name, $shape)
+    };
+}
+
+const TAG: &[Field] = &[xdm!("name"), xdm!("description")];
 
 const PLACEMENT: &[Field] = &[
-    field("xdm:name", "name", V),
-    field("xdm:description", "description", V),
-    field("xdm:channel", "channel", V),
-    field("xdm:componentType", "componentType", Shape::ComponentType),
-    field("xdm:contentTypes", "contentTypes", V),
+    xdm!("name"),
+    xdm!("description"),
+    xdm!("channel"),
+    xdm!("componentType", Shape::ComponentType),
+    xdm!("contentTypes"),
 ];
 
-const CONDITION: &[Field] = &[
-    field("xdm:type", "type", V),
-    field("xdm:format", "format", V),
-    field("xdm:value", "value", V),
-];
+const CONDITION: &[Field] = &[xdm!("type"), xdm!("format"), xdm!("value")];
 
 const RULE: &[Field] = &[
-    field("xdm:name", "name", V),
-    field("xdm:description", "description", V),
-    field("xdm:condition", "condition", Shape::Object(CONDITION)),
+    xdm!("name"),
+    xdm!("description"),
+    xdm!("condition", Shape::Object(CONDITION)),
 ];
 
-const RETURN_TYPE: &[Field] = &[field("xdm:type", "type", V)];
+const RETURN_TYPE: &[Field] = &[xdm!("type")];
 
 /// A ranking formula (reference §2.3): its `expression` has a rule condition's shape.
 /// `exdFunction`, `isPure` and `definedOn` pass through.
 const RANKING_FORMULA: &[Field] = &[
-    field("xdm:name", "name", V),
-    field("xdm:description", "description", V),
-    field("xdm:returnType", "returnType", Shape::Object(RETURN_TYPE)),
-    field("xdm:expression", "expression", Shape::Object(CONDITION)),
+    xdm!("name"),
+    xdm!("description"),
+    xdm!("returnType", Shape::Object(RETURN_TYPE)),
+    xdm!("expression", Shape::Object(CONDITION)),
 ];
 
 const COMPONENT: &[Field] = &[
     field("@type", "type", Shape::ContentComponentType),
     field("dc:format", "format", V),
     field("dc:language", "language", V),
-    field("xdm:content", "content", V),
-    field("xdm:copyline", "copyline", V),
-    field("xdm:deliveryURL", "deliveryURL", V),
-    field("xdm:linkURL", "linkURL", V),
+    xdm!("content"),
+    xdm!("copyline"),
+    xdm!("deliveryURL"),
+    xdm!("linkURL"),
 ];
 
 const REPRESENTATION: &[Field] = &[
-    field("xdm:placement", "placement", V),
-    field("xdm:channel", "channel", V),
-    field(
-        "xdm:components",
-        "components",
-        Shape::Array(&Shape::Object(COMPONENT)),
-    ),
+    xdm!("placement"),
+    xdm!("channel"),
+    xdm!("components", Shape::Array(&Shape::Object(COMPONENT))),
 ];
 
 const SELECTION: &[Field] = &[
-    field("xdm:startDate", "startDate", V),
-    field("xdm:endDate", "endDate", V),
-    field("xdm:eligibilityRule", "eligibilityRule", V),
-    field("xdm:profileConstraintType", "profileConstraintType", V),
+    xdm!("startDate"),
+    xdm!("endDate"),
+    xdm!("eligibilityRule"),
+    xdm!("profileConstraintType"),
 ];
 
-const RANK: &[Field] = &[field("xdm:priority", "priority", V)];
+const RANK: &[Field] = &[xdm!("priority")];
 
-const CAPPING: &[Field] = &[
-    field("xdm:globalCap", "globalCap", V),
-    field("xdm:profileCap", "profileCap", V),
-];
+const CAPPING: &[Field] = &[xdm!("globalCap"), xdm!("profileCap")];
 
 const OFFER: &[Field] = &[
-    field("xdm:name", "name", V),
-    field("xdm:description", "description", V),
-    field("xdm:status", "status", V),
-    field(
-        "xdm:representations",
+    xdm!("name"),
+    xdm!("description"),
+    xdm!("status"),
+    xdm!(
         "representations",
-        Shape::Array(&Shape::Object(REPRESENTATION)),
+        Shape::Array(&Shape::Object(REPRESENTATION))
     ),
-    field(
-        "xdm:selectionConstraint",
-        "selectionConstraint",
-        Shape::Object(SELECTION),
-    ),
-    field("xdm:rank", "rank", Shape::Object(RANK)),
-    field(
-        "xdm:cappingConstraint",
-        "cappingConstraint",
-        Shape::Object(CAPPING),
-    ),
-    field("xdm:tags", "tags", V),
-    field("xdm:characteristics", "characteristics", V),
+    xdm!("selectionConstraint", Shape::Object(SELECTION)),
+    xdm!("rank", Shape::Object(RANK)),
+    xdm!("cappingConstraint", Shape::Object(CAPPING)),
+    xdm!("tags"),
+    xdm!("characteristics"),
 ];
 
 const FILTER: &[Field] = &[
-    field("xdm:name", "name", V),
-    field("xdm:description", "description", V),
-    field("xdm:filterType", "filterType", Shape::FilterType),
+    xdm!("name"),
+    xdm!("description"),
+    xdm!("filterType", Shape::FilterType),
     field("ids", "ids", V),
     // The newer XCore spelling; sent as `ids` (to_dps only: `ids` wins on the way back).
-    field("xdm:ids", "ids", V),
+    xdm!("ids"),
 ];
 
-const OPTION_SELECTION: &[Field] = &[field("xdm:filter", "filter", V)];
+const OPTION_SELECTION: &[Field] = &[xdm!("filter")];
 
-const PROFILE_CONSTRAINT: &[Field] = &[
-    field("xdm:profileConstraintType", "profileConstraintType", V),
-    field("xdm:eligibilityRule", "eligibilityRule", V),
-];
+const PROFILE_CONSTRAINT: &[Field] = &[xdm!("profileConstraintType"), xdm!("eligibilityRule")];
 
 const CRITERION: &[Field] = &[
-    field("xdm:placements", "placements", V),
-    field(
-        "xdm:optionSelection",
-        "optionSelection",
-        Shape::Object(OPTION_SELECTION),
-    ),
-    field(
-        "xdm:profileConstraint",
-        "profileConstraint",
-        Shape::Object(PROFILE_CONSTRAINT),
-    ),
-    field("xdm:rank", "rank", Shape::Prefixed),
+    xdm!("placements"),
+    xdm!("optionSelection", Shape::Object(OPTION_SELECTION)),
+    xdm!("profileConstraint", Shape::Object(PROFILE_CONSTRAINT)),
+    xdm!("rank", Shape::Prefixed),
 ];
 
 const ACTIVITY: &[Field] = &[
-    field("xdm:name", "name", V),
-    field("xdm:description", "description", V),
-    field("xdm:status", "status", V),
-    field("xdm:startDate", "startDate", V),
-    field("xdm:endDate", "endDate", V),
-    field("xdm:fallback", "fallback", V),
-    field(
-        "xdm:criteria",
-        "criteria",
-        Shape::Array(&Shape::Object(CRITERION)),
-    ),
+    xdm!("name"),
+    xdm!("description"),
+    xdm!("status"),
+    xdm!("startDate"),
+    xdm!("endDate"),
+    xdm!("fallback"),
+    xdm!("criteria", Shape::Array(&Shape::Object(CRITERION))),
 ];
 
 /// The flat activity keys, which [`to_dps`] folds into `criteria`.
@@ -576,11 +558,7 @@ pub fn to_dps_object(kind: Kind, object: &Map<String, Value>) -> Result<Value, M
         &reserved,
         &["@id"],
     )?;
-    let mut out = Map::with_capacity(mapped.len() + 1);
-    if let Some(id) = id {
-        out.insert("id".into(), id);
-    }
-    out.extend(mapped);
+    let mut out = id_first("id", id, mapped);
     if matches!(kind, Kind::Offer | Kind::FallbackOffer)
         && let Some(Value::Object(selection)) = out.get_mut("selectionConstraint")
         && !selection.contains_key("profileConstraintType")
@@ -649,11 +627,7 @@ pub fn from_dps(kind: Kind, document: &Value) -> Result<Value, MappingError> {
         &reserved,
         &skip,
     )?;
-    let mut out = Map::with_capacity(mapped.len() + 1);
-    if let Some(id) = id {
-        out.insert("@id".into(), id);
-    }
-    out.extend(mapped);
+    let mut out = id_first("@id", id, mapped);
     if matches!(kind, Kind::Offer | Kind::FallbackOffer)
         && let Some(Value::Object(selection)) = out.get_mut("xdm:selectionConstraint")
     {

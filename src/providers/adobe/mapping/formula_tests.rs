@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::check::check;
+use super::fixtures::{checked, manifests, resolve};
 use crate::diff::{self, Op};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::manifest::{Manifest, emit};
@@ -12,33 +12,6 @@ use crate::providers::adobe::mapping::dps::{from_dps, to_dps};
 use crate::providers::adobe::mapping::xcore::{
     diff_rules, field_label, from_instance, references, to_instance,
 };
-use crate::source::{SourceFile, SourceSet};
-
-/// Every manifest of `text`, which must be valid.
-fn manifests(text: &str) -> Vec<Manifest> {
-    let mut sources = SourceSet::new();
-    sources.add(SourceFile::new("t.yaml", text));
-    let checked = check(&sources, crate::providers::builtin());
-    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
-    checked
-        .catalog
-        .objects()
-        .iter()
-        .map(|o| o.document::<Manifest>().expect("Adobe's").clone())
-        .collect()
-}
-
-/// Names become `xcore:<type>:<name>`, and back.
-fn resolve(kind: Kind, reference: &str) -> String {
-    if crate::providers::adobe::kind::is_literal_id(reference) {
-        return reference.to_string();
-    }
-    format!(
-        "xcore:{}:{}",
-        kind.short_name(),
-        reference.replace(' ', "-")
-    )
-}
 
 fn name(_: Kind, id: &str) -> String {
     id.splitn(3, ':').nth(2).unwrap_or(id).replace('-', " ")
@@ -152,24 +125,17 @@ fn the_return_type_compares_by_meaning_whatever_the_repository_spells() {
             "{live} / {desired}"
         );
     }
-    // A real change is one replace of the type, in the manifest's spelling.
-    let (live, desired) = (formula(Some("INTEGER")), formula(Some("double")));
-    assert_eq!(
-        diff::diff(&rules, &live, &desired),
-        [Op::Replace {
-            path: "/_instance/xdm:returnType/xdm:type".into(),
-            value: json!("double")
-        }]
-    );
-    // Back to the default from another type: written, not removed.
-    let (live, desired) = (formula(Some("DOUBLE")), formula(Some("integer")));
-    assert_eq!(
-        diff::diff(&rules, &live, &desired),
-        [Op::Replace {
-            path: "/_instance/xdm:returnType/xdm:type".into(),
-            value: json!("integer")
-        }]
-    );
+    // A real change is one replace of the type, in the manifest's spelling; back to the
+    // default from another type is written, not removed.
+    for (live, desired) in [("INTEGER", "double"), ("DOUBLE", "integer")] {
+        assert_eq!(
+            diff::diff(&rules, &formula(Some(live)), &formula(Some(desired))),
+            [Op::Replace {
+                path: "/_instance/xdm:returnType/xdm:type".into(),
+                value: json!(desired)
+            }]
+        );
+    }
     // A type the language has no name for is kept verbatim, and not overwritten by the default.
     let live = formula(Some("LONG"));
     let manifest = from_instance(Kind::RankingFormula, &live, &name).expect("expressible");
@@ -343,9 +309,7 @@ criteria:
     extra:
       /xdm:rank/xdm:order: {xdm:orderEvaluationType: rankingStrategy}
 ";
-    let mut sources = SourceSet::new();
-    sources.add(SourceFile::new("t.yaml", text));
-    let checked = check(&sources, crate::providers::builtin());
+    let checked = checked(text);
     let problems: Vec<_> = checked
         .diagnostics
         .iter()

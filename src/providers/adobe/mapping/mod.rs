@@ -7,4 +7,6 @@ pub mod xcore;
 #[cfg(test)]
 mod diff_tests;
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod formula_tests;

@@ -33,21 +33,8 @@ impl Repository {
         if !referrers.is_empty() && !self.deletes_referenced() {
             return Ok(Err(referrers));
         }
-        let last = revise(
-            current,
-            current.instance.clone(),
-            current.links.clone(),
-            now,
-            actor,
-        );
-        commit(
-            state,
-            wal,
-            Record::Remove {
-                sandbox: sandbox.to_string(),
-                instance_id: instance_id.to_string(),
-            },
-        )?;
+        let last = last_state(current, now, actor);
+        commit(state, wal, removal(sandbox, instance_id))?;
         Ok(Ok(last))
     }
 
@@ -75,21 +62,8 @@ impl Repository {
             return Ok(DeleteOutcome::Accepted(job.clone()));
         }
         if space.referrers(current.uri()).is_empty() || self.deletes_referenced() {
-            let last = revise(
-                current,
-                current.instance.clone(),
-                current.links.clone(),
-                now,
-                actor,
-            );
-            commit(
-                state,
-                wal,
-                Record::Remove {
-                    sandbox: sandbox.to_string(),
-                    instance_id: instance_id.to_string(),
-                },
-            )?;
+            let last = last_state(current, now, actor);
+            commit(state, wal, removal(sandbox, instance_id))?;
             return Ok(DeleteOutcome::Deleted(last));
         }
         let job = DeleteJob {
@@ -103,14 +77,7 @@ impl Repository {
             pending_polls,
             decision: None,
         };
-        commit(
-            state,
-            wal,
-            Record::Job {
-                sandbox: sandbox.to_string(),
-                job: job.clone(),
-            },
-        )?;
+        commit(state, wal, job_record(sandbox, &job))?;
         Ok(DeleteOutcome::Accepted(job))
     }
 
@@ -170,14 +137,28 @@ impl Repository {
             }
         };
         job.decision = Some(decision);
-        commit(
-            state,
-            wal,
-            Record::Job {
-                sandbox: sandbox.to_string(),
-                job: job.clone(),
-            },
-        )?;
+        commit(state, wal, job_record(sandbox, &job))?;
         Ok(job)
     }
+}
+
+/// What the answer to a delete shows: the object's last state, deleted at `now` by `actor`.
+fn last_state(current: &Envelope, now: String, actor: &Actor) -> Envelope {
+    let (instance, links) = (current.instance.clone(), current.links.clone());
+    revise(current, instance, links, now, actor)
+}
+
+/// The log record of removing `instance_id` of `sandbox`.
+fn removal(sandbox: &str, instance_id: &str) -> Record {
+    let (sandbox, instance_id) = (sandbox.to_string(), instance_id.to_string());
+    Record::Remove {
+        sandbox,
+        instance_id,
+    }
+}
+
+/// The log record of `job` (new, or decided).
+fn job_record(sandbox: &str, job: &DeleteJob) -> Record {
+    let (sandbox, job) = (sandbox.to_string(), job.clone());
+    Record::Job { sandbox, job }
 }

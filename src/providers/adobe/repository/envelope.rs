@@ -112,39 +112,46 @@ impl Envelope {
                 "@type": self.schema,
             }),
         );
-        let mut hal = json!({
-            "instanceId": self.instance_id,
-            "schemas": [self.schema],
-            "productContexts": ["dma_offers", "acp"],
-            "repo:etag": self.etag,
-            "repo:createdDate": self.created_date,
-            "repo:lastModifiedDate": self.last_modified_date,
-            "repo:createdBy": self.created_by,
-            "repo:lastModifiedBy": self.last_modified_by,
-            "repo:createdByClientId": self.created_by_client_id,
-            "repo:lastModifiedByClientId": self.last_modified_by_client_id,
-            // Set below, in place: `json!` would copy them through `serde_json::to_value`.
-            "_instance": null,
-            "_links": null,
-        });
-        hal["_instance"] = Value::Object(std::mem::take(&mut self.instance));
-        hal["_links"] = Value::Object(links);
-        hal
+        let mut hal = Map::new();
+        hal.insert("instanceId".into(), json!(self.instance_id));
+        hal.insert("schemas".into(), json!([self.schema]));
+        hal.insert("productContexts".into(), json!(["dma_offers", "acp"]));
+        self.insert_repo_properties(&mut hal);
+        hal.insert(
+            "_instance".into(),
+            Value::Object(std::mem::take(&mut self.instance)),
+        );
+        hal.insert("_links".into(), Value::Object(links));
+        Value::Object(hal)
     }
 
     /// The `xdm.receipt` body returned by writes.
     pub fn to_receipt(&self) -> Value {
-        json!({
-            "instanceId": self.instance_id,
-            "@id": self.uri(),
-            "repo:etag": self.etag,
-            "repo:createdDate": self.created_date,
-            "repo:lastModifiedDate": self.last_modified_date,
-            "repo:createdBy": self.created_by,
-            "repo:lastModifiedBy": self.last_modified_by,
-            "repo:createdByClientId": self.created_by_client_id,
-            "repo:lastModifiedByClientId": self.last_modified_by_client_id,
-        })
+        let mut receipt = Map::new();
+        receipt.insert("instanceId".into(), json!(self.instance_id));
+        receipt.insert("@id".into(), json!(self.uri()));
+        self.insert_repo_properties(&mut receipt);
+        Value::Object(receipt)
+    }
+
+    /// The repository's properties of the object (`repo:etag`, who changed it when), in the
+    /// order both bodies give them.
+    fn insert_repo_properties(&self, body: &mut Map<String, Value>) {
+        let properties = [
+            ("repo:etag", json!(self.etag)),
+            ("repo:createdDate", json!(self.created_date)),
+            ("repo:lastModifiedDate", json!(self.last_modified_date)),
+            ("repo:createdBy", json!(self.created_by)),
+            ("repo:lastModifiedBy", json!(self.last_modified_by)),
+            ("repo:createdByClientId", json!(self.created_by_client_id)),
+            (
+                "repo:lastModifiedByClientId",
+                json!(self.last_modified_by_client_id),
+            ),
+        ];
+        for (key, value) in properties {
+            body.insert(key.into(), value);
+        }
     }
 
     /// The value of an envelope property as list filters and `orderby` name it.

@@ -10,25 +10,27 @@ fn me() -> Actor {
     Actor::new("me", "key")
 }
 
+/// A tag named `name` created in `container` of `prod`, by [`me`].
+fn tag(repo: &Repository, container: &str, name: &str) -> Envelope {
+    let tag = json!({ "xdm:name": name });
+    repo.create("prod", container, &Kind::Tag.schema_id(), tag, &me())
+        .expect("create")
+}
+
+fn patch_ops(ops: Value) -> Vec<json_patch::PatchOperation> {
+    serde_json::from_value(ops).expect("patch operations")
+}
+
 #[test]
 fn durable_state_survives_reopen() {
     let dir = tempfile::tempdir().expect("tempdir");
     let c = container_id("prod");
     let tag = {
         let repo = Repository::open(dir.path()).expect("opens");
-        let tag = repo
-            .create(
-                "prod",
-                &c,
-                &Kind::Tag.schema_id(),
-                json!({"xdm:name": "a"}),
-                &me(),
-            )
-            .expect("create");
-        let ops: Vec<json_patch::PatchOperation> = serde_json::from_value(json!([
+        let tag = tag(&repo, &c, "a");
+        let ops = patch_ops(json!([
             {"op": "replace", "path": "/_instance/xdm:name", "value": "b"}
-        ]))
-        .expect("patch");
+        ]));
         repo.patch("prod", &c, &tag.instance_id, &ops, None, &me())
             .expect("patch")
     };
@@ -42,32 +44,19 @@ fn durable_state_survives_reopen() {
 fn a_patch_whose_undo_would_fail_is_refused_without_panicking() {
     let repo = Repository::open_in_memory();
     let c = container_id("prod");
-    let tag = repo
-        .create(
-            "prod",
-            &c,
-            &Kind::Tag.schema_id(),
-            json!({"xdm:name": "a"}),
-            &me(),
-        )
-        .expect("create");
-    let ops: Vec<json_patch::PatchOperation> = serde_json::from_value(json!([
+    let tag = tag(&repo, &c, "a");
+    let ops = patch_ops(json!([
         {"op": "move", "from": "/_instance/@id", "path": "/_instance"},
         {"op": "test", "path": "/_instance", "value": "not this"}
-    ]))
-    .expect("ops");
+    ]));
     // The library's own atomic `patch` cannot undo the first operation and panics.
     let mut doc = json!({"_instance": {"@id": "x"}});
-    let library = std::panic::catch_unwind(move || json_patch::patch(&mut doc, &ops.clone()));
+    let library_ops = ops.clone();
+    let library = std::panic::catch_unwind(move || json_patch::patch(&mut doc, &library_ops));
     assert!(
         library.is_err(),
         "json_patch::patch no longer panics here; the comment in patch() can go"
     );
-    let ops: Vec<json_patch::PatchOperation> = serde_json::from_value(json!([
-        {"op": "move", "from": "/_instance/@id", "path": "/_instance"},
-        {"op": "test", "path": "/_instance", "value": "not this"}
-    ]))
-    .expect("ops");
     let result = repo.patch("prod", &c, &tag.instance_id, &ops, None, &me());
     assert!(
         matches!(result, Err(RepoError::PatchFailed { index: 1, .. })),
@@ -80,15 +69,7 @@ fn a_patch_whose_undo_would_fail_is_refused_without_panicking() {
 fn wrong_container_and_sandbox_isolation() {
     let repo = Repository::open_in_memory();
     let prod = container_id("prod");
-    let tag = repo
-        .create(
-            "prod",
-            &prod,
-            &Kind::Tag.schema_id(),
-            json!({"xdm:name": "a"}),
-            &me(),
-        )
-        .expect("create");
+    let tag = tag(&repo, &prod, "a");
     assert!(matches!(
         repo.get("dev", &prod, &tag.instance_id),
         Err(RepoError::ContainerNotFound(_))
@@ -325,6 +306,30 @@ mod no_panics {
     use super::super::*;
     use crate::providers::adobe::kind::Kind;
 
+    const KEYS: &[&str] = &[
+        "xdm:name",
+        "xdm:status",
+        "xdm:representations",
+        "xdm:placement",
+        "xdm:rank",
+        "xdm:priority",
+        "xdm:tags",
+        "ids",
+        "@id",
+    ];
+    const PATHS: &[&str] = &[
+        "/_instance",
+        "/_instance/xdm:name",
+        "/_instance/xdm:tags/-",
+        "/_instance/@id",
+        "/_links/x",
+    ];
+
+    /// One of `names`, each as likely.
+    fn known(names: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::sample::select(names).prop_map(str::to_string)
+    }
+
     fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -336,17 +341,10 @@ mod no_panics {
             Just(json!("2020-01-01T00:00:00Z")),
         ];
         leaf.prop_recursive(3, 24, 4, |inner| {
+            // Each known key as likely as an arbitrary one.
             let keys = prop_oneof![
-                Just("xdm:name".to_string()),
-                Just("xdm:status".to_string()),
-                Just("xdm:representations".to_string()),
-                Just("xdm:placement".to_string()),
-                Just("xdm:rank".to_string()),
-                Just("xdm:priority".to_string()),
-                Just("xdm:tags".to_string()),
-                Just("ids".to_string()),
-                Just("@id".to_string()),
-                "[a-z:]{1,6}",
+                KEYS.len() as u32 => known(KEYS),
+                1 => "[a-z:]{1,6}",
             ];
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
@@ -359,22 +357,11 @@ mod no_panics {
     fn patch_op() -> impl Strategy<Value = Value> {
         let path = || {
             prop_oneof![
-                Just("/_instance".to_string()),
-                Just("/_instance/xdm:name".to_string()),
-                Just("/_instance/xdm:tags/-".to_string()),
-                Just("/_instance/@id".to_string()),
-                Just("/_links/x".to_string()),
-                "/[a-z_:/0-9~-]{0,16}",
+                PATHS.len() as u32 => known(PATHS),
+                1 => "/[a-z_:/0-9~-]{0,16}",
             ]
         };
-        let op = prop_oneof![
-            Just("add"),
-            Just("remove"),
-            Just("replace"),
-            Just("test"),
-            Just("move"),
-            Just("copy")
-        ];
+        let op = prop::sample::select(&["add", "remove", "replace", "test", "move", "copy"][..]);
         (op, path(), path(), json_value()).prop_map(
             |(op, path, from, value)| json!({"op": op, "path": path, "from": from, "value": value}),
         )

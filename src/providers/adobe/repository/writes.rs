@@ -9,7 +9,8 @@ use super::envelope::{Actor, Draft, Envelope};
 use super::error::RepoError;
 use super::handle::Repository;
 use super::ids::{self, IdScheme};
-use super::store::{Inner, Record, commit, open_container, revise};
+use super::store::{Inner, Record, State, commit, open_container, revise};
+use crate::wal::Wal;
 
 impl Repository {
     /// Creates an instance of `schema`; the repository assigns `instanceId` and `@id`.
@@ -77,15 +78,7 @@ impl Repository {
             links: user_links(draft.links),
             uri: Default::default(),
         };
-        commit(
-            state,
-            wal,
-            Record::Put {
-                sandbox: sandbox.to_string(),
-                envelope: envelope.clone(),
-            },
-        )?;
-        Ok(envelope)
+        stored(state, wal, sandbox, envelope)
     }
 
     /// Replaces the instance's properties and links. `@id` may be omitted (it is kept) but not
@@ -133,15 +126,7 @@ impl Repository {
         }
         check_instance(space, kind, &instance, Some(instance_id))?;
         let envelope = revise(current, instance, user_links(draft.links), now, actor);
-        commit(
-            state,
-            wal,
-            Record::Put {
-                sandbox: sandbox.to_string(),
-                envelope: envelope.clone(),
-            },
-        )?;
-        Ok(envelope)
+        stored(state, wal, sandbox, envelope)
     }
 
     /// Applies an RFC 6902 patch to the HAL document `{"_instance": ..., "_links": ...}`.
@@ -212,14 +197,21 @@ impl Repository {
         }
         check_instance(space, current.kind, &instance, Some(instance_id))?;
         let envelope = revise(current, instance, user_links(links), now, actor);
-        commit(
-            state,
-            wal,
-            Record::Put {
-                sandbox: sandbox.to_string(),
-                envelope: envelope.clone(),
-            },
-        )?;
-        Ok(envelope)
+        stored(state, wal, sandbox, envelope)
     }
+}
+
+/// `envelope`, stored in `sandbox` (logged first).
+fn stored(
+    state: &mut State,
+    wal: &mut Option<Wal>,
+    sandbox: &str,
+    envelope: Envelope,
+) -> Result<Envelope, RepoError> {
+    let record = Record::Put {
+        sandbox: sandbox.to_string(),
+        envelope: envelope.clone(),
+    };
+    commit(state, wal, record)?;
+    Ok(envelope)
 }

@@ -6,23 +6,22 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 use super::ims::ims_token;
 use super::media::{self, MediaType};
 use super::problem::ApiError;
-use super::request::{Result, caller, header_str, if_match, path_params, query_params, read_body};
-use super::response::{json_response, set_header};
+use super::request::{Addressed, Result, caller, header_str, if_match, query_params, read_body};
+use super::response::{json_response, not_modified, set_header};
 use super::state::{App, blocking};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
-    DeleteDecision, DeleteJob, DeleteOutcome, Draft, Envelope, IfMatch, ListQuery, Page,
-    format_timestamp, values_in_map,
+    DeleteDecision, DeleteJob, DeleteOutcome, Draft, Envelope, ListQuery, Page, format_timestamp,
+    values_in_map,
 };
 use crate::serve::Committed;
 
@@ -205,12 +204,13 @@ fn instance_body(headers: &HeaderMap, bytes: &[u8]) -> Result<(String, Draft)> {
 
 async fn create(
     State(app): State<Arc<App>>,
-    path: Result<Path<String>, PathRejection>,
+    Addressed {
+        at: container,
+        caller,
+    }: Addressed<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    let container = path_params(path)?;
-    let caller = caller(&headers)?;
     let bytes = read_body(body).await?;
     let (schema, draft) = instance_body(&headers, &bytes)?;
     let repo = app.repo.clone();
@@ -226,25 +226,18 @@ async fn create(
 
 async fn read(
     State(app): State<Arc<App>>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    Addressed {
+        at: (container, instance_id),
+        caller,
+    }: Addressed<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (container, instance_id) = path_params(path)?;
-    let caller = caller(&headers)?;
     let repo = app.repo.clone();
     let c = container.clone();
     let envelope = blocking(move || repo.get(&caller.sandbox, &c, &instance_id)).await?;
     let etag = media::etag_header(envelope.etag);
-    if let Some(none_match) = header_str(&headers, header::IF_NONE_MATCH) {
-        let unchanged = match media::parse_if_match(none_match) {
-            IfMatch::Any => true,
-            IfMatch::OneOf(etags) => etags.contains(&envelope.etag),
-        };
-        if unchanged {
-            let mut response = StatusCode::NOT_MODIFIED.into_response();
-            set_header(&mut response, "etag", &etag);
-            return Ok(response);
-        }
+    if let Some(response) = not_modified(&headers, envelope.etag) {
+        return Ok(response);
     }
     let content_type = format!("{}; schema=\"{}\"", media::HAL, envelope.schema);
     let mut response = json_response(StatusCode::OK, &envelope.to_hal(&container), &content_type);
@@ -254,12 +247,13 @@ async fn read(
 
 async fn replace(
     State(app): State<Arc<App>>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    Addressed {
+        at: (container, instance_id),
+        caller,
+    }: Addressed<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    let (container, instance_id) = path_params(path)?;
-    let caller = caller(&headers)?;
     let bytes = read_body(body).await?;
     let (schema, draft) = instance_body(&headers, &bytes)?;
     let condition = if_match(&headers);
@@ -281,12 +275,13 @@ async fn replace(
 
 async fn patch(
     State(app): State<Arc<App>>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    Addressed {
+        at: (container, instance_id),
+        caller,
+    }: Addressed<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    let (container, instance_id) = path_params(path)?;
-    let caller = caller(&headers)?;
     let essence = header_str(&headers, header::CONTENT_TYPE)
         .and_then(MediaType::parse)
         .map(|m| m.essence);
@@ -378,11 +373,12 @@ fn job_response(app: &App, headers: &HeaderMap, container: &str, job: &DeleteJob
 
 async fn delete(
     State(app): State<Arc<App>>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    Addressed {
+        at: (container, instance_id),
+        caller,
+    }: Addressed<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (container, instance_id) = path_params(path)?;
-    let caller = caller(&headers)?;
     let condition = if_match(&headers);
     let repo = app.repo.clone();
     let c = container.clone();
@@ -408,11 +404,12 @@ async fn delete(
 
 async fn poll_delete(
     State(app): State<Arc<App>>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    Addressed {
+        at: (container, job_id),
+        caller,
+    }: Addressed<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let (container, job_id) = path_params(path)?;
-    let caller = caller(&headers)?;
     let repo = app.repo.clone();
     let c = container.clone();
     let job = blocking(move || repo.poll_delete(&caller.sandbox, &c, &job_id)).await?;
@@ -423,31 +420,29 @@ async fn poll_delete(
 
 async fn list(
     State(app): State<Arc<App>>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
+    addressed: Addressed<String>,
     uri: Uri,
 ) -> Result<Response> {
-    run_query(app, path, headers, uri, false).await
+    run_query(app, addressed, uri, false).await
 }
 
 async fn search(
     State(app): State<Arc<App>>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
+    addressed: Addressed<String>,
     uri: Uri,
 ) -> Result<Response> {
-    run_query(app, path, headers, uri, true).await
+    run_query(app, addressed, uri, true).await
 }
 
 async fn run_query(
     app: Arc<App>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
+    Addressed {
+        at: container,
+        caller,
+    }: Addressed<String>,
     uri: Uri,
     is_search: bool,
 ) -> Result<Response> {
-    let container = path_params(path)?;
-    let caller = caller(&headers)?;
     let params = query_params(&uri);
     let query = ListQuery::from_params(&params)?;
     let repo = app.repo.clone();

@@ -2,9 +2,11 @@
 //! the body, and `If-Match`.
 
 use axum::body::{Body, Bytes};
-use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri, header};
+use serde::de::DeserializeOwned;
 
 use super::media;
 use super::problem::ApiError;
@@ -59,6 +61,23 @@ pub(super) fn path_params<T>(extracted: Result<Path<T>, PathRejection>) -> Resul
     extracted
         .map(|Path(p)| p)
         .map_err(|e| ApiError::BadRequest(format!("invalid path: {e}")))
+}
+
+/// What a request addresses (its path parameters) and who asks: the path is checked first,
+/// then the caller.
+pub(super) struct Addressed<T> {
+    pub(super) at: T,
+    pub(super) caller: Caller,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Addressed<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let at = path_params(Path::<T>::from_request_parts(parts, state).await)?;
+        let caller = caller(&parts.headers)?;
+        Ok(Addressed { at, caller })
+    }
 }
 
 pub(super) async fn read_body(body: Body) -> Result<Bytes> {

@@ -1,8 +1,11 @@
 //! Writing responses, for both facades: JSON bodies with their content type, and headers.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+
+use super::media;
+use crate::providers::adobe::repository::IfMatch;
 
 fn with_content_type(mut response: Response, content_type: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(content_type) {
@@ -22,4 +25,19 @@ pub(super) fn set_header(response: &mut Response, name: &'static str, value: &st
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);
     }
+}
+
+/// A read's `304 Not Modified` (with the etag) when `If-None-Match` names the object's current
+/// `etag`; `None` when the object must be sent.
+pub(super) fn not_modified(headers: &HeaderMap, etag: u64) -> Option<Response> {
+    let none_match = headers.get(header::IF_NONE_MATCH)?.to_str().ok()?;
+    let unchanged = match media::parse_if_match(none_match) {
+        IfMatch::Any => true,
+        IfMatch::OneOf(etags) => etags.contains(&etag),
+    };
+    unchanged.then(|| {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        set_header(&mut response, "etag", &media::etag_header(etag));
+        response
+    })
 }

@@ -8,42 +8,29 @@
 
 use super::Kind;
 
-/// What every offer manages at the top level, then what each type adds.
-const SINGLE_ITEM: &[&str] = &[
-    "name",
-    "type",
-    "active",
-    "priority",
-    "offerExternalUiId",
-    "segments",
-    "productsSequence",
-    "priceDiscount",
-    "productSale",
-    "schedule",
-];
-const STEPS: &[&str] = &[
-    "name",
-    "type",
-    "active",
-    "priority",
-    "offerExternalUiId",
-    "segments",
-    "productsSequence",
-    "schedule",
-];
-const POPUP: &[&str] = &[
-    "name",
-    "type",
-    "subType",
-    "active",
-    "priority",
-    "offerExternalUiId",
-    "segments",
-    "displayRule",
-    "rewardCalendar",
-    "productsSequence",
-    "schedule",
-];
+/// What every offer manages at the top level, in the wire's order, with what a type adds after
+/// `type`, before `productsSequence` and before `schedule`.
+macro_rules! offer_properties {
+    ([$($after_type:literal),*], [$($before_sequence:literal),*], [$($before_schedule:literal),*]) => {
+        &[
+            "name",
+            "type",
+            $($after_type,)*
+            "active",
+            "priority",
+            "offerExternalUiId",
+            "segments",
+            $($before_sequence,)*
+            "productsSequence",
+            $($before_schedule,)*
+            "schedule",
+        ]
+    };
+}
+
+const SINGLE_ITEM: &[&str] = offer_properties!([], [], ["priceDiscount", "productSale"]);
+const STEPS: &[&str] = offer_properties!([], [], []);
+const POPUP: &[&str] = offer_properties!(["subType"], ["displayRule", "rewardCalendar"], []);
 
 pub fn managed_properties(kind: Kind) -> &'static [&'static str] {
     match kind {
@@ -69,28 +56,31 @@ pub fn single_item_members(pattern: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-/// The manifest fields of the offers and their wire pointers.
-pub fn fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
-    match kind {
-        Kind::Popup => &[
+/// The manifest fields every offer has and their wire pointers, then what a type adds.
+macro_rules! offer_fields {
+    ($($added:expr),* $(,)?) => {
+        &[
             ("title", "/name"),
             ("active", "/active"),
             ("priority", "/priority"),
             ("design", "/offerExternalUiId"),
             ("segments", "/segments"),
             ("schedule", "/schedule"),
+            $($added,)*
+        ]
+    };
+}
+
+/// The manifest fields of the offers and their wire pointers.
+pub fn fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        Kind::Popup => offer_fields![
             ("subType", "/subType"),
             ("displayRule", "/displayRule"),
             ("rewardCalendar", "/rewardCalendar"),
             ("steps", "/productsSequence"),
         ],
-        k if k.is_single_item() => &[
-            ("title", "/name"),
-            ("active", "/active"),
-            ("priority", "/priority"),
-            ("design", "/offerExternalUiId"),
-            ("segments", "/segments"),
-            ("schedule", "/schedule"),
+        k if k.is_single_item() => offer_fields![
             ("price", "/productsSequence/0/priceInUsdCents"),
             ("products", "/productsSequence/0/products"),
             ("badges", "/productsSequence/0/badges"),
@@ -98,15 +88,7 @@ pub fn fields(kind: Kind) -> &'static [(&'static str, &'static str)] {
             ("discount", "/priceDiscount"),
             ("sale", "/productSale"),
         ],
-        _ => &[
-            ("title", "/name"),
-            ("active", "/active"),
-            ("priority", "/priority"),
-            ("design", "/offerExternalUiId"),
-            ("segments", "/segments"),
-            ("schedule", "/schedule"),
-            ("steps", "/productsSequence"),
-        ],
+        _ => offer_fields![("steps", "/productsSequence")],
     }
 }
 

@@ -18,17 +18,6 @@ const SHAPE: pages::Shape = pages::Shape {
 };
 
 impl DpsClient {
-    /// Every object of `kind` matching `filters` (`property` expressions), following
-    /// `_links.next.href`; fails rather than return a partial list.
-    pub(super) async fn list_where(
-        &self,
-        kind: Kind,
-        filters: &[&str],
-        what: &str,
-    ) -> Result<Vec<LiveObject>, BackendError> {
-        Ok(self.list_pages(kind, filters, what, None).await?.0)
-    }
-
     /// Every object of `kind`: one walk when it is small, concurrent shards of ids when the
     /// first page says it is large (see [`pages::list_all`]).
     pub(super) async fn list_all(
@@ -52,7 +41,7 @@ impl DpsClient {
 
     /// Up to `max_pages` pages (all when `None`) of the objects of `kind` matching `filters`,
     /// with the total the first page gives and whether the walk reached the end.
-    async fn list_pages(
+    pub(super) async fn list_pages(
         &self,
         kind: Kind,
         filters: &[&str],

@@ -35,8 +35,11 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 
 use super::Api;
-use super::create::{Created, create, is_created};
-use super::http::{BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport};
+use super::create::{Candidate, Created, create};
+use super::http::{
+    BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport, etag_text,
+    quote_etag, receipt_etag,
+};
 use crate::backend::{BackendError, Deleted, ErrorKind, LiveObject, Receipt, Target};
 use crate::diff::{self, Op};
 use crate::providers::adobe::kind::Kind;
@@ -217,29 +220,6 @@ impl DpsClient {
         Ok(object)
     }
 
-    /// After a create whose outcome is unknown: the object we created, if it exists (same
-    /// name, same content; the newest etag if several).
-    async fn find_created(
-        &self,
-        kind: Kind,
-        name: &str,
-        instance: &Value,
-    ) -> Result<Option<LiveObject>, BackendError> {
-        let filter = format!("name=={name}");
-        let what = format!("looking up {kind} {name:?} after a create whose outcome is unknown");
-        let found = self.list_where(kind, &[filter.as_str()], &what).await?;
-        Ok(found
-            .into_iter()
-            .filter(|object| is_created(kind, name, instance, object))
-            .reduce(|best, object| {
-                if newer(&object.etag, &best.etag) {
-                    object
-                } else {
-                    best
-                }
-            }))
-    }
-
     // ---- writes ----------------------------------------------------------------------------
 
     fn to_wire(&self, kind: Kind, instance: &Value, what: &str) -> Result<Value, BackendError> {
@@ -308,17 +288,7 @@ fn parse_receipt(reply: &Reply, target: Option<&Target>) -> Result<Receipt, Stri
         .map(str::to_string)
         .or_else(|| target.map(|t| t.id.clone()))
         .ok_or("the receipt has no id")?;
-    let etag = body
-        .get("etag")
-        .and_then(etag_text)
-        .or_else(|| {
-            reply
-                .headers
-                .get("etag")
-                .and_then(|v| v.to_str().ok())
-                .map(|e| e.trim_start_matches("W/").trim_matches('"').to_string())
-        })
-        .ok_or("the receipt has no etag")?;
+    let etag = receipt_etag(reply, &body, "etag").ok_or("the receipt has no etag")?;
     Ok(Receipt {
         instance_id: id.clone(),
         id,
@@ -353,22 +323,24 @@ fn apply_ops(instance: &Value, ops: &[Op]) -> Result<Value, String> {
 }
 
 /// Whether etag `a` is newer than `b` (numeric etags compare as numbers).
+impl Candidate for LiveObject {
+    fn object(self) -> LiveObject {
+        self
+    }
+
+    fn live(&self) -> &LiveObject {
+        self
+    }
+
+    fn replaces(&self, best: &Self) -> bool {
+        newer(&self.etag, &best.etag)
+    }
+}
+
 fn newer(a: &str, b: &str) -> bool {
     match (a.parse::<u64>(), b.parse::<u64>()) {
         (Ok(a), Ok(b)) => a > b,
         _ => a != b,
-    }
-}
-
-fn quote_etag(etag: &str) -> String {
-    format!("\"{}\"", etag.trim().trim_matches('"'))
-}
-
-fn etag_text(value: &Value) -> Option<String> {
-    match value {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() => Some(s.trim_matches('"').to_string()),
-        _ => None,
     }
 }
 
@@ -423,12 +395,7 @@ impl Api for DpsClient {
     const NAME: &'static str = "dps";
 
     fn describe(&self) -> String {
-        format!(
-            "DPS API at {} (organization {}, sandbox {})",
-            self.t.api.as_str().trim_end_matches('/'),
-            self.t.org,
-            self.t.sandbox,
-        )
+        self.t.describe("DPS", "")
     }
 
     async fn read_all(&self, kind: Kind, what: &str) -> Result<Vec<LiveObject>, BackendError> {
@@ -448,18 +415,17 @@ impl Api for DpsClient {
         let document = self.to_wire(kind, &bare, &what)?;
         let body = serde_json::to_vec(&document)
             .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
-        let call = Call {
-            what: &what,
-            method: Method::POST,
-            url: self.url(kind, None),
-            accept: JSON,
-            content_type: Some(JSON.into()),
-            if_match: None,
-            body: Some(body),
-            safety: Safety::Once,
+        let call = Call::create(&what, self.url(kind, None), JSON, JSON.into(), body);
+        let find = |name: &str, what: String| {
+            let filter = format!("name=={name}");
+            async move {
+                Ok(self
+                    .list_pages(kind, &[filter.as_str()], &what, None)
+                    .await?
+                    .0)
+            }
         };
-        let find = |name| self.find_created(kind, name, &bare);
-        match create(&self.t, &call, kind, name, find).await? {
+        match create(&self.t, &call, (kind, &bare), name, find).await? {
             Created::Answer(reply) => {
                 let receipt = parse_receipt(&reply, None).map_err(|problem| {
                     self.t.error(ErrorKind::Other, format!("{what}: {problem}"))
@@ -564,14 +530,13 @@ impl Api for DpsClient {
     async fn send_delete(&self, target: &Target, etag: &str) -> Result<Deleted, BackendError> {
         let what = format!("deleting {target}");
         let call = Call {
-            what: &what,
-            method: Method::DELETE,
-            url: self.url(Kind::from_core(target.kind), Some(&target.id)),
-            accept: JSON,
-            content_type: None,
             if_match: Some(quote_etag(etag)),
-            body: None,
-            safety: Safety::Resendable,
+            ..Call::new(
+                &what,
+                Method::DELETE,
+                self.url(Kind::from_core(target.kind), Some(&target.id)),
+                JSON,
+            )
         };
         let reply = self.t.execute_resendable(&call).await?;
         match reply.status.as_u16() {

@@ -9,6 +9,7 @@ use std::fmt;
 
 use reqwest::header::HeaderValue;
 use reqwest::{RequestBuilder, Url};
+use serde_json::Value;
 
 pub use crate::net::retry::{RetryPolicy, parse_retry_after};
 pub use auth::{Auth, ClientCredentials, DEFAULT_SCOPES, DEFAULT_TOKEN_URL};
@@ -142,6 +143,16 @@ impl Transport {
         })
     }
 
+    /// What a client says about itself: `{api} API at {url} (organization, sandbox{more})`.
+    pub(crate) fn describe(&self, api: &str, more: &str) -> String {
+        format!(
+            "{api} API at {} (organization {}, sandbox {}{more})",
+            self.api.as_str().trim_end_matches('/'),
+            self.org,
+            self.sandbox,
+        )
+    }
+
     /// The client id (API key) requests are sent with: what the repository records as
     /// `repo:lastModifiedByClientId` for this client's writes. Compared, never printed.
     pub(crate) fn client_id(&self) -> String {
@@ -252,6 +263,31 @@ impl crate::net::http::Endpoint for Transport {
     fn host(&self) -> String {
         self.api.host_str().unwrap_or_default().to_string()
     }
+}
+
+/// `If-Match` wants a quoted entity tag.
+pub(crate) fn quote_etag(etag: &str) -> String {
+    format!("\"{}\"", etag.trim().trim_matches('"'))
+}
+
+/// An etag the server wrote as a number or a (possibly quoted) string.
+pub(crate) fn etag_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.trim_matches('"').to_string()),
+        _ => None,
+    }
+}
+
+/// A write receipt's etag: `key` in its body, else its `ETag` header.
+pub(crate) fn receipt_etag(reply: &Reply, body: &Value, key: &str) -> Option<String> {
+    body.get(key).and_then(etag_text).or_else(|| {
+        reply
+            .headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(|e| e.trim_start_matches("W/").trim_matches('"').to_string())
+    })
 }
 
 pub(crate) trait BackendErrorExt {

@@ -1,37 +1,16 @@
 //! Creates of XCore instances, sent by the shared create-with-lookup
 //! ([`crate::providers::adobe::clients::create`]).
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::wire::parse_receipt;
 use super::{HAL, RECEIPT, XcoreClient};
 use crate::backend::{BackendError, ErrorKind, LiveObject, Receipt};
-use crate::providers::adobe::clients::create::{Created, create, is_created};
-use crate::providers::adobe::clients::http::{Call, Safety};
+use crate::providers::adobe::clients::create::{Candidate, Created, create};
+use crate::providers::adobe::clients::http::Call;
 use crate::providers::adobe::kind::Kind;
 
 impl XcoreClient {
-    /// After a create whose outcome is unknown: the instance we created, if it exists (same
-    /// name, same content; the newest when several).
-    async fn find_created(
-        &self,
-        kind: Kind,
-        name: &str,
-        instance: &Value,
-    ) -> Result<Option<LiveObject>, BackendError> {
-        let filter = format!("_instance.xdm:name=={name}");
-        let what = format!("looking up {kind} {name:?} after a create whose outcome is unknown");
-        let found = self
-            .list_where(kind, &[("property", filter.as_str())], &what)
-            .await?;
-        let best = found
-            .into_iter()
-            .filter(|(object, _)| is_created(kind, name, instance, object))
-            .max_by(|a, b| a.1.cmp(&b.1));
-        Ok(best.map(|(object, _)| object))
-    }
-
     pub(super) async fn create_instance(
         &self,
         kind: Kind,
@@ -45,21 +24,40 @@ impl XcoreClient {
         let container = self.container().await?.to_string();
         let body = serde_json::to_vec(&json!({"_instance": instance, "_links": {}}))
             .map_err(|e| self.t.error(ErrorKind::Other, format!("{what}: {e}")))?;
-        let call = Call {
-            what: &what,
-            method: Method::POST,
-            url: self.container_url(&container, &["instances"]),
-            accept: RECEIPT,
-            content_type: Some(format!("{HAL}; schema=\"{}\"", kind.schema_id())),
-            if_match: None,
-            body: Some(body),
-            safety: Safety::Once,
+        let call = Call::create(
+            &what,
+            self.container_url(&container, &["instances"]),
+            RECEIPT,
+            format!("{HAL}; schema=\"{}\"", kind.schema_id()),
+            body,
+        );
+        let find = |name: &str, what: String| {
+            let filter = format!("_instance.xdm:name=={name}");
+            async move {
+                let filters = [("property", filter.as_str())];
+                Ok(self.list_pages(kind, &filters, &what, None).await?.0)
+            }
         };
-        let find = |name| self.find_created(kind, name, instance);
-        match create(&self.t, &call, kind, name, find).await? {
+        match create(&self.t, &call, (kind, instance), name, find).await? {
             Created::Answer(reply) => parse_receipt(&reply, None)
                 .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}"))),
             Created::Found(receipt) => Ok(receipt),
         }
+    }
+}
+
+/// An instance found by name, with its `repo:createdDate`: the latest created is taken (the
+/// last listed of equals).
+impl Candidate for (LiveObject, String) {
+    fn object(self) -> LiveObject {
+        self.0
+    }
+
+    fn live(&self) -> &LiveObject {
+        &self.0
+    }
+
+    fn replaces(&self, best: &Self) -> bool {
+        self.1 >= best.1
     }
 }

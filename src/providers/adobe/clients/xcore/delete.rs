@@ -7,10 +7,9 @@ use reqwest::header::RETRY_AFTER;
 use reqwest::{Method, Url};
 use serde_json::Value;
 
-use super::wire::quote_etag;
 use super::{RECEIPT, XcoreClient, parse_retry_after};
 use crate::backend::{BackendError, Deleted, ErrorKind, Target};
-use crate::providers::adobe::clients::http::{BackendErrorExt, Call, Reply, Safety};
+use crate::providers::adobe::clients::http::{BackendErrorExt, Call, Reply, Safety, quote_etag};
 
 impl XcoreClient {
     pub(super) async fn delete_instance(
@@ -21,14 +20,13 @@ impl XcoreClient {
         let what = format!("deleting {target}");
         let container = self.container().await?.to_string();
         let call = Call {
-            what: &what,
-            method: Method::DELETE,
-            url: self.container_url(&container, &["instances", &target.instance_id]),
-            accept: RECEIPT,
-            content_type: None,
             if_match: Some(quote_etag(etag)),
-            body: None,
-            safety: Safety::Resendable,
+            ..Call::new(
+                &what,
+                Method::DELETE,
+                self.container_url(&container, &["instances", &target.instance_id]),
+                RECEIPT,
+            )
         };
         let reply = self.t.execute_resendable(&call).await?;
         match reply.status.as_u16() {

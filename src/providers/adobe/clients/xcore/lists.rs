@@ -21,17 +21,6 @@ const SHAPE: pages::Shape = pages::Shape {
 };
 
 impl XcoreClient {
-    /// Every instance of `kind` matching `filters`, following `next` links; fails rather than
-    /// return a partial or inconsistent list. Returns each object with its `repo:createdDate`.
-    pub(super) async fn list_where(
-        &self,
-        kind: Kind,
-        filters: &[(&str, &str)],
-        what: &str,
-    ) -> Result<Vec<(LiveObject, String)>, BackendError> {
-        Ok(self.list_pages(kind, filters, what, None).await?.0)
-    }
-
     /// Every instance of `kind`: one walk when it is small, concurrent shards of ids (filters
     /// on `_instance.@id`) when the first page says it is large (see [`pages::list_all`]).
     pub(super) async fn list_all(
@@ -57,7 +46,7 @@ impl XcoreClient {
 
     /// Up to `max_pages` pages (all when `None`) of the instances of `kind` matching `filters`,
     /// with the total the first page gives and whether the walk reached the end.
-    async fn list_pages(
+    pub(super) async fn list_pages(
         &self,
         kind: Kind,
         filters: &[(&str, &str)],

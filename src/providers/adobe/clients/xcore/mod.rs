@@ -236,12 +236,7 @@ impl Api for XcoreClient {
             Some(id) => format!("container {id}"),
             None => "container discovered on first use".to_string(),
         };
-        format!(
-            "XCore API at {} (organization {}, sandbox {}, {container})",
-            self.t.api.as_str().trim_end_matches('/'),
-            self.t.org,
-            self.t.sandbox,
-        )
+        self.t.describe("XCore", &format!(", {container}"))
     }
 
     async fn read_all(&self, kind: Kind, what: &str) -> Result<Vec<LiveObject>, BackendError> {

@@ -4,11 +4,11 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::wire::{parse_envelope, parse_receipt, quote_etag};
+use super::wire::{parse_envelope, parse_receipt};
 use super::{HAL, PATCH_HAL, RECEIPT, XcoreClient};
 use crate::backend::{BackendError, ErrorKind, Receipt, Target};
 use crate::diff::Op;
-use crate::providers::adobe::clients::http::{BackendErrorExt, Call, Reply, Safety};
+use crate::providers::adobe::clients::http::{BackendErrorExt, Call, Reply, Safety, quote_etag};
 use crate::providers::adobe::kind::Kind;
 
 impl XcoreClient {

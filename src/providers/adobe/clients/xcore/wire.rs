@@ -4,21 +4,8 @@
 use serde_json::Value;
 
 use crate::backend::{LiveObject, Receipt, Target};
-use crate::providers::adobe::clients::http::Reply;
+use crate::providers::adobe::clients::http::{Reply, etag_text, receipt_etag};
 use crate::providers::adobe::kind::Kind;
-
-/// `If-Match` wants a quoted entity tag.
-pub(super) fn quote_etag(etag: &str) -> String {
-    format!("\"{}\"", etag.trim().trim_matches('"'))
-}
-
-fn etag_text(value: &Value) -> Option<String> {
-    match value {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() => Some(s.trim_matches('"').to_string()),
-        _ => None,
-    }
-}
 
 /// A list or read envelope as a live object, with its `repo:createdDate`.
 /// `own_client`: this client's id, whose changes are marked as offerctl's (not kept).
@@ -104,17 +91,7 @@ pub(super) fn parse_receipt(reply: &Reply, target: Option<&Target>) -> Result<Re
         .map(str::to_string)
         .or_else(|| target.map(|t| t.id.clone()))
         .ok_or("the receipt has no @id")?;
-    let etag = body
-        .get("repo:etag")
-        .and_then(etag_text)
-        .or_else(|| {
-            reply
-                .headers
-                .get("etag")
-                .and_then(|v| v.to_str().ok())
-                .map(|e| e.trim_start_matches("W/").trim_matches('"').to_string())
-        })
-        .ok_or("the receipt has no repo:etag")?;
+    let etag = receipt_etag(reply, &body, "repo:etag").ok_or("the receipt has no repo:etag")?;
     Ok(Receipt {
         instance_id,
         id,

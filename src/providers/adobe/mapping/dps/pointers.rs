@@ -11,11 +11,7 @@ pub fn dps_pointer(kind: Kind, pointer: &str) -> String {
     if rest.is_empty() {
         return String::new();
     }
-    let segments: Vec<String> = rest
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let segments = decoded(rest);
     let mut out: Vec<String> = Vec::new();
     match segments.first().map(String::as_str) {
         Some("@id") => out.push("id".into()),
@@ -28,40 +24,16 @@ pub fn dps_pointer(kind: Kind, pointer: &str) -> String {
         _ => {
             let mut shape = Shape::Object(table(kind));
             for segment in &segments {
-                match shape {
-                    Shape::Object(fields) => {
-                        match fields.iter().find(|f| f.canonical == segment.as_str()) {
-                            Some(f) => {
-                                out.push(f.dps.to_string());
-                                shape = f.shape;
-                            }
-                            None => {
-                                out.push(segment.clone());
-                                shape = Shape::Value;
-                            }
-                        }
-                    }
-                    Shape::Array(element) => {
-                        out.push(segment.clone());
-                        shape = *element;
-                    }
-                    Shape::Prefixed => out.push(
-                        segment
-                            .strip_prefix("xdm:")
-                            .unwrap_or(segment.as_str())
-                            .to_string(),
-                    ),
-                    _ => out.push(segment.clone()),
-                }
+                let (spelt, below) = step(shape, segment, Spelling::Dps);
+                out.push(spelt);
+                shape = below;
             }
             if segments.is_empty() {
                 return String::new();
             }
         }
     }
-    out.iter()
-        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
-        .collect()
+    encoded(&out)
 }
 
 /// The canonical spelling of a pointer into a DPS document (`/rank/priority` →
@@ -72,11 +44,7 @@ pub fn canonical_pointer(kind: Kind, pointer: &str) -> String {
     if pointer.is_empty() {
         return String::new();
     }
-    let segments: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let segments = decoded(pointer);
     let mut out: Vec<String> = Vec::new();
     let mut shape = Shape::Object(table(kind));
     for (i, segment) in segments.iter().enumerate() {
@@ -85,28 +53,58 @@ pub fn canonical_pointer(kind: Kind, pointer: &str) -> String {
             shape = Shape::Value;
             continue;
         }
-        match shape {
-            Shape::Object(fields) => match fields.iter().find(|f| f.dps == segment.as_str()) {
-                Some(f) => {
-                    out.push(f.canonical.to_string());
-                    shape = f.shape;
-                }
-                None => {
-                    out.push(segment.clone());
-                    shape = Shape::Value;
-                }
-            },
-            Shape::Array(element) => {
-                out.push(segment.clone());
-                shape = *element;
-            }
-            Shape::Prefixed if segment.parse::<usize>().is_err() => {
-                out.push(format!("xdm:{segment}"));
-            }
-            _ => out.push(segment.clone()),
-        }
+        let (spelt, below) = step(shape, segment, Spelling::Canonical);
+        out.push(spelt);
+        shape = below;
     }
-    out.iter()
+    encoded(&out)
+}
+
+/// The segments of a JSON pointer, unescaped.
+fn decoded(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// The JSON pointer of `segments`, escaped.
+fn encoded(segments: &[String]) -> String {
+    segments
+        .iter()
         .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
         .collect()
+}
+
+/// The spelling a pointer is translated into.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    Dps,
+    Canonical,
+}
+
+/// One segment under `shape` in the other spelling (`to`), with the shape below it. Segments
+/// the tables do not know are kept as they are.
+fn step(shape: Shape, segment: &str, to: Spelling) -> (String, Shape) {
+    match shape {
+        Shape::Object(fields) => {
+            // (this spelling, the other)
+            let spellings = |f: &super::Field| match to {
+                Spelling::Dps => (f.canonical, f.dps),
+                Spelling::Canonical => (f.dps, f.canonical),
+            };
+            match fields.iter().find(|f| spellings(f).0 == segment) {
+                Some(f) => (spellings(f).1.to_string(), f.shape),
+                None => (segment.to_string(), Shape::Value),
+            }
+        }
+        Shape::Array(element) => (segment.to_string(), *element),
+        Shape::Prefixed if to == Spelling::Dps => (
+            segment.strip_prefix("xdm:").unwrap_or(segment).to_string(),
+            shape,
+        ),
+        Shape::Prefixed if segment.parse::<usize>().is_err() => (format!("xdm:{segment}"), shape),
+        other => (segment.to_string(), other),
+    }
 }

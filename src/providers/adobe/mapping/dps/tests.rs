@@ -341,16 +341,22 @@ fn resources_and_pointers() {
     );
     assert_eq!(dps_pointer(Kind::Tag, "/_instance/@id"), "/id");
     assert_eq!(dps_pointer(Kind::Tag, "/_instance/odd~1key"), "/odd~1key");
-    assert_eq!(canonical_pointer(Kind::Tag, "/id"), "/@id");
-    assert_eq!(
-        canonical_pointer(Kind::Offer, "/representations/0/components/1/type"),
-        "/xdm:representations/0/xdm:components/1/@type"
-    );
-    assert_eq!(
-        canonical_pointer(Kind::Activity, "/criteria/0/rank/order"),
-        "/xdm:criteria/0/xdm:rank/xdm:order"
-    );
-    assert_eq!(canonical_pointer(Kind::Tag, "/labels/0"), "/labels/0");
+    for (kind, given, expected) in [
+        (Kind::Tag, "/id", "/@id"),
+        (
+            Kind::Offer,
+            "/representations/0/components/1/type",
+            "/xdm:representations/0/xdm:components/1/@type",
+        ),
+        (
+            Kind::Activity,
+            "/criteria/0/rank/order",
+            "/xdm:criteria/0/xdm:rank/xdm:order",
+        ),
+        (Kind::Tag, "/labels/0", "/labels/0"),
+    ] {
+        assert_eq!(canonical_pointer(kind, given), expected, "{kind:?} {given}");
+    }
 }
 
 #[test]

@@ -411,16 +411,7 @@ impl Reverse<'_> {
     /// expressible.
     fn required<T>(&mut self, key: &str, convert: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
         match self.take(key) {
-            Some(value) => {
-                let converted = convert(&value);
-                if converted.is_none() {
-                    self.errors.push(format!(
-                        "`{key}` is {}, which no manifest field can express",
-                        shown(&value)
-                    ));
-                }
-                converted
-            }
+            Some(value) => self.expressed(key, &value, convert),
             None => {
                 self.errors.push(format!("`{key}` is missing"));
                 None
@@ -435,11 +426,21 @@ impl Reverse<'_> {
         convert: impl FnOnce(&Value) -> Option<T>,
     ) -> Option<T> {
         let value = self.take(key)?;
-        let converted = convert(&value);
+        self.expressed(key, &value, convert)
+    }
+
+    /// `value` (of `key`) as its field, or an error saying no field can express it.
+    fn expressed<T>(
+        &mut self,
+        key: &str,
+        value: &Value,
+        convert: impl FnOnce(&Value) -> Option<T>,
+    ) -> Option<T> {
+        let converted = convert(value);
         if converted.is_none() {
             self.errors.push(format!(
                 "`{key}` is {}, which no manifest field can express",
-                shown(&value)
+                shown(value)
             ));
         }
         converted

@@ -1,36 +1,11 @@
 //! Tests of the XCore mapping: manifests → `_instance` → manifests.
 
 use super::*;
-use crate::check::check;
-use crate::source::{SourceFile, SourceSet};
+use crate::providers::adobe::mapping::fixtures::{checked, manifests, resolve as resolver};
 
 fn instances(text: &str) -> Vec<Value> {
-    let mut sources = SourceSet::new();
-    sources.add(SourceFile::new("t.yaml", text));
-    let checked = check(&sources, crate::providers::builtin());
-    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
-    let resolver = |kind: Kind, reference: &str| {
-        if crate::providers::adobe::kind::is_literal_id(reference) {
-            reference.to_string()
-        } else {
-            format!(
-                "xcore:{}:{}",
-                kind.short_name(),
-                reference.replace(' ', "-")
-            )
-        }
-    };
-    checked
-        .catalog
-        .objects()
-        .iter()
-        .map(|o| {
-            to_instance(
-                o.document::<Manifest>().expect("an Adobe manifest"),
-                &resolver,
-            )
-        })
-        .collect()
+    let to_instance = |manifest| super::to_instance(manifest, &resolver);
+    manifests(text).iter().map(to_instance).collect()
 }
 
 /// Reverse mapping of the ids the test resolver makes (`xcore:<kind>:Name-with-dashes`).
@@ -44,17 +19,6 @@ fn namer(_: Kind, id: &str) -> String {
 #[test]
 fn from_instance_is_the_reverse_of_to_instance() {
     let docs = instances(SEED_002);
-    let resolver = |kind: Kind, reference: &str| {
-        if crate::providers::adobe::kind::is_literal_id(reference) {
-            reference.to_string()
-        } else {
-            format!(
-                "xcore:{}:{}",
-                kind.short_name(),
-                reference.replace(' ', "-")
-            )
-        }
-    };
     for (doc, kind) in docs.iter().zip(SEED_002_KINDS) {
         let manifest = from_instance(kind, doc, &namer).unwrap();
         assert!(manifest.meta().extra.is_empty(), "{kind}: {doc}");
@@ -192,12 +156,8 @@ fn from_instance_keeps_what_no_field_expresses_in_extra() {
 
 #[test]
 fn extra_may_not_set_what_a_field_sets() {
-    let mut sources = SourceSet::new();
-    sources.add(SourceFile::new(
-            "t.yaml",
-            "kind: Offer\nname: o\npriority: 1\nextra:\n  xdm:status: approved\n  /xdm:rank/xdm:priority: 2\n  /xdm:nope/x: 1\n  /xdm:rank/x:ok: 3\n  x:fine: 4\nrepresentations:\n  - placement: xcore:offer-placement:1\n    components:\n      - type: html\n        extra: {\"@type\": x, offerui:previewThumbnail: t.png}\n",
-        ));
-    let messages: Vec<String> = check(&sources, crate::providers::builtin())
+    let text = "kind: Offer\nname: o\npriority: 1\nextra:\n  xdm:status: approved\n  /xdm:rank/xdm:priority: 2\n  /xdm:nope/x: 1\n  /xdm:rank/x:ok: 3\n  x:fine: 4\nrepresentations:\n  - placement: xcore:offer-placement:1\n    components:\n      - type: html\n        extra: {\"@type\": x, offerui:previewThumbnail: t.png}\n";
+    let messages: Vec<String> = checked(text)
         .diagnostics
         .iter()
         .filter(|d| d.code == "bad-extra")

@@ -252,16 +252,14 @@ mod tests {
 
     #[test]
     fn list_properties_map_to_engine_paths() {
-        assert_eq!(engine_property(Kind::Tag, "name"), "xdm:name");
-        assert_eq!(engine_property(Kind::Tag, "id"), "@id");
-        assert_eq!(
-            engine_property(Kind::Offer, "modified"),
-            "repo:lastModifiedDate"
-        );
-        assert_eq!(
-            engine_property(Kind::Offer, "rank.priority"),
-            "xdm:rank.xdm:priority"
-        );
-        assert_eq!(engine_property(Kind::Offer, "labels"), "labels");
+        for (kind, given, expected) in [
+            (Kind::Tag, "name", "xdm:name"),
+            (Kind::Tag, "id", "@id"),
+            (Kind::Offer, "modified", "repo:lastModifiedDate"),
+            (Kind::Offer, "rank.priority", "xdm:rank.xdm:priority"),
+            (Kind::Offer, "labels", "labels"),
+        ] {
+            assert_eq!(engine_property(kind, given), expected, "{kind:?} {given}");
+        }
     }
 }

@@ -6,15 +6,13 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::super::media;
-use super::super::request::{
-    Caller, caller, header_str, if_match, path_params, query_params, read_body,
-};
-use super::super::response::{json_response, set_header};
+use super::super::request::{Caller, caller, if_match, path_params, query_params, read_body};
+use super::super::response::{json_response, not_modified, set_header};
 use super::super::state::{App, blocking};
 use super::document::{
     JSON, JSON_PATCH, document, dps_body, dps_schema, parse_json, receipt, to_canonical,
@@ -143,16 +141,8 @@ pub(super) async fn read(
     let (id, caller, kind) = addressed(path, &headers, &uri)?;
     let envelope = find(&app, &caller.sandbox, kind, &id).await?;
     let etag = media::etag_header(envelope.etag);
-    if let Some(none_match) = header_str(&headers, header::IF_NONE_MATCH) {
-        let unchanged = match media::parse_if_match(none_match) {
-            IfMatch::Any => true,
-            IfMatch::OneOf(etags) => etags.contains(&envelope.etag),
-        };
-        if unchanged {
-            let mut response = StatusCode::NOT_MODIFIED.into_response();
-            set_header(&mut response, "etag", &etag);
-            return Ok(response);
-        }
+    if let Some(response) = not_modified(&headers, envelope.etag) {
+        return Ok(response);
     }
     let mut response = json_response(StatusCode::OK, &document(&envelope, &caller.sandbox)?, JSON);
     set_header(&mut response, "etag", &etag);

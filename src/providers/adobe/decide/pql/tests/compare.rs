@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use super::{PqlValue, blamed, eval_on, profile, s, truth, unevaluable, value};
+use super::{
+    PqlValue, blamed, eval_on, profile, s, truth, truths, unevaluable, unevaluable_because, value,
+};
 
 #[test]
 fn paths_read_the_profile_with_or_without_a_root() {
@@ -52,8 +54,10 @@ fn offer_paths_read_the_offer() {
     assert_eq!(value("offer.rank.priority"), PqlValue::Number(10.0));
     assert_eq!(value("offer.characteristics.get(\"city\")"), s("San Jose"));
     assert_eq!(value("offer.characteristics.city"), s("San Jose"));
-    assert!(truth("offer.tags.includes(\"summer\")"));
-    assert!(truth("offer.selectionConstraint.endDate occurs after now"));
+    truths(&[
+        ("offer.tags.includes(\"summer\")", true),
+        ("offer.selectionConstraint.endDate occurs after now", true),
+    ]);
     assert_eq!(value("offer.nosuch"), PqlValue::Null);
     // Without an offer, `offer` is unevaluable, not null.
     let e = eval_on("offer.rank.priority", &profile(), None, &json!({})).unwrap_err();
@@ -64,19 +68,21 @@ fn offer_paths_read_the_offer() {
 
 #[test]
 fn equality_and_order_on_numbers_and_strings() {
-    assert!(truth("creditScore = 720"));
-    assert!(!truth("creditScore = 700"));
-    assert!(truth("creditScore != 700"));
-    assert!(!truth("creditScore != 720"));
-    assert!(truth("creditScore > 700"));
-    assert!(truth("creditScore >= 720"));
-    assert!(!truth("creditScore < 720"));
-    assert!(truth("creditScore <= 720"));
-    assert!(truth("homeAddress.city = \"San Jose\""));
-    assert!(!truth("homeAddress.city = \"san jose\""));
-    assert!(truth("homeAddress.city < \"Santa Clara\""));
-    assert!(truth("isVip = true"));
-    assert!(!truth("isVip != true"));
+    truths(&[
+        ("creditScore = 720", true),
+        ("creditScore = 700", false),
+        ("creditScore != 700", true),
+        ("creditScore != 720", false),
+        ("creditScore > 700", true),
+        ("creditScore >= 720", true),
+        ("creditScore < 720", false),
+        ("creditScore <= 720", true),
+        ("homeAddress.city = \"San Jose\"", true),
+        ("homeAddress.city = \"san jose\"", false),
+        ("homeAddress.city < \"Santa Clara\"", true),
+        ("isVip = true", true),
+        ("isVip != true", false),
+    ]);
 }
 
 #[test]
@@ -95,15 +101,17 @@ fn null_comparisons_are_false_both_ways() {
 #[test]
 fn the_second_operand_takes_the_type_of_the_first() {
     // number first: a numeric string becomes a number
-    assert!(truth("creditScore = \"720\""));
-    assert!(truth("creditScore > \" 700 \""));
-    // string first: a number becomes its decimal text
-    assert!(truth("zip = 95112"));
-    assert!(truth("loyaltyPoints = 1500"));
-    // …and strings then compare as strings: "1500" < "700"
-    assert!(truth("loyaltyPoints < 700"));
-    // boolean first: "true"/"false"
-    assert!(truth("isVip = \"true\""));
+    truths(&[
+        ("creditScore = \"720\"", true),
+        ("creditScore > \" 700 \"", true),
+        // string first: a number becomes its decimal text
+        ("zip = 95112", true),
+        ("loyaltyPoints = 1500", true),
+        // …and strings then compare as strings: "1500" < "700"
+        ("loyaltyPoints < 700", true),
+        // boolean first: "true"/"false"
+        ("isVip = \"true\"", true),
+    ]);
 }
 
 #[test]
@@ -114,46 +122,50 @@ fn impossible_coercions_are_unevaluable() {
         "cannot compare a number with \"high\": not a number"
     );
     assert_eq!(u.span.start, 0);
-    assert_eq!(
-        unevaluable("creditScore = true").reason,
-        "cannot compare a number with a boolean using `=`"
-    );
-    assert_eq!(
-        unevaluable("isVip < true").reason,
-        "cannot compare a boolean with a boolean using `<`"
-    );
-    assert_eq!(
-        unevaluable("interests = \"golf\"").reason,
-        "cannot compare a list with a string using `=`"
-    );
-    assert_eq!(
-        unevaluable("membership = 1").reason,
-        "cannot compare an object with a number using `=`"
-    );
+    unevaluable_because(&[
+        (
+            "creditScore = true",
+            "cannot compare a number with a boolean using `=`",
+        ),
+        (
+            "isVip < true",
+            "cannot compare a boolean with a boolean using `<`",
+        ),
+        (
+            "interests = \"golf\"",
+            "cannot compare a list with a string using `=`",
+        ),
+        (
+            "membership = 1",
+            "cannot compare an object with a number using `=`",
+        ),
+    ]);
 }
 
 #[test]
 fn in_and_not_in() {
-    assert!(truth("homeAddress.stateProvince in [\"CA\", \"NY\"]"));
-    assert!(!truth("homeAddress.stateProvince in [\"TX\", \"NY\"]"));
-    assert!(truth("homeAddress.stateProvince in (\"CA\", \"NY\")"));
-    assert!(truth("homeAddress.stateProvince in ([\"CA\"])"));
-    assert!(truth("homeAddress.stateProvince in (\"CA\")"));
-    assert!(!truth("homeAddress.stateProvince notIn (\"CA\")"));
-    assert!(truth("creditScore in [700, 720]"));
-    assert!(truth("creditScore in [\"720\"]"));
-    assert!(truth("homeAddress.stateProvince notIn [\"TX\", \"NY\"]"));
-    assert!(!truth("homeAddress.stateProvince notIn [\"CA\"]"));
-    assert!(!truth("homeAddress.stateProvince in interests"));
-    assert!(truth("\"golf\" in interests"));
-    // null on either side: both false (notIn is not the negation of in)
-    assert!(!truth("nosuch in [\"CA\"]"));
-    assert!(!truth("nosuch notIn [\"CA\"]"));
-    assert!(!truth("homeAddress.stateProvince in nosuch"));
-    assert!(!truth("homeAddress.stateProvince notIn nosuch"));
-    // null items match nothing
-    assert!(!truth("homeAddress.stateProvince in [null]"));
-    assert!(truth("homeAddress.stateProvince notIn [null]"));
+    truths(&[
+        ("homeAddress.stateProvince in [\"CA\", \"NY\"]", true),
+        ("homeAddress.stateProvince in [\"TX\", \"NY\"]", false),
+        ("homeAddress.stateProvince in (\"CA\", \"NY\")", true),
+        ("homeAddress.stateProvince in ([\"CA\"])", true),
+        ("homeAddress.stateProvince in (\"CA\")", true),
+        ("homeAddress.stateProvince notIn (\"CA\")", false),
+        ("creditScore in [700, 720]", true),
+        ("creditScore in [\"720\"]", true),
+        ("homeAddress.stateProvince notIn [\"TX\", \"NY\"]", true),
+        ("homeAddress.stateProvince notIn [\"CA\"]", false),
+        ("homeAddress.stateProvince in interests", false),
+        ("\"golf\" in interests", true),
+        // null on either side: both false (notIn is not the negation of in)
+        ("nosuch in [\"CA\"]", false),
+        ("nosuch notIn [\"CA\"]", false),
+        ("homeAddress.stateProvince in nosuch", false),
+        ("homeAddress.stateProvince notIn nosuch", false),
+        // null items match nothing
+        ("homeAddress.stateProvince in [null]", false),
+        ("homeAddress.stateProvince notIn [null]", true),
+    ]);
 }
 
 #[test]
@@ -163,24 +175,28 @@ fn in_with_the_wrong_shapes_is_unevaluable() {
         "`in` needs a list on its right, got a number"
     );
     assert_eq!(blamed("creditScore in 720"), "720");
-    assert_eq!(
-        unevaluable("interests in [\"golf\"]").reason,
-        "`in` tests one value; to compare two lists use `.intersects()`"
-    );
-    assert_eq!(
-        unevaluable("creditScore in [\"x\"]").reason,
-        "cannot compare a number with \"x\": not a number"
-    );
+    unevaluable_because(&[
+        (
+            "interests in [\"golf\"]",
+            "`in` tests one value; to compare two lists use `.intersects()`",
+        ),
+        (
+            "creditScore in [\"x\"]",
+            "cannot compare a number with \"x\": not a number",
+        ),
+    ]);
 }
 
 #[test]
 fn is_null_and_is_not_null() {
-    assert!(truth("nosuch.isNull()"));
-    assert!(truth("nickname.isNull()"));
-    assert!(!truth("homeAddress.isNull()"));
-    assert!(truth("homeAddress.city.isNotNull()"));
-    assert!(!truth("nickname.isNotNull()"));
-    assert!(!truth("empty.isNull()"));
+    truths(&[
+        ("nosuch.isNull()", true),
+        ("nickname.isNull()", true),
+        ("homeAddress.isNull()", false),
+        ("homeAddress.city.isNotNull()", true),
+        ("nickname.isNotNull()", false),
+        ("empty.isNull()", false),
+    ]);
 }
 
 #[test]
@@ -199,16 +215,18 @@ fn count_get_includes_intersects() {
         PqlValue::Null
     );
     assert_eq!(value("segmentMembership.get(nosuch)"), PqlValue::Null);
-    assert!(truth("interests.includes(\"golf\")"));
-    assert!(!truth("interests.includes(\"chess\")"));
-    assert!(!truth("interests.includes(nosuch)"));
-    assert!(!truth("nosuch.includes(\"golf\")"));
-    assert!(truth("scores.includes(\"2\")"));
-    assert!(truth("interests.intersects([\"chess\", \"travel\"])"));
-    assert!(!truth("interests.intersects([\"chess\"])"));
-    assert!(!truth("interests.intersects(empty)"));
-    assert!(!truth("interests.intersects(nosuch)"));
-    assert!(!truth("nosuch.intersects([\"golf\"])"));
+    truths(&[
+        ("interests.includes(\"golf\")", true),
+        ("interests.includes(\"chess\")", false),
+        ("interests.includes(nosuch)", false),
+        ("nosuch.includes(\"golf\")", false),
+        ("scores.includes(\"2\")", true),
+        ("interests.intersects([\"chess\", \"travel\"])", true),
+        ("interests.intersects([\"chess\"])", false),
+        ("interests.intersects(empty)", false),
+        ("interests.intersects(nosuch)", false),
+        ("nosuch.intersects([\"golf\"])", false),
+    ]);
 }
 
 #[test]
@@ -218,39 +236,32 @@ fn list_and_map_functions_on_the_wrong_values_are_unevaluable() {
         "`.count()` needs a list, got a number"
     );
     assert_eq!(blamed("creditScore.count() > 1"), "count()");
-    assert_eq!(
-        unevaluable("interests.get(\"a\")").reason,
-        "`.get()` needs an object, got a list"
-    );
-    assert_eq!(
-        unevaluable("membership.get(1)").reason,
-        "`.get()` needs a string key, got 1"
-    );
-    assert_eq!(
-        unevaluable("homeAddress.includes(\"a\")").reason,
-        "`.includes()` needs a list, got an object"
-    );
-    assert_eq!(
-        unevaluable("interests.intersects(\"golf\")").reason,
-        "`.intersects()` needs a list, got a string"
-    );
-    // visible from the syntax alone: reported before evaluating anything
-    assert_eq!(
-        unevaluable("(x = 1).count() > 1").reason,
-        "`.count()` needs a list, but its receiver is a boolean (to count matching items, write `(select x from … where …).count()`)"
-    );
-    assert_eq!(
-        unevaluable("\"a\".get(\"b\")").reason,
-        "`.get()` needs an object, but its receiver is a string"
-    );
-    assert_eq!(
-        unevaluable("x.get(\"a\", \"b\")").reason,
-        "`.get()` takes 1 argument, got 2"
-    );
-    assert_eq!(
-        unevaluable("x.equals()").reason,
-        "`.equals()` takes 1 or 2 arguments, got 0"
-    );
+    unevaluable_because(&[
+        (
+            "interests.get(\"a\")",
+            "`.get()` needs an object, got a list",
+        ),
+        ("membership.get(1)", "`.get()` needs a string key, got 1"),
+        (
+            "homeAddress.includes(\"a\")",
+            "`.includes()` needs a list, got an object",
+        ),
+        (
+            "interests.intersects(\"golf\")",
+            "`.intersects()` needs a list, got a string",
+        ),
+        // visible from the syntax alone: reported before evaluating anything
+        (
+            "(x = 1).count() > 1",
+            "`.count()` needs a list, but its receiver is a boolean (to count matching items, write `(select x from … where …).count()`)",
+        ),
+        (
+            "\"a\".get(\"b\")",
+            "`.get()` needs an object, but its receiver is a string",
+        ),
+        ("x.get(\"a\", \"b\")", "`.get()` takes 1 argument, got 2"),
+        ("x.equals()", "`.equals()` takes 1 or 2 arguments, got 0"),
+    ]);
 }
 
 #[test]
@@ -267,18 +278,14 @@ fn arithmetic_on_numbers() {
     // errors
     assert_eq!(unevaluable("creditScore / 0").reason, "division by zero");
     assert_eq!(blamed("1 + creditScore / 0"), "creditScore / 0");
-    assert_eq!(
-        unevaluable("zip + 1").reason,
-        "arithmetic needs numbers, got a string and a number"
-    );
-    assert_eq!(
-        unevaluable("1e308 * 10").reason,
-        "arithmetic result out of range"
-    );
-    assert_eq!(
-        unevaluable("-zip").reason,
-        "`-` needs a number, got a string"
-    );
+    unevaluable_because(&[
+        (
+            "zip + 1",
+            "arithmetic needs numbers, got a string and a number",
+        ),
+        ("1e308 * 10", "arithmetic result out of range"),
+        ("-zip", "`-` needs a number, got a string"),
+    ]);
 }
 
 #[test]

@@ -3,36 +3,45 @@
 use serde_json::json;
 
 use super::super::Span;
-use super::{PqlValue, blamed, context, eval_on, profile, s, truth, unevaluable, value, verdict};
+use super::{
+    PqlValue, blamed, context, eval_on, profile, s, truths, unevaluable, unevaluable_because,
+    value, verdict,
+};
 
 #[test]
 fn and_or_not() {
-    assert!(truth("creditScore > 700 and isVip"));
-    assert!(!truth("creditScore > 800 and isVip"));
-    assert!(truth("creditScore > 800 or isVip"));
-    assert!(!truth("creditScore > 800 or isVip = false"));
-    assert!(truth("not (creditScore > 800)"));
-    assert!(!truth("!isVip"));
-    assert!(truth("!(creditScore > 800) AND (isVip Or false)"));
+    truths(&[
+        ("creditScore > 700 and isVip", true),
+        ("creditScore > 800 and isVip", false),
+        ("creditScore > 800 or isVip", true),
+        ("creditScore > 800 or isVip = false", false),
+        ("not (creditScore > 800)", true),
+        ("!isVip", false),
+        ("!(creditScore > 800) AND (isVip Or false)", true),
+    ]);
 }
 
 #[test]
 fn logic_is_two_valued_null_is_false() {
     // The research notes' example: `not(x = "CA")` is true for a missing x, `x != "CA"` false.
-    assert!(truth("not(nosuch = \"CA\")"));
-    assert!(!truth("nosuch != \"CA\""));
-    assert!(!truth("nosuch"));
-    assert!(truth("not nosuch"));
-    assert!(!truth("nosuch and true"));
-    assert!(truth("nosuch or true"));
+    truths(&[
+        ("not(nosuch = \"CA\")", true),
+        ("nosuch != \"CA\"", false),
+        ("nosuch", false),
+        ("not nosuch", true),
+        ("nosuch and true", false),
+        ("nosuch or true", true),
+    ]);
     assert_eq!(value("not nickname"), PqlValue::Bool(true));
 }
 
 #[test]
 fn lists_are_conditions_when_non_empty() {
-    assert!(truth("interests"));
-    assert!(!truth("empty"));
-    assert!(truth("interests and isVip"));
+    truths(&[
+        ("interests", true),
+        ("empty", false),
+        ("interests and isVip", true),
+    ]);
 }
 
 #[test]
@@ -40,21 +49,22 @@ fn other_values_are_not_conditions() {
     let u = unevaluable("creditScore and isVip");
     assert_eq!(u.reason, "expected a condition, got a number");
     assert_eq!(blamed("isVip and creditScore"), "creditScore");
-    assert_eq!(
-        unevaluable("not zip").reason,
-        "expected a condition, got a string"
-    );
-    assert_eq!(
-        unevaluable("if(membership, 1, 2)").reason,
-        "expected a condition, got an object"
-    );
+    unevaluable_because(&[
+        ("not zip", "expected a condition, got a string"),
+        (
+            "if(membership, 1, 2)",
+            "expected a condition, got an object",
+        ),
+    ]);
 }
 
 #[test]
 fn and_or_short_circuit_data_problems_but_not_unsupported_constructs() {
     // The right operand would be a type error, but the left one decides.
-    assert!(!truth("isVip = false and creditScore = \"high\""));
-    assert!(truth("isVip or creditScore = \"high\""));
+    truths(&[
+        ("isVip = false and creditScore = \"high\"", false),
+        ("isVip or creditScore = \"high\"", true),
+    ]);
     // …and when it does not, the problem surfaces.
     assert_eq!(
         unevaluable("isVip = false or creditScore = \"high\" and true").reason,
@@ -75,40 +85,44 @@ fn unsupported_constructs_are_reported_even_where_evaluation_would_not_reach() {
         blamed("forall e from xEvent where e.type = \"flight\""),
         "forall e from xEvent where e.type = \"flight\""
     );
-    assert_eq!(
-        unevaluable("forall e from xEvent where e.type = \"flight\"").reason,
-        "`forall` is outside the supported PQL subset"
-    );
-    assert_eq!(
-        unevaluable("let s = (select e from xEvent) in (s.count() > 1)").reason,
-        "`let … in …` is outside the supported PQL subset"
-    );
-    assert_eq!(
-        unevaluable("interests.topN(2)").reason,
-        "`.topN()` is outside the supported PQL subset"
-    );
-    assert_eq!(
-        unevaluable("scores.sum() > 1").reason,
-        "`.sum()` is outside the supported PQL subset"
-    );
-    assert_eq!(
-        unevaluable("person.birthDate.getMonth() = 3").reason,
-        "`.getMonth()` is outside the supported PQL subset"
-    );
+    unevaluable_because(&[
+        (
+            "forall e from xEvent where e.type = \"flight\"",
+            "`forall` is outside the supported PQL subset",
+        ),
+        (
+            "let s = (select e from xEvent) in (s.count() > 1)",
+            "`let … in …` is outside the supported PQL subset",
+        ),
+        (
+            "interests.topN(2)",
+            "`.topN()` is outside the supported PQL subset",
+        ),
+        (
+            "scores.sum() > 1",
+            "`.sum()` is outside the supported PQL subset",
+        ),
+        (
+            "person.birthDate.getMonth() = 3",
+            "`.getMonth()` is outside the supported PQL subset",
+        ),
+    ]);
     assert_eq!(blamed("isVip and currentMonth() = 6"), "currentMonth()");
-    assert_eq!(
-        unevaluable("isVip and currentMonth() = 6").reason,
-        "`currentMonth()` is outside the supported PQL subset"
-    );
-    assert_eq!(
-        unevaluable("xEvent.filter(e => e.type = \"flight\").count() > 1").reason,
-        "`.filter()` is outside the supported PQL subset"
-    );
+    unevaluable_because(&[
+        (
+            "isVip and currentMonth() = 6",
+            "`currentMonth()` is outside the supported PQL subset",
+        ),
+        (
+            "xEvent.filter(e => e.type = \"flight\").count() > 1",
+            "`.filter()` is outside the supported PQL subset",
+        ),
+        (
+            "lastLogin occurs this month",
+            "a relative period (`this month`, `last year`, …) is outside the supported PQL subset",
+        ),
+    ]);
     assert_eq!(blamed("(x) => x.a = 1"), "(x) => x.a = 1");
-    assert_eq!(
-        unevaluable("lastLogin occurs this month").reason,
-        "a relative period (`this month`, `last year`, …) is outside the supported PQL subset"
-    );
     // The first one in the text is reported.
     assert_eq!(blamed("x.sum() = 1 and y.max() = 2"), "sum()");
 }
@@ -138,23 +152,26 @@ fn select_filters_a_list_and_is_true_when_non_empty() {
         value("(select e from xEvent).count()"),
         PqlValue::Number(8.0)
     );
-    assert!(truth(
-        "select e from xEvent where e.eventType = \"purchase\""
-    ));
-    assert!(!truth(
-        "select e from xEvent where e.eventType = \"refund\""
-    ));
-    assert!(!truth("select e from nosuch where e.x = 1"));
-    assert!(truth(
-        "exists e from xEvent where e.eventType = \"pageView\""
-    ));
-    assert!(!truth("exists e in xEvent where e.eventType = \"refund\""));
-    // an object is one item
-    assert!(truth("select m from membership where m.status = \"elite\""));
-    // variables shadow profile fields and do not leak out
-    assert!(truth(
-        "select homeAddress from xEvent where homeAddress.type = \"flight\""
-    ));
+    truths(&[
+        (
+            "select e from xEvent where e.eventType = \"purchase\"",
+            true,
+        ),
+        ("select e from xEvent where e.eventType = \"refund\"", false),
+        ("select e from nosuch where e.x = 1", false),
+        (
+            "exists e from xEvent where e.eventType = \"pageView\"",
+            true,
+        ),
+        ("exists e in xEvent where e.eventType = \"refund\"", false),
+        // an object is one item
+        ("select m from membership where m.status = \"elite\"", true),
+        // variables shadow profile fields and do not leak out
+        (
+            "select homeAddress from xEvent where homeAddress.type = \"flight\"",
+            true,
+        ),
+    ]);
     assert_eq!(
         unevaluable("select e from creditScore where e.x = 1").reason,
         "`select` reads a list or an object, got a number"

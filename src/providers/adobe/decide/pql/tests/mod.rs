@@ -122,6 +122,20 @@ pub(super) fn truth(text: &str) -> bool {
     verdict(text).value
 }
 
+/// Each rule's truth on the fixture, as expected.
+pub(super) fn truths(cases: &[(&str, bool)]) {
+    for &(rule, expected) in cases {
+        assert_eq!(truth(rule), expected, "{rule}");
+    }
+}
+
+/// Why each text cannot be evaluated on the fixture, as expected.
+pub(super) fn unevaluable_because(cases: &[(&str, &str)]) {
+    for &(text, reason) in cases {
+        assert_eq!(unevaluable(text).reason, reason, "{text}");
+    }
+}
+
 /// Why `text` cannot be evaluated on the fixture (fails the test if it can).
 pub(super) fn unevaluable(text: &str) -> Unevaluable {
     match eval_on(text, &profile(), Some(&offer()), &context()) {

@@ -223,57 +223,71 @@ fn string_escapes() {
 
 #[test]
 fn errors_name_what_was_expected_and_where() {
-    let e = parse_error("a = ");
-    assert_eq!(e.message, "expected an expression, found end of input");
-    assert_eq!(e.span, Span::new(4, 4));
-
-    let e = parse_error("(a = 1");
-    assert_eq!(e.message, "expected `)`, found end of input");
-
-    let e = parse_error("a = 1 b");
-    assert_eq!(e.message, "expected an operator or end of input, found `b`");
-    assert_eq!(e.span, Span::new(6, 7));
-
-    let e = parse_error("x.equals(\"a\" \"b\")");
-    assert_eq!(e.message, "expected `,` or `)`, found string \"b\"");
-
-    let e = parse_error("a = 1 and and b");
-    assert_eq!(e.message, "expected an expression, found `and`");
-    assert_eq!(e.span, Span::new(10, 13));
-
-    let e = parse_error("t occurs <= 6 parsecs before now");
-    assert_eq!(
-        e.message,
-        "expected a time unit (`days`, `months`, …), found `parsecs`"
-    );
-
-    let e = parse_error("t occurs <= 6 days since now");
-    assert_eq!(
-        e.message,
-        "expected `before`, `after` or `from`, found `since`"
-    );
-
-    let e = parse_error("a = 1 = 2");
-    assert_eq!(e.message, "comparisons do not chain: add parentheses");
-
-    let e = parse_error("x = \"open");
-    assert_eq!(e.message, "unterminated string: expected a closing `\"`");
-    assert_eq!(e.span, Span::new(4, 9));
-
-    let e = parse_error("x # 1");
-    assert_eq!(e.message, "unexpected character `#`");
-
-    let e = parse_error("@{a.b");
-    assert_eq!(e.message, "unterminated context reference: expected `}`");
-
-    let e = parse_error("select from xEvent");
-    assert_eq!(e.message, "expected `from`, found `xEvent`");
-
-    let e = parse_error("x.");
-    assert_eq!(
-        e.message,
-        "expected a field or function name after `.`, found end of input"
-    );
+    for (text, message, span) in [
+        (
+            "a = ",
+            "expected an expression, found end of input",
+            Some(Span::new(4, 4)),
+        ),
+        ("(a = 1", "expected `)`, found end of input", None),
+        (
+            "a = 1 b",
+            "expected an operator or end of input, found `b`",
+            Some(Span::new(6, 7)),
+        ),
+        (
+            "x.equals(\"a\" \"b\")",
+            "expected `,` or `)`, found string \"b\"",
+            None,
+        ),
+        (
+            "a = 1 and and b",
+            "expected an expression, found `and`",
+            Some(Span::new(10, 13)),
+        ),
+        (
+            "t occurs <= 6 parsecs before now",
+            "expected a time unit (`days`, `months`, …), found `parsecs`",
+            None,
+        ),
+        (
+            "t occurs <= 6 days since now",
+            "expected `before`, `after` or `from`, found `since`",
+            None,
+        ),
+        (
+            "a = 1 = 2",
+            "comparisons do not chain: add parentheses",
+            None,
+        ),
+        (
+            "x = \"open",
+            "unterminated string: expected a closing `\"`",
+            Some(Span::new(4, 9)),
+        ),
+        ("x # 1", "unexpected character `#`", None),
+        (
+            "@{a.b",
+            "unterminated context reference: expected `}`",
+            None,
+        ),
+        (
+            "select from xEvent",
+            "expected `from`, found `xEvent`",
+            None,
+        ),
+        (
+            "x.",
+            "expected a field or function name after `.`, found end of input",
+            None,
+        ),
+    ] {
+        let e = parse_error(text);
+        assert_eq!(e.message, message, "{text}");
+        if let Some(span) = span {
+            assert_eq!(e.span, span, "{text}");
+        }
+    }
 }
 
 #[test]
