@@ -3,11 +3,11 @@
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::graph::DependencyGraph;
-use crate::manifest::{self, Catalog, Language, SharedBase};
-use std::collections::HashMap;
+use crate::manifest::{self, Catalog, Language, Object, SharedBase};
+use std::collections::{HashMap, HashSet};
 
 use crate::environment::overlay::Layering;
-use crate::source::{Loc, SourceSet};
+use crate::source::{FileId, Loc, SourceSet};
 
 #[derive(Debug)]
 pub struct Checked {
@@ -59,6 +59,40 @@ pub fn check_shared(
     ordered(loaded, patched_by)
 }
 
+/// [`check`] of `sources` where only the files `changed` differ from those `previous` was
+/// checked from, without errors, under the same ids: only the changed files are parsed and
+/// decoded, the other objects are taken from `previous` (decoding a document reads nothing
+/// else, so it would decode them the same); the checks across documents and the ordering run
+/// on the whole set, as [`check`]'s do. So it finds the errors `check` would.
+pub fn recheck(
+    previous: &Catalog,
+    sources: &SourceSet,
+    changed: &HashSet<FileId>,
+    language: &dyn Language,
+) -> Checked {
+    let parsed = crate::environment::overlay::parse_base(sources, |file| changed.contains(&file));
+    let mut diagnostics = parsed.diagnostics;
+    let mut decoded: HashMap<FileId, Vec<Object>> = HashMap::new();
+    for (file, document) in &parsed.documents {
+        let object = manifest::Decoder::new(*file, &mut diagnostics).document(document, language);
+        decoded.entry(*file).or_default().extend(object);
+    }
+    let mut kept: HashMap<FileId, Vec<&Object>> = HashMap::new();
+    for object in previous.objects() {
+        kept.entry(object.loc.file).or_default().push(object);
+    }
+    let mut objects = Vec::with_capacity(previous.objects().len());
+    for (file, _) in sources.iter() {
+        if changed.contains(&file) {
+            objects.extend(decoded.remove(&file).unwrap_or_default());
+        } else {
+            objects.extend(kept.remove(&file).into_iter().flatten().cloned());
+        }
+    }
+    let loaded = manifest::assemble(objects, diagnostics, parsed.syntax_errors, language);
+    ordered(loaded, HashMap::new())
+}
+
 fn ordered(loaded: manifest::Loaded, patched_by: HashMap<Loc, Vec<Loc>>) -> Checked {
     let graph = DependencyGraph::build(&loaded.catalog);
     let mut diagnostics = loaded.diagnostics;
@@ -72,5 +106,68 @@ fn ordered(loaded: manifest::Loaded, patched_by: HashMap<Loc, Vec<Loc>>) -> Chec
         graph,
         diagnostics,
         patched_by,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core_tests::toy;
+    use crate::source::SourceFile;
+
+    fn set(texts: &[&str]) -> SourceSet {
+        let mut sources = SourceSet::new();
+        for (i, text) in texts.iter().enumerate() {
+            sources.add(SourceFile::new(format!("f{i}.yaml"), text.to_string()));
+        }
+        sources
+    }
+
+    /// Everything a check found, comparably.
+    fn found(checked: &Checked) -> (Vec<(String, Loc)>, String) {
+        let objects = checked
+            .catalog
+            .objects()
+            .iter()
+            .map(|o| (o.key().to_string(), o.loc))
+            .collect();
+        (objects, format!("{:?}", checked.diagnostics))
+    }
+
+    #[test]
+    fn a_recheck_of_changed_files_finds_what_a_whole_check_finds() {
+        let providers = toy::providers();
+        let before = [
+            "kind: Shelf\nname: s1\n---\nkind: Shelf\nname: s2\n",
+            "kind: Book\nname: b1\nshelf: s1\n",
+            "kind: Shelf\nname: s3\n",
+        ];
+        let previous = check(&set(&before), &providers);
+        assert_eq!(previous.errors(), 0, "{:?}", previous.diagnostics);
+        let cases: [(usize, &str); 5] = [
+            // Breaks a reference in a file that did not change.
+            (0, "kind: Shelf\nname: s9\n---\nkind: Shelf\nname: s2\n"),
+            // Duplicates a name of another file.
+            (2, "kind: Shelf\nname: s2\n"),
+            (2, "kind: Shelf\nname: [unclosed\n"),
+            (1, "kind: Book\nname: b1\nshelf: s3\npages: 12\n"),
+            (1, ""),
+        ];
+        for (file, text) in cases {
+            let mut after = before;
+            after[file] = text;
+            let sources = set(&after);
+            let changed = HashSet::from([FileId(file)]);
+            let whole = check(&sources, &providers);
+            assert!(
+                whole.errors() > 0 || file == 1,
+                "case {text:?} should break something"
+            );
+            assert_eq!(
+                found(&recheck(&previous.catalog, &sources, &changed, &providers)),
+                found(&whole),
+                "{text:?}"
+            );
+        }
     }
 }

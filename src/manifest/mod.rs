@@ -413,7 +413,7 @@ pub fn load_layered(
 }
 
 /// The catalogue of decoded objects, checked across documents.
-fn assemble(
+pub fn assemble(
     objects: Vec<Object>,
     mut diagnostics: Vec<Diagnostic>,
     syntax_errors: bool,

@@ -207,6 +207,7 @@ pub fn pull(
         let added: Vec<&str> = additions.iter().map(|a| a.address.as_str()).collect();
         let failures = match verify(
             sources,
+            catalog,
             &files,
             &candidates,
             &added,

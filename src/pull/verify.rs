@@ -1,12 +1,13 @@
 //! The check after a rewrite: the rewritten files read as `plan` would read them, and, when
 //! they do not hold, which objects' rewrites are to blame.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use super::{Candidate, FileChange, edit};
-use crate::check::check;
+use crate::check::{Checked, recheck};
+use crate::graph::DependencyGraph;
 use crate::live::LiveState;
-use crate::manifest::ObjectKey;
+use crate::manifest::{self, Catalog, Object, ObjectKey};
 use crate::plan::{self, Action, Plan, PlanOptions};
 use crate::provider::Providers;
 use crate::source::{FileId, Loc, SourceFile, SourceSet};
@@ -58,10 +59,14 @@ fn culprit(
 }
 
 /// Reads the rewritten files as `plan` would: they must validate, every pulled object must plan
-/// to nothing, and so must every added one.
+/// to nothing, and so must every added one. Without an overlay, only what the rewrite touched
+/// is read again: the rewritten files are parsed (the others' objects are `catalog`'s, as plan
+/// read them), the whole set checked across documents, and the objects of the rewritten files
+/// planned with what they depend on against the live state already read.
 #[allow(clippy::too_many_arguments)] // the inputs of one plan, each needed
 pub(super) fn verify(
     sources: &SourceSet,
+    catalog: &Catalog,
     files: &[FileChange],
     candidates: &[Candidate],
     added: &[&str],
@@ -70,30 +75,30 @@ pub(super) fn verify(
     providers: &Providers,
     overlaying: Option<&super::overlay::Overlaying<'_>>,
 ) -> Result<(), Failure> {
+    // Every file keeps its id (a removed one is left empty); new files come after.
     let mut rewritten = SourceSet::new();
-    let mut file_of: HashMap<FileId, FileId> = HashMap::new();
+    let mut changed: HashSet<FileId> = HashSet::new();
     for (id, file) in sources.iter() {
-        let change = files
+        let text = match files
             .iter()
-            .find(|c| c.before.is_some() && c.path == file.path);
-        let text = match change {
-            Some(FileChange { after: None, .. }) => continue,
-            Some(FileChange {
-                after: Some(text), ..
-            }) => text.clone(),
+            .find(|c| c.before.is_some() && c.path == file.path)
+        {
+            Some(change) => {
+                changed.insert(id);
+                change.after.clone().unwrap_or_default()
+            }
             None => file.text.to_string(),
         };
-        let new_id = rewritten.add(SourceFile::new(file.path.clone(), text));
-        file_of.insert(id, new_id);
+        rewritten.add(SourceFile::new(file.path.clone(), text));
     }
     for change in files.iter().filter(|c| c.before.is_none()) {
         if let Some(text) = &change.after {
-            rewritten.add(SourceFile::new(change.path.clone(), text.clone()));
+            changed.insert(rewritten.add(SourceFile::new(change.path.clone(), text.clone())));
         }
     }
     let checked = match overlaying {
         Some(overlaying) => (overlaying.check)(&rewritten),
-        None => check(&rewritten, providers),
+        None => recheck(catalog, &rewritten, &changed, providers),
     };
     let errors: Vec<_> = checked
         .diagnostics
@@ -105,15 +110,15 @@ pub(super) fn verify(
             Some(label) => format!("{}: {}", rewritten.describe(label.loc), d.message),
             None => d.message.clone(),
         };
-        let original_of: HashMap<FileId, FileId> = file_of.iter().map(|(o, n)| (*n, *o)).collect();
         let mut blamed: std::collections::BTreeMap<usize, String> = Default::default();
         for error in &errors {
             let Some(label) = error.labels.first() else {
                 continue;
             };
-            let Some(&file) = original_of.get(&label.loc.file) else {
+            let file = label.loc.file;
+            if file.0 >= sources.len() {
                 continue;
-            };
+            }
             let in_file: Vec<usize> = (0..candidates.len())
                 .filter(|&i| candidates[i].file == file)
                 .collect();
@@ -159,9 +164,18 @@ pub(super) fn verify(
             Failure::Objects(blamed)
         });
     }
+    let affected;
+    let (planned, graph) = match overlaying {
+        Some(_) => (&checked.catalog, &checked.graph),
+        None => {
+            let pulled: HashSet<&ObjectKey> = candidates.iter().map(|c| &c.key).collect();
+            affected = affected_by(&checked, &changed, &pulled, providers);
+            (&affected.0, &affected.1)
+        }
+    };
     let replanned = plan::build(
-        &checked.catalog,
-        &checked.graph,
+        planned,
+        graph,
         live,
         providers,
         &plan.repository,
@@ -228,6 +242,45 @@ pub(super) fn verify(
         }
     }
     Ok(())
+}
+
+/// The objects pulled and those of the `changed` files, and every pinned object (they claim
+/// their live objects before names are matched), with all they depend on: what planning those
+/// objects reads. Each object is compared with its own live object, its references resolved
+/// through the objects they name; so each plans here as it would in a plan of the whole set.
+fn affected_by(
+    checked: &Checked,
+    changed: &HashSet<FileId>,
+    pulled: &HashSet<&ObjectKey>,
+    providers: &Providers,
+) -> (Catalog, DependencyGraph) {
+    let objects = checked.catalog.objects();
+    let mut wanted: HashSet<ObjectKey> = HashSet::new();
+    let mut queue: Vec<ObjectKey> = objects
+        .iter()
+        .filter(|o| {
+            changed.contains(&o.loc.file)
+                || o.manifest.meta().id.is_some()
+                || pulled.contains(&o.key())
+        })
+        .map(Object::key)
+        .collect();
+    while let Some(key) = queue.pop() {
+        if wanted.contains(&key) {
+            continue;
+        }
+        queue.extend(checked.graph.dependencies(&key).into_iter().cloned());
+        wanted.insert(key);
+    }
+    let kept: Vec<Object> = objects
+        .iter()
+        .filter(|o| wanted.contains(&o.key()))
+        .cloned()
+        .collect();
+    // Closed under references, so these objects check as they did in the whole set.
+    let catalog = manifest::assemble(kept, Vec::new(), false, providers).catalog;
+    let graph = DependencyGraph::build(&catalog);
+    (catalog, graph)
 }
 
 #[cfg(test)]

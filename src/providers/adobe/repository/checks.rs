@@ -73,7 +73,6 @@ pub(super) fn current<'s>(
     if_match: Option<&IfMatch>,
 ) -> Result<&'s Envelope, RepoError> {
     let current = space
-        .instances
         .get(instance_id)
         .ok_or_else(|| RepoError::NotFound(instance_id.to_string()))?;
     if let Some(condition) = if_match {
@@ -144,9 +143,8 @@ pub(super) fn check_instance(
     // Adobe documents nothing either way, and people pick a formula by its name.
     if matches!(kind, Kind::Tag | Kind::RankingFormula)
         && let Some(name) = instance.get("xdm:name").and_then(Value::as_str)
-        && let Some(other) = space.instances.values().find(|e| {
-            e.kind == kind
-                && Some(e.instance_id.as_str()) != self_id
+        && let Some(other) = space.of_kind(kind).all().find(|e| {
+            Some(e.instance_id.as_str()) != self_id
                 && e.instance.get("xdm:name").and_then(Value::as_str) == Some(name)
         })
     {

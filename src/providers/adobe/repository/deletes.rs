@@ -106,7 +106,7 @@ impl Repository {
             return Ok(job.clone());
         }
         let mut job = job.clone();
-        let decision = match space.instances.get(&job.instance_id) {
+        let decision = match space.get(&job.instance_id) {
             None => DeleteDecision::Rejected {
                 reason: "the instance no longer exists".into(),
                 referenced_by: Vec::new(),

@@ -70,7 +70,7 @@ impl Repository {
         let live: usize = state
             .sandboxes
             .values()
-            .map(|s| s.instances.len() + s.jobs.len())
+            .map(|s| s.instances().len() + s.jobs.len())
             .sum();
         if wal.record_count() > 4 * live + 1024 {
             wal.rewrite(&state.snapshot())

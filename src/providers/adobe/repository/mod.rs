@@ -32,6 +32,7 @@ mod envelope;
 mod error;
 mod handle;
 mod ids;
+mod index;
 mod jobs;
 mod query;
 mod reads;

@@ -236,6 +236,11 @@ impl ListQuery {
             .count())
     }
 
+    /// How many items a page holds.
+    fn page_limit(&self) -> usize {
+        self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+    }
+
     /// Runs the query over `candidates` (already restricted to the schema) and cuts one page.
     pub(crate) fn run<'a>(
         &self,
@@ -285,7 +290,7 @@ impl ListQuery {
             }
             matched.push((keys, envelope, score));
         }
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let limit = self.page_limit();
         let total = matched.len();
         // Only the page needs ordering: select its `limit` smallest (the order is total, with
         // the instanceId tie-breaker), then sort just those.
@@ -308,15 +313,20 @@ impl ListQuery {
             items,
             total,
             next_start,
-            order_by: order
-                .iter()
-                .map(OrderKey::render)
-                .collect::<Vec<_>>()
-                .join(","),
+            order_by: render_order(&order),
             limit,
         };
         Ok((admitted, page))
     }
+}
+
+/// The effective order as `orderby` spells it.
+fn render_order(order: &[OrderKey]) -> String {
+    order
+        .iter()
+        .map(OrderKey::render)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn unquote(value: &str) -> &str {
@@ -490,7 +500,7 @@ fn compare_text(text: &str, literal: &str) -> Ordering {
 }
 
 /// `dddd-dd-ddTdd:dd:dd.dddZ`, the repository's timestamp format.
-fn timestamp_shaped(text: &str) -> bool {
+pub(super) fn timestamp_shaped(text: &str) -> bool {
     const SHAPE: &[u8; 24] = b"dddd-dd-ddTdd:dd:dd.dddZ";
     text.len() == SHAPE.len()
         && text.bytes().zip(SHAPE).all(|(b, &s)| match s {
@@ -727,5 +737,8 @@ fn collect_strings(value: &Value, out: &mut Vec<Vec<String>>) {
     }
 }
 
+mod indexed;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use indexed::Listing;

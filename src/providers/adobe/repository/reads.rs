@@ -4,7 +4,7 @@ use super::checks::{kind_of, listed_kind};
 use super::envelope::Envelope;
 use super::error::RepoError;
 use super::handle::Repository;
-use super::query::{ListQuery, Page, PropertyFilter};
+use super::query::{Hit, ListQuery, Page, PropertyFilter};
 use super::store::open_container;
 
 impl Repository {
@@ -17,7 +17,6 @@ impl Repository {
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
         space
-            .instances
             .get(instance_id)
             .cloned()
             .ok_or_else(|| RepoError::NotFound(instance_id.to_string()))
@@ -49,7 +48,11 @@ impl Repository {
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
         let query = self.capped(query);
-        query.run(space.instances.values().filter(|e| e.kind == kind))
+        let hit = |envelope: &Envelope, score| Hit {
+            envelope: envelope.clone(),
+            score,
+        };
+        Ok(query.run_listing(&space.of_kind(kind), &[], hit)?.1)
     }
 
     /// [`Self::list`] of `query` with `also` added to its filters, and [`Self::count`] of
@@ -67,11 +70,7 @@ impl Repository {
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
         let query = self.capped(query);
-        query.run_counting(
-            space.instances.values().filter(|e| e.kind == kind),
-            also,
-            render,
-        )
+        query.run_listing(&space.of_kind(kind), also, render)
     }
 
     /// How many instances `query` matches (its `schema`, ids, name and filters; no cursor).
@@ -84,7 +83,7 @@ impl Repository {
         let kind = listed_kind(query)?;
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
-        query.count(space.instances.values().filter(|e| e.kind == kind))
+        query.count(space.of_kind(kind).all())
     }
 
     /// Searches instances; `query.schema` is optional here, and `query.search` holds the terms.
@@ -97,11 +96,9 @@ impl Repository {
         let kind = query.schema.as_deref().map(kind_of).transpose()?;
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
-        query.run(
-            space
-                .instances
-                .values()
-                .filter(|e| kind.is_none_or(|k| e.kind == k)),
-        )
+        match kind {
+            Some(kind) => query.run(space.of_kind(kind).all()),
+            None => query.run(space.instances().values()),
+        }
     }
 }

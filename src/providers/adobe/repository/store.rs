@@ -11,8 +11,11 @@ use time::OffsetDateTime;
 use super::envelope::{self, Actor, Envelope, format_timestamp};
 use super::error::{Referrer, RepoError};
 use super::ids::container_id;
+use super::index::Indexes;
 use super::jobs::{DeleteDecision, DeleteJob};
+use super::query::Listing;
 use super::validate::references;
+use crate::providers::adobe::kind::Kind;
 use crate::wal::Wal;
 
 /// One durable state change. Replaying the log applies these in order with [`State::apply`],
@@ -38,38 +41,51 @@ pub(super) enum Record {
     },
 }
 
+/// One sandbox's instances. They change only through [`Sandbox::put`] and
+/// [`Sandbox::remove`] (and a reset), which keep the `@id` map and the [`Indexes`] in step.
 #[derive(Default)]
 pub(super) struct Sandbox {
     pub(super) created_date: String,
-    pub(super) instances: BTreeMap<String, Envelope>,
+    instances: BTreeMap<String, Envelope>,
     /// `@id` → `instanceId`.
-    pub(super) uris: HashMap<String, String>,
+    uris: HashMap<String, String>,
+    indexes: Indexes,
     pub(super) jobs: HashMap<String, DeleteJob>,
 }
 
 impl Sandbox {
+    /// Every instance, by `instanceId`.
+    pub(super) fn instances(&self) -> &BTreeMap<String, Envelope> {
+        &self.instances
+    }
+
+    pub(super) fn get(&self, instance_id: &str) -> Option<&Envelope> {
+        self.instances.get(instance_id)
+    }
+
     pub(super) fn by_uri(&self, uri: &str) -> Option<&Envelope> {
         self.instances.get(self.uris.get(uri)?)
     }
 
+    /// The instances of `kind`, in the orders lists use.
+    pub(super) fn of_kind(&self, kind: Kind) -> Listing<'_> {
+        Listing::new(&self.instances, self.indexes.kind(kind))
+    }
+
+    /// The instances whose references name `uri`, by `instanceId`, with each such reference.
     pub(super) fn referrers(&self, uri: &str) -> Vec<Referrer> {
-        let mut out = Vec::new();
-        for envelope in self.instances.values() {
-            for reference in references(envelope.kind, &envelope.instance) {
-                if reference.target == uri {
-                    out.push(Referrer {
-                        instance_id: envelope.instance_id.clone(),
-                        id: envelope.uri().to_string(),
-                        schema: envelope.schema.clone(),
-                        property: reference.pointer,
-                    });
-                }
-            }
-        }
-        out
+        self.indexes
+            .referring_to(uri)
+            .filter_map(|id| self.get(id))
+            .flat_map(|envelope| referring(envelope, uri))
+            .collect()
     }
 
     fn put(&mut self, envelope: Envelope) {
+        if let Some(old) = self.instances.get(&envelope.instance_id) {
+            self.indexes.remove(old);
+        }
+        self.indexes.insert(&envelope);
         self.uris
             .insert(envelope.uri().to_string(), envelope.instance_id.clone());
         self.instances
@@ -79,10 +95,32 @@ impl Sandbox {
     fn remove(&mut self, instance_id: &str) {
         if let Some(old) = self.instances.remove(instance_id) {
             self.uris.remove(old.uri());
+            self.indexes.remove(&old);
         }
         self.jobs
             .retain(|_, job| job.instance_id != instance_id || job.decision.is_some());
     }
+
+    fn clear(&mut self) {
+        self.instances.clear();
+        self.uris.clear();
+        self.indexes.clear();
+        self.jobs.clear();
+    }
+}
+
+/// Each reference of `envelope` to `uri`, as a [`Referrer`].
+pub(super) fn referring(envelope: &Envelope, uri: &str) -> Vec<Referrer> {
+    references(envelope.kind, &envelope.instance)
+        .into_iter()
+        .filter(|reference| reference.target == uri)
+        .map(|reference| Referrer {
+            instance_id: envelope.instance_id.clone(),
+            id: envelope.uri().to_string(),
+            schema: envelope.schema.clone(),
+            property: reference.pointer,
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -151,10 +189,7 @@ impl State {
                 sandbox.jobs.insert(job.id.clone(), job);
             }
             Record::Reset { sandbox } => {
-                let sandbox = self.sandbox(&sandbox);
-                sandbox.instances.clear();
-                sandbox.uris.clear();
-                sandbox.jobs.clear();
+                self.sandbox(&sandbox).clear();
             }
         }
     }
@@ -163,7 +198,7 @@ impl State {
     pub(super) fn snapshot(&self) -> Vec<Record> {
         let mut out = Vec::new();
         for (name, sandbox) in &self.sandboxes {
-            out.extend(sandbox.instances.values().map(|envelope| Record::Put {
+            out.extend(sandbox.instances().values().map(|envelope| Record::Put {
                 sandbox: name.clone(),
                 envelope: envelope.clone(),
             }));

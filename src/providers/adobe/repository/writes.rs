@@ -52,13 +52,13 @@ impl Repository {
         check_instance(space, kind, &instance, None)?;
         let instance_id = loop {
             let id = ids::new_instance_id();
-            if !space.instances.contains_key(&id) {
+            if space.get(&id).is_none() {
                 break id;
             }
         };
         let uri = loop {
             let uri = ids::new_uri_in(scheme, kind);
-            if !space.uris.contains_key(&uri) {
+            if space.by_uri(&uri).is_none() {
                 break uri;
             }
         };
