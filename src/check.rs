@@ -70,12 +70,17 @@ pub fn recheck(
     changed: &HashSet<FileId>,
     language: &dyn Language,
 ) -> Checked {
-    let parsed = crate::environment::overlay::parse_base(sources, |file| changed.contains(&file));
+    use crate::environment::overlay::{Keep, parse_base};
+    let (parsed, _) = parse_base::<()>(sources, |file| changed.contains(&file), Keep::All);
     let mut diagnostics = parsed.diagnostics;
     let mut decoded: HashMap<FileId, Vec<Object>> = HashMap::new();
-    for (file, document) in &parsed.documents {
-        let object = manifest::Decoder::new(*file, &mut diagnostics).document(document, language);
-        decoded.entry(*file).or_default().extend(object);
+    for document in &parsed.documents {
+        let Some(tree) = &document.tree else {
+            continue;
+        };
+        let object =
+            manifest::Decoder::new(document.file, &mut diagnostics).document(tree, language);
+        decoded.entry(document.file).or_default().extend(object);
     }
     let mut kept: HashMap<FileId, Vec<&Object>> = HashMap::new();
     for object in previous.objects() {
