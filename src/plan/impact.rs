@@ -49,7 +49,7 @@ pub fn markdown(impact: &[Impact]) -> String {
     }
     // Names come from manifests and the repository: escaped, so that a `<` or a `|` in one
     // can neither add markup to a pull request's comment nor break the table.
-    let cell = |s: &str| super::render::escape_html(s).replace('|', "\\|");
+    let cell = |s: &str| crate::printable::escape_html(s).replace('|', "\\|");
     let mut out = String::from(
         "### Decision impact\n\n| expectation | decision @ placement | now | after this change |\n|---|---|---|---|\n",
     );

@@ -12,7 +12,7 @@ use similar::TextDiff;
 
 use super::{Action, Change, PENDING, Plan};
 use crate::diff::Op;
-use crate::printable::printable;
+use crate::printable::{escape_html, printable};
 use crate::provider::Providers;
 
 mod comment;
@@ -554,24 +554,6 @@ fn markdown_lines(change: &Change, plan: &Ctx<'_>, section: &mut String) {
             },
         }
     }
-}
-
-/// Text for HTML (and markdown's HTML): every character that could start markup or end an
-/// attribute is escaped.
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    // Control characters first (a newline would end a `<summary>`), then HTML's own.
-    for c in printable(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The machine-readable plan (the same document `plan --out` saves), sealed with its digest.
