@@ -70,17 +70,15 @@ pub fn recheck(
     changed: &HashSet<FileId>,
     language: &dyn Language,
 ) -> Checked {
-    use crate::environment::overlay::{Keep, parse_base};
-    let (parsed, _) = parse_base::<()>(sources, |file| changed.contains(&file), Keep::All);
-    let mut diagnostics = parsed.diagnostics;
+    let (fresh, diagnostics, syntax_errors) = manifest::decode_files(
+        sources,
+        |file| changed.contains(&file),
+        language,
+        crate::yaml::PART_SIZE,
+    );
     let mut decoded: HashMap<FileId, Vec<Object>> = HashMap::new();
-    for document in &parsed.documents {
-        let Some(tree) = &document.tree else {
-            continue;
-        };
-        let object =
-            manifest::Decoder::new(document.file, &mut diagnostics).document(tree, language);
-        decoded.entry(document.file).or_default().extend(object);
+    for object in fresh {
+        decoded.entry(object.loc.file).or_default().push(object);
     }
     let mut kept: HashMap<FileId, Vec<&Object>> = HashMap::new();
     for object in previous.objects() {
@@ -94,7 +92,7 @@ pub fn recheck(
             objects.extend(kept.remove(&file).into_iter().flatten().cloned());
         }
     }
-    let loaded = manifest::assemble(objects, diagnostics, parsed.syntax_errors, language);
+    let loaded = manifest::assemble(objects, diagnostics, syntax_errors, language);
     ordered(loaded, HashMap::new())
 }
 

@@ -175,11 +175,7 @@ pub fn parse_each(text: &str, each: impl FnMut(Document)) -> Option<YamlError> {
 
 /// [`parse_each`] of a part of a larger text (see [`parts`]) that starts at byte `offset` of
 /// it: every span is the larger text's.
-pub fn parse_each_at(
-    text: &str,
-    offset: usize,
-    mut each: impl FnMut(Document),
-) -> Option<YamlError> {
+fn parse_each_at(text: &str, offset: usize, mut each: impl FnMut(Document)) -> Option<YamlError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder::default();
     let shifted = |range: Range<usize>| range.start + offset..range.end + offset;
@@ -230,6 +226,63 @@ pub fn parts(text: &str, size: usize) -> Vec<Range<usize>> {
     }
     parts.push(start..text.len());
     parts
+}
+
+/// One file's documents as [`read_files`] made them, and the syntax error that stopped it.
+pub struct FileRead<T> {
+    pub file: crate::source::FileId,
+    pub documents: Vec<T>,
+    pub error: Option<YamlError>,
+}
+
+/// The files of `sources` that `wanted` says, in order, each document handed to `each` as it
+/// is read (so only one tree per thread exists at once). Files larger than `part_size` are
+/// read in [`parts`] on every core; a file whose reading stops at a syntax error is read again
+/// whole, so that nothing after its first error is read, as when one thread reads it.
+pub fn read_files<T: Send>(
+    sources: &crate::source::SourceSet,
+    wanted: impl Fn(crate::source::FileId) -> bool,
+    part_size: usize,
+    each: impl Fn(crate::source::FileId, Document) -> T + Sync,
+) -> Vec<FileRead<T>> {
+    let read = |file, text: &str, offset| {
+        let mut documents = Vec::new();
+        let error = parse_each_at(text, offset, |document| {
+            documents.push(each(file, document))
+        });
+        (documents, error)
+    };
+    let parts: Vec<(crate::source::FileId, Range<usize>)> = sources
+        .iter()
+        .filter(|(file, _)| wanted(*file))
+        .flat_map(|(file, source)| {
+            parts(&source.text, part_size)
+                .into_iter()
+                .map(move |range| (file, range))
+        })
+        .collect();
+    let read_parts = crate::parallel::map(parts.len(), 2, |i| {
+        let (file, range) = &parts[i];
+        read(*file, &sources.get(*file).text[range.clone()], range.start)
+    });
+    let mut files: Vec<FileRead<T>> = Vec::new();
+    for ((documents, error), (file, _)) in read_parts.into_iter().zip(&parts) {
+        match files.last_mut() {
+            Some(last) if last.file == *file => {
+                last.error = last.error.take().or(error);
+                last.documents.extend(documents);
+            }
+            _ => files.push(FileRead {
+                file: *file,
+                documents,
+                error,
+            }),
+        }
+    }
+    for file in files.iter_mut().filter(|f| f.error.is_some()) {
+        (file.documents, file.error) = read(file.file, &sources.get(file.file).text, 0);
+    }
+    files
 }
 
 /// The parser reports positions in characters; spans here are byte offsets.

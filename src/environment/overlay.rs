@@ -67,7 +67,7 @@ pub enum Keep<'a, D> {
     },
 }
 
-/// One base document as a part of a file read it.
+/// One base document as it was read.
 struct Read<D> {
     root: Range<usize>,
     uses_vars: bool,
@@ -76,16 +76,19 @@ struct Read<D> {
     decoded: Option<D>,
 }
 
-/// The documents of one part of a file, and the syntax error that stopped it.
-type ReadPart<D> = (Vec<Read<D>>, Option<yaml::YamlError>);
-
-fn read_part<D>(text: &str, offset: usize, file: FileId, keep: &Keep<D>) -> ReadPart<D> {
-    let mut documents = Vec::new();
-    let error = yaml::parse_each_at(text, offset, |document| {
+/// Parses the base files of `sources` (those `is_base` says), large files in parts on every
+/// core ([`yaml::read_files`]); also returns, by document index, what [`Keep::Named`]'s
+/// `decode` made of the documents it took.
+pub fn parse_base<D: Send>(
+    sources: &SourceSet,
+    is_base: impl Fn(FileId) -> bool,
+    keep: Keep<D>,
+) -> (Base, Vec<(usize, D)>) {
+    let read = yaml::read_files(sources, is_base, yaml::PART_SIZE, |file, document| {
         let uses_vars = vars::mentions(&document.root);
         let identity = identity(&document.root);
         let root = document.root.span.clone();
-        let (tree, decoded) = match keep {
+        let (tree, decoded) = match &keep {
             Keep::Named { names, decode }
                 if !uses_vars && !identity.as_ref().is_some_and(|key| names.contains(key)) =>
             {
@@ -93,57 +96,18 @@ fn read_part<D>(text: &str, offset: usize, file: FileId, keep: &Keep<D>) -> Read
             }
             _ => (Some(document), None),
         };
-        documents.push(Read {
+        Read {
             root,
             uses_vars,
             identity,
             tree,
             decoded,
-        });
-    });
-    (documents, error)
-}
-
-/// Parses the base files of `sources` (those `is_base` says), large files in parts on every
-/// core (see [`yaml::parts`]); also returns, by document index, what [`Keep::Named`]'s
-/// `decode` made of the documents it took.
-pub fn parse_base<D: Send>(
-    sources: &SourceSet,
-    is_base: impl Fn(FileId) -> bool,
-    keep: Keep<D>,
-) -> (Base, Vec<(usize, D)>) {
-    let parts: Vec<(FileId, Range<usize>)> = sources
-        .iter()
-        .filter(|(f, _)| is_base(*f))
-        .flat_map(|(file, source)| {
-            yaml::parts(&source.text, yaml::PART_SIZE)
-                .into_iter()
-                .map(move |range| (file, range))
-        })
-        .collect();
-    let keep = &keep;
-    let read = crate::parallel::map(parts.len(), 2, |i| {
-        let (file, range) = &parts[i];
-        read_part(
-            &sources.get(*file).text[range.clone()],
-            range.start,
-            *file,
-            keep,
-        )
+        }
     });
     let mut base = Base::default();
     let mut decoded = Vec::new();
-    let mut read = read.into_iter().zip(&parts).peekable();
-    while let Some(((mut documents, mut error), (file, _))) = read.next() {
-        while let Some(((more, more_error), _)) = read.next_if(|(_, (f, _))| f == file) {
-            error = error.or(more_error);
-            documents.extend(more);
-        }
-        if error.is_some() {
-            // Reading stops at a file's first syntax error: read it whole, as one part.
-            (documents, error) = read_part(&sources.get(*file).text, 0, *file, keep);
-        }
-        for document in documents {
+    for file in read {
+        for document in file.documents {
             let at = base.documents.len();
             if let Some(key) = document.identity {
                 base.index.entry(key).or_default().push(at);
@@ -151,14 +115,14 @@ pub fn parse_base<D: Send>(
             base.uses_vars.push(document.uses_vars);
             decoded.extend(document.decoded.map(|d| (at, d)));
             base.documents.push(BaseDocument {
-                file: *file,
+                file: file.file,
                 root: document.root,
                 tree: document.tree,
             });
         }
-        if let Some(error) = error {
+        if let Some(error) = file.error {
             base.syntax_errors = true;
-            base.diagnostics.push(syntax_error(*file, &error));
+            base.diagnostics.push(syntax_error(file.file, &error));
         }
     }
     (base, decoded)

@@ -12,7 +12,6 @@ pub mod model;
 mod validate;
 
 use std::collections::{HashMap, HashSet};
-use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -184,83 +183,41 @@ pub(crate) fn load_in_parts(
     language: &dyn Language,
     part_size: usize,
 ) -> Loaded {
-    // Large files are cut into parts at document starts, and the parts parsed and decoded on
-    // every core; each document is decoded as soon as it is read, so only one YAML tree per
-    // thread exists at once. Parts come back in order, so objects and diagnostics are those of
-    // a reading from first file to last.
-    let parts: Vec<(FileId, Range<usize>)> = sources
-        .iter()
-        .flat_map(|(file, source)| {
-            yaml::parts(&source.text, part_size)
-                .into_iter()
-                .map(move |range| (file, range))
-        })
-        .collect();
-    let read = crate::parallel::map(parts.len(), 2, |i| {
-        let (file, range) = &parts[i];
-        let text = &sources.get(*file).text;
-        read_part(*file, &text[range.clone()], range.start, language)
+    let (objects, diagnostics, syntax_errors) =
+        decode_files(sources, |_| true, language, part_size);
+    assemble(objects, diagnostics, syntax_errors, language)
+}
+
+/// Every document of the files `wanted` says, decoded, in file order, with what decoding
+/// found (a file's syntax error before its other problems) and whether any file is not valid
+/// YAML. Large files are read in parts on every core ([`yaml::read_files`]).
+pub fn decode_files(
+    sources: &SourceSet,
+    wanted: impl Fn(FileId) -> bool,
+    language: &dyn Language,
+    part_size: usize,
+) -> (Vec<Object>, Vec<Diagnostic>, bool) {
+    let read = yaml::read_files(sources, wanted, part_size, |file, document| {
+        decode_one(file, &document, language)
     });
     let mut diagnostics = Vec::new();
     let mut objects = Vec::new();
     let mut syntax_errors = false;
-    let mut read = read.into_iter().zip(&parts).peekable();
-    while let Some((mut part, (file, _))) = read.next() {
-        let first = diagnostics.len();
-        let mut file_objects = std::mem::take(&mut part.objects);
-        let mut file_diagnostics = std::mem::take(&mut part.diagnostics);
-        let mut error = part.error;
-        while let Some((next, _)) = read.next_if(|(_, (f, _))| f == file) {
-            error = error.or(next.error);
-            file_objects.extend(next.objects);
-            file_diagnostics.extend(next.diagnostics);
-        }
-        if error.is_some() {
-            // Reading stops at a file's first syntax error: read it whole, as one part, so
-            // that what follows the error is not decoded from a later part.
-            let whole = read_part(*file, &sources.get(*file).text, 0, language);
-            (file_objects, file_diagnostics, error) =
-                (whole.objects, whole.diagnostics, whole.error);
-        }
-        objects.extend(file_objects);
-        diagnostics.extend(file_diagnostics);
-        if let Some(error) = error {
+    for file in read {
+        if let Some(error) = &file.error {
             syntax_errors = true;
-            let loc = crate::source::Loc {
-                file: *file,
-                start: error.span.start,
-                end: error.span.end,
-            };
-            // Reported before the file's other problems, as when it was read whole.
-            diagnostics.insert(
-                first,
+            let loc = crate::source::Loc::of_span(file.file, &error.span);
+            diagnostics.push(
                 Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", error.message))
                     .with_label(loc, "here"),
             );
         }
+        for (object, found) in file.documents {
+            objects.extend(object);
+            diagnostics.extend(found);
+        }
     }
-    assemble(objects, diagnostics, syntax_errors, language)
-}
-
-/// One part of a file read and decoded.
-struct Part {
-    objects: Vec<Object>,
-    diagnostics: Vec<Diagnostic>,
-    error: Option<yaml::YamlError>,
-}
-
-fn read_part(file: FileId, text: &str, offset: usize, language: &dyn Language) -> Part {
-    let mut diagnostics = Vec::new();
-    let mut objects = Vec::new();
-    let mut decoder = decode::Decoder::new(file, &mut diagnostics);
-    let error = yaml::parse_each_at(text, offset, |document| {
-        objects.extend(decoder.document(&document, language));
-    });
-    Part {
-        objects,
-        diagnostics,
-        error,
-    }
+    (objects, diagnostics, syntax_errors)
 }
 
 /// One document decoded, and what decoding it found.
