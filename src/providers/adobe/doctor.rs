@@ -65,17 +65,17 @@ impl Probe {
     /// The first page of personalized offers with `limit`, through the configured API.
     async fn first_page(&self, container: &str, limit: usize) -> Result<Answer, String> {
         let (t, url, accept) = self.offer_list(container, limit);
-        self.get(t, url, &accept).await
+        self.get(t, url, accept).await
     }
 
-    fn offer_list(&self, container: &str, limit: usize) -> (&Transport, Url, String) {
+    fn offer_list(&self, container: &str, limit: usize) -> (&Transport, Url, &'static str) {
         match self.api {
             Api::Dps => {
                 let mut url = self.dps.api.join("offers").expect("a relative path");
                 url.query_pairs_mut()
                     .append_pair("offer-type", "personalized")
                     .append_pair("limit", &limit.to_string());
-                (&self.dps, url, "*,application/json".to_string())
+                (&self.dps, url, dps_client::ACCEPT_ANY_JSON)
             }
             Api::Xcore => {
                 let mut url = self
@@ -86,11 +86,7 @@ impl Probe {
                 url.query_pairs_mut()
                     .append_pair("schema", &Kind::Offer.schema_id())
                     .append_pair("limit", &limit.to_string());
-                let accept = format!(
-                    "*, {}; schema=\"https://ns.adobe.com/experience/xcore/hal/results\"",
-                    xcore_client::HAL
-                );
-                (&self.xcore, url, accept)
+                (&self.xcore, url, xcore_client::LIST_ACCEPT)
             }
         }
     }
@@ -100,7 +96,7 @@ impl Probe {
         let (t, mut url, accept) = self.offer_list(container, limit);
         let mut pages = Vec::new();
         loop {
-            let answer = self.get(t, url.clone(), &accept).await?;
+            let answer = self.get(t, url.clone(), accept).await?;
             if answer.status != StatusCode::OK {
                 return Err(format!(
                     "HTTP {} on page {}",

@@ -5,6 +5,7 @@ pub mod create;
 pub mod dps;
 pub mod embedded;
 pub mod http;
+pub mod listing;
 pub mod pages;
 pub mod shards;
 pub mod xcore;

@@ -3,18 +3,24 @@
 
 use std::collections::HashMap;
 
-use super::super::pages;
+use super::super::{listing, pages};
 use super::{ACCEPT_ANY_JSON, DpsClient, newer, parse_document};
 use crate::backend::{BackendError, LiveObject};
 use crate::providers::adobe::kind::Kind;
 
-/// A DPS list page: `results`, `total` and `count` at the top.
-const SHAPE: pages::Shape = pages::Shape {
-    results: &["results"],
-    results_name: "results list",
-    total: "/total",
-    count: "/count",
-    keys: &["id", "name"],
+/// DPS lists: any JSON, `results`, `total` and `count` at the top of a page, shards on `id`.
+const LIST: listing::Form = listing::Form {
+    accept: ACCEPT_ANY_JSON,
+    shape: pages::Shape {
+        results: &["results"],
+        results_name: "results list",
+        total: "/total",
+        count: "/count",
+        keys: &["id", "name"],
+    },
+    id_property: "id",
+    noun: "objects",
+    id: |object| &object.id,
 };
 
 impl DpsClient {
@@ -25,13 +31,7 @@ impl DpsClient {
         kind: Kind,
         what: &str,
     ) -> Result<Vec<LiveObject>, BackendError> {
-        let sharding = pages::Sharding {
-            what,
-            page_size: self.page_size(),
-            id_property: "id",
-            noun: "objects",
-            id: |object| &object.id,
-        };
+        let sharding = LIST.sharding(what, self.page_size());
         pages::list_all(&self.t, sharding, |filter, max_pages| async move {
             let filters: Vec<&str> = filter.iter().map(String::as_str).collect();
             self.list_pages(kind, &filters, what, max_pages).await
@@ -62,21 +62,12 @@ impl DpsClient {
         let mut limit = self.page_size();
         let mut objects: Vec<LiveObject> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let own = self.t.client_id();
-        let request = pages::Request {
-            what,
-            first: first_url(limit),
-            accept: ACCEPT_ANY_JSON,
-            shape: &SHAPE,
-            max_pages,
-        };
         // Each item becomes its object as soon as it is read; the page is never held whole.
-        let walked = pages::walk(
+        let walked = listing::read(
             &self.t,
-            request,
-            |page_number, item| {
-                let object = parse_document(kind, &item, &own)
-                    .map_err(|problem| format!("page {page_number}: {problem}"))?;
+            LIST.request(what, first_url(limit), max_pages),
+            |item, own| parse_document(kind, &item, own),
+            |object| {
                 // The cursor is a timestamp: the item at a page boundary may come again, and an
                 // object changed meanwhile comes back newer. Keep the latest version.
                 match index.get(&object.id) {

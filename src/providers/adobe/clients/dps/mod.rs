@@ -59,7 +59,7 @@ pub const DEFAULT_PAGE_SIZE: usize = 500;
 /// page) and the page size was not chosen: what DPS clients commonly ask for.
 pub const FALLBACK_PAGE_SIZE: usize = 100;
 const JSON: &str = "application/json";
-const ACCEPT_ANY_JSON: &str = "*,application/json";
+pub(crate) const ACCEPT_ANY_JSON: &str = "*,application/json";
 
 /// An object's etag and canonical document as JSON text.
 type Remembered = (String, Box<[u8]>);

@@ -3,21 +3,25 @@
 
 use std::collections::HashSet;
 
-use super::super::pages;
+use super::super::{listing, pages};
 use super::wire::parse_envelope;
-use super::{HAL, XcoreClient};
+use super::{LIST_ACCEPT, XcoreClient};
 use crate::backend::{BackendError, LiveObject};
 use crate::providers::adobe::kind::Kind;
 
-const RESULTS_SCHEMA: &str = "https://ns.adobe.com/experience/xcore/hal/results";
-
-/// An XCore list page: HAL, the results and counts under `_embedded`.
-const SHAPE: pages::Shape = pages::Shape {
-    results: &["_embedded", "results"],
-    results_name: "_embedded.results",
-    total: "/_embedded/total",
-    count: "/_embedded/count",
-    keys: &["instanceId", "@id", "xdm:name"],
+/// XCore lists: HAL, the results and counts under `_embedded`, shards on `_instance.@id`.
+const LIST: listing::Form = listing::Form {
+    accept: LIST_ACCEPT,
+    shape: pages::Shape {
+        results: &["_embedded", "results"],
+        results_name: "_embedded.results",
+        total: "/_embedded/total",
+        count: "/_embedded/count",
+        keys: &["instanceId", "@id", "xdm:name"],
+    },
+    id_property: "_instance.@id",
+    noun: "instances",
+    id: |object| &object.instance_id,
 };
 
 impl XcoreClient {
@@ -28,13 +32,7 @@ impl XcoreClient {
         kind: Kind,
         what: &str,
     ) -> Result<Vec<LiveObject>, BackendError> {
-        let sharding = pages::Sharding {
-            what,
-            page_size: self.page_size,
-            id_property: "_instance.@id",
-            noun: "instances",
-            id: |object| &object.instance_id,
-        };
+        let sharding = LIST.sharding(what, self.page_size);
         pages::list_all(&self.t, sharding, |filter, max_pages| async move {
             let filters: Vec<(&str, &str)> =
                 filter.iter().map(|f| ("property", f.as_str())).collect();
@@ -63,25 +61,15 @@ impl XcoreClient {
             }
             query.append_pair("limit", &self.page_size.to_string());
         }
-        let accept = format!("*, {HAL}; schema=\"{RESULTS_SCHEMA}\"");
         let mut objects = Vec::new();
         let mut seen_ids = HashSet::new();
-        let own = self.t.client_id();
-        let request = pages::Request {
-            what,
-            first: url,
-            accept: &accept,
-            shape: &SHAPE,
-            max_pages,
-        };
         // Each envelope becomes its object as soon as it is read (its `_instance` moves in,
         // compact, for the rest of the run); the page is never held whole.
-        let walked = pages::walk(
+        let walked = listing::read(
             &self.t,
-            request,
-            |page_number, item| {
-                let (object, created) = parse_envelope(kind, item, &own)
-                    .map_err(|problem| format!("page {page_number}: {problem}"))?;
+            LIST.request(what, url, max_pages),
+            |item, own| parse_envelope(kind, item, own),
+            |(object, created)| {
                 if !seen_ids.insert(object.instance_id.clone()) {
                     return Err(format!("instance {} appears twice", object.instance_id));
                 }

@@ -83,6 +83,9 @@ pub const API_PATH: &str = "/data/core/xcore";
 
 pub(crate) const HAL: &str = "application/vnd.adobe.platform.xcore.hal+json";
 pub(crate) const PATCH_HAL: &str = "application/vnd.adobe.platform.xcore.patch.hal+json";
+/// What a list asks for: any type, HAL results preferred (`HAL` with the results schema).
+pub(crate) const LIST_ACCEPT: &str = "*, application/vnd.adobe.platform.xcore.hal+json; \
+     schema=\"https://ns.adobe.com/experience/xcore/hal/results\"";
 const RECEIPT: &str = "application/vnd.adobe.platform.xcore.xdm.receipt+json";
 /// Largest page the repository serves.
 pub const MAX_PAGE_SIZE: usize = 500;

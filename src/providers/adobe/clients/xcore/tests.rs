@@ -159,3 +159,11 @@ fn debug_output_hides_credentials() {
     assert!(!out.contains("key-123456"), "{out}");
     assert!(out.contains("platform.adobe.io"));
 }
+
+#[test]
+fn lists_ask_for_hal_results_and_accept_any_type() {
+    assert_eq!(
+        LIST_ACCEPT,
+        format!("*, {HAL}; schema=\"https://ns.adobe.com/experience/xcore/hal/results\"")
+    );
+}
