@@ -3,15 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::super::media;
-use super::super::request::{Caller, caller, if_match, path_params, query_params, read_body};
+use super::super::request::{Addressed, Caller, caller, if_match, query_params, read_body};
 use super::super::response::{json_response, not_modified, set_header};
 use super::super::state::{App, blocking};
 use super::document::{
@@ -42,17 +41,94 @@ async fn find(app: &App, sandbox: &str, kind: Kind, id: &str) -> Result<Envelope
     }
 }
 
-/// What every handler of one object starts from: the object's id, who asks, and the kind the
-/// path names.
-fn addressed(
-    path: std::result::Result<Path<String>, PathRejection>,
-    headers: &HeaderMap,
-    uri: &Uri,
-) -> Result<(String, Caller, Kind)> {
-    let id = path_params(path)?;
-    let caller = caller(headers)?;
-    let kind = kind_of(uri, &query_params(uri))?;
-    Ok((id, caller, kind))
+/// What every handler of one object starts from: the object's id and who asks (see
+/// [`Addressed`]), the kind the path names, and the revision a write must find (`If-Match`).
+pub(super) struct Object {
+    id: String,
+    caller: Caller,
+    kind: Kind,
+    condition: Option<IfMatch>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Object {
+    type Rejection = DpsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let Addressed { at: id, caller } = Addressed::from_request_parts(parts, state).await?;
+        let kind = kind_of(&parts.uri, &query_params(&parts.uri))?;
+        let condition = if_match(&parts.headers);
+        Ok(Object {
+            id,
+            caller,
+            kind,
+            condition,
+        })
+    }
+}
+
+/// Who asks, and the kind of the collection the path names: where a create starts.
+pub(super) struct Collection {
+    caller: Caller,
+    kind: Kind,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Collection {
+    type Rejection = DpsError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let caller = caller(&parts.headers)?;
+        let kind = kind_of(&parts.uri, &query_params(&parts.uri))?;
+        Ok(Collection { caller, kind })
+    }
+}
+
+/// A JSON Patch body (`application/json` or `application/json-patch+json`).
+pub(super) struct JsonPatch(Vec<json_patch::PatchOperation>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonPatch {
+    type Rejection = DpsError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self> {
+        require_json(request.headers(), &[JSON, JSON_PATCH])?;
+        let bytes = read_body(request.into_body()).await?;
+        let ops = serde_json::from_slice(&bytes).map_err(|e| {
+            bad_request(format!(
+                "the body is not a JSON Patch (an array of {{\"op\", \"path\", ...}} objects): {e}"
+            ))
+        })?;
+        Ok(JsonPatch(ops))
+    }
+}
+
+/// A whole document in the body (`application/json`).
+pub(super) struct JsonDocument(Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonDocument {
+    type Rejection = DpsError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self> {
+        require_json(request.headers(), &[JSON])?;
+        Ok(JsonDocument(parse_json(
+            &read_body(request.into_body()).await?,
+        )?))
+    }
+}
+
+/// The object the path names, as stored (404 when there is none): where reading and deleting
+/// start.
+pub(super) struct Found {
+    object: Object,
+    current: Envelope,
+}
+
+impl FromRequestParts<Arc<App>> for Found {
+    type Rejection = DpsError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self> {
+        let object = Object::from_request_parts(parts, app).await?;
+        let current = find(app, &object.caller.sandbox, object.kind, &object.id).await?;
+        Ok(Found { object, current })
+    }
 }
 
 /// A body's `id`, when it has one, must be the object's own.
@@ -101,14 +177,9 @@ async fn overwrite(
 
 pub(super) async fn create(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Body,
+    Collection { caller, kind }: Collection,
+    JsonDocument(document): JsonDocument,
 ) -> Result<Response> {
-    let caller = caller(&headers)?;
-    let kind = kind_of(&uri, &query_params(&uri))?;
-    require_json(&headers, &[JSON])?;
-    let document = parse_json(&read_body(body).await?)?;
     if document.get("id").is_some() {
         return Err(invalid(
             "/id",
@@ -132,39 +203,27 @@ pub(super) async fn create(
     Ok(receipt(StatusCode::CREATED, &envelope, &caller.sandbox))
 }
 
-pub(super) async fn read(
-    State(app): State<Arc<App>>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response> {
-    let (id, caller, kind) = addressed(path, &headers, &uri)?;
-    let envelope = find(&app, &caller.sandbox, kind, &id).await?;
-    let etag = media::etag_header(envelope.etag);
-    if let Some(response) = not_modified(&headers, envelope.etag) {
+pub(super) async fn read(Found { object, current }: Found, headers: HeaderMap) -> Result<Response> {
+    let etag = media::etag_header(current.etag);
+    if let Some(response) = not_modified(&headers, current.etag) {
         return Ok(response);
     }
-    let mut response = json_response(StatusCode::OK, &document(&envelope, &caller.sandbox)?, JSON);
+    let body = document(&current, &object.caller.sandbox)?;
+    let mut response = json_response(StatusCode::OK, &body, JSON);
     set_header(&mut response, "etag", &etag);
     Ok(response)
 }
 
 pub(super) async fn patch(
     State(app): State<Arc<App>>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Body,
+    Object {
+        id,
+        caller,
+        kind,
+        condition: given,
+    }: Object,
+    JsonPatch(ops): JsonPatch,
 ) -> Result<Response> {
-    let (id, caller, kind) = addressed(path, &headers, &uri)?;
-    require_json(&headers, &[JSON, JSON_PATCH])?;
-    let bytes = read_body(body).await?;
-    let ops: Vec<json_patch::PatchOperation> = serde_json::from_slice(&bytes).map_err(|e| {
-        bad_request(format!(
-            "the body is not a JSON Patch (an array of {{\"op\", \"path\", ...}} objects): {e}"
-        ))
-    })?;
-    let given = if_match(&headers);
     let condition = app.repo.enforced(given.as_ref());
     for _ in 0..PATCH_ATTEMPTS {
         let current = find(&app, &caller.sandbox, kind, &id).await?;
@@ -211,17 +270,16 @@ pub(super) async fn patch(
 /// ignored; an `id` must be the object's own.
 pub(super) async fn replace(
     State(app): State<Arc<App>>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Body,
+    Object {
+        id,
+        caller,
+        kind,
+        condition,
+    }: Object,
+    JsonDocument(document): JsonDocument,
 ) -> Result<Response> {
-    let (id, caller, kind) = addressed(path, &headers, &uri)?;
-    require_json(&headers, &[JSON])?;
-    let document = parse_json(&read_body(body).await?)?;
     let current = find(&app, &caller.sandbox, kind, &id).await?;
     check_same_id(&document, &current)?;
-    let condition = if_match(&headers);
     let written = overwrite(&app, &caller, kind, &current, &document, condition).await?;
     match written {
         Ok(envelope) => Ok(receipt(StatusCode::OK, &envelope, &caller.sandbox)),
@@ -232,13 +290,17 @@ pub(super) async fn replace(
 
 pub(super) async fn delete(
     State(app): State<Arc<App>>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    uri: Uri,
+    Found {
+        object:
+            Object {
+                id,
+                caller,
+                kind,
+                condition,
+            },
+        current,
+    }: Found,
 ) -> Result<Response> {
-    let (id, caller, kind) = addressed(path, &headers, &uri)?;
-    let current = find(&app, &caller.sandbox, kind, &id).await?;
-    let condition = if_match(&headers);
     let repo = app.repo.clone();
     let sandbox = caller.sandbox.clone();
     let instance_id = current.instance_id.clone();
