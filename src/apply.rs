@@ -158,51 +158,38 @@ pub async fn apply(
         }
     }
 
-    let mut ids: HashMap<String, String> = HashMap::new();
-    let mut report = Report::default();
-    let mut done = vec![false; changes.len()];
-    let mut ready: VecDeque<usize> = (0..changes.len()).filter(|&i| waiting_on[i] == 0).collect();
+    let ready: VecDeque<usize> = (0..changes.len()).filter(|&i| waiting_on[i] == 0).collect();
+    let mut progress = Progress {
+        done: vec![false; changes.len()],
+        changes,
+        dependents,
+        waiting_on,
+        ready,
+        ids: HashMap::new(),
+        report: Report::default(),
+    };
     let mut running: FuturesUnordered<Running<'_>> = FuturesUnordered::new();
     let parallelism = options.parallelism.max(1);
 
     loop {
         while running.len() < parallelism {
-            let Some(i) = ready.pop_front() else { break };
-            if let Some(error) = failed_before.remove(&changes[i].address) {
-                finish(
-                    i,
-                    Err(error),
-                    &changes,
-                    &mut done,
-                    &mut report,
-                    &dependents,
-                    &mut waiting_on,
-                    &mut ready,
-                    &mut ids,
-                    on_event,
-                );
+            let Some(i) = progress.ready.pop_front() else {
+                break;
+            };
+            let change = progress.changes[i];
+            if let Some(error) = failed_before.remove(&change.address) {
+                progress.finish(i, Err(error), on_event);
                 continue;
             }
-            on_event(Event::Started(changes[i]));
-            running.push(start(i, changes[i], backend, &ids));
+            on_event(Event::Started(change));
+            running.push(start(i, change, backend, &progress.ids));
         }
         let Some((i, result)) = running.next().await else {
             break;
         };
-        finish(
-            i,
-            result,
-            &changes,
-            &mut done,
-            &mut report,
-            &dependents,
-            &mut waiting_on,
-            &mut ready,
-            &mut ids,
-            on_event,
-        );
+        progress.finish(i, result, on_event);
     }
-    report
+    progress.report
 }
 
 /// The changes that wait for change `first`, directly or not, by their explicit dependencies
@@ -220,60 +207,71 @@ fn waiting_for(first: usize, waited_by: &[Vec<usize>]) -> HashSet<usize> {
     found
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    i: usize,
-    result: Result<Option<Receipt>, BackendError>,
-    changes: &[&Change],
-    done: &mut [bool],
-    report: &mut Report,
-    dependents: &[Vec<usize>],
-    waiting_on: &mut [usize],
-    ready: &mut VecDeque<usize>,
-    ids: &mut HashMap<String, String>,
-    on_event: &mut (dyn FnMut(Event<'_>) + Send),
-) {
-    let change = changes[i];
-    done[i] = true;
-    match result {
-        Ok(receipt) => {
-            if let Some(receipt) = &receipt {
-                ids.insert(change.address.clone(), receipt.id.clone());
-            }
-            record(report, change, Status::Succeeded { receipt }, on_event);
-            for &next in &dependents[i] {
-                waiting_on[next] -= 1;
-                if waiting_on[next] == 0 {
-                    ready.push_back(next);
-                }
-            }
-        }
-        Err(error) => {
-            record(report, change, Status::Failed { error }, on_event);
-            skip_dependents(i, changes, done, report, dependents, on_event);
-        }
-    }
+/// Where an apply stands: each change's dependents and how many changes it still waits for,
+/// which changes are done and which are ready to start, the ids created so far, and the report.
+struct Progress<'p> {
+    changes: Vec<&'p Change>,
+    dependents: Vec<Vec<usize>>,
+    waiting_on: Vec<usize>,
+    done: Vec<bool>,
+    ready: VecDeque<usize>,
+    ids: HashMap<String, String>,
+    report: Report,
 }
 
-/// Marks everything downstream of a failed change as skipped (once each).
-fn skip_dependents(
-    failed: usize,
-    changes: &[&Change],
-    done: &mut [bool],
-    report: &mut Report,
-    dependents: &[Vec<usize>],
-    on_event: &mut (dyn FnMut(Event<'_>) + Send),
-) {
-    let mut stack = vec![failed];
-    while let Some(i) = stack.pop() {
-        for &next in &dependents[i] {
-            if done[next] {
-                continue;
+impl Progress<'_> {
+    /// Records how change `i` ended: its dependents may start once it succeeded, and are
+    /// skipped when it failed.
+    fn finish(
+        &mut self,
+        i: usize,
+        result: Result<Option<Receipt>, BackendError>,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) {
+        let change = self.changes[i];
+        self.done[i] = true;
+        match result {
+            Ok(receipt) => {
+                if let Some(receipt) = &receipt {
+                    self.ids.insert(change.address.clone(), receipt.id.clone());
+                }
+                record(
+                    &mut self.report,
+                    change,
+                    Status::Succeeded { receipt },
+                    on_event,
+                );
+                for &next in &self.dependents[i] {
+                    self.waiting_on[next] -= 1;
+                    if self.waiting_on[next] == 0 {
+                        self.ready.push_back(next);
+                    }
+                }
             }
-            done[next] = true;
-            let because = format!("depends on {}, which did not succeed", changes[i].address);
-            record(report, changes[next], Status::Skipped { because }, on_event);
-            stack.push(next);
+            Err(error) => {
+                record(&mut self.report, change, Status::Failed { error }, on_event);
+                self.skip_dependents(i, on_event);
+            }
+        }
+    }
+
+    /// Marks everything downstream of a failed change as skipped (once each).
+    fn skip_dependents(&mut self, failed: usize, on_event: &mut (dyn FnMut(Event<'_>) + Send)) {
+        let mut stack = vec![failed];
+        while let Some(i) = stack.pop() {
+            for &next in &self.dependents[i] {
+                if self.done[next] {
+                    continue;
+                }
+                self.done[next] = true;
+                let because = format!(
+                    "depends on {}, which did not succeed",
+                    self.changes[i].address
+                );
+                let status = Status::Skipped { because };
+                record(&mut self.report, self.changes[next], status, on_event);
+                stack.push(next);
+            }
         }
     }
 }
