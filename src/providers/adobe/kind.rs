@@ -130,6 +130,21 @@ impl Kind {
 /// The provider's name, as kinds and saved plans record it.
 pub const PROVIDER: &str = "adobe";
 
+/// The members a component of an offer's representation may have (XDM): its `@type`, format
+/// and languages, then its content, all text.
+pub const COMPONENT_MEMBERS: &[&str] = &[
+    "@type",
+    "dc:format",
+    "dc:language",
+    "xdm:content",
+    "xdm:copyline",
+    "xdm:linkURL",
+    "xdm:deliveryURL",
+    "repo:resolveURL",
+    "repo:id",
+    "repo:name",
+];
+
 const LITERAL_PREFIXES: &[&str] = &["xcore:", "dps:"];
 
 const fn info(

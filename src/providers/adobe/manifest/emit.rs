@@ -16,18 +16,6 @@ use crate::manifest::emit::Node;
 use crate::manifest::{Extra, Spanned};
 use crate::providers::adobe::mapping::xcore::{activity_status, offer_status, return_type};
 
-/// The canonical text of several manifests, as one YAML stream (`---` between documents).
-pub fn documents<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> String {
-    let mut out = String::new();
-    for (i, manifest) in manifests.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        out.push_str(&document(manifest));
-    }
-    out
-}
-
 /// The canonical text of one manifest document (ends with a newline).
 pub fn document(manifest: &Manifest) -> String {
     let mut out = String::new();

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::envelope::parse_rfc3339;
 use super::error::Violation;
-use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::kind::{COMPONENT_MEMBERS, Kind};
 
 const OFFER_STATUSES: &[&str] = &["draft", "approved", "archived"];
 const ACTIVITY_STATUSES: &[&str] = &["draft", "live", "archived"];
@@ -285,16 +285,10 @@ fn check_offer(kind: Kind, v: &mut Checker<'_>) {
                     };
                     c.required_string("@type");
                     c.optional_string_array("dc:language");
-                    for key in [
-                        "dc:format",
-                        "xdm:content",
-                        "xdm:copyline",
-                        "xdm:linkURL",
-                        "xdm:deliveryURL",
-                        "repo:resolveURL",
-                        "repo:id",
-                        "repo:name",
-                    ] {
+                    let text = COMPONENT_MEMBERS
+                        .iter()
+                        .filter(|key| !matches!(**key, "@type" | "dc:language"));
+                    for key in text {
                         c.optional_string(key);
                     }
                     rep_v.out.append(&mut c.out);
@@ -555,6 +549,17 @@ mod tests {
 
     use super::*;
 
+    /// `found` holds one violation starting with each of `expect`, and no other.
+    fn assert_each_once(found: &[String], expect: &[&str]) {
+        for prefix in expect {
+            assert!(
+                found.iter().any(|v| v.starts_with(prefix)),
+                "{prefix} not in {found:#?}"
+            );
+        }
+        assert_eq!(found.len(), expect.len(), "{found:#?}");
+    }
+
     fn violations(kind: Kind, instance: Value) -> Vec<String> {
         let map = instance.as_object().cloned().unwrap_or_default();
         check(kind, &map)
@@ -600,13 +605,7 @@ mod tests {
             "/_instance/xdm:cappingConstraint/xdm:globalCap: must be at least 1",
             "/_instance/xdm:cappingConstraint/xdm:profileCap: must be an integer",
         ];
-        for prefix in expect {
-            assert!(
-                found.iter().any(|v| v.starts_with(prefix)),
-                "{prefix} not in {found:#?}"
-            );
-        }
-        assert_eq!(found.len(), expect.len(), "{found:#?}");
+        assert_each_once(&found, &expect);
     }
 
     #[test]
@@ -689,13 +688,7 @@ mod tests {
             "/_instance/xdm:criteria/0/xdm:rank/xdm:priority: must be at least 0",
             "/_instance/xdm:criteria/1: must be an object",
         ];
-        for prefix in expect {
-            assert!(
-                found.iter().any(|v| v.starts_with(prefix)),
-                "{prefix} not in {found:#?}"
-            );
-        }
-        assert_eq!(found.len(), expect.len(), "{found:#?}");
+        assert_each_once(&found, &expect);
         let empty = json!({"xdm:name": "a", "xdm:status": "live", "xdm:fallback": "f",
                            "xdm:criteria": []});
         assert_eq!(

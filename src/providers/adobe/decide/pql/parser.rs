@@ -292,13 +292,23 @@ impl Parser {
     /// `( [expr {, expr}] )`: the arguments, their depth, and the closing parenthesis.
     fn args(&mut self) -> Result<(Vec<Expr>, usize, Span), ParseError> {
         self.expect(Tok::LParen, "`(`")?;
-        let mut args = Vec::new();
+        self.comma_separated(Tok::RParen, "`,` or `)`")
+    }
+
+    /// `[expr {, expr}] close` (the opening token already read): the expressions, the
+    /// deepest one's depth, and the closing token's span.
+    fn comma_separated(
+        &mut self,
+        close: Tok,
+        expected: &str,
+    ) -> Result<(Vec<Expr>, usize, Span), ParseError> {
+        let mut items = Vec::new();
         let mut depth = 0;
-        if self.peek().tok != Tok::RParen {
+        if self.peek().tok != close {
             loop {
-                let arg = self.expr(0)?;
-                depth = depth.max(arg.depth);
-                args.push(arg.expr);
+                let item = self.expr(0)?;
+                depth = depth.max(item.depth);
+                items.push(item.expr);
                 if self.peek().tok == Tok::Comma {
                     self.bump();
                 } else {
@@ -306,8 +316,8 @@ impl Parser {
                 }
             }
         }
-        let close = self.expect(Tok::RParen, "`,` or `)`")?;
-        Ok((args, depth, close))
+        let close = self.expect(close, expected)?;
+        Ok((items, depth, close))
     }
 
     fn prefix(&mut self) -> Result<Parsed, ParseError> {
@@ -329,21 +339,7 @@ impl Parser {
             }
             Tok::LBracket => {
                 self.bump();
-                let mut items = Vec::new();
-                let mut depth = 0;
-                if self.peek().tok != Tok::RBracket {
-                    loop {
-                        let item = self.expr(0)?;
-                        depth = depth.max(item.depth);
-                        items.push(item.expr);
-                        if self.peek().tok == Tok::Comma {
-                            self.bump();
-                        } else {
-                            break;
-                        }
-                    }
-                }
-                let close = self.expect(Tok::RBracket, "`,` or `]`")?;
+                let (items, depth, close) = self.comma_separated(Tok::RBracket, "`,` or `]`")?;
                 self.node(start.to(close), ExprKind::List(items), depth + 1)
             }
             Tok::LParen => self.parenthesised(),

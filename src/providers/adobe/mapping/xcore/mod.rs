@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::diff::{Case, Type};
-use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::kind::{self, Kind};
 use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
@@ -724,18 +724,7 @@ pub fn references(instance: &Value) -> Vec<String> {
 pub fn managed_members(pattern: &str) -> Option<&'static [&'static str]> {
     match pattern {
         "xdm:representations/*" => Some(&["xdm:placement", "xdm:channel", "xdm:components"]),
-        "xdm:representations/*/xdm:components/*" => Some(&[
-            "@type",
-            "dc:format",
-            "dc:language",
-            "xdm:content",
-            "xdm:copyline",
-            "xdm:linkURL",
-            "xdm:deliveryURL",
-            "repo:resolveURL",
-            "repo:id",
-            "repo:name",
-        ]),
+        "xdm:representations/*/xdm:components/*" => Some(kind::COMPONENT_MEMBERS),
         "xdm:selectionConstraint" => Some(&["xdm:startDate", "xdm:endDate", "xdm:eligibilityRule"]),
         "xdm:rank" => Some(&["xdm:priority"]),
         "xdm:criteria/*/xdm:rank" => Some(&["xdm:priority", "xdm:order"]),
