@@ -3,6 +3,7 @@
 //! Decision Management (DPS) API, plus the embedded repository and `offerctl serve`'s emulator.
 
 pub mod clients;
+pub mod comparison;
 pub mod config;
 pub mod decide;
 pub mod doctor;

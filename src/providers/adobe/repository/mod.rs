@@ -54,8 +54,7 @@ pub use handle::Repository;
 pub use ids::{IdScheme, container_id, dataset_id, sandbox_id};
 pub use jobs::{DeleteDecision, DeleteJob, DeleteOutcome};
 pub use query::{
-    CompareOp, DEFAULT_LIMIT, Hit, ListQuery, MAX_LIMIT, OrderKey, Page, PropertyFilter, Test,
-    TextSearch,
+    DEFAULT_LIMIT, Hit, ListQuery, MAX_LIMIT, OrderKey, Page, PropertyFilter, Test, TextSearch,
 };
 pub use validate::{Reference, references};
 

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use super::envelope::{Envelope, millis_to_timestamp, parse_rfc3339};
 use super::error::RepoError;
+use crate::providers::adobe::comparison::Cmp;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 500;
@@ -68,18 +69,8 @@ pub struct PropertyFilter {
 #[derive(Debug, Clone)]
 pub enum Test {
     Exists,
-    Compare(CompareOp, String),
+    Compare(Cmp, String),
     Matches(Regex),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompareOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
 }
 
 /// Full-text search terms (`q`, `field`, `qop`).
@@ -398,12 +389,12 @@ impl PropertyFilter {
         }
         let rest = &body[at..];
         let ops = [
-            ("==", Some(CompareOp::Eq)),
-            ("!=", Some(CompareOp::Ne)),
-            ("<=", Some(CompareOp::Le)),
-            (">=", Some(CompareOp::Ge)),
-            ("<", Some(CompareOp::Lt)),
-            (">", Some(CompareOp::Gt)),
+            ("==", Some(Cmp::Eq)),
+            ("!=", Some(Cmp::Ne)),
+            ("<=", Some(Cmp::Le)),
+            (">=", Some(Cmp::Ge)),
+            ("<", Some(Cmp::Lt)),
+            (">", Some(Cmp::Gt)),
             ("~", None),
         ];
         for (spelling, op) in ops {
@@ -446,8 +437,8 @@ impl PropertyFilter {
         {
             let ord = compare_text(text, literal);
             let result = match op {
-                CompareOp::Ne => ord != Ordering::Equal,
-                op => holds(*op, ord),
+                Cmp::Ne => ord != Ordering::Equal,
+                op => op.holds(ord),
             };
             return result != self.negated;
         }
@@ -460,28 +451,17 @@ impl PropertyFilter {
         let result = match &self.test {
             Test::Exists => !values.is_empty(),
             // `!=` holds when no value equals the literal, which includes a missing property.
-            Test::Compare(CompareOp::Ne, literal) => !values
+            Test::Compare(Cmp::Ne, literal) => !values
                 .iter()
                 .any(|v| compare_literal(v, literal) == Some(Ordering::Equal)),
             Test::Compare(op, literal) => present
                 .into_iter()
-                .any(|v| compare_literal(v, literal).is_some_and(|ord| holds(*op, ord))),
+                .any(|v| compare_literal(v, literal).is_some_and(|ord| op.holds(ord))),
             Test::Matches(regex) => present
                 .into_iter()
                 .any(|v| v.as_str().is_some_and(|s| regex.is_match(s))),
         };
         result != self.negated
-    }
-}
-
-fn holds(op: CompareOp, ord: Ordering) -> bool {
-    match op {
-        CompareOp::Eq => ord == Ordering::Equal,
-        CompareOp::Lt => ord == Ordering::Less,
-        CompareOp::Le => ord != Ordering::Greater,
-        CompareOp::Gt => ord == Ordering::Greater,
-        CompareOp::Ge => ord != Ordering::Less,
-        CompareOp::Ne => ord != Ordering::Equal,
     }
 }
 

@@ -2,6 +2,7 @@
 //! operator's node, with the span widened to the parentheses.
 
 use super::Span;
+pub use crate::providers::adobe::comparison::Cmp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
@@ -92,42 +93,6 @@ pub enum ExprKind {
         params: Vec<String>,
         body: Box<Expr>,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cmp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl Cmp {
-    /// Whether `ordering` satisfies `cmp`.
-    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
-        use std::cmp::Ordering;
-        match self {
-            Cmp::Eq => ordering == Ordering::Equal,
-            Cmp::Ne => ordering != Ordering::Equal,
-            Cmp::Lt => ordering == Ordering::Less,
-            Cmp::Le => ordering != Ordering::Greater,
-            Cmp::Gt => ordering == Ordering::Greater,
-            Cmp::Ge => ordering != Ordering::Less,
-        }
-    }
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Cmp::Eq => "=",
-            Cmp::Ne => "!=",
-            Cmp::Lt => "<",
-            Cmp::Le => "<=",
-            Cmp::Gt => ">",
-            Cmp::Ge => ">=",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! PQL text to tokens. Keywords are ordinary identifiers here; the parser recognises them (in any
 //! case) by position.
 
-use super::{ParseError, Span};
+use super::{Cmp, ParseError, Span};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
@@ -16,12 +16,8 @@ pub(crate) enum Tok {
     RBracket,
     Comma,
     Dot,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
+    /// `=`, `!=`, `<`, `<=`, `>`, `>=`.
+    Cmp(Cmp),
     Bang,
     Plus,
     Minus,
@@ -56,12 +52,7 @@ impl Tok {
             Tok::RBracket => "]",
             Tok::Comma => ",",
             Tok::Dot => ".",
-            Tok::Eq => "=",
-            Tok::Ne => "!=",
-            Tok::Lt => "<",
-            Tok::Le => "<=",
-            Tok::Gt => ">",
-            Tok::Ge => ">=",
+            Tok::Cmp(cmp) => cmp.symbol(),
             Tok::Bang => "!",
             Tok::Plus => "+",
             Tok::Minus => "-",
@@ -149,22 +140,22 @@ impl Lexer<'_> {
                 self.bump();
                 Tok::Arrow
             }
-            '=' => Tok::Eq,
+            '=' => Tok::Cmp(Cmp::Eq),
             '!' if self.peek() == Some('=') => {
                 self.bump();
-                Tok::Ne
+                Tok::Cmp(Cmp::Ne)
             }
             '!' => Tok::Bang,
             '<' if self.peek() == Some('=') => {
                 self.bump();
-                Tok::Le
+                Tok::Cmp(Cmp::Le)
             }
-            '<' => Tok::Lt,
+            '<' => Tok::Cmp(Cmp::Lt),
             '>' if self.peek() == Some('=') => {
                 self.bump();
-                Tok::Ge
+                Tok::Cmp(Cmp::Ge)
             }
-            '>' => Tok::Gt,
+            '>' => Tok::Cmp(Cmp::Gt),
             '"' => self.string(start)?,
             '@' => self.context(start)?,
             c if c.is_ascii_digit() => self.number(start)?,

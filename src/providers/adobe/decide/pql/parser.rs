@@ -143,12 +143,7 @@ impl Parser {
 
     fn infix(&self) -> Option<Infix> {
         let op = match &self.peek().tok {
-            Tok::Eq => BinaryOp::Cmp(Cmp::Eq),
-            Tok::Ne => BinaryOp::Cmp(Cmp::Ne),
-            Tok::Lt => BinaryOp::Cmp(Cmp::Lt),
-            Tok::Le => BinaryOp::Cmp(Cmp::Le),
-            Tok::Gt => BinaryOp::Cmp(Cmp::Gt),
-            Tok::Ge => BinaryOp::Cmp(Cmp::Ge),
+            Tok::Cmp(cmp) => BinaryOp::Cmp(*cmp),
             Tok::Plus => BinaryOp::Add,
             Tok::Minus => BinaryOp::Sub,
             Tok::Star => BinaryOp::Mul,
@@ -533,7 +528,7 @@ impl Parser {
     fn let_in(&mut self, start: Span) -> Result<Parsed, ParseError> {
         self.bump();
         let (name, _) = self.name("a variable name after `let`")?;
-        self.expect(Tok::Eq, "`=`")?;
+        self.expect(Tok::Cmp(Cmp::Eq), "`=`")?;
         let value = self.expr(COMPARE.1)?;
         self.expect_keyword("in")?;
         let body = self.expr(0)?;
@@ -559,12 +554,7 @@ impl Parser {
             Ok(Box::new(parsed.expr))
         };
         let cmp = match self.peek().tok {
-            Tok::Eq => Some(Cmp::Eq),
-            Tok::Ne => Some(Cmp::Ne),
-            Tok::Lt => Some(Cmp::Lt),
-            Tok::Le => Some(Cmp::Le),
-            Tok::Gt => Some(Cmp::Gt),
-            Tok::Ge => Some(Cmp::Ge),
+            Tok::Cmp(cmp) => Some(cmp),
             _ => None,
         };
         let counted = cmp.is_some()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use super::{
-    CompareOp, CursorValue, ListQuery, OrderKey, Page, PropertyFilter, Test, decode_cursor,
+    Cmp, CursorValue, ListQuery, OrderKey, Page, PropertyFilter, Test, decode_cursor,
     encode_cursor, render_order, timestamp_shaped,
 };
 use crate::providers::adobe::repository::envelope::Envelope;
@@ -94,7 +94,7 @@ impl<'a> Listing<'a> {
                     PropertyFilter {
                         property,
                         negated: false,
-                        test: Test::Compare(CompareOp::Le, literal),
+                        test: Test::Compare(Cmp::Le, literal),
                     },
                 ] if property == "repo:lastModifiedDate" && timestamp_shaped(literal) => {
                     Bound::Included((Reverse(literal.clone()), String::new()))

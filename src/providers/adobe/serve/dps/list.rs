@@ -15,10 +15,11 @@ use super::super::state::App;
 use super::document::{JSON, document};
 use super::error::{Result, bad_request, engine};
 use super::resource::{collection_of, kind_of};
+use crate::providers::adobe::comparison::Cmp;
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::mapping::dps as mapping;
 use crate::providers::adobe::repository::{
-    CompareOp, Envelope, ListQuery, MAX_LIMIT, OrderKey, PropertyFilter, Test, container_id,
+    Envelope, ListQuery, MAX_LIMIT, OrderKey, PropertyFilter, Test, container_id,
     millis_to_timestamp, parse_rfc3339,
 };
 
@@ -160,11 +161,7 @@ pub(super) async fn list(
     // its total counts everything that matches, in the same pass.
     let mut cursor = Vec::new();
     if let Some(start) = &start {
-        let op = if first.descending {
-            CompareOp::Le
-        } else {
-            CompareOp::Ge
-        };
+        let op = if first.descending { Cmp::Le } else { Cmp::Ge };
         cursor.push(PropertyFilter {
             property: first.property.clone(),
             negated: false,
