@@ -177,6 +177,21 @@ fn escape(token: &str) -> String {
 }
 
 impl Rules {
+    /// The modelled properties in their usual order, then the other members of `document`
+    /// (those a manifest's `extra` sets).
+    pub fn properties_then_extra<'a>(
+        &'a self,
+        document: Option<&'a Value>,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        let extra = document
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|d| d.keys())
+            .map(String::as_str)
+            .filter(|k| !self.properties.contains(k));
+        self.properties.iter().copied().chain(extra)
+    }
+
     /// The declared type of the scalar at path pattern `shape`.
     fn type_at(&self, shape: &str) -> Type {
         self.types

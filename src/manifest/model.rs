@@ -199,3 +199,13 @@ impl Object {
         }
     }
 }
+
+/// The JSON Schema of one manifest document of type `T`, titled and described. Draft-07,
+/// because yaml-language-server (what most editors use for YAML) supports it fully.
+pub fn document_schema<T: JsonSchema>(title: &str, description: &str) -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<T>();
+    schema.insert("title".into(), title.into());
+    schema.insert("description".into(), description.into());
+    schema.to_value()
+}

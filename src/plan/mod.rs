@@ -471,13 +471,7 @@ fn live_ref(live: &LiveObject) -> LiveRef {
 /// and those the desired document sets (a manifest's `extra`).
 fn managed(rules: &diff::Rules, instance: &Value, desired: Option<&Value>) -> Value {
     let mut out = serde_json::Map::new();
-    let extra = desired
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|d| d.keys())
-        .map(String::as_str)
-        .filter(|k| !rules.properties.contains(k));
-    for key in rules.properties.iter().copied().chain(extra) {
+    for key in rules.properties_then_extra(desired) {
         if let Some(value) = instance.get(key) {
             out.insert(key.to_string(), value.clone());
         }

@@ -300,14 +300,7 @@ fn change_lines(change: &Change, plan: &Ctx<'_>) -> Vec<Line> {
     match change.action {
         Action::Create => {
             let after = change.after.clone().unwrap_or(Value::Null);
-            // Modelled properties in their usual order, then those from `extra`.
-            let extra = after
-                .as_object()
-                .into_iter()
-                .flat_map(|a| a.keys())
-                .map(String::as_str)
-                .filter(|k| !rules.properties.contains(k));
-            for key in rules.properties.iter().copied().chain(extra) {
+            for key in rules.properties_then_extra(Some(&after)) {
                 if let Some(value) = after.get(key) {
                     leaf_lines(
                         change,

@@ -1,23 +1,15 @@
 //! The JSON Schema of the manifest language, generated from the model types.
-//!
-//! Draft-07, because yaml-language-server (what most editors use for YAML) supports it fully.
-
-use schemars::generate::SchemaSettings;
 
 use super::model::Manifest;
+use crate::manifest::document_schema;
 
 /// The schema for one manifest document, as JSON.
 pub fn json_schema() -> serde_json::Value {
-    let generator = SchemaSettings::draft07().into_generator();
-    let mut schema = generator.into_root_schema_for::<Manifest>();
-    schema.insert("title".into(), "offerctl manifest".into());
-    schema.insert(
-        "description".into(),
+    let mut value = document_schema::<Manifest>(
+        "offerctl manifest",
         "One document of an offerctl manifest file (offers.d/*.yaml): a tag, placement, rule, \
-         offer, fallback offer, filter, ranking formula or activity."
-            .into(),
+         offer, fallback offer, filter, ranking formula or activity.",
     );
-    let mut value = schema.to_value();
     adobe_meta(&mut value);
     value
 }

@@ -1,21 +1,15 @@
 //! The JSON Schema of Appcharge's manifest documents, generated from the model types.
 
-use schemars::generate::SchemaSettings;
-
 use super::model::Manifest;
+use crate::manifest::document_schema;
 
 pub fn json_schema() -> serde_json::Value {
-    let generator = SchemaSettings::draft07().into_generator();
-    let mut schema = generator.into_root_schema_for::<Manifest>();
-    schema.insert("title".into(), "offerctl Appcharge manifest".into());
-    schema.insert(
-        "description".into(),
+    let mut value = document_schema::<Manifest>(
+        "offerctl Appcharge manifest",
         "One Appcharge document of an offerctl manifest file: a product, badge or offer design, \
          or an offer (progress bar, rolling offer, bundle, special offer, checkout link, \
-         pop-up). `name` is the publisher's own id of the object."
-            .into(),
+         pop-up). `name` is the publisher's own id of the object.",
     );
-    let mut value = schema.to_value();
     if let Some(variants) = value.get_mut("oneOf").and_then(|v| v.as_array_mut()) {
         for variant in variants {
             let Some(properties) = variant
