@@ -59,12 +59,8 @@ pub(super) fn routes(store: Arc<Store>) -> Router {
         );
         let mut one = put(
             move |State(s): State<Shared>, key: Key, uri: Uri, body: Body| async move {
-                let key = match key {
-                    Ok(Path(key)) => key,
-                    Err(e) => return bad_path(Api::Components, &uri, e),
-                };
-                write(Api::Components, &uri, body, StatusCode::OK, move |v| {
-                    s.update_component(kind, &key, v)
+                update(Api::Components, &uri, key, body, move |key, v| {
+                    s.update_component(kind, key, v)
                 })
                 .await
             },
@@ -189,6 +185,20 @@ async fn write(
     }
 }
 
+/// A write with a JSON body to the object the path names: 200 and the store's answer.
+async fn update(
+    api: Api,
+    uri: &Uri,
+    key: Key,
+    body: Body,
+    op: impl FnOnce(&str, Value) -> Result<Value, StoreError> + Send + 'static,
+) -> Response {
+    match key {
+        Ok(Path(key)) => write(api, uri, body, StatusCode::OK, move |v| op(&key, v)).await,
+        Err(e) => bad_path(api, uri, e),
+    }
+}
+
 /// A write without a body (a delete).
 async fn commit(
     api: Api,
@@ -220,12 +230,8 @@ async fn v2_create(State(s): State<Shared>, uri: Uri, body: Body) -> Response {
 }
 
 async fn v2_update(State(s): State<Shared>, key: Key, uri: Uri, body: Body) -> Response {
-    let key = match key {
-        Ok(Path(key)) => key,
-        Err(e) => return bad_path(Api::V2, &uri, e),
-    };
-    write(Api::V2, &uri, body, StatusCode::OK, move |v| {
-        s.update_offer(&key, v)
+    update(Api::V2, &uri, key, body, move |key, v| {
+        s.update_offer(key, v)
     })
     .await
 }
@@ -323,12 +329,8 @@ async fn v1_create(State(s): State<Shared>, uri: Uri, body: Body) -> Response {
 }
 
 async fn v1_update(State(s): State<Shared>, key: Key, uri: Uri, body: Body) -> Response {
-    let key = match key {
-        Ok(Path(key)) => key,
-        Err(e) => return bad_path(Api::V1, &uri, e),
-    };
-    write(Api::V1, &uri, body, StatusCode::OK, move |v| {
-        s.update_rolling_v1(&key, v)
+    update(Api::V1, &uri, key, body, move |key, v| {
+        s.update_rolling_v1(key, v)
     })
     .await
 }

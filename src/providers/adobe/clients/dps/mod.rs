@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use super::Api;
 use super::create::{Candidate, Created, create};
 use super::http::{
-    BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport, etag_text,
+    BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport, identity_and_etag,
     quote_etag, receipt_etag,
 };
 use crate::backend::{BackendError, Deleted, ErrorKind, LiveObject, Receipt, Target};
@@ -242,15 +242,7 @@ fn replaced_whole(kind: Kind) -> bool {
 /// A DPS document (list item or read) as a live object with its canonical document.
 /// `own_client`: this client's id, whose changes are marked as offerctl's (not kept).
 fn parse_document(kind: Kind, item: &Value, own_client: &str) -> Result<LiveObject, String> {
-    let id = item
-        .get("id")
-        .and_then(Value::as_str)
-        .filter(|id| !id.is_empty())
-        .ok_or("an object without an id")?;
-    let etag = item
-        .get("etag")
-        .and_then(etag_text)
-        .ok_or_else(|| format!("object {id} has no etag"))?;
+    let (id, etag) = identity_and_etag(item, "object", "id", "etag")?;
     if let Some(schemas) = item.get("schemas").and_then(Value::as_array) {
         let known: Vec<Kind> = schemas
             .iter()

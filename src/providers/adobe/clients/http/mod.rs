@@ -279,6 +279,26 @@ pub(crate) fn etag_text(value: &Value) -> Option<String> {
     }
 }
 
+/// A list or read item's identity (the non-empty string at `id_key`) and entity tag (at
+/// `etag_key`), or why it has none; `noun` names the item (`object`, `instance`).
+pub(crate) fn identity_and_etag<'v>(
+    item: &'v Value,
+    noun: &str,
+    id_key: &str,
+    etag_key: &str,
+) -> Result<(&'v str, String), String> {
+    let id = item
+        .get(id_key)
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| format!("an {noun} without an {id_key}"))?;
+    let etag = item
+        .get(etag_key)
+        .and_then(etag_text)
+        .ok_or_else(|| format!("{noun} {id} has no {etag_key}"))?;
+    Ok((id, etag))
+}
+
 /// A write receipt's etag: `key` in its body, else its `ETag` header.
 pub(crate) fn receipt_etag(reply: &Reply, body: &Value, key: &str) -> Option<String> {
     body.get(key).and_then(etag_text).or_else(|| {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::backend::{LiveObject, Receipt, Target};
-use crate::providers::adobe::clients::http::{Reply, etag_text, receipt_etag};
+use crate::providers::adobe::clients::http::{Reply, identity_and_etag, receipt_etag};
 use crate::providers::adobe::kind::Kind;
 
 /// A list or read envelope as a live object, with its `repo:createdDate`.
@@ -14,15 +14,7 @@ pub(super) fn parse_envelope(
     mut item: Value,
     own_client: &str,
 ) -> Result<(LiveObject, String), String> {
-    let instance_id = item
-        .get("instanceId")
-        .and_then(Value::as_str)
-        .filter(|id| !id.is_empty())
-        .ok_or("an instance without an instanceId")?;
-    let etag = item
-        .get("repo:etag")
-        .and_then(etag_text)
-        .ok_or_else(|| format!("instance {instance_id} has no repo:etag"))?;
+    let (instance_id, etag) = identity_and_etag(&item, "instance", "instanceId", "repo:etag")?;
     let instance = item
         .get("_instance")
         .filter(|i| i.is_object())
