@@ -91,50 +91,42 @@ fn step(step: &Value, lookup: &dyn Lookup) -> Step {
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice)
     };
+    // The component an entry names by its id at `key`: its label (`label_key`, else its name,
+    // else a short form of the id) and its image (at `image_key`).
+    let component = |entry: &Value, key: &str, label_key: &str, image_key: &str| {
+        let id = entry.get(key).and_then(Value::as_str).unwrap_or_default();
+        let document = lookup.document(id);
+        let label = document
+            .and_then(|d| d.get(label_key).or_else(|| d.get("name")))
+            .and_then(Value::as_str)
+            .map_or_else(|| short_name(lookup, id), str::to_string);
+        let image = document
+            .and_then(|d| d.get(image_key))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Item { text: label, image }
+    };
     let products = list("products")
         .iter()
         .map(|entry| {
-            let id = entry
-                .get("publisherProductId")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let product = lookup.document(id);
-            let name = product
-                .and_then(|p| p.get("displayName").or_else(|| p.get("name")))
-                .and_then(Value::as_str)
-                .map_or_else(|| short_name(lookup, id), str::to_string);
-            let quantity = entry.get("quantity").map(Value::to_string);
-            Item {
-                text: match quantity {
-                    Some(q) => format!("{} × {name}", q.trim_matches('"')),
-                    None => name,
+            let product = component(
+                entry,
+                "publisherProductId",
+                "displayName",
+                "productImageUrl",
+            );
+            match entry.get("quantity").map(Value::to_string) {
+                Some(q) => Item {
+                    text: format!("{} × {}", q.trim_matches('"'), product.text),
+                    ..product
                 },
-                image: product
-                    .and_then(|p| p.get("productImageUrl"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
+                None => product,
             }
         })
         .collect();
     let badges = list("badges")
         .iter()
-        .map(|entry| {
-            let id = entry
-                .get("publisherBadgeId")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let badge = lookup.document(id);
-            Item {
-                text: badge
-                    .and_then(|b| b.get("text").or_else(|| b.get("name")))
-                    .and_then(Value::as_str)
-                    .map_or_else(|| short_name(lookup, id), str::to_string),
-                image: badge
-                    .and_then(|b| b.get("badgeImageUrl"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            }
-        })
+        .map(|entry| component(entry, "publisherBadgeId", "text", "badgeImageUrl"))
         .collect();
     Step {
         price,

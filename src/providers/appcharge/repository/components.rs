@@ -43,12 +43,7 @@ pub(super) fn referrers(state: &State, kind: Component, key: &str) -> Vec<String
             .and_then(|doc| named_design(doc, state).ok().flatten())
             .is_some_and(|(external, _)| external == key),
     };
-    state
-        .offers
-        .iter()
-        .filter(|(_, offer)| refers(offer))
-        .map(|(id, _)| id.to_string())
-        .collect()
+    state.offers_where(refers)
 }
 
 impl Store {

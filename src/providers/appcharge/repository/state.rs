@@ -93,6 +93,15 @@ pub(super) struct State {
 }
 
 impl State {
+    /// The offers (`publisherOfferId`s) for which `holds` is true, in creation order.
+    pub(super) fn offers_where(&self, holds: impl Fn(&Value) -> bool) -> Vec<String> {
+        self.offers
+            .iter()
+            .filter(|(_, offer)| holds(offer))
+            .map(|(id, _)| id.to_string())
+            .collect()
+    }
+
     pub(super) fn table(&self, name: TableName) -> &Table {
         match name {
             TableName::Offers => &self.offers,

@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::Component;
 use super::error::{StoreError, invalid};
-use super::state::State;
+use super::state::{State, Table};
 
 /// Appcharge's offer types (V2 `type`).
 pub const OFFER_TYPES: [&str; 6] = [
@@ -206,16 +206,13 @@ fn products(step: &Map<String, Value>, at: &str, rolling: bool, state: &State) -
         let Value::Object(entry) = entry else {
             return Err(invalid(format!("{at}: must be an object")));
         };
-        let id = non_empty_string(entry, "publisherProductId").ok_or_else(|| {
-            invalid(format!(
-                "{at}.publisherProductId: required, a non-empty string"
-            ))
-        })?;
-        if !state.products.contains(id) {
-            return Err(invalid(format!(
-                "{at}.publisherProductId: no product {id:?} (create it first)"
-            )));
-        }
+        existing(
+            Some(entry),
+            &at,
+            "publisherProductId",
+            "product",
+            &state.products,
+        )?;
         if !positive_quantity(entry.get("quantity")) {
             return Err(invalid(format!(
                 "{at}.quantity: required, a positive integer"
@@ -226,6 +223,25 @@ fn products(step: &Map<String, Value>, at: &str, rolling: bool, state: &State) -
         {
             return Err(invalid(format!("{at}.priority: one of Main, Sub")));
         }
+    }
+    Ok(())
+}
+
+/// The id at `at.key` of `entry`, which must name an existing `noun` of `table`.
+fn existing(
+    entry: Option<&Map<String, Value>>,
+    at: &str,
+    key: &str,
+    noun: &str,
+    table: &Table,
+) -> Result {
+    let id = entry
+        .and_then(|e| non_empty_string(e, key))
+        .ok_or_else(|| invalid(format!("{at}.{key}: required, a non-empty string")))?;
+    if !table.contains(id) {
+        return Err(invalid(format!(
+            "{at}.{key}: no {noun} {id:?} (create it first)"
+        )));
     }
     Ok(())
 }
@@ -249,19 +265,13 @@ fn badges(step: &Map<String, Value>, at: &str, state: &State) -> Result {
     };
     for (j, entry) in badges.iter().enumerate() {
         let at = format!("{at}.badges[{j}]");
-        let id = entry
-            .as_object()
-            .and_then(|e| non_empty_string(e, "publisherBadgeId"))
-            .ok_or_else(|| {
-                invalid(format!(
-                    "{at}.publisherBadgeId: required, a non-empty string"
-                ))
-            })?;
-        if !state.badges.contains(id) {
-            return Err(invalid(format!(
-                "{at}.publisherBadgeId: no badge {id:?} (create it first)"
-            )));
-        }
+        existing(
+            entry.as_object(),
+            &at,
+            "publisherBadgeId",
+            "badge",
+            &state.badges,
+        )?;
     }
     Ok(())
 }
@@ -320,12 +330,7 @@ pub(super) fn bar_users(state: &State, bar: &str) -> Vec<String> {
             .flatten()
             .any(|entry| entry["publisherBarId"] == bar)
     };
-    state
-        .offers
-        .iter()
-        .filter(|(_, offer)| uses(offer))
-        .map(|(id, _)| id.to_string())
-        .collect()
+    state.offers_where(uses)
 }
 
 /// `priceDiscount` and `productSale`, at the top or in a step (`at`).
