@@ -329,6 +329,10 @@ fn combine<'a>(
     b: Val<'a>,
 ) -> Result<Val<'a>> {
     let fail = |reason: String| Unevaluable::new(expr.span, reason);
+    let mismatch = |needs: &str| {
+        let reason = format!("{needs}, got {} and {}", a.type_name(), b.type_name());
+        Err(fail(reason))
+    };
     Ok(match op {
         BinaryOp::Cmp(cmp) => Val::Bool(value::compare(cmp, &a, &b).map_err(fail)?),
         BinaryOp::In | BinaryOp::NotIn => {
@@ -353,14 +357,7 @@ fn combine<'a>(
             (Val::Str(text), Val::Str(pattern)) => {
                 Val::Bool(like(text, pattern).map_err(|r| Unevaluable::new(rhs.span, r))?)
             }
-            _ => {
-                let reason = format!(
-                    "`like` needs strings, got {} and {}",
-                    a.type_name(),
-                    b.type_name()
-                );
-                return Err(fail(reason));
-            }
+            _ => return mismatch("`like` needs strings"),
         },
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => match (&a, &b) {
             (Val::Null, _) | (_, Val::Null) => Val::Null,
@@ -377,14 +374,7 @@ fn combine<'a>(
                 }
                 Val::Number(result)
             }
-            _ => {
-                let reason = format!(
-                    "arithmetic needs numbers, got {} and {}",
-                    a.type_name(),
-                    b.type_name()
-                );
-                return Err(fail(reason));
-            }
+            _ => return mismatch("arithmetic needs numbers"),
         },
     })
 }

@@ -150,13 +150,16 @@ impl ParseError {
     }
 }
 
+/// `start..end`, as messages cite a span.
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (at {}..{})",
-            self.message, self.span.start, self.span.end
-        )
+        write!(f, "{} (at {})", self.message, self.span)
     }
 }
 
@@ -194,11 +197,7 @@ impl Unevaluable {
 
 impl fmt::Display for Unevaluable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (at {}..{})",
-            self.reason, self.span.start, self.span.end
-        )
+        write!(f, "{} (at {})", self.reason, self.span)
     }
 }
 
