@@ -78,34 +78,28 @@ pub(super) fn problem_in(
     response
 }
 
+/// A problem with nothing beyond its status, kind and detail.
+fn plain(status: StatusCode, kind: &str, detail: String) -> Response {
+    problem(status, kind, detail, json!({}))
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::Repo(error) => repo_response(error),
-            ApiError::BadRequest(detail) => {
-                problem(StatusCode::BAD_REQUEST, "bad-request", detail, json!({}))
-            }
-            ApiError::UnsupportedMediaType(detail) => problem(
+            ApiError::BadRequest(detail) => plain(StatusCode::BAD_REQUEST, "bad-request", detail),
+            ApiError::UnsupportedMediaType(detail) => plain(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
                 detail,
-                json!({}),
             ),
-            ApiError::PayloadTooLarge(detail) => problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                detail,
-                json!({}),
-            ),
-            ApiError::NotFound(detail) => {
-                problem(StatusCode::NOT_FOUND, "not-found", detail, json!({}))
+            ApiError::PayloadTooLarge(detail) => {
+                plain(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", detail)
             }
-            ApiError::MethodNotAllowed(detail) => problem(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method-not-allowed",
-                detail,
-                json!({}),
-            ),
+            ApiError::NotFound(detail) => plain(StatusCode::NOT_FOUND, "not-found", detail),
+            ApiError::MethodNotAllowed(detail) => {
+                plain(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", detail)
+            }
             ApiError::Gateway {
                 status,
                 code,

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::state::State;
+use super::state::{State, Table};
 use super::validate::named_design;
 
 /// A component with its server `id` renamed to `alias` (`productId`, `badgeId`, `offerUiId`),
@@ -60,62 +60,60 @@ fn read_step(state: &State, step: &Value) -> Value {
         return step.clone();
     };
     let mut out = step.clone();
-    if let Some(Value::Array(products)) = step.get("products") {
-        let entries = products
-            .iter()
-            .map(|entry| {
-                let Some(entry) = entry.as_object() else {
-                    return entry.clone();
-                };
-                let mut read = Map::new();
-                read.insert(
-                    "quantity".into(),
-                    entry.get("quantity").cloned().unwrap_or(Value::Null),
-                );
-                if let Some(priority) = entry.get("priority") {
-                    read.insert("priority".into(), priority.clone());
-                }
-                let key = entry.get("publisherProductId").and_then(Value::as_str);
-                let product = key
-                    .and_then(|k| state.products.get(k))
-                    .map(|p| Value::Object(expanded(p, "productId")))
-                    .unwrap_or(Value::Null);
-                read.insert("product".into(), product);
-                for (k, v) in entry {
-                    if !matches!(k.as_str(), "quantity" | "priority" | "publisherProductId") {
-                        read.insert(k.clone(), v.clone());
-                    }
-                }
-                Value::Object(read)
-            })
-            .collect();
-        out.insert("products".into(), Value::Array(entries));
-    }
-    if let Some(Value::Array(badges)) = step.get("badges") {
-        let entries = badges
-            .iter()
-            .map(|entry| {
-                let Some(entry) = entry.as_object() else {
-                    return entry.clone();
-                };
-                let key = entry.get("publisherBadgeId").and_then(Value::as_str);
-                let badge = key
-                    .and_then(|k| state.badges.get(k))
-                    .map(|b| Value::Object(expanded(b, "badgeId")))
-                    .unwrap_or(Value::Null);
-                let mut read = Map::new();
-                read.insert("badge".into(), badge);
-                for (k, v) in entry {
-                    if k != "publisherBadgeId" {
-                        read.insert(k.clone(), v.clone());
-                    }
-                }
-                Value::Object(read)
-            })
-            .collect();
-        out.insert("badges".into(), Value::Array(entries));
-    }
+    // The stored component an entry names by its id at `key`, in full (null when gone).
+    let named = |table: &Table, entry: &Map<String, Value>, key: &str, id_name: &str| {
+        let id = entry.get(key).and_then(Value::as_str);
+        id.and_then(|k| table.get(k))
+            .map(|c| Value::Object(expanded(c, id_name)))
+            .unwrap_or(Value::Null)
+    };
+    read_entries(step, &mut out, "products", |entry| {
+        let mut read = Map::new();
+        read.insert(
+            "quantity".into(),
+            entry.get("quantity").cloned().unwrap_or(Value::Null),
+        );
+        if let Some(priority) = entry.get("priority") {
+            read.insert("priority".into(), priority.clone());
+        }
+        let product = named(&state.products, entry, "publisherProductId", "productId");
+        read.insert("product".into(), product);
+        for (k, v) in entry {
+            if !matches!(k.as_str(), "quantity" | "priority" | "publisherProductId") {
+                read.insert(k.clone(), v.clone());
+            }
+        }
+        Value::Object(read)
+    });
+    read_entries(step, &mut out, "badges", |entry| {
+        let mut read = Map::new();
+        let badge = named(&state.badges, entry, "publisherBadgeId", "badgeId");
+        read.insert("badge".into(), badge);
+        for (k, v) in entry {
+            if k != "publisherBadgeId" {
+                read.insert(k.clone(), v.clone());
+            }
+        }
+        Value::Object(read)
+    });
     Value::Object(out)
+}
+
+/// Puts into `out` the entries of `step[key]` (when an array), each object entry as `read`
+/// gives it, others as they are.
+fn read_entries(
+    step: &Map<String, Value>,
+    out: &mut Map<String, Value>,
+    key: &str,
+    read: impl Fn(&Map<String, Value>) -> Value,
+) {
+    if let Some(Value::Array(entries)) = step.get(key) {
+        let entries = entries
+            .iter()
+            .map(|entry| entry.as_object().map_or_else(|| entry.clone(), &read))
+            .collect();
+        out.insert(key.into(), Value::Array(entries));
+    }
 }
 
 /// The V1 `RollingOfferDtoResponse` of a stored offer: only the documented fields, products and

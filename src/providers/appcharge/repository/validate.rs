@@ -441,38 +441,42 @@ pub(super) fn named_design<'a>(
     doc: &Map<String, Value>,
     state: &'a State,
 ) -> Result<Option<(&'a str, &'a Value)>> {
-    let present = |field: &str| doc.get(field).filter(|v| !v.is_null());
-    let by_external = match present("offerExternalUiId") {
-        None => None,
-        Some(Value::String(external)) => Some(
-            state
-                .designs
-                .iter()
-                .find(|(key, _)| *key == external.as_str())
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "offerExternalUiId: no offer design with externalId {external:?}"
-                    ))
-                })?,
-        ),
-        Some(_) => return Err(invalid("offerExternalUiId: must be a string")),
-    };
-    let by_id = match present("offerUiId") {
-        None => None,
-        Some(Value::String(id)) => Some(
-            state
-                .designs
-                .iter()
-                .find(|(_, design)| design.get("id").and_then(Value::as_str) == Some(id))
-                .ok_or_else(|| invalid(format!("offerUiId: no offer design with id {id:?}")))?,
-        ),
-        Some(_) => return Err(invalid("offerUiId: must be a string")),
-    };
+    let by_external = design_at(doc, state, "offerExternalUiId", "externalId", |key, _| {
+        Some(key)
+    })?;
+    let by_id = design_at(doc, state, "offerUiId", "id", |_, design| {
+        design.get("id").and_then(Value::as_str)
+    })?;
     match (by_external, by_id) {
         (Some(a), Some(b)) if a.0 != b.0 => Err(invalid(
             "offerUiId: names a different offer design than offerExternalUiId",
         )),
         (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// The offer design whose `key_name` (read by `key_of` from its key and document) is the
+/// string at `field` of `doc`, if `field` is there.
+fn design_at<'a>(
+    doc: &Map<String, Value>,
+    state: &'a State,
+    field: &str,
+    key_name: &str,
+    key_of: impl Fn(&'a str, &'a Value) -> Option<&'a str>,
+) -> Result<Option<(&'a str, &'a Value)>> {
+    match doc.get(field).filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(Value::String(wanted)) => state
+            .designs
+            .iter()
+            .find(|&(key, design)| key_of(key, design) == Some(wanted.as_str()))
+            .map(Some)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{field}: no offer design with {key_name} {wanted:?}"
+                ))
+            }),
+        Some(_) => Err(invalid(format!("{field}: must be a string"))),
     }
 }
 
