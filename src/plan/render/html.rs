@@ -220,14 +220,9 @@ fn summary(
         );
         for (i, change) in removals {
             let class = action_class(change, providers);
-            let warning = if change.referenced_by.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " <span class=\"warn\">still referenced by {}: the repository will reject this delete</span>",
-                    esc(&change.referenced_by.join(", "))
-                )
-            };
+            let warning = addresses_note("warn", &change.referenced_by, |who| {
+                format!("still referenced by {who}: the repository will reject this delete")
+            });
             let _ = write!(
                 out,
                 "<li class=\"{class}\"><span class=\"tag {class}\">{}</span> <a href=\"#{prefix}c{i}\">{}</a>{warning}</li>",
@@ -446,14 +441,7 @@ fn order(plan: &Plan, prefix: &str, out: &mut String) {
         if change.action == Action::NoOp {
             continue;
         }
-        let after = if change.depends_on.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " <span class=\"muted\">after {}</span>",
-                esc(&change.depends_on.join(", "))
-            )
-        };
+        let after = addresses_note("muted", &change.depends_on, |what| format!("after {what}"));
         let _ = write!(
             out,
             "<li><a href=\"#{prefix}c{i}\">{}</a>{after}</li>",
@@ -597,4 +585,13 @@ fn card_html(card: &Card, out: &mut String) {
         out.push_str("</ul></li>");
     }
     out.push_str("</ol></div></div>");
+}
+/// A note of class `class` after an entry, `words` naming `addresses` (escaped, `, `-joined);
+/// nothing when there are none.
+fn addresses_note(class: &str, addresses: &[String], words: impl FnOnce(&str) -> String) -> String {
+    if addresses.is_empty() {
+        return String::new();
+    }
+    let named = esc(&addresses.join(", "));
+    format!(" <span class=\"{class}\">{}</span>", words(&named))
 }
