@@ -58,15 +58,13 @@ pub fn catalogue(total: usize, seed: u64) -> Vec<(String, String)> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut files = Vec::new();
 
-    let tags: Vec<String> = (0..shape.tags).map(|i| format!("tag {i:05}")).collect();
+    let tags: Vec<String> = numbered("tag", shape.tags, 5);
     files.push((
         "tags.yaml".into(),
         documents(tags.iter().map(|t| format!("kind: Tag\nname: {t}\n"))),
     ));
 
-    let placements: Vec<String> = (0..shape.placements)
-        .map(|i| format!("placement {i:04}"))
-        .collect();
+    let placements: Vec<String> = numbered("placement", shape.placements, 4);
     let component_of = |p: usize| CHANNELS[p % CHANNELS.len()].1;
     files.push((
         "placements.yaml".into(),
@@ -76,7 +74,7 @@ pub fn catalogue(total: usize, seed: u64) -> Vec<(String, String)> {
         })),
     ));
 
-    let rules: Vec<String> = (0..shape.rules).map(|i| format!("rule {i:05}")).collect();
+    let rules: Vec<String> = numbered("rule", shape.rules, 5);
     files.push((
         "rules.yaml".into(),
         documents(rules.iter().enumerate().map(|(i, name)| {
@@ -87,7 +85,7 @@ pub fn catalogue(total: usize, seed: u64) -> Vec<(String, String)> {
         })),
     ));
 
-    let offers: Vec<String> = (0..shape.offers).map(|i| format!("offer {i:06}")).collect();
+    let offers: Vec<String> = numbered("offer", shape.offers, 6);
     let mut offer_tags: Vec<Vec<usize>> = Vec::with_capacity(shape.offers);
     let mut offer_docs = Vec::with_capacity(shape.offers);
     for (i, name) in offers.iter().enumerate() {
@@ -144,9 +142,7 @@ pub fn catalogue(total: usize, seed: u64) -> Vec<(String, String)> {
     }
 
     // Fallback j covers placements j, j+n, j+2n...: every placement has one.
-    let fallbacks: Vec<String> = (0..shape.fallbacks)
-        .map(|i| format!("fallback {i:04}"))
-        .collect();
+    let fallbacks: Vec<String> = numbered("fallback", shape.fallbacks, 4);
     files.push((
         "fallbacks.yaml".into(),
         documents(fallbacks.iter().enumerate().map(|(j, name)| {
@@ -159,9 +155,7 @@ pub fn catalogue(total: usize, seed: u64) -> Vec<(String, String)> {
         })),
     ));
 
-    let filters: Vec<String> = (0..shape.filters)
-        .map(|i| format!("filter {i:05}"))
-        .collect();
+    let filters: Vec<String> = numbered("filter", shape.filters, 5);
     files.push((
         "filters.yaml".into(),
         documents(filters.iter().enumerate().map(|(i, name)| {
@@ -222,6 +216,11 @@ fn representation(placement: &str, component: &str, text: &str) -> String {
     format!(
         "  - placement: {placement}\n    components:\n      - type: {component}\n        language: [en]\n{content}"
     )
+}
+
+/// `count` names `noun 0000`, `noun 0001`..., the number written with `digits` digits.
+fn numbered(noun: &str, count: usize, digits: usize) -> Vec<String> {
+    (0..count).map(|i| format!("{noun} {i:0digits$}")).collect()
 }
 
 fn documents(docs: impl Iterator<Item = String>) -> String {

@@ -56,39 +56,34 @@ impl Catalogue {
                 continue;
             };
             let kind = manifest.kind();
+            let name = &document.meta().name.value;
             if let Some(id) = &document.meta().id {
                 catalogue
                     .ids
                     .entry(kind)
                     .or_default()
-                    .insert(document.meta().name.value.clone(), id.value.clone());
+                    .insert(name.clone(), id.value.clone());
             }
             match manifest {
                 Manifest::Offer(offer) => {
                     catalogue
                         .offer_index
-                        .insert(offer.meta.name.value.clone(), catalogue.offers.len());
+                        .insert(name.clone(), catalogue.offers.len());
                     catalogue.offers.push(offer.clone());
                 }
                 Manifest::FallbackOffer(f) => {
-                    catalogue
-                        .fallbacks
-                        .insert(f.meta.name.value.clone(), f.clone());
+                    catalogue.fallbacks.insert(name.clone(), f.clone());
                 }
                 Manifest::Placement(p) => {
-                    catalogue
-                        .placements
-                        .insert(p.meta.name.value.clone(), p.clone());
+                    catalogue.placements.insert(name.clone(), p.clone());
                 }
                 Manifest::Filter(f) => {
-                    catalogue
-                        .filters
-                        .insert(f.meta.name.value.clone(), f.clone());
+                    catalogue.filters.insert(name.clone(), f.clone());
                 }
                 Manifest::Activity(a) => {
                     catalogue
                         .activity_index
-                        .insert(a.meta.name.value.clone(), catalogue.activities.len());
+                        .insert(name.clone(), catalogue.activities.len());
                     catalogue.activities.push(a.clone());
                 }
                 Manifest::Rule(Rule {
@@ -96,12 +91,12 @@ impl Catalogue {
                 }) => {
                     catalogue
                         .rules
-                        .insert(meta.name.value.clone(), Parsed::new(&meta.name, condition));
+                        .insert(name.clone(), Parsed::new(&meta.name, condition));
                 }
                 Manifest::RankingFormula(RankingFormula { meta, formula, .. }) => {
                     catalogue
                         .formulas
-                        .insert(meta.name.value.clone(), Parsed::new(&meta.name, formula));
+                        .insert(name.clone(), Parsed::new(&meta.name, formula));
                 }
                 Manifest::Tag(_) => {}
             }
