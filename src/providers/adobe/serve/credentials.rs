@@ -3,6 +3,7 @@
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::problem::ApiError;
+use super::request::header_str;
 
 /// Credentials the gateway accepts.
 #[derive(Clone, Default)]
@@ -17,9 +18,7 @@ pub use crate::serve::same_secret;
 impl Credentials {
     /// The gateway's header checks, with its error codes (AEP troubleshooting guide).
     pub(super) fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
+        let bearer = header_str(headers, header::AUTHORIZATION)
             .and_then(|v| {
                 let (scheme, token) = v.trim().split_once(' ')?;
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
@@ -41,10 +40,7 @@ impl Credentials {
                 "Oauth token is not valid",
             ));
         }
-        let api_key = headers
-            .get("x-api-key")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.trim().is_empty());
+        let api_key = header_str(headers, "x-api-key").filter(|v| !v.trim().is_empty());
         let Some(api_key) = api_key else {
             return Err(ApiError::gateway(
                 StatusCode::FORBIDDEN,
@@ -61,10 +57,7 @@ impl Credentials {
                 "Api Key is invalid",
             ));
         }
-        let has_org = headers
-            .get("x-gw-ims-org-id")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| !v.trim().is_empty());
+        let has_org = header_str(headers, "x-gw-ims-org-id").is_some_and(|v| !v.trim().is_empty());
         if !has_org {
             return Err(ApiError::gateway(
                 StatusCode::BAD_REQUEST,
