@@ -39,14 +39,15 @@ impl Shard {
 }
 
 /// How many shards a kind of `total` objects needs at `page_size` per page: a power of two
-/// from 2 to [`MAX_SHARDS`], about two pages per shard (1 when it fits in two pages, which
-/// the first, unsharded walk reads whole).
+/// from 2 to [`MAX_SHARDS`], about one page per shard, so that the shards, walked at once,
+/// take one round trip and no more requests than one cursor would (1 when the kind fits in
+/// two pages, which the first, unsharded walk reads whole).
 pub fn shard_count(total: u64, page_size: usize) -> usize {
     let pages = total.div_ceil(page_size.max(1) as u64) as usize;
     if pages <= 2 {
         return 1;
     }
-    (pages / 2).next_power_of_two().clamp(2, MAX_SHARDS)
+    pages.next_power_of_two().clamp(2, MAX_SHARDS)
 }
 
 /// `count` ranges of hex digits (a power of two dividing 16) plus the range of other ids.
@@ -128,9 +129,10 @@ mod tests {
     fn small_kinds_stay_one_request_and_large_ones_cap_at_sixteen() {
         assert_eq!(shard_count(0, 100), 1);
         assert_eq!(shard_count(200, 100), 1);
-        assert_eq!(shard_count(300, 100), 2);
+        assert_eq!(shard_count(300, 100), 4);
         assert_eq!(shard_count(7_000, 100), 16);
-        assert_eq!(shard_count(7_000, 500), 8);
+        assert_eq!(shard_count(7_000, 500), 16);
+        assert_eq!(shard_count(3_000, 500), 8);
         assert_eq!(shard_count(1_000_000, 500), 16);
     }
 }
