@@ -22,6 +22,7 @@ use serde_json::Value;
 use super::envelope::{Envelope, millis_to_timestamp, parse_rfc3339};
 use super::error::RepoError;
 pub use leads::LeadSet;
+pub(crate) use leads::lead_of;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 500;

@@ -60,6 +60,30 @@ impl<'a> Listing<'a> {
         )
     }
 
+    /// The instances `query` can select: those of its shard (see [`super::LeadSet`]) when one of its
+    /// filters is a shard of ids, else every instance of the kind. The other filters, the
+    /// order and the cursor are the scan's to apply.
+    fn candidates(&self, query: &ListQuery) -> Box<dyn Iterator<Item = &'a Envelope> + 'a> {
+        let shard = query.filters.iter().find_map(|f| match &f.test {
+            Test::Leads(_, leads) if matches!(f.property.as_str(), "@id" | "_instance.@id") => {
+                Some(((**leads).clone(), f.negated))
+            }
+            _ => None,
+        });
+        let Some((leads, negated)) = shard else {
+            return self.all();
+        };
+        let instances = self.instances;
+        Box::new(
+            self.index
+                .by_lead
+                .iter()
+                .filter(move |(lead, _)| leads.admits_lead(**lead) != negated)
+                .flat_map(|(_, ids)| ids.iter())
+                .filter_map(move |id| instances.get(id)),
+        )
+    }
+
     /// The instances after the cursor that pass `also`, in the query's order, when the index
     /// holds that order and nothing else selects; `None` when the list must scan.
     fn walk(&self, query: &ListQuery, also: &[PropertyFilter]) -> Option<Walk<'a>> {
@@ -139,7 +163,7 @@ impl ListQuery {
         mut render: impl FnMut(&Envelope, Option<f64>) -> I,
     ) -> Result<(usize, Page<I>), RepoError> {
         let Some(walk) = listing.walk(self, also) else {
-            return self.run_counting(listing.all(), also, render);
+            return self.run_counting(listing.candidates(self), also, render);
         };
         let order = self.effective_order();
         let limit = self.page_limit();
@@ -354,6 +378,18 @@ mod tests {
                     ..newest.clone()
                 };
                 same_walk(space, kind, filtered, &[], false);
+                // A shard of ids (as clients shard lists) reads its shard's instances only.
+                for shard in crate::providers::adobe::clients::shards::partition(4) {
+                    let (pattern, negated) = shard.pattern();
+                    let spelled = format!("{}_instance.@id~{pattern}", if negated { "!" } else { "" });
+                    let sharded = ListQuery {
+                        filters: vec![PropertyFilter::parse(&spelled).expect("parses")],
+                        ..newest.clone()
+                    };
+                    same_walk(space, kind, sharded.clone(), &[], false);
+                    let by_id = ListQuery { order_by: Vec::new(), ..sharded };
+                    same_walk(space, kind, by_id, &[], false);
+                }
             }
             let targets = space.instances().values().map(|e| e.uri().to_string());
             for uri in targets.chain(["dps:offer-placement:0000000000000000".to_string()]) {

@@ -42,10 +42,18 @@ impl LeadSet {
     /// What the pattern (anchored, case-insensitive) says of `id`: its part after the last
     /// `:` (all of it when there is none) starts with one of the set's characters.
     pub(super) fn admits(&self, id: &str) -> bool {
-        let segment = id.rsplit(':').next().unwrap_or(id);
-        segment
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii() && self.0[usize::from(b)])
+        self.admits_lead(lead_of(id))
     }
+
+    /// [`Self::admits`] of an id whose [`lead_of`] is `lead`.
+    pub(crate) fn admits_lead(&self, lead: Option<u8>) -> bool {
+        lead.is_some_and(|b| b.is_ascii() && self.0[usize::from(b)])
+    }
+}
+
+/// The first byte of `id`'s part after its last `:` (all of it when there is none); `None`
+/// when that part is empty.
+pub(crate) fn lead_of(id: &str) -> Option<u8> {
+    let segment = id.rsplit(':').next().unwrap_or(id);
+    segment.bytes().next()
 }
