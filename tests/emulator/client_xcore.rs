@@ -64,7 +64,7 @@ async fn list_follows_next_links_across_pages_without_reading_single_objects() {
         && t.instance["@id"] == json!(t.id)));
     let stats = emu.stats().await;
     // Five pages unsharded; with the emulator's totals the kind is read as two shards of ids
-    // after a two-page probe: never more than twice the unsharded count.
+    // after its first page: never more than twice the unsharded count.
     let lists = stat(&stats, "byRoute", LIST_ROUTE);
     assert!((5..=10).contains(&lists), "{lists} list requests: {stats}");
     assert_eq!(stat(&stats, "byRoute", READ_ROUTE), 0, "{stats}");

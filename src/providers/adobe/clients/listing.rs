@@ -31,19 +31,19 @@ impl Form {
         }
     }
 
-    /// The request for up to `max_pages` pages (all when `None`) from `first` on.
+    /// The request for the pages `extent` says, from `first` on.
     pub(crate) fn request<'a>(
         &'a self,
         what: &'a str,
         first: Url,
-        max_pages: Option<usize>,
+        extent: pages::Extent,
     ) -> pages::Request<'a> {
         pages::Request {
             what,
             first,
             accept: self.accept,
             shape: &self.shape,
-            max_pages,
+            extent,
         }
     }
 }

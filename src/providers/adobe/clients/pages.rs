@@ -39,8 +39,19 @@ pub(crate) struct Request<'a> {
     pub(crate) first: Url,
     pub(crate) accept: &'a str,
     pub(crate) shape: &'a Shape,
-    /// Stop after this many pages (read to the end when `None`).
-    pub(crate) max_pages: Option<usize>,
+    pub(crate) extent: Extent,
+}
+
+/// How far a walk reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Extent {
+    /// To the last page.
+    All,
+    /// At most this many pages.
+    Pages(usize),
+    /// To the last page when the first page's total says the list fits in this many pages (or
+    /// gives no total); otherwise the first page only, for the caller to shard the rest.
+    AllWithin(usize),
 }
 
 /// What a walk found besides the items.
@@ -69,7 +80,7 @@ pub(crate) async fn walk(
         first,
         accept,
         shape,
-        max_pages,
+        extent,
     } = request;
     let bad = |problem: String| {
         t.error(
@@ -140,7 +151,7 @@ pub(crate) async fn walk(
         match page.pointer("/_links/next/href") {
             None | Some(Value::Null) => break true,
             Some(Value::String(href)) if href.is_empty() => break true,
-            Some(_) if max_pages.is_some_and(|max| page_number >= max) => break false,
+            Some(_) if stops_after(extent, page_number, total, page_len) => break false,
             Some(Value::String(href)) => {
                 if stale_in_a_row > MAX_STALE_PAGES {
                     return Err(bad(format!(
@@ -162,6 +173,23 @@ pub(crate) async fn walk(
     })
 }
 
+/// Whether a walk of `extent` ends at page `page_number` although more follow.
+fn stops_after(
+    extent: Extent,
+    page_number: usize,
+    total: Option<u64>,
+    first_len: Option<usize>,
+) -> bool {
+    match extent {
+        Extent::All => false,
+        Extent::Pages(max) => page_number >= max,
+        Extent::AllWithin(pages) => match (total, first_len) {
+            (Some(total), Some(len)) => total > (pages * len.max(1)) as u64,
+            _ => false,
+        },
+    }
+}
+
 /// How a client lists one kind for [`list_all`].
 pub(crate) struct Sharding<'a> {
     pub(crate) what: &'a str,
@@ -178,14 +206,14 @@ pub(crate) struct Sharding<'a> {
 /// Every object of a kind: one walk when it is small, concurrent shards of ids when the first
 /// page says it is large (see [`shards`]), the shards' union duplicate-free and as large as the
 /// kind (counted again before giving up, the repository may have changed meanwhile).
-/// `list(filter, max_pages)` reads the objects matching an id filter (all when `None`).
+/// `list(filter, extent)` reads the objects matching an id filter (all when `None`).
 pub(crate) async fn list_all<F, Fut>(
     t: &Transport,
     sharding: Sharding<'_>,
     list: F,
 ) -> Result<Vec<LiveObject>, BackendError>
 where
-    F: Fn(Option<String>, Option<usize>) -> Fut,
+    F: Fn(Option<String>, Extent) -> Fut,
     Fut: Future<Output = Result<(Vec<LiveObject>, Walked), BackendError>>,
 {
     let Sharding {
@@ -195,14 +223,16 @@ where
         noun,
         id,
     } = sharding;
-    // Up to two pages unsharded: a kind that fits is read with no request wasted.
-    let (objects, first) = list(None, Some(2)).await?;
+    // Unsharded while the first page says the kind fits in two pages (or gives no total to
+    // check shards against): such a kind is read with no request wasted. A larger one stops
+    // after its first page, and its shards start one round trip sooner.
+    let (objects, first) = list(None, Extent::AllWithin(2)).await?;
     if first.complete {
         return Ok(objects);
     }
     let Some(total) = first.total else {
-        // No total to check shards against: walk the whole list instead.
-        return Ok(list(None, None).await?.0);
+        // (A walk stops early only on a total; should one not, read the whole list.)
+        return Ok(list(None, Extent::All).await?.0);
     };
     let page = first.page_len.unwrap_or(usize::MAX).min(page_size);
     let parts = shards::partition(shards::shard_count(total, page));
@@ -210,7 +240,7 @@ where
     let lists = shards::walk(&parts, |shard| async move {
         let (pattern, negated) = shard.pattern();
         let filter = format!("{}{id_property}~{pattern}", if negated { "!" } else { "" });
-        Ok::<_, BackendError>(list(Some(filter), None).await?.0)
+        Ok::<_, BackendError>(list(Some(filter), Extent::All).await?.0)
     })
     .await?;
     let objects: Vec<LiveObject> = lists.into_iter().flatten().collect();
@@ -227,7 +257,7 @@ where
     if objects.len() as u64 == total {
         return Ok(objects);
     }
-    let now = list(None, Some(1)).await?.1.total;
+    let now = list(None, Extent::Pages(1)).await?.1.total;
     if now == Some(objects.len() as u64) {
         return Ok(objects);
     }

@@ -39,14 +39,18 @@ impl Shard {
 }
 
 /// How many shards a kind of `total` objects needs at `page_size` per page: a power of two
-/// from 2 to [`MAX_SHARDS`], about two pages per shard (1 when it fits in two pages, which
-/// the first, unsharded walk reads whole).
+/// from 2 to [`MAX_SHARDS`]. A large kind (8 pages or more) gets about one page per shard, so
+/// that its shards, walked at once, take one round trip for about as many requests as one
+/// cursor; a smaller one about two pages per shard, since a shard that overflows its page
+/// costs a request more and a small kind's round trips are few anyway (1 when the kind fits
+/// in two pages, which the first, unsharded walk reads whole).
 pub fn shard_count(total: u64, page_size: usize) -> usize {
     let pages = total.div_ceil(page_size.max(1) as u64) as usize;
     if pages <= 2 {
         return 1;
     }
-    (pages / 2).next_power_of_two().clamp(2, MAX_SHARDS)
+    let per_shard = if pages >= 8 { 1 } else { 2 };
+    (pages / per_shard).next_power_of_two().clamp(2, MAX_SHARDS)
 }
 
 /// `count` ranges of hex digits (a power of two dividing 16) plus the range of other ids.
@@ -129,8 +133,10 @@ mod tests {
         assert_eq!(shard_count(0, 100), 1);
         assert_eq!(shard_count(200, 100), 1);
         assert_eq!(shard_count(300, 100), 2);
+        assert_eq!(shard_count(500, 100), 2);
+        assert_eq!(shard_count(4_000, 500), 8);
         assert_eq!(shard_count(7_000, 100), 16);
-        assert_eq!(shard_count(7_000, 500), 8);
+        assert_eq!(shard_count(7_000, 500), 16);
         assert_eq!(shard_count(1_000_000, 500), 16);
     }
 }

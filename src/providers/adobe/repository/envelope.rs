@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
@@ -103,7 +105,32 @@ impl Envelope {
 
     /// [`Self::to_hal`], moving the instance and links instead of copying them.
     pub fn into_hal(mut self, container_id: &str) -> Value {
-        let mut links = std::mem::take(&mut self.links);
+        let links = std::mem::take(&mut self.links);
+        let mut hal = self.hal_without_instance(container_id, links);
+        if let Some(slot) = hal.get_mut("_instance") {
+            *slot = Value::Object(std::mem::take(&mut self.instance));
+        }
+        Value::Object(hal)
+    }
+
+    /// [`Self::to_hal`] as JSON text, with `_score` last when given: written from the envelope
+    /// where it is stored, without copying its instance (a list page holds hundreds).
+    pub fn hal_text(&self, container_id: &str, score: Option<f64>) -> Box<RawValue> {
+        let hal = Hal {
+            head: self.hal_without_instance(container_id, self.links.clone()),
+            instance: &self.instance,
+            score,
+        };
+        // A map of strings to JSON values always serializes.
+        serde_json::value::to_raw_value(&hal).expect("JSON values serialize")
+    }
+
+    /// The HAL envelope with `_instance` null, in its place among the members.
+    fn hal_without_instance(
+        &self,
+        container_id: &str,
+        mut links: Map<String, Value>,
+    ) -> Map<String, Value> {
         links.insert(
             "self".into(),
             json!({
@@ -117,12 +144,9 @@ impl Envelope {
         hal.insert("schemas".into(), json!([self.schema]));
         hal.insert("productContexts".into(), json!(["dma_offers", "acp"]));
         self.insert_repo_properties(&mut hal);
-        hal.insert(
-            "_instance".into(),
-            Value::Object(std::mem::take(&mut self.instance)),
-        );
+        hal.insert("_instance".into(), Value::Null);
         hal.insert("_links".into(), Value::Object(links));
-        Value::Object(hal)
+        hal
     }
 
     /// The `xdm.receipt` body returned by writes.
@@ -304,6 +328,31 @@ mod kind_name {
             .into_iter()
             .find(|kind| kind.short_name() == name)
             .ok_or_else(|| serde::de::Error::custom(format!("unknown kind {name:?}")))
+    }
+}
+
+/// An envelope's HAL form with its instance borrowed: see [`Envelope::hal_text`].
+struct Hal<'a> {
+    head: Map<String, Value>,
+    instance: &'a Map<String, Value>,
+    score: Option<f64>,
+}
+
+impl Serialize for Hal<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map =
+            serializer.serialize_map(Some(self.head.len() + usize::from(self.score.is_some())))?;
+        for (key, value) in &self.head {
+            if key == "_instance" {
+                map.serialize_entry(key, self.instance)?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        if let Some(score) = self.score {
+            map.serialize_entry("_score", &json!(score))?;
+        }
+        map.end()
     }
 }
 

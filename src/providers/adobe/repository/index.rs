@@ -4,10 +4,10 @@
 //! delete every instance, so a walk of all pages costs the square of the catalogue's size.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::envelope::Envelope;
-use super::query::timestamp_shaped;
+use super::query::{lead_of, timestamp_shaped};
 use super::validate::references;
 use crate::providers::adobe::kind::Kind;
 
@@ -23,6 +23,9 @@ pub(crate) struct KindIndex {
     /// (only a log written by hand holds one): text order is then not time order, and a list
     /// filtering on the date cannot use [`Self::by_modified`].
     pub(crate) odd_dates: usize,
+    /// By the first byte of the `@id`'s last `:`-separated segment (`None`: empty): a list
+    /// sharded on it (see `query::LeadSet`) reads only its shard's instances.
+    pub(crate) by_lead: BTreeMap<Option<u8>, BTreeSet<String>>,
 }
 
 #[derive(Default)]
@@ -56,6 +59,11 @@ impl Indexes {
         if !timestamp_shaped(&envelope.last_modified_date) {
             index.odd_dates += 1;
         }
+        index
+            .by_lead
+            .entry(lead_of(envelope.uri()))
+            .or_default()
+            .insert(envelope.instance_id.clone());
         for reference in references(envelope.kind, &envelope.instance) {
             self.referrers
                 .entry(reference.target)
@@ -70,6 +78,13 @@ impl Indexes {
             index.by_modified.remove(&modified_key(envelope));
             if !timestamp_shaped(&envelope.last_modified_date) {
                 index.odd_dates -= 1;
+            }
+            let lead = lead_of(envelope.uri());
+            if let Some(ids) = index.by_lead.get_mut(&lead) {
+                ids.remove(&envelope.instance_id);
+                if ids.is_empty() {
+                    index.by_lead.remove(&lead);
+                }
             }
         }
         for reference in references(envelope.kind, &envelope.instance) {

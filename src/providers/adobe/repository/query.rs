@@ -22,6 +22,8 @@ use serde_json::Value;
 use super::envelope::{Envelope, millis_to_timestamp, parse_rfc3339};
 use super::error::RepoError;
 use crate::providers::adobe::comparison::Cmp;
+pub use leads::LeadSet;
+pub(crate) use leads::lead_of;
 
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 500;
@@ -71,6 +73,10 @@ pub enum Test {
     Exists,
     Compare(Cmp, String),
     Matches(Regex),
+    /// A regular expression of the shape clients shard lists with (`^(.*:)?[0-7][^:]*$`:
+    /// the id's last `:`-separated segment starts with one of some characters), kept with
+    /// those characters so that an id is tested by looking at one byte.
+    Leads(Regex, Box<LeadSet>),
 }
 
 /// Full-text search terms (`q`, `field`, `qop`).
@@ -407,7 +413,11 @@ impl PropertyFilter {
                         };
                         // Compiled alone first: `a)|(b` must not escape the anchoring below.
                         Regex::new(value).map_err(invalid)?;
-                        Test::Matches(Regex::new(&format!("(?is)^(?:{value})$")).map_err(invalid)?)
+                        let regex = Regex::new(&format!("(?is)^(?:{value})$")).map_err(invalid)?;
+                        match LeadSet::of(value) {
+                            Some(leads) => Test::Leads(regex, Box::new(leads)),
+                            None => Test::Matches(regex),
+                        }
                     }
                 };
                 return Ok(PropertyFilter {
@@ -425,10 +435,12 @@ impl PropertyFilter {
     pub fn matches(&self, envelope: &Envelope) -> bool {
         // A regular expression on the `@id` (how clients shard lists) tests the envelope's
         // id in place: the same answer as below, without building a value per instance.
-        if let Test::Matches(regex) = &self.test
-            && matches!(self.property.as_str(), "@id" | "_instance.@id")
-        {
-            return regex.is_match(envelope.uri()) != self.negated;
+        if matches!(self.property.as_str(), "@id" | "_instance.@id") {
+            match &self.test {
+                Test::Matches(regex) => return regex.is_match(envelope.uri()) != self.negated,
+                Test::Leads(_, leads) => return leads.admits(envelope.uri()) != self.negated,
+                _ => {}
+            }
         }
         // A comparison with an envelope property (DPS cursors compare the modified date) reads
         // its one text value in place, with the same outcome as below.
@@ -457,7 +469,7 @@ impl PropertyFilter {
             Test::Compare(op, literal) => present
                 .into_iter()
                 .any(|v| compare_literal(v, literal).is_some_and(|ord| op.holds(ord))),
-            Test::Matches(regex) => present
+            Test::Matches(regex) | Test::Leads(regex, _) => present
                 .into_iter()
                 .any(|v| v.as_str().is_some_and(|s| regex.is_match(s))),
         };
@@ -718,6 +730,7 @@ fn collect_strings(value: &Value, out: &mut Vec<Vec<String>>) {
 }
 
 mod indexed;
+mod leads;
 #[cfg(test)]
 mod tests;
 

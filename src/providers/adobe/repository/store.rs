@@ -69,7 +69,7 @@ impl Sandbox {
 
     /// The instances of `kind`, in the orders lists use.
     pub(super) fn of_kind(&self, kind: Kind) -> Listing<'_> {
-        Listing::new(&self.instances, self.indexes.kind(kind))
+        Listing::new(kind, &self.instances, self.indexes.kind(kind))
     }
 
     /// The instances whose references name `uri`, by `instanceId`, with each such reference.

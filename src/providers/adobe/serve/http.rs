@@ -10,13 +10,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::{get, post};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::ims::ims_token;
 use super::media::{self, MediaType};
 use super::problem::ApiError;
 use super::request::{Addressed, Result, caller, header_str, if_match, query_params, read_body};
-use super::response::{json_response, not_modified, set_header};
+use super::response::{bytes_response, json_response, not_modified, set_header};
 use super::state::{App, blocking};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
@@ -447,11 +449,25 @@ async fn run_query(
     let query = ListQuery::from_params(&params)?;
     let repo = app.repo.clone();
     let (c, q) = (container.clone(), query.clone());
+    let cont = container.clone();
+    // Each listed instance is written as text where it is stored, not copied out first.
     let page = blocking(move || {
         if is_search {
-            repo.search(&caller.sandbox, &c, &q)
+            let page = repo.search(&caller.sandbox, &c, &q)?;
+            Ok(Page {
+                items: page
+                    .items
+                    .iter()
+                    .map(|hit| hit.envelope.hal_text(&cont, hit.score))
+                    .collect(),
+                total: page.total,
+                next_start: page.next_start,
+                order_by: page.order_by,
+                limit: page.limit,
+            })
         } else {
-            repo.list(&caller.sandbox, &c, &q)
+            let render = |envelope: &Envelope, score| envelope.hal_text(&cont, score);
+            Ok(repo.list_counting(&caller.sandbox, &c, &q, &[], render)?.1)
         }
     })
     .await?;
@@ -462,30 +478,41 @@ async fn run_query(
     };
     let body = results_body(&container, &query, page, &route, &uri, &params);
     let content_type = format!("{}; schema=\"{}\"", media::HAL, media::RESULTS_SCHEMA);
-    Ok(json_response(StatusCode::OK, &body, &content_type))
+    // A map of strings to JSON values always serializes.
+    let bytes = serde_json::to_vec(&body).expect("JSON values serialize");
+    Ok(bytes_response(StatusCode::OK, bytes, &content_type))
 }
 
-fn results_body(
-    container: &str,
-    query: &ListQuery,
-    page: Page,
+/// A list or search page as XCore sends it: `_embedded.results` holds the HAL envelopes.
+#[derive(Serialize)]
+struct ResultsBody<'a> {
+    #[serde(rename = "requestTime")]
+    request_time: String,
+    #[serde(rename = "_embedded")]
+    embedded: Embedded,
+    #[serde(rename = "_links")]
+    links: Value,
+    #[serde(rename = "containerId")]
+    container_id: &'a str,
+    #[serde(rename = "schemaNs", skip_serializing_if = "Option::is_none")]
+    schema_ns: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Embedded {
+    results: Vec<Box<RawValue>>,
+    total: usize,
+    count: usize,
+}
+
+fn results_body<'a>(
+    container: &'a str,
+    query: &'a ListQuery,
+    page: Page<Box<RawValue>>,
     route: &str,
     uri: &Uri,
     params: &[(String, String)],
-) -> Value {
-    let count = page.items.len();
-    let results: Vec<Value> = page
-        .items
-        .into_iter()
-        .map(|hit| {
-            // The page's envelopes are copies: their instances move into the body.
-            let mut hal = hit.envelope.into_hal(container);
-            if let (Some(score), Value::Object(map)) = (hit.score, &mut hal) {
-                map.insert("_score".into(), json!(score));
-            }
-            hal
-        })
-        .collect();
+) -> ResultsBody<'a> {
     let self_href = match uri.query() {
         Some(q) => format!("{route}?{q}"),
         None => route.to_string(),
@@ -505,20 +532,15 @@ fn results_body(
             "@type": media::RESULTS_SCHEMA,
         });
     }
-    let mut body = json!({
-        "requestTime": format_timestamp(time::OffsetDateTime::now_utc()),
-        "_embedded": {
-            // Set below: `json!` would copy every result through `serde_json::to_value`.
-            "results": null,
-            "total": page.total,
-            "count": count,
+    ResultsBody {
+        request_time: format_timestamp(time::OffsetDateTime::now_utc()),
+        embedded: Embedded {
+            count: page.items.len(),
+            results: page.items,
+            total: page.total,
         },
-        "_links": links,
-        "containerId": container,
-    });
-    body["_embedded"]["results"] = Value::Array(results);
-    if let Some(schema) = &query.schema {
-        body["schemaNs"] = json!(schema);
+        links,
+        container_id: container,
+        schema_ns: query.schema.as_deref(),
     }
-    body
 }

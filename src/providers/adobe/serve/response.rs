@@ -18,6 +18,11 @@ pub(super) fn json_response(status: StatusCode, body: &Value, content_type: &str
     // The same compact text as `body.to_string()`, written straight to bytes (faster for the
     // large list pages than going through `fmt::Display`).
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| body.to_string().into_bytes());
+    bytes_response(status, bytes, content_type)
+}
+
+/// A response of JSON already written.
+pub(super) fn bytes_response(status: StatusCode, bytes: Vec<u8>, content_type: &str) -> Response {
     with_content_type((status, bytes).into_response(), content_type)
 }
 

@@ -32,21 +32,21 @@ impl DpsClient {
         what: &str,
     ) -> Result<Vec<LiveObject>, BackendError> {
         let sharding = LIST.sharding(what, self.page_size());
-        pages::list_all(&self.t, sharding, |filter, max_pages| async move {
+        pages::list_all(&self.t, sharding, |filter, extent| async move {
             let filters: Vec<&str> = filter.iter().map(String::as_str).collect();
-            self.list_pages(kind, &filters, what, max_pages).await
+            self.list_pages(kind, &filters, what, extent).await
         })
         .await
     }
 
-    /// Up to `max_pages` pages (all when `None`) of the objects of `kind` matching `filters`,
+    /// The pages `extent` says of the objects of `kind` matching `filters`,
     /// with the total the first page gives and whether the walk reached the end.
     pub(super) async fn list_pages(
         &self,
         kind: Kind,
         filters: &[&str],
         what: &str,
-        max_pages: Option<usize>,
+        extent: pages::Extent,
     ) -> Result<(Vec<LiveObject>, pages::Walked), BackendError> {
         let first_url = |limit: usize| {
             let mut url = self.url(kind, None);
@@ -65,7 +65,7 @@ impl DpsClient {
         // Each item becomes its object as soon as it is read; the page is never held whole.
         let walked = listing::read(
             &self.t,
-            LIST.request(what, first_url(limit), max_pages),
+            LIST.request(what, first_url(limit), extent),
             |item, own| parse_document(kind, &item, own),
             |object| {
                 // The cursor is a timestamp: the item at a page boundary may come again, and an

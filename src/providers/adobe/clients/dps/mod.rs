@@ -412,7 +412,7 @@ impl Api for DpsClient {
             let filter = format!("name=={name}");
             async move {
                 Ok(self
-                    .list_pages(kind, &[filter.as_str()], &what, None)
+                    .list_pages(kind, &[filter.as_str()], &what, super::pages::Extent::All)
                     .await?
                     .0)
             }

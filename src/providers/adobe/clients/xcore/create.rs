@@ -35,7 +35,10 @@ impl XcoreClient {
             let filter = format!("_instance.xdm:name=={name}");
             async move {
                 let filters = [("property", filter.as_str())];
-                Ok(self.list_pages(kind, &filters, &what, None).await?.0)
+                Ok(self
+                    .list_pages(kind, &filters, &what, super::super::pages::Extent::All)
+                    .await?
+                    .0)
             }
         };
         match create(&self.t, &call, (kind, instance), name, find).await? {

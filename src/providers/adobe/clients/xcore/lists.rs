@@ -33,23 +33,23 @@ impl XcoreClient {
         what: &str,
     ) -> Result<Vec<LiveObject>, BackendError> {
         let sharding = LIST.sharding(what, self.page_size);
-        pages::list_all(&self.t, sharding, |filter, max_pages| async move {
+        pages::list_all(&self.t, sharding, |filter, extent| async move {
             let filters: Vec<(&str, &str)> =
                 filter.iter().map(|f| ("property", f.as_str())).collect();
-            let (objects, walked) = self.list_pages(kind, &filters, what, max_pages).await?;
+            let (objects, walked) = self.list_pages(kind, &filters, what, extent).await?;
             Ok((objects.into_iter().map(|(o, _)| o).collect(), walked))
         })
         .await
     }
 
-    /// Up to `max_pages` pages (all when `None`) of the instances of `kind` matching `filters`,
+    /// The pages `extent` says of the instances of `kind` matching `filters`,
     /// with the total the first page gives and whether the walk reached the end.
     pub(super) async fn list_pages(
         &self,
         kind: Kind,
         filters: &[(&str, &str)],
         what: &str,
-        max_pages: Option<usize>,
+        extent: pages::Extent,
     ) -> Result<(Vec<(LiveObject, String)>, pages::Walked), BackendError> {
         let container = self.container().await?.to_string();
         let mut url = self.container_url(&container, &["instances"]);
@@ -67,7 +67,7 @@ impl XcoreClient {
         // compact, for the rest of the run); the page is never held whole.
         let walked = listing::read(
             &self.t,
-            LIST.request(what, url, max_pages),
+            LIST.request(what, url, extent),
             |item, own| parse_envelope(kind, item, own),
             |(object, created)| {
                 if !seen_ids.insert(object.instance_id.clone()) {

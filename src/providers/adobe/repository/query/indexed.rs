@@ -11,12 +11,14 @@ use super::{
     Cmp, CursorValue, ListQuery, OrderKey, Page, PropertyFilter, Test, decode_cursor,
     encode_cursor, render_order, timestamp_shaped,
 };
+use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::envelope::Envelope;
 use crate::providers::adobe::repository::error::RepoError;
 use crate::providers::adobe::repository::index::KindIndex;
 
 /// One kind's instances and their index: what a list runs over.
 pub(crate) struct Listing<'a> {
+    kind: Kind,
     instances: &'a BTreeMap<String, Envelope>,
     index: &'a KindIndex,
 }
@@ -28,17 +30,58 @@ struct Walk<'a> {
 }
 
 impl<'a> Listing<'a> {
-    pub(crate) fn new(instances: &'a BTreeMap<String, Envelope>, index: &'a KindIndex) -> Self {
-        Listing { instances, index }
+    pub(crate) fn new(
+        kind: Kind,
+        instances: &'a BTreeMap<String, Envelope>,
+        index: &'a KindIndex,
+    ) -> Self {
+        Listing {
+            kind,
+            instances,
+            index,
+        }
     }
 
     /// Every instance of the kind, by `instanceId`.
-    pub(crate) fn all(&self) -> impl Iterator<Item = &'a Envelope> + 'a {
+    pub(crate) fn all(&self) -> Box<dyn Iterator<Item = &'a Envelope> + 'a> {
         let instances = self.instances;
-        self.index
-            .by_id
-            .iter()
-            .filter_map(move |id| instances.get(id))
+        // A kind that is a large part of the sandbox (the offers, which clients list in
+        // shards, each shard a pass over the kind) is read in one pass over the sandbox, in
+        // the same order: looking each of its ids up would cost a tree search each.
+        if self.index.by_id.len() * 4 >= instances.len() {
+            let kind = self.kind;
+            return Box::new(instances.values().filter(move |e| e.kind == kind));
+        }
+        Box::new(
+            self.index
+                .by_id
+                .iter()
+                .filter_map(move |id| instances.get(id)),
+        )
+    }
+
+    /// The instances `query` can select: those of its shard (see [`super::LeadSet`]) when one of its
+    /// filters is a shard of ids, else every instance of the kind. The other filters, the
+    /// order and the cursor are the scan's to apply.
+    fn candidates(&self, query: &ListQuery) -> Box<dyn Iterator<Item = &'a Envelope> + 'a> {
+        let shard = query.filters.iter().find_map(|f| match &f.test {
+            Test::Leads(_, leads) if matches!(f.property.as_str(), "@id" | "_instance.@id") => {
+                Some(((**leads).clone(), f.negated))
+            }
+            _ => None,
+        });
+        let Some((leads, negated)) = shard else {
+            return self.all();
+        };
+        let instances = self.instances;
+        Box::new(
+            self.index
+                .by_lead
+                .iter()
+                .filter(move |(lead, _)| leads.admits_lead(**lead) != negated)
+                .flat_map(|(_, ids)| ids.iter())
+                .filter_map(move |id| instances.get(id)),
+        )
     }
 
     /// The instances after the cursor that pass `also`, in the query's order, when the index
@@ -120,7 +163,7 @@ impl ListQuery {
         mut render: impl FnMut(&Envelope, Option<f64>) -> I,
     ) -> Result<(usize, Page<I>), RepoError> {
         let Some(walk) = listing.walk(self, also) else {
-            return self.run_counting(listing.all(), also, render);
+            return self.run_counting(listing.candidates(self), also, render);
         };
         let order = self.effective_order();
         let limit = self.page_limit();
@@ -158,7 +201,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::providers::adobe::kind::Kind;
     use crate::providers::adobe::repository::error::Referrer;
     use crate::providers::adobe::repository::store::{Sandbox, referring};
     use crate::providers::adobe::repository::{Actor, Repository, container_id};
@@ -336,6 +378,18 @@ mod tests {
                     ..newest.clone()
                 };
                 same_walk(space, kind, filtered, &[], false);
+                // A shard of ids (as clients shard lists) reads its shard's instances only.
+                for shard in crate::providers::adobe::clients::shards::partition(4) {
+                    let (pattern, negated) = shard.pattern();
+                    let spelled = format!("{}_instance.@id~{pattern}", if negated { "!" } else { "" });
+                    let sharded = ListQuery {
+                        filters: vec![PropertyFilter::parse(&spelled).expect("parses")],
+                        ..newest.clone()
+                    };
+                    same_walk(space, kind, sharded.clone(), &[], false);
+                    let by_id = ListQuery { order_by: Vec::new(), ..sharded };
+                    same_walk(space, kind, by_id, &[], false);
+                }
             }
             let targets = space.instances().values().map(|e| e.uri().to_string());
             for uri in targets.chain(["dps:offer-placement:0000000000000000".to_string()]) {

@@ -90,3 +90,41 @@ fn search_terms_and_phrases() {
         ]
     );
 }
+
+proptest::proptest! {
+    /// A shard's filter tested by one byte says what its regular expression says, for every
+    /// shard clients make and any id (colons, letters of both cases, non-ASCII, empty).
+    #[test]
+    fn a_shard_filter_tested_by_its_leading_byte_agrees_with_its_expression(
+        id in "([0-9a-fA-Fg-zG-Z:éß\u{212a}-]{0,12})",
+        count in proptest::sample::select(vec![1usize, 2, 4, 8, 16]),
+    ) {
+        use crate::providers::adobe::clients::shards::partition;
+        for shard in partition(count) {
+            let (pattern, negated) = shard.pattern();
+            let spelled = format!("{}_instance.@id~{pattern}", if negated { "!" } else { "" });
+            let filter = PropertyFilter::parse(&spelled).expect("parses");
+            let Test::Leads(regex, leads) = &filter.test else {
+                panic!("{spelled} is not recognised as a shard");
+            };
+            proptest::prop_assert_eq!(leads.admits(&id), regex.is_match(&id), "{} on {:?}", pattern, id);
+        }
+    }
+}
+
+#[test]
+fn only_the_exact_shard_shape_is_tested_by_its_leading_byte() {
+    for pattern in ["^(.*:)?[0-7][^:]*$", "^(.*:)?[aAbB][^:]*$"] {
+        let filter = PropertyFilter::parse(&format!("@id~{pattern}")).expect("parses");
+        assert!(matches!(filter.test, Test::Leads(..)), "{pattern}");
+    }
+    for pattern in [
+        "^(.*:)?[0-7]+$",
+        "^(.*:)?[^0-7][^:]*$",
+        "^(.*:)?[0-7\\d][^:]*$",
+        "(.*:)?[0-7][^:]*",
+    ] {
+        let filter = PropertyFilter::parse(&format!("@id~{pattern}")).expect("parses");
+        assert!(matches!(filter.test, Test::Matches(_)), "{pattern}");
+    }
+}
