@@ -116,6 +116,12 @@ pub fn pull(
     let by_id = live.by_id();
     let respelled = respelled(plan, &by_id, providers);
     let namer = namer(live);
+    let rewriting = Rewriting {
+        sources,
+        providers,
+        namer: &namer,
+        overlaying,
+    };
     let objects: HashMap<ObjectKey, &Object> =
         catalog.objects().iter().map(|o| (o.key(), o)).collect();
     let mut trees: HashMap<FileId, yaml::Stream> = HashMap::new();
@@ -143,16 +149,7 @@ pub fn pull(
                 let stream = trees
                     .entry(object.loc.file)
                     .or_insert_with(|| yaml::parse(&sources.get(object.loc.file).text));
-                match Candidate::new(
-                    object,
-                    live_object,
-                    stream,
-                    sources,
-                    providers,
-                    &namer,
-                    Attempt::Lean,
-                    overlaying,
-                ) {
+                match Candidate::new(object, live_object, stream, Attempt::Lean, &rewriting) {
                     Ok(candidate) => candidates.push(candidate.with_drift(change.drift.clone())),
                     Err(reason) => outcome.refused.push(Refused {
                         address: change.address.clone(),
@@ -256,16 +253,7 @@ pub fn pull(
             let mut replaced = false;
             let mut attempt = candidate.attempt.next();
             while let Some(this) = attempt {
-                let next = Candidate::new(
-                    object,
-                    live_object,
-                    stream,
-                    sources,
-                    providers,
-                    &namer,
-                    this,
-                    overlaying,
-                );
+                let next = Candidate::new(object, live_object, stream, this, &rewriting);
                 if let Ok(next) = next
                     && next.edits != candidate.edits
                 {
@@ -333,18 +321,29 @@ impl Attempt {
     }
 }
 
+/// What every object's rewrite reads besides the object, its live version and its file.
+#[derive(Clone, Copy)]
+struct Rewriting<'a, 'o> {
+    sources: &'a SourceSet,
+    providers: &'a Providers,
+    namer: &'a (dyn Fn(Kind, &str) -> String + Sync),
+    overlaying: Option<&'a overlay::Overlaying<'o>>,
+}
+
 impl Candidate {
-    #[allow(clippy::too_many_arguments)] // what one object's rewrite reads
     fn new(
         object: &Object,
         live: &LiveObject,
         stream: &yaml::Stream,
-        sources: &SourceSet,
-        providers: &Providers,
-        namer: &(dyn Fn(Kind, &str) -> String + Sync),
         attempt: Attempt,
-        overlaying: Option<&overlay::Overlaying<'_>>,
+        rewriting: &Rewriting<'_, '_>,
     ) -> Result<Candidate, String> {
+        let Rewriting {
+            sources,
+            providers,
+            namer,
+            overlaying,
+        } = *rewriting;
         let provider = providers.of(object.kind());
         let mut pulled = provider.export(live, namer).map_err(|reasons| {
             format!(
