@@ -1,8 +1,10 @@
 //! What every provider's HTTP clients share: which URLs may carry credentials, URLs safe to
-//! print, the retry policy and the executor that sends requests by it.
+//! print, the retry policy and the executor that sends requests by it, and the TLS set-up of
+//! every client ([`tls`]).
 
 pub mod http;
 pub mod retry;
+pub mod tls;
 
 use std::collections::HashSet;
 

@@ -22,7 +22,7 @@ async fn verbose_logs_one_line_per_request_without_secrets_and_sigterm_exits_cle
         ],
         Log::Kept,
     );
-    let client = reqwest::Client::new();
+    let client = http_client();
     let container = offerctl::providers::adobe::repository::container_id("prod");
     let created = client
         .post(format!(

@@ -52,7 +52,7 @@ fn fuzz() -> &'static Fuzz {
             server,
             // One connection per request: an answer's connection handling cannot leak into
             // the next case through a pool.
-            http: reqwest::Client::builder()
+            http: offerctl::net::tls::client_builder()
                 .timeout(Duration::from_secs(30))
                 .pool_max_idle_per_host(0)
                 .build()
@@ -73,7 +73,7 @@ struct Known {
 
 /// A few real objects: a tag, a placement, an offer using both, and a pending delete job.
 async fn seed(origin: &str, n: usize) -> Known {
-    let http = reqwest::Client::new();
+    let http = http_client();
     // An Appcharge product the fuzzed Appcharge paths can name (`.../product/gold`); a 409
     // when it exists already is fine.
     let _ = http

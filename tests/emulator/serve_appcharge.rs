@@ -25,7 +25,7 @@ impl Ac {
     async fn with(args: ServeArgs) -> Ac {
         Ac {
             server: start(args).await.expect("serve starts"),
-            client: reqwest::Client::new(),
+            client: crate::support::http_client(),
         }
     }
 

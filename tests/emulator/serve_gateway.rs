@@ -400,6 +400,6 @@ async fn graceful_shutdown_completes() {
     emu.create(Kind::Tag, json!({"xdm:name": "a"})).await;
     let url = emu.url("/");
     emu.server.shutdown().await.expect("clean shutdown");
-    let after = reqwest::Client::new().get(url).send().await;
+    let after = http_client().get(url).send().await;
     assert!(after.is_err(), "the server must be gone");
 }

@@ -82,7 +82,7 @@ async fn state_survives_a_restart_and_a_directory_has_one_owner() {
 async fn kill_9_loses_no_acknowledged_write_and_never_corrupts_the_store() {
     let dir = tempfile::tempdir().expect("tempdir");
     let container = offerctl::providers::adobe::repository::container_id("prod");
-    let client = reqwest::Client::new();
+    let client = http_client();
     // (instanceId, acknowledged etag) for every write that got a success response.
     let acked: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
     let progress = Arc::new(Notify::new());

@@ -23,7 +23,7 @@ impl Shop {
     pub fn new(origin: &str) -> Shop {
         Shop {
             origin: origin.trim_end_matches('/').to_string(),
-            http: reqwest::Client::new(),
+            http: super::emulator::http_client(),
         }
     }
 

@@ -23,6 +23,14 @@ pub const ORG: &str = "TEST@AdobeOrg";
 pub const HAL: &str = "application/vnd.adobe.platform.xcore.hal+json";
 pub const PATCH_HAL: &str = "application/vnd.adobe.platform.xcore.patch.hal+json";
 
+/// A client for the requests a test sends itself. reqwest is built without a TLS provider of
+/// its own; offerctl's builder installs one, without which building any client panics.
+pub fn http_client() -> reqwest::Client {
+    offerctl::net::tls::client_builder()
+        .build()
+        .expect("an HTTP client")
+}
+
 /// An in-process emulator on an ephemeral loopback port.
 pub async fn start_emulator(args: ServeArgs) -> RunningServer {
     serve::start(args).await.expect("the emulator starts")
@@ -67,7 +75,7 @@ impl Emu {
     pub async fn with(args: ServeArgs) -> Emu {
         Emu {
             server: start_emulator(args).await,
-            client: reqwest::Client::new(),
+            client: http_client(),
             sandbox: "prod".into(),
         }
     }
@@ -77,7 +85,7 @@ impl Remote {
     pub fn new(origin: &str) -> Remote {
         Emu {
             server: origin.to_string(),
-            client: reqwest::Client::new(),
+            client: http_client(),
             sandbox: "prod".into(),
         }
     }

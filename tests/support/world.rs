@@ -494,7 +494,7 @@ impl Recorder {
 
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let kept = requests.clone();
-        let client = reqwest::Client::new();
+        let client = super::emulator::http_client();
         let forward = move |request: Request| {
             let kept = kept.clone();
             let client = client.clone();

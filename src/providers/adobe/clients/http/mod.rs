@@ -120,7 +120,7 @@ impl Transport {
                 "the API key contains characters that cannot be sent in a header".into(),
             ));
         }
-        let http = reqwest::Client::builder()
+        let http = crate::net::tls::client_builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .redirect(reqwest::redirect::Policy::none())

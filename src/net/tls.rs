@@ -1,0 +1,70 @@
+//! The HTTP client's TLS: rustls with the `ring` crypto provider. reqwest is built without a
+//! provider of its own (its default, aws-lc-rs, compiles a large C library on every cold build),
+//! so every client must come from [`client_builder`], which installs `ring` first.
+
+/// A client builder whose `https://` connections use rustls with the `ring` provider. Building
+/// a client from plain `reqwest::Client::builder()` before any call to this panics.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    install_crypto_provider();
+    reqwest::Client::builder()
+}
+
+/// Makes `ring` the process's rustls provider. Idempotent; a provider already installed (by
+/// this function on another thread, or by an embedding program) is kept.
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another thread installing one is fine: a provider is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::AsyncReadExt;
+
+    use super::*;
+
+    #[test]
+    fn the_https_client_builds_with_the_ring_provider() {
+        client_builder()
+            .build()
+            .expect("the TLS configuration builds");
+        let provider = rustls::crypto::CryptoProvider::get_default().expect("a provider");
+        assert!(
+            !provider.cipher_suites.is_empty() && !provider.kx_groups.is_empty(),
+            "the installed provider offers cipher suites and key exchanges"
+        );
+    }
+
+    /// The HTTPS path gets as far as the wire: the client sends a TLS ClientHello (a handshake
+    /// record: content type 22, version 3.x), which needs the provider's key exchange, and
+    /// reports the server hanging up as an error instead of panicking.
+    #[tokio::test]
+    async fn an_https_request_sends_a_tls_client_hello() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let server = async move {
+            let (mut stream, _) = listener.accept().await.expect("accept");
+            let mut header = [0u8; 5];
+            stream
+                .read_exact(&mut header)
+                .await
+                .expect("a record header");
+            header // the connection closes here, unanswered
+        };
+        let client = client_builder().build().expect("client");
+        let request = client.get(format!("https://127.0.0.1:{port}/")).send();
+        let (header, sent) = tokio::time::timeout(Duration::from_secs(60), async {
+            tokio::join!(server, request)
+        })
+        .await
+        .expect("the client connected and the server read its first record");
+        assert_eq!(header[0], 22, "a TLS handshake record: {header:?}");
+        assert_eq!(header[1], 3, "TLS major version 3: {header:?}");
+        assert!(sent.is_err(), "the server hung up without answering");
+    }
+}
