@@ -432,10 +432,24 @@ impl PropertyFilter {
         )))
     }
 
+    /// The leading characters this filter admits (or, when negated, rejects) when it is a
+    /// shard of ids as clients send it (see [`LeadSet`]).
+    pub(crate) fn shard(&self) -> Option<(&LeadSet, bool)> {
+        match &self.test {
+            Test::Leads(_, leads) if self.is_on_id() => Some((leads, self.negated)),
+            _ => None,
+        }
+    }
+
+    /// Whether the filter is on the instance's `@id`.
+    fn is_on_id(&self) -> bool {
+        matches!(self.property.as_str(), "@id" | "_instance.@id")
+    }
+
     pub fn matches(&self, envelope: &Envelope) -> bool {
         // A regular expression on the `@id` (how clients shard lists) tests the envelope's
         // id in place: the same answer as below, without building a value per instance.
-        if matches!(self.property.as_str(), "@id" | "_instance.@id") {
+        if self.is_on_id() {
             match &self.test {
                 Test::Matches(regex) => return regex.is_match(envelope.uri()) != self.negated,
                 Test::Leads(_, leads) => return leads.admits(envelope.uri()) != self.negated,

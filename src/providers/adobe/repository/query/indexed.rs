@@ -45,9 +45,9 @@ impl<'a> Listing<'a> {
     /// Every instance of the kind, by `instanceId`.
     pub(crate) fn all(&self) -> Box<dyn Iterator<Item = &'a Envelope> + 'a> {
         let instances = self.instances;
-        // A kind that is a large part of the sandbox (the offers, which clients list in
-        // shards, each shard a pass over the kind) is read in one pass over the sandbox, in
-        // the same order: looking each of its ids up would cost a tree search each.
+        // A kind that is a large part of the sandbox (the offers: a create looks one up by
+        // name, a filtered list scans them) is read in one pass over the sandbox, in the same
+        // order: looking each of its ids up would cost a tree search each.
         if self.index.by_id.len() * 4 >= instances.len() {
             let kind = self.kind;
             return Box::new(instances.values().filter(move |e| e.kind == kind));
@@ -60,17 +60,14 @@ impl<'a> Listing<'a> {
         )
     }
 
-    /// The instances `query` can select: those of its shard (see [`super::LeadSet`]) when one of its
-    /// filters is a shard of ids, else every instance of the kind. The other filters, the
-    /// order and the cursor are the scan's to apply.
-    fn candidates(&self, query: &ListQuery) -> Box<dyn Iterator<Item = &'a Envelope> + 'a> {
-        let shard = query.filters.iter().find_map(|f| match &f.test {
-            Test::Leads(_, leads) if matches!(f.property.as_str(), "@id" | "_instance.@id") => {
-                Some(((**leads).clone(), f.negated))
-            }
-            _ => None,
-        });
-        let Some((leads, negated)) = shard else {
+    /// The instances `query` can select: those of its shard when one of its filters is a
+    /// shard of ids (see [`PropertyFilter::shard`]), else every instance of the kind. The
+    /// other filters, the order and the cursor are the scan's to apply.
+    fn candidates<'q>(&self, query: &'q ListQuery) -> Box<dyn Iterator<Item = &'a Envelope> + 'q>
+    where
+        'a: 'q,
+    {
+        let Some((leads, negated)) = query.filters.iter().find_map(PropertyFilter::shard) else {
             return self.all();
         };
         let instances = self.instances;
