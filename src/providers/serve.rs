@@ -90,6 +90,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "RPS", value_parser = positive_rate)]
     pub throttle: Option<f64>,
 
+    /// Answer every Nth request with 429 and Retry-After: 1, however fast requests arrive: the
+    /// same number of 429s on a fast machine and a slow one (unlike --throttle).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub throttle_every: Option<u64>,
+
     /// Commit this fraction of successful writes, then close the connection without answering
     /// (0..=1).
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
@@ -149,6 +154,7 @@ impl Default for ServeArgs {
             latency: 0,
             fail_rate: 0.0,
             throttle: None,
+            throttle_every: None,
             drop_after_commit: 0.0,
             seed: None,
             delete_pending_polls: 0,
@@ -174,6 +180,7 @@ impl ServeArgs {
             latency: Duration::from_millis(self.latency),
             fail_rate: self.fail_rate,
             throttle: self.throttle,
+            throttle_every: self.throttle_every,
             drop_after_commit: self.drop_after_commit,
             seed: self.seed,
         }
@@ -194,6 +201,7 @@ impl fmt::Debug for ServeArgs {
             .field("latency", &self.latency)
             .field("fail_rate", &self.fail_rate)
             .field("throttle", &self.throttle)
+            .field("throttle_every", &self.throttle_every)
             .field("drop_after_commit", &self.drop_after_commit)
             .field("seed", &self.seed)
             .field("delete_pending_polls", &self.delete_pending_polls)

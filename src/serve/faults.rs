@@ -1,7 +1,8 @@
-//! Injected faults and throttling: latency, random failures, a token bucket, and the seeded
-//! draws that decide them.
+//! Injected faults and throttling: latency, random failures, a token bucket, a throttle by
+//! request count, and the seeded draws that decide them.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
@@ -13,6 +14,10 @@ pub struct Faults {
     pub fail_rate: f64,
     pub drop_after_commit: f64,
     pub throttle: Option<Mutex<Bucket>>,
+    /// Refuse every n-th request that reaches throttling: as many 429s however fast requests
+    /// arrive, where the token bucket's depend on the machine's speed.
+    throttle_every: Option<u64>,
+    throttle_count: AtomicU64,
     /// One generator per fault, so that whether the n-th request fails does not depend on how
     /// many commits happened to finish before it: concurrent clients interleave differently
     /// from run to run, and with one shared stream a seed's faults landed in different places.
@@ -26,6 +31,7 @@ impl Faults {
         fail_rate: f64,
         drop_after_commit: f64,
         throttle: Option<f64>,
+        throttle_every: Option<u64>,
         seed: Option<u64>,
     ) -> Faults {
         let seed = seed.unwrap_or_else(|| rand::rng().random());
@@ -34,6 +40,8 @@ impl Faults {
             fail_rate,
             drop_after_commit,
             throttle: throttle.map(|rps| Mutex::new(Bucket::new(rps))),
+            throttle_every: throttle_every.filter(|&n| n > 0),
+            throttle_count: AtomicU64::new(0),
             fail_rng: Mutex::new(StdRng::seed_from_u64(seed)),
             drop_rng: Mutex::new(StdRng::seed_from_u64(seed ^ DROP_STREAM)),
         }
@@ -42,6 +50,14 @@ impl Faults {
     /// Whether this request fails before reaching the repository.
     pub(super) fn fail(&self) -> bool {
         roll(&self.fail_rng, self.fail_rate)
+    }
+
+    /// Whether this request is one of the n-th that `throttle_every` refuses.
+    pub(super) fn throttled_by_count(&self) -> bool {
+        self.throttle_every.is_some_and(|n| {
+            let count = self.throttle_count.fetch_add(1, Ordering::Relaxed) + 1;
+            count.is_multiple_of(n)
+        })
     }
 
     /// Whether the response to this committed write is lost.

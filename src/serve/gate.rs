@@ -120,14 +120,18 @@ async fn before(gateway: &Gateway, path: &str, headers: &HeaderMap) -> Result<()
             None => plain(503, "Service unavailable (injected fault)"),
         });
     }
-    if let Some(bucket) = &faults.throttle {
-        let verdict = bucket.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Err(seconds) = verdict {
-            return Err(match facade {
-                Some(f) => f.throttled(seconds),
-                None => plain(429, "Too many requests"),
-            });
-        }
+    let verdict = if faults.throttled_by_count() {
+        Err(1)
+    } else if let Some(bucket) = &faults.throttle {
+        bucket.lock().unwrap_or_else(|e| e.into_inner()).take()
+    } else {
+        Ok(())
+    };
+    if let Err(seconds) = verdict {
+        return Err(match facade {
+            Some(f) => f.throttled(seconds),
+            None => plain(429, "Too many requests"),
+        });
     }
     match facade.and_then(|f| f.reject(path, headers)) {
         Some(rejection) => Err(rejection),

@@ -59,6 +59,9 @@ pub struct Options {
     pub fail_rate: f64,
     /// Allow this many requests per second (bursts up to one second's worth), 429 above.
     pub throttle: Option<f64>,
+    /// Answer every n-th request 429 with `Retry-After: 1`, whatever the rate: the same
+    /// number of 429s on a fast machine and a slow one (tests that must see 429s use it).
+    pub throttle_every: Option<u64>,
     /// Commit this fraction of successful writes, then close the connection (0..=1).
     pub drop_after_commit: f64,
     /// Seed for the fault-injection draws.
@@ -72,6 +75,9 @@ impl Options {
         probability(&self.drop_after_commit.to_string())?;
         if let Some(rate) = self.throttle {
             positive_rate(&rate.to_string())?;
+        }
+        if self.throttle_every == Some(0) {
+            return Err("throttle_every must be at least 1".to_string());
         }
         Ok(())
     }
@@ -127,6 +133,7 @@ impl Listening {
             options.fail_rate,
             options.drop_after_commit,
             options.throttle,
+            options.throttle_every,
             options.seed,
         );
         let gateway = Arc::new(Gateway::new(faults, facades));

@@ -243,6 +243,29 @@ async fn throttling_answers_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn throttle_every_refuses_every_nth_request_however_fast_they_come() {
+    // Counted by arrival, not by time: the 3rd and the 6th request are refused.
+    let emu = Emu::with(ServeArgs {
+        throttle_every: Some(3),
+        ..ServeArgs::ephemeral()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let response = emu.req(Method::GET, "/").send().await.expect("request");
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(
+                response.headers().get("retry-after").map(|v| v.as_bytes()),
+                Some(&b"1"[..])
+            );
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 429, 200, 200, 429, 200]);
+    assert_eq!(stat(&emu.stats().await, "byStatus", "429"), 2);
+}
+
+#[tokio::test]
 async fn latency_delays_every_request() {
     let emu = Emu::with(ServeArgs {
         latency: 40,
