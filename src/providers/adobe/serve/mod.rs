@@ -48,6 +48,7 @@ impl Adobe {
                 repo,
                 credentials,
                 addr,
+                dps_documents: Default::default(),
             }),
         }
     }

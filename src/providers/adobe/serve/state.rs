@@ -14,6 +14,8 @@ pub(crate) struct App {
     pub(super) repo: Arc<Repository>,
     pub(super) credentials: Credentials,
     pub(super) addr: SocketAddr,
+    /// DPS bodies mapped once per revision (see [`super::dps::Rendered`]).
+    pub(super) dps_documents: super::dps::Rendered,
 }
 
 /// Runs a repository call off the async workers: durable writes block on `fsync` while

@@ -11,6 +11,7 @@ mod document;
 mod error;
 mod list;
 mod objects;
+mod rendered;
 mod resource;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use super::state::App;
 use list::list;
 use objects::{create, delete, patch, read, replace};
 
+pub(super) use rendered::Rendered;
 pub use resource::DPS_BASE;
 
 const COLLECTIONS: &[&str] = &[
