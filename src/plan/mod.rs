@@ -715,6 +715,11 @@ fn plan_deletes(
     names: &BTreeMap<String, String>,
 ) -> Vec<Change> {
     let unclaimed = pruned;
+    // Without deletes there is nothing to flag or order: the remaining objects' references
+    // (every unmanaged live document, parsed) are not needed.
+    if unclaimed.is_empty() {
+        return Vec::new();
+    }
     let deleted: HashSet<&str> = unclaimed.iter().map(|o| o.id.as_str()).collect();
     // What each remaining object will refer to once the creates and updates are done.
     let mut remaining_refs = up_to_date_refs;

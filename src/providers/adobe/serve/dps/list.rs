@@ -17,6 +17,7 @@ use super::super::response::bytes_response;
 use super::super::state::App;
 use super::document::JSON;
 use super::error::{DpsError, Result, bad_request, engine};
+use super::rendered::kept_document;
 use super::resource::{collection_of, kind_of};
 use crate::providers::adobe::comparison::Cmp;
 use crate::providers::adobe::kind::Kind;
@@ -182,7 +183,7 @@ pub(super) async fn list(
     // Each listed instance is rendered where it is stored, as text: its document (its body
     // mapped once per revision) and its cursor value.
     let render = move |envelope: &Envelope, _| {
-        let doc = match state.dps_documents.document(envelope, &caller.sandbox) {
+        let doc = match kept_document(&state.dps_bodies, envelope, &caller.sandbox) {
             Ok(doc) => doc,
             Err(_) => serde_json::value::to_raw_value(&json!({
                 "id": envelope.uri(),

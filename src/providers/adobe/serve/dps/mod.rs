@@ -23,7 +23,6 @@ use super::state::App;
 use list::list;
 use objects::{create, delete, patch, read, replace};
 
-pub(super) use rendered::Rendered;
 pub use resource::DPS_BASE;
 
 const COLLECTIONS: &[&str] = &[

@@ -4,52 +4,30 @@
 //! A list page of a large kind did that for every object on every request, which made the
 //! emulator, not the client, the larger cost of a benchmark plan. The mapped body depends on
 //! the stored document only, so it is kept, by object, with the revision it was made from
-//! (`instanceId` is new on every create, `etag` on every write), and written into each answer
-//! as text; only the metadata around it is written per request.
-
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+//! ([`PerRevision`]), and written into each answer as text; only the metadata around it is
+//! written per request.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::super::revisions::PerRevision;
+use super::super::state::DpsBody as Body;
 use super::document::{dps_body, schema_of, upper_case_return_type};
 use super::error::{DpsError, Result};
 use crate::providers::adobe::repository::{Envelope, sandbox_id};
 
-/// A DPS body's members, each value as JSON text, in order and without `id`.
-type Body = Vec<(String, Box<RawValue>)>;
-
-/// An object: its sandbox and `instanceId`.
-type Object = (String, String);
-
-/// The DPS bodies mapped so far, by object, each with the etag it is of.
-#[derive(Default)]
-pub(crate) struct Rendered(Mutex<HashMap<Object, (u64, Arc<Body>)>>);
-
-impl Rendered {
-    /// The document GET and lists return for `envelope`: `id`, the body, then the metadata.
-    pub(super) fn document(&self, envelope: &Envelope, sandbox: &str) -> Result<Box<RawValue>> {
-        let key = (sandbox.to_string(), envelope.instance_id.clone());
-        let known = self
-            .0
-            .lock()
-            .ok()
-            .and_then(|known| known.get(&key).cloned())
-            .filter(|(etag, _)| *etag == envelope.etag);
-        let body = match known {
-            Some((_, body)) => body,
-            None => {
-                let body = Arc::new(body_of(envelope)?);
-                if let Ok(mut known) = self.0.lock() {
-                    known.insert(key, (envelope.etag, body.clone()));
-                }
-                body
-            }
-        };
-        write(envelope, sandbox, &body)
-    }
+/// The document GET and lists return for `envelope`: `id`, the body (mapped once per
+/// revision, kept in `bodies`), then the metadata.
+pub(super) fn kept_document(
+    bodies: &PerRevision<Body>,
+    envelope: &Envelope,
+    sandbox: &str,
+) -> Result<Box<RawValue>> {
+    let body = bodies.get_or_make(sandbox, &envelope.instance_id, envelope.etag, || {
+        body_of(envelope)
+    })?;
+    write(envelope, sandbox, &body)
 }
 
 /// `envelope`'s document, mapped anew (for reads of one object).
@@ -225,7 +203,7 @@ mod tests {
             serde_json::json!({"@id": "xcore:tag:2", "xdm:name": "x", "xdm:etag": "mine", "xdm:modified": 3}),
         ] {
             let envelope = envelope(instance, 4);
-            let text = ok(Rendered::default().document(&envelope, "prod"));
+            let text = ok(kept_document(&PerRevision::default(), &envelope, "prod"));
             let expected = as_maps(&envelope, "prod");
             assert_eq!(text.get(), expected.to_string());
             assert_eq!(ok(document(&envelope, "prod")), expected);
@@ -253,7 +231,7 @@ mod tests {
 
     #[test]
     fn a_body_is_mapped_again_when_the_object_changes() {
-        let rendered = Rendered::default();
+        let rendered = PerRevision::default();
         let tag = |name: &str, etag| {
             envelope(
                 serde_json::json!({"@id": "xcore:tag:1", "xdm:name": name}),
@@ -261,7 +239,7 @@ mod tests {
             )
         };
         let name_in = |envelope: &Envelope, sandbox: &str| {
-            let text = ok(rendered.document(envelope, sandbox));
+            let text = ok(kept_document(&rendered, envelope, sandbox));
             let document: Value = serde_json::from_str(text.get()).unwrap();
             document["name"].clone()
         };
