@@ -42,6 +42,12 @@ impl LiveDocument {
         }
     }
 
+    /// A document from its JSON text, which the caller has checked that serde_json reads as a
+    /// `Value` (as `live::compact::check_object` does): it is held as it is.
+    pub fn from_checked_text(text: &str) -> Self {
+        Self(Held::Text(Arc::from(text)))
+    }
+
     /// The document, parsed (each call parses anew: keep the result while it is needed).
     pub fn value(&self) -> Value {
         match &self.0 {
