@@ -13,6 +13,10 @@ use crate::diff::Op;
 use crate::exit::Exit;
 use crate::kind::Kind;
 
+mod document;
+
+pub use document::LiveDocument;
+
 /// A boxed future, so the trait stays object-safe (`dyn Backend`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -29,8 +33,8 @@ pub struct LiveObject {
     /// The name the vendor shows, which manifests match by.
     pub name: String,
     /// The document in the provider's canonical form (what desired documents are compared
-    /// with), including the id the repository assigned.
-    pub instance: Value,
+    /// with), including the id the repository assigned; held as text (see [`LiveDocument`]).
+    pub instance: LiveDocument,
     /// Who changed the object last, and when, where the repository says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<Modified>,

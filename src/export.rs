@@ -207,10 +207,11 @@ fn map_object(
         manifest.meta_mut().id = Some(synthetic(object.id.clone()));
     }
     let mut desired = manifest.desired(resolver);
-    provider.match_spelling(object.kind, &object.instance, &mut desired);
+    let instance = object.instance.value();
+    provider.match_spelling(object.kind, &instance, &mut desired);
     let rules = provider.diff_rules(object.kind);
-    let ops = diff::diff(&rules, &object.instance, &desired);
-    let left_out = diff::unaccounted(&rules, &object.instance, &desired);
+    let ops = diff::diff(&rules, &instance, &desired);
+    let left_out = diff::unaccounted(&rules, &instance, &desired);
     if ops.is_empty() && left_out.is_empty() {
         return Ok(manifest);
     }

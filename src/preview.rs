@@ -2,6 +2,8 @@
 //! as blocks (images, HTML, text, offer cards), and the plan's renderers draw them before and
 //! after a change. Only descriptions here: no vendor, no drawing.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// One thing a customer sees. `label` says where (a placement and format, `card`) and pairs
@@ -74,8 +76,9 @@ pub struct Item {
 pub trait Lookup {
     /// `Kind/name` of the object with `id` (also for ids of objects this run creates).
     fn name(&self, id: &str) -> Option<String>;
-    /// The document of the object with `id`, as it is on this side of the change.
-    fn document(&self, id: &str) -> Option<&Value>;
+    /// The document of the object with `id`, as it is on this side of the change (borrowed,
+    /// or parsed from a live object's text).
+    fn document(&self, id: &str) -> Option<Cow<'_, Value>>;
 }
 
 /// The name part of `Kind/name`, or the id itself when nothing is known about it.

@@ -125,6 +125,7 @@ pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
         eprint!("{}", report(&outcome, args.dry_run));
     }
     let left = !outcome.refused.is_empty() || outcome.deleted.iter().any(|(_, removed)| !removed);
+    crate::parallel::discard((manifests, live, plan));
     Ok(if left { Exit::Changes } else { Exit::Success })
 }
 

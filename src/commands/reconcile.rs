@@ -209,15 +209,7 @@ fn likely_providers(base: &environments::BaseManifests) -> Vec<&'static str> {
     providers
 }
 
-/// Frees `value` on a thread of its own. What a plan was made from (every manifest and every
-/// live object) takes a noticeable share of a large plan's time to free, and nothing waits
-/// for it: the plan is shown (or applied) meanwhile, and a process that exits first simply
-/// returns the memory all at once.
-pub fn discard<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("offerctl-free".into())
-        .spawn(move || drop(value));
-}
+pub use crate::parallel::discard;
 
 /// Loads the manifests, reads the repositories and builds the plan, also
 /// returning what the plan was made from. `base` is the base manifests, read once for every

@@ -120,7 +120,11 @@ fn plan_and_apply_create_in_dependency_order_then_plan_nothing() {
         .into_iter()
         .filter(|o| o.kind == BOOK)
         .collect();
-    assert!(books.iter().all(|b| b.instance["shelf"] == json!(shelf.id)));
+    assert!(
+        books
+            .iter()
+            .all(|b| b.instance.value()["shelf"] == json!(shelf.id))
+    );
 
     let again = make_plan(CATALOGUE, &memory, false);
     assert!(
@@ -159,8 +163,8 @@ fn an_edit_is_one_minimal_patch_and_unmodelled_live_properties_survive() {
         .unwrap();
     assert_eq!(
         (
-            dune.instance["pages"].clone(),
-            dune.instance["isbn"].clone()
+            dune.instance.value()["pages"].clone(),
+            dune.instance.value()["isbn"].clone()
         ),
         (json!(500), json!("978-0441013593"))
     );
@@ -232,7 +236,7 @@ fn prune_by_deactivation_switches_off_what_can_be_and_deletes_the_rest() {
     let retired = memory
         .objects()
         .iter()
-        .filter(|o| o.instance["retired"] == true)
+        .filter(|o| o.instance.value()["retired"] == true)
         .count();
     assert_eq!(retired, 2);
     // Retired already: nothing more to do for them.
@@ -318,7 +322,8 @@ fn a_saved_plan_round_trips_and_goes_stale_when_the_repository_moves() {
             .iter()
             .find(|o| o.name == "fiction")
             .unwrap()
-            .instance["label"],
+            .instance
+            .value()["label"],
         json!("Changed in the UI")
     );
 }

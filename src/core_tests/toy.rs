@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde_json::{Map, Value, json};
 
 use crate::backend::{
-    Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveObject, Receipt, Target,
+    Backend, BackendError, BoxFuture, Deleted, ErrorKind, LiveDocument, LiveObject, Receipt, Target,
 };
 use crate::diff::{Op, Rules};
 use crate::kind::{Kind, KindInfo};
@@ -218,6 +218,7 @@ impl Provider for Toy {
     ) -> Result<Box<dyn Document>, Vec<String>> {
         let mut rest = object
             .instance
+            .value()
             .as_object()
             .cloned()
             .ok_or(vec!["not an object".to_string()])?;
@@ -293,7 +294,7 @@ impl Memory {
     pub fn touch(&self, name: &str, key: &str, value: Value) {
         let mut objects = self.objects.lock().unwrap();
         let object = objects.iter_mut().find(|o| o.name == name).expect("object");
-        object.instance[key] = value;
+        object.instance.edit(|instance| instance[key] = value);
         object.etag = format!("{}+", object.etag);
         object.modified = Some(crate::backend::Modified {
             by: Some("someone@example.com".into()),
@@ -352,7 +353,7 @@ impl Backend for Memory {
                 id,
                 etag: format!("e{n}"),
                 name,
-                instance,
+                instance: instance.into(),
             };
             let receipt = receipt(&object);
             self.objects.lock().unwrap().push(object);
@@ -383,14 +384,13 @@ impl Backend for Memory {
             let patch: json_patch::Patch =
                 serde_json::from_value(serde_json::to_value(ops).unwrap())
                     .map_err(|e| BackendError::new(ErrorKind::Rejected, e.to_string()))?;
-            json_patch::patch(&mut object.instance, &patch).map_err(|e| {
+            let mut instance = object.instance.value();
+            json_patch::patch(&mut instance, &patch).map_err(|e| {
                 BackendError::new(ErrorKind::Rejected, e.to_string()).with_status(422)
             })?;
+            object.instance = LiveDocument::new(&instance);
             object.etag = format!("e{tick}");
-            object.name = object.instance["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            object.name = instance["name"].as_str().unwrap_or_default().to_string();
             Ok(receipt(object))
         })
     }
@@ -404,7 +404,8 @@ impl Backend for Memory {
             let referenced_by: Vec<String> = objects
                 .iter()
                 .filter(|o| {
-                    o.instance.get("shelf").and_then(Value::as_str) == Some(target.id.as_str())
+                    o.instance.value().get("shelf").and_then(Value::as_str)
+                        == Some(target.id.as_str())
                 })
                 .map(|o| o.id.clone())
                 .collect();

@@ -9,6 +9,7 @@
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
 /// `bytes` as a [`Value`] with every map and array at its exact size.
@@ -40,11 +41,26 @@ pub fn stream_slice(
     path: &[&str],
     mut each: impl FnMut(Value) -> Result<(), String>,
 ) -> Result<(Value, Option<usize>), StreamError> {
+    stream_slice_keeping(bytes, path, None, |item, _| each(item))
+}
+
+/// [`stream_slice`], where the member `kept` of each item (when given) is not parsed but
+/// handed to `each` as its JSON text, beside the rest of the item: a caller that holds that
+/// part as text anyway need not build it as a [`Value`] first. The text is JSON as the page
+/// wrote it, checked for nothing but its syntax (nesting depth and numbers' range included
+/// only when the caller parses it).
+pub fn stream_slice_keeping(
+    bytes: &[u8],
+    path: &[&str],
+    kept: Option<&str>,
+    mut each: impl FnMut(Value, Option<Box<RawValue>>) -> Result<(), String>,
+) -> Result<(Value, Option<usize>), StreamError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let mut scratch = Scratch {
         stream: Some(Stream {
             path,
             each: &mut each,
+            kept,
             taken: None,
             refused: None,
         }),
@@ -53,6 +69,7 @@ pub fn stream_slice(
     let read = Seed {
         scratch: &mut scratch,
         at: Some(0),
+        item: false,
     }
     .deserialize(&mut deserializer)
     .and_then(|value| deserializer.end().map(|()| value));
@@ -102,6 +119,136 @@ pub fn copy(value: &Value) -> Value {
     }
 }
 
+/// Checks that `text` is what [`from_slice`] would read (the same parser and limits: syntax,
+/// nesting depth, numbers' range) without building it, and returns, when it is an object, the
+/// values of its top-level `members` (`None` for one it lacks; the last of a repeated one).
+/// `Ok(None)` when it is not an object.
+pub fn check_object(
+    text: &str,
+    members: &[&str],
+) -> serde_json::Result<Option<Vec<Option<Value>>>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let found = deserializer.deserialize_any(Root { members })?;
+    deserializer.end()?;
+    Ok(found)
+}
+
+/// The root of [`check_object`]'s text.
+struct Root<'m> {
+    members: &'m [&'m str],
+}
+
+impl<'de> Visitor<'de> for Root<'_> {
+    type Value = Option<Vec<Option<Value>>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = vec![None; self.members.len()];
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match self.members.iter().position(|m| *m == key) {
+                Some(at) => found[at] = Some(map.next_value::<Value>()?),
+                None => {
+                    map.next_value::<Checked>()?;
+                }
+            }
+        }
+        Ok(Some(found))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Checked.visit_seq(seq).map(|_| None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Any JSON value, read through (`deserialize_any`, so with every check of a real read) and
+/// not kept.
+struct Checked;
+
+impl<'de> de::Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Checked)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_none<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Checked, D::Error> {
+        deserializer.deserialize_any(Checked)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_key::<Checked>()?.is_some() {
+            map.next_value::<Checked>()?;
+        }
+        Ok(Checked)
+    }
+}
+
 /// Members and items of the collections being read, innermost last: each collection moves its
 /// own out when it ends, so the stacks' capacity is reused from one collection to the next.
 #[derive(Default)]
@@ -109,12 +256,16 @@ struct Scratch<'f> {
     members: Vec<(String, Value)>,
     items: Vec<Value>,
     stream: Option<Stream<'f>>,
+    /// The kept member of the item being read.
+    kept: Option<Box<RawValue>>,
 }
 
 /// The array [`stream_slice`] hands out item by item.
 struct Stream<'f> {
     path: &'f [&'f str],
-    each: &'f mut dyn FnMut(Value) -> Result<(), String>,
+    each: &'f mut dyn FnMut(Value, Option<Box<RawValue>>) -> Result<(), String>,
+    /// The member of each item handed out as text (see [`stream_slice_keeping`]).
+    kept: Option<&'f str>,
     /// Items handed out, once the array is found.
     taken: Option<usize>,
     refused: Option<String>,
@@ -124,11 +275,30 @@ struct Seed<'s, 'f> {
     scratch: &'s mut Scratch<'f>,
     /// How many names of the stream's path lead here (`None`: off the path).
     at: Option<usize>,
+    /// This value is an item of the streamed array.
+    item: bool,
 }
 
 impl<'s, 'f> Seed<'s, 'f> {
     fn off_path(scratch: &'s mut Scratch<'f>) -> Self {
-        Seed { scratch, at: None }
+        Seed {
+            scratch,
+            at: None,
+            item: false,
+        }
+    }
+
+    fn item(scratch: &'s mut Scratch<'f>) -> Self {
+        Seed {
+            scratch,
+            at: None,
+            item: true,
+        }
+    }
+
+    /// Whether member `key` of this object is the kept member of an item.
+    fn is_kept(&self, key: &str) -> bool {
+        self.item && self.scratch.stream.as_ref().and_then(|s| s.kept) == Some(key)
     }
 
     /// Whether this value is the streamed array's place.
@@ -203,10 +373,11 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
         let scratch = self.scratch;
         if streamed {
             let mut taken = 0;
-            while let Some(item) = seq.next_element_seed(Seed::off_path(scratch))? {
+            while let Some(item) = seq.next_element_seed(Seed::item(scratch))? {
                 taken += 1;
+                let kept = scratch.kept.take();
                 let stream = scratch.stream.as_mut().expect("streaming");
-                if let Err(problem) = (stream.each)(item) {
+                if let Err(problem) = (stream.each)(item, kept) {
                     stream.refused = Some(problem);
                     return Err(de::Error::custom("an item was refused"));
                 }
@@ -228,10 +399,15 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let start = self.scratch.members.len();
         while let Some(key) = map.next_key::<String>()? {
+            if self.is_kept(&key) {
+                self.scratch.kept = Some(map.next_value()?);
+                continue;
+            }
             let at = self.member_at(&key);
             let value = map.next_value_seed(Seed {
                 scratch: &mut *self.scratch,
                 at,
+                item: false,
             })?;
             self.scratch.members.push((key, value));
         }
@@ -312,6 +488,62 @@ mod tests {
         assert!(matches!(refused, Err(StreamError::Item(p)) if p == "two"));
         let broken = stream_slice(br#"{"r": [1, 2"#, &["r"], |_| Ok(()));
         assert!(matches!(broken, Err(StreamError::Json(_))));
+    }
+
+    #[test]
+    fn a_kept_member_of_each_item_comes_as_its_text() {
+        let text = br#"{"r": [{"id": 1, "_instance": {"a": [1, 2]}, "z": {"_instance": 3}}, {"_instance": 5, "_instance": {"b": true}}, {"id": 3}, [1]]}"#;
+        let mut items = Vec::new();
+        let (_, taken) = stream_slice_keeping(text, &["r"], Some("_instance"), |item, kept| {
+            items.push((item, kept.map(|k| k.get().to_string())));
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(taken, Some(4));
+        assert_eq!(
+            items,
+            vec![
+                // Only the item's own member is kept; a nested one of the same name is parsed.
+                (
+                    serde_json::json!({"id": 1, "z": {"_instance": 3}}),
+                    Some(r#"{"a": [1, 2]}"#.to_string())
+                ),
+                // The last of a repeated member, as a parse keeps.
+                (serde_json::json!({}), Some(r#"{"b": true}"#.to_string())),
+                (serde_json::json!({"id": 3}), None),
+                (serde_json::json!([1]), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn check_object_accepts_what_a_parse_accepts_and_finds_members() {
+        let deep = format!("{{\"a\": {}1{}}}", "[".repeat(130), "]".repeat(130));
+        for text in [
+            r#"{"@id": "x", "n": [1, {"m": null}], "@id": "y"}"#,
+            r#"{"v": 1e400}"#,
+            r#"{"v": "\u00e9\n", "w": -0.5e-3}"#,
+            r#"[1, 2]"#,
+            "12",
+            r#"{"a": 1,}"#,
+            deep.as_str(),
+        ] {
+            let checked = check_object(text, &["@id", "absent"]);
+            let parsed = serde_json::from_str::<Value>(text);
+            assert_eq!(checked.is_ok(), parsed.is_ok(), "{text}");
+            if let (Ok(checked), Ok(parsed)) = (checked, parsed) {
+                match parsed.as_object() {
+                    Some(object) => {
+                        assert_eq!(
+                            checked,
+                            Some(vec![object.get("@id").cloned(), None]),
+                            "{text}"
+                        )
+                    }
+                    None => assert_eq!(checked, None, "{text}"),
+                }
+            }
+        }
     }
 
     #[test]

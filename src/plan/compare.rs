@@ -42,11 +42,13 @@ pub(super) fn compare<'l>(
         return Compared::Create(without_nulls(desired));
     };
     let rules = providers.diff_rules(kind);
-    keep_ignored(providers, object, &live.instance, &mut desired);
+    // Parsed here, on the comparing thread, and dropped when this object is compared.
+    let instance = live.instance.value();
+    keep_ignored(providers, object, &instance, &mut desired);
     providers
         .of(kind)
-        .match_spelling(kind, &live.instance, &mut desired);
-    let ops = diff::diff(&rules, &live.instance, &desired);
+        .match_spelling(kind, &instance, &mut desired);
+    let ops = diff::diff(&rules, &instance, &desired);
     if ops.is_empty() {
         let references = if prune {
             providers.references(kind, &desired)
@@ -57,7 +59,7 @@ pub(super) fn compare<'l>(
     }
     Compared::Update {
         live,
-        before: managed(&rules, &live.instance, Some(&desired)),
+        before: managed(&rules, &instance, Some(&desired)),
         after: desired,
         ops,
     }

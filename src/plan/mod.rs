@@ -663,9 +663,10 @@ fn deactivate<'l>(
     let mut deletes = Vec::new();
     let mut changes = Vec::new();
     for object in pruned {
+        let instance = object.instance.value();
         let Some(ops) = providers
             .of(object.kind)
-            .deactivation(object.kind, &object.instance)
+            .deactivation(object.kind, &instance)
         else {
             deletes.push(object);
             continue;
@@ -682,7 +683,7 @@ fn deactivate<'l>(
             });
             continue;
         }
-        let mut after = object.instance.clone();
+        let mut after = instance.clone();
         let patch: Option<json_patch::Patch> = serde_json::to_value(&ops)
             .ok()
             .and_then(|v| serde_json::from_value(v).ok());
@@ -693,7 +694,7 @@ fn deactivate<'l>(
         changes.push(Change {
             action: Action::Update,
             live: Some(live_ref(object)),
-            before: Some(managed(&rules, &object.instance, None)),
+            before: Some(managed(&rules, &instance, None)),
             after: Some(managed(&rules, &after, None)),
             ops,
             ..change_for(&key)
@@ -714,6 +715,11 @@ fn plan_deletes(
     names: &BTreeMap<String, String>,
 ) -> Vec<Change> {
     let unclaimed = pruned;
+    // Without deletes there is nothing to flag or order: the remaining objects' references
+    // (every unmanaged live document, parsed) are not needed.
+    if unclaimed.is_empty() {
+        return Vec::new();
+    }
     let deleted: HashSet<&str> = unclaimed.iter().map(|o| o.id.as_str()).collect();
     // What each remaining object will refer to once the creates and updates are done.
     let mut remaining_refs = up_to_date_refs;
@@ -727,11 +733,20 @@ fn plan_deletes(
     }
     for object in kept {
         let address = format!("{}/{} (not managed)", object.kind, object.name());
-        remaining_refs.push((address, providers.references(object.kind, &object.instance)));
+        let references = providers.references(object.kind, &object.instance.value());
+        remaining_refs.push((address, references));
     }
+    // Each deleted object's document, parsed once: its references order the deletes.
+    let documents: Vec<Value> = unclaimed.iter().map(|o| o.instance.value()).collect();
+    let references: Vec<Vec<String>> = unclaimed
+        .iter()
+        .zip(&documents)
+        .map(|(object, document)| providers.references(object.kind, document))
+        .collect();
     let mut deletes: Vec<Change> = unclaimed
         .iter()
-        .map(|object| {
+        .zip(&documents)
+        .map(|(object, document)| {
             let referenced_by = remaining_refs
                 .iter()
                 .filter(|(_, refs)| refs.contains(&object.id))
@@ -740,12 +755,9 @@ fn plan_deletes(
             // Deleted objects that refer to this one must go first.
             let depends_on = unclaimed
                 .iter()
-                .filter(|other| {
-                    other.id != object.id
-                        && providers
-                            .references(other.kind, &other.instance)
-                            .contains(&object.id)
-                })
+                .zip(&references)
+                .filter(|(other, refs)| other.id != object.id && refs.contains(&object.id))
+                .map(|(other, _)| other)
                 .filter(|other| deleted.contains(other.id.as_str()))
                 .map(|other| {
                     names
@@ -757,11 +769,7 @@ fn plan_deletes(
             Change {
                 action: Action::Delete,
                 live: Some(live_ref(object)),
-                before: Some(managed(
-                    &providers.diff_rules(object.kind),
-                    &object.instance,
-                    None,
-                )),
+                before: Some(managed(&providers.diff_rules(object.kind), document, None)),
                 referenced_by,
                 depends_on,
                 ..change_for(&ObjectKey {

@@ -1,6 +1,7 @@
 //! Previews of a plan's changes: what customers see of each changed object before and after,
 //! as the providers describe it (`Provider::preview`), paired block by block for review.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -46,7 +47,7 @@ impl Lookup for Side<'_, '_> {
         }
     }
 
-    fn document(&self, id: &str) -> Option<&Value> {
+    fn document(&self, id: &str) -> Option<Cow<'_, Value>> {
         let p = self.previews;
         let change = match id.strip_prefix(PENDING) {
             Some(address) => p.by_address.get(address),
@@ -62,6 +63,7 @@ impl Lookup for Side<'_, '_> {
             }
             _ => p.plan.related.get(id),
         }
+        .map(Cow::Borrowed)
     }
 }
 
@@ -140,10 +142,10 @@ impl Lookup for Recorder<'_, '_> {
         self.names.get(id).cloned()
     }
 
-    fn document(&self, id: &str) -> Option<&Value> {
+    fn document(&self, id: &str) -> Option<Cow<'_, Value>> {
         let object = self.by_id.get(id)?;
         self.asked.borrow_mut().insert(id.to_string());
-        Some(&object.instance)
+        Some(Cow::Owned(object.instance.value()))
     }
 }
 
@@ -180,7 +182,7 @@ pub fn related(
         .filter_map(|id| {
             let object = by_id.get(id.as_str())?;
             let rules = providers.diff_rules(object.kind);
-            Some((id, super::managed(&rules, &object.instance, None)))
+            Some((id, super::managed(&rules, &object.instance.value(), None)))
         })
         .collect()
 }

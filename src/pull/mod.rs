@@ -467,7 +467,8 @@ fn respelled(
             let mut object = live.clone();
             if let Some(desired) = &change.after {
                 let rules = providers.diff_rules(live.kind);
-                object.instance = crate::diff::respell(&rules, &live.instance, desired);
+                let respelled = crate::diff::respell(&rules, &live.instance.value(), desired);
+                object.instance = respelled.into();
             }
             Some((live.id.clone(), object))
         })

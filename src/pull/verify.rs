@@ -241,6 +241,8 @@ pub(super) fn verify(
             )));
         }
     }
+    // Every object of the rewritten set, decoded and checked: freeing it is not worth waiting for.
+    crate::parallel::discard((checked, replanned));
     Ok(())
 }
 

@@ -185,7 +185,10 @@ async fn apply_from_empty_then_nothing_to_do() {
         .iter()
         .find(|o| o.name() == "Kiosk personalization")
         .unwrap();
-    assert_eq!(activity.instance["xdm:placement"], kiosk.id.as_str());
+    assert_eq!(
+        activity.instance.value()["xdm:placement"],
+        kiosk.id.as_str()
+    );
 }
 
 #[tokio::test]

@@ -320,16 +320,18 @@ async fn a_catalogue_made_over_http_exports_validates_plans_empty_and_applies_on
         .objects
         .iter()
         .find(|o| o.name() == "ABC Bank Credit Card")
-        .unwrap();
+        .unwrap()
+        .instance
+        .value();
     assert_eq!(
-        offer.instance["xdm:representations"][1]["xdm:components"][0]["offerui:previewThumbnail"]["width"],
+        offer["xdm:representations"][1]["xdm:components"][0]["offerui:previewThumbnail"]["width"],
         120
     );
     assert_eq!(
-        offer.instance["xdm:selectionConstraint"]["xdm:profileConstraintType"],
+        offer["xdm:selectionConstraint"]["xdm:profileConstraintType"],
         "eligibilityRule"
     );
-    assert_eq!(offer.instance["xdm:rank"]["xdm:priority"], 11);
+    assert_eq!(offer["xdm:rank"]["xdm:priority"], 11);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -740,6 +740,7 @@ async fn instant_probe(backend: &dyn Backend, created: &Created) -> Check {
     let read = match backend.list(Kind::Offer.core()).await {
         Ok(live) => live.into_iter().find(|o| o.id == offer).and_then(|o| {
             o.instance
+                .value()
                 .pointer("/xdm:selectionConstraint/xdm:startDate")
                 .cloned()
         }),

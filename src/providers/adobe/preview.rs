@@ -106,7 +106,7 @@ mod tests {
         fn name(&self, id: &str) -> Option<String> {
             (id == "xcore:offer-placement:1").then(|| "Placement/Kiosk banner".to_string())
         }
-        fn document(&self, _id: &str) -> Option<&Value> {
+        fn document(&self, _id: &str) -> Option<std::borrow::Cow<'_, Value>> {
             None
         }
     }

@@ -155,7 +155,7 @@ impl Provider for Adobe {
         name_of: &(dyn Fn(CoreKind, &str) -> String + Sync),
     ) -> Result<Box<dyn Document>, Vec<String>> {
         let namer = |kind: Kind, id: &str| name_of(kind.core(), id);
-        xcore::from_instance(adobe(object.kind), &object.instance, &namer)
+        xcore::from_instance(adobe(object.kind), &object.instance.value(), &namer)
             .map(|m| Box::new(m) as Box<dyn Document>)
     }
 

@@ -21,6 +21,7 @@ pub fn blocks(document: &Value, lookup: &dyn Lookup) -> Vec<Block> {
         .to_string();
     let design_id = document.get("offerExternalUiId").and_then(Value::as_str);
     let design = design_id.and_then(|id| lookup.document(id));
+    let design = design.as_deref();
     let card = Card {
         title,
         background: design
@@ -96,6 +97,7 @@ fn step(step: &Value, lookup: &dyn Lookup) -> Step {
     let component = |entry: &Value, key: &str, label_key: &str, image_key: &str| {
         let id = entry.get(key).and_then(Value::as_str).unwrap_or_default();
         let document = lookup.document(id);
+        let document = document.as_deref();
         let label = document
             .and_then(|d| d.get(label_key).or_else(|| d.get("name")))
             .and_then(Value::as_str)
@@ -147,8 +149,8 @@ mod tests {
         fn name(&self, id: &str) -> Option<String> {
             Some(format!("Thing/{id}"))
         }
-        fn document(&self, id: &str) -> Option<&Value> {
-            self.0.get(id)
+        fn document(&self, id: &str) -> Option<std::borrow::Cow<'_, Value>> {
+            self.0.get(id).map(std::borrow::Cow::Borrowed)
         }
     }
 

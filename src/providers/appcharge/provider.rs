@@ -86,7 +86,11 @@ impl Provider for Appcharge {
         object: &LiveObject,
         name_of: &(dyn Fn(CoreKind, &str) -> String + Sync),
     ) -> Result<Box<dyn Document>, Vec<String>> {
-        export::export(Kind::from_core(object.kind), &object.instance, name_of)
+        export::export(
+            Kind::from_core(object.kind),
+            &object.instance.value(),
+            name_of,
+        )
     }
 
     fn file_name(&self, kind: CoreKind) -> &'static str {

@@ -53,9 +53,12 @@ fn created<C: Candidate>(
 /// Whether `object` is the one a create of `instance` named `name` would have made: the same
 /// name, the same content (in either spelling the API accepts).
 fn is_created(kind: Kind, name: &str, instance: &Value, object: &LiveObject) -> bool {
-    let mut wanted = instance.clone();
-    xcore::match_spelling(kind, &object.instance, &mut wanted);
-    object.name() == name && diff::equivalent(&xcore::diff_rules(kind), &object.instance, &wanted)
+    if object.name() != name {
+        return false;
+    }
+    let (live, mut wanted) = (object.instance.value(), instance.clone());
+    xcore::match_spelling(kind, &live, &mut wanted);
+    diff::equivalent(&xcore::diff_rules(kind), &live, &wanted)
 }
 
 fn adopt(object: LiveObject, request_id: Option<String>) -> Receipt {

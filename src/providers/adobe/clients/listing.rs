@@ -4,6 +4,7 @@
 
 use reqwest::Url;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::http::Transport;
 use super::pages::{self, Shape, Walked};
@@ -54,14 +55,14 @@ impl Form {
 pub(crate) async fn read<T>(
     t: &Transport,
     request: pages::Request<'_>,
-    parse: impl Fn(Value, &str) -> Result<T, String>,
+    parse: impl Fn(Value, Option<Box<RawValue>>, &str) -> Result<T, String>,
     mut keep: impl FnMut(T) -> Result<bool, String>,
     refused_first: impl FnMut() -> Option<Url>,
 ) -> Result<Walked, BackendError> {
     let own = t.client_id();
-    let item = |page_number: usize, item: Value| {
+    let item = |page_number: usize, item: Value, kept: Option<Box<RawValue>>| {
         let parsed =
-            parse(item, &own).map_err(|problem| format!("page {page_number}: {problem}"))?;
+            parse(item, kept, &own).map_err(|problem| format!("page {page_number}: {problem}"))?;
         keep(parsed)
     };
     pages::walk(t, request, item, refused_first).await

@@ -133,7 +133,7 @@ pub fn live_object(
         id,
         etag,
         name,
-        instance,
+        instance: instance.into(),
         modified: None,
     }
 }

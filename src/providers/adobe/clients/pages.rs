@@ -8,6 +8,7 @@ use std::future::Future;
 
 use reqwest::{StatusCode, Url};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::http::{Call, Transport, strip_query};
 use super::shards;
@@ -31,6 +32,9 @@ pub(crate) struct Shape {
     pub(crate) count: &'static str,
     /// The members that name an item, for a message about one that cannot be read.
     pub(crate) keys: &'static [&'static str],
+    /// The member of each item handed to the reader as JSON text, not parsed (see
+    /// [`compact::stream_slice_keeping`]).
+    pub(crate) kept: Option<&'static str>,
 }
 
 /// One list to read.
@@ -72,7 +76,7 @@ pub(crate) struct Walked {
 pub(crate) async fn walk(
     t: &Transport,
     request: Request<'_>,
-    mut item: impl FnMut(usize, Value) -> Result<bool, String>,
+    mut item: impl FnMut(usize, Value, Option<Box<RawValue>>) -> Result<bool, String>,
     mut refused_first: impl FnMut() -> Option<Url>,
 ) -> Result<Walked, BackendError> {
     let Request {
@@ -118,10 +122,11 @@ pub(crate) async fn walk(
         }
         let page_number = seen_pages.len();
         let mut new = 0;
-        let read = compact::stream_slice(&reply.body, shape.results, |value| {
-            new += usize::from(item(page_number, value)?);
-            Ok(())
-        });
+        let read =
+            compact::stream_slice_keeping(&reply.body, shape.results, shape.kept, |value, kept| {
+                new += usize::from(item(page_number, value, kept)?);
+                Ok(())
+            });
         let (page, held) = match read {
             Ok(read) => read,
             Err(StreamError::Item(problem)) => return Err(bad(problem)),

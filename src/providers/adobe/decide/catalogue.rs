@@ -179,7 +179,7 @@ impl Catalogue {
             let namer = |kind: Kind, id: &str| namer(kind.core(), id);
             match crate::providers::adobe::mapping::xcore::from_instance(
                 kind,
-                &object.instance,
+                &object.instance.value(),
                 &namer,
             ) {
                 Ok(manifest) => {

@@ -16,6 +16,7 @@ mod media;
 mod problem;
 mod request;
 mod response;
+mod revisions;
 pub mod spelling;
 mod state;
 
@@ -48,6 +49,7 @@ impl Adobe {
                 repo,
                 credentials,
                 addr,
+                dps_bodies: Default::default(),
             }),
         }
     }

@@ -56,7 +56,7 @@ pub fn live_object(kind: Kind, canonical: Value) -> Option<LiveObject> {
             None,
         ),
         name: key,
-        instance: canonical,
+        instance: canonical.into(),
     })
 }
 
@@ -234,7 +234,7 @@ impl<A: Api> Client<A> {
                 format!("{what}: it exists (HTTP 409) but cannot be found"),
             ));
         };
-        if !crate::diff::equivalent(&wire::diff_rules(kind), &object.instance, canonical) {
+        if !crate::diff::equivalent(&wire::diff_rules(kind), &object.instance.value(), canonical) {
             return Err(error(
                 ErrorKind::Conflict,
                 format!("{what}: it exists already with other settings; run plan again"),
@@ -276,7 +276,7 @@ impl<A: Api> Client<A> {
     ) -> Result<Receipt, BackendError> {
         let kind = Kind::from_core(target.kind);
         let what = format!("updating {kind}/{}", target.id);
-        let mut document = self.current(target, etag, &what).await?.instance;
+        let mut document = self.current(target, etag, &what).await?.instance.value();
         let patch: json_patch::Patch =
             serde_json::from_value(serde_json::to_value(ops).unwrap_or_default())
                 .map_err(|e| error(ErrorKind::Rejected, format!("{what}: {e}")))?;
@@ -303,7 +303,8 @@ impl<A: Api> Client<A> {
                 let mut referenced_by = Vec::new();
                 for offer_kind in Kind::ALL.into_iter().filter(|k| k.is_offer()) {
                     for offer in self.list_offers(offer_kind, None).await? {
-                        if wire::references(offer_kind, &offer.instance).contains(&target.id) {
+                        let document = offer.instance.value();
+                        if wire::references(offer_kind, &document).contains(&target.id) {
                             referenced_by.push(offer.id);
                         }
                     }

@@ -99,10 +99,10 @@ fn the_offers_of_every_type_are_valid_and_export_to_the_same_manifests() {
             etag: String::new(),
             modified: None,
             name: object.name().into(),
-            instance: desired.clone(),
+            instance: desired.clone().into(),
         };
         let name_of = |_: crate::kind::Kind, id: &str| id.to_string();
-        let exported = super::super::export::export(kind, &live.instance, &name_of)
+        let exported = super::super::export::export(kind, &live.instance.value(), &name_of)
             .unwrap_or_else(|e| panic!("{kind}: {e:?}"));
         assert_eq!(exported.desired(&name_of), desired, "{kind} round trip");
         let rules = wire::diff_rules(kind);

@@ -17,6 +17,7 @@ const LIST: listing::Form = listing::Form {
         total: "/total",
         count: "/count",
         keys: &["id", "name"],
+        kept: None,
     },
     id_property: "id",
     noun: "objects",
@@ -66,7 +67,7 @@ impl DpsClient {
         let walked = listing::read(
             &self.t,
             LIST.request(what, first_url(limit), extent),
-            |item, own| parse_document(kind, &item, own),
+            |item, _, own| parse_document(kind, &item, own),
             |object| {
                 // The cursor is a timestamp: the item at a page boundary may come again, and an
                 // object changed meanwhile comes back newer. Keep the latest version.

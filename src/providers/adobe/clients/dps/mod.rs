@@ -40,7 +40,7 @@ use super::http::{
     BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport, identity_and_etag,
     quote_etag, receipt_etag,
 };
-use crate::backend::{BackendError, Deleted, ErrorKind, LiveObject, Receipt, Target};
+use crate::backend::{BackendError, Deleted, ErrorKind, LiveDocument, LiveObject, Receipt, Target};
 use crate::diff::{self, Op};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::mapping::dps;
@@ -61,8 +61,8 @@ pub const FALLBACK_PAGE_SIZE: usize = 100;
 const JSON: &str = "application/json";
 pub(crate) const ACCEPT_ANY_JSON: &str = "*,application/json";
 
-/// An object's etag and canonical document as JSON text.
-type Remembered = (String, Box<[u8]>);
+/// An object's etag and canonical document.
+type Remembered = (String, LiveDocument);
 
 /// The Decision Management API client.
 pub struct DpsClient {
@@ -74,8 +74,7 @@ pub struct DpsClient {
     page_size_chosen: bool,
     /// The etag and canonical document (as JSON text) of every object this client read or
     /// wrote, by id: a planned patch is applied to it to work out the DPS patch (read again
-    /// when absent or at another etag). Text, because the list's live objects already hold
-    /// every document as a `Value`, and a second tree would be the largest thing in memory.
+    /// when absent or at another etag). Held as text, as the live objects hold theirs.
     seen: Mutex<HashMap<String, Remembered>>,
     /// Whether listed objects are remembered in `seen` too: only when writes will follow
     /// ([`Backend::expect_writes`]); a plan never patches.
@@ -141,12 +140,9 @@ impl DpsClient {
         &self.t.api
     }
 
-    fn remember(&self, id: &str, etag: &str, instance: &Value) {
-        let Ok(text) = serde_json::to_vec(instance) else {
-            return;
-        };
+    fn remember(&self, id: &str, etag: &str, instance: LiveDocument) {
         if let Ok(mut seen) = self.seen.lock() {
-            seen.insert(id.to_string(), (etag.to_string(), text.into_boxed_slice()));
+            seen.insert(id.to_string(), (etag.to_string(), instance));
         }
     }
 
@@ -155,14 +151,10 @@ impl DpsClient {
         if !self.remember_lists.load(AtomicOrdering::Relaxed) {
             return;
         }
-        let texts: Vec<_> = objects
-            .iter()
-            .filter_map(|o| Some((o, serde_json::to_vec(&o.instance).ok()?)))
-            .collect();
         if let Ok(mut seen) = self.seen.lock() {
-            seen.reserve(texts.len());
-            for (object, text) in texts {
-                let entry = (object.etag.clone(), text.into_boxed_slice());
+            seen.reserve(objects.len());
+            for object in objects {
+                let entry = (object.etag.clone(), object.instance.clone());
                 seen.insert(object.id.clone(), entry);
             }
         }
@@ -170,11 +162,11 @@ impl DpsClient {
 
     fn recall(&self, id: &str, etag: &str) -> Option<Value> {
         let seen = self.seen.lock().ok()?;
-        let (known, text) = seen.get(id)?;
+        let (known, document) = seen.get(id)?;
         if known != etag {
             return None;
         }
-        serde_json::from_slice(text).ok()
+        Some(document.value())
     }
 
     /// `{api}/offers` (+ `offer-type`), or one object under it.
@@ -216,7 +208,7 @@ impl DpsClient {
         let object =
             parse_document(Kind::from_core(target.kind), &document, &self.t.client_id())
                 .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
-        self.remember(&object.id, &object.etag, &object.instance);
+        self.remember(&object.id, &object.etag, object.instance.clone());
         Ok(object)
     }
 
@@ -368,7 +360,7 @@ impl DpsClient {
         if one_change
             && diff::equivalent(
                 &diff_rules(Kind::from_core(target.kind)),
-                &object.instance,
+                &object.instance.value(),
                 expected,
             )
         {
@@ -426,7 +418,7 @@ impl Api for DpsClient {
                 if let Some(map) = stored.as_object_mut() {
                     map.insert("@id".into(), json!(receipt.id));
                 }
-                self.remember(&receipt.id, &receipt.etag, &stored);
+                self.remember(&receipt.id, &receipt.etag, LiveDocument::new(&stored));
                 Ok(receipt)
             }
             Created::Found(receipt) => Ok(receipt),
@@ -461,7 +453,7 @@ impl Api for DpsClient {
                         )
                         .with_status(409));
                 }
-                object.instance
+                object.instance.value()
             }
         };
         let after = apply_ops(&before, ops).map_err(|problem| {
@@ -508,7 +500,7 @@ impl Api for DpsClient {
         if reply.status.is_success() {
             let receipt = parse_receipt(&reply, Some(target))
                 .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
-            self.remember(&receipt.id, &receipt.etag, &after);
+            self.remember(&receipt.id, &receipt.etag, LiveDocument::new(&after));
             return Ok(receipt);
         }
         if reply.status == StatusCode::CONFLICT && reply.uncertain {

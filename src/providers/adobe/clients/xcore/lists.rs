@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::super::{listing, pages};
-use super::wire::parse_envelope;
+use super::wire::parse_listed;
 use super::{LIST_ACCEPT, XcoreClient};
 use crate::backend::{BackendError, LiveObject};
 use crate::providers::adobe::kind::Kind;
@@ -18,6 +18,7 @@ const LIST: listing::Form = listing::Form {
         total: "/_embedded/total",
         count: "/_embedded/count",
         keys: &["instanceId", "@id", "xdm:name"],
+        kept: Some("_instance"),
     },
     id_property: "_instance.@id",
     noun: "instances",
@@ -68,7 +69,7 @@ impl XcoreClient {
         let walked = listing::read(
             &self.t,
             LIST.request(what, url, extent),
-            |item, own| parse_envelope(kind, item, own),
+            |item, kept, own| parse_listed(kind, item, kept, own),
             |(object, created)| {
                 if !seen_ids.insert(object.instance_id.clone()) {
                     return Err(format!("instance {} appears twice", object.instance_id));

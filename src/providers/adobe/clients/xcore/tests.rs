@@ -167,3 +167,41 @@ fn lists_ask_for_hal_results_and_accept_any_type() {
         format!("*, {HAL}; schema=\"https://ns.adobe.com/experience/xcore/hal/results\"")
     );
 }
+
+/// A listed envelope whose `_instance` the page reader kept as text is the live object the
+/// whole envelope makes, document included; the same refusals hold.
+#[test]
+fn a_listed_envelope_with_its_instance_as_text_is_the_envelope_parsed_whole() {
+    use serde_json::value::RawValue;
+
+    use super::wire::{parse_envelope, parse_listed};
+    use crate::providers::adobe::kind::Kind;
+
+    let instance = json!({"@id": "xcore:tag:1", "xdm:name": "Summer", "x:more": [1, {"b": null}]});
+    let head = json!({
+        "instanceId": "abc", "repo:etag": 3, "schemas": [Kind::Tag.schema_id()],
+        "repo:createdDate": "2026-01-01T00:00:00Z", "repo:lastModifiedBy": "someone",
+    });
+    let mut whole = head.clone();
+    whole["_instance"] = instance.clone();
+    let kept = |v: &serde_json::Value| Some(RawValue::from_string(v.to_string()).unwrap());
+    let listed = parse_listed(Kind::Tag, head.clone(), kept(&instance), "me").unwrap();
+    assert_eq!(listed, parse_envelope(Kind::Tag, whole, "me").unwrap());
+    assert_eq!(listed.0.instance, instance);
+    assert_eq!(
+        (listed.0.id.as_str(), listed.0.name()),
+        ("xcore:tag:1", "Summer")
+    );
+    for (instance, problem) in [
+        (None, "has no _instance object"),
+        (kept(&json!([1])), "has no _instance object"),
+        (kept(&json!({"xdm:name": "x"})), "has no @id"),
+        (kept(&json!({"@id": 7})), "has no @id"),
+    ] {
+        let error = parse_listed(Kind::Tag, head.clone(), instance, "me").unwrap_err();
+        assert!(error.contains(problem), "{error}");
+    }
+    let too_big = RawValue::from_string(r#"{"@id": "xcore:tag:1", "v": 1e400}"#.into()).unwrap();
+    let error = parse_listed(Kind::Tag, head, Some(too_big), "me").unwrap_err();
+    assert!(error.contains("not JSON a reader accepts"), "{error}");
+}

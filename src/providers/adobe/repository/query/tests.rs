@@ -91,6 +91,37 @@ fn search_terms_and_phrases() {
     );
 }
 
+/// The id filter of every shard clients make, for each shard count, parsed once: compiling
+/// their regular expressions for every generated case made the property below the slowest
+/// unit test.
+fn shard_filters(count: usize) -> &'static [(String, PropertyFilter)] {
+    use crate::providers::adobe::clients::shards::partition;
+    type Filters = Vec<(String, PropertyFilter)>;
+    static FILTERS: std::sync::OnceLock<Vec<(usize, Filters)>> = std::sync::OnceLock::new();
+    let all = FILTERS.get_or_init(|| {
+        [1usize, 2, 4, 8, 16]
+            .into_iter()
+            .map(|count| {
+                let filters = partition(count)
+                    .into_iter()
+                    .map(|shard| {
+                        let (pattern, negated) = shard.pattern();
+                        let spelled =
+                            format!("{}_instance.@id~{pattern}", if negated { "!" } else { "" });
+                        let filter = PropertyFilter::parse(&spelled).expect("parses");
+                        (pattern, filter)
+                    })
+                    .collect();
+                (count, filters)
+            })
+            .collect()
+    });
+    &all.iter()
+        .find(|(c, _)| *c == count)
+        .expect("a shard count clients use")
+        .1
+}
+
 proptest::proptest! {
     /// A shard's filter tested by one byte says what its regular expression says, for every
     /// shard clients make and any id (colons, letters of both cases, non-ASCII, empty).
@@ -99,13 +130,9 @@ proptest::proptest! {
         id in "([0-9a-fA-Fg-zG-Z:éß\u{212a}-]{0,12})",
         count in proptest::sample::select(vec![1usize, 2, 4, 8, 16]),
     ) {
-        use crate::providers::adobe::clients::shards::partition;
-        for shard in partition(count) {
-            let (pattern, negated) = shard.pattern();
-            let spelled = format!("{}_instance.@id~{pattern}", if negated { "!" } else { "" });
-            let filter = PropertyFilter::parse(&spelled).expect("parses");
+        for (pattern, filter) in shard_filters(count) {
             let Test::Leads(regex, leads) = &filter.test else {
-                panic!("{spelled} is not recognised as a shard");
+                panic!("{pattern} is not recognised as a shard");
             };
             proptest::prop_assert_eq!(leads.admits(&id), regex.is_match(&id), "{} on {:?}", pattern, id);
         }

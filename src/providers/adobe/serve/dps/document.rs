@@ -6,7 +6,6 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::super::media;
-use super::super::problem::ApiError;
 use super::super::response::{json_response, set_header};
 use super::error::{DpsError, Result, bad_request, invalid, mapping_error};
 use crate::providers::adobe::kind::Kind;
@@ -121,7 +120,7 @@ pub(super) fn dps_body(envelope: &Envelope) -> Result<Value> {
     })
 }
 
-fn schema_of(envelope: &Envelope) -> String {
+pub(super) fn schema_of(envelope: &Envelope) -> String {
     match default_version(envelope.kind) {
         Some(version) if !envelope.schema.contains(";version=") => {
             format!("{};version={version}", envelope.schema)
@@ -132,7 +131,7 @@ fn schema_of(envelope: &Envelope) -> String {
 
 /// A ranking formula's `returnType.type` as DPS reads it back: upper-cased (`"integer"` is
 /// sent, `"INTEGER"` is read; reference §2.3).
-fn upper_case_return_type(kind: Kind, body: &mut Map<String, Value>) {
+pub(super) fn upper_case_return_type(kind: Kind, body: &mut Map<String, Value>) {
     if kind != Kind::RankingFormula {
         return;
     }
@@ -141,34 +140,6 @@ fn upper_case_return_type(kind: Kind, body: &mut Map<String, Value>) {
     {
         *name = name.to_ascii_uppercase();
     }
-}
-
-/// The document as GET and lists return it: the body plus server metadata.
-pub(super) fn document(envelope: &Envelope, sandbox: &str) -> Result<Value> {
-    let Value::Object(mut body) = dps_body(envelope)? else {
-        return Err(DpsError::Api(ApiError::Internal(
-            "the mapping returned a non-object".into(),
-        )));
-    };
-    upper_case_return_type(envelope.kind, &mut body);
-    let mut out = Map::new();
-    out.insert("id".into(), Value::from(envelope.uri()));
-    out.extend(body.into_iter().filter(|(k, _)| k != "id"));
-    let metadata = json!({
-        "etag": envelope.etag,
-        "created": envelope.created_date,
-        "modified": envelope.last_modified_date,
-        "createdBy": envelope.created_by,
-        "lastModifiedBy": envelope.last_modified_by,
-        "createdByClientId": envelope.created_by_client_id,
-        "lastModifiedByClientId": envelope.last_modified_by_client_id,
-        "schemas": [schema_of(envelope)],
-        "sandboxId": sandbox_id(sandbox),
-    });
-    if let Value::Object(metadata) = metadata {
-        out.extend(metadata);
-    }
-    Ok(Value::Object(out))
 }
 
 fn receipt_body(envelope: &Envelope, sandbox: &str) -> Value {

@@ -6,14 +6,18 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::super::media;
+use super::super::problem::ApiError;
 use super::super::request::{caller, query_params};
-use super::super::response::json_response;
+use super::super::response::bytes_response;
 use super::super::state::App;
-use super::document::{JSON, document};
-use super::error::{Result, bad_request, engine};
+use super::document::JSON;
+use super::error::{DpsError, Result, bad_request, engine};
+use super::rendered::kept_document;
 use super::resource::{collection_of, kind_of};
 use crate::providers::adobe::comparison::Cmp;
 use crate::providers::adobe::kind::Kind;
@@ -173,25 +177,28 @@ pub(super) async fn list(
     } else {
         query.limit = Some(request.limit);
     }
-    let repo = app.repo.clone();
     let sandbox = caller.sandbox.clone();
     let property = first.property.clone();
-    // Each listed instance is rendered where it is stored: its document and its cursor value.
+    let state = app.clone();
+    // Each listed instance is rendered where it is stored, as text: its document (its body
+    // mapped once per revision) and its cursor value.
     let render = move |envelope: &Envelope, _| {
-        let doc = match document(envelope, &caller.sandbox) {
+        let doc = match kept_document(&state.dps_bodies, envelope, &caller.sandbox) {
             Ok(doc) => doc,
-            Err(_) => json!({
+            Err(_) => serde_json::value::to_raw_value(&json!({
                 "id": envelope.uri(),
                 "etag": envelope.etag,
                 "modified": envelope.last_modified_date,
                 "_mappingError": "this object cannot be represented in the DPS form",
-            }),
+            }))
+            .expect("a JSON value writes as text"),
         };
         (doc, cursor_value(envelope, &property))
     };
     let (total, page) = engine(kind, move || {
         let c = container_id(&sandbox);
-        repo.list_counting(&sandbox, &c, &query, &cursor, render)
+        app.repo
+            .list_counting(&sandbox, &c, &query, &cursor, render)
     })
     .await?;
     let remaining = page.total;
@@ -213,7 +220,7 @@ pub(super) async fn list(
     } else {
         None
     };
-    let results: Vec<Value> = items.into_iter().map(|(doc, _)| doc).collect();
+    let results: Vec<Box<RawValue>> = items.into_iter().map(|(doc, _)| doc).collect();
     let collection = collection_of(&uri);
     let self_href = match uri.query() {
         Some(q) => format!("{collection}?{q}"),
@@ -232,15 +239,28 @@ pub(super) async fn list(
             "type": JSON,
         });
     }
-    let mut body = json!({
-        // Set below, in place: `json!` would copy every document through `to_value`.
-        "results": null,
-        "count": count,
-        "total": total,
-        "_links": links,
-    });
-    body["results"] = Value::Array(results);
-    Ok(json_response(StatusCode::OK, &body, JSON))
+    let body = Page {
+        results,
+        count,
+        total,
+        links,
+    };
+    let bytes = serde_json::to_vec(&body).map_err(|e| {
+        DpsError::Api(ApiError::Internal(format!(
+            "the page cannot be written: {e}"
+        )))
+    })?;
+    Ok(bytes_response(StatusCode::OK, bytes, JSON))
+}
+
+/// A list page, its documents written as text where they are stored.
+#[derive(Serialize)]
+struct Page {
+    results: Vec<Box<RawValue>>,
+    count: usize,
+    total: usize,
+    #[serde(rename = "_links")]
+    links: Value,
 }
 
 #[cfg(test)]

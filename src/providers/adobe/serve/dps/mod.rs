@@ -11,6 +11,7 @@ mod document;
 mod error;
 mod list;
 mod objects;
+mod rendered;
 mod resource;
 
 use std::sync::Arc;

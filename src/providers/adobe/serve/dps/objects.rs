@@ -13,12 +13,11 @@ use super::super::media;
 use super::super::request::{Addressed, Caller, caller, if_match, query_params, read_body};
 use super::super::response::{json_response, not_modified, set_header};
 use super::super::state::{App, blocking};
-use super::document::{
-    JSON, JSON_PATCH, document, dps_body, dps_schema, parse_json, receipt, to_canonical,
-};
+use super::document::{JSON, JSON_PATCH, dps_body, dps_schema, parse_json, receipt, to_canonical};
 use super::error::{
     DpsError, Result, bad_request, engine, invalid, not_found, problem, repo_error,
 };
+use super::rendered::document;
 use super::resource::{kind_of, require_json};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
