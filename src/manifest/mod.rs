@@ -224,9 +224,9 @@ pub fn decode_files(
 type Decoded = (Option<Object>, Vec<Diagnostic>);
 
 /// The base manifests of a run, parsed once, and each base document decoded at most once for
-/// all the environments that leave it as written. A document no overlay of the run names is
-/// decoded as it is parsed and its tree dropped; the last environment to use a decoded
-/// document takes it rather than copying it.
+/// all the environments that leave it as written (they share the decoded document: see
+/// [`Object`]). A document no overlay of the run names is decoded as it is parsed and its tree
+/// dropped; the last environment to use a decoded document takes it out of the base.
 pub struct SharedBase {
     pub base: overlay::Base,
     decoded: Vec<Mutex<Option<Decoded>>>,
@@ -277,8 +277,8 @@ impl SharedBase {
         }
     }
 
-    /// Base document `at` decoded, for one environment that leaves it as written: a copy, or
-    /// the document itself for the last environment to ask.
+    /// Base document `at` decoded, for one environment that leaves it as written: shared with
+    /// the environments before, and taken out of the base by the last one to ask.
     fn take(&self, at: usize, language: &dyn Language) -> Decoded {
         let document = &self.base.documents[at];
         let mut slot = lock(&self.decoded[at]);
@@ -333,7 +333,19 @@ pub fn load_layered(
     layering: &overlay::Layering,
     language: &dyn Language,
 ) -> (Loaded, HashMap<crate::source::Loc, Vec<crate::source::Loc>>) {
-    let layered = overlay::layer(&shared.base, sources, layering);
+    load_effective(
+        shared,
+        overlay::layer(&shared.base, sources, layering),
+        language,
+    )
+}
+
+/// [`load_layered`] of an environment's effective documents, already layered.
+pub fn load_effective(
+    shared: &SharedBase,
+    layered: overlay::Layered,
+    language: &dyn Language,
+) -> (Loaded, HashMap<crate::source::Loc, Vec<crate::source::Loc>>) {
     let mut diagnostics = layered.diagnostics;
     let mut objects = Vec::with_capacity(layered.documents.len());
     for effective in &layered.documents {
