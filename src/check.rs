@@ -5,14 +5,16 @@ use crate::diagnostic::{self, Diagnostic};
 use crate::graph::DependencyGraph;
 use crate::manifest::{self, Catalog, Language, Object, SharedBase};
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::environment::overlay::Layering;
+use crate::environment::overlay::{self, Layering};
 use crate::source::{FileId, Loc, SourceSet};
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Checked {
-    pub catalog: Catalog,
-    pub graph: DependencyGraph,
+    /// Shared by the environments that have the same effective manifests ([`SharedChecks`]).
+    pub catalog: Arc<Catalog>,
+    pub graph: Arc<DependencyGraph>,
     /// Every problem found, sorted by location.
     pub diagnostics: Vec<Diagnostic>,
     /// For an environment: the overlay documents that patched each base document.
@@ -45,18 +47,56 @@ pub fn check_layered(sources: &SourceSet, layering: &Layering, language: &dyn La
         },
         language,
     );
-    check_shared(&shared, sources, layering, language)
+    SharedChecks::new(shared).check(sources, layering, language)
 }
 
-/// [`check_layered`] with the base parsed (and decoded) once for several environments.
-pub fn check_shared(
-    shared: &SharedBase,
-    sources: &SourceSet,
-    layering: &Layering,
-    language: &dyn Language,
-) -> Checked {
-    let (loaded, patched_by) = manifest::load_layered(shared, sources, layering, language);
-    ordered(loaded, patched_by)
+/// A base parsed (and decoded) once for several environments, and the checks of those that
+/// have it as written. Environments whose overlays leave the same base documents untouched
+/// (settings such as the endpoint or sandbox are all that differ, as is common between a
+/// staging and a production sandbox) have the same catalogue, problems and graph: that is
+/// checked once and handed to each of them.
+///
+/// The base files must have the same ids in every environment's sources (they come first).
+pub struct SharedChecks {
+    pub shared: SharedBase,
+    /// The check of the environments with these base documents as written, by their indices.
+    as_written: Mutex<HashMap<Vec<usize>, Arc<OnceLock<Checked>>>>,
+}
+
+impl SharedChecks {
+    pub fn new(shared: SharedBase) -> Self {
+        SharedChecks {
+            shared,
+            as_written: Mutex::default(),
+        }
+    }
+
+    /// [`check_layered`] of one environment of the run.
+    pub fn check(
+        &self,
+        sources: &SourceSet,
+        layering: &Layering,
+        language: &dyn Language,
+    ) -> Checked {
+        let layered = overlay::layer(&self.shared.base, sources, layering);
+        let whole = |layered| {
+            let (loaded, patched_by) = manifest::load_effective(&self.shared, layered, language);
+            ordered(loaded, patched_by)
+        };
+        let Some(documents) = layered.as_written(&self.shared.base) else {
+            return whole(layered);
+        };
+        let once = self
+            .as_written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(documents)
+            .or_default()
+            .clone();
+        // Another environment with the same documents may be checking them now: it is waited
+        // for rather than done twice.
+        once.get_or_init(|| whole(layered)).clone()
+    }
 }
 
 /// [`check`] of `sources` where only the files `changed` differ from those `previous` was
@@ -105,8 +145,8 @@ fn ordered(loaded: manifest::Loaded, patched_by: HashMap<Loc, Vec<Loc>>) -> Chec
         diagnostic::sort(&mut diagnostics);
     }
     Checked {
-        catalog: loaded.catalog,
-        graph,
+        catalog: Arc::new(loaded.catalog),
+        graph: Arc::new(graph),
         diagnostics,
         patched_by,
     }

@@ -37,9 +37,43 @@ pub fn discard<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
+/// `f` of each item, each on a thread of its own (for a few long tasks that each wait as
+/// much as they compute, such as one environment's plan), results in order.
+pub fn each<T: Send, R: Send>(
+    items: impl IntoIterator<Item = T>,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    std::thread::scope(|scope| {
+        let f = &f;
+        let running: Vec<_> = items
+            .into_iter()
+            .map(|item| scope.spawn(move || f(item)))
+            .collect();
+        running
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::map;
+    use super::{each, map};
+
+    #[test]
+    fn each_item_is_worked_on_its_own_thread_and_results_come_in_order() {
+        let main = std::thread::current().id();
+        let results = each(0..5, |i| (i * 2, std::thread::current().id()));
+        assert_eq!(
+            results.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
+            [0, 2, 4, 6, 8]
+        );
+        assert!(results.iter().all(|(_, thread)| *thread != main));
+    }
 
     #[test]
     fn results_come_in_order() {

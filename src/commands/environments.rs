@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use sha2::{Digest, Sha256};
 
 use super::{Manifests, Output, Report, finish_loading};
+use crate::check::SharedChecks;
 use crate::cli::ManifestArgs;
 use crate::environment::overlay::Layering;
 use crate::environment::{ConfigFile, Environment, Layer};
@@ -171,13 +172,13 @@ pub fn single(
 /// once for every environment.
 pub struct BaseManifests {
     pub read: ReadSources,
-    shared: OnceLock<SharedBase>,
+    shared: OnceLock<SharedChecks>,
     /// The environments of the run that layer the base (each loads it once).
     layered: Vec<Target>,
 }
 
 impl BaseManifests {
-    fn shared(&self) -> &SharedBase {
+    fn shared(&self) -> &SharedChecks {
         self.shared.get_or_init(|| {
             // Only the base documents an overlay of the run names keep their parsed tree;
             // the others are decoded as they are parsed, as a run without environments does.
@@ -192,7 +193,7 @@ impl BaseManifests {
                     )
                 })
                 .collect();
-            SharedBase::new(
+            SharedChecks::new(SharedBase::new(
                 &self.read.sources,
                 |_| true,
                 crate::manifest::Overlays {
@@ -200,7 +201,7 @@ impl BaseManifests {
                     environments: self.layered.len(),
                 },
                 crate::providers::builtin(),
-            )
+            ))
         })
     }
 }
@@ -298,7 +299,7 @@ pub fn check_target(
         let checked = crate::check::check(&read.sources, providers);
         return Ok((read, checked, Vec::new()));
     };
-    let checked = crate::check::check_shared(base.shared(), &read.sources, &layering, providers);
+    let checked = base.shared().check(&read.sources, &layering, providers);
     Ok((read, checked, layering.overlays))
 }
 

@@ -68,8 +68,8 @@ pub fn run(cli: Cli) -> Result<Exit, CommandError> {
 /// Valid manifests, ordered.
 pub struct Manifests {
     pub sources: SourceSet,
-    pub catalog: Catalog,
-    pub graph: DependencyGraph,
+    pub catalog: std::sync::Arc<Catalog>,
+    pub graph: std::sync::Arc<DependencyGraph>,
     pub warnings: usize,
     /// The environment they are the effective manifests of.
     pub environment: Option<String>,

@@ -26,12 +26,14 @@ pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> 
         .iter()
         .map(|target| connect(&command.plan, None, &workspace, target))
         .collect::<Result<Vec<Session>, _>>()?;
-    let runtime = runtime()?;
-    let results = runtime.block_on(futures::future::join_all(
-        sessions
-            .iter_mut()
-            .map(|session| plan_one(command, session, base.clone(), output)),
-    ));
+    // Each environment is planned on a thread of its own, with its own runtime: one
+    // environment's pages are parsed while another's are, on every core, rather than all of
+    // them on one thread.
+    let results = crate::parallel::each(sessions.iter_mut(), |session| {
+        runtime()?.block_on(plan_one(command, session, base.clone(), output))
+    });
+    // What the environments' manifests were made from (shared between them) is freed meanwhile.
+    discard(base);
     let mut plans = Vec::new();
     let mut failure = None;
     for (result, session) in results.into_iter().zip(&sessions) {

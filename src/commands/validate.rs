@@ -23,22 +23,7 @@ pub fn run(command: &ValidateArgs, output: Output) -> Result<Exit, CommandError>
     let base = read_base(args, &workspace.targets)?;
     // Every environment is checked at once (the base parsed once, shared); each is reported
     // in order.
-    let checked: Vec<_> = std::thread::scope(|scope| {
-        let base = &base;
-        let running: Vec<_> = workspace
-            .targets
-            .iter()
-            .map(|target| scope.spawn(move || check_target(base, target)))
-            .collect();
-        running
-            .into_iter()
-            .map(|thread| {
-                thread
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
-            })
-            .collect()
-    });
+    let checked = crate::parallel::each(&workspace.targets, |target| check_target(&base, target));
     let mut failure = None;
     for (target, checked) in workspace.targets.iter().zip(checked) {
         let loaded = checked.and_then(|(read, checked, overlays)| {

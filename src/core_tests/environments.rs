@@ -252,3 +252,88 @@ fn a_shared_base_keeps_only_the_trees_an_overlay_names_and_serves_each_environme
         third.diagnostics
     );
 }
+
+/// Everything a check found, comparably: each object with where it is and what it sends, the
+/// problems, and the creation order.
+fn found(checked: &Checked) -> (Vec<String>, String, String) {
+    let resolve = |_: crate::kind::Kind, r: &str| r.to_string();
+    let objects = checked
+        .catalog
+        .objects()
+        .iter()
+        .map(|o| format!("{} {:?} {}", o.key(), o.loc, o.manifest.desired(&resolve)))
+        .collect();
+    let order = format!("{:?}", checked.graph.topological_order());
+    (objects, format!("{:?}", checked.diagnostics), order)
+}
+
+#[test]
+fn environments_that_leave_the_base_as_written_share_one_check_and_the_others_get_their_own() {
+    use crate::check::SharedChecks;
+    use crate::manifest::{Overlays, SharedBase};
+    // No variables; removing the shelf breaks what the books refer to, so problems are
+    // compared too.
+    let base = super::CATALOGUE;
+    let overlays: [(&str, &[&str]); 6] = [
+        ("none", &[]),
+        ("empty", &["# nothing differs here\n"]),
+        ("patch", &["kind: Book\nname: Dune\npatch:\n  pages: 500\n"]),
+        ("remove", &["kind: Book\nname: Emma\nremove: true\n"]),
+        ("remove-again", &["kind: Book\nname: Emma\nremove: true\n"]),
+        ("broken", &["kind: Shelf\nname: fiction\nremove: true\n"]),
+    ];
+    let sources_of = |texts: &[&str]| {
+        let mut sources = SourceSet::new();
+        sources.add(SourceFile::new("offers.d/library.yaml", base));
+        let files: Vec<FileId> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| sources.add(SourceFile::new(format!("envs/{i}.yaml"), *text)))
+            .collect();
+        let layering = Layering {
+            overlays: files,
+            vars: Some(BTreeMap::new()),
+        };
+        (sources, layering)
+    };
+    let names = crate::environment::overlay::names_in(overlays.iter().flat_map(|(_, t)| t.iter()))
+        .into_iter()
+        .collect();
+    let (base_sources, _) = sources_of(&[]);
+    let shared = SharedChecks::new(SharedBase::new(
+        &base_sources,
+        |_| true,
+        Overlays {
+            names: Some(&names),
+            environments: overlays.len(),
+        },
+        &providers(),
+    ));
+    let mut as_written = Vec::new();
+    for (name, texts) in overlays {
+        let (sources, layering) = sources_of(texts);
+        let layered = crate::environment::overlay::layer(&shared.shared.base, &sources, &layering);
+        as_written.push(layered.as_written(&shared.shared.base));
+        let alone = check_layered(&sources, &layering, &providers());
+        let together = shared.check(&sources, &layering, &providers());
+        assert_eq!(found(&together), found(&alone), "environment {name}");
+        assert_eq!(
+            together.errors() > 0,
+            name == "broken",
+            "environment {name}"
+        );
+    }
+    // Which environments share a check: those with the same base documents as written.
+    assert_eq!(as_written[0], Some(vec![0, 1, 2]));
+    assert_eq!(
+        as_written[1], as_written[0],
+        "an overlay that changes nothing"
+    );
+    assert_eq!(
+        as_written[2], None,
+        "a patched document is the environment's own"
+    );
+    assert_eq!(as_written[3], Some(vec![0, 1]));
+    assert_eq!(as_written[4], as_written[3]);
+    assert_eq!(as_written[5], Some(vec![1, 2]));
+}

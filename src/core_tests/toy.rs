@@ -117,9 +117,6 @@ impl Document for ToyDoc {
         }
         e
     }
-    fn clone_box(&self) -> Box<dyn Document> {
-        Box::new(self.clone())
-    }
     fn as_any(&self) -> &dyn Any {
         self
     }

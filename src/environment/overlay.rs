@@ -165,6 +165,28 @@ pub struct Layered {
     pub patched_by: HashMap<Loc, Vec<Loc>>,
 }
 
+impl Layered {
+    /// The base documents this environment has, when it has them as written and nothing else:
+    /// no document of its own (patched, added, or with variables replaced) and no problem
+    /// beyond the base's. Environments with the same such list have the same effective
+    /// manifests.
+    pub fn as_written(&self, base: &Base) -> Option<Vec<usize>> {
+        if self.diagnostics.len() != base.diagnostics.len()
+            || self.syntax_errors != base.syntax_errors
+            || !self.patched_by.is_empty()
+        {
+            return None;
+        }
+        self.documents
+            .iter()
+            .map(|document| match document {
+                Effective::Shared(at) => Some(*at),
+                Effective::Own(..) => None,
+            })
+            .collect()
+    }
+}
+
 enum Overlay {
     Patch(Node),
     Remove,

@@ -80,7 +80,7 @@ impl<'d> Decoder<'d> {
         let manifest = manifest?;
         language.check_decoded(manifest.as_ref(), self);
         Some(Object {
-            manifest,
+            manifest: manifest.into(),
             loc: self.loc(&root.span),
             disambiguated: false,
         })

@@ -72,9 +72,10 @@ pub trait Language: Sync {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     objects: Vec<Object>,
-    by_key: HashMap<(Kind, String), usize>,
+    /// By kind, then name: a lookup by name copies nothing.
+    by_key: HashMap<Kind, HashMap<String, usize>>,
     /// Names shared by several objects of a kind (each pinned by id), with those objects.
-    shared: HashMap<(Kind, String), Vec<usize>>,
+    shared: HashMap<Kind, HashMap<String, Vec<usize>>>,
 }
 
 /// What a reference points at.
@@ -92,14 +93,15 @@ impl Catalog {
     }
 
     pub fn get(&self, kind: Kind, name: &str) -> Option<usize> {
-        self.by_key.get(&(kind, name.to_string())).copied()
+        self.by_key.get(&kind)?.get(name).copied()
     }
 
     /// The objects of `kind` that share `name` (each pinned by id); empty when the name is
     /// unique or unknown. A reference by such a name is ambiguous.
     pub fn sharing(&self, kind: Kind, name: &str) -> &[usize] {
         self.shared
-            .get(&(kind, name.to_string()))
+            .get(&kind)
+            .and_then(|names| names.get(name))
             .map_or(&[], Vec::as_slice)
     }
 
@@ -129,31 +131,30 @@ impl Catalog {
     /// the first is returned), unless both are pinned to ids: then both are kept, each known as
     /// `name [id]` (see [`Object::key`]).
     fn insert(&mut self, mut object: Object) -> Result<(), usize> {
-        let key = (object.kind(), object.name().to_string());
+        let (kind, name) = (object.kind(), object.name().to_string());
         let index = self.objects.len();
-        if let Some(first) = self.shared.get(&key).and_then(|all| all.first()) {
+        let by_name = self.by_key.entry(kind).or_default();
+        let shared = self.shared.entry(kind).or_default();
+        if let Some(first) = shared.get(&name).and_then(|all| all.first()) {
             if object.manifest.meta().id.is_none() {
                 return Err(*first);
             }
             object.disambiguated = true;
-        } else if let Some(&existing) = self.by_key.get(&key) {
+        } else if let Some(&existing) = by_name.get(&name) {
             let pinned = |o: &Object| o.manifest.meta().id.is_some();
             if !(pinned(&object) && pinned(&self.objects[existing])) {
                 return Err(existing);
             }
-            self.by_key.remove(&key);
+            by_name.remove(&name);
             self.objects[existing].disambiguated = true;
-            let existing_key = self.objects[existing].key();
-            self.by_key
-                .insert((existing_key.kind, existing_key.name), existing);
-            self.shared.insert(key.clone(), vec![existing]);
+            by_name.insert(self.objects[existing].key().name, existing);
+            shared.insert(name.clone(), vec![existing]);
             object.disambiguated = true;
         }
         if object.disambiguated {
-            self.shared.entry(key).or_default().push(index);
+            shared.entry(name).or_default().push(index);
         }
-        let own = object.key();
-        self.by_key.insert((own.kind, own.name), index);
+        by_name.insert(object.key().name, index);
         self.objects.push(object);
         Ok(())
     }
@@ -224,9 +225,9 @@ pub fn decode_files(
 type Decoded = (Option<Object>, Vec<Diagnostic>);
 
 /// The base manifests of a run, parsed once, and each base document decoded at most once for
-/// all the environments that leave it as written. A document no overlay of the run names is
-/// decoded as it is parsed and its tree dropped; the last environment to use a decoded
-/// document takes it rather than copying it.
+/// all the environments that leave it as written (they share the decoded document: see
+/// [`Object`]). A document no overlay of the run names is decoded as it is parsed and its tree
+/// dropped; the last environment to use a decoded document takes it out of the base.
 pub struct SharedBase {
     pub base: overlay::Base,
     decoded: Vec<Mutex<Option<Decoded>>>,
@@ -277,8 +278,8 @@ impl SharedBase {
         }
     }
 
-    /// Base document `at` decoded, for one environment that leaves it as written: a copy, or
-    /// the document itself for the last environment to ask.
+    /// Base document `at` decoded, for one environment that leaves it as written: shared with
+    /// the environments before, and taken out of the base by the last one to ask.
     fn take(&self, at: usize, language: &dyn Language) -> Decoded {
         let document = &self.base.documents[at];
         let mut slot = lock(&self.decoded[at]);
@@ -333,7 +334,19 @@ pub fn load_layered(
     layering: &overlay::Layering,
     language: &dyn Language,
 ) -> (Loaded, HashMap<crate::source::Loc, Vec<crate::source::Loc>>) {
-    let layered = overlay::layer(&shared.base, sources, layering);
+    load_effective(
+        shared,
+        overlay::layer(&shared.base, sources, layering),
+        language,
+    )
+}
+
+/// [`load_layered`] of an environment's effective documents, already layered.
+pub fn load_effective(
+    shared: &SharedBase,
+    layered: overlay::Layered,
+    language: &dyn Language,
+) -> (Loaded, HashMap<crate::source::Loc, Vec<crate::source::Loc>>) {
     let mut diagnostics = layered.diagnostics;
     let mut objects = Vec::with_capacity(layered.documents.len());
     for effective in &layered.documents {

@@ -6,6 +6,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Deref;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -125,10 +126,12 @@ pub struct ReferenceSite<'a> {
     pub reference: &'a Reference,
 }
 
-/// A decoded manifest document with where it was written.
-#[derive(Debug)]
+/// A decoded manifest document with where it was written. Cloning one shares its document
+/// (documents are never changed once decoded), so environments that leave a base document as
+/// written hold one copy of it between them.
+#[derive(Debug, Clone)]
 pub struct Object {
-    pub manifest: Box<dyn Document>,
+    pub manifest: Arc<dyn Document>,
     /// The whole document.
     pub loc: Loc,
     /// Another object of the same kind has the same name, and both are pinned by `id`: the
@@ -155,19 +158,7 @@ pub trait Document: fmt::Debug + Send + Sync + Any {
     /// The top-level entries in canonical order, for `fmt` and `export` (see [`super::emit`]).
     fn entries(&self) -> Vec<(String, Node)>;
 
-    fn clone_box(&self) -> Box<dyn Document>;
-
     fn as_any(&self) -> &dyn Any;
-}
-
-impl Clone for Object {
-    fn clone(&self) -> Self {
-        Object {
-            manifest: self.manifest.clone_box(),
-            loc: self.loc,
-            disambiguated: self.disambiguated,
-        }
-    }
 }
 
 impl Object {

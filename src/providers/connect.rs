@@ -12,7 +12,7 @@ use crate::providers::appcharge::config::{self as appcharge, AppchargeArgs, File
 use crate::providers::appcharge::kind as appcharge_kind;
 
 /// Opens a repository on first use: its backend and a line for stderr.
-type Opener = Box<dyn FnOnce() -> Result<(Box<dyn Backend>, Option<String>), CommandError>>;
+type Opener = Box<dyn FnOnce() -> Result<(Box<dyn Backend>, Option<String>), CommandError> + Send>;
 
 enum State {
     Open(Result<Arc<dyn Backend>, CommandError>),

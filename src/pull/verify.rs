@@ -166,7 +166,7 @@ pub(super) fn verify(
     }
     let affected;
     let (planned, graph) = match overlaying {
-        Some(_) => (&checked.catalog, &checked.graph),
+        Some(_) => (checked.catalog.as_ref(), checked.graph.as_ref()),
         None => {
             let pulled: HashSet<&ObjectKey> = candidates.iter().map(|c| &c.key).collect();
             affected = affected_by(&checked, &changed, &pulled, providers);

@@ -39,10 +39,6 @@ impl Document for Manifest {
         emit::manifest_entries(self)
     }
 
-    fn clone_box(&self) -> Box<dyn Document> {
-        Box::new(self.clone())
-    }
-
     fn as_any(&self) -> &dyn Any {
         self
     }

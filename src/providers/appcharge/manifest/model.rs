@@ -180,9 +180,6 @@ macro_rules! document_basics {
         fn meta_mut(&mut self) -> &mut Meta {
             &mut self.meta
         }
-        fn clone_box(&self) -> Box<dyn Document> {
-            Box::new(self.clone())
-        }
         fn as_any(&self) -> &dyn Any {
             self
         }
