@@ -57,22 +57,6 @@ impl LiveDocument {
         }
     }
 
-    /// The document as compact JSON text.
-    pub fn to_text(&self) -> String {
-        match &self.0 {
-            Held::Text(text) => text.to_string(),
-            Held::Deep(value) => value.to_string(),
-        }
-    }
-
-    /// The document's bytes as compact JSON, without copying when held as text.
-    pub fn with_bytes<T>(&self, read: impl FnOnce(&[u8]) -> T) -> T {
-        match &self.0 {
-            Held::Text(text) => read(text.as_bytes()),
-            Held::Deep(value) => read(value.to_string().as_bytes()),
-        }
-    }
-
     /// Changes the document: parses it, lets `change` edit it, and holds the result.
     pub fn edit<T>(&mut self, change: impl FnOnce(&mut Value) -> T) -> T {
         let mut value = self.value();
@@ -85,12 +69,6 @@ impl LiveDocument {
 impl From<Value> for LiveDocument {
     fn from(value: Value) -> Self {
         Self::new(&value)
-    }
-}
-
-impl Default for LiveDocument {
-    fn default() -> Self {
-        Self::new(&Value::Null)
     }
 }
 
@@ -170,7 +148,7 @@ mod tests {
         let keys: Vec<&String> = back.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["z", "a", "m"]);
         assert_eq!(
-            held.to_text(),
+            serde_json::to_string(&held).unwrap(),
             r#"{"z":1,"a":{"list":[1,"two",null,3.5]},"m":true}"#
         );
     }

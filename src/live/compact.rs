@@ -85,7 +85,7 @@ pub fn stream_slice_keeping(
 /// deeper than the parser reads, which one (its members named in `keys`, found by a scan that
 /// has no depth limit), since one bad object must not leave a whole listing unexplained.
 pub fn unreadable(bytes: &[u8], path: &[&str], error: &serde_json::Error, keys: &[&str]) -> String {
-    if !error.to_string().contains("recursion limit") {
+    if !is_too_deep(error) {
         return format!("is not JSON ({error})");
     }
     // The root is level 1, each name of the path one more, the array one more.
@@ -97,6 +97,17 @@ pub fn unreadable(bytes: &[u8], path: &[&str], error: &serde_json::Error, keys: 
             format!("the object with {}", names.join(", "))
         })
         .unwrap_or_else(|| "an object".to_string());
+    too_deep(&named, error)
+}
+
+/// Whether serde_json refused a text for nesting deeper than it reads.
+pub fn is_too_deep(error: &serde_json::Error) -> bool {
+    error.to_string().contains("recursion limit")
+}
+
+/// Why a list cannot be used when it holds `named` (`the object with instanceId "…"`), which
+/// [`is_too_deep`] for a reader.
+pub fn too_deep(named: &str, error: &serde_json::Error) -> String {
     format!(
         "holds {named}, which nests deeper than a JSON reader accepts ({error}); \
          repair or delete that object in the repository"

@@ -107,7 +107,7 @@ fn unreadable_instance(instance_id: &str, text: &RawValue, error: &serde_json::E
         #[serde(rename = "xdm:name")]
         name: Option<String>,
     }
-    if !error.to_string().contains("recursion limit") {
+    if !compact::is_too_deep(error) {
         return format!(
             "instance {instance_id}: its _instance is not JSON a reader accepts ({error})"
         );
@@ -117,9 +117,9 @@ fn unreadable_instance(instance_id: &str, text: &RawValue, error: &serde_json::E
         .and_then(|named| named.name)
         .map(|name| format!(", xdm:name \"{name}\""))
         .unwrap_or_default();
-    format!(
-        "holds the object with instanceId \"{instance_id}\"{name}, which nests deeper than a JSON \
-         reader accepts ({error}); repair or delete that object in the repository"
+    compact::too_deep(
+        &format!("the object with instanceId \"{instance_id}\"{name}"),
+        error,
     )
 }
 

@@ -7,6 +7,8 @@
 //! ([`PerRevision`]), and written into each answer as text; only the metadata around it is
 //! written per request.
 
+use std::borrow::Cow;
+
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -17,8 +19,8 @@ use super::document::{dps_body, schema_of, upper_case_return_type};
 use super::error::{DpsError, Result};
 use crate::providers::adobe::repository::{Envelope, sandbox_id};
 
-/// The document GET and lists return for `envelope`: `id`, the body (mapped once per
-/// revision, kept in `bodies`), then the metadata.
+/// The document lists return for `envelope`: `id`, the body (mapped once per revision, kept
+/// in `bodies`), then the metadata.
 pub(super) fn kept_document(
     bodies: &PerRevision<Body>,
     envelope: &Envelope,
@@ -30,7 +32,8 @@ pub(super) fn kept_document(
     write(envelope, sandbox, &body)
 }
 
-/// `envelope`'s document, mapped anew (for reads of one object).
+/// `envelope`'s document as a read of one object returns it, mapped anew (the same text as
+/// [`kept_document`]'s).
 pub(super) fn document(envelope: &Envelope, sandbox: &str) -> Result<Value> {
     let text = write(envelope, sandbox, &body_of(envelope)?)?;
     serde_json::from_str(text.get()).map_err(internal)
@@ -70,8 +73,7 @@ fn internal(problem: impl ToString) -> DpsError {
 /// A metadata value, borrowed from the envelope where it can be.
 enum Meta<'a> {
     Number(u64),
-    Text(&'a str),
-    Owned(String),
+    Text(Cow<'a, str>),
     Schemas(String),
 }
 
@@ -80,7 +82,6 @@ impl Serialize for Meta<'_> {
         match self {
             Meta::Number(n) => serializer.serialize_u64(*n),
             Meta::Text(text) => serializer.serialize_str(text),
-            Meta::Owned(text) => serializer.serialize_str(text),
             Meta::Schemas(schema) => [schema].serialize(serializer),
         }
     }
@@ -94,20 +95,26 @@ fn metadata(
 ) -> [(&'static str, Meta<'_>); 9] {
     [
         ("etag", Meta::Number(envelope.etag)),
-        ("created", Meta::Text(&envelope.created_date)),
-        ("modified", Meta::Text(&envelope.last_modified_date)),
-        ("createdBy", Meta::Text(&envelope.created_by)),
-        ("lastModifiedBy", Meta::Text(&envelope.last_modified_by)),
+        ("created", Meta::Text(Cow::Borrowed(&envelope.created_date))),
+        (
+            "modified",
+            Meta::Text(Cow::Borrowed(&envelope.last_modified_date)),
+        ),
+        ("createdBy", Meta::Text(Cow::Borrowed(&envelope.created_by))),
+        (
+            "lastModifiedBy",
+            Meta::Text(Cow::Borrowed(&envelope.last_modified_by)),
+        ),
         (
             "createdByClientId",
-            Meta::Text(&envelope.created_by_client_id),
+            Meta::Text(Cow::Borrowed(&envelope.created_by_client_id)),
         ),
         (
             "lastModifiedByClientId",
-            Meta::Text(&envelope.last_modified_by_client_id),
+            Meta::Text(Cow::Borrowed(&envelope.last_modified_by_client_id)),
         ),
         ("schemas", Meta::Schemas(schema)),
-        ("sandboxId", Meta::Owned(sandbox_id)),
+        ("sandboxId", Meta::Text(Cow::Owned(sandbox_id))),
     ]
 }
 
