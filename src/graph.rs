@@ -94,6 +94,17 @@ impl DependencyGraph {
     /// are ready at the same time, the order is by kind then name, so output is reproducible.
     /// Errors with every cycle when there is one.
     pub fn topological_order(&self) -> Result<Vec<ObjectKey>, Vec<Cycle>> {
+        self.topological_positions().map(|order| {
+            order
+                .into_iter()
+                .map(|at| self.key_at(at).clone())
+                .collect()
+        })
+    }
+
+    /// [`DependencyGraph::topological_order`] as the objects' positions in the catalogue the
+    /// graph was built from (see [`DependencyGraph::key_at`]).
+    pub fn topological_positions(&self) -> Result<Vec<usize>, Vec<Cycle>> {
         let mut waiting: Vec<usize> = self
             .graph
             .node_indices()
@@ -112,7 +123,7 @@ impl DependencyGraph {
             .collect();
         let mut order = Vec::with_capacity(self.len());
         while let Some(Reverse((_, _, node))) = ready.pop() {
-            order.push(self.graph[node].clone());
+            order.push(node.index());
             for dependent in self.graph.neighbors_directed(node, Direction::Outgoing) {
                 waiting[dependent.index()] -= 1;
                 if waiting[dependent.index()] == 0 {
@@ -133,6 +144,12 @@ impl DependencyGraph {
             order.reverse();
             order
         })
+    }
+
+    /// The key of the object at `position` in the catalogue the graph was built from: the
+    /// graph holds one node per object, in the catalogue's order.
+    pub fn key_at(&self, position: usize) -> &ObjectKey {
+        &self.graph[NodeIndex::new(position)]
     }
 
     fn sort_key(&self, node: NodeIndex) -> (Kind, &str, NodeIndex) {

@@ -79,6 +79,8 @@ pub fn run(command: &PlanCommand, output: Output) -> Result<Exit, CommandError> 
         return Err(failure);
     }
     let changes = plans.iter().any(|(_, p)| p.summary.has_changes());
+    // Every change of every plan: freeing them is not worth waiting for before exiting.
+    discard(plans);
     Ok(if command.detailed_exitcode && changes {
         Exit::Changes
     } else {

@@ -259,11 +259,6 @@ pub fn build(
     // Objects whose kind changes: the old object is deleted before the new one is created.
     let replaced = replace::replacements(providers, objects, &live.objects, &matched);
 
-    let index: HashMap<ObjectKey, usize> = objects
-        .iter()
-        .enumerate()
-        .map(|(i, o)| (o.key(), i))
-        .collect();
     let resolve = |kind: Kind, reference: &str| -> String {
         if kind.is_literal_id(reference) {
             return reference.to_string();
@@ -274,10 +269,13 @@ pub fn build(
         }
     };
 
-    // Cycles were rejected by validation; fall back to file order rather than fail.
-    let order = graph
-        .topological_order()
-        .unwrap_or_else(|_| objects.iter().map(Object::key).collect());
+    // The graph holds the catalogue's objects, in its order. Cycles were rejected by
+    // validation; fall back to file order rather than fail.
+    let in_graph = graph.len() == objects.len();
+    let order: Vec<usize> = match graph.topological_positions() {
+        Ok(order) if in_graph => order,
+        _ => (0..objects.len()).collect(),
+    };
     let mut changes: Vec<Change> = Vec::with_capacity(objects.len());
     let mut acting: HashSet<String> = HashSet::new();
     // References of up-to-date objects, which keep no documents (see plan_deletes).
@@ -293,7 +291,12 @@ pub fn build(
         ))
     });
     too_deep(objects, &compared)?;
-    for key in &order {
+    for at in order {
+        let key = &if in_graph {
+            std::borrow::Cow::Borrowed(graph.key_at(at))
+        } else {
+            std::borrow::Cow::Owned(objects[at].key())
+        };
         // Only changes already in the plan count; none yet, nothing to look up.
         let depends_on: Vec<String> = if acting.is_empty() {
             Vec::new()
@@ -305,14 +308,14 @@ pub fn build(
                 .filter(|address| acting.contains(address))
                 .collect()
         };
-        let found = compared[index[key]].take();
+        let found = compared[at].take();
         let change = match found.expect("each object comes once in the order") {
             Compared::Create(desired) => Change {
                 action: Action::Create,
                 after: Some(desired),
                 depends_on: depends_on
                     .into_iter()
-                    .chain(replaced[index[key]].map(|old| format!("{}/{}", old.kind, old.name())))
+                    .chain(replaced[at].map(|old| format!("{}/{}", old.kind, old.name())))
                     .collect(),
                 ..change_for(key)
             },
@@ -563,26 +566,35 @@ fn match_live<'l>(
             ),
         }
     }
-    let mut by_name: HashMap<(Kind, &str), Vec<&LiveObject>> = HashMap::new();
+    // By name: the first live object of each, and how many share it (most names are unique,
+    // and counting them allocates nothing per name).
+    let mut by_name: HashMap<(Kind, &str), (&LiveObject, usize)> =
+        HashMap::with_capacity(live.objects.len());
     for object in &live.objects {
         if !claimed.contains(object.id.as_str()) {
             by_name
                 .entry((object.kind, object.name()))
-                .or_default()
-                .push(object);
+                .and_modify(|(_, count)| *count += 1)
+                .or_insert((object, 1));
         }
     }
     for (i, object) in objects.iter().enumerate() {
         if object.manifest.meta().id.is_some() {
             continue;
         }
-        match by_name
-            .get(&(object.kind(), object.name()))
-            .map(Vec::as_slice)
-        {
-            None | Some([]) => {}
-            Some([one]) => matched[i] = Some(one),
-            Some(several) => {
+        match by_name.get(&(object.kind(), object.name())) {
+            None => {}
+            Some((one, 1)) => matched[i] = Some(one),
+            Some(_) => {
+                let several: Vec<&LiveObject> = live
+                    .objects
+                    .iter()
+                    .filter(|o| {
+                        o.kind == object.kind()
+                            && o.name() == object.name()
+                            && !claimed.contains(o.id.as_str())
+                    })
+                    .collect();
                 let ids: Vec<&str> = several.iter().map(|o| o.id.as_str()).collect();
                 diagnostics.push(
                     Diagnostic::error(
