@@ -110,6 +110,8 @@ pub trait Provider: Language + Send + Sync {
 #[derive(Clone)]
 pub struct Providers {
     list: Vec<&'static dyn Provider>,
+    /// Every provider's kinds, in order: asked for once per manifest document decoded.
+    kinds: Vec<Kind>,
 }
 
 impl std::fmt::Debug for Providers {
@@ -126,7 +128,9 @@ impl Providers {
         for provider in &list {
             kind::register(&provider.kinds());
         }
-        Providers { list }
+        let mut kinds: Vec<Kind> = list.iter().flat_map(|p| p.kinds()).collect();
+        kinds.sort();
+        Providers { list, kinds }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &'static dyn Provider> + '_ {
@@ -148,9 +152,7 @@ impl Providers {
 
     /// Every kind, in order.
     pub fn kinds(&self) -> Vec<Kind> {
-        let mut kinds: Vec<Kind> = self.list.iter().flat_map(|p| p.kinds()).collect();
-        kinds.sort();
-        kinds
+        self.kinds.clone()
     }
 
     pub fn diff_rules(&self, kind: Kind) -> Rules {
