@@ -87,7 +87,7 @@ fn an_alias_bomb_of_long_strings_is_refused_in_bounded_memory() {
 }
 
 /// Case 3: a 100,000-object `dependsOn` cycle is a clear error from validate, graph and plan
-/// (no stack overflow), rendered as text quickly (a 20k cycle took 36–47 s to draw before).
+/// (no stack overflow), drawn elided (a 20k cycle took 36–47 s to draw in full before).
 #[test]
 fn a_hundred_thousand_object_dependency_cycle_is_a_clear_error() {
     let work = Workdir::empty();
@@ -101,7 +101,6 @@ fn a_hundred_thousand_object_dependency_cycle_is_a_clear_error() {
     }
     write(&work, "offers.d/cycle.yaml", &text);
     for args in [&["validate"][..], &["graph"], &["plan"]] {
-        let started = Instant::now();
         let output = work.command(args).output().expect("run");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
@@ -110,13 +109,9 @@ fn a_hundred_thousand_object_dependency_cycle_is_a_clear_error() {
             "{args:?}: {}",
             &stderr[..stderr.len().min(2000)]
         );
+        // Drawn elided: the old renderer drew every step (minutes at this size). How long it
+        // takes is a benchmark's to say, not a test's.
         assert!(stderr.contains("… 99984 more …"), "{args:?}");
-        // Generous: a debug build on a busy machine; the old renderer needed minutes here.
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "{args:?} took {:?}",
-            started.elapsed()
-        );
     }
 }
 
