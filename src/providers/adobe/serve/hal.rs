@@ -7,29 +7,11 @@
 //! ([`PerRevision`]). A search hit's text ends in its score, so it is written per request.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use super::revisions::PerRevision;
+use super::revisions::{KeptText, PerRevision};
 use crate::providers::adobe::repository::Envelope;
-
-/// An envelope's HAL text, shared with what is kept.
-#[derive(Clone, Debug)]
-pub(super) struct HalText(Arc<Box<RawValue>>);
-
-impl HalText {
-    pub(super) fn get(&self) -> &str {
-        self.0.get()
-    }
-}
-
-impl Serialize for HalText {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
 
 /// `envelope`'s HAL text ([`Envelope::hal_text`]), kept in `items` when it has no score.
 /// `container` must be `sandbox`'s, as the repository checks before it hands out an envelope.
@@ -39,21 +21,23 @@ pub(super) fn kept_hal(
     container: &str,
     envelope: &Envelope,
     score: Option<f64>,
-) -> HalText {
+) -> KeptText {
     if score.is_some() {
-        return HalText(Arc::new(envelope.hal_text(container, score)));
+        return KeptText::from(envelope.hal_text(container, score));
     }
-    let made = items.get_or_make(sandbox, &envelope.instance_id, envelope.etag, || {
+    let made = items.text(sandbox, &envelope.instance_id, envelope.etag, || {
         Ok::<_, Infallible>(envelope.hal_text(container, None))
     });
     match made {
-        Ok(text) => HalText(text),
+        Ok(text) => text,
         Err(never) => match never {},
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use serde_json::{Map, Value, json};
 
     use super::super::credentials::Credentials;
@@ -253,14 +237,12 @@ mod tests {
         tag("e");
         assert_eq!(listed(&app, "prod").len(), 4);
         assert_eq!(app.hal_items.len(), 4);
-        // The DPS bodies are forgotten with them (what is kept there is not looked at here).
+        // The DPS documents are forgotten with them (what is kept there is not looked at here).
         for id in [&a, &b, &d].map(|tag| &tag.instance_id) {
-            let kept = app
-                .dps_bodies
-                .get_or_make("prod", id, 1, || Ok::<_, ()>(Vec::new()));
-            assert!(kept.is_ok());
+            let document = || serde_json::value::to_raw_value(&json!({"id": id}));
+            assert!(app.dps_documents.text("prod", id, 1, document).is_ok());
         }
-        let kept = || (app.hal_items.len(), app.dps_bodies.len());
+        let kept = || (app.hal_items.len(), app.dps_documents.len());
 
         // XCore's delete of an unreferenced object.
         let outcome = repo

@@ -13,12 +13,13 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::hal::{HalText, kept_hal};
+use super::hal::kept_hal;
 use super::ims::ims_token;
 use super::media::{self, MediaType};
 use super::problem::ApiError;
 use super::request::{Addressed, Result, caller, header_str, if_match, query_params, read_body};
 use super::response::{bytes_response, json_response, not_modified, set_header};
+use super::revisions::KeptText;
 use super::state::{App, blocking};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
@@ -508,7 +509,7 @@ struct ResultsBody<'a> {
 
 #[derive(Serialize)]
 struct Embedded {
-    results: Vec<HalText>,
+    results: Vec<KeptText>,
     total: usize,
     count: usize,
 }
@@ -516,7 +517,7 @@ struct Embedded {
 fn results_body<'a>(
     container: &'a str,
     query: &'a ListQuery,
-    page: Page<HalText>,
+    page: Page<KeptText>,
     route: &str,
     uri: &Uri,
     params: &[(String, String)],

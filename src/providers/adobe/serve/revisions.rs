@@ -6,6 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+
 use crate::providers::adobe::repository::Removal;
 
 /// Values by sandbox, then by `instanceId`, each with the etag it was made at.
@@ -73,6 +76,43 @@ impl<V> PerRevision<V> {
             .lock()
             .map(|kept| kept.values().map(HashMap::len).sum())
             .unwrap_or_default()
+    }
+}
+
+/// JSON text made once per revision (see [`PerRevision::text`]), shared with what is kept.
+#[derive(Clone, Debug)]
+pub(crate) struct KeptText(Arc<Box<RawValue>>);
+
+impl KeptText {
+    pub(crate) fn get(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl From<Box<RawValue>> for KeptText {
+    /// Text not kept (made for one answer).
+    fn from(text: Box<RawValue>) -> Self {
+        KeptText(Arc::new(text))
+    }
+}
+
+impl Serialize for KeptText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl PerRevision<Box<RawValue>> {
+    /// [`Self::get_or_make`] of JSON text.
+    pub(crate) fn text<E>(
+        &self,
+        sandbox: &str,
+        instance_id: &str,
+        etag: u64,
+        make: impl FnOnce() -> Result<Box<RawValue>, E>,
+    ) -> Result<KeptText, E> {
+        self.get_or_make(sandbox, instance_id, etag, make)
+            .map(KeptText)
     }
 }
 

@@ -17,8 +17,9 @@ pub(crate) struct App {
     pub(super) repo: Arc<Repository>,
     pub(super) credentials: Credentials,
     pub(super) addr: SocketAddr,
-    /// DPS bodies, each mapped once per revision of its object (see `dps/rendered.rs`).
-    pub(super) dps_bodies: Arc<PerRevision<DpsBody>>,
+    /// DPS documents, each mapped and written once per revision of its object (see
+    /// `dps/rendered.rs`).
+    pub(super) dps_documents: Arc<PerRevision<Box<RawValue>>>,
     /// XCore HAL envelopes as list items, each written once per revision of its object (see
     /// `http.rs`).
     pub(super) hal_items: Arc<PerRevision<Box<RawValue>>>,
@@ -28,25 +29,22 @@ impl App {
     /// The server's state over `repo`; what it keeps per revision is forgotten as objects are
     /// removed.
     pub(super) fn new(repo: Arc<Repository>, credentials: Credentials, addr: SocketAddr) -> App {
-        let dps_bodies = Arc::new(PerRevision::default());
+        let dps_documents = Arc::new(PerRevision::default());
         let hal_items = Arc::new(PerRevision::default());
-        let (bodies, items) = (dps_bodies.clone(), hal_items.clone());
+        let (documents, items) = (dps_documents.clone(), hal_items.clone());
         repo.on_removal(move |removal| {
-            bodies.forget(removal);
+            documents.forget(removal);
             items.forget(removal);
         });
         App {
             repo,
             credentials,
             addr,
-            dps_bodies,
+            dps_documents,
             hal_items,
         }
     }
 }
-
-/// A DPS body's members, each value as JSON text, in order and without `id`.
-pub(super) type DpsBody = Vec<(String, Box<RawValue>)>;
 
 /// Runs a repository call off the async workers: durable writes block on `fsync` while
 /// holding the repository lock, so any call may wait for one.
