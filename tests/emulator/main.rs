@@ -15,6 +15,7 @@ mod serve_appcharge_offers;
 mod serve_dps;
 mod serve_dps_formulas;
 mod serve_gateway;
+mod serve_kept;
 mod serve_persistence;
 mod serve_walkthrough;
 #[path = "../support/mod.rs"]

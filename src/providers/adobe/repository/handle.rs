@@ -10,7 +10,7 @@ use super::container::Container;
 use super::error::RepoError;
 use super::ids::container_id;
 use super::query::{DEFAULT_LIMIT, ListQuery};
-use super::store::{Inner, Record, State, commit};
+use super::store::{Inner, Record, Removal, State, commit};
 use crate::wal::Wal;
 
 /// The repository. Cheap to share behind an `Arc`; all methods take `&self`.
@@ -91,6 +91,13 @@ impl Repository {
     pub fn set_delete_pending_polls(&self, polls: u32) {
         self.delete_pending_polls
             .store(polls, AtomicOrdering::Relaxed);
+    }
+
+    /// Calls `listener` with every instance (or sandbox) removed from now on, as the removal
+    /// commits, under the repository's lock: whatever it forgets cannot be made again from the
+    /// removed instance by a read that ran before.
+    pub fn on_removal(&self, listener: impl Fn(Removal<'_>) + Send + Sync + 'static) {
+        self.lock().state.removal_listeners.push(Box::new(listener));
     }
 
     /// The deliberate deviations from the documented API (see [`Deviations`]).

@@ -56,6 +56,7 @@ pub use jobs::{DeleteDecision, DeleteJob, DeleteOutcome};
 pub use query::{
     DEFAULT_LIMIT, Hit, ListQuery, MAX_LIMIT, OrderKey, Page, PropertyFilter, Test, TextSearch,
 };
+pub use store::Removal;
 pub use validate::{Reference, references};
 
 /// Largest document a write may leave stored, as JSON text: the largest request body the

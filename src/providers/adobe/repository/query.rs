@@ -195,7 +195,7 @@ impl ListQuery {
             }
         }
         pattern.push('$');
-        Regex::new(&pattern)
+        regexes::compiled(&pattern)
             .map(Some)
             .map_err(|e| RepoError::BadQuery(format!("name pattern: {e}")))
     }
@@ -412,8 +412,9 @@ impl PropertyFilter {
                             RepoError::BadQuery(format!("invalid regular expression: {e}"))
                         };
                         // Compiled alone first: `a)|(b` must not escape the anchoring below.
-                        Regex::new(value).map_err(invalid)?;
-                        let regex = Regex::new(&format!("(?is)^(?:{value})$")).map_err(invalid)?;
+                        regexes::compiled(value).map_err(invalid)?;
+                        let anchored = format!("(?is)^(?:{value})$");
+                        let regex = regexes::compiled(&anchored).map_err(invalid)?;
                         match LeadSet::of(value) {
                             Some(leads) => Test::Leads(regex, Box::new(leads)),
                             None => Test::Matches(regex),
@@ -745,6 +746,7 @@ fn collect_strings(value: &Value, out: &mut Vec<Vec<String>>) {
 
 mod indexed;
 mod leads;
+mod regexes;
 #[cfg(test)]
 mod tests;
 

@@ -14,11 +14,23 @@ impl Repository {
         container: &str,
         instance_id: &str,
     ) -> Result<Envelope, RepoError> {
+        self.get_with(sandbox, container, instance_id, Envelope::clone)
+    }
+
+    /// What `read` makes of the instance `instance_id`, under the repository's lock (so the
+    /// instance is not copied first).
+    pub fn get_with<T>(
+        &self,
+        sandbox: &str,
+        container: &str,
+        instance_id: &str,
+        read: impl FnOnce(&Envelope) -> T,
+    ) -> Result<T, RepoError> {
         let mut inner = self.lock();
         let space = open_container(&mut inner.state, sandbox, container)?;
         space
             .get(instance_id)
-            .cloned()
+            .map(read)
             .ok_or_else(|| RepoError::NotFound(instance_id.to_string()))
     }
 

@@ -123,11 +123,27 @@ pub(super) fn referring(envelope: &Envelope, uri: &str) -> Vec<Referrer> {
         .collect()
 }
 
+/// What a committed change removed: one instance, or every instance of a sandbox (a reset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal<'a> {
+    Instance {
+        sandbox: &'a str,
+        instance_id: &'a str,
+    },
+    Sandbox(&'a str),
+}
+
+/// Told of every [`Removal`], under the repository's lock (see [`Repository::on_removal`]).
+///
+/// [`Repository::on_removal`]: super::Repository::on_removal
+pub(super) type RemovalListener = Box<dyn Fn(Removal<'_>) + Send + Sync>;
+
 #[derive(Default)]
 pub(super) struct State {
     pub(super) sandboxes: BTreeMap<String, Sandbox>,
     /// The latest timestamp handed out; timestamps never go backwards.
     last_time: Option<OffsetDateTime>,
+    pub(super) removal_listeners: Vec<RemovalListener>,
 }
 
 impl State {
@@ -180,17 +196,38 @@ impl State {
             Record::Remove {
                 sandbox,
                 instance_id,
-            } => self.sandbox(&sandbox).remove(&instance_id),
+            } => {
+                self.sandbox(&sandbox).remove(&instance_id);
+                self.removed(Removal::Instance {
+                    sandbox: &sandbox,
+                    instance_id: &instance_id,
+                });
+            }
             Record::Job { sandbox, job } => {
-                let sandbox = self.sandbox(&sandbox);
-                if matches!(job.decision, Some(DeleteDecision::Deleted { .. })) {
-                    sandbox.remove(&job.instance_id);
+                let deleted = matches!(job.decision, Some(DeleteDecision::Deleted { .. }));
+                let space = self.sandbox(&sandbox);
+                if deleted {
+                    space.remove(&job.instance_id);
                 }
-                sandbox.jobs.insert(job.id.clone(), job);
+                let instance_id = job.instance_id.clone();
+                space.jobs.insert(job.id.clone(), job);
+                if deleted {
+                    self.removed(Removal::Instance {
+                        sandbox: &sandbox,
+                        instance_id: &instance_id,
+                    });
+                }
             }
             Record::Reset { sandbox } => {
                 self.sandbox(&sandbox).clear();
+                self.removed(Removal::Sandbox(&sandbox));
             }
+        }
+    }
+
+    fn removed(&self, removal: Removal<'_>) {
+        for listener in &self.removal_listeners {
+            listener(removal);
         }
     }
 

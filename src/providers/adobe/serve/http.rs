@@ -11,14 +11,15 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use super::hal::kept_hal;
 use super::ims::ims_token;
 use super::media::{self, MediaType};
 use super::problem::ApiError;
 use super::request::{Addressed, Result, caller, header_str, if_match, query_params, read_body};
 use super::response::{bytes_response, json_response, not_modified, set_header};
+use super::revisions::KeptText;
 use super::state::{App, blocking};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
@@ -234,16 +235,23 @@ async fn read(
     }: Addressed<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let repo = app.repo.clone();
-    let c = container.clone();
-    let envelope = blocking(move || repo.get(&caller.sandbox, &c, &instance_id)).await?;
-    let etag = media::etag_header(envelope.etag);
-    if let Some(response) = not_modified(&headers, envelope.etag) {
+    let (state, c) = (app.clone(), container.clone());
+    // Written where it is stored, once per revision, as list items are.
+    let (etag, schema, text) = blocking(move || {
+        let sandbox = &caller.sandbox;
+        state.repo.get_with(sandbox, &c, &instance_id, |envelope| {
+            let text = kept_hal(&state.hal_items, sandbox, &c, envelope, None);
+            (envelope.etag, envelope.schema.clone(), text)
+        })
+    })
+    .await?;
+    if let Some(response) = not_modified(&headers, etag) {
         return Ok(response);
     }
-    let content_type = format!("{}; schema=\"{}\"", media::HAL, envelope.schema);
-    let mut response = json_response(StatusCode::OK, &envelope.to_hal(&container), &content_type);
-    set_header(&mut response, "etag", &etag);
+    let content_type = format!("{}; schema=\"{}\"", media::HAL, schema);
+    let bytes = text.get().as_bytes().to_vec();
+    let mut response = bytes_response(StatusCode::OK, bytes, &content_type);
+    set_header(&mut response, "etag", &media::etag_header(etag));
     Ok(response)
 }
 
@@ -447,18 +455,20 @@ async fn run_query(
 ) -> Result<Response> {
     let params = query_params(&uri);
     let query = ListQuery::from_params(&params)?;
-    let repo = app.repo.clone();
-    let (c, q) = (container.clone(), query.clone());
-    let cont = container.clone();
-    // Each listed instance is written as text where it is stored, not copied out first.
+    let (state, c, q) = (app.clone(), container.clone(), query.clone());
+    // Each listed instance is written as text where it is stored (not copied out first), once
+    // per revision.
     let page = blocking(move || {
+        let (repo, sandbox) = (&state.repo, &caller.sandbox);
+        let render =
+            |envelope: &Envelope, score| kept_hal(&state.hal_items, sandbox, &c, envelope, score);
         if is_search {
-            let page = repo.search(&caller.sandbox, &c, &q)?;
+            let page = repo.search(sandbox, &c, &q)?;
             Ok(Page {
                 items: page
                     .items
                     .iter()
-                    .map(|hit| hit.envelope.hal_text(&cont, hit.score))
+                    .map(|hit| render(&hit.envelope, hit.score))
                     .collect(),
                 total: page.total,
                 next_start: page.next_start,
@@ -466,8 +476,7 @@ async fn run_query(
                 limit: page.limit,
             })
         } else {
-            let render = |envelope: &Envelope, score| envelope.hal_text(&cont, score);
-            Ok(repo.list_counting(&caller.sandbox, &c, &q, &[], render)?.1)
+            Ok(repo.list_counting(sandbox, &c, &q, &[], render)?.1)
         }
     })
     .await?;
@@ -500,7 +509,7 @@ struct ResultsBody<'a> {
 
 #[derive(Serialize)]
 struct Embedded {
-    results: Vec<Box<RawValue>>,
+    results: Vec<KeptText>,
     total: usize,
     count: usize,
 }
@@ -508,7 +517,7 @@ struct Embedded {
 fn results_body<'a>(
     container: &'a str,
     query: &'a ListQuery,
-    page: Page<Box<RawValue>>,
+    page: Page<KeptText>,
     route: &str,
     uri: &Uri,
     params: &[(String, String)],

@@ -10,6 +10,7 @@ mod controls;
 mod credentials;
 mod dps;
 mod gateway;
+mod hal;
 mod http;
 mod ims;
 mod media;
@@ -45,12 +46,7 @@ impl Adobe {
     /// `addr` is the server's bound address (for `Content-Base` when a request has no `Host`).
     pub fn new(repo: Arc<Repository>, credentials: Credentials, addr: SocketAddr) -> Adobe {
         Adobe {
-            app: Arc::new(App {
-                repo,
-                credentials,
-                addr,
-                dps_bodies: Default::default(),
-            }),
+            app: Arc::new(App::new(repo, credentials, addr)),
         }
     }
 

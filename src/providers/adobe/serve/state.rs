@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use serde_json::value::RawValue;
+
 use super::credentials::Credentials;
 use super::problem::ApiError;
 use super::request::Result;
@@ -15,12 +17,34 @@ pub(crate) struct App {
     pub(super) repo: Arc<Repository>,
     pub(super) credentials: Credentials,
     pub(super) addr: SocketAddr,
-    /// DPS bodies, each mapped once per revision of its object (see `dps/rendered.rs`).
-    pub(super) dps_bodies: PerRevision<DpsBody>,
+    /// DPS documents, each mapped and written once per revision of its object (see
+    /// `dps/rendered.rs`).
+    pub(super) dps_documents: Arc<PerRevision<Box<RawValue>>>,
+    /// XCore HAL envelopes as list items, each written once per revision of its object (see
+    /// `http.rs`).
+    pub(super) hal_items: Arc<PerRevision<Box<RawValue>>>,
 }
 
-/// A DPS body's members, each value as JSON text, in order and without `id`.
-pub(super) type DpsBody = Vec<(String, Box<serde_json::value::RawValue>)>;
+impl App {
+    /// The server's state over `repo`; what it keeps per revision is forgotten as objects are
+    /// removed.
+    pub(super) fn new(repo: Arc<Repository>, credentials: Credentials, addr: SocketAddr) -> App {
+        let dps_documents = Arc::new(PerRevision::default());
+        let hal_items = Arc::new(PerRevision::default());
+        let (documents, items) = (dps_documents.clone(), hal_items.clone());
+        repo.on_removal(move |removal| {
+            documents.forget(removal);
+            items.forget(removal);
+        });
+        App {
+            repo,
+            credentials,
+            addr,
+            dps_documents,
+            hal_items,
+        }
+    }
+}
 
 /// Runs a repository call off the async workers: durable writes block on `fsync` while
 /// holding the repository lock, so any call may wait for one.

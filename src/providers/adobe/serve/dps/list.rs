@@ -7,13 +7,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::super::media;
 use super::super::problem::ApiError;
 use super::super::request::{caller, query_params};
 use super::super::response::bytes_response;
+use super::super::revisions::KeptText;
 use super::super::state::App;
 use super::document::JSON;
 use super::error::{DpsError, Result, bad_request, engine};
@@ -183,15 +183,17 @@ pub(super) async fn list(
     // Each listed instance is rendered where it is stored, as text: its document (its body
     // mapped once per revision) and its cursor value.
     let render = move |envelope: &Envelope, _| {
-        let doc = match kept_document(&state.dps_bodies, envelope, &caller.sandbox) {
+        let doc = match kept_document(&state.dps_documents, envelope, &caller.sandbox) {
             Ok(doc) => doc,
-            Err(_) => serde_json::value::to_raw_value(&json!({
-                "id": envelope.uri(),
-                "etag": envelope.etag,
-                "modified": envelope.last_modified_date,
-                "_mappingError": "this object cannot be represented in the DPS form",
-            }))
-            .expect("a JSON value writes as text"),
+            Err(_) => KeptText::from(
+                serde_json::value::to_raw_value(&json!({
+                    "id": envelope.uri(),
+                    "etag": envelope.etag,
+                    "modified": envelope.last_modified_date,
+                    "_mappingError": "this object cannot be represented in the DPS form",
+                }))
+                .expect("a JSON value writes as text"),
+            ),
         };
         (doc, cursor_value(envelope, &property))
     };
@@ -220,7 +222,7 @@ pub(super) async fn list(
     } else {
         None
     };
-    let results: Vec<Box<RawValue>> = items.into_iter().map(|(doc, _)| doc).collect();
+    let results: Vec<KeptText> = items.into_iter().map(|(doc, _)| doc).collect();
     let collection = collection_of(&uri);
     let self_href = match uri.query() {
         Some(q) => format!("{collection}?{q}"),
@@ -256,7 +258,7 @@ pub(super) async fn list(
 /// A list page, its documents written as text where they are stored.
 #[derive(Serialize)]
 struct Page {
-    results: Vec<Box<RawValue>>,
+    results: Vec<KeptText>,
     count: usize,
     total: usize,
     #[serde(rename = "_links")]

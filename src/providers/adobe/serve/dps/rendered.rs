@@ -1,11 +1,11 @@
-//! DPS documents as JSON text, each object's body mapped once per revision.
+//! DPS documents as JSON text, each written once per revision of its object.
 //!
 //! The store keeps canonical (`_instance`) documents; every DPS read maps one to the DPS form.
 //! A list page of a large kind did that for every object on every request, which made the
-//! emulator, not the client, the larger cost of a benchmark plan. The mapped body depends on
-//! the stored document only, so it is kept, by object, with the revision it was made from
-//! ([`PerRevision`]), and written into each answer as text; only the metadata around it is
-//! written per request.
+//! emulator, not the client, the larger cost of a benchmark plan. The document (the mapped
+//! body and the server's metadata around it) depends only on the stored envelope and its
+//! sandbox, so its text is kept, by object, with the revision it was made from
+//! ([`PerRevision`]), and a page copies it.
 
 use std::borrow::Cow;
 
@@ -13,23 +13,24 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::super::revisions::PerRevision;
-use super::super::state::DpsBody as Body;
+use super::super::revisions::{KeptText, PerRevision};
 use super::document::{dps_body, schema_of, upper_case_return_type};
 use super::error::{DpsError, Result};
 use crate::providers::adobe::repository::{Envelope, sandbox_id};
 
-/// The document lists return for `envelope`: `id`, the body (mapped once per revision, kept
-/// in `bodies`), then the metadata.
+/// A DPS body's members, each value as JSON text, in order and without `id`.
+type Body = Vec<(String, Box<RawValue>)>;
+
+/// The document lists return for `envelope` (`id`, the body, then the metadata), written once
+/// per revision and kept in `documents`.
 pub(super) fn kept_document(
-    bodies: &PerRevision<Body>,
+    documents: &PerRevision<Box<RawValue>>,
     envelope: &Envelope,
     sandbox: &str,
-) -> Result<Box<RawValue>> {
-    let body = bodies.get_or_make(sandbox, &envelope.instance_id, envelope.etag, || {
-        body_of(envelope)
-    })?;
-    write(envelope, sandbox, &body)
+) -> Result<KeptText> {
+    documents.text(sandbox, &envelope.instance_id, envelope.etag, || {
+        write(envelope, sandbox, &body_of(envelope)?)
+    })
 }
 
 /// `envelope`'s document as a read of one object returns it, mapped anew (the same text as
