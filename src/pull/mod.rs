@@ -26,6 +26,7 @@ use regex::Regex;
 
 use crate::backend::{LiveObject, Modified};
 
+use crate::graph::DependencyGraph;
 use crate::kind::Kind;
 use crate::live::LiveState;
 use crate::manifest::emit::Node;
@@ -100,12 +101,14 @@ pub struct Outcome {
 /// Where new objects' documents go, when they are wanted.
 pub type NewPlacement<'a> = Option<&'a dyn Fn(Kind) -> NewTarget>;
 
-/// Rewrites the manifests (`sources`, read into `catalog`) for the selected changes of `plan`;
+/// Rewrites the manifests (`sources`, read into `catalog` and its `graph`) for the selected
+/// changes of `plan`;
 /// with `overlaying`, as one environment's (its drift of base objects into its overlay).
 #[allow(clippy::too_many_arguments)] // the inputs of a plan, and where to write
 pub fn pull(
     sources: &SourceSet,
     catalog: &Catalog,
+    graph: &DependencyGraph,
     live: &LiveState,
     plan: &Plan,
     providers: &Providers,
@@ -204,7 +207,7 @@ pub fn pull(
         let added: Vec<&str> = additions.iter().map(|a| a.address.as_str()).collect();
         let failures = match verify(
             sources,
-            catalog,
+            (catalog, graph),
             &files,
             &candidates,
             &added,
