@@ -87,10 +87,11 @@ impl DependencyGraph {
                 )
             })
             .collect();
-        updated.graph.retain_edges(|g, e| {
-            g.edge_endpoints(e)
-                .is_none_or(|(_, to)| !targets.contains(&to))
-        });
+        for &node in &targets {
+            while let Some(edge) = updated.graph.first_edge(node, Direction::Incoming) {
+                updated.graph.remove_edge(edge);
+            }
+        }
         let mut rewired = false;
         for &i in changed {
             let node = NodeIndex::new(i);

@@ -125,9 +125,18 @@ pub fn pull(
         namer: &namer,
         overlaying,
     };
-    let objects: HashMap<ObjectKey, &Object> =
-        catalog.objects().iter().map(|o| (o.key(), o)).collect();
-    let mut trees: HashMap<FileId, yaml::Stream> = HashMap::new();
+    let object_of = |key: &ObjectKey| {
+        catalog
+            .get(key.kind, &key.name)
+            .map(|i| &catalog.objects()[i])
+    };
+    let updated: Vec<&Object> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Update && selection.selects(c.kind, &c.name))
+        .filter_map(|c| object_of(&c.key()))
+        .collect();
+    let trees = documents_of(sources, &updated);
     let mut outcome = Outcome::default();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut removals: Vec<(FileId, usize)> = Vec::new();
@@ -137,7 +146,7 @@ pub fn pull(
         .iter()
         .filter(|c| selection.selects(c.kind, &c.name))
     {
-        let Some(object) = objects.get(&change.key()) else {
+        let Some(object) = object_of(&change.key()) else {
             continue;
         };
         match change.action {
@@ -149,9 +158,13 @@ pub fn pull(
                 let Some(live_object) = live_object else {
                     continue;
                 };
-                let stream = trees
-                    .entry(object.loc.file)
-                    .or_insert_with(|| yaml::parse(&sources.get(object.loc.file).text));
+                let Some(stream) = trees.get(&object.loc.file) else {
+                    outcome.refused.push(Refused {
+                        address: change.address.clone(),
+                        reason: format!("{} cannot be read again", sources.describe(object.loc)),
+                    });
+                    continue;
+                };
                 match Candidate::new(object, live_object, stream, Attempt::Lean, &rewriting) {
                     Ok(candidate) => candidates.push(candidate.with_drift(change.drift.clone())),
                     Err(reason) => outcome.refused.push(Refused {
@@ -250,12 +263,16 @@ pub fn pull(
         for (index, reason) in failures.into_iter().rev() {
             let candidate = candidates.remove(index);
             // Try the next, less conservative rendering, if it says anything different.
-            let object = objects[&candidate.key];
-            let live_object = &respelled[candidate.live_id.as_str()];
-            let stream = &trees[&object.loc.file];
+            // Its object, live object and document were found when it was made.
+            let found = object_of(&candidate.key).and_then(|object| {
+                let live = respelled.get(candidate.live_id.as_str())?;
+                Some((object, live, trees.get(&object.loc.file)?))
+            });
             let mut replaced = false;
-            let mut attempt = candidate.attempt.next();
-            while let Some(this) = attempt {
+            let mut attempt = found.and(candidate.attempt.next());
+            while let Some(this) = attempt
+                && let Some((object, live_object, stream)) = found
+            {
                 let next = Candidate::new(object, live_object, stream, this, &rewriting);
                 if let Ok(next) = next
                     && next.edits != candidate.edits
@@ -331,6 +348,38 @@ struct Rewriting<'a, 'o> {
     providers: &'a Providers,
     namer: &'a (dyn Fn(Kind, &str) -> String + Sync),
     overlaying: Option<&'a overlay::Overlaying<'o>>,
+}
+
+/// The trees of these objects' documents, by file: each file read once (a large one in parts,
+/// on every core), and only these documents kept.
+fn documents_of(sources: &SourceSet, objects: &[&Object]) -> HashMap<FileId, yaml::Stream> {
+    let mut wanted: HashMap<FileId, std::collections::HashSet<usize>> = HashMap::new();
+    for object in objects {
+        wanted
+            .entry(object.loc.file)
+            .or_default()
+            .insert(object.loc.start);
+    }
+    let read = yaml::read_files(
+        sources,
+        |file| wanted.contains_key(&file),
+        yaml::PART_SIZE,
+        |file, document| {
+            wanted[&file]
+                .contains(&document.root.span.start)
+                .then_some(document)
+        },
+    );
+    read.into_iter()
+        .map(|file| {
+            let documents = file.documents.into_iter().flatten().collect();
+            let stream = yaml::Stream {
+                documents,
+                error: file.error,
+            };
+            (file.file, stream)
+        })
+        .collect()
 }
 
 impl Candidate {
