@@ -12,6 +12,7 @@
 //! leaves out and with lists in the manifest's order, last exactly as the repository holds
 //! it); when none holds, it is left as it was and reported with the reason.
 
+mod documents;
 pub mod edit;
 mod layout;
 pub mod overlay;
@@ -136,7 +137,7 @@ pub fn pull(
         .filter(|c| c.action == Action::Update && selection.selects(c.kind, &c.name))
         .filter_map(|c| object_of(&c.key()))
         .collect();
-    let trees = documents_of(sources, &updated);
+    let trees = documents::of(sources, &updated);
     let mut outcome = Outcome::default();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut removals: Vec<(FileId, usize)> = Vec::new();
@@ -348,38 +349,6 @@ struct Rewriting<'a, 'o> {
     providers: &'a Providers,
     namer: &'a (dyn Fn(Kind, &str) -> String + Sync),
     overlaying: Option<&'a overlay::Overlaying<'o>>,
-}
-
-/// The trees of these objects' documents, by file: each file read once (a large one in parts,
-/// on every core), and only these documents kept.
-fn documents_of(sources: &SourceSet, objects: &[&Object]) -> HashMap<FileId, yaml::Stream> {
-    let mut wanted: HashMap<FileId, std::collections::HashSet<usize>> = HashMap::new();
-    for object in objects {
-        wanted
-            .entry(object.loc.file)
-            .or_default()
-            .insert(object.loc.start);
-    }
-    let read = yaml::read_files(
-        sources,
-        |file| wanted.contains_key(&file),
-        yaml::PART_SIZE,
-        |file, document| {
-            wanted[&file]
-                .contains(&document.root.span.start)
-                .then_some(document)
-        },
-    );
-    read.into_iter()
-        .map(|file| {
-            let documents = file.documents.into_iter().flatten().collect();
-            let stream = yaml::Stream {
-                documents,
-                error: file.error,
-            };
-            (file.file, stream)
-        })
-        .collect()
 }
 
 impl Candidate {
