@@ -99,23 +99,42 @@ impl SharedChecks {
     }
 }
 
-/// [`check`] of `sources` where only the files `changed` differ from those `previous` was
-/// checked from, without errors, under the same ids: only the changed files are parsed and
-/// decoded, the other objects are taken from `previous` (decoding a document reads nothing
-/// else, so it would decode them the same); the checks across documents and the ordering run
-/// on the whole set, as [`check`]'s do. So it finds the errors `check` would.
+/// [`check`] of `sources` where only the files `changed` differ from those (`before`)
+/// `previous` and its `graph` were checked from, without errors, under the same ids: only the
+/// changed files are parsed and decoded, the other objects are taken from `previous` (decoding
+/// a document reads nothing else, so it would decode them the same). When the changed files
+/// hold objects of the same kinds, names and pinned ids as before, in the same order (as after
+/// rewriting values in place), only the objects whose documents were rewritten, what depends on
+/// them and what all of these refer to are checked across documents ([`around_changes`]);
+/// otherwise, or when that finds an error, the whole set is, as [`check`] does. So it finds
+/// exactly the errors `check` would; without errors, the warnings are those of the documents
+/// it checked again.
 pub fn recheck(
     previous: &Catalog,
+    graph: &DependencyGraph,
+    before: &SourceSet,
     sources: &SourceSet,
     changed: &HashSet<FileId>,
     language: &dyn Language,
-) -> Checked {
+) -> Rechecked {
     let (fresh, diagnostics, syntax_errors) = manifest::decode_files(
         sources,
         |file| changed.contains(&file),
         language,
         crate::yaml::PART_SIZE,
     );
+    if !syntax_errors
+        && let Some(rechecked) = around_changes(
+            (previous, graph, before),
+            sources,
+            &fresh,
+            &diagnostics,
+            changed,
+            language,
+        )
+    {
+        return rechecked;
+    }
     let mut decoded: HashMap<FileId, Vec<Object>> = HashMap::new();
     for object in fresh {
         decoded.entry(object.loc.file).or_default().push(object);
@@ -133,7 +152,95 @@ pub fn recheck(
         }
     }
     let loaded = manifest::assemble(objects, diagnostics, syntax_errors, language);
-    ordered(loaded, HashMap::new())
+    Rechecked {
+        checked: ordered(loaded, HashMap::new()),
+        rewritten: None,
+    }
+}
+
+/// What [`recheck`] found, and which objects the changed files rewrote.
+pub struct Rechecked {
+    pub checked: Checked,
+    /// The objects (indexes into the catalogue) of the changed files whose documents are not
+    /// as they were; `None`: not known, any of the changed files' objects may be.
+    pub rewritten: Option<Vec<usize>>,
+}
+
+/// [`recheck`] when the objects `fresh` (decoded, in file order, with what decoding found)
+/// take the places of `previous`'s objects of the `changed` files one for one, each with the
+/// same kind, name and pinned id. Then no name or pinned id is new, and the objects outside
+/// [`DependencyGraph::around`] those whose text changed check as they did: a reference resolves by
+/// kind and name, and a provider's checks of an object read only it and what it refers to
+/// (see [`manifest::Language::validate`]). So those are checked across documents alone, and
+/// the graph is updated, not rebuilt. `None` when the objects do not match so, or when this
+/// finds an error: the whole check then says it as `check` would.
+fn around_changes(
+    (previous, graph, before): (&Catalog, &DependencyGraph, &SourceSet),
+    sources: &SourceSet,
+    fresh: &[Object],
+    decoded: &[Diagnostic],
+    changed: &HashSet<FileId>,
+    language: &dyn Language,
+) -> Option<Rechecked> {
+    if decoded.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    // The places of the changed files' objects, in file order as `fresh` is.
+    let mut places: Vec<usize> = (0..previous.objects().len())
+        .filter(|&i| changed.contains(&previous.objects()[i].loc.file))
+        .collect();
+    places.sort_by_key(|&i| previous.objects()[i].loc.file);
+    if places.len() != fresh.len()
+        || places
+            .iter()
+            .zip(fresh)
+            .any(|(&i, o)| previous.objects()[i].loc.file != o.loc.file)
+    {
+        return None;
+    }
+    let catalog =
+        previous.replacing(places.iter().copied().zip(fresh.iter().cloned()).collect())?;
+    let (graph, rewired) = graph.with_changed(&catalog, &places)?;
+    // A new cycle must go through a changed object that now depends on something else.
+    if rewired && !graph.cycles().is_empty() {
+        return None;
+    }
+    // The objects whose text is not as it was: the others decoded as before (only their
+    // places in the file may differ), so they check as before.
+    fn text(set: &SourceSet, loc: Loc) -> Option<&str> {
+        set.get(loc.file).text.get(loc.start..loc.end)
+    }
+    let rewritten: Vec<usize> = places
+        .iter()
+        .zip(fresh)
+        .filter(|&(&i, o)| {
+            let old = text(before, previous.objects()[i].loc);
+            old.is_none() || old != text(sources, o.loc)
+        })
+        .map(|(&i, _)| i)
+        .collect();
+    let around: Vec<Object> = graph
+        .around(&rewritten)
+        .into_iter()
+        .map(|i| catalog.objects()[i].clone())
+        .collect();
+    // A name shared by pinned objects is known apart only with all of them: not checked alone.
+    if around.iter().any(|o| o.disambiguated) {
+        return None;
+    }
+    let loaded = manifest::assemble(around, decoded.to_vec(), false, language);
+    if loaded.has_errors() {
+        return None;
+    }
+    Some(Rechecked {
+        checked: Checked {
+            catalog: Arc::new(catalog),
+            graph: Arc::new(graph),
+            diagnostics: loaded.diagnostics,
+            patched_by: HashMap::new(),
+        },
+        rewritten: Some(rewritten),
+    })
 }
 
 fn ordered(loaded: manifest::Loaded, patched_by: HashMap<Loc, Vec<Loc>>) -> Checked {
@@ -156,7 +263,9 @@ fn ordered(loaded: manifest::Loaded, patched_by: HashMap<Loc, Vec<Loc>>) -> Chec
 mod tests {
     use super::*;
     use crate::core_tests::toy;
+    use crate::provider::Providers;
     use crate::source::SourceFile;
+    use proptest::prelude::*;
 
     fn set(texts: &[&str]) -> SourceSet {
         let mut sources = SourceSet::new();
@@ -207,10 +316,248 @@ mod tests {
                 "case {text:?} should break something"
             );
             assert_eq!(
-                found(&recheck(&previous.catalog, &sources, &changed, &providers)),
+                found(
+                    &recheck(
+                        &previous.catalog,
+                        &previous.graph,
+                        &set(&before),
+                        &sources,
+                        &changed,
+                        &providers
+                    )
+                    .checked
+                ),
                 found(&whole),
                 "{text:?}"
             );
         }
+    }
+
+    /// The toy language, and one check across documents that reads what an object refers to:
+    /// a book may not stand on a shelf labelled `closed` (as a provider's checks may read the
+    /// objects referred to, such as an offer's design).
+    struct Strict(Providers);
+
+    impl Language for Strict {
+        fn kinds(&self) -> Vec<crate::kind::Kind> {
+            self.0.kinds()
+        }
+        fn decode(
+            &self,
+            kind: crate::kind::Kind,
+            decoder: &mut manifest::Decoder<'_>,
+            fields: &mut manifest::Fields<'_>,
+            meta: Option<manifest::Meta>,
+        ) -> Option<Box<dyn manifest::Document>> {
+            self.0.decode(kind, decoder, fields, meta)
+        }
+        fn check_pinned_id(
+            &self,
+            kind: crate::kind::Kind,
+            id: &manifest::Spanned<String>,
+            decoder: &mut manifest::Decoder<'_>,
+        ) -> bool {
+            self.0.check_pinned_id(kind, id, decoder)
+        }
+        fn ignorable_fields(&self, kind: crate::kind::Kind) -> Vec<&'static str> {
+            self.0.ignorable_fields(kind)
+        }
+        fn validate(&self, catalog: &Catalog, diagnostics: &mut Vec<Diagnostic>) {
+            for object in catalog.objects() {
+                for site in object.manifest.references() {
+                    let Some(manifest::Target::Object(shelf)) =
+                        catalog.resolve(site.expected, site.reference)
+                    else {
+                        continue;
+                    };
+                    let shelf = catalog.objects()[shelf].manifest.desired(&|_, r| r.into());
+                    if shelf["label"] == "closed" {
+                        diagnostics.push(
+                            Diagnostic::error("closed-shelf", "this shelf is closed")
+                                .with_label(site.reference.loc, "here"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// One document of the generated sets: a shelf or a book, by number.
+    #[derive(Debug, Clone)]
+    enum Doc {
+        Shelf {
+            name: u8,
+            label: bool,
+            pin: Option<u8>,
+        },
+        Book {
+            name: u8,
+            shelf: u8,
+            after: Option<u8>,
+        },
+    }
+
+    impl Doc {
+        fn text(&self) -> String {
+            match self {
+                Doc::Shelf { name, label, pin } => {
+                    let label = if *label { "closed" } else { "open" };
+                    let pin = pin.map_or(String::new(), |p| format!("id: toy:shelf:{p}\n"));
+                    format!("kind: Shelf\nname: s{name}\n{pin}label: {label}\n")
+                }
+                Doc::Book { name, shelf, after } => {
+                    let after =
+                        after.map_or(String::new(), |b| format!("dependsOn: [Book/b{b}]\n"));
+                    format!("kind: Book\nname: b{name}\nshelf: s{shelf}\n{after}")
+                }
+            }
+        }
+    }
+
+    fn file(docs: &[Doc]) -> String {
+        docs.iter().map(Doc::text).collect::<Vec<_>>().join("---\n")
+    }
+
+    /// A valid set of three files: shelves 0 to 3 (open, some pinned), books 0 to 5 on them,
+    /// each depending on an earlier book or none.
+    fn valid_set() -> impl Strategy<Value = Vec<Vec<Doc>>> {
+        (
+            proptest::collection::vec(any::<bool>(), 4),
+            proptest::collection::vec((0..4u8, proptest::option::of(0..6u8)), 6),
+        )
+            .prop_map(|(pins, books)| {
+                let shelves: Vec<Doc> = (0..4u8)
+                    .map(|i| Doc::Shelf {
+                        name: i,
+                        label: false,
+                        pin: pins[i as usize].then_some(i),
+                    })
+                    .collect();
+                let books: Vec<Doc> = books
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (shelf, after))| Doc::Book {
+                        name: i as u8,
+                        shelf,
+                        after: after.filter(|&b| (b as usize) < i),
+                    })
+                    .collect();
+                vec![
+                    shelves[..3].to_vec(),
+                    books[..4].to_vec(),
+                    [&shelves[3..], &books[4..]].concat(),
+                ]
+            })
+    }
+
+    /// A change to one document (by position, modulo the file's length) of the rewritten file.
+    #[derive(Debug, Clone)]
+    enum Rewrite {
+        Label(usize, bool),
+        Shelf(usize, u8),
+        After(usize, Option<u8>),
+        Rename(usize, u8),
+        Pin(usize, Option<u8>),
+        Remove(usize),
+        Add(Doc),
+    }
+
+    fn rewrite() -> impl Strategy<Value = Rewrite> {
+        prop_oneof![
+            (any::<usize>(), any::<bool>()).prop_map(|(i, l)| Rewrite::Label(i, l)),
+            (any::<usize>(), 0..5u8).prop_map(|(i, s)| Rewrite::Shelf(i, s)),
+            (any::<usize>(), proptest::option::of(0..6u8)).prop_map(|(i, b)| Rewrite::After(i, b)),
+            (any::<usize>(), 0..7u8).prop_map(|(i, n)| Rewrite::Rename(i, n)),
+            (any::<usize>(), proptest::option::of(0..4u8)).prop_map(|(i, p)| Rewrite::Pin(i, p)),
+            any::<usize>().prop_map(Rewrite::Remove),
+            (0..7u8, 0..5u8).prop_map(|(name, shelf)| Rewrite::Add(Doc::Book {
+                name,
+                shelf,
+                after: None
+            })),
+        ]
+    }
+
+    fn apply(docs: &mut Vec<Doc>, rewrite: &Rewrite) {
+        let n = docs.len().max(1);
+        match rewrite.clone() {
+            Rewrite::Label(i, closed) => {
+                if let Some(Doc::Shelf { label, .. }) = docs.get_mut(i % n) {
+                    *label = closed;
+                }
+            }
+            Rewrite::Shelf(i, to) => {
+                if let Some(Doc::Book { shelf, .. }) = docs.get_mut(i % n) {
+                    *shelf = to;
+                }
+            }
+            Rewrite::After(i, to) => {
+                if let Some(Doc::Book { after, .. }) = docs.get_mut(i % n) {
+                    *after = to;
+                }
+            }
+            Rewrite::Rename(i, to) => match docs.get_mut(i % n) {
+                Some(Doc::Shelf { name, .. } | Doc::Book { name, .. }) => *name = to,
+                None => {}
+            },
+            Rewrite::Pin(i, to) => {
+                if let Some(Doc::Shelf { pin, .. }) = docs.get_mut(i % n) {
+                    *pin = to;
+                }
+            }
+            Rewrite::Remove(i) => {
+                if !docs.is_empty() {
+                    docs.remove(i % n);
+                }
+            }
+            Rewrite::Add(doc) => docs.push(doc),
+        }
+    }
+
+    /// What a check found that the two checks must agree on: the objects, the errors, the graph.
+    fn agreed(checked: &Checked) -> (Vec<(String, Loc)>, String, String) {
+        let errors: Vec<&Diagnostic> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
+        (
+            found(checked).0,
+            format!("{errors:?}"),
+            checked.graph.to_dot(),
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Rewrites that keep every key and reference, change references, rename, duplicate a
+        /// name or a pinned id, close a shelf books stand on, make a cycle, remove or add
+        /// documents: the recheck of the rewritten file finds what a whole check finds.
+        #[test]
+        fn a_recheck_finds_the_errors_a_whole_check_finds(
+            files in valid_set(),
+            at in 0..3usize,
+            rewrites in proptest::collection::vec(rewrite(), 1..4),
+        ) {
+            let language = Strict(toy::providers());
+            let texts: Vec<String> = files.iter().map(|docs| file(docs)).collect();
+            let old = set_of(&texts);
+            let before = check(&old, &language);
+            proptest::prop_assert_eq!(before.errors(), 0, "{:?}", before.diagnostics);
+            let mut after = files.clone();
+            for rewrite in &rewrites {
+                apply(&mut after[at], rewrite);
+            }
+            let texts: Vec<String> = after.iter().map(|docs| file(docs)).collect();
+            let sources = set_of(&texts);
+            let whole = check(&sources, &language);
+            let changed = HashSet::from([FileId(at)]);
+            let again = recheck(&before.catalog, &before.graph, &old, &sources, &changed, &language);
+            proptest::prop_assert_eq!(agreed(&again.checked), agreed(&whole));
+        }
+    }
+
+    fn set_of(texts: &[String]) -> SourceSet {
+        set(&texts.iter().map(String::as_str).collect::<Vec<_>>())
     }
 }

@@ -40,39 +40,16 @@ pub struct DependencyGraph {
 }
 
 impl DependencyGraph {
-    /// Builds the graph from a catalogue's references and `dependsOn` entries.
-    /// References that resolve to nothing are skipped; validation reports them.
+    /// Builds the graph from a catalogue's references and `dependsOn` entries: node `i` is the
+    /// catalogue's object `i`. References that resolve to nothing are skipped; validation
+    /// reports them.
     pub fn build(catalog: &Catalog) -> Self {
         let objects = catalog.objects();
         let mut graph = DiGraph::with_capacity(objects.len(), objects.len() * 2);
         let nodes: Vec<NodeIndex> = objects.iter().map(|o| graph.add_node(o.key())).collect();
-        for (i, object) in objects.iter().enumerate() {
-            let mut seen = BTreeSet::new();
-            for site in object.manifest.references() {
-                if let Some(Target::Object(dependency)) =
-                    catalog.resolve(site.expected, site.reference)
-                    && seen.insert(dependency)
-                {
-                    let edge = Edge {
-                        field: site.field,
-                        loc: site.reference.loc,
-                    };
-                    graph.add_edge(nodes[dependency], nodes[i], edge);
-                }
-            }
-            for entry in &object.manifest.meta().depends_on {
-                if let Some(dependency) = catalog.resolve_dependency(entry)
-                    && seen.insert(dependency)
-                {
-                    graph.add_edge(
-                        nodes[dependency],
-                        nodes[i],
-                        Edge {
-                            field: "dependsOn",
-                            loc: entry.loc,
-                        },
-                    );
-                }
+        for i in 0..objects.len() {
+            for (dependency, edge) in dependencies_of(catalog, i) {
+                graph.add_edge(nodes[dependency], nodes[i], edge);
             }
         }
         let index = graph
@@ -80,6 +57,54 @@ impl DependencyGraph {
             .map(|n| (graph[n].clone(), n))
             .collect();
         DependencyGraph { graph, index }
+    }
+
+    /// This graph (built from a catalogue) for `catalog`, which differs from that catalogue only
+    /// in the objects at `changed`: each has the same key and place, but may refer to other
+    /// objects. Their dependencies are read again; nothing else is. Also says whether any of
+    /// them now depends on other objects than before (only then can a new cycle exist).
+    /// `None` when the catalogue's keys are not the graph's.
+    pub fn with_changed(&self, catalog: &Catalog, changed: &[usize]) -> Option<(Self, bool)> {
+        let objects = catalog.objects();
+        if objects.len() != self.len()
+            || changed
+                .iter()
+                .any(|&i| i >= objects.len() || self.graph[NodeIndex::new(i)] != objects[i].key())
+        {
+            return None;
+        }
+        let mut updated = self.clone();
+        let targets: std::collections::HashSet<NodeIndex> =
+            changed.iter().map(|&i| NodeIndex::new(i)).collect();
+        let before: HashMap<NodeIndex, BTreeSet<NodeIndex>> = targets
+            .iter()
+            .map(|&n| {
+                (
+                    n,
+                    self.graph
+                        .neighbors_directed(n, Direction::Incoming)
+                        .collect(),
+                )
+            })
+            .collect();
+        for &node in &targets {
+            while let Some(edge) = updated.graph.first_edge(node, Direction::Incoming) {
+                updated.graph.remove_edge(edge);
+            }
+        }
+        let mut rewired = false;
+        for &i in changed {
+            let node = NodeIndex::new(i);
+            let mut now = BTreeSet::new();
+            for (dependency, edge) in dependencies_of(catalog, i) {
+                now.insert(NodeIndex::new(dependency));
+                updated
+                    .graph
+                    .add_edge(NodeIndex::new(dependency), node, edge);
+            }
+            rewired |= before.get(&node) != Some(&now);
+        }
+        Some((updated, rewired))
     }
 
     pub fn len(&self) -> usize {
@@ -182,6 +207,51 @@ impl DependencyGraph {
             }
         }
         found
+    }
+
+    /// What checking the objects at `changed` (catalogue indexes, as in [`Self::build`]) reads,
+    /// ascending: them and everything that depends on them, directly or not (what a change of
+    /// theirs can make wrong), and everything all of those depend on, directly or not.
+    pub fn around(&self, changed: &[usize]) -> Vec<usize> {
+        let starts = changed
+            .iter()
+            .filter(|&&i| i < self.len())
+            .map(|&i| NodeIndex::new(i))
+            .collect();
+        let affected = self.reach(starts, Direction::Outgoing);
+        self.with_dependencies(affected.into_iter().map(NodeIndex::index))
+    }
+
+    /// The objects at `objects` (catalogue indexes, as in [`Self::build`]) and everything they
+    /// depend on, directly or not, ascending.
+    pub fn with_dependencies(&self, objects: impl IntoIterator<Item = usize>) -> Vec<usize> {
+        let starts = objects
+            .into_iter()
+            .filter(|&i| i < self.len())
+            .map(NodeIndex::new)
+            .collect();
+        let mut indexes: Vec<usize> = self
+            .reach(starts, Direction::Incoming)
+            .into_iter()
+            .map(NodeIndex::index)
+            .collect();
+        indexes.sort_unstable();
+        indexes
+    }
+
+    /// The nodes reached from `starts` along `direction`, `starts` among them, each once.
+    fn reach(&self, starts: Vec<NodeIndex>, direction: Direction) -> Vec<NodeIndex> {
+        let mut marked = vec![false; self.len()];
+        let mut reached = Vec::new();
+        let mut queue = starts;
+        while let Some(node) = queue.pop() {
+            if std::mem::replace(&mut marked[node.index()], true) {
+                continue;
+            }
+            reached.push(node);
+            queue.extend(self.graph.neighbors_directed(node, direction));
+        }
+        reached
     }
 
     fn neighbours(&self, key: &ObjectKey, direction: Direction) -> Vec<&ObjectKey> {
@@ -292,6 +362,37 @@ impl DependencyGraph {
         out.push_str("}\n");
         out
     }
+}
+
+/// What object `i` of `catalog` depends on (by index), each once, with why: its references,
+/// then its `dependsOn` entries.
+fn dependencies_of(catalog: &Catalog, i: usize) -> Vec<(usize, Edge)> {
+    let object = &catalog.objects()[i];
+    let mut seen = BTreeSet::new();
+    let mut found = Vec::new();
+    for site in object.manifest.references() {
+        if let Some(Target::Object(dependency)) = catalog.resolve(site.expected, site.reference)
+            && seen.insert(dependency)
+        {
+            let edge = Edge {
+                field: site.field,
+                loc: site.reference.loc,
+            };
+            found.push((dependency, edge));
+        }
+    }
+    for entry in &object.manifest.meta().depends_on {
+        if let Some(dependency) = catalog.resolve_dependency(entry)
+            && seen.insert(dependency)
+        {
+            let edge = Edge {
+                field: "dependsOn",
+                loc: entry.loc,
+            };
+            found.push((dependency, edge));
+        }
+    }
+    found
 }
 
 fn dot_id(key: &ObjectKey) -> String {

@@ -102,6 +102,7 @@ pub fn run(args: &PullArgs, output: Output) -> Result<Exit, CommandError> {
     let outcome = pull::pull(
         &manifests.sources,
         &manifests.catalog,
+        &manifests.graph,
         &live,
         &plan,
         providers,

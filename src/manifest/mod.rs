@@ -64,7 +64,10 @@ pub trait Language: Sync {
         None
     }
 
-    /// The provider's own checks across documents, after references are checked.
+    /// The provider's own checks across documents, after references are checked. What it finds
+    /// of an object may depend only on that object and what it refers to, directly or not (as
+    /// the catalogue resolves its references): `check::recheck` checks again only around the
+    /// objects that changed.
     fn validate(&self, _catalog: &Catalog, _diagnostics: &mut Vec<Diagnostic>) {}
 }
 
@@ -125,6 +128,26 @@ impl Catalog {
             .iter()
             .filter(move |o| o.kind() == kind)
             .map(Object::name)
+    }
+
+    /// This catalogue with the objects at these indexes replaced by others of the same kind,
+    /// name and pinned id, each in its place and known as the one it replaces (so lookups and
+    /// shared names still hold). `None` if one differs in any of these.
+    pub fn replacing(&self, replacements: Vec<(usize, Object)>) -> Option<Catalog> {
+        let mut replaced = self.clone();
+        for (i, mut object) in replacements {
+            let old = replaced.objects.get(i)?;
+            let pin = |o: &Object| o.manifest.meta().id.as_ref().map(|id| id.value.clone());
+            if old.kind() != object.kind()
+                || old.name() != object.name()
+                || pin(old) != pin(&object)
+            {
+                return None;
+            }
+            object.disambiguated = old.disambiguated;
+            replaced.objects[i] = object;
+        }
+        Some(replaced)
     }
 
     /// Adds an object. A second object with the same kind and name is refused (the index of

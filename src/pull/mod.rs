@@ -12,6 +12,7 @@
 //! leaves out and with lists in the manifest's order, last exactly as the repository holds
 //! it); when none holds, it is left as it was and reported with the reason.
 
+mod documents;
 pub mod edit;
 mod layout;
 pub mod overlay;
@@ -26,6 +27,7 @@ use regex::Regex;
 
 use crate::backend::{LiveObject, Modified};
 
+use crate::graph::DependencyGraph;
 use crate::kind::Kind;
 use crate::live::LiveState;
 use crate::manifest::emit::Node;
@@ -100,12 +102,14 @@ pub struct Outcome {
 /// Where new objects' documents go, when they are wanted.
 pub type NewPlacement<'a> = Option<&'a dyn Fn(Kind) -> NewTarget>;
 
-/// Rewrites the manifests (`sources`, read into `catalog`) for the selected changes of `plan`;
+/// Rewrites the manifests (`sources`, read into `catalog` and its `graph`) for the selected
+/// changes of `plan`;
 /// with `overlaying`, as one environment's (its drift of base objects into its overlay).
 #[allow(clippy::too_many_arguments)] // the inputs of a plan, and where to write
 pub fn pull(
     sources: &SourceSet,
     catalog: &Catalog,
+    graph: &DependencyGraph,
     live: &LiveState,
     plan: &Plan,
     providers: &Providers,
@@ -122,9 +126,18 @@ pub fn pull(
         namer: &namer,
         overlaying,
     };
-    let objects: HashMap<ObjectKey, &Object> =
-        catalog.objects().iter().map(|o| (o.key(), o)).collect();
-    let mut trees: HashMap<FileId, yaml::Stream> = HashMap::new();
+    let object_of = |key: &ObjectKey| {
+        catalog
+            .get(key.kind, &key.name)
+            .map(|i| &catalog.objects()[i])
+    };
+    let updated: Vec<&Object> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Update && selection.selects(c.kind, &c.name))
+        .filter_map(|c| object_of(&c.key()))
+        .collect();
+    let trees = documents::of(sources, &updated);
     let mut outcome = Outcome::default();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut removals: Vec<(FileId, usize)> = Vec::new();
@@ -134,7 +147,7 @@ pub fn pull(
         .iter()
         .filter(|c| selection.selects(c.kind, &c.name))
     {
-        let Some(object) = objects.get(&change.key()) else {
+        let Some(object) = object_of(&change.key()) else {
             continue;
         };
         match change.action {
@@ -146,9 +159,13 @@ pub fn pull(
                 let Some(live_object) = live_object else {
                     continue;
                 };
-                let stream = trees
-                    .entry(object.loc.file)
-                    .or_insert_with(|| yaml::parse(&sources.get(object.loc.file).text));
+                let Some(stream) = trees.get(&object.loc.file) else {
+                    outcome.refused.push(Refused {
+                        address: change.address.clone(),
+                        reason: format!("{} cannot be read again", sources.describe(object.loc)),
+                    });
+                    continue;
+                };
                 match Candidate::new(object, live_object, stream, Attempt::Lean, &rewriting) {
                     Ok(candidate) => candidates.push(candidate.with_drift(change.drift.clone())),
                     Err(reason) => outcome.refused.push(Refused {
@@ -204,7 +221,7 @@ pub fn pull(
         let added: Vec<&str> = additions.iter().map(|a| a.address.as_str()).collect();
         let failures = match verify(
             sources,
-            catalog,
+            (catalog, graph),
             &files,
             &candidates,
             &added,
@@ -247,12 +264,16 @@ pub fn pull(
         for (index, reason) in failures.into_iter().rev() {
             let candidate = candidates.remove(index);
             // Try the next, less conservative rendering, if it says anything different.
-            let object = objects[&candidate.key];
-            let live_object = &respelled[candidate.live_id.as_str()];
-            let stream = &trees[&object.loc.file];
+            // Its object, live object and document were found when it was made.
+            let found = object_of(&candidate.key).and_then(|object| {
+                let live = respelled.get(candidate.live_id.as_str())?;
+                Some((object, live, trees.get(&object.loc.file)?))
+            });
             let mut replaced = false;
-            let mut attempt = candidate.attempt.next();
-            while let Some(this) = attempt {
+            let mut attempt = found.and(candidate.attempt.next());
+            while let Some(this) = attempt
+                && let Some((object, live_object, stream)) = found
+            {
                 let next = Candidate::new(object, live_object, stream, this, &rewriting);
                 if let Ok(next) = next
                     && next.edits != candidate.edits

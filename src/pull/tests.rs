@@ -208,3 +208,29 @@ fn crlf_files_keep_crlf_line_breaks() {
         "name: A\r\nstatus: approved\r\ntags: [a]\r\n"
     );
 }
+
+#[test]
+fn a_document_read_alone_is_the_one_the_whole_file_reads() {
+    let text = "# títle ✓\nkind: A\nname: a\n---\nkind: B # b\nname: \"b\"\nlist:\n  - x\n  - &y y\n  - *y\n...\n--- \r\nkind: C\nname: c\n  # trailing\n";
+    let whole = yaml::parse(text);
+    assert_eq!(whole.documents.len(), 3);
+    for document in &whole.documents {
+        let loc = crate::source::Loc {
+            file: crate::source::FileId(0),
+            start: document.root.span.start,
+            end: document.root.span.end,
+        };
+        let alone = super::documents::alone(text, &loc).expect("reads alone");
+        assert_eq!(format!("{:?}", alone.root), format!("{:?}", document.root));
+        assert_eq!(alone.shared, document.shared);
+    }
+    // Directives apply to the documents after them: not read alone.
+    let directed = format!("%YAML 1.2\n---\n{text}");
+    let first = &yaml::parse(&directed).documents[0];
+    let loc = crate::source::Loc {
+        file: crate::source::FileId(0),
+        start: first.root.span.start,
+        end: first.root.span.end,
+    };
+    assert!(super::documents::alone(&directed, &loc).is_none());
+}

@@ -61,12 +61,13 @@ fn culprit(
 /// Reads the rewritten files as `plan` would: they must validate, every pulled object must plan
 /// to nothing, and so must every added one. Without an overlay, only what the rewrite touched
 /// is read again: the rewritten files are parsed (the others' objects are `catalog`'s, as plan
-/// read them), the whole set checked across documents, and the objects of the rewritten files
+/// read them), checked across documents with what they touch (`check::recheck`, from `graph`),
+/// and the objects of the rewritten files
 /// planned with what they depend on against the live state already read.
 #[allow(clippy::too_many_arguments)] // the inputs of one plan, each needed
 pub(super) fn verify(
     sources: &SourceSet,
-    catalog: &Catalog,
+    (catalog, graph): (&Catalog, &DependencyGraph),
     files: &[FileChange],
     candidates: &[Candidate],
     added: &[&str],
@@ -96,9 +97,12 @@ pub(super) fn verify(
             changed.insert(rewritten.add(SourceFile::new(change.path.clone(), text.clone())));
         }
     }
-    let checked = match overlaying {
-        Some(overlaying) => (overlaying.check)(&rewritten),
-        None => recheck(catalog, &rewritten, &changed, providers),
+    let (checked, rewritten_objects) = match overlaying {
+        Some(overlaying) => ((overlaying.check)(&rewritten), None),
+        None => {
+            let rechecked = recheck(catalog, graph, sources, &rewritten, &changed, providers);
+            (rechecked.checked, rechecked.rewritten)
+        }
     };
     let errors: Vec<_> = checked
         .diagnostics
@@ -169,7 +173,13 @@ pub(super) fn verify(
         Some(_) => (checked.catalog.as_ref(), checked.graph.as_ref()),
         None => {
             let pulled: HashSet<&ObjectKey> = candidates.iter().map(|c| &c.key).collect();
-            affected = affected_by(&checked, &changed, &pulled, providers);
+            affected = affected_by(
+                &checked,
+                rewritten_objects.as_deref(),
+                &changed,
+                &pulled,
+                providers,
+            );
             (&affected.0, &affected.1)
         }
     };
@@ -246,38 +256,38 @@ pub(super) fn verify(
     Ok(())
 }
 
-/// The objects pulled and those of the `changed` files, and every pinned object (they claim
-/// their live objects before names are matched), with all they depend on: what planning those
-/// objects reads. Each object is compared with its own live object, its references resolved
-/// through the objects they name; so each plans here as it would in a plan of the whole set.
+/// The objects pulled and those the `changed` files rewrote (`rewritten`, by index; `None`:
+/// all of those files' objects), and every pinned object (they claim their live objects before
+/// names are matched), with all they depend on: what planning those objects reads. Each object
+/// is compared with its own live object, its references resolved through the objects they
+/// name; so each plans here as it would in a plan of the whole set. (An object whose document
+/// was not rewritten plans as it did in the plan pulled from, which did not fail.)
 fn affected_by(
     checked: &Checked,
+    rewritten: Option<&[usize]>,
     changed: &HashSet<FileId>,
     pulled: &HashSet<&ObjectKey>,
     providers: &Providers,
 ) -> (Catalog, DependencyGraph) {
-    let objects = checked.catalog.objects();
-    let mut wanted: HashSet<ObjectKey> = HashSet::new();
-    let mut queue: Vec<ObjectKey> = objects
-        .iter()
-        .filter(|o| {
-            changed.contains(&o.loc.file)
-                || o.manifest.meta().id.is_some()
-                || pulled.contains(&o.key())
-        })
-        .map(Object::key)
-        .collect();
-    while let Some(key) = queue.pop() {
-        if wanted.contains(&key) {
-            continue;
-        }
-        queue.extend(checked.graph.dependencies(&key).into_iter().cloned());
-        wanted.insert(key);
-    }
-    let kept: Vec<Object> = objects
-        .iter()
-        .filter(|o| wanted.contains(&o.key()))
-        .cloned()
+    let catalog = &checked.catalog;
+    let objects = catalog.objects();
+    let mut starts: Vec<usize> = match rewritten {
+        Some(rewritten) => rewritten.to_vec(),
+        None => (0..objects.len())
+            .filter(|&i| changed.contains(&objects[i].loc.file))
+            .collect(),
+    };
+    starts.extend((0..objects.len()).filter(|&i| objects[i].manifest.meta().id.is_some()));
+    starts.extend(
+        pulled
+            .iter()
+            .filter_map(|key| catalog.get(key.kind, &key.name)),
+    );
+    let kept: Vec<Object> = checked
+        .graph
+        .with_dependencies(starts)
+        .into_iter()
+        .map(|i| objects[i].clone())
         .collect();
     // Closed under references, so these objects check as they did in the whole set.
     let catalog = manifest::assemble(kept, Vec::new(), false, providers).catalog;
