@@ -368,22 +368,24 @@ fn insert_new(
 
 /// Maps one object by `fields`, leaving out the keys in `skip`; `reserved` are extra keys
 /// that may not pass through.
+///
+/// The values are moved, not copied: a list's documents are mapped as they are read, each
+/// dropped once mapped.
 fn map_object(
     dir: Direction,
     fields: &[Field],
-    object: &Map<String, Value>,
+    object: Map<String, Value>,
     at: &At<'_>,
     reserved: &[&str],
     skip: &[&str],
 ) -> Result<Map<String, Value>, MappingError> {
-    // Sized and copied exactly: a canonical document read from a list is kept for the run.
     let skipped = object.keys().filter(|k| skip.contains(&k.as_str())).count();
     let mut out = Map::with_capacity(object.len() - skipped);
     for (key, value) in object {
         if skip.contains(&key.as_str()) {
             continue;
         }
-        let here = At::Key(at, key);
+        let here = At::Key(at, &key);
         let entry = fields.iter().find(|f| dir.source(f) == key.as_str());
         match entry {
             Some(f) => {
@@ -403,7 +405,7 @@ fn map_object(
                         format!("`{key}` is {side} of a mapped property and cannot pass through"),
                     ));
                 }
-                insert_new(&mut out, key, compact::copy(value), &here)?;
+                insert_new(&mut out, &key, value, &here)?;
             }
         }
     }
@@ -413,7 +415,7 @@ fn map_object(
 fn map_value(
     dir: Direction,
     shape: Shape,
-    value: &Value,
+    value: Value,
     at: &At<'_>,
 ) -> Result<Value, MappingError> {
     Ok(match (shape, value) {
@@ -423,25 +425,27 @@ fn map_value(
         (Shape::Array(element), Value::Array(items)) => {
             // Sized up front: collecting results grows the vector from four items.
             let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.into_iter().enumerate() {
                 out.push(map_value(dir, *element, item, &At::Index(at, i))?);
             }
             Value::Array(out)
         }
         (Shape::ComponentType, Value::String(text)) => Value::String(match dir {
-            Direction::ToDps => component_token(text),
-            Direction::FromDps => component_uri(text),
+            Direction::ToDps => component_token(&text),
+            Direction::FromDps => component_uri(&text),
         }),
         (Shape::ContentComponentType, Value::String(text)) => Value::String(match dir {
-            Direction::ToDps => match component_token(text).as_str() {
+            Direction::ToDps => match component_token(&text).as_str() {
                 "text" => TEXT_COMPONENT.to_string(),
                 token => token.to_string(),
             },
-            Direction::FromDps => component_uri(text),
+            Direction::FromDps => component_uri(&text),
         }),
-        (Shape::FilterType, Value::String(text)) => Value::String(filter_type(dir, text)),
-        (Shape::Prefixed, Value::Object(_) | Value::Array(_)) => prefixed(dir, value, at)?,
-        _ => compact::copy(value),
+        (Shape::FilterType, Value::String(text)) => Value::String(filter_type(dir, &text)),
+        (Shape::Prefixed, value @ (Value::Object(_) | Value::Array(_))) => {
+            prefixed(dir, &value, at)?
+        }
+        (_, value) => value,
     })
 }
 
@@ -553,7 +557,7 @@ pub fn to_dps_object(kind: Kind, object: &Map<String, Value>) -> Result<Value, M
     let mapped = map_object(
         Direction::ToDps,
         table(kind),
-        input,
+        input.clone(),
         &At::Root,
         &reserved,
         &["@id"],
@@ -604,7 +608,14 @@ fn implied_profile_constraint(has_rule: bool) -> &'static str {
 /// DPS document → canonical `_instance` (`id` → `@id`). Metadata keys ([`METADATA`]) are
 /// dropped.
 pub fn from_dps(kind: Kind, document: &Value) -> Result<Value, MappingError> {
-    let object = as_object("a DPS document", document)?;
+    from_dps_owned(kind, document.clone())
+}
+
+/// [`from_dps`] of a document no longer needed: its values move into the canonical one.
+pub fn from_dps_owned(kind: Kind, document: Value) -> Result<Value, MappingError> {
+    let Value::Object(object) = document else {
+        return Err(error("", "a DPS document must be a JSON object"));
+    };
     let id = object.get("id").cloned();
     let mut skip: Vec<&str> = METADATA.to_vec();
     skip.push("id");

@@ -67,7 +67,7 @@ impl DpsClient {
         let walked = listing::read(
             &self.t,
             LIST.request(what, first_url(limit), extent),
-            |item, _, own| parse_document(kind, &item, own),
+            |item, _, own| parse_document(kind, item, own),
             |object| {
                 // The cursor is a timestamp: the item at a page boundary may come again, and an
                 // object changed meanwhile comes back newer. Keep the latest version.

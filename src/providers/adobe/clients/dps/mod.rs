@@ -205,9 +205,8 @@ impl DpsClient {
                 format!("{what}: the answer is not JSON ({e})"),
             )
         })?;
-        let object =
-            parse_document(Kind::from_core(target.kind), &document, &self.t.client_id())
-                .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
+        let object = parse_document(Kind::from_core(target.kind), document, &self.t.client_id())
+            .map_err(|problem| self.t.error(ErrorKind::Other, format!("{what}: {problem}")))?;
         self.remember(&object.id, &object.etag, object.instance.clone());
         Ok(object)
     }
@@ -233,8 +232,9 @@ fn replaced_whole(kind: Kind) -> bool {
 
 /// A DPS document (list item or read) as a live object with its canonical document.
 /// `own_client`: this client's id, whose changes are marked as offerctl's (not kept).
-fn parse_document(kind: Kind, item: &Value, own_client: &str) -> Result<LiveObject, String> {
-    let (id, etag) = identity_and_etag(item, "object", "id", "etag")?;
+fn parse_document(kind: Kind, item: Value, own_client: &str) -> Result<LiveObject, String> {
+    let (id, etag) = identity_and_etag(&item, "object", "id", "etag")?;
+    let id = id.to_string();
     if let Some(schemas) = item.get("schemas").and_then(Value::as_array) {
         let known: Vec<Kind> = schemas
             .iter()
@@ -249,15 +249,17 @@ fn parse_document(kind: Kind, item: &Value, own_client: &str) -> Result<LiveObje
             ));
         }
     }
-    let instance = dps::from_dps(kind, item).map_err(|e| format!("object {id}: {e}"))?;
     let text = |key: &str| item.get(key).and_then(Value::as_str);
-    let mut object = super::live_object(kind, id.to_string(), id.to_string(), etag, instance);
-    object.modified = crate::backend::Modified::from_parts(
+    let modified = crate::backend::Modified::from_parts(
         text("lastModifiedBy"),
         text("lastModifiedByClientId"),
         text("modified"),
         Some(own_client),
     );
+    // The document moves into its canonical form: it is not needed once mapped.
+    let instance = dps::from_dps_owned(kind, item).map_err(|e| format!("object {id}: {e}"))?;
+    let mut object = super::live_object(kind, id.clone(), id, etag, instance);
+    object.modified = modified;
     Ok(object)
 }
 
