@@ -194,19 +194,18 @@ impl DependencyGraph {
 
     /// Everything that depends on `key`, directly or not: what must be skipped if it fails.
     pub fn transitive_dependents(&self, key: &ObjectKey) -> BTreeSet<&ObjectKey> {
-        let mut found = BTreeSet::new();
         let Some(&start) = self.index.get(key) else {
-            return found;
+            return BTreeSet::new();
         };
-        let mut queue = VecDeque::from([start]);
-        while let Some(node) = queue.pop_front() {
-            for next in self.graph.neighbors_directed(node, Direction::Outgoing) {
-                if found.insert(&self.graph[next]) {
-                    queue.push_back(next);
-                }
-            }
-        }
-        found
+        // From its direct dependents: `key` itself only if a cycle leads back to it.
+        let dependents = self
+            .graph
+            .neighbors_directed(start, Direction::Outgoing)
+            .collect();
+        self.reach(dependents, Direction::Outgoing)
+            .into_iter()
+            .map(|node| &self.graph[node])
+            .collect()
     }
 
     /// What checking the objects at `changed` (catalogue indexes, as in [`Self::build`]) reads,
