@@ -4,6 +4,12 @@ use clap::Parser;
 use offerctl::cli::Cli;
 use tracing_subscriber::EnvFilter;
 
+// mimalloc: a plan builds and frees a JSON tree per live and desired object, and glibc's
+// malloc and free were a fifth of its CPU (BENCHMARKS.md, issue 25). Its arena is committed
+// as it fills (.cargo/config.toml), which keeps peak memory close to glibc's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet, cli.color.for_stderr());
