@@ -1,30 +1,48 @@
 //! Work split over the machine's cores, results in order.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 /// `f(0), f(1), ... f(n - 1)`, split over the machine's cores when there are at least
-/// `worth` items (fewer are not worth the threads); the calling thread takes the first part.
+/// `worth` items (fewer are not worth the threads); the calling thread works too.
+///
+/// Threads take small runs of items from a shared counter until none are left, rather than a
+/// fixed share each: items cost differently (an offer's documents are larger than a tag's, a
+/// file's last part is shorter), and with fixed shares one core idled while the other
+/// finished (a 10,000-object comparison: 50 and 80 ms).
 pub fn map<T: Send>(n: usize, worth: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get().min(8));
     if threads < 2 || n < worth.max(2) {
         return (0..n).map(f).collect();
     }
-    let chunk = n.div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let others: Vec<_> = (chunk..n)
-            .step_by(chunk)
-            .map(|start| {
-                scope.spawn(move || (start..n.min(start + chunk)).map(f).collect::<Vec<T>>())
-            })
-            .collect();
-        let mut out: Vec<T> = (0..chunk).map(f).collect();
+    let run = n.div_ceil(threads * 16);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<T>)> = Vec::new();
+        loop {
+            let start = next.fetch_add(run, Ordering::Relaxed);
+            if start >= n {
+                return done;
+            }
+            done.push((start, (start..n.min(start + run)).map(&f).collect()));
+        }
+    };
+    let mut runs = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut runs = work();
         for other in others {
             match other.join() {
-                Ok(part) => out.extend(part),
+                Ok(part) => runs.extend(part),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        out
-    })
+        runs
+    });
+    runs.sort_unstable_by_key(|(start, _)| *start);
+    let mut out = Vec::with_capacity(n);
+    for (_, part) in runs {
+        out.extend(part);
+    }
+    out
 }
 
 /// Frees `value` on a thread of its own. What a plan was made from (every manifest and every
@@ -77,7 +95,7 @@ mod tests {
 
     #[test]
     fn results_come_in_order() {
-        for n in [0, 1, 2, 3, 999, 1000, 1001, 4097] {
+        for n in [0, 1, 2, 3, 31, 32, 33, 999, 1000, 1001, 4097, 10_000] {
             for worth in [2, 1000] {
                 assert_eq!(
                     map(n, worth, |i| i * 2),
