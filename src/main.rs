@@ -10,7 +10,16 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (v3's `mi_option_t`, which `libmimalloc-sys` does not
+/// name): how long freed memory stays committed before it is returned, in milliseconds.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Freed memory goes back after 1 ms rather than a second: a plan frees each object's
+    // documents as it compares them, and kept committed they raised its peak by 11 MB (89 ->
+    // 78 MB), no faster (BENCHMARKS.md, issue 25).
+    // SAFETY: mi_option_set writes one option; no other thread exists yet.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 1) };
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet, cli.color.for_stderr());
     match offerctl::commands::run(cli) {
