@@ -51,3 +51,18 @@ fn init_logging(verbose: u8, quiet: bool, color: bool) {
         .without_time()
         .init();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PURGE_DELAY;
+
+    #[test]
+    fn the_option_set_at_start_is_mimallocs_purge_delay() {
+        // Unset, mimalloc's purge delay is 1000 ms, a default no other option of v3 has: the
+        // constant names the option it says (a mimalloc that renumbered its options fails here).
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            // SAFETY: reads one option.
+            assert_eq!(unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) }, 1000);
+        }
+    }
+}
