@@ -19,11 +19,13 @@
 pub mod meaning;
 #[cfg(test)]
 mod typed_tests;
+mod unchanged;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use meaning::{Case, Type};
+pub use unchanged::unchanged_text;
 
 /// One RFC 6902 operation. Paths start at the provider's document root ([`Rules::root`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

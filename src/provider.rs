@@ -58,7 +58,9 @@ pub trait Provider: Language + Send + Sync {
 
     /// Rewrites `desired` into the spelling `live` uses where the vendor's API accepts two
     /// spellings of the same content, so that an object that did not change is not rewritten
-    /// into the other spelling. Called before every comparison of a desired and a live document.
+    /// into the other spelling. Called before every comparison of a desired and a live document
+    /// except where the live text already equals the desired document on every key the diff
+    /// compares (`diff::unchanged_text`): there it must change nothing, and is not called.
     fn match_spelling(&self, _kind: Kind, _live: &Value, _desired: &mut Value) {}
 
     /// How to switch a live object of `kind` off instead of deleting it, for pruning by

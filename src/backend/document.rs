@@ -48,6 +48,14 @@ impl LiveDocument {
         Self(Held::Text(Arc::from(text)))
     }
 
+    /// The document's JSON text, when it is held as text (not when nested too deep for it).
+    pub fn text(&self) -> Option<&str> {
+        match &self.0 {
+            Held::Text(text) => Some(text),
+            Held::Deep(_) => None,
+        }
+    }
+
     /// The document, parsed (each call parses anew: keep the result while it is needed).
     pub fn value(&self) -> Value {
         match &self.0 {

@@ -42,6 +42,18 @@ pub(super) fn compare<'l>(
         return Compared::Create(without_nulls(desired));
     };
     let rules = providers.diff_rules(kind);
+    // Most objects are up to date. When the live text already equals the desired document on
+    // every property the diff looks at, the steps below find nothing either (no ignored field
+    // to copy, no spelling to match where the two are the same), so the live document is not
+    // parsed.
+    if object.manifest.meta().ignore_changes.is_empty()
+        && live
+            .instance
+            .text()
+            .is_some_and(|text| diff::unchanged_text(&rules, text, &desired))
+    {
+        return up_to_date(providers, kind, live, &desired, prune);
+    }
     // Parsed here, on the comparing thread, and dropped when this object is compared.
     let instance = live.instance.value();
     keep_ignored(providers, object, &instance, &mut desired);
@@ -50,12 +62,7 @@ pub(super) fn compare<'l>(
         .match_spelling(kind, &instance, &mut desired);
     let ops = diff::diff(&rules, &instance, &desired);
     if ops.is_empty() {
-        let references = if prune {
-            providers.references(kind, &desired)
-        } else {
-            Vec::new()
-        };
-        return Compared::UpToDate { live, references };
+        return up_to_date(providers, kind, live, &desired, prune);
     }
     Compared::Update {
         live,
@@ -63,4 +70,19 @@ pub(super) fn compare<'l>(
         after: desired,
         ops,
     }
+}
+
+fn up_to_date<'l>(
+    providers: &Providers,
+    kind: Kind,
+    live: &'l LiveObject,
+    desired: &Value,
+    prune: bool,
+) -> Compared<'l> {
+    let references = if prune {
+        providers.references(kind, desired)
+    } else {
+        Vec::new()
+    };
+    Compared::UpToDate { live, references }
 }

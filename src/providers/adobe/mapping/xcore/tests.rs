@@ -342,6 +342,18 @@ fn an_unchanged_activity_keeps_the_spelling_the_repository_holds() {
         assert_eq!(&matched, live);
         assert!(crate::diff::diff(&rules, live, &matched).is_empty());
     }
+    // Where the live text already equals the desired document, in either spelling, plans skip
+    // this step (`diff::unchanged_text`): it must change nothing there, unmodelled members
+    // beside them or not.
+    for spelling in [&flat, &criteria] {
+        let mut live = spelling.clone();
+        live["repo:note"] = json!("set in the UI");
+        let text = live.to_string();
+        assert!(crate::diff::unchanged_text(&rules, &text, spelling));
+        let mut matched = spelling.clone();
+        match_spelling(Kind::Activity, &live, &mut matched);
+        assert_eq!(&matched, spelling);
+    }
     // A real change is planned in the repository's spelling, as a one-member patch.
     let mut moved = flat.clone();
     moved["xdm:placement"] = json!("p:2");
