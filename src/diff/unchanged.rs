@@ -66,21 +66,19 @@ impl<'de> Visitor<'de> for Top<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let mut seen = 0;
+        let mut seen = Seen::new(self.desired)?;
         while let Some(key) = map.next_key_seed(Key)? {
             if !self.compared(&key) {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
             // Modelled but not desired: `diff` compares it with absent.
-            let expected = self.desired.get(key.as_ref()).ok_or_else(differs)?;
+            let expected = seen.take(self.desired, &key)?;
             map.next_value_seed(Same(expected))?;
-            seen += 1;
         }
-        // Every compared desired key was there once (a duplicate member counts twice, and the
-        // parsed document, where the last one wins, decides).
+        // Every compared desired key was there.
         let wanted = self.desired.keys().filter(|k| self.compared(k)).count();
-        Ok(seen == wanted)
+        Ok(seen.count() == wanted)
     }
 }
 
@@ -108,6 +106,43 @@ impl<'de> Visitor<'de> for Key {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         Ok(Cow::Owned(v.to_string()))
+    }
+}
+
+/// The members of an expected map read so far. A member read twice is a difference here:
+/// the parsed document keeps the last one, and a duplicate could stand in for a member that is
+/// missing. Maps of more than 64 members are left to the parsed comparison.
+struct Seen(u64);
+
+impl Seen {
+    fn new<E: de::Error>(expected: &Map<String, Value>) -> Result<Self, E> {
+        if expected.len() > 64 {
+            return Err(differs());
+        }
+        Ok(Self(0))
+    }
+
+    /// The expected value of member `key`, marked as read.
+    fn take<'v, E: de::Error>(
+        &mut self,
+        expected: &'v Map<String, Value>,
+        key: &str,
+    ) -> Result<&'v Value, E> {
+        let (at, value) = expected
+            .iter()
+            .enumerate()
+            .find_map(|(at, (name, value))| (name == key).then_some((at, value)))
+            .ok_or_else(differs)?;
+        let bit = 1u64 << at;
+        if self.0 & bit != 0 {
+            return Err(differs());
+        }
+        self.0 |= bit;
+        Ok(value)
+    }
+
+    fn count(&self) -> usize {
+        self.0.count_ones() as usize
     }
 }
 
@@ -204,13 +239,12 @@ impl<'de> Visitor<'de> for Same<'_> {
         let Value::Object(expected) = self.0 else {
             return Err(differs());
         };
-        let mut seen = 0;
+        let mut seen = Seen::new(expected)?;
         while let Some(key) = map.next_key_seed(Key)? {
-            let value = expected.get(key.as_ref()).ok_or_else(differs)?;
+            let value = seen.take(expected, &key)?;
             map.next_value_seed(Same(value))?;
-            seen += 1;
         }
-        if seen == expected.len() {
+        if seen.count() == expected.len() {
             Ok(())
         } else {
             Err(differs())
@@ -262,13 +296,22 @@ mod tests {
             r#"{"name": "a"}"#,
             // Modelled, not desired: `diff` compares it with absent.
             r#"{"name": "a", "rank": {"priority": 1}, "tags": ["t"]}"#,
-            // Duplicate members: the parsed document decides.
+            // Duplicate members: the parsed document decides (one may stand in for a member
+            // that is missing).
             r#"{"name": "a", "name": "a", "rank": {"priority": 1}}"#,
+            r#"{"name": "a", "name": "a"}"#,
+            r#"{"name": "a", "rank": {"priority": 1, "priority": 1}}"#,
             r#"{"name": "a", "rank": {"priority": 1}} trailing"#,
             r#"["name"]"#,
         ] {
             assert!(!unchanged_text(&RULES, live, &desired), "{live}");
         }
+        let desired = json!({"rank": {"priority": 1, "order": 2}});
+        assert!(!unchanged_text(
+            &RULES,
+            r#"{"rank": {"priority": 1, "priority": 1}}"#,
+            &desired
+        ));
         // A set in another order means the same to `diff`, but is not shown equal here: the
         // parsed documents decide.
         let desired = json!({"tags": ["a", "b"]});
@@ -315,7 +358,63 @@ mod tests {
         .prop_map(|members| Value::Object(members.into_iter().collect()))
     }
 
+    /// JSON text whose objects may repeat a member (small member names: often).
+    fn text_with_duplicates() -> impl Strategy<Value = String> {
+        let leaf = scalar().prop_map(|v| v.to_string());
+        let nested = leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|items| format!("[{}]", items.join(","))),
+                prop::collection::vec(("[ab]", inner), 0..4).prop_map(|members| {
+                    let members: Vec<String> = members
+                        .iter()
+                        .map(|(k, v)| format!("{}:{v}", json!(k)))
+                        .collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        });
+        prop::collection::vec(
+            (
+                prop_oneof![Just("name"), Just("rank"), Just("tags"), Just("a")],
+                nested,
+            ),
+            0..5,
+        )
+        .prop_map(|members| {
+            let members: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!("{}:{v}", json!(k)))
+                .collect();
+            format!("{{{}}}", members.join(","))
+        })
+    }
+
     proptest! {
+        /// With repeated members too (the parsed document keeps the last): shown unchanged
+        /// against a desired document, or against the parsed live one itself, means `diff`
+        /// finds nothing.
+        #[test]
+        fn repeated_members_never_hide_a_difference(text in text_with_duplicates(), other in document()) {
+            let live: Value = serde_json::from_str(&text).unwrap();
+            // The live document with one member more, which a repeated one could stand in for.
+            let more: Vec<Value> = ["name", "rank", "tags", "a"]
+                .iter()
+                .filter(|k| live.get(**k).is_none())
+                .map(|k| {
+                    let mut more = live.clone();
+                    more[*k] = json!(1);
+                    more
+                })
+                .collect();
+            for desired in [&live, &other].into_iter().chain(&more) {
+                if unchanged_text(&RULES, &text, desired) {
+                    prop_assert!(diff(&RULES, &live, desired).is_empty(), "{text} vs {desired}");
+                }
+            }
+        }
+
+
         /// Shown unchanged ⇒ `diff` finds nothing; and a live text written from the desired
         /// document itself (with anything unmodelled beside it) is always shown unchanged.
         #[test]
