@@ -4,6 +4,7 @@
 //! repository) → `diff` → `plan` → `apply`. Pure stages do no I/O; files and network live at the
 //! edges (`sources`, the repository clients, `commands`).
 
+pub mod allocator;
 pub mod apply;
 pub mod backend;
 pub mod check;
