@@ -284,10 +284,18 @@ impl Rules {
             keys.extend(
                 map.keys()
                     .map(String::as_str)
-                    .filter(|k| !self.assigned.contains(k) && !self.properties.contains(k)),
+                    .filter(|k| !self.properties.contains(k) && self.compares(k, map)),
             );
         }
         keys
+    }
+
+    /// Whether `diff` compares the top-level member `key` when `desired` is the goal: every
+    /// modelled property, and what the desired document sets that the repository does not
+    /// assign.
+    fn compares(&self, key: &str, desired: &Map<String, Value>) -> bool {
+        self.properties.contains(&key)
+            || (desired.contains_key(key) && !self.assigned.contains(&key))
     }
 
     fn hidden(

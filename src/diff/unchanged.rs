@@ -36,18 +36,10 @@ impl fmt::Display for Differs {
     }
 }
 
-/// The top level: only the keys `diff` compares count (`Rules::top_level_keys`: the modelled
-/// properties and the desired document's own keys, less what the repository assigns).
+/// The top level: only the keys `diff` compares count (`Rules::compares`).
 struct Top<'a> {
     rules: &'a Rules,
     desired: &'a Map<String, Value>,
-}
-
-impl Top<'_> {
-    fn compared(&self, key: &str) -> bool {
-        !self.rules.assigned.contains(&key)
-            && (self.rules.properties.contains(&key) || self.desired.contains_key(key))
-    }
 }
 
 impl<'de> DeserializeSeed<'de> for Top<'_> {
@@ -68,7 +60,7 @@ impl<'de> Visitor<'de> for Top<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let mut seen = Seen::new(self.desired)?;
         while let Some(key) = map.next_key_seed(Key)? {
-            if !self.compared(&key) {
+            if !self.rules.compares(&key, self.desired) {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
@@ -77,7 +69,11 @@ impl<'de> Visitor<'de> for Top<'_> {
             map.next_value_seed(Same(expected))?;
         }
         // Every compared desired key was there.
-        let wanted = self.desired.keys().filter(|k| self.compared(k)).count();
+        let wanted = self
+            .desired
+            .keys()
+            .filter(|k| self.rules.compares(k, self.desired))
+            .count();
         Ok(seen.count() == wanted)
     }
 }
