@@ -205,8 +205,10 @@ async fn send_once<E: Endpoint>(
     let response = request.send().await?;
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    Ok((status, headers, body.to_vec()))
+    // Taken over rather than copied where the body is one buffer of its own (a list page of
+    // megabytes cost a copy into fresh memory, page faults included).
+    let body = Vec::from(response.bytes().await?);
+    Ok((status, headers, body))
 }
 
 /// Sends `call` until it gets a final answer, by the rules of the module documentation.
