@@ -41,18 +41,29 @@ pub fn stream_slice(
     path: &[&str],
     mut each: impl FnMut(Value) -> Result<(), String>,
 ) -> Result<(Value, Option<usize>), StreamError> {
-    stream_slice_keeping(bytes, path, None, |item, _| each(item))
+    stream_slice_keeping(bytes, path, ItemParts::default(), |item, _| each(item))
 }
 
-/// [`stream_slice`], where the member `kept` of each item (when given) is not parsed but
-/// handed to `each` as its JSON text, beside the rest of the item: a caller that holds that
-/// part as text anyway need not build it as a [`Value`] first. The text is JSON as the page
-/// wrote it, checked for nothing but its syntax (nesting depth and numbers' range included
-/// only when the caller parses it).
+/// Which members of each streamed item a reader wants, and how.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ItemParts<'a> {
+    /// This member (when given) is not parsed but handed to the reader as its JSON text,
+    /// beside the rest of the item: a caller that holds that part as text anyway need not
+    /// build it as a [`Value`] first. The text is JSON as the page wrote it, checked for nothing
+    /// but its syntax (nesting depth and numbers' range included only when the caller parses
+    /// it).
+    pub kept: Option<&'a str>,
+    /// Only these members (when given) are built; the item's others are read through, with
+    /// every check of a parse, and dropped: a list item's links and bookkeeping are most of
+    /// what a reader would otherwise build and free unread.
+    pub built: Option<&'a [&'a str]>,
+}
+
+/// [`stream_slice`], with each item's members taken as `parts` says.
 pub fn stream_slice_keeping(
     bytes: &[u8],
     path: &[&str],
-    kept: Option<&str>,
+    parts: ItemParts<'_>,
     mut each: impl FnMut(Value, Option<Box<RawValue>>) -> Result<(), String>,
 ) -> Result<(Value, Option<usize>), StreamError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -60,7 +71,7 @@ pub fn stream_slice_keeping(
         stream: Some(Stream {
             path,
             each: &mut each,
-            kept,
+            parts,
             taken: None,
             refused: None,
         }),
@@ -275,11 +286,49 @@ struct Scratch<'f> {
 struct Stream<'f> {
     path: &'f [&'f str],
     each: &'f mut dyn FnMut(Value, Option<Box<RawValue>>) -> Result<(), String>,
-    /// The member of each item handed out as text (see [`stream_slice_keeping`]).
-    kept: Option<&'f str>,
+    parts: ItemParts<'f>,
     /// Items handed out, once the array is found.
     taken: Option<usize>,
     refused: Option<String>,
+}
+
+/// How a member of an object is taken (see [`ItemParts`]).
+enum Member {
+    Built,
+    Kept,
+    Dropped,
+}
+
+/// A member's name, borrowed from the text where it has no escapes (a dropped member's name
+/// is then never copied).
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(std::borrow::Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+        Ok(Key(std::borrow::Cow::Owned(v)))
+    }
 }
 
 struct Seed<'s, 'f> {
@@ -307,9 +356,19 @@ impl<'s, 'f> Seed<'s, 'f> {
         }
     }
 
-    /// Whether member `key` of this object is the kept member of an item.
-    fn is_kept(&self, key: &str) -> bool {
-        self.item && self.scratch.stream.as_ref().and_then(|s| s.kept) == Some(key)
+    /// How this object's member `key` is taken.
+    fn member(&self, key: &str) -> Member {
+        let parts = match &self.scratch.stream {
+            Some(stream) if self.item => stream.parts,
+            _ => return Member::Built,
+        };
+        if parts.kept == Some(key) {
+            Member::Kept
+        } else if parts.built.is_some_and(|built| !built.contains(&key)) {
+            Member::Dropped
+        } else {
+            Member::Built
+        }
     }
 
     /// Whether this value is the streamed array's place.
@@ -409,11 +468,19 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let start = self.scratch.members.len();
-        while let Some(key) = map.next_key::<String>()? {
-            if self.is_kept(&key) {
-                self.scratch.kept = Some(map.next_value()?);
-                continue;
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match self.member(&key) {
+                Member::Kept => {
+                    self.scratch.kept = Some(map.next_value()?);
+                    continue;
+                }
+                Member::Dropped => {
+                    map.next_value::<Checked>()?;
+                    continue;
+                }
+                Member::Built => {}
             }
+            let key = key.into_owned();
             let at = self.member_at(&key);
             let value = map.next_value_seed(Seed {
                 scratch: &mut *self.scratch,
@@ -505,7 +572,11 @@ mod tests {
     fn a_kept_member_of_each_item_comes_as_its_text() {
         let text = br#"{"r": [{"id": 1, "_instance": {"a": [1, 2]}, "z": {"_instance": 3}}, {"_instance": 5, "_instance": {"b": true}}, {"id": 3}, [1]]}"#;
         let mut items = Vec::new();
-        let (_, taken) = stream_slice_keeping(text, &["r"], Some("_instance"), |item, kept| {
+        let parts = ItemParts {
+            kept: Some("_instance"),
+            built: None,
+        };
+        let (_, taken) = stream_slice_keeping(text, &["r"], parts, |item, kept| {
             items.push((item, kept.map(|k| k.get().to_string())));
             Ok(())
         })
@@ -525,6 +596,46 @@ mod tests {
                 (serde_json::json!([1]), None),
             ]
         );
+    }
+
+    #[test]
+    fn only_the_built_members_of_each_item_are_built_and_the_others_still_checked() {
+        let parts = ItemParts {
+            kept: Some("_instance"),
+            built: Some(&["id", "b"]),
+        };
+        let text = br#"{"r": [{"id": 1, "_links": {"x": [1, {"y": 2}]}, "b": {"z": [3]}, "_instance": {"k": 1}}, {"c": 1}, 7], "n": {"id": 9, "o": 8}}"#;
+        let mut items = Vec::new();
+        let (rest, taken) = stream_slice_keeping(text, &["r"], parts, |item, kept| {
+            items.push((item, kept.map(|k| k.get().to_string())));
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(taken, Some(3));
+        assert_eq!(
+            items,
+            vec![
+                // A built member is built whole, nested members included.
+                (
+                    serde_json::json!({"id": 1, "b": {"z": [3]}}),
+                    Some(r#"{"k": 1}"#.to_string())
+                ),
+                (serde_json::json!({}), None),
+                (serde_json::json!(7), None),
+            ]
+        );
+        // Outside the items, every member is built.
+        assert_eq!(rest, serde_json::json!({"r": [], "n": {"id": 9, "o": 8}}));
+        // A dropped member is read with every check of a parse: too deep, or not JSON, fails.
+        let deep = format!(
+            r#"{{"r": [{{"id": 1, "d": {}1{}}}]}}"#,
+            "[".repeat(130),
+            "]".repeat(130)
+        );
+        for bad in [deep.as_str(), r#"{"r": [{"id": 1, "d": [1,]}]}"#] {
+            let read = stream_slice_keeping(bad.as_bytes(), &["r"], parts, |_, _| Ok(()));
+            assert!(matches!(read, Err(StreamError::Json(_))), "{bad}");
+        }
     }
 
     #[test]

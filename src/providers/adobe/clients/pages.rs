@@ -32,9 +32,9 @@ pub(crate) struct Shape {
     pub(crate) count: &'static str,
     /// The members that name an item, for a message about one that cannot be read.
     pub(crate) keys: &'static [&'static str],
-    /// The member of each item handed to the reader as JSON text, not parsed (see
-    /// [`compact::stream_slice_keeping`]).
-    pub(crate) kept: Option<&'static str>,
+    /// Which members of each item the reader gets, and which of them as JSON text (see
+    /// [`compact::ItemParts`]).
+    pub(crate) parts: compact::ItemParts<'static>,
 }
 
 /// One list to read.
@@ -122,11 +122,15 @@ pub(crate) async fn walk(
         }
         let page_number = seen_pages.len();
         let mut new = 0;
-        let read =
-            compact::stream_slice_keeping(&reply.body, shape.results, shape.kept, |value, kept| {
+        let read = compact::stream_slice_keeping(
+            &reply.body,
+            shape.results,
+            shape.parts,
+            |value, kept| {
                 new += usize::from(item(page_number, value, kept)?);
                 Ok(())
-            });
+            },
+        );
         let (page, held) = match read {
             Ok(read) => read,
             Err(StreamError::Item(problem)) => return Err(bad(problem)),

@@ -17,7 +17,10 @@ const LIST: listing::Form = listing::Form {
         total: "/total",
         count: "/count",
         keys: &["id", "name"],
-        kept: None,
+        parts: crate::live::compact::ItemParts {
+            kept: None,
+            built: None,
+        },
     },
     id_property: "id",
     noun: "objects",

@@ -4,9 +4,10 @@
 use std::collections::HashSet;
 
 use super::super::{listing, pages};
-use super::wire::parse_listed;
+use super::wire::{ENVELOPE_MEMBERS, parse_listed};
 use super::{LIST_ACCEPT, XcoreClient};
 use crate::backend::{BackendError, LiveObject};
+use crate::live::compact;
 use crate::providers::adobe::kind::Kind;
 
 /// XCore lists: HAL, the results and counts under `_embedded`, shards on `_instance.@id`.
@@ -18,7 +19,10 @@ const LIST: listing::Form = listing::Form {
         total: "/_embedded/total",
         count: "/_embedded/count",
         keys: &["instanceId", "@id", "xdm:name"],
-        kept: Some("_instance"),
+        parts: compact::ItemParts {
+            kept: Some("_instance"),
+            built: Some(ENVELOPE_MEMBERS),
+        },
     },
     id_property: "_instance.@id",
     noun: "instances",

@@ -205,3 +205,56 @@ fn a_listed_envelope_with_its_instance_as_text_is_the_envelope_parsed_whole() {
     let error = parse_listed(Kind::Tag, head, Some(too_big), "me").unwrap_err();
     assert!(error.contains("not JSON a reader accepts"), "{error}");
 }
+
+/// A list page's envelopes, read with only the members the client builds, are the live
+/// objects their whole envelopes make: nothing `parse_listed` reads is left unbuilt.
+#[test]
+fn a_listed_envelope_read_with_only_its_built_members_is_the_whole_envelope() {
+    use super::wire::{ENVELOPE_MEMBERS, parse_envelope, parse_listed};
+    use crate::live::compact::{self, ItemParts};
+    use crate::providers::adobe::kind::Kind;
+
+    let envelope = |etag: u64, by: &str, client: &str| {
+        json!({
+            "instanceId": format!("id-{etag}"), "schemas": [Kind::Offer.schema_id()],
+            "productContexts": ["dma_offers", "acp"], "repo:etag": etag,
+            "repo:createdDate": "2026-01-01T00:00:00Z",
+            "repo:lastModifiedDate": "2026-01-02T00:00:00Z",
+            "repo:createdBy": "creator", "repo:lastModifiedBy": by,
+            "repo:createdByClientId": "creator-client", "repo:lastModifiedByClientId": client,
+            "_links": {"self": {"name": "n", "href": "/c/instances/x", "@type": "t"}},
+            "_instance": {"@id": format!("xcore:personalized-offer:{etag}"), "xdm:name": "O",
+                          "xdm:status": "approved", "xdm:x": {"deep": [1, 2.5, null]}},
+        })
+    };
+    let items = [
+        envelope(1, "someone", "their-client"),
+        envelope(2, "me@techacct.adobe.com", "me"),
+    ];
+    let page = json!({"_embedded": {"results": items.clone(), "count": 2}}).to_string();
+    let parts = ItemParts {
+        kept: Some("_instance"),
+        built: Some(ENVELOPE_MEMBERS),
+    };
+    let mut listed = Vec::new();
+    compact::stream_slice_keeping(
+        page.as_bytes(),
+        &["_embedded", "results"],
+        parts,
+        |item, kept| {
+            // The links, creators and product contexts were not built.
+            assert!(item.get("_links").is_none() && item.get("repo:createdBy").is_none());
+            listed.push(parse_listed(Kind::Offer, item, kept, "me")?);
+            Ok(())
+        },
+    )
+    .expect("a page");
+    let whole: Vec<_> = items
+        .into_iter()
+        .map(|item| parse_envelope(Kind::Offer, item, "me").expect("an envelope"))
+        .collect();
+    assert_eq!(listed, whole);
+    // One modified by another client, one by this one: both told apart as the whole read does.
+    assert!(whole[0].0.modified.as_ref().is_some_and(|m| m.is_drift()));
+    assert!(!whole[1].0.modified.as_ref().is_some_and(|m| m.is_drift()));
+}

@@ -9,6 +9,18 @@ use crate::live::compact;
 use crate::providers::adobe::clients::http::{Reply, identity_and_etag, receipt_etag};
 use crate::providers::adobe::kind::Kind;
 
+/// The members of an envelope [`parse_listed`] reads besides `_instance`: a list page's others
+/// (links, creators, product contexts) are not built.
+pub(super) const ENVELOPE_MEMBERS: &[&str] = &[
+    "instanceId",
+    "repo:etag",
+    "schemas",
+    "repo:createdDate",
+    "repo:lastModifiedBy",
+    "repo:lastModifiedByClientId",
+    "repo:lastModifiedDate",
+];
+
 /// A list or read envelope as a live object, with its `repo:createdDate`.
 /// `own_client`: this client's id, whose changes are marked as offerctl's (not kept).
 pub(super) fn parse_envelope(
