@@ -19,7 +19,7 @@ use super::media::{self, MediaType};
 use super::problem::ApiError;
 use super::request::{Addressed, Result, caller, header_str, if_match, query_params, read_body};
 use super::response::{bytes_response, json_response, not_modified, set_header};
-use super::revisions::KeptText;
+use super::revisions::{KeptText, page_bytes};
 use super::state::{App, blocking};
 use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::{
@@ -488,7 +488,7 @@ async fn run_query(
     let body = results_body(&container, &query, page, &route, &uri, &params);
     let content_type = format!("{}; schema=\"{}\"", media::HAL, media::RESULTS_SCHEMA);
     // A map of strings to JSON values always serializes.
-    let bytes = serde_json::to_vec(&body).expect("JSON values serialize");
+    let bytes = page_bytes(&body, &body.embedded.results).expect("JSON values serialize");
     Ok(bytes_response(StatusCode::OK, bytes, &content_type))
 }
 

@@ -13,7 +13,7 @@ use super::super::media;
 use super::super::problem::ApiError;
 use super::super::request::{caller, query_params};
 use super::super::response::bytes_response;
-use super::super::revisions::KeptText;
+use super::super::revisions::{KeptText, page_bytes};
 use super::super::state::App;
 use super::document::JSON;
 use super::error::{DpsError, Result, bad_request, engine};
@@ -247,7 +247,7 @@ pub(super) async fn list(
         total,
         links,
     };
-    let bytes = serde_json::to_vec(&body).map_err(|e| {
+    let bytes = page_bytes(&body, &body.results).map_err(|e| {
         DpsError::Api(ApiError::Internal(format!(
             "the page cannot be written: {e}"
         )))
