@@ -228,7 +228,7 @@ pub async fn plan_with_inputs(
 ) -> Result<(Planned, super::Manifests, LiveState), CommandError> {
     let manifest_args = args.manifests.clone();
     let target = session.target.clone();
-    let likely = likely_providers(&base);
+    let scanned = Arc::clone(&base);
     let mut loading = tokio::task::spawn_blocking(move || {
         let report = if output.annotate {
             super::Report::Annotations
@@ -239,6 +239,10 @@ pub async fn plan_with_inputs(
         let hash = environments::manifests_hash(&manifests, &manifest_args.dir, &target);
         Ok::<_, CommandError>((manifests, hash))
     });
+    // Scanned once the loading has started: it delayed it by about 3 ms in a 10,000-object
+    // plan (perf samples).
+    let likely = likely_providers(&scanned);
+    drop(scanned);
     // Vendors' services are read meanwhile; embedded repositories only once a run needs them
     // (opening one creates files under the state directory), and they are quick to read.
     // Only the providers the manifests seem to use (or that are named): a configured vendor
