@@ -23,6 +23,7 @@ pub mod files;
 pub mod format;
 pub mod graph;
 pub mod json_bounds;
+pub mod json_member;
 pub mod kind;
 pub mod live;
 pub mod manifest;

@@ -242,7 +242,6 @@ pub async fn plan_with_inputs(
     // Scanned once the loading has started: it delayed it by about 3 ms in a 10,000-object
     // plan (perf samples).
     let likely = likely_providers(&scanned);
-    drop(scanned);
     // Vendors' services are read meanwhile; embedded repositories only once a run needs them
     // (opening one creates files under the state directory), and they are quick to read.
     // Only the providers the manifests seem to use (or that are named): a configured vendor

@@ -8,13 +8,13 @@
 //! reads them). `false` means only "not shown equal here" (a difference, or duplicate members,
 //! or text this reader does not take): the caller then compares the parsed documents.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use super::Rules;
+use crate::json_member::MemberName;
 
 /// `live` (JSON text of an object) equals `desired` on every key `diff` compares.
 pub fn unchanged_text(rules: &Rules, live: &str, desired: &Value) -> bool {
@@ -59,7 +59,7 @@ impl<'de> Visitor<'de> for Top<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let mut seen = Seen::new(self.desired)?;
-        while let Some(key) = map.next_key_seed(Key)? {
+        while let Some(key) = map.next_key_seed(MemberName)? {
             if !self.rules.compares(&key, self.desired) {
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -75,33 +75,6 @@ impl<'de> Visitor<'de> for Top<'_> {
             .filter(|k| self.rules.compares(k, self.desired))
             .count();
         Ok(seen.count() == wanted)
-    }
-}
-
-/// A member name, borrowed from the text unless it has escapes.
-struct Key;
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
     }
 }
 
@@ -236,7 +209,7 @@ impl<'de> Visitor<'de> for Same<'_> {
             return Err(differs());
         };
         let mut seen = Seen::new(expected)?;
-        while let Some(key) = map.next_key_seed(Key)? {
+        while let Some(key) = map.next_key_seed(MemberName)? {
             let value = seen.take(expected, &key)?;
             map.next_value_seed(Same(value))?;
         }

@@ -12,6 +12,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
+use crate::json_member::MemberName;
+
 /// `bytes` as a [`Value`] with every map and array at its exact size.
 pub fn from_slice(bytes: &[u8]) -> serde_json::Result<Value> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -169,7 +171,7 @@ impl<'de> Visitor<'de> for Root<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut found = vec![None; self.members.len()];
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(key) = map.next_key_seed(MemberName)? {
             match self.members.iter().position(|m| *m == key) {
                 Some(at) => found[at] = Some(map.next_value::<Value>()?),
                 None => {
@@ -297,38 +299,6 @@ enum Member {
     Built,
     Kept,
     Dropped,
-}
-
-/// A member's name, borrowed from the text where it has no escapes (a dropped member's name
-/// is then never copied).
-struct Key<'de>(std::borrow::Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-        Ok(Key(std::borrow::Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-        Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
-        Ok(Key(std::borrow::Cow::Owned(v)))
-    }
 }
 
 struct Seed<'s, 'f> {
@@ -468,7 +438,7 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let start = self.scratch.members.len();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        while let Some(key) = map.next_key_seed(MemberName)? {
             match self.member(&key) {
                 Member::Kept => {
                     self.scratch.kept = Some(map.next_value()?);
@@ -568,20 +538,28 @@ mod tests {
         assert!(matches!(broken, Err(StreamError::Json(_))));
     }
 
-    #[test]
-    fn a_kept_member_of_each_item_comes_as_its_text() {
-        let text = br#"{"r": [{"id": 1, "_instance": {"a": [1, 2]}, "z": {"_instance": 3}}, {"_instance": 5, "_instance": {"b": true}}, {"id": 3}, [1]]}"#;
+    /// The rest of `text` and the items of its array `r`, each with its kept member's text
+    /// (checking that the count handed back is the items').
+    fn items_of(text: &[u8], parts: ItemParts<'_>) -> (Value, Vec<(Value, Option<String>)>) {
         let mut items = Vec::new();
-        let parts = ItemParts {
-            kept: Some("_instance"),
-            built: None,
-        };
-        let (_, taken) = stream_slice_keeping(text, &["r"], parts, |item, kept| {
+        let (rest, taken) = stream_slice_keeping(text, &["r"], parts, |item, kept| {
             items.push((item, kept.map(|k| k.get().to_string())));
             Ok(())
         })
         .expect("read");
-        assert_eq!(taken, Some(4));
+        assert_eq!(taken, Some(items.len()));
+        (rest, items)
+    }
+
+    #[test]
+    fn a_kept_member_of_each_item_comes_as_its_text() {
+        let text = br#"{"r": [{"id": 1, "_instance": {"a": [1, 2]}, "z": {"_instance": 3}}, {"_instance": 5, "_instance": {"b": true}}, {"id": 3}, [1]]}"#;
+        let parts = ItemParts {
+            kept: Some("_instance"),
+            built: None,
+        };
+        let (_, items) = items_of(text, parts);
+        assert_eq!(items.len(), 4);
         assert_eq!(
             items,
             vec![
@@ -605,13 +583,7 @@ mod tests {
             built: Some(&["id", "b"]),
         };
         let text = br#"{"r": [{"id": 1, "_links": {"x": [1, {"y": 2}]}, "b": {"z": [3]}, "_instance": {"k": 1}}, {"c": 1}, 7], "n": {"id": 9, "o": 8}}"#;
-        let mut items = Vec::new();
-        let (rest, taken) = stream_slice_keeping(text, &["r"], parts, |item, kept| {
-            items.push((item, kept.map(|k| k.get().to_string())));
-            Ok(())
-        })
-        .expect("read");
-        assert_eq!(taken, Some(3));
+        let (rest, items) = items_of(text, parts);
         assert_eq!(
             items,
             vec![
