@@ -67,7 +67,10 @@ impl Kind {
 
 impl PartialEq for Kind {
     fn eq(&self, other: &Self) -> bool {
-        self.0.name == other.0.name && self.0.provider == other.0.provider
+        // One static per kind, so the same address is the common case; the names decide
+        // otherwise (a kind declared twice, as tests may).
+        std::ptr::eq(self.0, other.0)
+            || (self.0.name == other.0.name && self.0.provider == other.0.provider)
     }
 }
 
@@ -88,6 +91,9 @@ impl PartialOrd for Kind {
 /// Providers in name order, then each provider's creation order.
 impl Ord for Kind {
     fn cmp(&self, other: &Self) -> Ordering {
+        if std::ptr::eq(self.0, other.0) {
+            return Ordering::Equal;
+        }
         self.order_key().cmp(&other.order_key())
     }
 }

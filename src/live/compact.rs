@@ -8,8 +8,9 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::{Map, Number, Value};
 
 use crate::json_member::MemberName;
@@ -17,7 +18,7 @@ use crate::json_member::MemberName;
 /// `bytes` as a [`Value`] with every map and array at its exact size.
 pub fn from_slice(bytes: &[u8]) -> serde_json::Result<Value> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let mut scratch = Scratch::default();
+    let mut scratch = Scratch::<Value>::default();
     let value = Seed::off_path(&mut scratch).deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
@@ -26,72 +27,80 @@ pub fn from_slice(bytes: &[u8]) -> serde_json::Result<Value> {
 /// Why [`stream_slice`] stopped.
 #[derive(Debug)]
 pub enum StreamError {
-    /// The bytes are not one JSON document.
+    /// The bytes are not one JSON document (or an item is not what its reader takes).
     Json(serde_json::Error),
     /// The item handler refused an item.
     Item(String),
 }
 
 /// [`from_slice`], except for the array at `path` (member names from the root, such as
-/// `["_embedded", "results"]`): its items go to `each` one at a time as soon as each is read,
-/// and are not kept (the array is left empty in the document returned). A list page is thus
-/// never held whole next to the objects made from it. Returns the rest of the document and how
-/// many items `each` took (`None` when there is no array at `path`). An error from `each`
-/// stops reading.
-pub fn stream_slice(
+/// `["_embedded", "results"]`): its items are read as `T` and go to `each` one at a time as
+/// soon as each is read, and are not kept (the array is left empty in the document returned).
+/// A list page is thus never held whole next to the objects made from it, and a reader that
+/// wants a few members of each item reads only those (a `T` of its own; [`Compact`] for the
+/// whole item). Returns the rest of the document and how many items `each` took (`None` when
+/// there is no array at `path`). An error from `each` stops reading.
+pub fn stream_slice<T: DeserializeOwned>(
     bytes: &[u8],
     path: &[&str],
-    mut each: impl FnMut(Value) -> Result<(), String>,
+    mut each: impl FnMut(T) -> Result<(), String>,
 ) -> Result<(Value, Option<usize>), StreamError> {
-    stream_slice_keeping(bytes, path, ItemParts::default(), |item, _| each(item))
-}
-
-/// Which members of each streamed item a reader wants, and how.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ItemParts<'a> {
-    /// This member (when given) is not parsed but handed to the reader as its JSON text,
-    /// beside the rest of the item: a caller that holds that part as text anyway need not
-    /// build it as a [`Value`] first. The text is JSON as the page wrote it, checked for nothing
-    /// but its syntax (nesting depth and numbers' range included only when the caller parses
-    /// it).
-    pub kept: Option<&'a str>,
-    /// Only these members (when given) are built; the item's others are read through, with
-    /// every check of a parse, and dropped: a list item's links and bookkeeping are most of
-    /// what a reader would otherwise build and free unread.
-    pub built: Option<&'a [&'a str]>,
-}
-
-/// [`stream_slice`], with each item's members taken as `parts` says.
-pub fn stream_slice_keeping(
-    bytes: &[u8],
-    path: &[&str],
-    parts: ItemParts<'_>,
-    mut each: impl FnMut(Value, Option<Box<RawValue>>) -> Result<(), String>,
-) -> Result<(Value, Option<usize>), StreamError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let mut scratch = Scratch {
         stream: Some(Stream {
             path,
             each: &mut each,
-            parts,
             taken: None,
             refused: None,
         }),
         ..Scratch::default()
     };
-    let read = Seed {
-        scratch: &mut scratch,
-        at: Some(0),
-        item: false,
-    }
-    .deserialize(&mut deserializer)
-    .and_then(|value| deserializer.end().map(|()| value));
+    // Text checked once as UTF-8 as a whole is read without checking each string again; text
+    // that is not goes through the byte reader, whose error says where.
+    let read = match std::str::from_utf8(bytes) {
+        Ok(text) => read_root(&mut serde_json::Deserializer::from_str(text), &mut scratch),
+        Err(_) => read_root(
+            &mut serde_json::Deserializer::from_slice(bytes),
+            &mut scratch,
+        ),
+    };
     let stream = scratch.stream.take();
     if let Some(problem) = stream.as_ref().and_then(|s| s.refused.clone()) {
         return Err(StreamError::Item(problem));
     }
     let value = read.map_err(StreamError::Json)?;
     Ok((value, stream.and_then(|s| s.taken)))
+}
+
+fn read_root<'de, R: serde_json::de::Read<'de>, T: DeserializeOwned>(
+    deserializer: &mut serde_json::Deserializer<R>,
+    scratch: &mut Scratch<'_, T>,
+) -> serde_json::Result<Value> {
+    let value = Seed {
+        scratch,
+        at: Some(0),
+    }
+    .deserialize(&mut *deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// A JSON value read as [`from_slice`] reads it (every map and array at its exact size): the
+/// item type for [`stream_slice`] of a reader that keeps whole items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compact(pub Value);
+
+impl<'de> de::Deserialize<'de> for Compact {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Stacks sized for a typical document, so that reading one item rarely grows them.
+        let mut scratch = Scratch::<Value> {
+            members: Vec::with_capacity(64),
+            items: Vec::with_capacity(64),
+            stream: None,
+        };
+        Seed::off_path(&mut scratch)
+            .deserialize(deserializer)
+            .map(Compact)
+    }
 }
 
 /// Why a page read with [`stream_slice`] failed to parse, for people: for a document nested
@@ -213,7 +222,7 @@ impl<'de> Visitor<'de> for Root<'_> {
 
 /// Any JSON value, read through (`deserialize_any`, so with every check of a real read) and
 /// not kept.
-struct Checked;
+pub struct Checked;
 
 impl<'de> de::Deserialize<'de> for Checked {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -275,70 +284,40 @@ impl<'de> Visitor<'de> for Checked {
 
 /// Members and items of the collections being read, innermost last: each collection moves its
 /// own out when it ends, so the stacks' capacity is reused from one collection to the next.
-#[derive(Default)]
-struct Scratch<'f> {
+struct Scratch<'f, T> {
     members: Vec<(String, Value)>,
     items: Vec<Value>,
-    stream: Option<Stream<'f>>,
-    /// The kept member of the item being read.
-    kept: Option<Box<RawValue>>,
+    stream: Option<Stream<'f, T>>,
+}
+
+impl<T> Default for Scratch<'_, T> {
+    fn default() -> Self {
+        Scratch {
+            members: Vec::new(),
+            items: Vec::new(),
+            stream: None,
+        }
+    }
 }
 
 /// The array [`stream_slice`] hands out item by item.
-struct Stream<'f> {
+struct Stream<'f, T> {
     path: &'f [&'f str],
-    each: &'f mut dyn FnMut(Value, Option<Box<RawValue>>) -> Result<(), String>,
-    parts: ItemParts<'f>,
+    each: &'f mut dyn FnMut(T) -> Result<(), String>,
     /// Items handed out, once the array is found.
     taken: Option<usize>,
     refused: Option<String>,
 }
 
-/// How a member of an object is taken (see [`ItemParts`]).
-enum Member {
-    Built,
-    Kept,
-    Dropped,
-}
-
-struct Seed<'s, 'f> {
-    scratch: &'s mut Scratch<'f>,
+struct Seed<'s, 'f, T> {
+    scratch: &'s mut Scratch<'f, T>,
     /// How many names of the stream's path lead here (`None`: off the path).
     at: Option<usize>,
-    /// This value is an item of the streamed array.
-    item: bool,
 }
 
-impl<'s, 'f> Seed<'s, 'f> {
-    fn off_path(scratch: &'s mut Scratch<'f>) -> Self {
-        Seed {
-            scratch,
-            at: None,
-            item: false,
-        }
-    }
-
-    fn item(scratch: &'s mut Scratch<'f>) -> Self {
-        Seed {
-            scratch,
-            at: None,
-            item: true,
-        }
-    }
-
-    /// How this object's member `key` is taken.
-    fn member(&self, key: &str) -> Member {
-        let parts = match &self.scratch.stream {
-            Some(stream) if self.item => stream.parts,
-            _ => return Member::Built,
-        };
-        if parts.kept == Some(key) {
-            Member::Kept
-        } else if parts.built.is_some_and(|built| !built.contains(&key)) {
-            Member::Dropped
-        } else {
-            Member::Built
-        }
+impl<'s, 'f, T> Seed<'s, 'f, T> {
+    fn off_path(scratch: &'s mut Scratch<'f, T>) -> Self {
+        Seed { scratch, at: None }
     }
 
     /// Whether this value is the streamed array's place.
@@ -357,7 +336,7 @@ impl<'s, 'f> Seed<'s, 'f> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Seed<'_, '_, T> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -365,7 +344,7 @@ impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Seed<'_, '_> {
+impl<'de, T: DeserializeOwned> Visitor<'de> for Seed<'_, '_, T> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -413,11 +392,10 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
         let scratch = self.scratch;
         if streamed {
             let mut taken = 0;
-            while let Some(item) = seq.next_element_seed(Seed::item(scratch))? {
+            while let Some(item) = seq.next_element::<T>()? {
                 taken += 1;
-                let kept = scratch.kept.take();
                 let stream = scratch.stream.as_mut().expect("streaming");
-                if let Err(problem) = (stream.each)(item, kept) {
+                if let Err(problem) = (stream.each)(item) {
                     stream.refused = Some(problem);
                     return Err(de::Error::custom("an item was refused"));
                 }
@@ -439,23 +417,11 @@ impl<'de> Visitor<'de> for Seed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let start = self.scratch.members.len();
         while let Some(key) = map.next_key_seed(MemberName)? {
-            match self.member(&key) {
-                Member::Kept => {
-                    self.scratch.kept = Some(map.next_value()?);
-                    continue;
-                }
-                Member::Dropped => {
-                    map.next_value::<Checked>()?;
-                    continue;
-                }
-                Member::Built => {}
-            }
             let key = key.into_owned();
             let at = self.member_at(&key);
             let value = map.next_value_seed(Seed {
                 scratch: &mut *self.scratch,
                 at,
-                item: false,
             })?;
             self.scratch.members.push((key, value));
         }
@@ -500,7 +466,7 @@ mod tests {
     fn streams_the_array_at_a_path_item_by_item() {
         let text = br#"{"a": [9], "_embedded": {"total": 3, "results": [{"x": 1}, [2], 3], "n": {"results": [4]}}, "z": null}"#;
         let mut items = Vec::new();
-        let (rest, taken) = stream_slice(text, &["_embedded", "results"], |item| {
+        let (rest, taken) = stream_slice(text, &["_embedded", "results"], |item: Value| {
             items.push(item);
             Ok(())
         })
@@ -522,7 +488,7 @@ mod tests {
         let (rest, taken) = stream_slice(
             br#"{"_embedded": {"results": 5}}"#,
             &["_embedded", "results"],
-            |_| Ok(()),
+            |_: Value| Ok(()),
         )
         .expect("read");
         assert_eq!(
@@ -530,84 +496,67 @@ mod tests {
             (serde_json::json!({"_embedded": {"results": 5}}), None)
         );
         // The handler's refusal stops reading and is returned as is; so are JSON errors.
-        let refused = stream_slice(br#"{"r": [1, 2, 3]}"#, &["r"], |item| {
+        let refused = stream_slice(br#"{"r": [1, 2, 3]}"#, &["r"], |item: u8| {
             if item == 2 { Err("two".into()) } else { Ok(()) }
         });
         assert!(matches!(refused, Err(StreamError::Item(p)) if p == "two"));
-        let broken = stream_slice(br#"{"r": [1, 2"#, &["r"], |_| Ok(()));
+        let broken = stream_slice(br#"{"r": [1, 2"#, &["r"], |_: Value| Ok(()));
         assert!(matches!(broken, Err(StreamError::Json(_))));
     }
 
-    /// The rest of `text` and the items of its array `r`, each with its kept member's text
-    /// (checking that the count handed back is the items').
-    fn items_of(text: &[u8], parts: ItemParts<'_>) -> (Value, Vec<(Value, Option<String>)>) {
+    #[test]
+    fn items_are_read_as_the_readers_type() {
+        /// A reader that wants one member of each item (the others are skipped).
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Named {
+            name: String,
+        }
+        let text = br#"{"r": [{"name": "a", "x": [1, {"y": 2}]}, {"z": null, "name": "b"}], "n": {"name": 9}}"#;
         let mut items = Vec::new();
-        let (rest, taken) = stream_slice_keeping(text, &["r"], parts, |item, kept| {
-            items.push((item, kept.map(|k| k.get().to_string())));
+        let (rest, taken) = stream_slice(text, &["r"], |item: Named| {
+            items.push(item.name);
             Ok(())
         })
         .expect("read");
-        assert_eq!(taken, Some(items.len()));
-        (rest, items)
-    }
-
-    #[test]
-    fn a_kept_member_of_each_item_comes_as_its_text() {
-        let text = br#"{"r": [{"id": 1, "_instance": {"a": [1, 2]}, "z": {"_instance": 3}}, {"_instance": 5, "_instance": {"b": true}}, {"id": 3}, [1]]}"#;
-        let parts = ItemParts {
-            kept: Some("_instance"),
-            built: None,
-        };
-        let (_, items) = items_of(text, parts);
-        assert_eq!(items.len(), 4);
         assert_eq!(
-            items,
-            vec![
-                // Only the item's own member is kept; a nested one of the same name is parsed.
-                (
-                    serde_json::json!({"id": 1, "z": {"_instance": 3}}),
-                    Some(r#"{"a": [1, 2]}"#.to_string())
-                ),
-                // The last of a repeated member, as a parse keeps.
-                (serde_json::json!({}), Some(r#"{"b": true}"#.to_string())),
-                (serde_json::json!({"id": 3}), None),
-                (serde_json::json!([1]), None),
-            ]
+            (items, taken),
+            (vec!["a".to_string(), "b".to_string()], Some(2))
+        );
+        assert_eq!(rest, serde_json::json!({"r": [], "n": {"name": 9}}));
+        // An item its reader does not take fails the read as JSON, naming the problem.
+        let read = stream_slice(br#"{"r": [{"name": 1}]}"#, &["r"], |_: Named| Ok(()));
+        assert!(
+            matches!(read, Err(StreamError::Json(e)) if e.to_string().contains("invalid type"))
         );
     }
 
     #[test]
-    fn only_the_built_members_of_each_item_are_built_and_the_others_still_checked() {
-        let parts = ItemParts {
-            kept: Some("_instance"),
-            built: Some(&["id", "b"]),
+    fn compact_items_are_the_values_serde_json_reads_at_their_exact_size() {
+        let text = r#"{"r": [{"k": 1, "k": 2, "a": [1, 2, 3, {"b": "\u00e9"}]}, [], 7], "t": 3}"#;
+        let mut items = Vec::new();
+        stream_slice(text.as_bytes(), &["r"], |Compact(item)| {
+            items.push(item);
+            Ok(())
+        })
+        .expect("read");
+        let whole: Value = serde_json::from_str(text).expect("JSON");
+        assert_eq!(&items, whole["r"].as_array().expect("items"));
+        let Value::Array(members) = &items[0]["a"] else {
+            panic!("an array: {items:?}")
         };
-        let text = br#"{"r": [{"id": 1, "_links": {"x": [1, {"y": 2}]}, "b": {"z": [3]}, "_instance": {"k": 1}}, {"c": 1}, 7], "n": {"id": 9, "o": 8}}"#;
-        let (rest, items) = items_of(text, parts);
-        assert_eq!(
-            items,
-            vec![
-                // A built member is built whole, nested members included.
-                (
-                    serde_json::json!({"id": 1, "b": {"z": [3]}}),
-                    Some(r#"{"k": 1}"#.to_string())
-                ),
-                (serde_json::json!({}), None),
-                (serde_json::json!(7), None),
-            ]
-        );
-        // Outside the items, every member is built.
-        assert_eq!(rest, serde_json::json!({"r": [], "n": {"id": 9, "o": 8}}));
-        // A dropped member is read with every check of a parse: too deep, or not JSON, fails.
-        let deep = format!(
-            r#"{{"r": [{{"id": 1, "d": {}1{}}}]}}"#,
-            "[".repeat(130),
-            "]".repeat(130)
-        );
-        for bad in [deep.as_str(), r#"{"r": [{"id": 1, "d": [1,]}]}"#] {
-            let read = stream_slice_keeping(bad.as_bytes(), &["r"], parts, |_, _| Ok(()));
-            assert!(matches!(read, Err(StreamError::Json(_))), "{bad}");
-        }
+        assert_eq!(members.capacity(), members.len(), "no spare capacity");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_where_it_is() {
+        let mut text = br#"{"r": [{"name": "x"}], "s": "ab"}"#.to_vec();
+        let at = text.len() - 3;
+        text[at] = 0xff;
+        let read = stream_slice(&text, &["r"], |_: Compact| Ok(()));
+        let Err(StreamError::Json(error)) = read else {
+            panic!("refused: {read:?}")
+        };
+        assert_eq!((error.line(), error.column() > 0), (1, true), "{error}");
     }
 
     #[test]

@@ -9,6 +9,27 @@ pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
+/// [`client_builder`] for a client that only ever sends requests to `urls` (the origins it is
+/// configured with; links it follows stay on them). When none of them is `https`, no root
+/// certificates are loaded: reading the system's store is ~10 ms of every run against a local
+/// repository. Verification is never switched off: an `https` request from such a client fails
+/// for want of a trusted root rather than going unverified.
+pub fn client_builder_for<'a>(
+    urls: impl IntoIterator<Item = &'a reqwest::Url>,
+) -> reqwest::ClientBuilder {
+    let builder = client_builder();
+    if needs_roots(urls) {
+        builder
+    } else {
+        builder.tls_certs_only(std::iter::empty())
+    }
+}
+
+/// Whether a client sending to `urls` needs the trusted roots: unless every one is plain HTTP.
+fn needs_roots<'a>(urls: impl IntoIterator<Item = &'a reqwest::Url>) -> bool {
+    urls.into_iter().any(|url| url.scheme() != "http")
+}
+
 /// Makes `ring` the process's rustls provider. Idempotent; a provider already installed (by
 /// this function on another thread, or by an embedding program) is kept.
 pub fn install_crypto_provider() {
@@ -36,6 +57,48 @@ mod tests {
             !provider.cipher_suites.is_empty() && !provider.kx_groups.is_empty(),
             "the installed provider offers cipher suites and key exchanges"
         );
+    }
+
+    /// A client made for `http://` origins only is still a TLS client (it begins the
+    /// handshake); it trusts no root rather than skipping verification.
+    #[tokio::test]
+    async fn a_client_for_plain_http_origins_does_not_trust_https_servers() {
+        let url: reqwest::Url = "http://127.0.0.1:1/".parse().expect("url");
+        let client = client_builder_for([&url]).build().expect("client");
+        // A TLS server with a certificate no store trusts, answering every handshake.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let server = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.expect("accept");
+            let mut header = [0u8; 5];
+            let _ = stream.read_exact(&mut header).await;
+            header
+        });
+        let sent = client
+            .get(format!("https://127.0.0.1:{port}/"))
+            .send()
+            .await;
+        assert!(sent.is_err(), "no answer from an unverified server");
+        let header = server.await.expect("server");
+        assert_eq!(header[0], 22, "it still began a TLS handshake: {header:?}");
+    }
+
+    #[test]
+    fn only_clients_of_plain_http_origins_go_without_roots() {
+        let url = |text: &str| text.parse::<reqwest::Url>().expect("url");
+        let (plain, tls) = (
+            url("http://127.0.0.1:8080/"),
+            url("https://ims.example/token"),
+        );
+        assert!(!needs_roots([&plain]));
+        assert!(
+            needs_roots([&plain, &tls]),
+            "a token URL over https needs them"
+        );
+        assert!(needs_roots([&tls]));
+        assert!(needs_roots([&url("HTTPS://platform.example/")]));
     }
 
     /// The HTTPS path gets as far as the wire: the client sends a TLS ClientHello (a handshake

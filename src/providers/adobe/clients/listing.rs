@@ -3,8 +3,7 @@
 //! cannot be read named by its page.
 
 use reqwest::Url;
-use serde_json::Value;
-use serde_json::value::RawValue;
+use serde::de::DeserializeOwned;
 
 use super::http::Transport;
 use super::pages::{self, Shape, Walked};
@@ -49,20 +48,20 @@ impl Form {
     }
 }
 
-/// Reads the pages of `request`: `parse` turns each item into an object, given this run's own
+/// Reads the pages of `request`: `parse` turns each item (read as `I`) into an object, given this run's own
 /// client id; `keep` says whether it was new, or why the list is unusable. When the first page
 /// is refused, `refused_first` may give another first page (see [`pages::walk`]).
-pub(crate) async fn read<T>(
+pub(crate) async fn read<I: DeserializeOwned, T>(
     t: &Transport,
     request: pages::Request<'_>,
-    parse: impl Fn(Value, Option<Box<RawValue>>, &str) -> Result<T, String>,
+    parse: impl Fn(I, &str) -> Result<T, String>,
     mut keep: impl FnMut(T) -> Result<bool, String>,
     refused_first: impl FnMut() -> Option<Url>,
 ) -> Result<Walked, BackendError> {
     let own = t.client_id();
-    let item = |page_number: usize, item: Value, kept: Option<Box<RawValue>>| {
+    let item = |page_number: usize, item: I| {
         let parsed =
-            parse(item, kept, &own).map_err(|problem| format!("page {page_number}: {problem}"))?;
+            parse(item, &own).map_err(|problem| format!("page {page_number}: {problem}"))?;
         keep(parsed)
     };
     pages::walk(t, request, item, refused_first).await

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::future::Future;
 
 use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::http::{Call, Transport, strip_query};
 use super::shards;
@@ -32,9 +32,6 @@ pub(crate) struct Shape {
     pub(crate) count: &'static str,
     /// The members that name an item, for a message about one that cannot be read.
     pub(crate) keys: &'static [&'static str],
-    /// Which members of each item the reader gets, and which of them as JSON text (see
-    /// [`compact::ItemParts`]).
-    pub(crate) parts: compact::ItemParts<'static>,
 }
 
 /// One list to read.
@@ -69,14 +66,14 @@ pub(crate) struct Walked {
     pub(crate) page_len: Option<usize>,
 }
 
-/// Reads the pages of `request`, giving each item to `item` with its page's number; `item`
+/// Reads the pages of `request`, giving each item (read as `T`) to `item` with its page's number; `item`
 /// says whether the item was new (not a repeat of one already read), or why it is unusable.
 /// When the first page is refused (400, 422), `refused_first` may give another first page to
 /// start from (a smaller page size).
-pub(crate) async fn walk(
+pub(crate) async fn walk<T: DeserializeOwned>(
     t: &Transport,
     request: Request<'_>,
-    mut item: impl FnMut(usize, Value, Option<Box<RawValue>>) -> Result<bool, String>,
+    mut item: impl FnMut(usize, T) -> Result<bool, String>,
     mut refused_first: impl FnMut() -> Option<Url>,
 ) -> Result<Walked, BackendError> {
     let Request {
@@ -122,15 +119,10 @@ pub(crate) async fn walk(
         }
         let page_number = seen_pages.len();
         let mut new = 0;
-        let read = compact::stream_slice_keeping(
-            &reply.body,
-            shape.results,
-            shape.parts,
-            |value, kept| {
-                new += usize::from(item(page_number, value, kept)?);
-                Ok(())
-            },
-        );
+        let read = compact::stream_slice(&reply.body, shape.results, |value| {
+            new += usize::from(item(page_number, value)?);
+            Ok(())
+        });
         let (page, held) = match read {
             Ok(read) => read,
             Err(StreamError::Item(problem)) => return Err(bad(problem)),

@@ -47,7 +47,7 @@ impl Transport {
         if HeaderValue::from_str(token.expose()).is_err() {
             return Err("the Appcharge publisher token cannot be sent in a header".into());
         }
-        let http = crate::net::tls::client_builder()
+        let http = crate::net::tls::client_builder_for([&base])
             .connect_timeout(connect_timeout)
             .timeout(request_timeout)
             .redirect(reqwest::redirect::Policy::none())

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::super::{listing, pages};
 use super::{ACCEPT_ANY_JSON, DpsClient, newer, parse_document};
 use crate::backend::{BackendError, LiveObject};
+use crate::live::compact::Compact;
 use crate::providers::adobe::kind::Kind;
 
 /// DPS lists: any JSON, `results`, `total` and `count` at the top of a page, shards on `id`.
@@ -17,10 +18,6 @@ const LIST: listing::Form = listing::Form {
         total: "/total",
         count: "/count",
         keys: &["id", "name"],
-        parts: crate::live::compact::ItemParts {
-            kept: None,
-            built: None,
-        },
     },
     id_property: "id",
     noun: "objects",
@@ -70,7 +67,7 @@ impl DpsClient {
         let walked = listing::read(
             &self.t,
             LIST.request(what, first_url(limit), extent),
-            |item, _, own| parse_document(kind, item, own),
+            |Compact(item), own| parse_document(kind, item, own),
             |object| {
                 // The cursor is a timestamp: the item at a page boundary may come again, and an
                 // object changed meanwhile comes back newer. Keep the latest version.

@@ -233,7 +233,7 @@ fn replaced_whole(kind: Kind) -> bool {
 /// A DPS document (list item or read) as a live object with its canonical document.
 /// `own_client`: this client's id, whose changes are marked as offerctl's (not kept).
 fn parse_document(kind: Kind, item: Value, own_client: &str) -> Result<LiveObject, String> {
-    let (id, etag) = identity_and_etag(&item, "object", "id", "etag")?;
+    let (id, etag) = identity_and_etag(|key| item.get(key), "object", "id", "etag")?;
     let id = id.to_string();
     if let Some(schemas) = item.get("schemas").and_then(Value::as_array) {
         let known: Vec<Kind> = schemas

@@ -120,7 +120,13 @@ impl Transport {
                 "the API key contains characters that cannot be sent in a header".into(),
             ));
         }
-        let http = crate::net::tls::client_builder()
+        // The endpoint (links are followed on its origin only) and, for client credentials,
+        // the token URL: all this client ever sends to.
+        let token_url = match &config.auth {
+            Auth::ClientCredentials(c) => Some(&c.token_url),
+            _ => None,
+        };
+        let http = crate::net::tls::client_builder_for([&api].into_iter().chain(token_url))
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -280,20 +286,19 @@ pub(crate) fn etag_text(value: &Value) -> Option<String> {
 }
 
 /// A list or read item's identity (the non-empty string at `id_key`) and entity tag (at
-/// `etag_key`), or why it has none; `noun` names the item (`object`, `instance`).
+/// `etag_key`), or why it has none; `member` gives the item's members, `noun` names the item
+/// (`object`, `instance`).
 pub(crate) fn identity_and_etag<'v>(
-    item: &'v Value,
+    member: impl Fn(&str) -> Option<&'v Value>,
     noun: &str,
     id_key: &str,
     etag_key: &str,
 ) -> Result<(&'v str, String), String> {
-    let id = item
-        .get(id_key)
+    let id = member(id_key)
         .and_then(Value::as_str)
         .filter(|id| !id.is_empty())
         .ok_or_else(|| format!("an {noun} without an {id_key}"))?;
-    let etag = item
-        .get(etag_key)
+    let etag = member(etag_key)
         .and_then(etag_text)
         .ok_or_else(|| format!("{noun} {id} has no {etag_key}"))?;
     Ok((id, etag))

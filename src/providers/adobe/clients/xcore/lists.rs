@@ -4,10 +4,9 @@
 use std::collections::HashSet;
 
 use super::super::{listing, pages};
-use super::wire::{ENVELOPE_MEMBERS, parse_listed};
+use super::wire::{Envelope, parse_envelope};
 use super::{LIST_ACCEPT, XcoreClient};
 use crate::backend::{BackendError, LiveObject};
-use crate::live::compact;
 use crate::providers::adobe::kind::Kind;
 
 /// XCore lists: HAL, the results and counts under `_embedded`, shards on `_instance.@id`.
@@ -19,10 +18,6 @@ const LIST: listing::Form = listing::Form {
         total: "/_embedded/total",
         count: "/_embedded/count",
         keys: &["instanceId", "@id", "xdm:name"],
-        parts: compact::ItemParts {
-            kept: Some("_instance"),
-            built: Some(ENVELOPE_MEMBERS),
-        },
     },
     id_property: "_instance.@id",
     noun: "instances",
@@ -68,12 +63,12 @@ impl XcoreClient {
         }
         let mut objects = Vec::new();
         let mut seen_ids = HashSet::new();
-        // Each envelope becomes its object as soon as it is read (its `_instance` moves in,
-        // compact, for the rest of the run); the page is never held whole.
+        // Each envelope becomes its object as soon as it is read (its `_instance` text moves
+        // in for the rest of the run); the page is never held whole.
         let walked = listing::read(
             &self.t,
             LIST.request(what, url, extent),
-            |item, kept, own| parse_listed(kind, item, kept, own),
+            |envelope: Envelope, own| parse_envelope(kind, envelope, own),
             |(object, created)| {
                 if !seen_ids.insert(object.instance_id.clone()) {
                     return Err(format!("instance {} appears twice", object.instance_id));

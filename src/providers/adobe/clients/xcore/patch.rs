@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::wire::{parse_envelope, parse_receipt};
+use super::wire::{Envelope, parse_envelope, parse_receipt};
 use super::{HAL, PATCH_HAL, RECEIPT, XcoreClient};
 use crate::backend::{BackendError, ErrorKind, Receipt, Target};
 use crate::diff::Op;
@@ -82,7 +82,7 @@ impl XcoreClient {
                 reply.status
             )));
         }
-        let Ok(envelope) = serde_json::from_slice::<Value>(&reply.body) else {
+        let Ok(envelope) = serde_json::from_slice::<Envelope>(&reply.body) else {
             return Err(unknown(" (reading it back did not give JSON)"));
         };
         let Ok((object, _)) =

@@ -168,93 +168,157 @@ fn lists_ask_for_hal_results_and_accept_any_type() {
     );
 }
 
-/// A listed envelope whose `_instance` the page reader kept as text is the live object the
-/// whole envelope makes, document included; the same refusals hold.
-#[test]
-fn a_listed_envelope_with_its_instance_as_text_is_the_envelope_parsed_whole() {
-    use serde_json::value::RawValue;
+/// Reads one envelope as the client does, and makes its live object.
+fn envelope_object(envelope: &serde_json::Value) -> Result<(LiveObject, String), String> {
+    use super::wire::{Envelope, parse_envelope};
+    use crate::providers::adobe::kind::Kind;
 
-    use super::wire::{parse_envelope, parse_listed};
+    let read: Envelope = serde_json::from_str(&envelope.to_string()).map_err(|e| e.to_string())?;
+    parse_envelope(Kind::Tag, read, "me")
+}
+
+/// An envelope's `_instance` is the live document as its text says, its identity and
+/// bookkeeping are read as the envelope gives them, and the refusals hold.
+#[test]
+fn an_envelope_makes_its_live_object_with_the_instance_as_text() {
+    use crate::backend::Modified;
     use crate::providers::adobe::kind::Kind;
 
     let instance = json!({"@id": "xcore:tag:1", "xdm:name": "Summer", "x:more": [1, {"b": null}]});
-    let head = json!({
+    let envelope = json!({
         "instanceId": "abc", "repo:etag": 3, "schemas": [Kind::Tag.schema_id()],
         "repo:createdDate": "2026-01-01T00:00:00Z", "repo:lastModifiedBy": "someone",
+        "repo:lastModifiedByClientId": "their-client", "repo:lastModifiedDate": "2026-01-02T00:00:00Z",
+        "_links": {"self": {"href": "/c/instances/abc"}}, "productContexts": ["acp"],
+        "_instance": instance,
     });
-    let mut whole = head.clone();
-    whole["_instance"] = instance.clone();
-    let kept = |v: &serde_json::Value| Some(RawValue::from_string(v.to_string()).unwrap());
-    let listed = parse_listed(Kind::Tag, head.clone(), kept(&instance), "me").unwrap();
-    assert_eq!(listed, parse_envelope(Kind::Tag, whole, "me").unwrap());
-    assert_eq!(listed.0.instance, instance);
+    let (object, created) = envelope_object(&envelope).unwrap();
+    assert_eq!(object.instance, instance);
+    assert_eq!(object.instance.text(), Some(instance.to_string().as_str()));
     assert_eq!(
-        (listed.0.id.as_str(), listed.0.name()),
-        ("xcore:tag:1", "Summer")
+        (
+            object.instance_id.as_str(),
+            object.etag.as_str(),
+            object.id.as_str(),
+            object.name()
+        ),
+        ("abc", "3", "xcore:tag:1", "Summer")
     );
-    for (instance, problem) in [
-        (None, "has no _instance object"),
-        (kept(&json!([1])), "has no _instance object"),
-        (kept(&json!({"xdm:name": "x"})), "has no @id"),
-        (kept(&json!({"@id": 7})), "has no @id"),
+    assert_eq!(created, "2026-01-01T00:00:00Z");
+    assert_eq!(
+        object.modified,
+        Modified::from_parts(
+            Some("someone"),
+            Some("their-client"),
+            Some("2026-01-02T00:00:00Z"),
+            Some("me")
+        )
+    );
+    assert!(object.modified.as_ref().is_some_and(Modified::is_drift));
+    // This client's own change is not drift; a string etag loses its quotes.
+    let mut own = envelope.clone();
+    own["repo:lastModifiedByClientId"] = json!("me");
+    own["repo:etag"] = json!("\"7\"");
+    let (object, _) = envelope_object(&own).unwrap();
+    assert!(!object.modified.as_ref().is_some_and(Modified::is_drift));
+    assert_eq!(object.etag, "7");
+    // Members of another type than the client reads count as absent; `schemas` that is no
+    // array is not checked; a repeated member counts once, the last.
+    let mut odd = envelope.clone();
+    odd["repo:createdDate"] = json!(5);
+    odd["repo:lastModifiedBy"] = json!({"name": "someone"});
+    odd["schemas"] = json!("not a list");
+    let (object, created) = envelope_object(&odd).unwrap();
+    assert_eq!(created, "");
+    assert_eq!(object.modified.as_ref().and_then(|m| m.by.clone()), None);
+    let repeated = envelope.to_string().replacen(
+        r#""instanceId":"abc""#,
+        r#""instanceId":"first","instanceId":"abc""#,
+        1,
+    );
+    let read: super::wire::Envelope = serde_json::from_str(&repeated).unwrap();
+    let (object, _) = super::wire::parse_envelope(Kind::Tag, read, "me").unwrap();
+    assert_eq!(object.instance_id, "abc");
+
+    let with = |key: &str, value: serde_json::Value| {
+        let mut changed = envelope.clone();
+        changed[key] = value;
+        changed
+    };
+    let without = |key: &str| {
+        let mut changed = envelope.clone();
+        changed.as_object_mut().unwrap().remove(key);
+        changed
+    };
+    for (bad, problem) in [
+        (without("_instance"), "has no _instance object"),
+        (with("_instance", json!([1])), "has no _instance object"),
+        (with("_instance", json!({"xdm:name": "x"})), "has no @id"),
+        (with("_instance", json!({"@id": 7})), "has no @id"),
+        (without("instanceId"), "without an instanceId"),
+        (with("instanceId", json!("")), "without an instanceId"),
+        (without("repo:etag"), "has no repo:etag"),
+        (
+            with("schemas", json!([Kind::Offer.schema_id(), 3])),
+            "has schemas",
+        ),
+        (json!([envelope.clone()]), "without an instanceId"),
     ] {
-        let error = parse_listed(Kind::Tag, head.clone(), instance, "me").unwrap_err();
-        assert!(error.contains(problem), "{error}");
+        let error = envelope_object(&bad).unwrap_err();
+        assert!(error.contains(problem), "{bad}: {error}");
     }
-    let too_big = RawValue::from_string(r#"{"@id": "xcore:tag:1", "v": 1e400}"#.into()).unwrap();
-    let error = parse_listed(Kind::Tag, head, Some(too_big), "me").unwrap_err();
+    let too_big = envelope
+        .to_string()
+        .replace(r#""x:more":[1"#, r#""x:more":[1e400"#);
+    let read: super::wire::Envelope = serde_json::from_str(&too_big).unwrap();
+    let error = super::wire::parse_envelope(Kind::Tag, read, "me").unwrap_err();
     assert!(error.contains("not JSON a reader accepts"), "{error}");
 }
 
-/// A list page's envelopes, read with only the members the client builds, are the live
-/// objects their whole envelopes make: nothing `parse_listed` reads is left unbuilt.
+/// A list page's envelopes stream into live objects; the members the client does not read
+/// are still read with every check of a parse: too deep or not JSON fails the page.
 #[test]
-fn a_listed_envelope_read_with_only_its_built_members_is_the_whole_envelope() {
-    use super::wire::{ENVELOPE_MEMBERS, parse_envelope, parse_listed};
-    use crate::live::compact::{self, ItemParts};
+fn a_list_page_reads_each_envelope_and_checks_what_it_drops() {
+    use super::wire::{Envelope, parse_envelope};
+    use crate::live::compact::{self, StreamError};
     use crate::providers::adobe::kind::Kind;
 
-    let envelope = |etag: u64, by: &str, client: &str| {
+    let envelope = |n: u64| {
         json!({
-            "instanceId": format!("id-{etag}"), "schemas": [Kind::Offer.schema_id()],
-            "productContexts": ["dma_offers", "acp"], "repo:etag": etag,
-            "repo:createdDate": "2026-01-01T00:00:00Z",
-            "repo:lastModifiedDate": "2026-01-02T00:00:00Z",
-            "repo:createdBy": "creator", "repo:lastModifiedBy": by,
-            "repo:createdByClientId": "creator-client", "repo:lastModifiedByClientId": client,
+            "instanceId": format!("id-{n}"), "repo:etag": n, "schemas": [Kind::Tag.schema_id()],
             "_links": {"self": {"name": "n", "href": "/c/instances/x", "@type": "t"}},
-            "_instance": {"@id": format!("xcore:personalized-offer:{etag}"), "xdm:name": "O",
-                          "xdm:status": "approved", "xdm:x": {"deep": [1, 2.5, null]}},
+            "_instance": {"@id": format!("xcore:tag:{n}"), "xdm:name": format!("T{n}")},
         })
     };
-    let items = [
-        envelope(1, "someone", "their-client"),
-        envelope(2, "me@techacct.adobe.com", "me"),
-    ];
-    let page = json!({"_embedded": {"results": items.clone(), "count": 2}}).to_string();
-    let parts = ItemParts {
-        kept: Some("_instance"),
-        built: Some(ENVELOPE_MEMBERS),
-    };
+    let page = json!({"_embedded": {"results": [envelope(1), envelope(2)], "count": 2}});
     let mut listed = Vec::new();
-    compact::stream_slice_keeping(
-        page.as_bytes(),
+    let (rest, taken) = compact::stream_slice(
+        page.to_string().as_bytes(),
         &["_embedded", "results"],
-        parts,
-        |item, kept| {
-            // The links, creators and product contexts were not built.
-            assert!(item.get("_links").is_none() && item.get("repo:createdBy").is_none());
-            listed.push(parse_listed(Kind::Offer, item, kept, "me")?);
+        |item: Envelope| {
+            listed.push(parse_envelope(Kind::Tag, item, "me")?.0);
             Ok(())
         },
     )
     .expect("a page");
-    let whole: Vec<_> = items
-        .into_iter()
-        .map(|item| parse_envelope(Kind::Offer, item, "me").expect("an envelope"))
-        .collect();
-    assert_eq!(listed, whole);
-    // One modified by another client, one by this one: both told apart as the whole read does.
-    assert!(whole[0].0.modified.as_ref().is_some_and(|m| m.is_drift()));
-    assert!(!whole[1].0.modified.as_ref().is_some_and(|m| m.is_drift()));
+    assert_eq!(taken, Some(2));
+    assert_eq!(rest["_embedded"]["count"], 2);
+    let names: Vec<(&str, &str)> = listed.iter().map(|o| (o.id.as_str(), o.name())).collect();
+    assert_eq!(names, [("xcore:tag:1", "T1"), ("xcore:tag:2", "T2")]);
+    for (n, object) in listed.iter().enumerate() {
+        assert_eq!(object.instance, envelope(n as u64 + 1)["_instance"]);
+    }
+    let deep = format!("{}1{}", "[".repeat(130), "]".repeat(130));
+    for bad in [
+        page.to_string()
+            .replacen(r#""@type":"t""#, &format!(r#""@type":{deep}"#), 1),
+        page.to_string()
+            .replacen(r#""@type":"t""#, r#""@type":[1,]"#, 1),
+    ] {
+        let read =
+            compact::stream_slice(bad.as_bytes(), &["_embedded", "results"], |_: Envelope| {
+                Ok(())
+            });
+        assert!(matches!(read, Err(StreamError::Json(_))), "{bad}");
+    }
 }

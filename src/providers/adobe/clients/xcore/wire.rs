@@ -1,17 +1,32 @@
 //! The API's documents as the client reads and writes them: list and read envelopes, write
 //! receipts, and entity tags.
 
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::backend::{LiveDocument, LiveObject, Receipt, Target};
+use crate::json_member::MemberName;
 use crate::live::compact;
 use crate::providers::adobe::clients::http::{Reply, identity_and_etag, receipt_etag};
 use crate::providers::adobe::kind::Kind;
 
-/// The members of an envelope [`parse_listed`] reads besides `_instance`: a list page's others
-/// (links, creators, product contexts) are not built.
-pub(super) const ENVELOPE_MEMBERS: &[&str] = &[
+/// An XCore envelope (a list item, or an instance read alone) with the members the client
+/// reads: its `_instance` as JSON text (it becomes the live document as it is, never built as a
+/// `Value`), and the identity and bookkeeping around it, each a small value. The others (links,
+/// creators, product contexts: most of a list page) are read through, with every check of a
+/// parse, and dropped. A repeated member counts once, the last, as a parse keeps it. Anything
+/// but an object reads as an envelope with nothing in it, which [`parse_envelope`] refuses.
+#[derive(Debug, Default)]
+pub(super) struct Envelope {
+    members: [Option<Value>; READ.len()],
+    instance: Option<Box<RawValue>>,
+}
+
+/// The members of an envelope the client reads besides `_instance`, in [`Envelope::members`].
+const READ: [&str; 7] = [
     "instanceId",
     "repo:etag",
     "schemas",
@@ -21,59 +36,104 @@ pub(super) const ENVELOPE_MEMBERS: &[&str] = &[
     "repo:lastModifiedDate",
 ];
 
-/// A list or read envelope as a live object, with its `repo:createdDate`.
-/// `own_client`: this client's id, whose changes are marked as offerctl's (not kept).
-pub(super) fn parse_envelope(
-    kind: Kind,
-    item: Value,
-    own_client: &str,
-) -> Result<(LiveObject, String), String> {
-    parse_listed(kind, item, None, own_client)
+impl Envelope {
+    fn get(&self, key: &str) -> Option<&Value> {
+        let at = READ.iter().position(|k| *k == key)?;
+        self.members[at].as_ref()
+    }
+
+    fn text(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
 }
 
-/// [`parse_envelope`] of a list item whose `_instance` the page reader kept as text (`kept`;
-/// `None`: the item has none): it becomes the live document as it is, checked as a parse
-/// would check it, and is never built as a `Value`.
-pub(super) fn parse_listed(
+impl<'de> Deserialize<'de> for Envelope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(EnvelopeVisitor)
+    }
+}
+
+struct EnvelopeVisitor;
+
+impl<'de> Visitor<'de> for EnvelopeVisitor {
+    type Value = Envelope;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an instance envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+        let mut envelope = Envelope::default();
+        while let Some(key) = map.next_key_seed(MemberName)? {
+            if key == "_instance" {
+                envelope.instance = Some(map.next_value()?);
+            } else if let Some(at) = READ.iter().position(|k| *k == key) {
+                envelope.members[at] = Some(map.next_value()?);
+            } else {
+                map.next_value::<compact::Checked>()?;
+            }
+        }
+        Ok(envelope)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Envelope, A::Error> {
+        compact::Checked.visit_seq(seq).map(|_| Envelope::default())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+
+    fn visit_unit<E>(self) -> Result<Envelope, E> {
+        Ok(Envelope::default())
+    }
+}
+
+/// The live object an envelope makes, with its `repo:createdDate`: its `_instance` becomes
+/// the live document as it is, checked as a parse would check it. `own_client`: this client's
+/// id, whose changes are marked as offerctl's (not kept).
+pub(super) fn parse_envelope(
     kind: Kind,
-    mut item: Value,
-    kept: Option<Box<RawValue>>,
+    envelope: Envelope,
     own_client: &str,
 ) -> Result<(LiveObject, String), String> {
-    let (instance_id, etag) = identity_and_etag(&item, "instance", "instanceId", "repo:etag")?;
+    let (instance_id, etag) = identity_and_etag(
+        |key| envelope.get(key),
+        "instance",
+        "instanceId",
+        "repo:etag",
+    )?;
     let instance_id = instance_id.to_string();
     let no_instance = || format!("instance {instance_id} has no _instance object");
-    let (id, name, document) = match &kept {
-        Some(text) => {
-            let checked = compact::check_object(text.get(), &["@id", "xdm:name"])
-                .map_err(|e| unreadable_instance(&instance_id, text, &e))?
-                .ok_or_else(no_instance)?;
-            let [id, name] = [0, 1].map(|at| match &checked[at] {
-                Some(Value::String(text)) => text.clone(),
-                _ => String::new(),
-            });
-            (id, name, LiveDocument::from_checked_text(text.get()))
-        }
-        None => {
-            let instance = item
-                .get_mut("_instance")
-                .filter(|i| i.is_object())
-                .map(Value::take)
-                .ok_or_else(no_instance)?;
-            let text = |key| {
-                instance
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-            };
-            let (id, name) = (text("@id").to_string(), text("xdm:name").to_string());
-            (id, name, LiveDocument::from(instance))
-        }
-    };
+    let text = envelope.instance.as_ref().ok_or_else(no_instance)?;
+    let checked = compact::check_object(text.get(), &["@id", "xdm:name"])
+        .map_err(|e| unreadable_instance(&instance_id, text, &e))?
+        .ok_or_else(no_instance)?;
+    let [id, name] = [0, 1].map(|at| match &checked[at] {
+        Some(Value::String(text)) => text.clone(),
+        _ => String::new(),
+    });
+    let document = LiveDocument::from_checked_text(text.get());
     if id.is_empty() {
         return Err(format!("instance {instance_id} has no @id"));
     }
-    if let Some(schemas) = item.get("schemas").and_then(Value::as_array) {
+    if let Some(schemas) = envelope.get("schemas").and_then(Value::as_array) {
         let ours = schemas
             .iter()
             .filter_map(Value::as_str)
@@ -86,16 +146,10 @@ pub(super) fn parse_listed(
             ));
         }
     }
-    let created = item
-        .get("repo:createdDate")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let text = |key: &str| item.get(key).and_then(Value::as_str);
     let modified = crate::backend::Modified::from_parts(
-        text("repo:lastModifiedBy"),
-        text("repo:lastModifiedByClientId"),
-        text("repo:lastModifiedDate"),
+        envelope.text("repo:lastModifiedBy"),
+        envelope.text("repo:lastModifiedByClientId"),
+        envelope.text("repo:lastModifiedDate"),
         Some(own_client),
     );
     let object = LiveObject {
@@ -107,7 +161,8 @@ pub(super) fn parse_listed(
         instance: document,
         modified,
     };
-    Ok((object, created))
+    let created = envelope.text("repo:createdDate").unwrap_or_default();
+    Ok((object, created.to_string()))
 }
 
 /// Why a kept `_instance` text cannot be the live document: nested deeper than a JSON reader

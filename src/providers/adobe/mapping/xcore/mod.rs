@@ -20,6 +20,11 @@ use crate::source::Loc;
 const CHANNEL_BASE: &str = "https://ns.adobe.com/xdm/channel-types/";
 const COMPONENT_BASE: &str = "https://ns.adobe.com/experience/offer-management/content-component-";
 
+/// The most members [`instance`] writes of a manifest's own fields (an offer's), and
+/// [`component`] of a component's.
+const INSTANCE_MEMBERS: usize = 11;
+const COMPONENT_MEMBERS: usize = 10;
+
 /// Turns a reference (a name or a literal id) into the `@id` to send. The plan stage supplies
 /// live ids, or a pending marker for objects this run will create (see `plan`).
 pub trait Resolver {
@@ -67,15 +72,20 @@ fn modelled_instance(manifest: &Manifest) -> Value {
 }
 
 fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> Value {
-    let mut out = Map::new();
-    out.insert("xdm:name".into(), json!(manifest.meta().name.value));
+    // Sized once for the largest kind's own members: a document is built for every object of
+    // every plan, and growing its map as members arrive moved it several times.
+    let mut out = Map::with_capacity(INSTANCE_MEMBERS + manifest.meta().extra.len());
+    out.insert(
+        "xdm:name".into(),
+        Value::String(manifest.meta().name.value.clone()),
+    );
     match manifest {
         Manifest::Tag(t) => insert_text(&mut out, "xdm:description", &t.description),
         Manifest::Placement(p) => {
-            out.insert("xdm:channel".into(), json!(channel_uri(&p.channel)));
+            out.insert("xdm:channel".into(), Value::String(channel_uri(&p.channel)));
             out.insert(
                 "xdm:componentType".into(),
-                json!(component_type_uri(&p.component_type)),
+                Value::String(component_type_uri(&p.component_type)),
             );
             insert_texts(&mut out, "xdm:contentTypes", &p.content_types);
             insert_text(&mut out, "xdm:description", &p.description);
@@ -97,7 +107,7 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
             if let Some(rule) = &o.rule {
                 constraint.insert(
                     "xdm:eligibilityRule".into(),
-                    json!(resolver.resolve(Kind::Rule, rule)),
+                    Value::String(resolver.resolve(Kind::Rule, rule)),
                 );
             }
             if !constraint.is_empty() {
@@ -161,7 +171,7 @@ fn instance(manifest: &Manifest, resolver: &dyn Resolver, with_extra: bool) -> V
             insert_criteria(&mut out, &a.criteria, resolver, with_extra);
             out.insert(
                 "xdm:fallback".into(),
-                json!(resolver.resolve(Kind::FallbackOffer, &a.fallback)),
+                Value::String(resolver.resolve(Kind::FallbackOffer, &a.fallback)),
             );
         }
     }
@@ -450,14 +460,14 @@ pub fn activity_status(status: ActivityStatus) -> &'static str {
 
 fn insert_text(out: &mut Map<String, Value>, key: &str, value: &Option<Spanned<String>>) {
     if let Some(value) = value {
-        out.insert(key.into(), json!(value.value));
+        out.insert(key.into(), Value::String(value.value.clone()));
     }
 }
 
 fn insert_texts(out: &mut Map<String, Value>, key: &str, values: &[Spanned<String>]) {
     if !values.is_empty() {
-        let values: Vec<&str> = values.iter().map(|v| v.value.as_str()).collect();
-        out.insert(key.into(), json!(values));
+        let values = values.iter().map(|v| Value::String(v.value.clone()));
+        out.insert(key.into(), Value::Array(values.collect()));
     }
 }
 
@@ -469,11 +479,10 @@ fn insert_references(
     resolver: &dyn Resolver,
 ) {
     if !references.is_empty() {
-        let ids: Vec<String> = references
+        let ids = references
             .iter()
-            .map(|r| resolver.resolve(kind, r))
-            .collect();
-        out.insert(key.into(), json!(ids));
+            .map(|r| Value::String(resolver.resolve(kind, r)));
+        out.insert(key.into(), Value::Array(ids.collect()));
     }
 }
 
@@ -498,13 +507,14 @@ fn insert_representations(
     let list: Vec<Value> = representations
         .iter()
         .map(|r| {
-            let mut rep = Map::new();
+            // Sized once: a document is built for every object of every plan.
+            let mut rep = Map::with_capacity(3 + r.extra.len());
             rep.insert(
                 "xdm:placement".into(),
-                json!(resolver.resolve(Kind::Placement, &r.placement)),
+                Value::String(resolver.resolve(Kind::Placement, &r.placement)),
             );
             if let Some(channel) = &r.channel {
-                rep.insert("xdm:channel".into(), json!(channel_uri(channel)));
+                rep.insert("xdm:channel".into(), Value::String(channel_uri(channel)));
             }
             let components: Vec<Value> = r
                 .components
@@ -522,8 +532,11 @@ fn insert_representations(
 }
 
 fn component(c: &Component, with_extra: bool) -> Value {
-    let mut out = Map::new();
-    out.insert("@type".into(), json!(component_type_uri(&c.component_type)));
+    let mut out = Map::with_capacity(COMPONENT_MEMBERS + c.extra.len());
+    out.insert(
+        "@type".into(),
+        Value::String(component_type_uri(&c.component_type)),
+    );
     insert_text(&mut out, "dc:format", &c.format);
     insert_texts(&mut out, "dc:language", &c.language);
     insert_text(&mut out, "xdm:content", &c.content);
