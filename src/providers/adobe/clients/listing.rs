@@ -48,9 +48,10 @@ impl Form {
     }
 }
 
-/// Reads the pages of `request`: `parse` turns each item (read as `I`) into an object, given this run's own
-/// client id; `keep` says whether it was new, or why the list is unusable. When the first page
-/// is refused, `refused_first` may give another first page (see [`pages::walk`]).
+/// Reads the pages of `request`: `parse` turns each item (read as `I`) into an object, given
+/// this run's own client id; `keep` says whether it was new, or why the list is unusable. When
+/// the first page is refused, `refused_first` may give another first page (see
+/// [`pages::walk`]).
 pub(crate) async fn read<I: DeserializeOwned, T>(
     t: &Transport,
     request: pages::Request<'_>,

@@ -66,8 +66,9 @@ pub(crate) struct Walked {
     pub(crate) page_len: Option<usize>,
 }
 
-/// Reads the pages of `request`, giving each item (read as `T`) to `item` with its page's number; `item`
-/// says whether the item was new (not a repeat of one already read), or why it is unusable.
+/// Reads the pages of `request`, giving each item (read as `T`) to `item` with its page's
+/// number; `item` says whether the item was new (not a repeat of one already read), or why it
+/// is unusable.
 /// When the first page is refused (400, 422), `refused_first` may give another first page to
 /// start from (a smaller page size).
 pub(crate) async fn walk<T: DeserializeOwned>(
