@@ -32,7 +32,35 @@ impl Checked {
 }
 
 pub fn check(sources: &SourceSet, language: &dyn Language) -> Checked {
-    ordered(manifest::load(sources, language), HashMap::new())
+    check_beside(sources, language, None)
+}
+
+/// Work a run does beside the checks across documents and the ordering, on a thread of its
+/// own: given the files and the catalogue as soon as its objects are decoded and named,
+/// before anything is known to be valid (references may not resolve; it must not act on what
+/// it finds before the check says so). A plan compares the objects with the live ones there,
+/// on the core the checks would leave idle.
+pub type Beside<'a> = Box<dyn FnOnce(&SourceSet, &Catalog) + Send + 'a>;
+
+/// [`check`], running `beside` meanwhile.
+pub fn check_beside(
+    sources: &SourceSet,
+    language: &dyn Language,
+    beside: Option<Beside<'_>>,
+) -> Checked {
+    let (objects, diagnostics, syntax_errors) =
+        manifest::decode_files(sources, |_| true, language, crate::yaml::PART_SIZE);
+    let (catalog, diagnostics) = manifest::catalogue(objects, diagnostics);
+    checked_beside(
+        sources,
+        catalog,
+        diagnostics,
+        syntax_errors,
+        language,
+        beside,
+        |_| {},
+    )
+    .with(HashMap::new())
 }
 
 /// [`check`] of one environment's effective manifests (its overlays applied, its variables
@@ -78,13 +106,36 @@ impl SharedChecks {
         layering: &Layering,
         language: &dyn Language,
     ) -> Checked {
+        self.check_beside(sources, layering, language, None)
+    }
+
+    /// [`SharedChecks::check`], running `beside` meanwhile (or after, when another
+    /// environment's check of the same documents is used).
+    pub fn check_beside(
+        &self,
+        sources: &SourceSet,
+        layering: &Layering,
+        language: &dyn Language,
+        beside: Option<Beside<'_>>,
+    ) -> Checked {
         let layered = overlay::layer(&self.shared.base, sources, layering);
-        let whole = |layered| {
-            let (loaded, patched_by) = manifest::load_effective(&self.shared, layered, language);
-            ordered(loaded, patched_by)
+        let whole = |layered, beside| {
+            let decoded = manifest::decode_effective(&self.shared, layered, language);
+            let (catalog, diagnostics) = manifest::catalogue(decoded.objects, decoded.diagnostics);
+            checked_beside(
+                sources,
+                catalog,
+                diagnostics,
+                decoded.syntax_errors,
+                language,
+                beside,
+                manifest::drop_repeats_of_undefined,
+            )
+            .with(decoded.patched_by)
         };
+
         let Some(documents) = layered.as_written(&self.shared.base) else {
-            return whole(layered);
+            return whole(layered, beside);
         };
         let once = self
             .as_written
@@ -95,7 +146,12 @@ impl SharedChecks {
             .clone();
         // Another environment with the same documents may be checking them now: it is waited
         // for rather than done twice.
-        once.get_or_init(|| whole(layered)).clone()
+        let mut beside = beside;
+        let checked = once.get_or_init(|| whole(layered, beside.take())).clone();
+        if let Some(beside) = beside {
+            beside(sources, &checked.catalog);
+        }
+        checked
     }
 }
 
@@ -243,19 +299,75 @@ fn around_changes(
     })
 }
 
+/// The checks across documents of a `catalog`, its dependency graph and cycles, with
+/// `beside` on a thread of its own meanwhile; `amend` edits the checks' diagnostics before
+/// the cycles are looked for. With `beside` (a plan), the creation order is made too, while
+/// `beside` may still be comparing.
+fn checked_beside(
+    sources: &SourceSet,
+    catalog: Catalog,
+    mut diagnostics: Vec<Diagnostic>,
+    syntax_errors: bool,
+    language: &dyn Language,
+    beside: Option<Beside<'_>>,
+    amend: impl FnOnce(&mut Vec<Diagnostic>),
+) -> Ordered {
+    let graph = std::thread::scope(|scope| {
+        let plans = beside.is_some();
+        if let Some(beside) = beside {
+            scope.spawn(|| beside(sources, &catalog));
+        }
+        manifest::check_across(&catalog, &mut diagnostics, syntax_errors, language);
+        amend(&mut diagnostics);
+        let graph = DependencyGraph::build(&catalog);
+        add_cycles(&graph, &mut diagnostics);
+        if plans && !diagnostics.iter().any(Diagnostic::is_error) {
+            graph.order_ahead();
+        }
+        graph
+    });
+    Ordered {
+        catalog,
+        graph,
+        diagnostics,
+    }
+}
+
+/// A checked catalogue and its graph.
+struct Ordered {
+    catalog: Catalog,
+    graph: DependencyGraph,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Ordered {
+    fn with(self, patched_by: HashMap<Loc, Vec<Loc>>) -> Checked {
+        Checked {
+            catalog: Arc::new(self.catalog),
+            graph: Arc::new(self.graph),
+            diagnostics: self.diagnostics,
+            patched_by,
+        }
+    }
+}
+
 fn ordered(loaded: manifest::Loaded, patched_by: HashMap<Loc, Vec<Loc>>) -> Checked {
     let graph = DependencyGraph::build(&loaded.catalog);
     let mut diagnostics = loaded.diagnostics;
-    // Cycles are only meaningful once every reference resolves.
+    add_cycles(&graph, &mut diagnostics);
+    Ordered {
+        catalog: loaded.catalog,
+        graph,
+        diagnostics,
+    }
+    .with(patched_by)
+}
+
+/// The graph's cycles, as errors: only meaningful once every reference resolves.
+fn add_cycles(graph: &DependencyGraph, diagnostics: &mut Vec<Diagnostic>) {
     if !diagnostics.iter().any(Diagnostic::is_error) {
         diagnostics.extend(graph.cycles().iter().map(|cycle| cycle.to_diagnostic()));
-        diagnostic::sort(&mut diagnostics);
-    }
-    Checked {
-        catalog: Arc::new(loaded.catalog),
-        graph: Arc::new(graph),
-        diagnostics,
-        patched_by,
+        diagnostic::sort(diagnostics);
     }
 }
 
@@ -329,6 +441,48 @@ mod tests {
                 ),
                 found(&whole),
                 "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_work_beside_the_checks_gets_the_catalogue_they_check_valid_or_not() {
+        let providers = toy::providers();
+        for (text, errors) in [
+            (
+                "kind: Shelf\nname: s1\n---\nkind: Book\nname: b1\nshelf: s1\n",
+                0,
+            ),
+            // A reference to nothing: the work beside sees the object all the same.
+            (
+                "kind: Shelf\nname: s1\n---\nkind: Book\nname: b1\nshelf: s9\n",
+                1,
+            ),
+        ] {
+            let sources = set(&[text]);
+            let seen = Mutex::new(None);
+            let beside: Beside<'_> = Box::new(|files, catalog| {
+                let keys: Vec<String> = catalog
+                    .objects()
+                    .iter()
+                    .map(|o| o.key().to_string())
+                    .collect();
+                *seen.lock().unwrap() = Some((files.len(), keys));
+            });
+            let checked = check_beside(&sources, &providers, Some(beside));
+            let alone = check(&sources, &providers);
+            assert_eq!(found(&checked), found(&alone));
+            assert_eq!(checked.errors(), errors, "{text:?}");
+            let keys = alone
+                .catalog
+                .objects()
+                .iter()
+                .map(|o| o.key().to_string())
+                .collect();
+            assert_eq!(seen.into_inner().unwrap(), Some((1, keys)), "{text:?}");
+            assert_eq!(
+                checked.graph.topological_positions().ok(),
+                alone.graph.topological_positions().ok()
             );
         }
     }
@@ -542,7 +696,8 @@ mod tests {
             let language = Strict(toy::providers());
             let texts: Vec<String> = files.iter().map(|docs| file(docs)).collect();
             let old = set_of(&texts);
-            let before = check(&old, &language);
+            // As a plan checks: its creation order made ahead, which a recheck must not keep.
+            let before = check_beside(&old, &language, Some(Box::new(|_, _| {})));
             proptest::prop_assert_eq!(before.errors(), 0, "{:?}", before.diagnostics);
             let mut after = files.clone();
             for rewrite in &rewrites {
@@ -554,6 +709,10 @@ mod tests {
             let changed = HashSet::from([FileId(at)]);
             let again = recheck(&before.catalog, &before.graph, &old, &sources, &changed, &language);
             proptest::prop_assert_eq!(agreed(&again.checked), agreed(&whole));
+            proptest::prop_assert_eq!(
+                again.checked.graph.topological_positions().ok(),
+                whole.graph.topological_positions().ok()
+            );
         }
     }
 

@@ -7,6 +7,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use petgraph::Direction;
 use petgraph::algo::kosaraju_scc;
@@ -37,6 +38,8 @@ pub struct Cycle {
 pub struct DependencyGraph {
     graph: DiGraph<ObjectKey, Edge>,
     index: HashMap<ObjectKey, NodeIndex>,
+    /// [`DependencyGraph::topological_positions`], when made ahead ([`DependencyGraph::order_ahead`]).
+    positions: OnceLock<Vec<usize>>,
 }
 
 impl DependencyGraph {
@@ -56,7 +59,11 @@ impl DependencyGraph {
             .node_indices()
             .map(|n| (graph[n].clone(), n))
             .collect();
-        DependencyGraph { graph, index }
+        DependencyGraph {
+            graph,
+            index,
+            positions: OnceLock::new(),
+        }
     }
 
     /// This graph (built from a catalogue) for `catalog`, which differs from that catalogue only
@@ -74,6 +81,7 @@ impl DependencyGraph {
             return None;
         }
         let mut updated = self.clone();
+        updated.positions = OnceLock::new();
         let targets: std::collections::HashSet<NodeIndex> =
             changed.iter().map(|&i| NodeIndex::new(i)).collect();
         let before: HashMap<NodeIndex, BTreeSet<NodeIndex>> = targets
@@ -130,6 +138,22 @@ impl DependencyGraph {
     /// [`DependencyGraph::topological_order`] as the objects' positions in the catalogue the
     /// graph was built from (see [`DependencyGraph::key_at`]).
     pub fn topological_positions(&self) -> Result<Vec<usize>, Vec<Cycle>> {
+        match self.positions.get() {
+            Some(positions) => Ok(positions.clone()),
+            None => self.positions_now(),
+        }
+    }
+
+    /// Makes the topological positions now, for a later [`DependencyGraph::topological_positions`]
+    /// (a plan needs them after its comparisons; they are made beside them). Nothing when the
+    /// graph has a cycle.
+    pub fn order_ahead(&self) {
+        if let Ok(positions) = self.positions_now() {
+            let _ = self.positions.set(positions);
+        }
+    }
+
+    fn positions_now(&self) -> Result<Vec<usize>, Vec<Cycle>> {
         let mut waiting: Vec<usize> = self
             .graph
             .node_indices()

@@ -20,6 +20,19 @@ impl LiveState {
     pub fn by_id(&self) -> HashMap<&str, &LiveObject> {
         self.objects.iter().map(|o| (o.id.as_str(), o)).collect()
     }
+
+    /// The position in `objects` of `object`, which must be one of them (a reference into
+    /// this state, as [`LiveState::by_id`] gives): what a result that outlives the borrow
+    /// keeps instead of the reference.
+    pub fn position(&self, object: &LiveObject) -> usize {
+        let offset =
+            (object as *const LiveObject as usize).wrapping_sub(self.objects.as_ptr() as usize);
+        let at = offset / std::mem::size_of::<LiveObject>().max(1);
+        match self.objects.get(at) {
+            Some(found) if std::ptr::eq(found, object) => at,
+            _ => panic!("LiveState::position of an object of another state"),
+        }
+    }
 }
 
 impl LiveState {

@@ -57,7 +57,7 @@ pub fn run(args: &CompareArgs, output: Output) -> Result<Exit, CommandError> {
         let mut sides = Vec::new();
         for target in [&a, &b] {
             let manifests =
-                environments::load_target(&args.manifests, &base, target, output, report)
+                environments::load_target(&args.manifests, &base, target, (output, report), None)
                     .map_err(|e| super::reconcile::in_environment(target, e))?;
             let side = manifests
                 .catalog

@@ -288,31 +288,34 @@ pub fn sources_of(
 }
 
 /// One environment's effective manifests checked (nothing printed yet), with its files and
-/// which of them are overlays.
+/// which of them are overlays; `beside` runs beside the checks (see [`crate::check::Beside`]).
 pub fn check_target(
     base: &BaseManifests,
     target: &Target,
+    beside: Option<crate::check::Beside<'_>>,
 ) -> Result<(ReadSources, crate::check::Checked, Vec<FileId>), CommandError> {
     let (read, layering) = sources_of(&base.read, target)?;
     let providers = crate::providers::builtin();
     let Some(layering) = layering else {
-        let checked = crate::check::check(&read.sources, providers);
+        let checked = crate::check::check_beside(&read.sources, providers, beside);
         return Ok((read, checked, Vec::new()));
     };
-    let checked = base.shared().check(&read.sources, &layering, providers);
+    let checked = base
+        .shared()
+        .check_beside(&read.sources, &layering, providers, beside);
     Ok((read, checked, layering.overlays))
 }
 
 /// Loads, validates and orders one environment's effective manifests, reporting problems as
-/// `report` says (exit 3 on any error).
+/// `report` says (exit 3 on any error); `beside` runs beside the checks.
 pub fn load_target(
     args: &ManifestArgs,
     base: &BaseManifests,
     target: &Target,
-    output: Output,
-    report: Report,
+    (output, report): (Output, Report),
+    beside: Option<crate::check::Beside<'_>>,
 ) -> Result<Manifests, CommandError> {
-    let (read, checked, overlays) = check_target(base, target)?;
+    let (read, checked, overlays) = check_target(base, target, beside)?;
     let mut manifests = finish_loading(args, read, checked, overlays, output, report)?;
     manifests.environment = target.name().map(str::to_string);
     Ok(manifests)

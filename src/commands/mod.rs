@@ -115,7 +115,7 @@ pub fn load_reported(
 ) -> Result<(environments::Target, Manifests), CommandError> {
     let (_, target) = environments::single(config, &args.environments.envs)?;
     let base = environments::read_base(args, std::slice::from_ref(&target))?;
-    let manifests = environments::load_target(args, &base, &target, output, report)?;
+    let manifests = environments::load_target(args, &base, &target, (output, report), None)?;
     Ok((target, manifests))
 }
 

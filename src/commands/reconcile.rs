@@ -211,15 +211,81 @@ fn likely_providers(base: &environments::BaseManifests) -> Vec<&'static str> {
 
 pub use crate::parallel::discard;
 
+/// Every read repository's live state (or failure), by provider.
+type Reads = Vec<(&'static str, Result<LiveState, BackendError>)>;
+
+/// The reads, handed from the reading task to the loading thread, and what that made of them.
+#[derive(Default)]
+struct Handover {
+    /// Put here when the reads are done; taken back by whichever side uses them.
+    reads: Option<Reads>,
+    /// The live state of the providers the manifests use, compared with the catalogue beside
+    /// the checks (when the reads were complete by the time it was named).
+    early: Option<Early>,
+    /// The manifests' hash, made beside the checks too.
+    hash: Option<String>,
+}
+
+struct Early {
+    providers: Vec<&'static str>,
+    live: LiveState,
+    comparison: plan::Comparison,
+}
+
+fn lock(handover: &std::sync::Mutex<Handover>) -> std::sync::MutexGuard<'_, Handover> {
+    handover
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Beside the checks of the manifests (see [`crate::check::Beside`]): when every provider
+/// `catalog` uses has been read without error, its live state is compared with the catalogue
+/// now, on the core the checks leave idle, rather than after them. Whether the manifests are
+/// valid is not known yet: the comparison is used only once they are, and dropped otherwise.
+/// Reads not complete, or failed: nothing is done here, the plan is made as without it.
+fn compare_early(
+    handover: &std::sync::Mutex<Handover>,
+    catalog: &Catalog,
+    named: &[&'static str],
+    prune: bool,
+) {
+    let Some(mut reads) = lock(handover).reads.take() else {
+        tracing::debug!("the reads are not done: objects are compared after the checks");
+        return;
+    };
+    let providers = providers_of(catalog, named);
+    let complete = providers
+        .iter()
+        .all(|p| reads.iter().any(|(read, state)| read == p && state.is_ok()));
+    if !complete {
+        lock(handover).reads = Some(reads);
+        return;
+    }
+    let states = providers.iter().filter_map(|provider| {
+        let at = reads.iter().position(|(read, _)| read == provider)?;
+        reads.swap_remove(at).1.ok()
+    });
+    let live = LiveState::merge(states.collect::<Vec<_>>());
+    tracing::debug!("the reads are done: objects are compared beside the checks");
+    let comparison = plan::comparison(catalog, &live, crate::providers::builtin(), prune);
+    lock(handover).early = Some(Early {
+        providers,
+        live,
+        comparison,
+    });
+}
+
 /// Loads the manifests, reads the repositories and builds the plan, also
 /// returning what the plan was made from. `base` is the base manifests, read once for every
 /// environment of the run.
 ///
 /// The manifests are loaded on a blocking thread while every repository that could be opened
-/// is read, since one is local parsing and the other mostly waiting for servers. Once the
-/// manifests say which providers the run is about, only their reads count: another
-/// provider's read (or its failure) is dropped. Invalid manifests still win: their error is
-/// returned as soon as it is known, and the reads are abandoned.
+/// is read, since one is local parsing and the other mostly waiting for servers. When the
+/// reads are done before the manifests are decoded, the objects are compared beside the
+/// checks across documents ([`compare_early`]). Once the manifests say which providers the
+/// run is about, only their reads count: another provider's read (or its failure) is
+/// dropped. Invalid manifests still win: their error is returned as soon as it is known, and
+/// the reads (and any comparison) are abandoned.
 pub async fn plan_with_inputs(
     args: &PlanArgs,
     session: &mut Session,
@@ -229,14 +295,37 @@ pub async fn plan_with_inputs(
     let manifest_args = args.manifests.clone();
     let target = session.target.clone();
     let scanned = Arc::clone(&base);
+    let handover: Arc<std::sync::Mutex<Handover>> = Arc::default();
+    let (named, prune) = (args.providers.clone(), session.prune);
+    let loader_handover = Arc::clone(&handover);
     let mut loading = tokio::task::spawn_blocking(move || {
         let report = if output.annotate {
             super::Report::Annotations
         } else {
             super::Report::People
         };
-        let manifests = environments::load_target(&manifest_args, &base, &target, output, report)?;
-        let hash = environments::manifests_hash(&manifests, &manifest_args.dir, &target);
+        let beside: crate::check::Beside<'_> = Box::new(|sources, catalog| {
+            std::thread::scope(|scope| {
+                let hash =
+                    scope.spawn(|| environments::hash_of(sources, &manifest_args.dir, &target));
+                compare_early(&loader_handover, catalog, &named, prune);
+                let hash = hash
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                lock(&loader_handover).hash = Some(hash);
+            });
+        });
+        let manifests = environments::load_target(
+            &manifest_args,
+            &base,
+            &target,
+            (output, report),
+            Some(beside),
+        )?;
+        let made = lock(&loader_handover).hash.take();
+        let hash = made.unwrap_or_else(|| {
+            environments::manifests_hash(&manifests, &manifest_args.dir, &target)
+        });
         Ok::<_, CommandError>((manifests, hash))
     });
     // Scanned once the loading has started: it delayed it by about 3 ms in a 10,000-object
@@ -262,11 +351,14 @@ pub async fn plan_with_inputs(
         (*provider, live::read(backend.as_ref(), &kinds).await)
     });
     let mut reading = std::pin::pin!(futures::future::join_all(reads));
-    let mut read = None;
+    let mut read_done = false;
     let loaded = loop {
         tokio::select! {
             loaded = &mut loading => break loaded,
-            live = &mut reading, if read.is_none() => read = Some(live),
+            live = &mut reading, if !read_done => {
+                lock(&handover).reads = Some(live);
+                read_done = true;
+            }
         }
     };
     let (manifests, hash) = match loaded {
@@ -280,29 +372,41 @@ pub async fn plan_with_inputs(
         // Repositories opened only now (embedded ones) list below.
         backend.expect_writes();
     }
-    let mut reads = match read {
-        Some(reads) => reads,
-        None => reading.await,
+    let (early, reads) = {
+        let mut handover = lock(&handover);
+        (handover.early.take(), handover.reads.take())
     };
-    let mut states = Vec::new();
-    for provider in &providers {
-        let result = match reads.iter().position(|(p, _)| p == provider) {
-            Some(at) => reads.swap_remove(at).1,
-            None => live::read(&backend, &kinds_of(&[provider])).await,
-        };
-        let state = result.map_err(|e| {
-            let describe = open
-                .iter()
-                .find(|(p, _)| p == provider)
-                .map_or_else(|| backend.describe(), |(_, b)| b.describe());
-            in_environment(
-                &session.target,
-                backend_error(&format!("cannot read {describe}"), e),
-            )
-        })?;
-        states.push(state);
-    }
-    let live = LiveState::merge(states);
+    let early = early.filter(|early| early.providers == providers);
+    let (live, comparison) = match early {
+        Some(early) => (early.live, Some(early.comparison)),
+        None => {
+            let mut reads = match reads {
+                Some(reads) => reads,
+                // Taken for a comparison that did not fit: read again.
+                None if read_done => Vec::new(),
+                None => reading.await,
+            };
+            let mut states = Vec::new();
+            for provider in &providers {
+                let result = match reads.iter().position(|(p, _)| p == provider) {
+                    Some(at) => reads.swap_remove(at).1,
+                    None => live::read(&backend, &kinds_of(&[provider])).await,
+                };
+                let state = result.map_err(|e| {
+                    let describe = open
+                        .iter()
+                        .find(|(p, _)| p == provider)
+                        .map_or_else(|| backend.describe(), |(_, b)| b.describe());
+                    in_environment(
+                        &session.target,
+                        backend_error(&format!("cannot read {describe}"), e),
+                    )
+                })?;
+                states.push(state);
+            }
+            (LiveState::merge(states), None)
+        }
+    };
     let options = PlanOptions {
         prune: session.prune,
         prune_kinds: args.prune_kinds.clone(),
@@ -312,15 +416,15 @@ pub async fn plan_with_inputs(
     // meanwhile on this one.
     let describe = backend.describe();
     let (built, manifests, live) = tokio::task::spawn_blocking(move || {
-        let built = plan::build(
-            &manifests.catalog,
-            &manifests.graph,
-            &live,
-            crate::providers::builtin(),
-            &describe,
-            &hash,
-            options,
-        );
+        let made = plan::Made {
+            catalog: &manifests.catalog,
+            graph: &manifests.graph,
+            live: &live,
+            providers: crate::providers::builtin(),
+            repository: &describe,
+            manifests_hash: &hash,
+        };
+        let built = plan::build_with(comparison, &made, options);
         (built, manifests, live)
     })
     .await
@@ -391,4 +495,61 @@ pub fn excess_deletes(plan: &Plan, args: &PlanArgs, session: &Session) -> Option
         "deletes {}{limit}: review it, then pass --allow-delete (or --max-deletes {deletes})",
         plural(deletes, "object")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::ErrorKind;
+    use crate::source::{SourceFile, SourceSet};
+    use std::sync::Mutex;
+
+    /// A catalogue of one Adobe tag, and the name of its provider.
+    fn one_tag() -> (Catalog, &'static str) {
+        let mut sources = SourceSet::new();
+        sources.add(SourceFile::new("tags.yaml", "kind: Tag\nname: a\n"));
+        let checked = crate::check::check(&sources, crate::providers::builtin());
+        assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
+        let provider = checked.catalog.objects()[0].kind().provider();
+        let catalog = Arc::try_unwrap(checked.catalog).unwrap_or_else(|c| (*c).clone());
+        (catalog, provider)
+    }
+
+    #[test]
+    fn complete_reads_are_compared_beside_the_checks_and_others_are_left_as_they_were() {
+        let (catalog, provider) = one_tag();
+        // Not read yet: nothing done.
+        let handover = Mutex::new(Handover::default());
+        compare_early(&handover, &catalog, &[], false);
+        assert!(lock(&handover).early.is_none() && lock(&handover).reads.is_none());
+
+        // Read: the provider's state is taken and compared (a create, as it is empty).
+        let handover = Mutex::new(Handover {
+            reads: Some(vec![(provider, Ok(LiveState::default()))]),
+            ..Handover::default()
+        });
+        compare_early(&handover, &catalog, &[], false);
+        let early = lock(&handover).early.take().expect("compared");
+        assert_eq!(early.providers, vec![provider]);
+        assert!(early.comparison.problems().is_empty());
+        assert!(lock(&handover).reads.as_ref().is_none_or(Vec::is_empty));
+
+        // A failed read, or one of a provider the manifests need missing: nothing compared,
+        // the reads handed back for the run to report.
+        let failed = BackendError::new(ErrorKind::Unavailable, "cannot list").with_status(503);
+        for reads in [
+            vec![(provider, Err(failed.clone()))],
+            vec![("other", Ok(LiveState::default()))],
+        ] {
+            let handover = Mutex::new(Handover {
+                reads: Some(reads.clone()),
+                ..Handover::default()
+            });
+            compare_early(&handover, &catalog, &[], false);
+            assert!(lock(&handover).early.is_none());
+            let back = lock(&handover).reads.take().expect("handed back");
+            assert_eq!(back.len(), reads.len());
+            assert_eq!(back[0].0, reads[0].0);
+        }
+    }
 }

@@ -23,7 +23,9 @@ pub fn run(command: &ValidateArgs, output: Output) -> Result<Exit, CommandError>
     let base = read_base(args, &workspace.targets)?;
     // Every environment is checked at once (the base parsed once, shared); each is reported
     // in order.
-    let checked = crate::parallel::each(&workspace.targets, |target| check_target(&base, target));
+    let checked = crate::parallel::each(&workspace.targets, |target| {
+        check_target(&base, target, None)
+    });
     let mut failure = None;
     for (target, checked) in workspace.targets.iter().zip(checked) {
         let loaded = checked.and_then(|(read, checked, overlays)| {

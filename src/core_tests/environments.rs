@@ -315,8 +315,18 @@ fn environments_that_leave_the_base_as_written_share_one_check_and_the_others_ge
         let layered = crate::environment::overlay::layer(&shared.shared.base, &sources, &layering);
         as_written.push(layered.as_written(&shared.shared.base));
         let alone = check_layered(&sources, &layering, &providers());
-        let together = shared.check(&sources, &layering, &providers());
+        // Whether its check is shared or its own, the work beside it sees its catalogue.
+        let seen = std::sync::Mutex::new(None);
+        let beside: crate::check::Beside<'_> = Box::new(|files, catalog| {
+            *seen.lock().unwrap() = Some((files.len(), catalog.objects().len()));
+        });
+        let together = shared.check_beside(&sources, &layering, &providers(), Some(beside));
         assert_eq!(found(&together), found(&alone), "environment {name}");
+        assert_eq!(
+            seen.into_inner().unwrap(),
+            Some((sources.len(), alone.catalog.objects().len())),
+            "environment {name}"
+        );
         assert_eq!(
             together.errors() > 0,
             name == "broken",

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use crate::apply::{self, Options, Status};
-use crate::check::check;
+use crate::check::{check, check_beside};
 use crate::export::{self, Layout, Selection};
 use crate::live::{self, LiveState};
 use crate::plan::{self, Action, Plan, PlanOptions, render, saved};
@@ -63,21 +63,67 @@ fn make_plan(text: &str, memory: &Memory, prune: bool) -> Plan {
     )
 }
 
+fn made<'a>(
+    checked: &'a crate::check::Checked,
+    live: &'a LiveState,
+    providers: &'a crate::provider::Providers,
+) -> plan::Made<'a> {
+    plan::Made {
+        catalog: &checked.catalog,
+        graph: &checked.graph,
+        live,
+        providers,
+        repository: "toy",
+        manifests_hash: "hash",
+    }
+}
+
+/// The plan, made both ways a run makes it: compared after the checks, and compared beside
+/// them (on the catalogue as soon as it is named); the two must be the same plan.
 fn make_plan_with(text: &str, memory: &Memory, options: PlanOptions) -> Plan {
     let providers = providers();
-    let checked = check(&sources(text), &providers);
-    assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
     let live = read(memory);
-    plan::build(
+    let early = std::sync::Mutex::new(None);
+    let beside: crate::check::Beside<'_> = Box::new(|_, catalog| {
+        let comparison = plan::comparison(catalog, &live, &providers, options.prune);
+        *early.lock().unwrap() = Some(comparison);
+    });
+    let checked = check_beside(&sources(text), &providers, Some(beside));
+    assert_eq!(checked.errors(), 0, "{:?}", checked.diagnostics);
+    let built = plan::build(
         &checked.catalog,
         &checked.graph,
         &live,
         &providers,
         "toy",
         "hash",
-        options,
+        options.clone(),
     )
-    .unwrap()
+    .unwrap();
+    let comparison = early.into_inner().unwrap().expect("the work beside ran");
+    let made = made(&checked, &live, &providers);
+    let compared = plan::build_with(Some(comparison), &made, options).unwrap();
+    assert_eq!(compared, built, "compared beside the checks, then planned");
+    built
+}
+
+#[test]
+fn a_comparison_of_another_live_state_is_made_again() {
+    let memory = Memory::default();
+    run(&make_plan(CATALOGUE, &memory, false), &memory);
+    let providers = providers();
+    let checked = check(&sources(CATALOGUE), &providers);
+    let live = read(&memory);
+    let made = made(&checked, &live, &providers);
+    let build =
+        |comparison| plan::build_with(Some(comparison), &made, PlanOptions::default()).unwrap();
+    let of_nothing = plan::comparison(&checked.catalog, &LiveState::default(), &providers, false);
+    let of_live = plan::comparison(&checked.catalog, &live, &providers, false);
+    let planned = build(of_nothing);
+    assert_eq!(planned, build(of_live));
+    // Against the empty state everything would be created; against the live one, nothing.
+    assert_eq!(planned.summary.create, 0);
+    assert_eq!(planned.summary.no_op, 3);
 }
 
 fn run(plan: &Plan, memory: &Memory) -> apply::Report {
@@ -379,5 +425,22 @@ fn manifest_problems_are_located_and_name_the_toy_kinds() {
             .iter()
             .any(|m| m.contains("there is no Shelf with that name")),
         "{messages:?}"
+    );
+}
+
+#[test]
+fn a_live_object_is_found_at_its_position_and_only_in_its_own_state() {
+    let memory = Memory::default();
+    run(&make_plan(CATALOGUE, &memory, false), &memory);
+    let live = read(&memory);
+    assert_eq!(live.objects.len(), 3);
+    for (at, object) in live.objects.iter().enumerate() {
+        assert_eq!(live.position(object), at);
+    }
+    let copy = live.clone();
+    let foreign = std::panic::catch_unwind(|| live.position(&copy.objects[0]));
+    assert!(
+        foreign.is_err(),
+        "an object of another state has no position here"
     );
 }

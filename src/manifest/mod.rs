@@ -370,6 +370,32 @@ pub fn load_effective(
     layered: overlay::Layered,
     language: &dyn Language,
 ) -> (Loaded, HashMap<crate::source::Loc, Vec<crate::source::Loc>>) {
+    let decoded = decode_effective(shared, layered, language);
+    let mut loaded = assemble(
+        decoded.objects,
+        decoded.diagnostics,
+        decoded.syntax_errors,
+        language,
+    );
+    drop_repeats_of_undefined(&mut loaded.diagnostics);
+    (loaded, decoded.patched_by)
+}
+
+/// An environment's effective documents, decoded (not yet assembled into a catalogue).
+pub struct Effective {
+    pub objects: Vec<Object>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub syntax_errors: bool,
+    /// By base document, the overlay documents that patched it.
+    pub patched_by: HashMap<crate::source::Loc, Vec<crate::source::Loc>>,
+}
+
+/// Decodes an environment's effective documents: the base's shared ones, the overlays' own.
+pub fn decode_effective(
+    shared: &SharedBase,
+    layered: overlay::Layered,
+    language: &dyn Language,
+) -> Effective {
     let mut diagnostics = layered.diagnostics;
     let mut objects = Vec::with_capacity(layered.documents.len());
     for effective in &layered.documents {
@@ -386,32 +412,55 @@ pub fn load_effective(
             }
         }
     }
-    // A value whose variable is undefined is reported once, not again by every check that
-    // then reads the unreplaced text.
+    Effective {
+        objects,
+        diagnostics,
+        syntax_errors: layered.syntax_errors,
+        patched_by: layered.patched_by,
+    }
+}
+
+/// A value whose variable is undefined is reported once, not again by every check that then
+/// reads the unreplaced text: the other problems located where an undefined variable is are
+/// dropped.
+pub fn drop_repeats_of_undefined(diagnostics: &mut Vec<Diagnostic>) {
+    let undefined = crate::environment::overlay::UNDEFINED_VARIABLE;
     let unreplaced: Vec<crate::source::Loc> = diagnostics
         .iter()
-        .filter(|d| d.code == crate::environment::overlay::UNDEFINED_VARIABLE)
+        .filter(|d| d.code == undefined)
         .filter_map(|d| d.labels.first().map(|l| l.loc))
         .collect();
-    let mut loaded = assemble(objects, diagnostics, layered.syntax_errors, language);
     if !unreplaced.is_empty() {
-        loaded.diagnostics.retain(|d| {
-            d.code == crate::environment::overlay::UNDEFINED_VARIABLE
+        diagnostics.retain(|d| {
+            d.code == undefined
                 || d.labels
                     .first()
                     .is_none_or(|l| !unreplaced.contains(&l.loc))
         });
     }
-    (loaded, layered.patched_by)
 }
 
 /// The catalogue of decoded objects, checked across documents.
 pub fn assemble(
     objects: Vec<Object>,
-    mut diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<Diagnostic>,
     syntax_errors: bool,
     language: &dyn Language,
 ) -> Loaded {
+    let (catalog, mut diagnostics) = catalogue(objects, diagnostics);
+    check_across(&catalog, &mut diagnostics, syntax_errors, language);
+    Loaded {
+        catalog,
+        diagnostics,
+    }
+}
+
+/// The decoded objects by kind and name (objects named twice found, names shared by pinned
+/// objects warned of), before the checks across documents ([`check_across`]).
+pub fn catalogue(
+    objects: Vec<Object>,
+    mut diagnostics: Vec<Diagnostic>,
+) -> (Catalog, Vec<Diagnostic>) {
     let mut catalog = Catalog::default();
     let mut shared_names = Vec::new();
     for object in objects {
@@ -462,18 +511,24 @@ pub fn assemble(
             .with_help("references to them must use their ids; renaming them makes the catalogue easier to read"),
         );
     }
+    (catalog, diagnostics)
+}
 
+/// The checks across documents (references, the language's own), unless some file is not
+/// valid YAML; `diagnostics` sorted by location.
+pub fn check_across(
+    catalog: &Catalog,
+    diagnostics: &mut Vec<Diagnostic>,
+    syntax_errors: bool,
+    language: &dyn Language,
+) {
     if syntax_errors {
         diagnostics.push(Diagnostic::warning(
             "checks-skipped",
             "references between objects were not checked, because some files are not valid YAML",
         ));
     } else {
-        validate::check(&catalog, language, &mut diagnostics);
+        validate::check(catalog, language, diagnostics);
     }
-    diagnostic::sort(&mut diagnostics);
-    Loaded {
-        catalog,
-        diagnostics,
-    }
+    diagnostic::sort(diagnostics);
 }

@@ -26,7 +26,8 @@ use crate::live::LiveState;
 use crate::manifest::{Catalog, Object, ObjectKey};
 use crate::provider::Providers;
 use crate::source::SourceSet;
-use compare::{Compared, compare};
+use compare::Compared;
+pub use compare::{Comparison, comparison};
 
 /// Version of the saved and JSON plan format. Minor versions only add fields.
 pub const FORMAT_VERSION: &str = "1.3";
@@ -253,162 +254,211 @@ pub fn build(
     manifests_hash: &str,
     options: PlanOptions,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    // The creation order and the live objects' names need neither the matching nor the
-    // comparisons: they are made on a thread of their own, on the core the matching below
-    // leaves idle (together ~8 ms of a 10,000-object plan, perf).
-    std::thread::scope(|scope| {
-        let side = scope.spawn(|| (creation_order(graph, catalog), live_names(live)));
-        let order_and_names = || {
-            side.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        };
-        let objects = catalog.objects();
-        let by_id = live.by_id();
-        let matched = matching::match_live(objects, live, &by_id)?;
-        matching::check_literal_references(objects, &by_id)?;
-        // Objects whose kind changes: the old object is deleted before the new one is created.
-        let replaced = replace::replacements(providers, objects, &live.objects, &matched);
+    let made = Made {
+        catalog,
+        graph,
+        live,
+        providers,
+        repository,
+        manifests_hash,
+    };
+    build_with(None, &made, options)
+}
 
-        let resolve = |kind: Kind, reference: &str| -> String {
-            if kind.is_literal_id(reference) {
-                return reference.to_string();
-            }
-            match catalog.get(kind, reference).and_then(|i| matched[i]) {
-                Some(live) => live.id.clone(),
-                None => format!("{PENDING}{kind}/{reference}"),
-            }
-        };
+/// [`build`] from a [`Comparison`] made earlier (beside the checks of the manifests) of the
+/// same catalogue and live state; without one, or with one made of anything else, the
+/// objects are compared now.
+pub fn build_with(
+    comparison: Option<Comparison>,
+    made: &Made<'_>,
+    options: PlanOptions,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let (catalog, graph, live) = (made.catalog, made.graph, made.live);
+    let comparison = comparison.filter(|c| c.fits(catalog, live, options.prune));
+    let (comparison, order) = match comparison {
+        Some(comparison) => (comparison, creation_order(graph, catalog)),
+        // The creation order needs neither the matching nor the comparisons: it is made on a
+        // thread of its own, on the core the matching leaves idle (~5 ms of a 10,000-object
+        // plan).
+        None => std::thread::scope(|scope| {
+            let side = scope.spawn(|| creation_order(graph, catalog));
+            let comparison = compare::comparison(catalog, live, made.providers, options.prune);
+            let order = side
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (comparison, order)
+        }),
+    };
+    Ok(from_comparison(made, comparison.found?, order, &options))
+}
 
-        let in_graph = graph.len() == objects.len();
-        let mut changes: Vec<Change> = Vec::with_capacity(objects.len());
-        let mut acting: HashSet<String> = HashSet::new();
-        // References of up-to-date objects, which keep no documents (see plan_deletes).
-        let mut managed_refs: Vec<(String, Vec<String>)> = Vec::new();
-        // Each object's documents are built and compared independently: on several threads.
-        let mut compared: Vec<Option<Compared>> = crate::parallel::map(objects.len(), 1000, |i| {
-            Some(compare(
-                providers,
-                &objects[i],
-                matched[i],
-                &resolve,
-                options.prune,
-            ))
-        });
-        too_deep(objects, &compared)?;
-        let (order, names) = order_and_names();
-        for at in order {
-            let key = &if in_graph {
-                std::borrow::Cow::Borrowed(graph.key_at(at))
-            } else {
-                std::borrow::Cow::Owned(objects[at].key())
-            };
-            // Only changes already in the plan count; none yet, nothing to look up.
-            let depends_on: Vec<String> = if acting.is_empty() {
-                Vec::new()
-            } else {
-                graph
-                    .dependencies(key)
+/// What a plan is made from: the checked manifests, the live state, and what the plan says
+/// it was made against.
+#[derive(Clone, Copy)]
+pub struct Made<'a> {
+    pub catalog: &'a Catalog,
+    pub graph: &'a DependencyGraph,
+    pub live: &'a LiveState,
+    pub providers: &'a Providers,
+    /// Which repository (as `Backend::describe` says).
+    pub repository: &'a str,
+    pub manifests_hash: &'a str,
+}
+
+/// The plan of a comparison: the changes in creation `order`, then the unmanaged objects and
+/// the deletes.
+fn from_comparison(
+    made: &Made<'_>,
+    found: compare::Found,
+    order: Vec<usize>,
+    options: &PlanOptions,
+) -> Plan {
+    let Made {
+        catalog,
+        graph,
+        live,
+        providers,
+        ..
+    } = *made;
+    let compare::Found {
+        matched,
+        replaced,
+        mut compared,
+        names,
+    } = found;
+    let objects = catalog.objects();
+    let in_graph = graph.len() == objects.len();
+    let mut changes: Vec<Change> = Vec::with_capacity(objects.len());
+    let mut acting: HashSet<String> = HashSet::new();
+    // References of up-to-date objects, which keep no documents (see plan_deletes).
+    let mut managed_refs: Vec<(String, Vec<String>)> = Vec::new();
+    for at in order {
+        let key = &if in_graph {
+            std::borrow::Cow::Borrowed(graph.key_at(at))
+        } else {
+            std::borrow::Cow::Owned(objects[at].key())
+        };
+        // Only changes already in the plan count; none yet, nothing to look up.
+        let depends_on: Vec<String> = if acting.is_empty() {
+            Vec::new()
+        } else {
+            graph
+                .dependencies(key)
+                .into_iter()
+                .map(ToString::to_string)
+                .filter(|address| acting.contains(address))
+                .collect()
+        };
+        let found = compared[at].take();
+        let change = match found.expect("each object comes once in the order") {
+            Compared::Create(desired) => Change {
+                action: Action::Create,
+                after: Some(desired),
+                depends_on: depends_on
                     .into_iter()
-                    .map(ToString::to_string)
-                    .filter(|address| acting.contains(address))
-                    .collect()
-            };
-            let found = compared[at].take();
-            let change = match found.expect("each object comes once in the order") {
-                Compared::Create(desired) => Change {
-                    action: Action::Create,
-                    after: Some(desired),
-                    depends_on: depends_on
-                        .into_iter()
-                        .chain(replaced[at].map(|old| format!("{}/{}", old.kind, old.name())))
-                        .collect(),
-                    ..change_for(key)
-                },
-                Compared::UpToDate { live, references } => {
-                    // Up to date: no documents to show or send, only what it keeps referring to.
-                    if options.prune {
-                        managed_refs.push((key.to_string(), references));
-                    }
-                    Change {
-                        live: Some(live_ref(live)),
-                        ..change_for(key)
-                    }
+                    .chain(replaced[at].map(|old| {
+                        let old = &live.objects[old];
+                        format!("{}/{}", old.kind, old.name())
+                    }))
+                    .collect(),
+                ..change_for(key)
+            },
+            Compared::UpToDate {
+                live: at,
+                references,
+            } => {
+                // Up to date: no documents to show or send, only what it keeps referring to.
+                if options.prune {
+                    managed_refs.push((key.to_string(), references));
                 }
-                Compared::Update {
-                    live,
-                    before,
-                    after,
-                    ops,
-                } => Change {
+                Change {
+                    live: Some(live_ref(&live.objects[at])),
+                    ..change_for(key)
+                }
+            }
+            Compared::Update {
+                live: at,
+                before,
+                after,
+                ops,
+            } => {
+                let object = &live.objects[at];
+                Change {
                     action: Action::Update,
-                    drift: live.modified.clone().filter(Modified::is_drift),
-                    live: Some(live_ref(live)),
+                    drift: object.modified.clone().filter(Modified::is_drift),
+                    live: Some(live_ref(object)),
                     before: Some(before),
                     after: Some(after),
                     ops,
                     depends_on,
                     ..change_for(key)
-                },
-            };
-            if change.action != Action::NoOp {
-                acting.insert(change.address.clone());
+                }
             }
-            changes.push(change);
-        }
-
-        let claimed: HashSet<&str> = matched
-            .iter()
-            .chain(&replaced)
-            .flatten()
-            .map(|o| o.id.as_str())
-            .collect();
-        let unclaimed: Vec<&LiveObject> = live
-            .objects
-            .iter()
-            .filter(|o| !claimed.contains(o.id.as_str()))
-            .collect();
-        let (pruned, kept): (Vec<&LiveObject>, Vec<&LiveObject>) =
-            unclaimed.into_iter().partition(|o| options.prunes(o.kind));
-        let unmanaged: Vec<Unmanaged> = kept
-            .iter()
-            .map(|o| Unmanaged {
-                address: format!("{}/{}", o.kind, o.name()),
-                kind: o.kind,
-                name: o.name().to_string(),
-                id: o.id.clone(),
-            })
-            .collect();
-        let (mut pruned, deactivations) = deactivate(providers, pruned, options.deactivate);
-        changes.extend(deactivations);
-        pruned.extend(replaced.iter().flatten());
-        let deletes = plan_deletes(providers, &pruned, &kept, &changes, managed_refs, &names);
-        changes.extend(deletes);
-
-        let related = previews::related(providers, &changes, &by_id, &names);
-        let count = |action| changes.iter().filter(|c| c.action == action).count();
-        let summary = Summary {
-            create: count(Action::Create),
-            update: count(Action::Update),
-            delete: count(Action::Delete),
-            no_op: count(Action::NoOp),
-            unmanaged: unmanaged.len(),
-            drifted: changes.iter().filter(|c| c.drift.is_some()).count(),
         };
-        Ok(Plan {
-            format_version: FORMAT_VERSION.to_string(),
-            offerctl_version: env!("CARGO_PKG_VERSION").to_string(),
-            repository: repository.to_string(),
-            environment: None,
-            manifests_hash: manifests_hash.to_string(),
-            digest: String::new(),
-            summary,
-            changes,
-            unmanaged,
-            names,
-            impact: Vec::new(),
-            related,
+        if change.action != Action::NoOp {
+            acting.insert(change.address.clone());
+        }
+        changes.push(change);
+    }
+
+    let claimed: HashSet<&str> = matched
+        .iter()
+        .chain(&replaced)
+        .flatten()
+        .map(|&at| live.objects[at].id.as_str())
+        .collect();
+    let unclaimed: Vec<&LiveObject> = live
+        .objects
+        .iter()
+        .filter(|o| !claimed.contains(o.id.as_str()))
+        .collect();
+    let (pruned, kept): (Vec<&LiveObject>, Vec<&LiveObject>) =
+        unclaimed.into_iter().partition(|o| options.prunes(o.kind));
+    let unmanaged: Vec<Unmanaged> = kept
+        .iter()
+        .map(|o| Unmanaged {
+            address: format!("{}/{}", o.kind, o.name()),
+            kind: o.kind,
+            name: o.name().to_string(),
+            id: o.id.clone(),
         })
-    })
+        .collect();
+    let (mut pruned, deactivations) = deactivate(providers, pruned, options.deactivate);
+    changes.extend(deactivations);
+    pruned.extend(replaced.iter().flatten().map(|&at| &live.objects[at]));
+    let deletes = plan_deletes(providers, &pruned, &kept, &changes, managed_refs, &names);
+    changes.extend(deletes);
+
+    // The previews of what changes read other objects; nothing changes, nothing to look up.
+    let by_id = if changes.iter().any(|c| c.action != Action::NoOp) {
+        live.by_id()
+    } else {
+        Default::default()
+    };
+    let related = previews::related(providers, &changes, &by_id, &names);
+    let count = |action| changes.iter().filter(|c| c.action == action).count();
+    let summary = Summary {
+        create: count(Action::Create),
+        update: count(Action::Update),
+        delete: count(Action::Delete),
+        no_op: count(Action::NoOp),
+        unmanaged: unmanaged.len(),
+        drifted: changes.iter().filter(|c| c.drift.is_some()).count(),
+    };
+    Plan {
+        format_version: FORMAT_VERSION.to_string(),
+        offerctl_version: env!("CARGO_PKG_VERSION").to_string(),
+        repository: made.repository.to_string(),
+        environment: None,
+        manifests_hash: made.manifests_hash.to_string(),
+        digest: String::new(),
+        summary,
+        changes,
+        unmanaged,
+        names,
+        impact: Vec::new(),
+        related,
+    }
 }
 
 /// The positions of the catalogue's objects in creation order. The graph holds the
@@ -420,14 +470,6 @@ fn creation_order(graph: &DependencyGraph, catalog: &Catalog) -> Vec<usize> {
         Ok(order) if graph.len() == count => order,
         _ => (0..count).collect(),
     }
-}
-
-/// Each live object's address by id, for references shown by name.
-fn live_names(live: &LiveState) -> BTreeMap<String, String> {
-    live.objects
-        .iter()
-        .map(|o| (o.id.clone(), format!("{}/{}", o.kind, o.name())))
-        .collect()
 }
 
 /// Refuses documents nested deeper than a repository stores ([`json_bounds::MAX_DEPTH`], what
