@@ -356,14 +356,17 @@ fn insert_new(
     value: Value,
     at: &At<'_>,
 ) -> Result<(), MappingError> {
-    if out.contains_key(key) {
-        return Err(error(
+    // One lookup (a list's documents are mapped as they are read).
+    match out.entry(key) {
+        serde_json::map::Entry::Vacant(slot) => {
+            slot.insert(value);
+            Ok(())
+        }
+        serde_json::map::Entry::Occupied(_) => Err(error(
             &at.pointer(),
             format!("maps to `{key}`, which another property of this object also maps to"),
-        ));
+        )),
     }
-    out.insert(key.to_string(), value);
-    Ok(())
 }
 
 /// Maps one object by `fields`, leaving out the keys in `skip`; `reserved` are extra keys
