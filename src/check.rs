@@ -133,7 +133,6 @@ impl SharedChecks {
             )
             .with(decoded.patched_by)
         };
-
         let Some(documents) = layered.as_written(&self.shared.base) else {
             return whole(layered, beside);
         };

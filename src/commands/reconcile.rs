@@ -284,8 +284,8 @@ fn compare_early(
 /// reads are done before the manifests are decoded, the objects are compared beside the
 /// checks across documents ([`compare_early`]). Once the manifests say which providers the
 /// run is about, only their reads count: another provider's read (or its failure) is
-/// dropped. Invalid manifests still win: their error is returned as soon as it is known, and
-/// the reads (and any comparison) are abandoned.
+/// dropped. Invalid manifests still win: their error is returned once the checks (and a
+/// comparison beside them, which is then dropped) end, and the reads are abandoned.
 pub async fn plan_with_inputs(
     args: &PlanArgs,
     session: &mut Session,
