@@ -43,8 +43,9 @@ pub(super) enum Compared {
 /// only once they are, with the catalogue and live state it was made from
 /// ([`super::build_with`]).
 pub struct Comparison {
-    /// How many manifest and live objects it was made from, and whether for pruning: a
-    /// comparison of anything else is not used.
+    /// How many manifest and live objects it was made from, and whether for pruning: one that
+    /// does not fit the plan's is made again. (Its caller hands it the catalogue and live
+    /// state it was made of; this catches a mix-up of sizes, not every mix-up.)
     made_from: (usize, usize, bool),
     /// What was found, or why the two cannot be matched.
     pub(super) found: Result<Found, Vec<Diagnostic>>,

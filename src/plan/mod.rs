@@ -266,8 +266,8 @@ pub fn build(
 }
 
 /// [`build`] from a [`Comparison`] made earlier (beside the checks of the manifests) of the
-/// same catalogue and live state; without one, or with one made of anything else, the
-/// objects are compared now.
+/// same catalogue and live state; without one, or with one that does not fit them (other
+/// numbers of objects, or pruning or not), the objects are compared now.
 pub fn build_with(
     comparison: Option<Comparison>,
     made: &Made<'_>,
