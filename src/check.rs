@@ -48,19 +48,8 @@ pub fn check_beside(
     language: &dyn Language,
     beside: Option<Beside<'_>>,
 ) -> Checked {
-    let (objects, diagnostics, syntax_errors) =
-        manifest::decode_files(sources, |_| true, language, crate::yaml::PART_SIZE);
-    let (catalog, diagnostics) = manifest::catalogue(objects, diagnostics);
-    checked_beside(
-        sources,
-        catalog,
-        diagnostics,
-        syntax_errors,
-        language,
-        beside,
-        |_| {},
-    )
-    .with(HashMap::new())
+    let named = manifest::named(sources, language, crate::yaml::PART_SIZE);
+    checked_beside(sources, named, language, beside, |_| {}).with(HashMap::new())
 }
 
 /// [`check`] of one environment's effective manifests (its overlays applied, its variables
@@ -120,18 +109,9 @@ impl SharedChecks {
     ) -> Checked {
         let layered = overlay::layer(&self.shared.base, sources, layering);
         let whole = |layered, beside| {
-            let decoded = manifest::decode_effective(&self.shared, layered, language);
-            let (catalog, diagnostics) = manifest::catalogue(decoded.objects, decoded.diagnostics);
-            checked_beside(
-                sources,
-                catalog,
-                diagnostics,
-                decoded.syntax_errors,
-                language,
-                beside,
-                manifest::drop_repeats_of_undefined,
-            )
-            .with(decoded.patched_by)
+            let (named, patched_by) = manifest::named_effective(&self.shared, layered, language);
+            let amend = manifest::drop_repeats_of_undefined;
+            checked_beside(sources, named, language, beside, amend).with(patched_by)
         };
         let Some(documents) = layered.as_written(&self.shared.base) else {
             return whole(layered, beside);
@@ -304,13 +284,16 @@ fn around_changes(
 /// `beside` may still be comparing.
 fn checked_beside(
     sources: &SourceSet,
-    catalog: Catalog,
-    mut diagnostics: Vec<Diagnostic>,
-    syntax_errors: bool,
+    named: manifest::Named,
     language: &dyn Language,
     beside: Option<Beside<'_>>,
     amend: impl FnOnce(&mut Vec<Diagnostic>),
 ) -> Ordered {
+    let manifest::Named {
+        catalog,
+        mut diagnostics,
+        syntax_errors,
+    } = named;
     let graph = std::thread::scope(|scope| {
         let plans = beside.is_some();
         if let Some(beside) = beside {

@@ -209,9 +209,15 @@ pub(crate) fn load_in_parts(
     language: &dyn Language,
     part_size: usize,
 ) -> Loaded {
+    named(sources, language, part_size).checked(language)
+}
+
+/// Every document of every file decoded and named into the catalogue, before the checks
+/// across documents: [`load_in_parts`] without [`Named::checked`].
+pub fn named(sources: &SourceSet, language: &dyn Language, part_size: usize) -> Named {
     let (objects, diagnostics, syntax_errors) =
         decode_files(sources, |_| true, language, part_size);
-    assemble(objects, diagnostics, syntax_errors, language)
+    Named::of(objects, diagnostics, syntax_errors)
 }
 
 /// Every document of the files `wanted` says, decoded, in file order, with what decoding
@@ -372,32 +378,20 @@ pub fn load_effective(
     layered: overlay::Layered,
     language: &dyn Language,
 ) -> (Loaded, HashMap<crate::source::Loc, Vec<crate::source::Loc>>) {
-    let decoded = decode_effective(shared, layered, language);
-    let mut loaded = assemble(
-        decoded.objects,
-        decoded.diagnostics,
-        decoded.syntax_errors,
-        language,
-    );
+    let (named, patched_by) = named_effective(shared, layered, language);
+    let mut loaded = named.checked(language);
     drop_repeats_of_undefined(&mut loaded.diagnostics);
-    (loaded, decoded.patched_by)
+    (loaded, patched_by)
 }
 
-/// An environment's effective documents, decoded (not yet assembled into a catalogue).
-pub struct Effective {
-    pub objects: Vec<Object>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub syntax_errors: bool,
-    /// By base document, the overlay documents that patched it.
-    pub patched_by: HashMap<crate::source::Loc, Vec<crate::source::Loc>>,
-}
-
-/// Decodes an environment's effective documents: the base's shared ones, the overlays' own.
-pub fn decode_effective(
+/// An environment's effective documents decoded (the base's shared ones, the overlays' own)
+/// and named into the catalogue, before the checks across documents; and, by base document,
+/// the overlay documents that patched it.
+pub fn named_effective(
     shared: &SharedBase,
     layered: overlay::Layered,
     language: &dyn Language,
-) -> Effective {
+) -> (Named, HashMap<crate::source::Loc, Vec<crate::source::Loc>>) {
     let mut diagnostics = layered.diagnostics;
     let mut objects = Vec::with_capacity(layered.documents.len());
     for effective in &layered.documents {
@@ -414,12 +408,8 @@ pub fn decode_effective(
             }
         }
     }
-    Effective {
-        objects,
-        diagnostics,
-        syntax_errors: layered.syntax_errors,
-        patched_by: layered.patched_by,
-    }
+    let named = Named::of(objects, diagnostics, layered.syntax_errors);
+    (named, layered.patched_by)
 }
 
 /// A value whose variable is undefined is reported once, not again by every check that then
@@ -449,20 +439,47 @@ pub fn assemble(
     syntax_errors: bool,
     language: &dyn Language,
 ) -> Loaded {
-    let (catalog, mut diagnostics) = catalogue(objects, diagnostics);
-    check_across(&catalog, &mut diagnostics, syntax_errors, language);
-    Loaded {
-        catalog,
-        diagnostics,
+    Named::of(objects, diagnostics, syntax_errors).checked(language)
+}
+
+/// Decoded objects named into a catalogue (objects named twice found, names shared by pinned
+/// objects warned of), before the checks across documents: what a run may already work with
+/// while they run (see `check::Beside`).
+pub struct Named {
+    pub catalog: Catalog,
+    /// What decoding and naming found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Some file is not valid YAML: the checks across documents are skipped.
+    pub syntax_errors: bool,
+}
+
+impl Named {
+    pub fn of(objects: Vec<Object>, diagnostics: Vec<Diagnostic>, syntax_errors: bool) -> Self {
+        let (catalog, diagnostics) = catalogue(objects, diagnostics);
+        Named {
+            catalog,
+            diagnostics,
+            syntax_errors,
+        }
+    }
+
+    /// The catalogue checked across documents.
+    pub fn checked(self, language: &dyn Language) -> Loaded {
+        let Named {
+            catalog,
+            mut diagnostics,
+            syntax_errors,
+        } = self;
+        check_across(&catalog, &mut diagnostics, syntax_errors, language);
+        Loaded {
+            catalog,
+            diagnostics,
+        }
     }
 }
 
-/// The decoded objects by kind and name (objects named twice found, names shared by pinned
-/// objects warned of), before the checks across documents ([`check_across`]).
-pub fn catalogue(
-    objects: Vec<Object>,
-    mut diagnostics: Vec<Diagnostic>,
-) -> (Catalog, Vec<Diagnostic>) {
+/// The decoded objects by kind and name, and what naming them found ([`Named::of`]).
+fn catalogue(objects: Vec<Object>, mut diagnostics: Vec<Diagnostic>) -> (Catalog, Vec<Diagnostic>) {
     let mut catalog = Catalog::default();
     let mut shared_names = Vec::new();
     for object in objects {
