@@ -7,6 +7,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use offerctl::backend::Backend;
 use offerctl::json_bounds::MAX_DEPTH;
+use offerctl::providers::adobe::clients::dps::DpsClient;
 use offerctl::providers::adobe::clients::xcore::{
     Auth, ClientCredentials, DEFAULT_SCOPES, XcoreClient,
 };
@@ -180,6 +181,71 @@ async fn a_client_reading_a_too_deep_object_names_it() {
     assert!(message.contains("xdm:name \"deep tag\""), "{message}");
     assert!(
         message.contains("nests deeper than a JSON reader accepts"),
+        "{message}"
+    );
+}
+
+/// The same over the Decision Management API, whose items are read straight into canonical
+/// text: one too deep is named; one the direct reading declines (a repeated name) is read as a
+/// value, the last of the repeated member kept; one the mapping refuses names the object.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dps_client_names_an_unreadable_object_and_reads_a_declined_one() {
+    let serve = |items: String| async move {
+        let page = format!(r#"{{"results": [{items}], "count": 1, "total": 1, "_links": {{}}}}"#);
+        let router = Router::new().fallback(get(move || {
+            let page = page.clone();
+            async move { ([("content-type", "application/json")], page) }
+        }));
+        let origin = fake_server(router).await;
+        DpsClient::new(&config(&origin).connection(), 50).expect("valid")
+    };
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let client = serve(format!(
+        r#"{{"id": "dps:tag:deep1", "name": "deep tag", "v": {deep}, "etag": 1}}"#
+    ))
+    .await;
+    let message = client
+        .list(Kind::Tag.core())
+        .await
+        .expect_err("too deep")
+        .to_string();
+    assert!(message.contains(r#"id "dps:tag:deep1""#), "{message}");
+    assert!(message.contains(r#"name "deep tag""#), "{message}");
+    assert!(
+        message.contains("nests deeper than a JSON reader accepts"),
+        "{message}"
+    );
+
+    let client =
+        serve(r#"{"id": "dps:tag:twice", "name": "first", "name": "second", "etag": 1}"#.into())
+            .await;
+    let listed = client.list(Kind::Tag.core()).await.expect("readable");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].name, "second");
+    assert_eq!(
+        listed[0].instance.value(),
+        json!({"@id": "dps:tag:twice", "xdm:name": "second"})
+    );
+
+    let client = serve(r#"{"id": "dps:tag:odd", "xdm:name": "x", "etag": 1}"#.into()).await;
+    let message = client
+        .list(Kind::Tag.core())
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        message.contains("object dps:tag:odd: /xdm:name"),
+        "{message}"
+    );
+
+    let client = serve(r#"{"id": "dps:tag:big", "name": "n", "n": 1e400, "etag": 1}"#.into()).await;
+    let message = client
+        .list(Kind::Tag.core())
+        .await
+        .expect_err("out of range")
+        .to_string();
+    assert!(
+        message.contains("object dps:tag:big is not JSON a reader accepts"),
         "{message}"
     );
 }

@@ -622,23 +622,12 @@ pub fn from_dps_owned(kind: Kind, document: Value) -> Result<Value, MappingError
     let id = object.get("id").cloned();
     let mut skip: Vec<&str> = METADATA.to_vec();
     skip.push("id");
-    let mut reserved: Vec<&str> = vec!["@id"];
-    let mut fields = table(kind);
-    match kind {
-        Kind::Activity => reserved.extend_from_slice(FLAT),
-        Kind::Filter => {
-            // `xdm:ids` is canonical-only: `ids` reads back as `ids`.
-            fields = &FILTER[..FILTER.len() - 1];
-            reserved.push("xdm:ids");
-        }
-        _ => {}
-    }
     let mapped = map_object(
         Direction::FromDps,
-        fields,
+        fields_from_dps(kind),
         object,
         &At::Root,
-        &reserved,
+        reserved_from_dps(kind),
         &skip,
     )?;
     let mut out = id_first("@id", id, mapped);
@@ -656,6 +645,25 @@ pub fn from_dps_owned(kind: Kind, document: Value) -> Result<Value, MappingError
     Ok(Value::Object(out))
 }
 
+/// The table a DPS document of `kind` is read by: `xdm:ids` is canonical-only (`ids` reads
+/// back as `ids`).
+fn fields_from_dps(kind: Kind) -> &'static [Field] {
+    match kind {
+        Kind::Filter => &FILTER[..FILTER.len() - 1],
+        _ => table(kind),
+    }
+}
+
+/// Top-level keys of a DPS document of `kind` that may not pass through: canonical keys that
+/// the mapping makes itself.
+fn reserved_from_dps(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Activity => &["@id", "xdm:placement", "xdm:filter"],
+        Kind::Filter => &["@id", "xdm:ids"],
+        _ => &["@id"],
+    }
+}
+
 /// `{"xdm:profileConstraintType": "none"}` and nothing else.
 fn is_no_profile_constraint(value: &Value) -> bool {
     value.as_object().is_some_and(|pc| {
@@ -665,38 +673,11 @@ fn is_no_profile_constraint(value: &Value) -> bool {
 
 /// The flat pair when the criteria say no more than it can; the criteria otherwise.
 fn unfold_criteria(activity: Map<String, Value>) -> Map<String, Value> {
-    let Some(Value::Array(criteria)) = activity.get("xdm:criteria").cloned() else {
-        return activity;
+    let flat = match activity.get("xdm:criteria") {
+        Some(Value::Array(criteria)) => flat_pair(criteria),
+        _ => return activity,
     };
-    // Neutral profile constraints are left out only where the flat form replaces the
-    // criteria; in the criteria form they stay as they came, so they read back unchanged.
-    let mut simplified = criteria.clone();
-    for criterion in &mut simplified {
-        if let Value::Object(c) = criterion
-            && c.get("xdm:profileConstraint")
-                .is_some_and(is_no_profile_constraint)
-        {
-            c.remove("xdm:profileConstraint");
-        }
-    }
-    let flat = match simplified.as_slice() {
-        [Value::Object(c)] => {
-            let placement = match c.get("xdm:placements") {
-                Some(Value::Array(p)) if p.len() == 1 => Some(p[0].clone()),
-                _ => None,
-            };
-            let filter = match c.get("xdm:optionSelection") {
-                Some(Value::Object(s)) if s.len() == 1 => s.get("xdm:filter").cloned(),
-                _ => None,
-            };
-            match (placement, filter) {
-                (Some(p), Some(f)) if c.len() == 2 => Some((p, f)),
-                _ => None,
-            }
-        }
-        _ => None,
-    };
-    let mut out = Map::new();
+    let mut out = Map::with_capacity(activity.len() + 1);
     for (key, value) in activity {
         if key != "xdm:criteria" {
             out.insert(key, value);
@@ -708,15 +689,43 @@ fn unfold_criteria(activity: Map<String, Value>) -> Map<String, Value> {
                 out.insert("xdm:filter".into(), filter.clone());
             }
             None => {
-                out.insert(key, Value::Array(criteria.clone()));
+                out.insert(key, value);
             }
         }
     }
     out
 }
 
+/// The flat pair (`xdm:placement`, `xdm:filter`) that says all that canonical `criteria`
+/// say, when there is one: a single criterion of one placement and a filter, and nothing else
+/// but a neutral profile constraint.
+fn flat_pair(criteria: &[Value]) -> Option<(Value, Value)> {
+    let [Value::Object(c)] = criteria else {
+        return None;
+    };
+    // Neutral profile constraints are left out only where the flat form replaces the
+    // criteria; in the criteria form they stay as they came, so they read back unchanged.
+    let neutral = c
+        .get("xdm:profileConstraint")
+        .is_some_and(is_no_profile_constraint);
+    if c.len() != 2 + usize::from(neutral) {
+        return None;
+    }
+    let placement = match c.get("xdm:placements") {
+        Some(Value::Array(p)) if p.len() == 1 => p[0].clone(),
+        _ => return None,
+    };
+    let filter = match c.get("xdm:optionSelection") {
+        Some(Value::Object(s)) if s.len() == 1 => s.get("xdm:filter")?.clone(),
+        _ => return None,
+    };
+    Some((placement, filter))
+}
+
 mod pointers;
+mod text;
 pub use pointers::{canonical_pointer, dps_pointer};
+pub use text::{Canonical, from_dps_text};
 
 // ---- wire patches --------------------------------------------------------------------------
 

@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
+use serde_json::value::RawValue;
+
 use super::super::{listing, pages};
-use super::{ACCEPT_ANY_JSON, DpsClient, newer, parse_document};
+use super::documents::parse_listed;
+use super::{ACCEPT_ANY_JSON, DpsClient, newer};
 use crate::backend::{BackendError, LiveObject};
-use crate::live::compact::Compact;
 use crate::providers::adobe::kind::Kind;
 
 /// DPS lists: any JSON, `results`, `total` and `count` at the top of a page, shards on `id`.
@@ -67,7 +69,7 @@ impl DpsClient {
         let walked = listing::read(
             &self.t,
             LIST.request(what, first_url(limit), extent),
-            |Compact(item), own| parse_document(kind, item, own),
+            |item: Box<RawValue>, own| parse_listed(kind, &item, own),
             |object| {
                 // The cursor is a timestamp: the item at a page boundary may come again, and an
                 // object changed meanwhile comes back newer. Keep the latest version.

@@ -37,8 +37,8 @@ use serde_json::{Value, json};
 use super::Api;
 use super::create::{Candidate, Created, create};
 use super::http::{
-    BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport, identity_and_etag,
-    quote_etag, receipt_etag,
+    BackendErrorExt, Call, ConfigError, Connection, Reply, Safety, Transport, quote_etag,
+    receipt_etag,
 };
 use crate::backend::{BackendError, Deleted, ErrorKind, LiveDocument, LiveObject, Receipt, Target};
 use crate::diff::{self, Op};
@@ -46,7 +46,10 @@ use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::mapping::dps;
 use crate::providers::adobe::mapping::xcore::diff_rules;
 
+mod documents;
 mod lists;
+
+use documents::parse_document;
 
 /// The API path appended to the endpoint.
 pub const API_PATH: &str = "/data/core/dps";
@@ -228,39 +231,6 @@ impl DpsClient {
 /// its curl example says `PATCH` but sends a full object, so `PUT` is the safe reading).
 fn replaced_whole(kind: Kind) -> bool {
     kind == Kind::RankingFormula
-}
-
-/// A DPS document (list item or read) as a live object with its canonical document.
-/// `own_client`: this client's id, whose changes are marked as offerctl's (not kept).
-fn parse_document(kind: Kind, item: Value, own_client: &str) -> Result<LiveObject, String> {
-    let (id, etag) = identity_and_etag(|key| item.get(key), "object", "id", "etag")?;
-    let id = id.to_string();
-    if let Some(schemas) = item.get("schemas").and_then(Value::as_array) {
-        let known: Vec<Kind> = schemas
-            .iter()
-            .filter_map(Value::as_str)
-            .filter_map(Kind::from_schema_id)
-            .collect();
-        if !known.is_empty() && !known.contains(&kind) {
-            return Err(format!(
-                "object {id} has schemas {} (expected {})",
-                Value::Array(schemas.clone()),
-                kind.schema_id()
-            ));
-        }
-    }
-    let text = |key: &str| item.get(key).and_then(Value::as_str);
-    let modified = crate::backend::Modified::from_parts(
-        text("lastModifiedBy"),
-        text("lastModifiedByClientId"),
-        text("modified"),
-        Some(own_client),
-    );
-    // The document moves into its canonical form: it is not needed once mapped.
-    let instance = dps::from_dps_owned(kind, item).map_err(|e| format!("object {id}: {e}"))?;
-    let mut object = super::live_object(kind, id.clone(), id, etag, instance);
-    object.modified = modified;
-    Ok(object)
 }
 
 /// A write receipt: `{"id": ..., "etag": ...}` (`target` fills in what a patch receipt may

@@ -378,7 +378,7 @@ fn wire_patch_shapes() {
 
 // ---- properties ----------------------------------------------------------------------------
 
-fn json_value() -> impl Strategy<Value = Value> {
+pub(super) fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
@@ -649,7 +649,7 @@ fn activity() -> impl Strategy<Value = Value> {
         })
 }
 
-fn canonical() -> impl Strategy<Value = (Kind, Value)> {
+pub(super) fn canonical() -> impl Strategy<Value = (Kind, Value)> {
     let doc = prop_oneof![
         (text(), maybe(text())).prop_map(|(n, d)| {
             let mut t = json!({"xdm:name": n});

@@ -1,0 +1,486 @@
+//! A DPS document read straight into the JSON text of its canonical form, without building it:
+//! what a list does with each of its items (thousands a plan).
+//!
+//! The text is exactly what [`super::from_dps_owned`] followed by serde_json's writer gives
+//! (the same key order, numbers and escapes), or nothing: a document this reader does not take
+//! on — a key repeated or two keys that map to one, a key that may not pass through, nesting
+//! deeper than [`MAX_DEPTH`], anything but an object — is declined, and the caller maps it as a
+//! `Value`, which reports what is wrong with it. The small members that the mapping rewrites as
+//! a whole (an offer's `selectionConstraint`, a decision's `criteria`) are mapped as values.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::{
+    At, Direction, FLAT, Field, METADATA, Shape, component_uri, fields_from_dps, filter_type,
+    flat_pair, implied_profile_constraint, map_value, reserved_from_dps,
+};
+use crate::json_member::MemberName;
+use crate::live::compact::Checked;
+use crate::providers::adobe::kind::Kind;
+
+/// Nesting (objects and arrays) beyond which a document is declined: a live document this
+/// deep is held parsed (`LiveDocument`), not as text.
+pub const MAX_DEPTH: usize = 100;
+
+/// A DPS document's canonical text, and the values of the top-level members asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Canonical {
+    pub text: String,
+    /// The value of each member asked for, in the order asked (`None` for one it lacks; the
+    /// last of a repeated one).
+    pub members: Vec<Option<Value>>,
+}
+
+/// `text` (a DPS document of `kind`) as its canonical text, with the values of its top-level
+/// `members` (metadata included, which the canonical text leaves out). `Ok(None)`: declined,
+/// see the module's documentation. An error: `text` is not JSON that serde_json reads as a
+/// `Value` (syntax, nesting, numbers' range).
+pub fn from_dps_text(
+    kind: Kind,
+    text: &str,
+    members: &[&str],
+) -> serde_json::Result<Option<Canonical>> {
+    let mut out = Out {
+        buf: Vec::with_capacity(text.len()),
+        names: Vec::with_capacity(32),
+        depth: 0,
+        declined: false,
+    };
+    let mut found = vec![None; members.len()];
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let top = Top {
+        kind,
+        members,
+        found: &mut found,
+        out: &mut out,
+    };
+    let read = deserializer
+        .deserialize_any(top)
+        .and_then(|()| deserializer.end());
+    match read {
+        Ok(()) => {}
+        Err(_) if out.declined => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    // Only serde_json's writer wrote to the buffer, and it writes UTF-8.
+    let text = String::from_utf8(out.buf).map_err(|_| de::Error::custom("not UTF-8"))?;
+    Ok(Some(Canonical {
+        text,
+        members: found,
+    }))
+}
+
+/// The text being written, and the names written in the objects still open.
+struct Out {
+    buf: Vec<u8>,
+    /// Where each member name of the open objects is in `buf` (as written, quotes included),
+    /// innermost last: two equal names are two equal texts, since one writer wrote both.
+    names: Vec<(usize, usize)>,
+    depth: usize,
+    declined: bool,
+}
+
+impl Out {
+    /// Gives the document up to the `Value` mapping.
+    fn decline<E: de::Error>(&mut self) -> E {
+        self.declined = true;
+        E::custom("declined")
+    }
+
+    fn write<E: de::Error>(&mut self, value: &(impl Serialize + ?Sized)) -> Result<(), E> {
+        serde_json::to_writer(&mut self.buf, value).map_err(E::custom)
+    }
+
+    fn enter<E: de::Error>(&mut self, bracket: u8) -> Result<(), E> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.decline());
+        }
+        self.buf.push(bracket);
+        Ok(())
+    }
+
+    fn leave(&mut self, bracket: u8) {
+        self.depth -= 1;
+        self.buf.push(bracket);
+    }
+
+    /// Opens an object; returns the mark its names start at.
+    fn open<E: de::Error>(&mut self) -> Result<usize, E> {
+        self.enter(b'{')?;
+        Ok(self.names.len())
+    }
+
+    /// Writes member `name` of the object opened at `mark`, and the colon.
+    fn name<E: de::Error>(&mut self, mark: usize, name: &str) -> Result<(), E> {
+        if self.names.len() > mark {
+            self.buf.push(b',');
+        }
+        let start = self.buf.len();
+        self.write(name)?;
+        self.names.push((start, self.buf.len()));
+        self.buf.push(b':');
+        Ok(())
+    }
+
+    /// Closes the object opened at `mark`; a name written twice declines.
+    fn close<E: de::Error>(&mut self, mark: usize) -> Result<(), E> {
+        let names = &self.names[mark..];
+        let text = |&(start, end): &(usize, usize)| &self.buf[start..end];
+        let repeated = if names.len() <= 8 {
+            names
+                .iter()
+                .enumerate()
+                .any(|(i, a)| names[..i].iter().any(|b| text(a) == text(b)))
+        } else {
+            let mut sorted: Vec<&[u8]> = names.iter().map(text).collect();
+            sorted.sort_unstable();
+            sorted.windows(2).any(|pair| pair[0] == pair[1])
+        };
+        if repeated {
+            return Err(self.decline());
+        }
+        self.names.truncate(mark);
+        self.leave(b'}');
+        Ok(())
+    }
+}
+
+/// The document's top level: metadata left out (and kept where asked for), `id` first as
+/// `@id`, every other member mapped by the kind's table.
+struct Top<'a> {
+    kind: Kind,
+    members: &'a [&'a str],
+    found: &'a mut [Option<Value>],
+    out: &'a mut Out,
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a DPS document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Top {
+            kind,
+            members,
+            found,
+            out,
+        } = self;
+        let fields = fields_from_dps(kind);
+        let reserved = reserved_from_dps(kind);
+        let mark = out.open()?;
+        let mut id: Option<Value> = None;
+        while let Some(key) = map.next_key_seed(MemberName)? {
+            let asked = members.iter().position(|m| *m == key);
+            if key == "id" {
+                let value: Value = map.next_value()?;
+                if let Some(at) = asked {
+                    found[at] = Some(value.clone());
+                }
+                id = Some(value);
+                continue;
+            }
+            if METADATA.contains(&key.as_ref()) {
+                match asked {
+                    Some(at) => found[at] = Some(map.next_value()?),
+                    None => {
+                        map.next_value::<Checked>()?;
+                    }
+                }
+                continue;
+            }
+            let field = fields.iter().find(|f| f.dps == key);
+            let whole = match field {
+                Some(f) => whole_member(kind, f),
+                None => None,
+            };
+            if asked.is_some() || whole.is_some() {
+                // Read as a value: asked for, or rewritten as a whole.
+                let value: Value = map.next_value()?;
+                if deeper_than(&value, MAX_DEPTH - out.depth) {
+                    return Err(out.decline());
+                }
+                if let Some(at) = asked {
+                    found[at] = Some(value.clone());
+                }
+                write_value(out, mark, (field, whole), &key, (fields, reserved), value)?;
+                continue;
+            }
+            member(&mut map, out, mark, field, (fields, reserved), &key)?;
+        }
+        out.close(mark)?;
+        if let Some(id) = id {
+            // `@id` first, as the `Value` mapping puts it.
+            let mut text = Vec::with_capacity(out.buf.len() + 64);
+            text.extend_from_slice(br#"{"@id":"#);
+            serde_json::to_writer(&mut text, &id).map_err(de::Error::custom)?;
+            if out.buf.len() > 2 {
+                text.push(b',');
+            }
+            text.extend_from_slice(&out.buf[1..]);
+            out.buf = text;
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(self.out.decline())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Err(self.out.decline())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Err(self.out.decline())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Err(self.out.decline())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Err(self.out.decline())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Err(self.out.decline())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(self.out.decline())
+    }
+}
+
+/// The top-level members the mapping rewrites as a whole once mapped.
+#[derive(Clone, Copy)]
+enum Whole {
+    /// An offer's `selectionConstraint`: its implied `profileConstraintType` left out.
+    Selection,
+    /// A decision's `criteria`: the flat pair when they say no more than it can.
+    Criteria,
+}
+
+fn whole_member(kind: Kind, field: &Field) -> Option<Whole> {
+    match (kind, field.dps) {
+        (Kind::Offer | Kind::FallbackOffer, "selectionConstraint") => Some(Whole::Selection),
+        (Kind::Activity, "criteria") => Some(Whole::Criteria),
+        _ => None,
+    }
+}
+
+/// Whether `value` nests more than `levels` objects and arrays.
+fn deeper_than(value: &Value, levels: usize) -> bool {
+    let below = |levels: usize| match levels.checked_sub(1) {
+        None => true,
+        Some(left) => match value {
+            Value::Array(items) => items.iter().any(|v| deeper_than(v, left)),
+            Value::Object(map) => map.values().any(|v| deeper_than(v, left)),
+            _ => false,
+        },
+    };
+    match value {
+        Value::Array(_) | Value::Object(_) => below(levels),
+        _ => false,
+    }
+}
+
+/// A key that may not pass through: the canonical spelling of a table entry, or reserved.
+fn is_foreign(fields: &[Field], reserved: &[&str], key: &str) -> bool {
+    fields.iter().any(|f| f.canonical == key) || reserved.contains(&key)
+}
+
+/// Writes a top-level member read as a `value`, mapped as [`super::from_dps_owned`] maps it.
+fn write_value<E: de::Error>(
+    out: &mut Out,
+    mark: usize,
+    (field, whole): (Option<&Field>, Option<Whole>),
+    key: &str,
+    (table, reserved): (&[Field], &[&str]),
+    value: Value,
+) -> Result<(), E> {
+    let Some(field) = field else {
+        if is_foreign(table, reserved, key) {
+            return Err(out.decline());
+        }
+        out.name(mark, key)?;
+        return out.write(&value);
+    };
+    let Ok(mut mapped) = map_value(Direction::FromDps, field.shape, value, &At::Root) else {
+        return Err(out.decline());
+    };
+    match whole {
+        Some(Whole::Selection) => {
+            if let Value::Object(selection) = &mut mapped {
+                let implied =
+                    implied_profile_constraint(selection.contains_key("xdm:eligibilityRule"));
+                if selection.get("xdm:profileConstraintType") == Some(&Value::from(implied)) {
+                    selection.shift_remove("xdm:profileConstraintType");
+                }
+            }
+        }
+        Some(Whole::Criteria) => {
+            if let Value::Array(criteria) = &mapped
+                && let Some((placement, filter)) = flat_pair(criteria)
+            {
+                out.name(mark, FLAT[0])?;
+                out.write(&placement)?;
+                out.name(mark, FLAT[1])?;
+                return out.write(&filter);
+            }
+        }
+        None => {}
+    }
+    out.name(mark, field.canonical)?;
+    out.write(&mapped)
+}
+
+/// Member `key` of the object opened at `mark`, mapped by `field` (its entry in `table`), or
+/// passed through when it has none and may.
+fn member<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    out: &mut Out,
+    mark: usize,
+    field: Option<&Field>,
+    (table, reserved): (&[Field], &[&str]),
+    key: &str,
+) -> Result<(), A::Error> {
+    match field {
+        Some(f) => {
+            out.name(mark, f.canonical)?;
+            map.next_value_seed(Mapped {
+                out,
+                shape: f.shape,
+            })
+        }
+        None => {
+            if is_foreign(table, reserved, key) {
+                return Err(out.decline());
+            }
+            out.name(mark, key)?;
+            map.next_value_seed(Verbatim(out))
+        }
+    }
+}
+
+/// A value copied as it is.
+struct Verbatim<'a>(&'a mut Out);
+
+impl<'de> DeserializeSeed<'de> for Verbatim<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Mapped {
+            out: self.0,
+            shape: Shape::Value,
+        })
+    }
+}
+
+/// A value mapped by `shape`; a value of another JSON type than the shape's is copied.
+struct Mapped<'a> {
+    out: &'a mut Out,
+    shape: Shape,
+}
+
+impl<'de> DeserializeSeed<'de> for Mapped<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Mapped<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.out.write(&v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.out.write(&v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.out.write(&v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        // As a `Value` holds it (`Number::from_f64`): null if not finite, which a read never
+        // gives.
+        self.out.write(&v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        match self.shape {
+            Shape::ComponentType | Shape::ContentComponentType => self.out.write(&component_uri(v)),
+            Shape::FilterType => self.out.write(&filter_type(Direction::FromDps, v)),
+            _ => self.out.write(v),
+        }
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.out.buf.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Mapped { out, shape } = self;
+        let element = match shape {
+            Shape::Array(element) => *element,
+            Shape::Prefixed => return Err(out.decline()),
+            _ => Shape::Value,
+        };
+        out.enter(b'[')?;
+        let mut first = true;
+        loop {
+            if !first {
+                out.buf.push(b',');
+            }
+            let seed = Mapped {
+                out: &mut *out,
+                shape: element,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                if !first {
+                    // The comma written for an element that did not come.
+                    out.buf.pop();
+                }
+                break;
+            }
+            first = false;
+        }
+        out.leave(b']');
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Mapped { out, shape } = self;
+        let fields: &[Field] = match shape {
+            Shape::Object(fields) => fields,
+            Shape::Prefixed => return Err(out.decline()),
+            _ => &[],
+        };
+        let mark = out.open()?;
+        while let Some(key) = map.next_key_seed(MemberName)? {
+            let field = fields.iter().find(|f| f.dps == key);
+            member(&mut map, out, mark, field, (fields, &[]), &key)?;
+        }
+        out.close(mark)
+    }
+}
+
+#[cfg(test)]
+mod tests;
