@@ -8,6 +8,7 @@
 //! `Value`, which reports what is wrong with it. The small members that the mapping rewrites as
 //! a whole (an offer's `selectionConstraint`, a decision's `criteria`) are mapped as values.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
@@ -116,15 +117,28 @@ impl Out {
     }
 
     /// Writes member `name` of the object opened at `mark`, and the colon.
-    fn name<E: de::Error>(&mut self, mark: usize, name: &str) -> Result<(), E> {
+    fn name<E: de::Error>(&mut self, mark: usize, name: Text<'_>) -> Result<(), E> {
         if self.names.len() > mark {
             self.buf.push(b',');
         }
         let start = self.buf.len();
-        self.write(name)?;
+        self.text(name)?;
         self.names.push((start, self.buf.len()));
         self.buf.push(b':');
         Ok(())
+    }
+
+    /// Writes a string as serde_json's writer does.
+    fn text<E: de::Error>(&mut self, text: Text<'_>) -> Result<(), E> {
+        match text {
+            Text::Plain(text) => {
+                self.buf.push(b'"');
+                self.buf.extend_from_slice(text.as_bytes());
+                self.buf.push(b'"');
+                Ok(())
+            }
+            Text::Any(text) => self.write(text),
+        }
     }
 
     /// Closes the object opened at `mark`; a name written twice declines.
@@ -147,6 +161,33 @@ impl Out {
         self.names.truncate(mark);
         self.leave(b'}');
         Ok(())
+    }
+}
+
+/// A string to write.
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    /// Holds nothing serde_json's writer escapes (a quote, a backslash, a control character):
+    /// one of the tables' names, or a string the reader borrowed from the input, which it does
+    /// only for one written without escapes (and it refuses control characters in any).
+    Plain(&'a str),
+    /// Any string.
+    Any(&'a str),
+}
+
+impl<'a> Text<'a> {
+    /// A member name as [`MemberName`] read it: borrowed when written without escapes.
+    #[allow(clippy::ptr_arg)] // Whether it was borrowed is what matters.
+    fn of_name(name: &'a Cow<'_, str>) -> Self {
+        match name {
+            Cow::Borrowed(name) => Text::Plain(name),
+            Cow::Owned(name) => Text::Any(name),
+        }
+    }
+
+    fn as_str(self) -> &'a str {
+        let (Text::Plain(text) | Text::Any(text)) = self;
+        text
     }
 }
 
@@ -210,10 +251,24 @@ impl<'de> Visitor<'de> for Top<'_> {
                 if let Some(at) = asked {
                     found[at] = Some(value.clone());
                 }
-                write_value(out, mark, (field, whole), &key, (fields, reserved), value)?;
+                write_value(
+                    out,
+                    mark,
+                    (field, whole),
+                    Text::of_name(&key),
+                    (fields, reserved),
+                    value,
+                )?;
                 continue;
             }
-            member(&mut map, out, mark, field, (fields, reserved), &key)?;
+            member(
+                &mut map,
+                out,
+                mark,
+                field,
+                (fields, reserved),
+                Text::of_name(&key),
+            )?;
         }
         out.close(mark)?;
         if let Some(id) = id {
@@ -302,12 +357,12 @@ fn write_value<E: de::Error>(
     out: &mut Out,
     mark: usize,
     (field, whole): (Option<&Field>, Option<Whole>),
-    key: &str,
+    key: Text<'_>,
     (table, reserved): (&[Field], &[&str]),
     value: Value,
 ) -> Result<(), E> {
     let Some(field) = field else {
-        if is_foreign(table, reserved, key) {
+        if is_foreign(table, reserved, key.as_str()) {
             return Err(out.decline());
         }
         out.name(mark, key)?;
@@ -330,15 +385,15 @@ fn write_value<E: de::Error>(
             if let Value::Array(criteria) = &mapped
                 && let Some((placement, filter)) = flat_pair(criteria)
             {
-                out.name(mark, FLAT[0])?;
+                out.name(mark, Text::Plain(FLAT[0]))?;
                 out.write(&placement)?;
-                out.name(mark, FLAT[1])?;
+                out.name(mark, Text::Plain(FLAT[1]))?;
                 return out.write(&filter);
             }
         }
         None => {}
     }
-    out.name(mark, field.canonical)?;
+    out.name(mark, Text::Plain(field.canonical))?;
     out.write(&mapped)
 }
 
@@ -350,18 +405,18 @@ fn member<'de, A: MapAccess<'de>>(
     mark: usize,
     field: Option<&Field>,
     (table, reserved): (&[Field], &[&str]),
-    key: &str,
+    key: Text<'_>,
 ) -> Result<(), A::Error> {
     match field {
         Some(f) => {
-            out.name(mark, f.canonical)?;
+            out.name(mark, Text::Plain(f.canonical))?;
             map.next_value_seed(Mapped {
                 out,
                 shape: f.shape,
             })
         }
         None => {
-            if is_foreign(table, reserved, key) {
+            if is_foreign(table, reserved, key.as_str()) {
                 return Err(out.decline());
             }
             out.name(mark, key)?;
@@ -398,6 +453,19 @@ impl<'de> DeserializeSeed<'de> for Mapped<'_> {
     }
 }
 
+impl Mapped<'_> {
+    fn string<E: de::Error>(self, v: Text<'_>) -> Result<(), E> {
+        let text = v.as_str();
+        match self.shape {
+            Shape::ComponentType | Shape::ContentComponentType => {
+                self.out.write(&component_uri(text))
+            }
+            Shape::FilterType => self.out.write(&filter_type(Direction::FromDps, text)),
+            _ => self.out.text(v),
+        }
+    }
+}
+
 impl<'de> Visitor<'de> for Mapped<'_> {
     type Value = ();
 
@@ -423,12 +491,12 @@ impl<'de> Visitor<'de> for Mapped<'_> {
         self.out.write(&v)
     }
 
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        self.string(Text::Plain(v))
+    }
+
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        match self.shape {
-            Shape::ComponentType | Shape::ContentComponentType => self.out.write(&component_uri(v)),
-            Shape::FilterType => self.out.write(&filter_type(Direction::FromDps, v)),
-            _ => self.out.write(v),
-        }
+        self.string(Text::Any(v))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
@@ -476,7 +544,14 @@ impl<'de> Visitor<'de> for Mapped<'_> {
         let mark = out.open()?;
         while let Some(key) = map.next_key_seed(MemberName)? {
             let field = fields.iter().find(|f| f.dps == key);
-            member(&mut map, out, mark, field, (fields, &[]), &key)?;
+            member(
+                &mut map,
+                out,
+                mark,
+                field,
+                (fields, &[]),
+                Text::of_name(&key),
+            )?;
         }
         out.close(mark)
     }

@@ -213,12 +213,13 @@ fn repeated_names_are_declined_and_left_to_the_value_mapping() {
 #[test]
 fn numbers_escapes_and_layout_are_written_as_a_value_writes_them() {
     let text = "{ \"name\" : \"caf\\u00e9 \\\"q\\\" \\/\",\n  \"id\": \"dps:tag:1\", \"n\": 1.5e3,\
-        \"big\": 18446744073709551615, \"neg\": -0.0, \"small\": 1E-7, \"x\": [ ], \"y\": { } }";
+        \"big\": 18446744073709551615, \"neg\": -0.0, \"small\": 1E-7, \"x\": [ ], \"y\": { },\
+        \"k\\u0065y\\n\": \"tab\\there\" }";
     assert!(agrees(Kind::Tag, text).unwrap());
     let read = from_dps_text(Kind::Tag, text, ASKED).unwrap().unwrap();
     assert_eq!(
         read.text,
-        r#"{"@id":"dps:tag:1","xdm:name":"café \"q\" /","n":1500.0,"big":18446744073709551615,"neg":-0.0,"small":1e-7,"x":[],"y":{}}"#
+        r#"{"@id":"dps:tag:1","xdm:name":"café \"q\" /","n":1500.0,"big":18446744073709551615,"neg":-0.0,"small":1e-7,"x":[],"y":{},"key\n":"tab\there"}"#
     );
 }
 
