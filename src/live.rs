@@ -2,8 +2,6 @@
 
 pub mod compact;
 
-use std::collections::HashMap;
-
 use futures::future::try_join_all;
 
 use crate::backend::{Backend, BackendError, LiveObject};
@@ -15,9 +13,12 @@ pub struct LiveState {
     pub objects: Vec<LiveObject>,
 }
 
+/// Live objects by id (hashed with foldhash: a plan builds and reads one of every object).
+pub type ById<'a> = foldhash::HashMap<&'a str, &'a LiveObject>;
+
 impl LiveState {
     /// Objects by `@id`.
-    pub fn by_id(&self) -> HashMap<&str, &LiveObject> {
+    pub fn by_id(&self) -> ById<'_> {
         self.objects.iter().map(|o| (o.id.as_str(), o)).collect()
     }
 

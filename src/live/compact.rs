@@ -7,6 +7,7 @@
 //! its final size; the result is the same `Value` (`==`, key order, last duplicate key wins).
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
@@ -18,7 +19,7 @@ use crate::json_member::MemberName;
 /// `bytes` as a [`Value`] with every map and array at its exact size.
 pub fn from_slice(bytes: &[u8]) -> serde_json::Result<Value> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let mut scratch = Scratch::<Value>::default();
+    let mut scratch = Scratch::<Owned<Value>>::default();
     let value = Seed::off_path(&mut scratch).deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
@@ -43,11 +44,57 @@ pub enum StreamError {
 pub fn stream_slice<T: DeserializeOwned>(
     bytes: &[u8],
     path: &[&str],
-    mut each: impl FnMut(T) -> Result<(), String>,
+    each: impl FnMut(T) -> Result<(), String>,
+) -> Result<(Value, Option<usize>), StreamError> {
+    stream_slice_with(bytes, path, &Owned(PhantomData), each)
+}
+
+/// How [`stream_slice_with`] reads each item of the streamed array: a reader of the item in
+/// place, given the parser (a [`DeserializeSeed`] that any input lifetime may use).
+pub trait ItemReader {
+    type Item;
+    fn read<'de, D: Deserializer<'de>>(&self, deserializer: D) -> Result<Self::Item, D::Error>;
+}
+
+/// Items read as a `T` of their own.
+pub struct Owned<T>(PhantomData<T>);
+
+impl<T> Default for Owned<T> {
+    fn default() -> Self {
+        Owned(PhantomData)
+    }
+}
+
+impl<T: DeserializeOwned> ItemReader for Owned<T> {
+    type Item = T;
+
+    fn read<'de, D: Deserializer<'de>>(&self, deserializer: D) -> Result<T, D::Error> {
+        T::deserialize(deserializer)
+    }
+}
+
+/// An [`ItemReader`] as the parser takes it.
+struct ReadWith<'r, R>(&'r R);
+
+impl<'de, R: ItemReader> DeserializeSeed<'de> for ReadWith<'_, R> {
+    type Value = R::Item;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<R::Item, D::Error> {
+        self.0.read(deserializer)
+    }
+}
+
+/// [`stream_slice`] with each item read by `reader`.
+pub fn stream_slice_with<R: ItemReader>(
+    bytes: &[u8],
+    path: &[&str],
+    reader: &R,
+    mut each: impl FnMut(R::Item) -> Result<(), String>,
 ) -> Result<(Value, Option<usize>), StreamError> {
     let mut scratch = Scratch {
         stream: Some(Stream {
             path,
+            reader,
             each: &mut each,
             taken: None,
             refused: None,
@@ -71,9 +118,9 @@ pub fn stream_slice<T: DeserializeOwned>(
     Ok((value, stream.and_then(|s| s.taken)))
 }
 
-fn read_root<'de, R: serde_json::de::Read<'de>, T: DeserializeOwned>(
+fn read_root<'de, R: serde_json::de::Read<'de>, I: ItemReader>(
     deserializer: &mut serde_json::Deserializer<R>,
-    scratch: &mut Scratch<'_, T>,
+    scratch: &mut Scratch<'_, I>,
 ) -> serde_json::Result<Value> {
     let value = Seed {
         scratch,
@@ -84,6 +131,21 @@ fn read_root<'de, R: serde_json::de::Read<'de>, T: DeserializeOwned>(
     Ok(value)
 }
 
+/// Item `index` of the array at `path` of `bytes` (as [`stream_slice`] streams it), read as
+/// [`from_slice`] reads it: the one item a reader of its own declined, read again.
+pub fn nth_item(bytes: &[u8], path: &[&str], index: usize) -> Result<Option<Value>, StreamError> {
+    let mut at = 0;
+    let mut found = None;
+    stream_slice(bytes, path, |Compact(item)| {
+        if at == index {
+            found = Some(item);
+        }
+        at += 1;
+        Ok(())
+    })?;
+    Ok(found)
+}
+
 /// A JSON value read as [`from_slice`] reads it (every map and array at its exact size): the
 /// item type for [`stream_slice`] of a reader that keeps whole items.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +154,7 @@ pub struct Compact(pub Value);
 impl<'de> de::Deserialize<'de> for Compact {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // Stacks sized for a typical document, so that reading one item rarely grows them.
-        let mut scratch = Scratch::<Value> {
+        let mut scratch = Scratch::<Owned<Value>> {
             members: Vec::with_capacity(64),
             items: Vec::with_capacity(64),
             stream: None,
@@ -284,13 +346,13 @@ impl<'de> Visitor<'de> for Checked {
 
 /// Members and items of the collections being read, innermost last: each collection moves its
 /// own out when it ends, so the stacks' capacity is reused from one collection to the next.
-struct Scratch<'f, T> {
+struct Scratch<'f, R: ItemReader> {
     members: Vec<(String, Value)>,
     items: Vec<Value>,
-    stream: Option<Stream<'f, T>>,
+    stream: Option<Stream<'f, R>>,
 }
 
-impl<T> Default for Scratch<'_, T> {
+impl<R: ItemReader> Default for Scratch<'_, R> {
     fn default() -> Self {
         Scratch {
             members: Vec::new(),
@@ -301,22 +363,23 @@ impl<T> Default for Scratch<'_, T> {
 }
 
 /// The array [`stream_slice`] hands out item by item.
-struct Stream<'f, T> {
+struct Stream<'f, R: ItemReader> {
     path: &'f [&'f str],
-    each: &'f mut dyn FnMut(T) -> Result<(), String>,
+    reader: &'f R,
+    each: &'f mut dyn FnMut(R::Item) -> Result<(), String>,
     /// Items handed out, once the array is found.
     taken: Option<usize>,
     refused: Option<String>,
 }
 
-struct Seed<'s, 'f, T> {
-    scratch: &'s mut Scratch<'f, T>,
+struct Seed<'s, 'f, R: ItemReader> {
+    scratch: &'s mut Scratch<'f, R>,
     /// How many names of the stream's path lead here (`None`: off the path).
     at: Option<usize>,
 }
 
-impl<'s, 'f, T> Seed<'s, 'f, T> {
-    fn off_path(scratch: &'s mut Scratch<'f, T>) -> Self {
+impl<'s, 'f, R: ItemReader> Seed<'s, 'f, R> {
+    fn off_path(scratch: &'s mut Scratch<'f, R>) -> Self {
         Seed { scratch, at: None }
     }
 
@@ -336,7 +399,7 @@ impl<'s, 'f, T> Seed<'s, 'f, T> {
     }
 }
 
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Seed<'_, '_, T> {
+impl<'de, R: ItemReader> DeserializeSeed<'de> for Seed<'_, '_, R> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -344,7 +407,7 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Seed<'_, '_, T> {
     }
 }
 
-impl<'de, T: DeserializeOwned> Visitor<'de> for Seed<'_, '_, T> {
+impl<'de, R: ItemReader> Visitor<'de> for Seed<'_, '_, R> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -392,7 +455,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Seed<'_, '_, T> {
         let scratch = self.scratch;
         if streamed {
             let mut taken = 0;
-            while let Some(item) = seq.next_element::<T>()? {
+            let reader = scratch.stream.as_ref().expect("streaming").reader;
+            while let Some(item) = seq.next_element_seed(ReadWith(reader))? {
                 taken += 1;
                 let stream = scratch.stream.as_mut().expect("streaming");
                 if let Err(problem) = (stream.each)(item) {
@@ -437,6 +501,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Seed<'_, '_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn reads_the_same_values_as_serde_json() {
@@ -460,6 +525,18 @@ mod tests {
                 (ours, theirs) => assert_eq!(ours.is_err(), theirs.is_err(), "{text}"),
             }
         }
+    }
+
+    #[test]
+    fn the_nth_item_is_read_again_as_a_value() {
+        let text = br#"{"r": [{"a": 1}, [2], {"b": {"c": 3}}], "n": 4}"#;
+        assert_eq!(
+            nth_item(text, &["r"], 2).unwrap(),
+            Some(json!({"b": {"c": 3}}))
+        );
+        assert_eq!(nth_item(text, &["r"], 0).unwrap(), Some(json!({"a": 1})));
+        assert_eq!(nth_item(text, &["r"], 3).unwrap(), None);
+        assert!(nth_item(br#"{"r": [1, "#, &["r"], 0).is_err());
     }
 
     #[test]

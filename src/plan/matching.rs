@@ -1,7 +1,7 @@
 //! Matching manifest objects to live ones: pinned ids first, then names; and literal id
 //! references checked against the repository before anything is written.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::backend::LiveObject;
 use crate::diagnostic::Diagnostic;
@@ -13,7 +13,7 @@ use crate::manifest::Object;
 pub(super) fn match_live<'l>(
     objects: &[Object],
     live: &'l LiveState,
-    by_id: &HashMap<&str, &'l LiveObject>,
+    by_id: &crate::live::ById<'l>,
 ) -> Result<Vec<Option<&'l LiveObject>>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut matched: Vec<Option<&LiveObject>> = vec![None; objects.len()];
@@ -43,8 +43,8 @@ pub(super) fn match_live<'l>(
     }
     // By name: the first live object of each, and how many share it (most names are unique,
     // and counting them allocates nothing per name).
-    let mut by_name: HashMap<(Kind, &str), (&LiveObject, usize)> =
-        HashMap::with_capacity(live.objects.len());
+    let mut by_name: foldhash::HashMap<(Kind, &str), (&LiveObject, usize)> =
+        foldhash::HashMap::with_capacity_and_hasher(live.objects.len(), Default::default());
     for object in &live.objects {
         if !claimed.contains(object.id.as_str()) {
             by_name
@@ -101,7 +101,7 @@ pub(super) fn match_live<'l>(
 /// repository would reject the write halfway through an apply.
 pub(super) fn check_literal_references(
     objects: &[Object],
-    by_id: &HashMap<&str, &LiveObject>,
+    by_id: &crate::live::ById<'_>,
 ) -> Result<(), Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     for object in objects {

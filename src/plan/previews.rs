@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::Value;
 
 use super::{Action, Change, PENDING, Plan};
-use crate::backend::LiveObject;
 use crate::preview::{Block, Lookup};
 use crate::provider::Providers;
 
@@ -132,7 +131,7 @@ impl<'p> Previews<'p> {
 
 /// Looks documents up in the live state, recording which ones were asked for.
 struct Recorder<'a, 'l> {
-    by_id: &'a HashMap<&'l str, &'l LiveObject>,
+    by_id: &'a crate::live::ById<'l>,
     names: &'a BTreeMap<String, String>,
     asked: RefCell<HashSet<String>>,
 }
@@ -155,7 +154,7 @@ impl Lookup for Recorder<'_, '_> {
 pub fn related(
     providers: &Providers,
     changes: &[Change],
-    by_id: &HashMap<&str, &LiveObject>,
+    by_id: &crate::live::ById<'_>,
     names: &BTreeMap<String, String>,
 ) -> BTreeMap<String, Value> {
     let recorder = Recorder {

@@ -477,7 +477,7 @@ impl Candidate {
 /// spelling.
 fn respelled(
     plan: &Plan,
-    by_id: &HashMap<&str, &LiveObject>,
+    by_id: &crate::live::ById<'_>,
     providers: &Providers,
 ) -> HashMap<String, LiveObject> {
     plan.changes

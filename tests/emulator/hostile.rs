@@ -186,12 +186,16 @@ async fn a_client_reading_a_too_deep_object_names_it() {
 }
 
 /// The same over the Decision Management API, whose items are read straight into canonical
-/// text: one too deep is named; one the direct reading declines (a repeated name) is read as a
-/// value, the last of the repeated member kept; one the mapping refuses names the object.
+/// text as the page is parsed: one too deep is named; one the direct reading declines (a
+/// repeated name) is read again as a value, the last of the repeated member kept; one the
+/// mapping refuses names the object; a number out of range names the page.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dps_client_names_an_unreadable_object_and_reads_a_declined_one() {
     let serve = |items: String| async move {
-        let page = format!(r#"{{"results": [{items}], "count": 1, "total": 1, "_links": {{}}}}"#);
+        let count = items.matches(r#""etag""#).count();
+        let page = format!(
+            r#"{{"results": [{items}], "count": {count}, "total": {count}, "_links": {{}}}}"#
+        );
         let router = Router::new().fallback(get(move || {
             let page = page.clone();
             async move { ([("content-type", "application/json")], page) }
@@ -216,16 +220,27 @@ async fn a_dps_client_names_an_unreadable_object_and_reads_a_declined_one() {
         "{message}"
     );
 
-    let client =
-        serve(r#"{"id": "dps:tag:twice", "name": "first", "name": "second", "etag": 1}"#.into())
-            .await;
+    // Between two others on its page: each is read, and as itself.
+    let client = serve(
+        [
+            r#"{"id": "dps:tag:before", "name": "b", "etag": 1}"#,
+            r#"{"id": "dps:tag:twice", "name": "first", "labels": [{"k": 1}], "name": "second", "etag": 1}"#,
+            r#"{"id": "dps:tag:after", "name": "a", "etag": 1}"#,
+        ]
+        .join(", "),
+    )
+    .await;
     let listed = client.list(Kind::Tag.core()).await.expect("readable");
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].name, "second");
+    let documents: Vec<Value> = listed.iter().map(|o| o.instance.value()).collect();
     assert_eq!(
-        listed[0].instance.value(),
-        json!({"@id": "dps:tag:twice", "xdm:name": "second"})
+        documents,
+        vec![
+            json!({"@id": "dps:tag:before", "xdm:name": "b"}),
+            json!({"@id": "dps:tag:twice", "xdm:name": "second", "labels": [{"k": 1}]}),
+            json!({"@id": "dps:tag:after", "xdm:name": "a"}),
+        ]
     );
+    assert_eq!(listed[1].name, "second");
 
     let client = serve(r#"{"id": "dps:tag:odd", "xdm:name": "x", "etag": 1}"#.into()).await;
     let message = client
@@ -245,7 +260,7 @@ async fn a_dps_client_names_an_unreadable_object_and_reads_a_declined_one() {
         .expect_err("out of range")
         .to_string();
     assert!(
-        message.contains("object dps:tag:big is not JSON a reader accepts"),
+        message.contains("page 1 is not JSON (number out of range"),
         "{message}"
     );
 }

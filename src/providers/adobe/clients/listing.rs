@@ -3,11 +3,11 @@
 //! cannot be read named by its page.
 
 use reqwest::Url;
-use serde::de::DeserializeOwned;
 
 use super::http::Transport;
-use super::pages::{self, Shape, Walked};
+use super::pages::{self, Reread, Shape, Walked};
 use crate::backend::{BackendError, LiveObject};
+use crate::live::compact::ItemReader;
 
 /// How an API's lists are read: how pages are asked for (`Accept`), where they keep their
 /// parts, and how a large kind is sharded (see [`pages::Sharding`]).
@@ -48,22 +48,23 @@ impl Form {
     }
 }
 
-/// Reads the pages of `request`: `parse` turns each item (read as `I`) into an object, given
-/// this run's own client id; `keep` says whether it was new, or why the list is unusable. When
+/// Reads the pages of `request`: `parse` turns each item (read by `reader`) into an object,
+/// given the way back to it and this run's own client id; `keep` says whether it was new, or why the list is unusable. When
 /// the first page is refused, `refused_first` may give another first page (see
 /// [`pages::walk`]).
-pub(crate) async fn read<I: DeserializeOwned, T>(
+pub(crate) async fn read<R: ItemReader, T>(
     t: &Transport,
     request: pages::Request<'_>,
-    parse: impl Fn(I, &str) -> Result<T, String>,
+    reader: &R,
+    parse: impl Fn(R::Item, Reread<'_>, &str) -> Result<T, String>,
     mut keep: impl FnMut(T) -> Result<bool, String>,
     refused_first: impl FnMut() -> Option<Url>,
 ) -> Result<Walked, BackendError> {
     let own = t.client_id();
-    let item = |page_number: usize, item: I| {
-        let parsed =
-            parse(item, &own).map_err(|problem| format!("page {page_number}: {problem}"))?;
+    let item = |page_number: usize, item: R::Item, reread: Reread<'_>| {
+        let parsed = parse(item, reread, &own)
+            .map_err(|problem| format!("page {page_number}: {problem}"))?;
         keep(parsed)
     };
-    pages::walk(t, request, item, refused_first).await
+    pages::walk(t, request, reader, item, refused_first).await
 }

@@ -7,13 +7,12 @@ use std::collections::HashSet;
 use std::future::Future;
 
 use reqwest::{StatusCode, Url};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::http::{Call, Transport, strip_query};
 use super::shards;
 use crate::backend::{BackendError, ErrorKind, LiveObject};
-use crate::live::compact::{self, StreamError};
+use crate::live::compact::{self, ItemReader, StreamError};
 
 /// A list longer than this many pages is taken for a server bug rather than followed forever.
 const MAX_PAGES: usize = 100_000;
@@ -66,15 +65,16 @@ pub(crate) struct Walked {
     pub(crate) page_len: Option<usize>,
 }
 
-/// Reads the pages of `request`, giving each item (read as `T`) to `item` with its page's
-/// number; `item` says whether the item was new (not a repeat of one already read), or why it
-/// is unusable.
+/// Reads the pages of `request`, giving each item (read by `reader` as the page is parsed) to
+/// `item` with its page's number and a way back to it; `item` says whether the item was new
+/// (not a repeat of one already read), or why it is unusable.
 /// When the first page is refused (400, 422), `refused_first` may give another first page to
 /// start from (a smaller page size).
-pub(crate) async fn walk<T: DeserializeOwned>(
+pub(crate) async fn walk<R: ItemReader>(
     t: &Transport,
     request: Request<'_>,
-    mut item: impl FnMut(usize, T) -> Result<bool, String>,
+    reader: &R,
+    mut item: impl FnMut(usize, R::Item, Reread<'_>) -> Result<bool, String>,
     mut refused_first: impl FnMut() -> Option<Url>,
 ) -> Result<Walked, BackendError> {
     let Request {
@@ -120,8 +120,15 @@ pub(crate) async fn walk<T: DeserializeOwned>(
         }
         let page_number = seen_pages.len();
         let mut new = 0;
-        let read = compact::stream_slice(&reply.body, shape.results, |value| {
-            new += usize::from(item(page_number, value)?);
+        let mut index = 0;
+        let read = compact::stream_slice_with(&reply.body, shape.results, reader, |value| {
+            let reread = Reread {
+                page: &reply.body,
+                results: shape.results,
+                index,
+            };
+            index += 1;
+            new += usize::from(item(page_number, value, reread)?);
             Ok(())
         });
         let (page, held) = match read {
@@ -173,6 +180,25 @@ pub(crate) async fn walk<T: DeserializeOwned>(
         // Only a first page that more followed says how large the server makes pages.
         page_len: page_len.filter(|_| seen_pages.len() > 1 || !complete),
     })
+}
+
+/// The way back to one item of a page, for a reader that declined it (a `Value` says what is
+/// wrong with it, if anything).
+pub(crate) struct Reread<'p> {
+    page: &'p [u8],
+    results: &'p [&'p str],
+    index: usize,
+}
+
+impl Reread<'_> {
+    /// The item, read again as a `Value`.
+    pub(crate) fn value(&self) -> Result<Value, String> {
+        match compact::nth_item(self.page, self.results, self.index) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(format!("item {} is not on the page", self.index)),
+            Err(_) => Err(format!("item {} cannot be read again", self.index)),
+        }
+    }
 }
 
 /// Whether a walk of `extent` ends at page `page_number` although more follow.

@@ -725,7 +725,7 @@ fn flat_pair(criteria: &[Value]) -> Option<(Value, Value)> {
 mod pointers;
 mod text;
 pub use pointers::{canonical_pointer, dps_pointer};
-pub use text::{Canonical, from_dps_text};
+pub use text::{Canonical, DocumentReader, from_dps_text};
 
 // ---- wire patches --------------------------------------------------------------------------
 

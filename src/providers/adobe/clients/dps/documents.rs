@@ -1,17 +1,16 @@
-//! DPS documents as live objects: a list's items read straight into their canonical text
-//! ([`dps::from_dps_text`]), anything else mapped as a `Value`.
+//! DPS documents as live objects: a list's items read straight into their canonical text as
+//! the page is parsed ([`dps::DocumentReader`]), anything else mapped as a `Value`.
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use super::super::http::identity_and_etag;
+use super::super::pages::Reread;
 use crate::backend::{LiveDocument, LiveObject, Modified};
-use crate::live::compact;
 use crate::providers::adobe::kind::Kind;
-use crate::providers::adobe::mapping::dps;
+use crate::providers::adobe::mapping::dps::{self, Canonical};
 
 /// The members of a listed document read besides its canonical text, in this order.
-const READ: [&str; 7] = [
+pub(super) const READ: [&str; 7] = [
     "id",
     "etag",
     "schemas",
@@ -21,22 +20,17 @@ const READ: [&str; 7] = [
     "name",
 ];
 
-/// A list item as a live object. `own_client`: this client's id, whose changes are marked as
-/// offerctl's (not kept).
+/// A list item as a live object: read into its canonical text, or (declined) read again from
+/// its page as a `Value` and mapped. `own_client`: this client's id, whose changes are marked
+/// as offerctl's (not kept).
 pub(super) fn parse_listed(
     kind: Kind,
-    item: &RawValue,
+    item: Option<Canonical>,
+    reread: Reread<'_>,
     own_client: &str,
 ) -> Result<LiveObject, String> {
-    let text = item.get();
-    let canonical = match dps::from_dps_text(kind, text, &READ) {
-        Ok(Some(canonical)) => canonical,
-        // Declined: mapped as a value, which says what is wrong with it, if anything.
-        Ok(None) => match compact::from_slice(text.as_bytes()) {
-            Ok(value) => return parse_document(kind, value, own_client),
-            Err(e) => return Err(unreadable(text, &e)),
-        },
-        Err(e) => return Err(unreadable(text, &e)),
+    let Some(canonical) = item else {
+        return parse_document(kind, reread.value()?, own_client);
     };
     let member = |key: &str| {
         let at = READ.iter().position(|k| *k == key)?;
@@ -100,26 +94,4 @@ fn identity<'v>(
         Some(own_client),
     );
     Ok((id.to_string(), etag, modified))
-}
-
-/// Why a listed item cannot be read: nested deeper than a JSON reader accepts (the object
-/// named, so that it can be found and repaired), or a number out of range.
-fn unreadable(text: &str, error: &serde_json::Error) -> String {
-    /// Only the identity, read past any depth (unknown members are skipped, not parsed).
-    #[derive(serde::Deserialize)]
-    struct Named {
-        id: Option<String>,
-        name: Option<String>,
-    }
-    let named = serde_json::from_str::<Named>(text).ok();
-    let id = named.as_ref().and_then(|n| n.id.as_deref()).unwrap_or("?");
-    if !compact::is_too_deep(error) {
-        return format!("object {id} is not JSON a reader accepts ({error})");
-    }
-    let name = named
-        .as_ref()
-        .and_then(|n| n.name.as_deref())
-        .map(|name| format!(", name \"{name}\""))
-        .unwrap_or_default();
-    compact::too_deep(&format!("the object with id \"{id}\"{name}"), error)
 }

@@ -3,13 +3,12 @@
 
 use std::collections::HashMap;
 
-use serde_json::value::RawValue;
-
 use super::super::{listing, pages};
-use super::documents::parse_listed;
+use super::documents::{READ, parse_listed};
 use super::{ACCEPT_ANY_JSON, DpsClient, newer};
 use crate::backend::{BackendError, LiveObject};
 use crate::providers::adobe::kind::Kind;
+use crate::providers::adobe::mapping::dps::DocumentReader;
 
 /// DPS lists: any JSON, `results`, `total` and `count` at the top of a page, shards on `id`.
 const LIST: listing::Form = listing::Form {
@@ -69,7 +68,11 @@ impl DpsClient {
         let walked = listing::read(
             &self.t,
             LIST.request(what, first_url(limit), extent),
-            |item: Box<RawValue>, own| parse_listed(kind, &item, own),
+            &DocumentReader {
+                kind,
+                members: &READ,
+            },
+            |item, reread, own| parse_listed(kind, item, reread, own),
             |object| {
                 // The cursor is a timestamp: the item at a page boundary may come again, and an
                 // object changed meanwhile comes back newer. Keep the latest version.

@@ -7,6 +7,7 @@ use super::super::{listing, pages};
 use super::wire::{Envelope, parse_envelope};
 use super::{LIST_ACCEPT, XcoreClient};
 use crate::backend::{BackendError, LiveObject};
+use crate::live::compact::Owned;
 use crate::providers::adobe::kind::Kind;
 
 /// XCore lists: HAL, the results and counts under `_embedded`, shards on `_instance.@id`.
@@ -68,7 +69,8 @@ impl XcoreClient {
         let walked = listing::read(
             &self.t,
             LIST.request(what, url, extent),
-            |envelope: Envelope, own| parse_envelope(kind, envelope, own),
+            &Owned::<Envelope>::default(),
+            |envelope, _, own| parse_envelope(kind, envelope, own),
             |(object, created)| {
                 if !seen_ids.insert(object.instance_id.clone()) {
                     return Err(format!("instance {} appears twice", object.instance_id));

@@ -1,11 +1,13 @@
 //! A DPS document read straight into the JSON text of its canonical form, without building it:
-//! what a list does with each of its items (thousands a plan).
+//! what a list does with each of its items (thousands a plan), as its page is parsed
+//! ([`DocumentReader`]).
 //!
 //! The text is exactly what [`super::from_dps_owned`] followed by serde_json's writer gives
 //! (the same key order, numbers and escapes), or nothing: a document this reader does not take
 //! on — a key repeated or two keys that map to one, a key that may not pass through, nesting
-//! deeper than [`MAX_DEPTH`], anything but an object — is declined, and the caller maps it as a
-//! `Value`, which reports what is wrong with it. The small members that the mapping rewrites as
+//! deeper than [`MAX_DEPTH`], anything but an object — is declined (still read to its end, with
+//! every check of a parse), and the caller maps it as a `Value`, which reports what is wrong
+//! with it. The small members that the mapping rewrites as
 //! a whole (an offer's `selectionConstraint`, a decision's `criteria`) are mapped as values.
 
 use std::borrow::Cow;
@@ -20,7 +22,7 @@ use super::{
     flat_pair, implied_profile_constraint, map_value, reserved_from_dps,
 };
 use crate::json_member::MemberName;
-use crate::live::compact::Checked;
+use crate::live::compact::{Checked, ItemReader};
 use crate::providers::adobe::kind::Kind;
 
 /// Nesting (objects and arrays) beyond which a document is declined: a live document this
@@ -45,29 +47,53 @@ pub fn from_dps_text(
     text: &str,
     members: &[&str],
 ) -> serde_json::Result<Option<Canonical>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let read = read_document(kind, members, &mut deserializer)?;
+    deserializer.end()?;
+    Ok(read)
+}
+
+/// Reads DPS documents of a kind where a parser is (the items of a list page, as it is
+/// parsed), each into [`Canonical`], or `None` where declined (the item is still read
+/// through, with every check of a parse).
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentReader<'m> {
+    pub kind: Kind,
+    /// The top-level members whose values [`Canonical::members`] gives.
+    pub members: &'m [&'m str],
+}
+
+impl ItemReader for DocumentReader<'_> {
+    type Item = Option<Canonical>;
+
+    fn read<'de, D: Deserializer<'de>>(&self, deserializer: D) -> Result<Self::Item, D::Error> {
+        read_document(self.kind, self.members, deserializer)
+    }
+}
+
+fn read_document<'de, D: Deserializer<'de>>(
+    kind: Kind,
+    members: &[&str],
+    deserializer: D,
+) -> Result<Option<Canonical>, D::Error> {
     let mut out = Out {
-        buf: Vec::with_capacity(text.len()),
+        buf: Vec::with_capacity(1024),
         names: Vec::with_capacity(32),
         depth: 0,
         declined: false,
     };
     let mut found = vec![None; members.len()];
-    let mut deserializer = serde_json::Deserializer::from_str(text);
     let top = Top {
         kind,
         members,
         found: &mut found,
         out: &mut out,
     };
-    let read = deserializer
-        .deserialize_any(top)
-        .and_then(|()| deserializer.end());
-    match read {
-        Ok(()) => {}
-        Err(_) if out.declined => return Ok(None),
-        Err(e) => return Err(e),
+    deserializer.deserialize_any(top)?;
+    if out.declined {
+        return Ok(None);
     }
-    // Only serde_json's writer wrote to the buffer, and it writes UTF-8.
+    // Only serde_json's writer and strings it read went into the buffer: UTF-8.
     let text = String::from_utf8(out.buf).map_err(|_| de::Error::custom("not UTF-8"))?;
     Ok(Some(Canonical {
         text,
@@ -86,23 +112,22 @@ struct Out {
 }
 
 impl Out {
-    /// Gives the document up to the `Value` mapping.
-    fn decline<E: de::Error>(&mut self) -> E {
+    /// Gives the document up to the `Value` mapping. It is still read to its end (what is
+    /// written from here on is never used), so that a list's next item can be read.
+    fn decline(&mut self) {
         self.declined = true;
-        E::custom("declined")
     }
 
     fn write<E: de::Error>(&mut self, value: &(impl Serialize + ?Sized)) -> Result<(), E> {
         serde_json::to_writer(&mut self.buf, value).map_err(E::custom)
     }
 
-    fn enter<E: de::Error>(&mut self, bracket: u8) -> Result<(), E> {
+    fn enter(&mut self, bracket: u8) {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.decline());
+            self.decline();
         }
         self.buf.push(bracket);
-        Ok(())
     }
 
     fn leave(&mut self, bracket: u8) {
@@ -111,9 +136,9 @@ impl Out {
     }
 
     /// Opens an object; returns the mark its names start at.
-    fn open<E: de::Error>(&mut self) -> Result<usize, E> {
-        self.enter(b'{')?;
-        Ok(self.names.len())
+    fn open(&mut self) -> usize {
+        self.enter(b'{');
+        self.names.len()
     }
 
     /// Writes member `name` of the object opened at `mark`, and the colon.
@@ -142,7 +167,7 @@ impl Out {
     }
 
     /// Closes the object opened at `mark`; a name written twice declines.
-    fn close<E: de::Error>(&mut self, mark: usize) -> Result<(), E> {
+    fn close(&mut self, mark: usize) {
         let names = &self.names[mark..];
         let text = |&(start, end): &(usize, usize)| &self.buf[start..end];
         let repeated = if names.len() <= 8 {
@@ -156,11 +181,10 @@ impl Out {
             sorted.windows(2).any(|pair| pair[0] == pair[1])
         };
         if repeated {
-            return Err(self.decline());
+            self.decline();
         }
         self.names.truncate(mark);
         self.leave(b'}');
-        Ok(())
     }
 }
 
@@ -216,7 +240,7 @@ impl<'de> Visitor<'de> for Top<'_> {
         } = self;
         let fields = fields_from_dps(kind);
         let reserved = reserved_from_dps(kind);
-        let mark = out.open()?;
+        let mark = out.open();
         let mut id: Option<Value> = None;
         while let Some(key) = map.next_key_seed(MemberName)? {
             let asked = members.iter().position(|m| *m == key);
@@ -245,8 +269,9 @@ impl<'de> Visitor<'de> for Top<'_> {
             if asked.is_some() || whole.is_some() {
                 // Read as a value: asked for, or rewritten as a whole.
                 let value: Value = map.next_value()?;
-                if deeper_than(&value, MAX_DEPTH - out.depth) {
-                    return Err(out.decline());
+                if deeper_than(&value, MAX_DEPTH.saturating_sub(out.depth)) {
+                    out.decline();
+                    continue;
                 }
                 if let Some(at) = asked {
                     found[at] = Some(value.clone());
@@ -270,7 +295,7 @@ impl<'de> Visitor<'de> for Top<'_> {
                 Text::of_name(&key),
             )?;
         }
-        out.close(mark)?;
+        out.close(mark);
         if let Some(id) = id {
             // `@id` first, as the `Value` mapping puts it.
             let mut text = Vec::with_capacity(out.buf.len() + 64);
@@ -285,32 +310,40 @@ impl<'de> Visitor<'de> for Top<'_> {
         Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
-        Err(self.out.decline())
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.out.decline();
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(())
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Err(self.out.decline())
+        self.out.decline();
+        Ok(())
     }
 
     fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Err(self.out.decline())
+        self.out.decline();
+        Ok(())
     }
 
     fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Err(self.out.decline())
+        self.out.decline();
+        Ok(())
     }
 
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Err(self.out.decline())
+        self.out.decline();
+        Ok(())
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Err(self.out.decline())
+        self.out.decline();
+        Ok(())
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Err(self.out.decline())
+        self.out.decline();
+        Ok(())
     }
 }
 
@@ -363,13 +396,14 @@ fn write_value<E: de::Error>(
 ) -> Result<(), E> {
     let Some(field) = field else {
         if is_foreign(table, reserved, key.as_str()) {
-            return Err(out.decline());
+            out.decline();
         }
         out.name(mark, key)?;
         return out.write(&value);
     };
     let Ok(mut mapped) = map_value(Direction::FromDps, field.shape, value, &At::Root) else {
-        return Err(out.decline());
+        out.decline();
+        return Ok(());
     };
     match whole {
         Some(Whole::Selection) => {
@@ -417,7 +451,7 @@ fn member<'de, A: MapAccess<'de>>(
         }
         None => {
             if is_foreign(table, reserved, key.as_str()) {
-                return Err(out.decline());
+                out.decline();
             }
             out.name(mark, key)?;
             map.next_value_seed(Verbatim(out))
@@ -508,10 +542,13 @@ impl<'de> Visitor<'de> for Mapped<'_> {
         let Mapped { out, shape } = self;
         let element = match shape {
             Shape::Array(element) => *element,
-            Shape::Prefixed => return Err(out.decline()),
+            Shape::Prefixed => {
+                out.decline();
+                Shape::Value
+            }
             _ => Shape::Value,
         };
-        out.enter(b'[')?;
+        out.enter(b'[');
         let mut first = true;
         loop {
             if !first {
@@ -538,10 +575,13 @@ impl<'de> Visitor<'de> for Mapped<'_> {
         let Mapped { out, shape } = self;
         let fields: &[Field] = match shape {
             Shape::Object(fields) => fields,
-            Shape::Prefixed => return Err(out.decline()),
+            Shape::Prefixed => {
+                out.decline();
+                &[]
+            }
             _ => &[],
         };
-        let mark = out.open()?;
+        let mark = out.open();
         while let Some(key) = map.next_key_seed(MemberName)? {
             let field = fields.iter().find(|f| f.dps == key);
             member(
@@ -553,7 +593,8 @@ impl<'de> Visitor<'de> for Mapped<'_> {
                 Text::of_name(&key),
             )?;
         }
-        out.close(mark)
+        out.close(mark);
+        Ok(())
     }
 }
 
