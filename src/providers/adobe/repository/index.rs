@@ -26,6 +26,9 @@ pub(crate) struct KindIndex {
     /// By the first byte of the `@id`'s last `:`-separated segment (`None`: empty): a list
     /// sharded on it (see `query::LeadSet`) reads only its shard's instances.
     pub(crate) by_lead: BTreeMap<Option<u8>, BTreeSet<String>>,
+    /// [`Self::by_modified`] by the same first byte: a sharded DPS list reads its page from
+    /// its shard's cursor on, not every instance of its shard for every page.
+    pub(crate) by_lead_modified: BTreeMap<Option<u8>, BTreeSet<(Reverse<String>, String)>>,
 }
 
 #[derive(Default)]
@@ -59,11 +62,17 @@ impl Indexes {
         if !timestamp_shaped(&envelope.last_modified_date) {
             index.odd_dates += 1;
         }
+        let lead = lead_of(envelope.uri());
         index
             .by_lead
-            .entry(lead_of(envelope.uri()))
+            .entry(lead)
             .or_default()
             .insert(envelope.instance_id.clone());
+        index
+            .by_lead_modified
+            .entry(lead)
+            .or_default()
+            .insert(modified_key(envelope));
         for reference in references(envelope.kind, &envelope.instance) {
             self.referrers
                 .entry(reference.target)
@@ -84,6 +93,12 @@ impl Indexes {
                 ids.remove(&envelope.instance_id);
                 if ids.is_empty() {
                     index.by_lead.remove(&lead);
+                }
+            }
+            if let Some(keys) = index.by_lead_modified.get_mut(&lead) {
+                keys.remove(&modified_key(envelope));
+                if keys.is_empty() {
+                    index.by_lead_modified.remove(&lead);
                 }
             }
         }

@@ -152,9 +152,6 @@ impl<'a> Listing<'a> {
                 ids: Box::new(merged(ranges)),
             });
         }
-        if shard.is_some() {
-            return None;
-        }
         if order == by_modified && query.start.is_none() && self.index.odd_dates == 0 {
             let from = match also {
                 [] => Bound::Unbounded,
@@ -171,21 +168,42 @@ impl<'a> Listing<'a> {
                 }
                 _ => return None,
             };
-            let range = self.index.by_modified.range((from, Bound::Unbounded));
+            let Some((leads, negated)) = shard else {
+                let range = self.index.by_modified.range((from, Bound::Unbounded));
+                return Some(Walk {
+                    admitted: self.index.by_id.len(),
+                    total: range.clone().count(),
+                    ids: Box::new(range.map(|(_, id)| id)),
+                });
+            };
+            // A shard of a DPS list: its leading bytes' instances from the cursor on, merged
+            // in the list's order.
+            let sets: Vec<_> = self
+                .index
+                .by_lead_modified
+                .iter()
+                .filter(|(lead, _)| leads.admits_lead(**lead) != negated)
+                .map(|(_, keys)| keys)
+                .collect();
+            let ranges: Vec<_> = sets
+                .iter()
+                .map(|keys| keys.range((from.clone(), Bound::Unbounded)))
+                .collect();
+            let total = ranges.iter().map(|range| range.clone().count()).sum();
             return Some(Walk {
-                admitted: self.index.by_id.len(),
-                total: range.clone().count(),
-                ids: Box::new(range.map(|(_, id)| id)),
+                admitted: sets.iter().map(|keys| keys.len()).sum(),
+                total,
+                ids: Box::new(merged(ranges).map(|(_, id)| id)),
             });
         }
         None
     }
 }
 
-/// Sorted sequences of ids merged into one sorted sequence.
-fn merged<'a>(
-    sequences: Vec<impl Iterator<Item = &'a String> + 'a>,
-) -> impl Iterator<Item = &'a String> + 'a {
+/// Sorted sequences merged into one sorted sequence.
+fn merged<'a, T: Ord + 'a>(
+    sequences: Vec<impl Iterator<Item = &'a T> + 'a>,
+) -> impl Iterator<Item = &'a T> + 'a {
     let mut heads: Vec<_> = sequences.into_iter().map(Iterator::peekable).collect();
     std::iter::from_fn(move || {
         let next = heads
@@ -430,7 +448,11 @@ mod tests {
                         filters: vec![PropertyFilter::parse(&spelled).expect("parses")],
                         ..newest.clone()
                     };
-                    same_walk(space, kind, sharded.clone(), &[], false);
+                    same_walk(space, kind, sharded.clone(), &[], true);
+                    for date in space.instances().values().map(|e| e.last_modified_date.clone()) {
+                        let cursor = PropertyFilter::parse(&format!("repo:lastModifiedDate<={date}")).expect("parses");
+                        same_walk(space, kind, sharded.clone(), &[cursor], true);
+                    }
                     let by_id = ListQuery { order_by: Vec::new(), ..sharded };
                     same_walk(space, kind, by_id, &[], true);
                 }
