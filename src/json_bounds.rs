@@ -48,6 +48,24 @@ pub fn measure(value: &Value) -> Measure {
     measure
 }
 
+/// Whether `value` nests more than `limit` levels (the value itself being level 1), found
+/// without recursion.
+pub fn deeper_than(value: &Value, limit: usize) -> bool {
+    let mut pending: Vec<(&Value, usize)> = vec![(value, 1)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(members) => Box::new(members.values()),
+            _ => continue,
+        };
+        if depth > limit {
+            return true;
+        }
+        pending.extend(children.map(|child| (child, depth + 1)));
+    }
+    false
+}
+
 /// The pointer of one of the deepest places in `value` (for an error that names where), found
 /// without recursion.
 pub fn deepest_pointer(value: &Value) -> String {

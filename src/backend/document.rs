@@ -13,6 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::json_bounds::deeper_than;
+
 /// A document in a provider's canonical form, held compactly; [`LiveDocument::value`] parses it.
 #[derive(Clone)]
 pub struct LiveDocument(Held);
@@ -121,24 +123,6 @@ impl<'de> Deserialize<'de> for LiveDocument {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Value::deserialize(deserializer).map(Self::from)
     }
-}
-
-/// Whether `value` nests more than `limit` levels (the value itself being level 1), found
-/// without recursion.
-fn deeper_than(value: &Value, limit: usize) -> bool {
-    let mut pending: Vec<(&Value, usize)> = vec![(value, 1)];
-    while let Some((value, depth)) = pending.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(members) => Box::new(members.values()),
-            _ => continue,
-        };
-        if depth > limit {
-            return true;
-        }
-        pending.extend(children.map(|child| (child, depth + 1)));
-    }
-    false
 }
 
 #[cfg(test)]

@@ -91,7 +91,6 @@ fn found(
     providers: &Providers,
     prune: bool,
 ) -> Result<Found, Vec<Diagnostic>> {
-    let by_id = live.by_id();
     // The live objects' names need neither the matching nor the comparisons: made on a thread
     // of their own, on the core the matching leaves idle (~4 ms of a 10,000-object plan).
     std::thread::scope(|scope| {
@@ -101,12 +100,9 @@ fn found(
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         };
         let objects = catalog.objects();
-        // Literal ids are looked up meanwhile, on a thread of their own too (~4 ms).
-        let literal = scope.spawn(|| matching::check_literal_references(objects, &by_id));
+        let by_id = live.by_id();
         let matched = matching::match_live(objects, live, &by_id)?;
-        literal
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        matching::check_literal_references(objects, &by_id)?;
         // Objects whose kind changes: the old object is deleted before the new one is created.
         let replaced = replace::replacements(providers, objects, &live.objects, &matched);
         let resolve = |kind: Kind, reference: &str| -> String {

@@ -49,9 +49,9 @@ impl Form {
 }
 
 /// Reads the pages of `request`: `parse` turns each item (read by `reader`) into an object,
-/// given the way back to it and this run's own client id; `keep` says whether it was new, or why the list is unusable. When
-/// the first page is refused, `refused_first` may give another first page (see
-/// [`pages::walk`]).
+/// given the way back to it and this run's own client id; `keep` says whether it was new, or
+/// why the list is unusable. When the first page is refused, `refused_first` may give another
+/// first page (see [`pages::walk`]).
 pub(crate) async fn read<R: ItemReader, T>(
     t: &Transport,
     request: pages::Request<'_>,

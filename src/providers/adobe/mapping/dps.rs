@@ -632,17 +632,25 @@ pub fn from_dps_owned(kind: Kind, document: Value) -> Result<Value, MappingError
     )?;
     let mut out = id_first("@id", id, mapped);
     if matches!(kind, Kind::Offer | Kind::FallbackOffer)
-        && let Some(Value::Object(selection)) = out.get_mut("xdm:selectionConstraint")
+        && let Some(selection) = out.get_mut("xdm:selectionConstraint")
     {
-        let implied = implied_profile_constraint(selection.contains_key("xdm:eligibilityRule"));
-        if selection.get("xdm:profileConstraintType") == Some(&Value::from(implied)) {
-            selection.shift_remove("xdm:profileConstraintType");
-        }
+        drop_implied_profile_constraint(selection);
     }
     if kind == Kind::Activity {
         out = unfold_criteria(out);
     }
     Ok(Value::Object(out))
+}
+
+/// A canonical offer's `xdm:selectionConstraint` without a `xdm:profileConstraintType` that
+/// only says what its rule (or the lack of one) implies.
+fn drop_implied_profile_constraint(selection: &mut Value) {
+    if let Value::Object(selection) = selection {
+        let implied = implied_profile_constraint(selection.contains_key("xdm:eligibilityRule"));
+        if selection.get("xdm:profileConstraintType") == Some(&Value::from(implied)) {
+            selection.shift_remove("xdm:profileConstraintType");
+        }
+    }
 }
 
 /// The table a DPS document of `kind` is read by: `xdm:ids` is canonical-only (`ids` reads
@@ -657,8 +665,9 @@ fn fields_from_dps(kind: Kind) -> &'static [Field] {
 /// Top-level keys of a DPS document of `kind` that may not pass through: canonical keys that
 /// the mapping makes itself.
 fn reserved_from_dps(kind: Kind) -> &'static [&'static str] {
+    const ACTIVITY_RESERVED: &[&str] = &["@id", FLAT[0], FLAT[1]];
     match kind {
-        Kind::Activity => &["@id", "xdm:placement", "xdm:filter"],
+        Kind::Activity => ACTIVITY_RESERVED,
         Kind::Filter => &["@id", "xdm:ids"],
         _ => &["@id"],
     }
@@ -725,7 +734,7 @@ fn flat_pair(criteria: &[Value]) -> Option<(Value, Value)> {
 mod pointers;
 mod text;
 pub use pointers::{canonical_pointer, dps_pointer};
-pub use text::{Canonical, DocumentReader, from_dps_text};
+pub use text::{Canonical, DocumentReader};
 
 // ---- wire patches --------------------------------------------------------------------------
 

@@ -18,8 +18,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::Value;
 
 use super::{
-    At, Direction, FLAT, Field, METADATA, Shape, component_uri, fields_from_dps, filter_type,
-    flat_pair, implied_profile_constraint, map_value, reserved_from_dps,
+    At, Direction, FLAT, Field, METADATA, Shape, component_uri, drop_implied_profile_constraint,
+    fields_from_dps, filter_type, flat_pair, map_value, reserved_from_dps,
 };
 use crate::json_member::MemberName;
 use crate::live::compact::{Checked, ItemReader};
@@ -36,21 +36,6 @@ pub struct Canonical {
     /// The value of each member asked for, in the order asked (`None` for one it lacks; the
     /// last of a repeated one).
     pub members: Vec<Option<Value>>,
-}
-
-/// `text` (a DPS document of `kind`) as its canonical text, with the values of its top-level
-/// `members` (metadata included, which the canonical text leaves out). `Ok(None)`: declined,
-/// see the module's documentation. An error: `text` is not JSON that serde_json reads as a
-/// `Value` (syntax, nesting, numbers' range).
-pub fn from_dps_text(
-    kind: Kind,
-    text: &str,
-    members: &[&str],
-) -> serde_json::Result<Option<Canonical>> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let read = read_document(kind, members, &mut deserializer)?;
-    deserializer.end()?;
-    Ok(read)
 }
 
 /// Reads DPS documents of a kind where a parser is (the items of a list page, as it is
@@ -269,7 +254,7 @@ impl<'de> Visitor<'de> for Top<'_> {
             if asked.is_some() || whole.is_some() {
                 // Read as a value: asked for, or rewritten as a whole.
                 let value: Value = map.next_value()?;
-                if deeper_than(&value, MAX_DEPTH.saturating_sub(out.depth)) {
+                if crate::json_bounds::deeper_than(&value, MAX_DEPTH.saturating_sub(out.depth)) {
                     out.decline();
                     continue;
                 }
@@ -364,22 +349,6 @@ fn whole_member(kind: Kind, field: &Field) -> Option<Whole> {
     }
 }
 
-/// Whether `value` nests more than `levels` objects and arrays.
-fn deeper_than(value: &Value, levels: usize) -> bool {
-    let below = |levels: usize| match levels.checked_sub(1) {
-        None => true,
-        Some(left) => match value {
-            Value::Array(items) => items.iter().any(|v| deeper_than(v, left)),
-            Value::Object(map) => map.values().any(|v| deeper_than(v, left)),
-            _ => false,
-        },
-    };
-    match value {
-        Value::Array(_) | Value::Object(_) => below(levels),
-        _ => false,
-    }
-}
-
 /// A key that may not pass through: the canonical spelling of a table entry, or reserved.
 fn is_foreign(fields: &[Field], reserved: &[&str], key: &str) -> bool {
     fields.iter().any(|f| f.canonical == key) || reserved.contains(&key)
@@ -406,15 +375,7 @@ fn write_value<E: de::Error>(
         return Ok(());
     };
     match whole {
-        Some(Whole::Selection) => {
-            if let Value::Object(selection) = &mut mapped {
-                let implied =
-                    implied_profile_constraint(selection.contains_key("xdm:eligibilityRule"));
-                if selection.get("xdm:profileConstraintType") == Some(&Value::from(implied)) {
-                    selection.shift_remove("xdm:profileConstraintType");
-                }
-            }
-        }
+        Some(Whole::Selection) => drop_implied_profile_constraint(&mut mapped),
         Some(Whole::Criteria) => {
             if let Value::Array(criteria) = &mapped
                 && let Some((placement, filter)) = flat_pair(criteria)

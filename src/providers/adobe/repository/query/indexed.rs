@@ -3,12 +3,13 @@
 //! ordering every instance of the kind. Every other list scans, as before; both give the
 //! same page (the tests compare them).
 
+use std::borrow::Borrow;
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
 use super::{
-    Cmp, CursorValue, ListQuery, OrderKey, Page, PropertyFilter, Test, decode_cursor,
+    Cmp, CursorValue, LeadSet, ListQuery, OrderKey, Page, PropertyFilter, Test, decode_cursor,
     encode_cursor, render_order, timestamp_shaped,
 };
 use crate::providers::adobe::kind::Kind;
@@ -132,24 +133,12 @@ impl<'a> Listing<'a> {
                     ids: Box::new(range),
                 });
             };
-            // The shard's ids after the cursor, merged in order from the sets of its leading
-            // bytes: a page reads its own instances, not every instance of its shard again.
-            let sets: Vec<_> = self
-                .index
-                .by_lead
-                .iter()
-                .filter(|(lead, _)| leads.admits_lead(**lead) != negated)
-                .map(|(_, ids)| ids)
-                .collect();
-            let ranges: Vec<_> = sets
-                .iter()
-                .map(|ids| ids.range::<str, _>((from, Bound::Unbounded)))
-                .collect();
-            let total = ranges.iter().map(|range| range.clone().count()).sum();
+            // A page reads its own instances, not every instance of its shard again.
+            let (admitted, total, ids) = shard_from(&self.index.by_lead, (leads, negated), from);
             return Some(Walk {
-                admitted: sets.iter().map(|ids| ids.len()).sum(),
+                admitted,
                 total,
-                ids: Box::new(merged(ranges)),
+                ids: Box::new(ids),
             });
         }
         if order == by_modified && query.start.is_none() && self.index.odd_dates == 0 {
@@ -176,28 +165,46 @@ impl<'a> Listing<'a> {
                     ids: Box::new(range.map(|(_, id)| id)),
                 });
             };
-            // A shard of a DPS list: its leading bytes' instances from the cursor on, merged
-            // in the list's order.
-            let sets: Vec<_> = self
-                .index
-                .by_lead_modified
-                .iter()
-                .filter(|(lead, _)| leads.admits_lead(**lead) != negated)
-                .map(|(_, keys)| keys)
-                .collect();
-            let ranges: Vec<_> = sets
-                .iter()
-                .map(|keys| keys.range((from.clone(), Bound::Unbounded)))
-                .collect();
-            let total = ranges.iter().map(|range| range.clone().count()).sum();
+            // A shard of a DPS list, the same way in its order.
+            let (admitted, total, keys) = shard_from(
+                &self.index.by_lead_modified,
+                (leads, negated),
+                from.as_ref(),
+            );
             return Some(Walk {
-                admitted: sets.iter().map(|keys| keys.len()).sum(),
+                admitted,
                 total,
-                ids: Box::new(merged(ranges).map(|(_, id)| id)),
+                ids: Box::new(keys.map(|(_, id)| id)),
             });
         }
         None
     }
+}
+
+/// A shard's instances in an order the index keeps, from `from` on: the sets of its leading
+/// bytes (`by_lead`, each in that order) read from `from` and merged. How many the shard
+/// holds, how many of them are from `from` on, and those.
+fn shard_from<'a, K, Q>(
+    by_lead: &'a BTreeMap<Option<u8>, BTreeSet<K>>,
+    (leads, negated): (&LeadSet, bool),
+    from: Bound<&Q>,
+) -> (usize, usize, impl Iterator<Item = &'a K> + 'a)
+where
+    K: Ord + Borrow<Q> + 'a,
+    Q: Ord + ?Sized,
+{
+    let sets: Vec<&BTreeSet<K>> = by_lead
+        .iter()
+        .filter(|(lead, _)| leads.admits_lead(**lead) != negated)
+        .map(|(_, keys)| keys)
+        .collect();
+    let ranges: Vec<_> = sets
+        .iter()
+        .map(|keys| keys.range::<Q, _>((from, Bound::Unbounded)))
+        .collect();
+    let admitted = sets.iter().map(|keys| keys.len()).sum();
+    let total = ranges.iter().map(|range| range.clone().count()).sum();
+    (admitted, total, merged(ranges))
 }
 
 /// Sorted sequences merged into one sorted sequence.

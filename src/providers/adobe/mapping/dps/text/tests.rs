@@ -3,12 +3,26 @@ use serde_json::{Map, Value, json};
 
 use super::super::tests::{canonical, json_value};
 use super::super::{METADATA, from_dps_owned, to_dps};
-use super::{MAX_DEPTH, from_dps_text};
+use super::{Canonical, MAX_DEPTH, read_document};
 use crate::backend::LiveDocument;
 use crate::live::compact;
 use crate::providers::adobe::kind::Kind;
 
 const ASKED: &[&str] = &["id", "etag", "name", "schemas", "modified"];
+
+/// `text` (a DPS document of `kind`) read as a list reads each item, on its own: its canonical
+/// text and the `members` asked for; `Ok(None)` when declined; an error when it is not JSON
+/// that serde_json reads as a `Value`.
+fn from_dps_text(
+    kind: Kind,
+    text: &str,
+    members: &[&str],
+) -> serde_json::Result<Option<Canonical>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let read = read_document(kind, members, &mut deserializer)?;
+    deserializer.end()?;
+    Ok(read)
+}
 
 /// What a list made of `text` before it was read directly: parsed as a `Value`, mapped, and
 /// written back as text (`None` when the mapping refuses it).
