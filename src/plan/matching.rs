@@ -1,8 +1,6 @@
 //! Matching manifest objects to live ones: pinned ids first, then names; and literal id
 //! references checked against the repository before anything is written.
 
-use std::collections::HashSet;
-
 use crate::backend::LiveObject;
 use crate::diagnostic::Diagnostic;
 use crate::kind::Kind;
@@ -17,7 +15,7 @@ pub(super) fn match_live<'l>(
 ) -> Result<Vec<Option<&'l LiveObject>>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut matched: Vec<Option<&LiveObject>> = vec![None; objects.len()];
-    let mut claimed: HashSet<&str> = HashSet::new();
+    let mut claimed: foldhash::HashSet<&str> = foldhash::HashSet::default();
     for (i, object) in objects.iter().enumerate() {
         let Some(pin) = &object.manifest.meta().id else {
             continue;

@@ -10,7 +10,7 @@ pub mod render;
 mod replace;
 pub mod saved;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -329,7 +329,7 @@ fn from_comparison(
     let objects = catalog.objects();
     let in_graph = graph.len() == objects.len();
     let mut changes: Vec<Change> = Vec::with_capacity(objects.len());
-    let mut acting: HashSet<String> = HashSet::new();
+    let mut acting: foldhash::HashSet<String> = foldhash::HashSet::default();
     // References of up-to-date objects, which keep no documents (see plan_deletes).
     let mut managed_refs: Vec<(String, Vec<String>)> = Vec::new();
     for at in order {
@@ -401,7 +401,7 @@ fn from_comparison(
         changes.push(change);
     }
 
-    let claimed: HashSet<&str> = matched
+    let claimed: foldhash::HashSet<&str> = matched
         .iter()
         .chain(&replaced)
         .flatten()
@@ -666,7 +666,7 @@ fn plan_deletes(
     if unclaimed.is_empty() {
         return Vec::new();
     }
-    let deleted: HashSet<&str> = unclaimed.iter().map(|o| o.id.as_str()).collect();
+    let deleted: foldhash::HashSet<&str> = unclaimed.iter().map(|o| o.id.as_str()).collect();
     // What each remaining object will refer to once the creates and updates are done.
     let mut remaining_refs = up_to_date_refs;
     for change in changes {

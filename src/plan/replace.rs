@@ -23,7 +23,8 @@ pub(super) fn replacements<'l>(
     if !objects.iter().zip(matched).any(unmatched) {
         return vec![None; objects.len()]; // the common case: nothing new
     }
-    let claimed: HashSet<&str> = matched.iter().flatten().map(|o| o.id.as_str()).collect();
+    let claimed: foldhash::HashSet<&str> =
+        matched.iter().flatten().map(|o| o.id.as_str()).collect();
     let mut by_name: HashMap<&str, Vec<&'l LiveObject>> = HashMap::new();
     for object in live.iter().filter(|o| !claimed.contains(o.id.as_str())) {
         by_name.entry(object.name()).or_default().push(object);

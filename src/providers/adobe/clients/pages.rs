@@ -272,7 +272,7 @@ where
     })
     .await?;
     let objects: Vec<LiveObject> = lists.into_iter().flatten().collect();
-    let mut ids = HashSet::new();
+    let mut ids = foldhash::HashSet::default();
     if let Some(twice) = objects.iter().find(|o| !ids.insert(id(o))) {
         return Err(t.error(
             ErrorKind::Other,

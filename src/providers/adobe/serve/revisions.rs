@@ -3,7 +3,6 @@
 //! under both is never stale. A removed object's value is forgotten as the removal commits
 //! ([`PerRevision::forget`]), so the values kept are at most one per stored object.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde::{Serialize, Serializer};
@@ -11,15 +10,16 @@ use serde_json::value::RawValue;
 
 use crate::providers::adobe::repository::Removal;
 
-/// Values by sandbox, then by `instanceId`, each with the etag it was made at.
-type Kept<V> = HashMap<String, HashMap<String, (u64, Arc<V>)>>;
+/// Values by sandbox, then by `instanceId`, each with the etag it was made at (foldhash: a list
+/// page looks hundreds up, and this local server needs no defence against chosen keys).
+type Kept<V> = foldhash::HashMap<String, foldhash::HashMap<String, (u64, Arc<V>)>>;
 
 /// Values kept per object and revision.
 pub(crate) struct PerRevision<V>(Mutex<Kept<V>>);
 
 impl<V> Default for PerRevision<V> {
     fn default() -> Self {
-        Self(Mutex::new(HashMap::new()))
+        Self(Mutex::new(Kept::default()))
     }
 }
 
@@ -74,7 +74,7 @@ impl<V> PerRevision<V> {
     pub(crate) fn len(&self) -> usize {
         self.0
             .lock()
-            .map(|kept| kept.values().map(HashMap::len).sum())
+            .map(|kept| kept.values().map(|objects| objects.len()).sum())
             .unwrap_or_default()
     }
 }

@@ -1,8 +1,6 @@
 //! Lists: every instance of a kind, following `next` links page by page, refusing partial or
 //! inconsistent lists.
 
-use std::collections::HashSet;
-
 use super::super::{listing, pages};
 use super::wire::{Envelope, parse_envelope};
 use super::{LIST_ACCEPT, XcoreClient};
@@ -63,7 +61,7 @@ impl XcoreClient {
             query.append_pair("limit", &self.page_size.to_string());
         }
         let mut objects = Vec::new();
-        let mut seen_ids = HashSet::new();
+        let mut seen_ids = foldhash::HashSet::default();
         // Each envelope becomes its object as soon as it is read (its `_instance` text moves
         // in for the rest of the run); the page is never held whole.
         let walked = listing::read(

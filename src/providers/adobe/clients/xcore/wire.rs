@@ -19,10 +19,59 @@ use crate::providers::adobe::kind::Kind;
 /// creators, product contexts: most of a list page) are read through, with every check of a
 /// parse, and dropped. A repeated member counts once, the last, as a parse keeps it. Anything
 /// but an object reads as an envelope with nothing in it, which [`parse_envelope`] refuses.
+/// Envelopes are read from text in memory (a page, a reply's body), which `_instance` is
+/// borrowed from while it is checked: a reader that cannot lend its text fails.
 #[derive(Debug, Default)]
 pub(super) struct Envelope {
     members: [Option<Value>; READ.len()],
-    instance: Option<Box<RawValue>>,
+    instance: Option<Instance>,
+}
+
+/// An envelope's `_instance`, checked as a parse would check it where the page is read: its
+/// text is borrowed from the page until then and copied once, into the live document.
+#[derive(Debug)]
+enum Instance {
+    Object {
+        id: String,
+        name: String,
+        document: LiveDocument,
+    },
+    /// JSON, but not an object.
+    NotObject,
+    /// Not JSON a reader accepts; with its `xdm:name` when it is only too deep.
+    Unreadable {
+        error: serde_json::Error,
+        name: Option<String>,
+    },
+}
+
+impl Instance {
+    fn check(text: &RawValue) -> Self {
+        match compact::check_object(text.get(), &["@id", "xdm:name"]) {
+            Ok(Some(members)) => {
+                let mut texts = members.into_iter().map(|member| match member {
+                    Some(Value::String(text)) => text,
+                    _ => String::new(),
+                });
+                let (id, name) = (
+                    texts.next().unwrap_or_default(),
+                    texts.next().unwrap_or_default(),
+                );
+                Instance::Object {
+                    id,
+                    name,
+                    document: LiveDocument::from_checked_text(text.get()),
+                }
+            }
+            Ok(None) => Instance::NotObject,
+            Err(error) => {
+                let name = compact::is_too_deep(&error)
+                    .then(|| name_past_any_depth(text))
+                    .flatten();
+                Instance::Unreadable { error, name }
+            }
+        }
+    }
 }
 
 /// The members of an envelope the client reads besides `_instance`, in [`Envelope::members`].
@@ -66,7 +115,9 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         let mut envelope = Envelope::default();
         while let Some(key) = map.next_key_seed(MemberName)? {
             if key == "_instance" {
-                envelope.instance = Some(map.next_value()?);
+                // Borrowed from the page (a parse of text in memory, as every envelope's is).
+                let text: &'de RawValue = map.next_value()?;
+                envelope.instance = Some(Instance::check(text));
             } else if let Some(at) = READ.iter().position(|k| *k == key) {
                 envelope.members[at] = Some(map.next_value()?);
             } else {
@@ -110,7 +161,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
 /// id, whose changes are marked as offerctl's (not kept).
 pub(super) fn parse_envelope(
     kind: Kind,
-    envelope: Envelope,
+    mut envelope: Envelope,
     own_client: &str,
 ) -> Result<(LiveObject, String), String> {
     let (instance_id, etag) = identity_and_etag(
@@ -120,16 +171,15 @@ pub(super) fn parse_envelope(
         "repo:etag",
     )?;
     let instance_id = instance_id.to_string();
-    let no_instance = || format!("instance {instance_id} has no _instance object");
-    let text = envelope.instance.as_ref().ok_or_else(no_instance)?;
-    let checked = compact::check_object(text.get(), &["@id", "xdm:name"])
-        .map_err(|e| unreadable_instance(&instance_id, text, &e))?
-        .ok_or_else(no_instance)?;
-    let [id, name] = [0, 1].map(|at| match &checked[at] {
-        Some(Value::String(text)) => text.clone(),
-        _ => String::new(),
-    });
-    let document = LiveDocument::from_checked_text(text.get());
+    let (id, name, document) = match envelope.instance.take() {
+        Some(Instance::Object { id, name, document }) => (id, name, document),
+        Some(Instance::Unreadable { error, name }) => {
+            return Err(unreadable_instance(&instance_id, &error, name.as_deref()));
+        }
+        Some(Instance::NotObject) | None => {
+            return Err(format!("instance {instance_id} has no _instance object"));
+        }
+    };
     if id.is_empty() {
         return Err(format!("instance {instance_id} has no @id"));
     }
@@ -167,27 +217,30 @@ pub(super) fn parse_envelope(
 
 /// Why a kept `_instance` text cannot be the live document: nested deeper than a JSON reader
 /// accepts (the object named, so that it can be found and repaired), or a number out of range.
-fn unreadable_instance(instance_id: &str, text: &RawValue, error: &serde_json::Error) -> String {
-    /// Only the name, read past any depth (unknown members are skipped, not parsed).
-    #[derive(serde::Deserialize)]
-    struct Named {
-        #[serde(rename = "xdm:name")]
-        name: Option<String>,
-    }
+fn unreadable_instance(instance_id: &str, error: &serde_json::Error, name: Option<&str>) -> String {
     if !compact::is_too_deep(error) {
         return format!(
             "instance {instance_id}: its _instance is not JSON a reader accepts ({error})"
         );
     }
-    let name = serde_json::from_str::<Named>(text.get())
-        .ok()
-        .and_then(|named| named.name)
+    let name = name
         .map(|name| format!(", xdm:name \"{name}\""))
         .unwrap_or_default();
     compact::too_deep(
         &format!("the object with instanceId \"{instance_id}\"{name}"),
         error,
     )
+}
+
+/// The `xdm:name` of an `_instance` nested too deep to parse: only the name is read, past any
+/// depth (unknown members are skipped, not parsed).
+fn name_past_any_depth(text: &RawValue) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        #[serde(rename = "xdm:name")]
+        name: Option<String>,
+    }
+    serde_json::from_str::<Named>(text.get()).ok()?.name
 }
 
 /// A write's receipt. `target` fills in what a patch receipt may leave out.

@@ -51,7 +51,11 @@ fn expand(value: &str, base: &str) -> String {
     if value.contains("://") {
         value.to_string()
     } else {
-        format!("{base}{value}")
+        // Not `format!`: made for every component of every desired document.
+        let mut uri = String::with_capacity(base.len() + value.len());
+        uri.push_str(base);
+        uri.push_str(value);
+        uri
     }
 }
 
@@ -491,7 +495,11 @@ fn insert_characteristics(
     characteristics: &std::collections::BTreeMap<String, String>,
 ) {
     if !characteristics.is_empty() {
-        out.insert("xdm:characteristics".into(), json!(characteristics));
+        let map: Map<String, Value> = characteristics
+            .iter()
+            .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+            .collect();
+        out.insert("xdm:characteristics".into(), Value::Object(map));
     }
 }
 
