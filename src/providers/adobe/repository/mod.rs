@@ -33,6 +33,7 @@ mod error;
 mod handle;
 mod ids;
 mod index;
+mod instances;
 mod jobs;
 mod query;
 mod reads;

@@ -12,6 +12,7 @@ use super::envelope::{self, Actor, Envelope, format_timestamp};
 use super::error::{Referrer, RepoError};
 use super::ids::container_id;
 use super::index::Indexes;
+use super::instances::Instances;
 use super::jobs::{DeleteDecision, DeleteJob};
 use super::query::Listing;
 use super::validate::references;
@@ -46,7 +47,7 @@ pub(super) enum Record {
 #[derive(Default)]
 pub(super) struct Sandbox {
     pub(super) created_date: String,
-    instances: BTreeMap<String, Envelope>,
+    instances: Instances,
     /// `@id` → `instanceId`.
     uris: HashMap<String, String>,
     indexes: Indexes,
@@ -55,7 +56,7 @@ pub(super) struct Sandbox {
 
 impl Sandbox {
     /// Every instance, by `instanceId`.
-    pub(super) fn instances(&self) -> &BTreeMap<String, Envelope> {
+    pub(super) fn instances(&self) -> &Instances {
         &self.instances
     }
 
@@ -88,8 +89,7 @@ impl Sandbox {
         self.indexes.insert(&envelope);
         self.uris
             .insert(envelope.uri().to_string(), envelope.instance_id.clone());
-        self.instances
-            .insert(envelope.instance_id.clone(), envelope);
+        self.instances.insert(envelope);
     }
 
     fn remove(&mut self, instance_id: &str) {

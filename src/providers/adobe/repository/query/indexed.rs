@@ -16,11 +16,12 @@ use crate::providers::adobe::kind::Kind;
 use crate::providers::adobe::repository::envelope::Envelope;
 use crate::providers::adobe::repository::error::RepoError;
 use crate::providers::adobe::repository::index::KindIndex;
+use crate::providers::adobe::repository::instances::Instances;
 
 /// One kind's instances and their index: what a list runs over.
 pub(crate) struct Listing<'a> {
     kind: Kind,
-    instances: &'a BTreeMap<String, Envelope>,
+    instances: &'a Instances,
     index: &'a KindIndex,
 }
 
@@ -33,11 +34,7 @@ struct Walk<'a> {
 }
 
 impl<'a> Listing<'a> {
-    pub(crate) fn new(
-        kind: Kind,
-        instances: &'a BTreeMap<String, Envelope>,
-        index: &'a KindIndex,
-    ) -> Self {
+    pub(crate) fn new(kind: Kind, instances: &'a Instances, index: &'a KindIndex) -> Self {
         Listing {
             kind,
             instances,
