@@ -45,3 +45,60 @@ impl Instances {
         self.ids.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Map;
+
+    use super::*;
+    use crate::providers::adobe::kind::Kind;
+
+    fn envelope(instance_id: &str, etag: u64) -> Envelope {
+        Envelope {
+            instance_id: instance_id.into(),
+            schema: String::new(),
+            kind: Kind::Tag,
+            etag,
+            created_date: String::new(),
+            last_modified_date: String::new(),
+            created_by: String::new(),
+            last_modified_by: String::new(),
+            created_by_client_id: String::new(),
+            last_modified_by_client_id: String::new(),
+            instance: Map::new(),
+            links: Map::new(),
+            uri: Default::default(),
+        }
+    }
+
+    fn walked(instances: &Instances) -> Vec<(&str, u64)> {
+        instances
+            .values()
+            .map(|e| (e.instance_id.as_str(), e.etag))
+            .collect()
+    }
+
+    #[test]
+    fn found_by_id_and_walked_in_id_order_through_every_change() {
+        let mut instances = Instances::default();
+        for id in ["c", "a", "b"] {
+            assert!(instances.insert(envelope(id, 1)).is_none());
+        }
+        let replaced = instances.insert(envelope("a", 2)).map(|e| e.etag);
+        assert_eq!(replaced, Some(1));
+        assert_eq!(walked(&instances), [("a", 2), ("b", 1), ("c", 1)]);
+        assert_eq!(instances.get("c").map(|e| e.etag), Some(1));
+
+        assert_eq!(instances.remove("b").map(|e| e.etag), Some(1));
+        assert!(instances.remove("b").is_none());
+        assert!(instances.get("b").is_none());
+        assert_eq!(
+            (instances.len(), walked(&instances)),
+            (2, vec![("a", 2), ("c", 1)])
+        );
+
+        instances.clear();
+        assert_eq!((instances.len(), walked(&instances)), (0, vec![]));
+        assert!(instances.get("a").is_none());
+    }
+}
