@@ -136,14 +136,20 @@ fn read_root<'de, R: serde_json::de::Read<'de>, I: ItemReader>(
 pub fn nth_item(bytes: &[u8], path: &[&str], index: usize) -> Result<Option<Value>, StreamError> {
     let mut at = 0;
     let mut found = None;
-    stream_slice(bytes, path, |Compact(item)| {
+    // Stops at the item: what follows it is the page's reader's to judge, not this one's.
+    let read = stream_slice(bytes, path, |Compact(item)| {
         if at == index {
             found = Some(item);
+            return Err(String::new());
         }
         at += 1;
         Ok(())
-    })?;
-    Ok(found)
+    });
+    match (read, found) {
+        (_, Some(item)) => Ok(Some(item)),
+        (Ok(_), None) => Ok(None),
+        (Err(e), None) => Err(e),
+    }
 }
 
 /// A JSON value read as [`from_slice`] reads it (every map and array at its exact size): the
@@ -536,7 +542,12 @@ mod tests {
         );
         assert_eq!(nth_item(text, &["r"], 0).unwrap(), Some(json!({"a": 1})));
         assert_eq!(nth_item(text, &["r"], 3).unwrap(), None);
-        assert!(nth_item(br#"{"r": [1, "#, &["r"], 0).is_err());
+        assert!(nth_item(br#"{"r": [1, "#, &["r"], 1).is_err());
+        // Found before the page goes wrong: the item is read, the rest is not looked at.
+        assert_eq!(
+            nth_item(br#"{"r": [1, "#, &["r"], 0).unwrap(),
+            Some(json!(1))
+        );
     }
 
     #[test]

@@ -48,15 +48,11 @@ enum Instance {
 impl Instance {
     fn check(text: &RawValue) -> Self {
         match compact::check_object(text.get(), &["@id", "xdm:name"]) {
-            Ok(Some(members)) => {
-                let mut texts = members.into_iter().map(|member| match member {
+            Ok(Some(mut members)) => {
+                let [id, name] = [0, 1].map(|at| match members[at].take() {
                     Some(Value::String(text)) => text,
                     _ => String::new(),
                 });
-                let (id, name) = (
-                    texts.next().unwrap_or_default(),
-                    texts.next().unwrap_or_default(),
-                );
                 Instance::Object {
                     id,
                     name,
